@@ -1,0 +1,10 @@
+export { readAuditLog } from './reader';
+export type { AuditLogReading, ReadOptions } from './reader';
+export { AuditLogParser, DEFAULT_MAX_DOCUMENT_BYTES } from './parser';
+export type { ParserOptions, ReadEvent } from './parser';
+export type { EventInterest, EventSelector } from './interest';
+export { CompiledInterest } from './interest';
+export { detectCompression, UnsupportedCompressionError } from './decode';
+export type { Compression } from './decode';
+export { emptyStats, mergeStats } from './stats';
+export type { ProblemKind, ProblemSample, ReadStats } from './stats';

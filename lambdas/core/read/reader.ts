@@ -1,0 +1,65 @@
+import { decodeLayers, TooManyLayersError, UnsupportedCompressionError } from './decode';
+import type { ParserOptions, ReadEvent } from './parser';
+import { AuditLogParser } from './parser';
+import type { ProblemKind, ReadStats } from './stats';
+import { recordProblem } from './stats';
+
+export type ReadOptions = ParserOptions;
+
+export interface AuditLogReading {
+  /** The audit events, in stream order. Never throws: every failure ends up in `stats`. */
+  events: AsyncGenerator<ReadEvent, void, undefined>;
+  /** Running statistics; final once `events` is exhausted. */
+  stats: ReadStats;
+}
+
+/**
+ * Reads one audit-log object (a file, an S3 GetObject body) of any supported shipping format
+ * and compression, all detected from the bytes. Memory stays flat: at most one chunk plus one
+ * document (bounded by `maxDocumentBytes`) is held at a time.
+ */
+export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>, options: ReadOptions = {}): AuditLogReading {
+  const parser = new AuditLogParser(options);
+  const stats = parser.stats;
+
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      stats.bytesIn += bytes.length;
+      yield bytes;
+    }
+  }
+
+  async function* events(): AsyncGenerator<ReadEvent, void, undefined> {
+    const out: ReadEvent[] = [];
+    try {
+      for await (const chunk of decodeLayers(counted(), (layer) => stats.compression.push(layer))) {
+        parser.push(chunk, out);
+        if (out.length > 0) {
+          yield* out;
+          out.length = 0;
+        }
+      }
+    } catch (error) {
+      stats.complete = false;
+      const [kind, detail] = classifyStreamError(error);
+      recordProblem(stats, kind, stats.bytesDecoded, 0, `${detail} (after ${stats.bytesIn} stored bytes)`);
+    }
+    parser.finish(out);
+    yield* out;
+  }
+
+  return { events: events(), stats };
+}
+
+function classifyStreamError(error: unknown): [ProblemKind, string] {
+  if (error instanceof UnsupportedCompressionError) return ['unsupported-compression', error.message];
+  if (error instanceof TooManyLayersError) return ['corrupt-input', error.message];
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  // zlib: Z_BUF_ERROR "unexpected end of file"; fzstd: code 5 (UnexpectedEOF).
+  if (e.code === 'Z_BUF_ERROR' || e.code === 5) return ['truncated-input', `compressed stream ends early: ${message}`];
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return ['corrupt-input', `corrupt compressed data: ${message}`];
+  if (typeof e.code === 'number') return ['corrupt-input', `corrupt zstd data: ${message}`];
+  return ['source-error', `reading the source failed: ${message}`];
+}
