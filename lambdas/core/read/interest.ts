@@ -45,7 +45,7 @@ export class CompiledInterest {
       const condition = s.contains && s.contains.length > 0 ? s.contains : ALWAYS;
       for (const verb of s.verbs ?? ['*']) {
         let patterns = this.byVerb.get(verb);
-        if (!patterns) this.byVerb.set(verb, (patterns = new Map()));
+        if (!patterns) this.byVerb.set(verb, (patterns = new Map<string, Condition[]>()));
         for (const r of s.resources ?? ['*']) {
           const conditions = patterns.get(r);
           if (conditions) conditions.push(condition);

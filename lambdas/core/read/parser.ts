@@ -39,6 +39,8 @@ export interface ReadEvent {
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CONCAT_BOUNDARY = Buffer.from('}{');
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 /** Failed guesses at a `}{` boundary before the exact scanner takes over for that document. */
 const MAX_BOUNDARY_GUESSES = 4;
 
@@ -68,8 +70,12 @@ export class AuditLogParser {
   /** Stream offset and line of the first byte not yet consumed. */
   private base = 0;
   private line = 1;
-  /** Discarding an oversize document up to the next newline. */
+  /** Discarding an oversize document up to the next boundary. */
   private skipping = false;
+  /** While skipping: the last chunk ended with `}`, so a `{` next is a boundary. */
+  private skippedBrace = false;
+  /** Extent (from the document start) the exact scanner already found no end in; -1 for none. */
+  private scannedUpTo = -1;
 
   constructor(options: ParserOptions = {}) {
     if (options.interest) this.precheck = new PreCheck(new CompiledInterest(options.interest));
@@ -82,30 +88,18 @@ export class AuditLogParser {
   push(chunk: Buffer, out: ReadEvent[]): void {
     if (chunk.length === 0) return;
     this.stats.bytesDecoded += chunk.length;
-    let buf = chunk;
-    let start = 0;
     if (this.skipping) {
-      // An oversize document ends at the next newline, or at the next `}{` in a concatenated stream.
-      const nl = chunk.indexOf(NEWLINE);
-      const cc = chunk.indexOf(CONCAT_BOUNDARY);
-      if (nl < 0 && cc < 0) {
-        this.base += chunk.length;
-        return;
-      }
-      this.skipping = false;
-      if (cc >= 0 && (nl < 0 || cc < nl)) {
-        start = cc + 1;
-      } else {
-        this.line++;
-        start = nl + 1;
-      }
-      this.base += start;
-      buf = chunk.subarray(start);
-      start = 0;
-    } else if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      const resume = this.skipOversize(chunk);
+      if (resume >= 0) this.drain(chunk, resume, resume, out, false);
+      return;
     }
-    this.drain(buf, start, Math.max(start, this.resumeAt), out, false);
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.drain(buf, 0, this.resumeAt, out, false);
+  }
+
+  /** The line the next unread byte is on, for locating stream-level errors. */
+  get currentLine(): number {
+    return this.line;
   }
 
   /** Ends the stream: the last document needs no newline. */
@@ -114,70 +108,118 @@ export class AuditLogParser {
     this.pending = null;
   }
 
+  /**
+   * While an oversize document streams by: where in `chunk` the next document starts (after the
+   * next newline, or at the `{` of the next `}{`), or -1 if the whole chunk is still skipped.
+   */
+  private skipOversize(chunk: Buffer): number {
+    const braceAtStart = this.skippedBrace && chunk[0] === OPEN_BRACE; // `}` ended the previous chunk
+    this.skippedBrace = chunk[chunk.length - 1] === CLOSE_BRACE;
+    const nl = chunk.indexOf(NEWLINE);
+    const cc = braceAtStart ? -1 : chunk.indexOf(CONCAT_BOUNDARY);
+    if (!braceAtStart && nl < 0 && cc < 0) {
+      this.base += chunk.length;
+      return -1;
+    }
+    this.skipping = false;
+    if (braceAtStart) return 0;
+    if (cc >= 0 && (nl < 0 || cc < nl)) return cc + 1;
+    this.line++;
+    return nl + 1;
+  }
+
+  /**
+   * Consumes every document of `buf` from `start` whose end is known, and keeps the rest.
+   * A document ends at a newline, or at a `}{` guess that parses. A document longer than
+   * `maxDocumentBytes` is skipped up to the first boundary past that length, found in this
+   * buffer or, by `skipOversize`, in the chunks that follow: the same bytes give the same
+   * result however they are chunked.
+   */
   private drain(buf: Buffer, start: number, scanFrom: number, out: ReadEvent[], final: boolean): void {
+    // `this.base` is the stream offset of buf[0] throughout.
+    const max = this.maxDocumentBytes;
     let doc = start;
-    let from = scanFrom;
+    let from = Math.max(start, scanFrom);
     let nl = -2;
     let cc = -2;
     for (;;) {
       if (nl !== -1 && nl < from) nl = buf.indexOf(NEWLINE, from);
       if (cc !== -1 && cc < from) cc = buf.indexOf(CONCAT_BOUNDARY, from);
       const lineEnd = nl < 0 ? buf.length : nl;
-      if (cc >= 0 && cc < lineEnd) {
-        // A guess: `}` at cc may close this document.
-        if (this.guesses < MAX_BOUNDARY_GUESSES) {
-          if (this.tryDocument(buf, doc, cc + 1, out)) {
-            doc = from = cc + 1;
-            this.guesses = 0;
-          } else {
-            this.guesses++;
-            from = cc + 1;
-          }
-          continue;
-        }
-        const end = findValueEnd(buf, skipWhitespace(buf, doc, lineEnd), lineEnd);
-        if (end > 0) {
-          this.finalDocument(buf, doc, end, out);
-          doc = from = end;
-          this.guesses = 0;
-          continue;
-        }
-        if (nl < 0) {
-          from = buf.length;
-          break; // the document goes on in the next chunk
-        }
-      }
-      if (nl < 0) {
+      const atGuess = cc >= 0 && cc < lineEnd;
+      const boundary = atGuess ? cc + 1 : nl;
+      if (!atGuess && nl < 0) {
         from = buf.length;
         break;
+      }
+      if (boundary - doc > max) {
+        this.oversize(doc);
+        doc = from = atGuess ? boundary : boundary + 1;
+        if (!atGuess) this.line++;
+        continue;
+      }
+      if (this.guesses >= MAX_BOUNDARY_GUESSES) {
+        // Too many wrong guesses for this document: find its end exactly, once per extent.
+        const limit = Math.min(lineEnd, doc + max);
+        if (this.scannedUpTo !== limit - doc) {
+          this.scannedUpTo = limit - doc;
+          const end = findValueEnd(buf, skipWhitespace(buf, doc, limit), limit);
+          if (end > 0) {
+            this.finalDocument(buf, doc, end, out);
+            doc = from = end;
+            this.newDocument();
+            continue;
+          }
+        }
+      } else if (atGuess) {
+        if (this.tryDocument(buf, doc, boundary, out)) {
+          doc = from = boundary;
+          this.newDocument();
+        } else {
+          this.guesses++;
+          from = boundary;
+        }
+        continue;
+      }
+      if (atGuess) {
+        from = boundary;
+        continue;
       }
       this.finalDocument(buf, doc, nl, out);
       this.line++;
       doc = from = nl + 1;
-      this.guesses = 0;
+      this.newDocument();
     }
     if (final && doc < buf.length) {
-      this.finalDocument(buf, doc, buf.length, out);
+      if (buf.length - doc > max) this.oversize(doc);
+      else this.finalDocument(buf, doc, buf.length, out);
       doc = buf.length;
     }
     const rest = buf.length - doc;
-    const offset = this.base + doc;
-    this.base = offset;
-    if (rest === 0) {
-      this.pending = null;
-      this.resumeAt = 0;
-    } else if (rest > this.maxDocumentBytes) {
-      recordProblem(this.stats, 'oversize', offset, this.line, `document longer than ${this.maxDocumentBytes} bytes skipped`);
-      this.pending = null;
-      this.resumeAt = 0;
-      this.guesses = 0;
-      this.base += rest;
+    if (rest > max) {
+      // No boundary within reach: drop what is buffered and skip on in the next chunks.
+      this.oversize(doc);
       this.skipping = true;
-    } else {
-      this.pending = buf.subarray(doc);
-      // Step back one byte: a `}` at the end may meet the next chunk's `{`.
-      this.resumeAt = Math.max(0, from - doc - 1);
+      this.skippedBrace = buf[buf.length - 1] === CLOSE_BRACE;
+      this.pending = null;
+      this.resumeAt = 0;
+      this.base += buf.length;
+      return;
     }
+    this.base += doc;
+    this.pending = rest > 0 ? buf.subarray(doc) : null;
+    // Step back one byte: a `}` at the end may meet the next chunk's `{`.
+    this.resumeAt = rest > 0 ? Math.max(0, from - doc - 1) : 0;
+  }
+
+  private newDocument(): void {
+    this.guesses = 0;
+    this.scannedUpTo = -1;
+  }
+
+  private oversize(doc: number): void {
+    recordProblem(this.stats, 'oversize', this.base + doc, this.line, `document longer than ${this.maxDocumentBytes} bytes skipped`);
+    this.newDocument();
   }
 
   /** Parses `buf[start, end)` if it is one whole JSON value; false leaves no trace. */
@@ -197,10 +239,6 @@ export class AuditLogParser {
     start = skipWhitespace(buf, start, end);
     while (end > start && buf[end - 1] <= 0x20) end--;
     if (start === end) return;
-    if (end - start > this.maxDocumentBytes) {
-      recordProblem(this.stats, 'oversize', this.base + start, this.line, `document longer than ${this.maxDocumentBytes} bytes skipped`);
-      return;
-    }
     if (this.precheck) {
       const verdict = this.precheck.decideBytes(buf, start, end);
       if (verdict !== PARSE) {

@@ -8,28 +8,32 @@ export const SKIP_STAGE = 2;
 export type Verdict = typeof PARSE | typeof FILTER | typeof SKIP_STAGE;
 
 const KEY_VERB = 0;
-const KEY_RESOURCE = 1;
-const KEY_SUBRESOURCE = 2;
-const KEY_STAGE = 3;
-const FIRST_MARKER = 4;
-const KEYS = ['"verb"', '"resource"', '"subresource"', '"stage"'];
+const KEY_OBJECT_REF = 1;
+const KEY_STAGE = 2;
+const FIRST_MARKER = 3;
+const KEYS = ['"verb"', '"objectRef"', '"stage"'];
 /** More occurrences of one key than this in a single event: give up and parse. */
 const MAX_VALUES = 4;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /**
  * Decides from the raw bytes (or, for events embedded as strings, the raw string) whether an
  * event can be skipped without JSON.parse. It must never hide an event a rule needs, so it
  * answers FILTER only when it can prove the event's verb, resource and subresource match no
  * selector whatever the document's key order:
- * - every occurrence of `"verb"`, `"resource"`, `"subresource"` anywhere in the event is a
- *   candidate (nested objects such as SubjectAccessReviews carry the same keys), and the event
- *   is skipped only if every combination of candidates is uninteresting; "absent" is always a
- *   candidate for resource and subresource;
- * - a key in any other form (`"verb": "get"` with a space, escaped values, too many
- *   occurrences) means PARSE, as does the presence of any marker (e.g. `system:anonymous`);
+ * - every `"verb":"…"` anywhere in the event is a candidate verb (bodies such as
+ *   SubjectAccessReviews nest the same key), and every `"objectRef":{…}` is read exactly (an
+ *   ObjectReference holds only strings, so a tiny parser of its own reads it) for a candidate
+ *   resource and subresource; "no objectRef" is always a candidate too. The event is skipped
+ *   only if every combination of candidates is uninteresting;
+ * - a key in any other form (`"verb": "get"` with a space, escaped strings, an objectRef that
+ *   is not a flat object of strings, too many occurrences) means PARSE, as does the presence of
+ *   any marker (e.g. `system:anonymous`);
  * - wrapped events (`{"log":"{\"verb\":…}"}`) never match the keys, so they are parsed and
  *   their inner string is pre-checked on its own.
  *
@@ -91,18 +95,70 @@ export class PreCheck {
     for (let m = FIRST_MARKER; m < this.needleText.length; m++) {
       if (this.next(m, start) < end) return PARSE;
     }
-    if (this.collect(KEY_RESOURCE, start, end, this.resources) < 0) return PARSE;
-    if (this.collect(KEY_SUBRESOURCE, start, end, this.subresources) < 0) return PARSE;
+    if (!this.collectObjectRefs(start, end)) return PARSE;
     this.resources.push(NO_RESOURCE);
     this.subresources.push('');
     for (const verb of this.verbs) {
-      for (const resource of this.resources) {
-        for (const subresource of this.subresources) {
-          if (this.interest.matches(verb, resource, subresource, this.has)) return PARSE;
-        }
+      for (let i = 0; i < this.resources.length; i++) {
+        if (this.interest.matches(verb, this.resources[i], this.subresources[i], this.has)) return PARSE;
       }
     }
     return FILTER;
+  }
+
+  /**
+   * Reads every `"objectRef":{…}` in [start, end) into the parallel lists `resources` and
+   * `subresources`. False when one is in a form this reader does not follow exactly.
+   */
+  private collectObjectRefs(start: number, end: number): boolean {
+    this.resources.length = 0;
+    this.subresources.length = 0;
+    let from = start;
+    for (;;) {
+      const at = this.next(KEY_OBJECT_REF, from);
+      if (at >= end) return true;
+      if (this.resources.length === MAX_VALUES) return false;
+      let i = at + KEYS[KEY_OBJECT_REF].length;
+      if (i + 1 >= end || this.codeAt(i) !== COLON || this.codeAt(i + 1) !== OPEN_BRACE) return false;
+      i += 2;
+      let resource = NO_RESOURCE;
+      let subresource = '';
+      if (this.codeAt(i) === CLOSE_BRACE) i++;
+      else {
+        for (;;) {
+          // "key":"value" then , or }
+          if (i >= end || this.codeAt(i) !== QUOTE) return false;
+          const keyEnd = this.stringEnd(i + 1, end);
+          if (keyEnd < 0 || this.codeAt(keyEnd + 1) !== COLON || this.codeAt(keyEnd + 2) !== QUOTE) return false;
+          const valueStart = keyEnd + 3;
+          const valueEnd = this.stringEnd(valueStart, end);
+          if (valueEnd < 0) return false;
+          const keyLength = keyEnd - i - 1;
+          // Only keys of the right length are compared, so most members cost no string.
+          if (keyLength === 8 && this.slice(i + 1, keyEnd) === 'resource') resource = this.slice(valueStart, valueEnd);
+          else if (keyLength === 11 && this.slice(i + 1, keyEnd) === 'subresource') subresource = this.slice(valueStart, valueEnd);
+          i = valueEnd + 1;
+          const c = this.codeAt(i++);
+          if (c === CLOSE_BRACE) break;
+          if (c !== COMMA) return false;
+        }
+      }
+      this.resources.push(resource);
+      this.subresources.push(subresource);
+      from = i;
+    }
+  }
+
+  /** Index of the quote closing a string that starts at `from`; -1 if it has escapes or does not close before `end`. */
+  private stringEnd(from: number, end: number): number {
+    const q = this.buf ? this.buf.indexOf(QUOTE, from) : this.str.indexOf('"', from);
+    if (q < 0 || q >= end) return -1;
+    for (let i = from; i < q; i++) if (this.codeAt(i) === BACKSLASH) return -1;
+    return q;
+  }
+
+  private slice(from: number, to: number): string {
+    return this.buf ? this.buf.toString('latin1', from, to) : this.str.slice(from, to);
   }
 
   /** Collects every `"key":"value"` value in [start, end) into `out`; -1 when any occurrence has another form. */
@@ -116,10 +172,9 @@ export class PreCheck {
       const colon = at + keyLength;
       if (colon + 1 >= end || this.codeAt(colon) !== COLON || this.codeAt(colon + 1) !== QUOTE) return -1;
       const valueStart = colon + 2;
-      const valueEnd = this.buf ? this.buf.indexOf(QUOTE, valueStart) : this.str.indexOf('"', valueStart);
-      if (valueEnd < 0 || valueEnd >= end || out.length === MAX_VALUES) return -1;
-      for (let i = valueStart; i < valueEnd; i++) if (this.codeAt(i) === BACKSLASH) return -1;
-      out.push(this.buf ? this.buf.toString('latin1', valueStart, valueEnd) : this.str.slice(valueStart, valueEnd));
+      const valueEnd = this.stringEnd(valueStart, end);
+      if (valueEnd < 0 || out.length === MAX_VALUES) return -1;
+      out.push(this.slice(valueStart, valueEnd));
       from = valueEnd + 1;
     }
   }

@@ -43,7 +43,7 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
     } catch (error) {
       stats.complete = false;
       const [kind, detail] = classifyStreamError(error);
-      recordProblem(stats, kind, stats.bytesDecoded, 0, `${detail} (after ${stats.bytesIn} stored bytes)`);
+      recordProblem(stats, kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`);
     }
     parser.finish(out);
     yield* out;
