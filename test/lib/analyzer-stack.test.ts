@@ -43,8 +43,11 @@ describe('the audit-log bucket', () => {
 
 describe('an existing bucket', () => {
   it('is imported only with the explicit opt-in, and then nothing is created', () => {
+    // CDK warns that a stack with no resources is empty: true of this stack until the pipeline lands.
+    const warn = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const { template } = synth({ logBucket: { existingBucketName: 'corp-eks-audit', acceptResponsibilityForImportedBucket: true } });
     template.resourceCountIs('AWS::S3::Bucket', 0);
+    warn.mockRestore();
   });
 
   it('without the opt-in fails loudly, naming the bucket and the flag', () => {

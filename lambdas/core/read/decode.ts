@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as ZstdStream } from 'fzstd';
@@ -19,7 +20,7 @@ const MAGIC: ReadonlyArray<[Compression, number[]]> = [
 export const MAGIC_BYTES = 10;
 /** gzip inside gzip is what Firehose writes; deeper than this is not a log, it is a bomb or a bug. */
 const MAX_LAYERS = 4;
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 export function detectCompression(head: Buffer): Compression {
   for (const [name, magic] of MAGIC) {
@@ -82,25 +83,47 @@ export async function* decodeLayers(input: AsyncIterable<Buffer>, onLayer: (name
   yield* decodeLayers(kind === 'gzip' ? gunzip(whole()) : unzstd(whole()), onLayer, depth + 1);
 }
 
-/** zlib's gunzip reads multi-member gzip; it runs on libuv's thread pool, so parsing overlaps it. */
+/** zlib's gunzip reads multi-member gzip. */
 function gunzip(input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  const stream = zlib.createGunzip({ chunkSize: CHUNK });
-  // Errors reach the consumer through the gunzip stream, which pipeline destroys with them.
-  pipeline(Readable.from(input, { objectMode: false }), stream, () => undefined);
-  return stream;
+  return onThreadPool(zlib.createGunzip(POOL_OPTIONS), input);
 }
 
-type ZstdFactory = (options: { chunkSize: number }) => NodeJS.ReadWriteStream & AsyncIterable<Buffer>;
+type ZstdFactory = (options: zlib.ZlibOptions) => Transform;
 
 /** Node ≥ 22.15 decodes zstd natively; on older runtimes the small pure-JS fzstd does. */
 function unzstd(input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   const native = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
-  if (native) {
-    const stream = native({ chunkSize: CHUNK });
-    pipeline(Readable.from(input, { objectMode: false }), stream, () => undefined);
-    return stream;
+  return native ? onThreadPool(native(POOL_OPTIONS), input) : fzstdDecode(input);
+}
+
+/**
+ * zlib streams run on libuv's thread pool, but each output chunk needs a turn of the main
+ * thread to start the next job. Large chunks and read-ahead buffers keep the decoder a few
+ * chunks ahead of the parser, so the two overlap instead of taking turns. (zlib passes these
+ * stream options on to its Transform; @types/node does not list them in ZlibOptions.)
+ */
+const POOL_OPTIONS = { chunkSize: CHUNK, readableHighWaterMark: 4 * CHUNK, writableHighWaterMark: 4 * CHUNK } as zlib.ZlibOptions;
+
+function onThreadPool(decoder: Transform, input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  // Errors reach the consumer through the decoder, which pipeline destroys with them.
+  pipeline(Readable.from(coalesce(input, CHUNK), { objectMode: false, highWaterMark: 4 * CHUNK }), decoder, () => undefined);
+  return decoder;
+}
+
+/** Joins small chunks (S3 sockets deliver 16-64 KiB) so each decoder job runs long on its thread. */
+async function* coalesce(input: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of input) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
   }
-  return fzstdDecode(input);
+  if (length > 0) yield Buffer.concat(parts, length);
 }
 
 async function* fzstdDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

@@ -29,50 +29,99 @@ export interface EventInterest {
 /** The resource of a request with no objectRef (non-resource URLs such as /healthz). */
 export const NO_RESOURCE = '';
 
-/** Substrings an event must all contain; the empty list is always met. */
-export type Condition = readonly string[];
-const ALWAYS: Condition = [];
+/** Indexes into `CompiledInterest.substrings` that an event must all contain; empty is always met. */
+type Condition = readonly number[];
 
-/** A selector set compiled for the pre-check's inner loop. */
+/** Conditions by resource pattern, for one verb. */
+interface ResourceTable {
+  /** `*`: any resource, also none. */
+  any?: Condition[];
+  /** `pods`: the resource itself. */
+  main: Map<string, Condition[]>;
+  /** `pods/exec`: resource -> subresource -> conditions. */
+  sub: Map<string, Map<string, Condition[]>>;
+  /** `pods/*`: any subresource of the resource. */
+  anySub: Map<string, Condition[]>;
+}
+
+/** A selector set compiled for the pre-check's inner loop: map lookups only, no allocation. */
 export class CompiledInterest {
-  /** verb -> resource pattern -> conditions; the verb key '*' holds selectors with no verb list. */
-  private readonly byVerb = new Map<string, Map<string, Condition[]>>();
+  private readonly byVerb = new Map<string, ResourceTable>();
+  private readonly anyVerb?: ResourceTable;
   readonly markers: readonly string[];
+  /** Every distinct `contains` substring; conditions refer to them by index. */
+  readonly substrings: readonly string[];
 
   constructor(interest: EventInterest) {
     this.markers = interest.markers ?? [];
+    const substrings: string[] = [];
     for (const s of interest.selectors) {
-      const condition = s.contains && s.contains.length > 0 ? s.contains : ALWAYS;
+      const condition = (s.contains ?? []).map((text) => {
+        const at = substrings.indexOf(text);
+        return at >= 0 ? at : substrings.push(text) - 1;
+      });
       for (const verb of s.verbs ?? ['*']) {
-        let patterns = this.byVerb.get(verb);
-        if (!patterns) this.byVerb.set(verb, (patterns = new Map<string, Condition[]>()));
-        for (const r of s.resources ?? ['*']) {
-          const conditions = patterns.get(r);
-          if (conditions) conditions.push(condition);
-          else patterns.set(r, [condition]);
+        let table = verb === '*' ? this.anyVerb : this.byVerb.get(verb);
+        if (!table) {
+          table = { main: new Map(), sub: new Map(), anySub: new Map() };
+          if (verb === '*') this.anyVerb = table;
+          else this.byVerb.set(verb, table);
         }
+        for (const pattern of s.resources ?? ['*']) addPattern(table, pattern, condition);
       }
     }
+    this.substrings = substrings;
   }
 
   /**
    * Whether an event with this verb, resource and subresource (NO_RESOURCE / '' when absent)
-   * may matter. `has` tells whether the event contains a substring; it is asked only for
+   * may matter. `has(i)` tells whether the event contains `substrings[i]`; it is asked only for
    * selectors with `contains`.
    */
-  matches(verb: string, resource: string, subresource: string, has: (text: string) => boolean): boolean {
-    return this.matchIn(this.byVerb.get(verb), resource, subresource, has) || this.matchIn(this.byVerb.get('*'), resource, subresource, has);
+  matches(verb: string, resource: string, subresource: string, has: (substring: number) => boolean): boolean {
+    const table = this.byVerb.get(verb);
+    return (table !== undefined && matchTable(table, resource, subresource, has)) || (this.anyVerb !== undefined && matchTable(this.anyVerb, resource, subresource, has));
   }
+}
 
-  private matchIn(patterns: Map<string, Condition[]> | undefined, resource: string, subresource: string, has: (text: string) => boolean): boolean {
-    if (!patterns) return false;
-    const met = (key: string): boolean => {
-      const conditions = patterns.get(key);
-      return conditions !== undefined && conditions.some((c) => c === ALWAYS || c.every(has));
-    };
-    if (met('*')) return true;
-    if (resource === NO_RESOURCE) return false;
-    if (subresource === '') return met(resource);
-    return met(`${resource}/${subresource}`) || met(`${resource}/*`);
+function addPattern(table: ResourceTable, pattern: string, condition: Condition): void {
+  const push = (map: Map<string, Condition[]>, key: string): void => {
+    const list = map.get(key);
+    if (list) list.push(condition);
+    else map.set(key, [condition]);
+  };
+  if (pattern === '*') {
+    (table.any ??= []).push(condition);
+    return;
   }
+  const slash = pattern.indexOf('/');
+  if (slash < 0) return push(table.main, pattern);
+  const resource = pattern.slice(0, slash);
+  const subresource = pattern.slice(slash + 1);
+  if (subresource === '*') return push(table.anySub, resource);
+  let subs = table.sub.get(resource);
+  if (!subs) table.sub.set(resource, (subs = new Map<string, Condition[]>()));
+  push(subs, subresource);
+}
+
+function matchTable(table: ResourceTable, resource: string, subresource: string, has: (substring: number) => boolean): boolean {
+  if (met(table.any, has)) return true;
+  if (resource === NO_RESOURCE) return false;
+  if (subresource === '') return met(table.main.get(resource), has);
+  return met(table.sub.get(resource)?.get(subresource), has) || met(table.anySub.get(resource), has);
+}
+
+function met(conditions: Condition[] | undefined, has: (substring: number) => boolean): boolean {
+  if (conditions === undefined) return false;
+  for (const condition of conditions) {
+    let all = true;
+    for (const index of condition) {
+      if (!has(index)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
 }

@@ -67,13 +67,19 @@ export class AuditLogParser {
   private resumeAt = 0;
   /** Wrong `}{` guesses for the document at the start of `pending`. */
   private guesses = 0;
-  /** Stream offset and line of the first byte not yet consumed. */
+  /** Stream offset of pending[0] (of the next chunk when nothing is pending), and the line of the first unconsumed byte. */
   private base = 0;
   private line = 1;
   /** Discarding an oversize document up to the next boundary. */
   private skipping = false;
   /** While skipping: the last chunk ended with `}`, so a `{` next is a boundary. */
   private skippedBrace = false;
+  /**
+   * Whether documents follow each other with no separator (`}{`), decided at the first boundary:
+   * true after a `}{` that parses, false after a newline. Streams of JSON lines then skip the
+   * search for `}{` altogether (a `}` is in every few dozen bytes of JSON, so it is not free).
+   */
+  private concatenated: boolean | undefined = undefined;
   /** Extent (from the document start) the exact scanner already found no end in; -1 for none. */
   private scannedUpTo = -1;
 
@@ -92,6 +98,17 @@ export class AuditLogParser {
       const resume = this.skipOversize(chunk);
       if (resume >= 0) this.drain(chunk, resume, resume, out, false);
       return;
+    }
+    if (this.pending && this.concatenated === false) {
+      // JSON lines: join the unfinished line with this chunk's first line only, not the whole chunk.
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl >= 0) {
+        // The head ends in a newline, so it is consumed whole (or skipped as oversize).
+        this.drain(Buffer.concat([this.pending, chunk.subarray(0, nl + 1)]), 0, this.resumeAt, out, false);
+        this.base -= nl + 1; // drain left `base` at chunk[nl + 1]; the next drain wants chunk[0]
+        this.drain(chunk, nl + 1, nl + 1, out, false);
+        return;
+      }
     }
     const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.drain(buf, 0, this.resumeAt, out, false);
@@ -116,14 +133,17 @@ export class AuditLogParser {
     const braceAtStart = this.skippedBrace && chunk[0] === OPEN_BRACE; // `}` ended the previous chunk
     this.skippedBrace = chunk[chunk.length - 1] === CLOSE_BRACE;
     const nl = chunk.indexOf(NEWLINE);
-    const cc = braceAtStart ? -1 : chunk.indexOf(CONCAT_BOUNDARY);
+    const cc = braceAtStart || this.concatenated === false ? -1 : chunk.indexOf(CONCAT_BOUNDARY);
     if (!braceAtStart && nl < 0 && cc < 0) {
       this.base += chunk.length;
       return -1;
     }
     this.skipping = false;
-    if (braceAtStart) return 0;
-    if (cc >= 0 && (nl < 0 || cc < nl)) return cc + 1;
+    if (braceAtStart || (cc >= 0 && (nl < 0 || cc < nl))) {
+      this.concatenated ??= true;
+      return braceAtStart ? 0 : cc + 1;
+    }
+    this.concatenated ??= false;
     this.line++;
     return nl + 1;
   }
@@ -144,7 +164,7 @@ export class AuditLogParser {
     let cc = -2;
     for (;;) {
       if (nl !== -1 && nl < from) nl = buf.indexOf(NEWLINE, from);
-      if (cc !== -1 && cc < from) cc = buf.indexOf(CONCAT_BOUNDARY, from);
+      if (cc !== -1 && cc < from) cc = this.concatenated === false ? -1 : buf.indexOf(CONCAT_BOUNDARY, from);
       const lineEnd = nl < 0 ? buf.length : nl;
       const atGuess = cc >= 0 && cc < lineEnd;
       const boundary = atGuess ? cc + 1 : nl;
@@ -155,7 +175,11 @@ export class AuditLogParser {
       if (boundary - doc > max) {
         this.oversize(doc);
         doc = from = atGuess ? boundary : boundary + 1;
-        if (!atGuess) this.line++;
+        if (atGuess) this.concatenated ??= true;
+        else {
+          this.line++;
+          cc = this.decideLines(cc);
+        }
         continue;
       }
       if (this.guesses >= MAX_BOUNDARY_GUESSES) {
@@ -168,6 +192,7 @@ export class AuditLogParser {
             this.finalDocument(buf, doc, end, out);
             doc = from = end;
             this.newDocument();
+            this.concatenated ??= true;
             continue;
           }
         }
@@ -175,6 +200,7 @@ export class AuditLogParser {
         if (this.tryDocument(buf, doc, boundary, out)) {
           doc = from = boundary;
           this.newDocument();
+          this.concatenated ??= true;
         } else {
           this.guesses++;
           from = boundary;
@@ -189,6 +215,7 @@ export class AuditLogParser {
       this.line++;
       doc = from = nl + 1;
       this.newDocument();
+      cc = this.decideLines(cc);
     }
     if (final && doc < buf.length) {
       if (buf.length - doc > max) this.oversize(doc);
@@ -210,6 +237,12 @@ export class AuditLogParser {
     this.pending = rest > 0 ? buf.subarray(doc) : null;
     // Step back one byte: a `}` at the end may meet the next chunk's `{`.
     this.resumeAt = rest > 0 ? Math.max(0, from - doc - 1) : 0;
+  }
+
+  /** A newline was the first boundary: JSON lines. Returns the `}{` position to keep (none then). */
+  private decideLines(cc: number): number {
+    this.concatenated ??= false;
+    return this.concatenated ? cc : -1;
   }
 
   private newDocument(): void {
@@ -251,14 +284,33 @@ export class AuditLogParser {
     try {
       value = JSON.parse(buf.toString('utf8', start, end));
     } catch (error) {
-      // Fluentd writes `<time>\t<tag>\t{…}`: a prefix the API server never wrote.
-      const brace = buf[start] === 0x7b ? -1 : buf.indexOf(0x7b, start);
-      if (brace > start && brace < end && this.tryDocument(buf, brace, end, out)) return;
+      if (this.recoverDocuments(buf, start, end, out)) return;
       this.stats.documents++;
       recordProblem(this.stats, 'malformed-json', this.base + start, this.line, (error as Error).message);
       return;
     }
     this.acceptDocument(value, buf, start, end, out);
+  }
+
+  /**
+   * A line that does not parse may still hold whole documents: several values with no separator
+   * in a stream of JSON lines, or Fluentd's `<time>\t<tag>\t{…}` prefix, which the API server
+   * never wrote. True when it did; anything left over is counted as malformed.
+   */
+  private recoverDocuments(buf: Buffer, start: number, end: number, out: ReadEvent[]): boolean {
+    let at = buf[start] === OPEN_BRACE ? start : buf.indexOf(OPEN_BRACE, start);
+    if (at < 0 || at >= end) return false;
+    const first = at;
+    for (;;) {
+      const valueEnd = findValueEnd(buf, at, end);
+      if (valueEnd < 0 || !this.tryDocument(buf, at, valueEnd, out)) break;
+      at = skipWhitespace(buf, valueEnd, end);
+      if (at === end) return true;
+    }
+    if (at === first) return false;
+    this.stats.documents++;
+    recordProblem(this.stats, 'malformed-json', this.base + at, this.line, 'trailing bytes after the last whole document on the line');
+    return true;
   }
 
   private acceptDocument(value: unknown, buf: Buffer, start: number, end: number, out: ReadEvent[]): void {

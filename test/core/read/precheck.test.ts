@@ -133,7 +133,7 @@ describe('the pre-check never hides an event a rule needs', () => {
           const raw = JSON.stringify(e);
           const wanted =
             (interest.markers ?? []).some((m) => raw.includes(m)) ||
-            compiled.matches(e.verb as string, o.resource ?? '', o.subresource ?? '', (t) => raw.includes(t));
+            compiled.matches(e.verb as string, o.resource ?? '', o.subresource ?? '', (i) => raw.includes(compiled.substrings[i]));
           if (wanted) expect(emitted.has(`${e.auditID as string}/${e.stage as string}`)).toBe(true);
         }
         expect(stats.emitted + stats.filtered + (stats.skippedByStage.RequestReceived ?? 0) + stats.duplicates).toBe(stats.events);
@@ -164,7 +164,7 @@ describe('interest declarations', () => {
 
   it('requires every `contains` substring of a selector', () => {
     const c = new CompiledInterest({ selectors: [{ verbs: ['patch'], resources: ['pods/status'], contains: ['a', 'b'] }] });
-    expect(c.matches('patch', 'pods', 'status', (t) => t === 'a')).toBe(false);
+    expect(c.matches('patch', 'pods', 'status', (i) => c.substrings[i] === 'a')).toBe(false);
     expect(c.matches('patch', 'pods', 'status', () => true)).toBe(true);
   });
 });
