@@ -35,24 +35,13 @@ export function pruneDeepBodies(event: AuditEvent, maxDepth: number): boolean {
 
 function pruneDeep(value: unknown, depthLeft: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
+  const node = value as Record<string, unknown>; // arrays too: their indexes are keys
   let pruned = false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item !== 'object' || item === null) continue;
-      if (depthLeft <= 1) {
-        value[i] = PRUNED;
-        pruned = true;
-      } else if (pruneDeep(item, depthLeft - 1)) pruned = true;
-    }
-    return pruned;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
-    const item = record[key];
+  for (const key in node) {
+    const item = node[key];
     if (typeof item !== 'object' || item === null) continue;
     if (depthLeft <= 1) {
-      record[key] = PRUNED;
+      node[key] = PRUNED;
       pruned = true;
     } else if (pruneDeep(item, depthLeft - 1)) pruned = true;
   }

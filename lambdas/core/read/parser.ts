@@ -10,6 +10,7 @@ import { FILTER, PARSE, PreCheck } from './precheck';
 import { RecentKeys } from './recent-keys';
 import type { ReadStats } from './stats';
 import { emptyStats, recordProblem } from './stats';
+import { CLOSE_BRACE, NEWLINE, OPEN_BRACE } from './bytes';
 
 export interface ParserOptions {
   /** What the rules can care about; events outside it are counted and skipped unparsed. Omitted: parse everything. */
@@ -37,10 +38,7 @@ export interface ReadEvent {
 }
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
-const NEWLINE = 0x0a;
 const CONCAT_BOUNDARY = Buffer.from('}{');
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 /** Failed guesses at a `}{` boundary before the exact scanner takes over for that document. */
 const MAX_BOUNDARY_GUESSES = 4;
 

@@ -1,5 +1,6 @@
 import type { CompiledInterest } from './interest';
 import { NO_RESOURCE } from './interest';
+import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, LOWER_R, OPEN_BRACE, QUOTE } from './bytes';
 
 /** What the pre-check decided about one raw event. */
 export const PARSE = 0;
@@ -14,13 +15,6 @@ const FIRST_MARKER = 3;
 const KEYS = ['"verb"', '"objectRef"', '"stage"'];
 /** More occurrences of one key than this in a single event: give up and parse. */
 const MAX_VALUES = 4;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const LOWER_R = 0x72;
 const STAGE_REQUEST_RECEIVED = 'RequestReceived';
 
 /**
