@@ -113,7 +113,11 @@ export class PreCheck {
     return FILTER;
   }
 
-  /** SKIP_STAGE when the event's one and only stage is RequestReceived, else PARSE. */
+  /**
+   * SKIP_STAGE when the event's one and only `"stage"` is RequestReceived, else PARSE. The API
+   * server always writes the top-level stage, and no Kubernetes object has a `stage` field, so
+   * a single occurrence is the event's own.
+   */
   private stageVerdict(start: number, end: number): Verdict {
     const at = this.next(KEY_STAGE, start);
     if (at >= end) return PARSE;
