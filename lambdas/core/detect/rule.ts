@@ -1,0 +1,45 @@
+import type { Category, Severity } from '../finding';
+import type { EventSelector } from '../read/interest';
+import type { EventView } from './event-view';
+import type { Settings } from '../config/settings';
+
+/** What a rule found in one event. */
+export interface RuleHit {
+  severity: Severity;
+  /** Who did what to which object, in one line. */
+  summary: string;
+  /** The few fields that prove it. Redacted by the engine before it leaves. */
+  evidence?: Record<string, unknown>;
+}
+
+export interface RuleContext {
+  settings: Settings;
+}
+
+/**
+ * A detection: metadata a person reads next to the function that decides. A rule is pure and
+ * sees one event; stateful detectors (restarts) are a separate kind.
+ */
+export interface Rule {
+  /** Stable id, `<family>.<name>`. */
+  id: string;
+  title: string;
+  category: Category;
+  /** The highest severity it raises (hits carry their own). */
+  severity: Severity;
+  /** One paragraph: what it catches and why an attacker does it. */
+  description: string;
+  /** MITRE ATT&CK technique ids (ATT&CK v16, Enterprise and Containers). */
+  attack: string[];
+  /** CIS Kubernetes Benchmark 5.x and NSA/CISA hardening guide references, where they fit. */
+  controls: string[];
+  falsePositives: string;
+  remediation: string;
+  /** The events it can possibly care about; the reader's pre-check is derived from these. */
+  interest: readonly EventSelector[];
+  /** Substrings that make any event interesting to it (see EventInterest.markers). */
+  markers?: readonly string[];
+  /** Also sees failed and dry-run requests (rules about denied attempts). Default false. */
+  includeFailures?: boolean;
+  evaluate(view: EventView, context: RuleContext): RuleHit | RuleHit[] | undefined;
+}

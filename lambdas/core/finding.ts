@@ -1,0 +1,63 @@
+/** The contracts other code and users rely on (../shared/DESIGN.md). */
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return severityRank(a) >= severityRank(b) ? a : b;
+}
+
+export const CATEGORIES = [
+  'rbac-change',
+  'privileged-workload',
+  'admission-webhook',
+  'container-restart',
+  'daemonset',
+  'cronjob',
+  'service-account',
+  'secret',
+  'untrusted-image',
+  'controller',
+  'exec',
+  'credential',
+  'anonymous-access',
+  'storage',
+  'audit-tampering',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export interface Finding {
+  /** Stable, e.g. "rbac.cluster-admin-binding". */
+  ruleId: string;
+  category: Category;
+  severity: Severity;
+  /** The rule's title. */
+  title: string;
+  /** One line a person understands: who did what to which object. */
+  summary: string;
+  /** The audit event that triggered it (the latest one for stateful detectors). */
+  auditID: string;
+  /** ISO 8601 from the event. */
+  time: string;
+  cluster?: string;
+  actor: {
+    username: string;
+    groups?: string[];
+    sourceIPs?: string[];
+    userAgent?: string;
+    /** The identity the actor impersonated, when it did: the request ran with its rights. */
+    impersonatedUser?: string;
+  };
+  target: { resource: string; subresource?: string; apiGroup?: string; namespace?: string; name?: string };
+  verb: string;
+  /** MITRE ATT&CK technique ids (Enterprise and Containers matrices, ATT&CK v16). */
+  attack?: string[];
+  /** Compliance controls, e.g. "CIS-5.1.1". */
+  controls?: string[];
+  /** The few fields that prove it; secrets redacted. */
+  evidence: Record<string, unknown>;
+}
