@@ -7,11 +7,18 @@ import type { EventView } from './event-view';
 import { isFinalStage, viewOf } from './event-view';
 import { redactEvidence } from './redact';
 import type { Rule, RuleContext, RuleHit } from './rule';
+import type { StatefulDetector } from './stateful';
+import type { StateStore } from './state-store';
+import { MemoryStateStore } from './state-store';
+
+export type Detection = Rule | StatefulDetector;
+
+const isStateful = (d: Detection): d is StatefulDetector => 'observe' in d;
 
 export const DEFAULT_CONFIG: Config = { disabled: [], severity: {}, settings: DEFAULT_SETTINGS, exceptions: [] };
 
 /** Whether a rule looks at this event at all: only what happened, at its final stage. */
-export function ruleApplies(rule: Rule, view: EventView): boolean {
+export function ruleApplies(rule: Detection, view: EventView): boolean {
   return isFinalStage(view) && (view.succeeded || rule.includeFailures === true);
 }
 
@@ -21,7 +28,7 @@ export function ruleApplies(rule: Rule, view: EventView): boolean {
  * of the request the log holds.
  */
 export class DetectionEngine {
-  readonly rules: readonly Rule[];
+  readonly rules: readonly Detection[];
   /** What the enabled rules can care about, for the reader's pre-check. */
   readonly interest: EventInterest;
   private readonly context: RuleContext;
@@ -30,7 +37,12 @@ export class DetectionEngine {
   readonly expiredExceptions: Exception[];
   private readonly seen = new Set<string>();
 
-  constructor(rules: readonly Rule[], private readonly config: Config = DEFAULT_CONFIG, now: Date = new Date()) {
+  constructor(
+    rules: readonly Detection[],
+    private readonly config: Config = DEFAULT_CONFIG,
+    private readonly state: StateStore = new MemoryStateStore(),
+    now: Date = new Date(),
+  ) {
     this.rules = rules.filter((r) => !config.disabled.includes(r.id) && !config.disabled.includes(r.category));
     this.interest = {
       selectors: this.rules.flatMap((r) => r.interest),
@@ -41,12 +53,13 @@ export class DetectionEngine {
     this.activeExceptions = config.exceptions.filter((e) => !this.expiredExceptions.includes(e));
   }
 
-  evaluate(read: ReadEvent): Finding[] {
+  /** The findings of one event; stateful detectors update their state on the way. */
+  async analyze(read: ReadEvent): Promise<Finding[]> {
     const view = viewOf(read.event, read.cluster);
     const findings: Finding[] = [];
     for (const rule of this.rules) {
       if (!ruleApplies(rule, view)) continue;
-      const result = rule.evaluate(view, this.context);
+      const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
       if (result === undefined) continue;
       for (const hit of Array.isArray(result) ? result : [result]) {
         const key = `${rule.id}\n${view.event.auditID}\n${hit.summary}`;
@@ -59,11 +72,11 @@ export class DetectionEngine {
     return findings;
   }
 
-  private excepted(rule: Rule, view: EventView): boolean {
+  private excepted(rule: Detection, view: EventView): boolean {
     return this.activeExceptions.some((e) => exceptionMatches(e, rule, view));
   }
 
-  private toFinding(rule: Rule, hit: RuleHit, view: EventView): Finding {
+  private toFinding(rule: Detection, hit: RuleHit, view: EventView): Finding {
     const e = view.event;
     const evidence: Record<string, unknown> = { ...hit.evidence };
     if (view.missingEvidence) evidence.missingEvidence = view.missingEvidence;
@@ -98,7 +111,7 @@ export class DetectionEngine {
   }
 }
 
-function exceptionMatches(e: Exception, rule: Rule, view: EventView): boolean {
+function exceptionMatches(e: Exception, rule: Detection, view: EventView): boolean {
   if (!e.rules.some((r) => r === '*' || r === rule.id || r === rule.category)) return false;
   const sa = view.actor.serviceAccount;
   const checks: Array<[string[] | undefined, (value: string) => boolean]> = [
