@@ -3,9 +3,10 @@ import { DEFAULT_SETTINGS } from '../config/settings';
 import type { Finding } from '../finding';
 import type { ReadEvent } from '../read/parser';
 import type { EventInterest } from '../read/interest';
+import { CompiledInterest } from '../read/interest';
 import type { EventView } from './event-view';
 import { isFinalStage, viewOf } from './event-view';
-import { redactEvidence } from './redact';
+import { redactEvidence, redactText } from './redact';
 import type { Rule, RuleContext, RuleHit } from './rule';
 import type { StatefulDetector } from './stateful';
 import type { StateStore } from './state-store';
@@ -17,9 +18,21 @@ const isStateful = (d: Detection): d is StatefulDetector => 'observe' in d;
 
 export const DEFAULT_CONFIG: Config = { disabled: [], severity: {}, settings: DEFAULT_SETTINGS, exceptions: [] };
 
-/** Whether a rule looks at this event at all: only what happened, at its final stage. */
+const compiledInterests = new WeakMap<Detection, CompiledInterest>();
+const ANY_SUBSTRING = (): boolean => true;
+
+/**
+ * Whether a rule looks at this event at all: only what happened, at its final stage, and only
+ * what its own interest declares (the reader's pre-check is the union of every rule's, so it
+ * lets through events meant for other rules). `contains` conditions narrow the pre-check only;
+ * the rule reads the object itself.
+ */
 export function ruleApplies(rule: Detection, view: EventView): boolean {
-  return isFinalStage(view) && (view.succeeded || rule.includeFailures === true);
+  if (!isFinalStage(view) || !(view.succeeded || rule.includeFailures === true)) return false;
+  let interest = compiledInterests.get(rule);
+  if (!interest) compiledInterests.set(rule, (interest = new CompiledInterest({ selectors: rule.interest })));
+  if (interest.matches(view.verb, view.resource, view.subresource, ANY_SUBSTRING)) return true;
+  return (rule.markers ?? []).some((m) => view.actor.username.includes(m) || view.actor.groups.some((g) => g.includes(m)));
 }
 
 /**
@@ -85,7 +98,7 @@ export class DetectionEngine {
       category: rule.category,
       severity: this.config.severity[rule.id] ?? hit.severity,
       title: rule.title,
-      summary: hit.summary,
+      summary: redactText(hit.summary),
       auditID: e.auditID,
       time: e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp ?? '',
       ...(view.cluster ? { cluster: view.cluster } : {}),

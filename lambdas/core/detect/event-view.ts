@@ -60,7 +60,7 @@ export function viewOf(event: AuditEvent, cluster?: string): EventView {
     subresource: ref.subresource ?? '',
     apiGroup: ref.apiGroup ?? '',
     namespace: ref.namespace ?? '',
-    name: ref.name ?? (isObject(request?.metadata) ? String(request.metadata.name ?? '') : ''),
+    name: ref.name ?? (isObject(request?.metadata) && typeof request.metadata.name === 'string' ? request.metadata.name : ''),
     actor: classifyActor(event.user?.username, event.user?.groups),
     impersonatedUser: event.impersonatedUser?.username,
     query,
@@ -75,7 +75,13 @@ export function viewOf(event: AuditEvent, cluster?: string): EventView {
     view.object = response ?? request;
   }
   if (event.annotations?.[TRUNCATED_ANNOTATION] === 'true') view.missingEvidence = 'the API server truncated this event';
-  else if (view.object === undefined && view.patch === undefined && (event.verb === 'create' || event.verb === 'update' || event.verb === 'patch')) {
+  else if (
+    view.object === undefined &&
+    view.patch === undefined &&
+    (event.verb === 'create' || event.verb === 'update' || event.verb === 'patch') &&
+    !STREAMING_SUBRESOURCES.has(view.subresource) &&
+    view.subresource !== 'proxy'
+  ) {
     view.missingEvidence = `audit level ${event.level ?? 'unknown'} recorded no request body`;
   }
   return view;

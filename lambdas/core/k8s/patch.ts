@@ -67,7 +67,7 @@ function withoutDirectives(value: JsonObject): JsonObject {
   for (const [key, v] of Object.entries(value)) {
     if (key.startsWith('$')) continue;
     out[key] = Array.isArray(v)
-      ? v.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? withoutDirectives(item as JsonObject) : item))
+      ? (v as unknown[]).map((item): unknown => (typeof item === 'object' && item !== null && !Array.isArray(item) ? withoutDirectives(item as JsonObject) : item))
       : typeof v === 'object' && v !== null
         ? withoutDirectives(v as JsonObject)
         : v;

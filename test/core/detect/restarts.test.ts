@@ -81,7 +81,7 @@ describe('restart.crash-loop', () => {
   });
 
   it('ignores failed status updates', async () => {
-    const events = [1, 2, 3, 4, 5, 6, 7].map((count, i) => ({ ...statusPatch(count, i), responseStatus: { code: 409 } }) as AuditEvent);
+    const events: AuditEvent[] = [1, 2, 3, 4, 5, 6, 7].map((count, i) => ({ ...statusPatch(count, i), responseStatus: { code: 409 } }));
     expect(await findingsFor(events)).toEqual([]);
   });
 });

@@ -1,0 +1,165 @@
+import type { JsonObject } from '../detect/event-view';
+import { asArray, asObject, asString } from '../detect/event-view';
+import type { Rule, RuleHit } from '../detect/rule';
+import type { Severity } from '../finding';
+import { actorText, isBaseline, writtenObject } from './access-shared';
+
+export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
+/** Signers whose certificates authenticate to the API server. */
+const CLIENT_SIGNERS = new Set([CLIENT_SIGNER, 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/legacy-unknown']);
+/** Groups whose members bypass authorization or act as nodes. */
+const PRIVILEGED_ORGS = new Set(['system:masters', 'system:nodes']);
+
+export interface Subject {
+  commonName?: string;
+  organizations: string[];
+}
+
+/** DER string types a distinguished name uses (UTF8String, PrintableString, T61String, IA5String). */
+const STRING_TAGS = new Set([0x0c, 0x13, 0x14, 0x16]);
+const OID_CN = [0x06, 0x03, 0x55, 0x04, 0x03];
+const OID_O = [0x06, 0x03, 0x55, 0x04, 0x0a];
+
+/**
+ * The subject of a CSR's `spec.request` (base64 of a PEM CERTIFICATE REQUEST): its common name
+ * (the username the certificate will authenticate as) and organizations (its groups). A scan
+ * for the attribute OIDs, not a full ASN.1 parser: enough for evidence, and it never throws.
+ */
+export function csrSubject(request: string | undefined): Subject | undefined {
+  if (!request) return undefined;
+  const pem = Buffer.from(request, 'base64').toString('latin1');
+  const body = /-----BEGIN [A-Z ]+-----([\s\S]*?)-----END/.exec(pem)?.[1];
+  const der = body !== undefined ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : Buffer.from(request, 'base64');
+  const values = (oid: number[]): string[] => {
+    const out: string[] = [];
+    for (let i = der.indexOf(Buffer.from(oid)); i >= 0 && out.length < 8; i = der.indexOf(Buffer.from(oid), i + 1)) {
+      const tag = der[i + oid.length];
+      const length = der[i + oid.length + 1];
+      if (!STRING_TAGS.has(tag) || length === undefined || length > 0x7f) continue;
+      const start = i + oid.length + 2;
+      if (start + length <= der.length) out.push(der.toString('utf8', start, start + length));
+    }
+    return out;
+  };
+  const commonName = values(OID_CN)[0];
+  const organizations = values(OID_O);
+  return commonName === undefined && organizations.length === 0 ? undefined : { commonName, organizations };
+}
+
+function subjectText(subject: Subject | undefined): string {
+  if (!subject) return '';
+  const parts = [subject.commonName ? `CN=${subject.commonName}` : '', ...subject.organizations.map((o) => `O=${o}`)].filter(Boolean);
+  return parts.length > 0 ? ` for ${parts.join(', ')}` : '';
+}
+
+function csrEvidence(csr: JsonObject | undefined, subject: Subject | undefined): Record<string, unknown> {
+  const spec = asObject(csr?.spec);
+  return {
+    ...(asString(spec?.signerName) ? { signerName: spec?.signerName } : {}),
+    ...(subject ? { subject } : {}),
+    ...(asString(spec?.username) ? { requestedBy: spec?.username } : {}),
+    ...(asArray(spec?.usages).length > 0 ? { usages: spec?.usages } : {}),
+    ...(typeof spec?.expirationSeconds === 'number' ? { expirationSeconds: spec.expirationSeconds } : {}),
+  };
+}
+
+/** The condition types a CSR carries after this write: Approved, Denied, Failed. */
+function conditionTypes(csr: JsonObject | undefined): string[] {
+  return asArray(asObject(csr?.status)?.conditions).flatMap((c) => {
+    const type = asString(asObject(c)?.type);
+    const status = asObject(c)?.status;
+    return type !== undefined && status !== 'False' ? [type] : [];
+  });
+}
+
+export const csrApprovalRule: Rule = {
+  id: 'credential.csr-approval',
+  title: 'Certificate signing request approved by a person or a workload',
+  category: 'credential',
+  severity: 'critical',
+  description:
+    'A CertificateSigningRequest was approved through its `approval` subresource by someone other than the control plane\'s own approver. ' +
+    'An approved CSR for the `kubernetes.io/kube-apiserver-client` signer becomes a client certificate that authenticates as any user and group named in its subject, ' +
+    'cannot be revoked, and stays valid for up to a year: an attacker who can approve CSRs mints their own permanent credential. ' +
+    'High; critical when the subject claims `system:masters` or `system:nodes`. When the body was not logged, the write is reported as medium because approval and denial look alike.',
+  attack: ['T1649', 'T1098.001'],
+  controls: ['CIS-5.1.11', 'NSA-CISA-k8s: Authentication and authorization'],
+  falsePositives: 'Administrators approving kubelet serving certificates by hand, or custom approvers for internal signers. Add exceptions by identity.',
+  remediation:
+    'Read the subject of the CSR (`kubectl get csr NAME -o jsonpath={.spec.request} | base64 -d | openssl req -noout -subject`); client certificates cannot be revoked, so if it was not expected remove the bindings of that user and groups, and rotate the cluster CA if it named system:masters.',
+  interest: [{ verbs: ['update', 'patch'], resources: ['certificatesigningrequests/approval'] }],
+  evaluate(view): RuleHit | undefined {
+    if (view.resource !== 'certificatesigningrequests' || view.subresource !== 'approval' || isBaseline(view)) return undefined;
+    const csr = writtenObject(view);
+    const conditions = conditionTypes(csr);
+    const who = actorText(view);
+    if (csr === undefined || conditions.length === 0) {
+      return { severity: 'medium', summary: `${who} wrote the approval of CertificateSigningRequest ${view.name} (approved or denied: not logged)`, evidence: {} };
+    }
+    if (!conditions.includes('Approved')) return undefined;
+    const signer = asString(asObject(csr.spec)?.signerName);
+    const subject = csrSubject(asString(asObject(csr.spec)?.request));
+    const privileged = subject?.organizations.some((o) => PRIVILEGED_ORGS.has(o)) === true;
+    const severity: Severity = privileged ? 'critical' : 'high';
+    const kind = signer !== undefined && CLIENT_SIGNERS.has(signer) ? 'client certificate' : 'certificate';
+    return {
+      severity,
+      summary: `${who} approved CertificateSigningRequest ${view.name} (${signer ?? 'signer not logged'})${subjectText(subject)}`,
+      evidence: { ...csrEvidence(csr, subject), issues: kind, ...(privileged ? { reasons: ['the subject names a group that bypasses authorization or acts as a node'] } : {}) },
+    };
+  },
+};
+
+export const clientCsrRule: Rule = {
+  id: 'credential.client-csr-created',
+  title: 'Client certificate requested for the API server signer',
+  category: 'credential',
+  severity: 'high',
+  description:
+    'A person or a workload created a CertificateSigningRequest for the `kubernetes.io/kube-apiserver-client` signer: a request for a client certificate that, once approved, ' +
+    'authenticates to the API server as whoever its subject names, with no expiry short of the certificate\'s own and no way to revoke it. Medium; high when the subject claims `system:masters` or `system:nodes`. ' +
+    'Kubelet CSRs (bootstrap and rotation) use other signers and are not reported.',
+  attack: ['T1649'],
+  controls: ['CIS-5.1.11', 'NSA-CISA-k8s: Authentication and authorization'],
+  falsePositives: 'Onboarding scripts that issue client certificates to people; prefer OIDC and add exceptions for those scripts\' identities.',
+  remediation: 'Deny the CSR if it was not expected (`kubectl certificate deny NAME`) and find out how the requester intended to get it approved.',
+  interest: [{ verbs: ['create'], resources: ['certificatesigningrequests'] }],
+  evaluate(view): RuleHit | undefined {
+    if (view.resource !== 'certificatesigningrequests' || view.subresource !== '' || view.verb !== 'create' || isBaseline(view)) return undefined;
+    const spec = asObject(view.object?.spec);
+    if (asString(spec?.signerName) !== CLIENT_SIGNER) return undefined;
+    const subject = csrSubject(asString(spec?.request));
+    const privileged = subject?.organizations.some((o) => PRIVILEGED_ORGS.has(o)) === true;
+    return {
+      severity: privileged ? 'high' : 'medium',
+      summary: `${actorText(view)} requested a client certificate (CSR ${view.name})${subjectText(subject)}`,
+      evidence: csrEvidence(view.object, subject),
+    };
+  },
+};
+
+export const nodeCreatedRule: Rule = {
+  id: 'credential.node-created',
+  title: 'Node object created by something other than its kubelet',
+  category: 'credential',
+  severity: 'high',
+  description:
+    'A Node object was created by a person, a workload, or a kubelet registering a node other than itself. Kubelets register their own Node; a fake node is how an attacker gets pods scheduled to a machine they control ' +
+    '(and with them the pods\' Secrets and service account tokens through the node authorizer), or masquerades as a node. High for people and other nodes, medium for service accounts (node autoscalers and virtual kubelets create nodes).',
+  attack: ['T1036', 'T1078', 'T1098'],
+  controls: ['NSA-CISA-k8s: Authentication and authorization'],
+  falsePositives: 'Karpenter (older versions), virtual-kubelet providers and cluster-API tooling create Node objects with their service accounts. Add exceptions for them.',
+  remediation: 'Cordon and delete the Node if it is not a real machine, and check which pods and Secrets were sent to it.',
+  interest: [{ verbs: ['create'], resources: ['nodes'] }],
+  evaluate(view): RuleHit | undefined {
+    if (view.resource !== 'nodes' || view.subresource !== '' || view.verb !== 'create') return undefined;
+    if (view.actor.class === 'control-plane' || view.actor.class === 'platform') return undefined;
+    if (view.actor.class === 'node' && view.actor.nodeName === view.name) return undefined;
+    const severity: Severity = view.actor.class === 'service-account' ? 'medium' : 'high';
+    const asNode = view.actor.class === 'node' ? ` (a kubelet registering another node's name)` : '';
+    return { severity, summary: `${actorText(view)} created Node ${view.name}${asNode}`, evidence: { node: view.name, actorClass: view.actor.class } };
+  },
+};
+
+export const credentialRules: Rule[] = [csrApprovalRule, clientCsrRule, nodeCreatedRule];
+

@@ -1,0 +1,322 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Category } from '../../../lambdas/core/finding';
+import type { Rule } from '../../../lambdas/core/detect/rule';
+import { admissionWebhookRules } from '../../../lambdas/core/rules/admission-webhooks';
+import { auditEvent } from '../../helpers/events';
+import { CORPUS_DIR, CORPUS_FILES, corpusEvents } from '../../helpers/corpus';
+import { hitsOf, severityOf } from '../../helpers/rules';
+import type { Ev } from '../../helpers/shipping';
+
+const rule = (id: string): Rule => {
+  const found = admissionWebhookRules.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
+  return found;
+};
+
+const ADMISSION = 'admissionregistration.k8s.io';
+const anonymous = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+const eksManager = { username: 'eks:addon-manager', groups: ['system:authenticated'] };
+const cainjector = { username: 'system:serviceaccount:cert-manager:cert-manager-cainjector', groups: ['system:serviceaccounts', 'system:authenticated'] };
+
+const KIND: Record<string, string> = {
+  mutatingwebhookconfigurations: 'MutatingWebhookConfiguration',
+  validatingwebhookconfigurations: 'ValidatingWebhookConfiguration',
+  validatingadmissionpolicies: 'ValidatingAdmissionPolicy',
+  validatingadmissionpolicybindings: 'ValidatingAdmissionPolicyBinding',
+  mutatingadmissionpolicies: 'MutatingAdmissionPolicy',
+  apiservices: 'APIService',
+};
+
+/** A write to a cluster-scoped admission object at RequestResponse level. */
+function write(resource: string, name: string, body: Record<string, unknown> | undefined, overrides: Ev = {}): Ev {
+  const group = resource === 'apiservices' ? 'apiregistration.k8s.io' : ADMISSION;
+  const verb = (overrides.verb as string | undefined) ?? 'create';
+  const object = body && { kind: KIND[resource], apiVersion: `${group}/v1`, metadata: { name }, ...body };
+  return auditEvent({
+    level: 'RequestResponse',
+    verb,
+    requestURI: `/apis/${group}/v1/${resource}${verb === 'create' ? '' : `/${name}`}`,
+    objectRef: { resource, name, apiGroup: group, apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: verb === 'create' ? 201 : 200 },
+    ...(object ? { requestObject: object, responseObject: object } : {}),
+    ...overrides,
+  });
+}
+
+function patchOf(event: Ev, patch: unknown, response: unknown): Ev {
+  const { responseObject: _r, ...rest } = event;
+  return { ...rest, verb: 'patch', level: response === undefined ? 'Request' : 'RequestResponse', requestObject: patch, ...(response !== undefined ? { responseObject: response } : {}) };
+}
+
+const failed = (e: Ev): Ev => ({ ...e, responseStatus: { metadata: {}, code: 403 }, responseObject: undefined });
+const dryRun = (e: Ev): Ev => ({ ...e, requestURI: `${String(e.requestURI)}?dryRun=All` });
+const received = (e: Ev): Ev => ({ ...e, stage: 'RequestReceived', responseStatus: undefined, responseObject: undefined });
+const metadataOnly = (e: Ev): Ev => ({ ...e, level: 'Metadata', requestObject: undefined, responseObject: undefined });
+
+const sidecarWebhook = {
+  name: 'inject.sidecar.example.com',
+  clientConfig: { service: { namespace: 'mesh', name: 'injector', path: '/inject', port: 443 }, caBundle: 'LS0tLS1CRUdJTi...' },
+  rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+  failurePolicy: 'Fail',
+  sideEffects: 'None',
+  admissionReviewVersions: ['v1'],
+};
+const policyWebhook = {
+  name: 'validate.policy.example.com',
+  clientConfig: { service: { namespace: 'policy', name: 'webhook' } },
+  rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }],
+  failurePolicy: 'Fail',
+  sideEffects: 'None',
+  admissionReviewVersions: ['v1'],
+};
+
+describe('admission.webhook-configuration-changed', () => {
+  const r = rule('admission.webhook-configuration-changed');
+  const mutating = (webhooks: unknown[], overrides: Ev = {}): Ev => write('mutatingwebhookconfigurations', 'sidecar', { webhooks }, overrides);
+  const validating = (webhooks: unknown[], overrides: Ev = {}): Ev => write('validatingwebhookconfigurations', 'policy', { webhooks }, overrides);
+
+  it('raises a webhook configuration created by a human at medium, with the webhook as evidence (no CA bundle)', () => {
+    const hits = hitsOf(r, mutating([sidecarWebhook]));
+    expect(hits).toEqual([expect.objectContaining({ severity: 'medium', summary: 'alice@example.com created MutatingWebhookConfiguration sidecar' })]);
+    expect(hits[0].evidence).toEqual({
+      webhooks: [
+        {
+          name: 'inject.sidecar.example.com',
+          risks: [],
+          clientConfig: { service: { namespace: 'mesh', name: 'injector', path: '/inject', port: 443 } },
+          rules: sidecarWebhook.rules,
+          failurePolicy: 'Fail',
+          namespaceSelector: undefined,
+          objectSelector: undefined,
+        },
+      ],
+    });
+  });
+
+  it('rates wildcard rules, a URL outside the cluster and Secrets in scope high', () => {
+    const wildcard = { ...sidecarWebhook, rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] };
+    expect(hitsOf(r, mutating([wildcard]))[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com created MutatingWebhookConfiguration sidecar: webhook inject.sidecar.example.com intercepts every operation on every resource' });
+    const external = { ...policyWebhook, clientConfig: { url: 'https://203.0.113.9:8443/validate' } };
+    expect(hitsOf(r, validating([external]))[0].summary).toBe(
+      'alice@example.com created ValidatingWebhookConfiguration policy: webhook validate.policy.example.com calls https://203.0.113.9:8443/validate instead of an in-cluster Service',
+    );
+    const secrets = { ...policyWebhook, rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'] }] };
+    expect(hitsOf(r, validating([secrets]))[0].summary).toMatch(/receives Secret contents$/);
+  });
+
+  it('rates selectors that exempt namespaces or objects high, and names them', () => {
+    const exempt = { ...policyWebhook, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'tools'] }] } };
+    expect(hitsOf(r, validating([policyWebhook, exempt]))[0]).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com created ValidatingWebhookConfiguration policy: webhook validate.policy.example.com exempts namespaces whose kubernetes.io/metadata.name is kube-system, tools',
+    });
+    const optOut = { ...sidecarWebhook, objectSelector: { matchExpressions: [{ key: 'skip-policy', operator: 'DoesNotExist' }] } };
+    expect(hitsOf(r, mutating([optOut]))[0].summary).toMatch(/exempts objects without label skip-policy$/);
+    const optIn = { ...sidecarWebhook, namespaceSelector: { matchLabels: { injection: 'enabled' } } };
+    expect(severityOf(r, mutating([optIn]))).toBe('medium');
+  });
+
+  it('rates a validating webhook switched to fail open high, but not one created that way', () => {
+    const after = { kind: 'ValidatingWebhookConfiguration', metadata: { name: 'policy' }, webhooks: [{ ...policyWebhook, failurePolicy: 'Ignore' }] };
+    const smp = patchOf(validating([policyWebhook]), { webhooks: [{ name: 'validate.policy.example.com', failurePolicy: 'Ignore' }] }, after);
+    expect(hitsOf(r, smp)[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com patched ValidatingWebhookConfiguration policy: webhook validate.policy.example.com was switched to fail open (failurePolicy Ignore)' });
+    const jsonPatch = patchOf(validating([policyWebhook]), [{ op: 'replace', path: '/webhooks/0/failurePolicy', value: 'Ignore' }], undefined);
+    expect(severityOf(r, jsonPatch)).toBe('high');
+    expect(severityOf(r, validating([{ ...policyWebhook, failurePolicy: 'Ignore' }]))).toBe('medium');
+    // a mutating webhook failing open weakens no check
+    const mutatingAfter = { kind: 'MutatingWebhookConfiguration', metadata: { name: 'sidecar' }, webhooks: [{ ...sidecarWebhook, failurePolicy: 'Ignore' }] };
+    expect(severityOf(r, patchOf(mutating([sidecarWebhook]), { webhooks: [{ name: sidecarWebhook.name, failurePolicy: 'Ignore' }] }, mutatingAfter))).toBe('medium');
+  });
+
+  it('rates webhooks removed from a validating configuration by a patch high', () => {
+    const e = patchOf(validating([policyWebhook]), [{ op: 'remove', path: '/webhooks/0' }], { kind: 'ValidatingWebhookConfiguration', metadata: { name: 'policy' }, webhooks: [] });
+    expect(hitsOf(r, e)[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com patched ValidatingWebhookConfiguration policy: removes /webhooks/0' });
+    const directive = patchOf(validating([policyWebhook]), { webhooks: [{ name: 'validate.policy.example.com', $patch: 'delete' }] }, undefined);
+    expect(hitsOf(r, directive)[0].summary).toMatch(/removes a webhook \(\$patch: delete\)$/);
+  });
+
+  it('says when the configuration was not logged, and is critical for anonymous callers', () => {
+    expect(hitsOf(r, metadataOnly(mutating([sidecarWebhook])))).toEqual([
+      expect.objectContaining({ severity: 'medium', summary: 'alice@example.com created MutatingWebhookConfiguration sidecar; configuration not logged (audit level Metadata recorded no request body)' }),
+    ]);
+    expect(severityOf(r, { ...mutating([sidecarWebhook]), user: anonymous })).toBe('critical');
+  });
+
+  it('ignores CA-bundle rotations and label edits, however the patch is written', () => {
+    const after = { kind: 'MutatingWebhookConfiguration', metadata: { name: 'sidecar' }, webhooks: [{ ...sidecarWebhook, rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] }] };
+    const smp = patchOf(mutating([sidecarWebhook]), { webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX' } }] }, after);
+    expect(hitsOf(r, { ...smp, user: cainjector })).toEqual([]);
+    expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), [{ op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: 'TkVX' }], after))).toEqual([]);
+    expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), { metadata: { labels: { 'app.kubernetes.io/version': '1.2.3' } } }, after))).toEqual([]);
+    const applied = { '$setElementOrder/webhooks': [{ name: sidecarWebhook.name }], webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX' } }] };
+    expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), applied, after))).toEqual([]);
+  });
+
+  it('still raises a patch that rotates the CA bundle and points the webhook elsewhere', () => {
+    const patch = { webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX', url: 'https://evil.example.net/mutate' } }] };
+    expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), patch, undefined))[0]).toMatchObject({ severity: 'high', summary: expect.stringContaining('calls https://evil.example.net/mutate') as unknown });
+  });
+
+  it('stays quiet for the platform, failures, dry runs and earlier stages', () => {
+    const e = mutating([sidecarWebhook]);
+    expect(hitsOf(r, { ...e, user: eksManager })).toEqual([]);
+    expect(hitsOf(r, failed(e))).toEqual([]);
+    expect(hitsOf(r, dryRun(e))).toEqual([]);
+    expect(hitsOf(r, received(e))).toEqual([]);
+    expect(hitsOf(r, { ...e, verb: 'get' })).toEqual([]);
+  });
+});
+
+describe('admission.policy-changed', () => {
+  const r = rule('admission.policy-changed');
+  const vapBinding = (spec: Record<string, unknown>, overrides: Ev = {}): Ev => write('validatingadmissionpolicybindings', 'require-labels', { spec }, overrides);
+  const bindingSpec = { policyName: 'require-labels', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'prod' } } } };
+
+  it('raises policy and binding changes at medium', () => {
+    expect(hitsOf(r, vapBinding(bindingSpec))).toEqual([
+      expect.objectContaining({ severity: 'medium', summary: 'alice@example.com created ValidatingAdmissionPolicyBinding require-labels' }),
+    ]);
+  });
+
+  it('rates a binding patched to stop denying, or to exempt namespaces, high', () => {
+    const after = { kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'require-labels' }, spec: { ...bindingSpec, validationActions: ['Audit'] } };
+    expect(hitsOf(r, patchOf(vapBinding(bindingSpec), { spec: { validationActions: ['Audit'] } }, after))[0]).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com patched ValidatingAdmissionPolicyBinding require-labels: no longer denies (validationActions Audit)',
+    });
+    const exempt = { spec: { matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['staging'] }] } } } };
+    expect(severityOf(r, patchOf(vapBinding(bindingSpec), exempt, undefined))).toBe('high');
+  });
+
+  it('rates a policy patched to fail open high, and a mutating policy on every resource high', () => {
+    const vap = write('validatingadmissionpolicies', 'require-labels', { spec: { failurePolicy: 'Fail', validations: [{ expression: 'true' }] } });
+    expect(hitsOf(r, patchOf(vap, { spec: { failurePolicy: 'Ignore' } }, undefined))[0].summary).toBe(
+      'alice@example.com patched ValidatingAdmissionPolicy require-labels: was switched to fail open (failurePolicy Ignore)',
+    );
+    const map = write('mutatingadmissionpolicies', 'add-sidecar', {
+      spec: { matchConstraints: { resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CREATE'], resources: ['*'] }] }, mutations: [] },
+    });
+    expect(severityOf(r, map)).toBe('high');
+  });
+
+  it('says when the spec was not logged; ignores label edits, the platform and failures', () => {
+    expect(hitsOf(r, metadataOnly(vapBinding(bindingSpec)))[0].summary).toMatch(/; spec not logged \(audit level Metadata/);
+    expect(hitsOf(r, patchOf(vapBinding(bindingSpec), { metadata: { labels: { owner: 'platform' } } }, undefined))).toEqual([]);
+    expect(hitsOf(r, { ...vapBinding(bindingSpec), user: eksManager })).toEqual([]);
+    expect(hitsOf(r, failed(vapBinding(bindingSpec)))).toEqual([]);
+  });
+});
+
+describe('admission.defence-removed', () => {
+  const r = rule('admission.defence-removed');
+  const del = (resource: string, name: string): Ev => write(resource, name, undefined, { verb: 'delete' });
+
+  it('raises deleting a validating webhook configuration or an admission policy', () => {
+    expect(hitsOf(r, del('validatingwebhookconfigurations', 'gatekeeper-validating-webhook-configuration'))).toEqual([
+      expect.objectContaining({
+        severity: 'medium',
+        summary: 'alice@example.com deleted ValidatingWebhookConfiguration gatekeeper-validating-webhook-configuration: the checks it enforced no longer run',
+      }),
+    ]);
+    expect(severityOf(r, del('validatingadmissionpolicybindings', 'require-labels'))).toBe('medium');
+    expect(severityOf(r, { ...del('validatingadmissionpolicies', 'require-labels'), user: anonymous })).toBe('critical');
+  });
+
+  it('leaves mutating webhooks, the platform and failed deletes alone', () => {
+    expect(hitsOf(r, del('mutatingwebhookconfigurations', 'sidecar'))).toEqual([]);
+    expect(hitsOf(r, { ...del('validatingwebhookconfigurations', 'vpc-resource-validating-webhook'), user: eksManager })).toEqual([]);
+    expect(hitsOf(r, { ...del('validatingwebhookconfigurations', 'x'), responseStatus: { metadata: {}, code: 404 } })).toEqual([]);
+  });
+});
+
+describe('admission.apiservice-registered', () => {
+  const r = rule('admission.apiservice-registered');
+  const apiService = (name: string, spec: Record<string, unknown>, overrides: Ev = {}): Ev => write('apiservices', name, { spec }, overrides);
+  const metrics = { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server', port: 443 }, insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 };
+
+  it('raises an aggregated API registered by a human at medium, naming the backing Service', () => {
+    expect(hitsOf(r, apiService('v1beta1.metrics.k8s.io', metrics))).toEqual([
+      expect.objectContaining({
+        severity: 'medium',
+        summary: 'alice@example.com registered APIService v1beta1.metrics.k8s.io served by Service kube-system/metrics-server',
+        evidence: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server', port: 443 }, insecureSkipTLSVerify: true },
+      }),
+    ]);
+  });
+
+  it('rates a built-in API group served from a Service high', () => {
+    const hijack = apiService('v1.rbac.authorization.k8s.io', { ...metrics, group: 'rbac.authorization.k8s.io', version: 'v1', service: { namespace: 'default', name: 'shadow' } });
+    expect(hitsOf(r, hijack)[0]).toMatchObject({ severity: 'high', summary: expect.stringMatching(/taking over built-in API group rbac.authorization.k8s.io$/) as unknown });
+  });
+
+  it('says when the spec was not logged', () => {
+    expect(hitsOf(r, metadataOnly(apiService('v1beta1.metrics.k8s.io', metrics)))[0].summary).toMatch(/; spec not logged/);
+  });
+
+  it('leaves local APIServices, the API server, CA-bundle patches and status updates alone', () => {
+    expect(hitsOf(r, apiService('v1.apps', { group: 'apps', version: 'v1', groupPriorityMinimum: 17800, versionPriority: 15 }))).toEqual([]);
+    expect(hitsOf(r, { ...apiService('v1beta1.metrics.k8s.io', metrics), user: { username: 'system:apiserver', groups: ['system:authenticated'] } })).toEqual([]);
+    expect(hitsOf(r, patchOf(apiService('v1beta1.metrics.k8s.io', metrics), { spec: { caBundle: 'TkVX' } }, undefined))).toEqual([]);
+    const status = { ...apiService('v1beta1.metrics.k8s.io', metrics, { verb: 'update' }), objectRef: { resource: 'apiservices', subresource: 'status', name: 'v1beta1.metrics.k8s.io', apiGroup: 'apiregistration.k8s.io', apiVersion: 'v1' } };
+    expect(hitsOf(r, status)).toEqual([]);
+  });
+});
+
+describe('admission rules metadata', () => {
+  it('declare a family id, the admission-webhook category, ATT&CK ids, controls and their interest', () => {
+    for (const r of admissionWebhookRules) {
+      expect(r.id).toMatch(/^admission\.[a-z-]+$/);
+      expect(r.category).toBe('admission-webhook');
+      expect(r.attack.length).toBeGreaterThan(0);
+      expect(r.controls.length).toBeGreaterThan(0);
+      expect(r.interest.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+interface Label {
+  file: string;
+  line: number;
+  expect: string[];
+  tolerate: string[];
+}
+
+/** The corpus score for one category: labelled positives found, and medium+ hits on `none` lines that do not tolerate it. */
+function corpusScore(rules: readonly Rule[], category: Category): { positives: number; missed: string[]; falseAlarms: string[] } {
+  const labels = readFileSync(join(CORPUS_DIR, 'labels.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Label);
+  const missed: string[] = [];
+  const falseAlarms: string[] = [];
+  let positives = 0;
+  const mine = rules.filter((r) => r.category === category);
+  for (const file of CORPUS_FILES) {
+    corpusEvents(file).forEach((event, i) => {
+      // match by line: falco-trace-files.jsonl repeats auditIDs (lines 1/51, 21/24)
+      const label = labels.find((l) => l.file === file && l.line === i + 1);
+      if (!label) throw new Error(`no label for ${file}:${i + 1}`);
+      const hits = mine.flatMap((r) => hitsOf(r, event).map((h) => ({ ...h, id: r.id })));
+      if (label.expect.includes(category)) {
+        positives++;
+        if (hits.length === 0) missed.push(`${file}:${label.line}`);
+      } else if (label.expect.includes('none') && !label.tolerate.includes(category)) {
+        const loud = hits.filter((h) => ['medium', 'high', 'critical'].includes(h.severity));
+        if (loud.length > 0) falseAlarms.push(`${file}:${label.line} ${loud.map((h) => `${h.id}: ${h.summary}`).join(' | ')}`);
+      }
+    });
+  }
+  return { positives, missed, falseAlarms };
+}
+
+describe('corpus: admission-webhook', () => {
+  it('finds every labelled admission-webhook event and raises no medium+ false alarm', () => {
+    const score = corpusScore(admissionWebhookRules, 'admission-webhook');
+    expect(score.positives).toBe(2);
+    expect(score.missed).toEqual([]);
+    expect(score.falseAlarms).toEqual([]);
+  });
+});

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { CATEGORIES } from '../../lambdas/core/finding';
+import { RULES } from '../../lambdas/core/rules';
+import { RULES_DOC, renderRulesDoc } from '../../scripts/rules-doc';
+
+describe('docs/rules.md', () => {
+  it('is current: regenerate it with `npm run docs`', () => {
+    expect(readFileSync(RULES_DOC, 'utf8')).toBe(renderRulesDoc());
+  });
+});
+
+describe('the rule registry', () => {
+  it('has unique ids of the form family.name', () => {
+    const ids = RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/);
+  });
+
+  it('gives every rule what a person needs to act on it', () => {
+    for (const r of RULES) {
+      expect({ id: r.id, ok: r.title.length > 0 && r.description.length > 40 && r.remediation.length > 20 && r.falsePositives.length > 10 }).toEqual({ id: r.id, ok: true });
+      expect(r.attack.every((t) => /^T\d{4}(\.\d{3})?$/.test(t))).toBe(true);
+      expect(r.interest.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('covers every category but audit-tampering (the watchdog comes with the pipeline)', () => {
+    const covered = new Set(RULES.map((r) => r.category));
+    expect(CATEGORIES.filter((c) => !covered.has(c))).toEqual(['audit-tampering']);
+  });
+});
