@@ -16,11 +16,13 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
-import { PERSISTENCE_INTEREST } from '../lambdas/core/persistence-interest';
+import { interestOf } from '../lambdas/core/rules';
 import type { ReadOptions } from '../lambdas/core/read';
 import { readAuditLog } from '../lambdas/core/read';
 import type { WrittenLog } from './generate';
 import { GENERATOR_VERSION, writeAuditLog } from './generate';
+
+const RULES_INTEREST = interestOf();
 
 const MB = 1e6;
 const MIB = 1024 * 1024;
@@ -168,7 +170,7 @@ function table(header: string[], rows: string[][], rightFrom = 1): string {
 async function child(path: string, mode: string): Promise<void> {
   const baselineRssKiB = Math.round(process.memoryUsage().rss / 1024);
   const start = process.hrtime.bigint();
-  const reading = readAuditLog(createReadStream(path), mode === 'interest' ? { interest: PERSISTENCE_INTEREST } : {});
+  const reading = readAuditLog(createReadStream(path), mode === 'interest' ? { interest: RULES_INTEREST } : {});
   let events = 0;
   for await (const read of reading.events) if (read.event.kind === 'Event') events++;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -236,7 +238,7 @@ async function main(): Promise<void> {
     { name: 'gunzip only (zlib, 16 KiB chunks)', run: () => bareGunzip(log.path) },
     { name: 'gunzip only (zlib, 256 KiB chunks)', run: () => bareGunzip(log.path, 256 * 1024) },
     { name: 'naive: gunzip + readline + JSON.parse', run: () => naive(log.path) },
-    { name: 'reader, PERSISTENCE_INTEREST', run: () => ours(log.path, { interest: PERSISTENCE_INTEREST }) },
+    { name: "reader, the rules' interest", run: () => ours(log.path, { interest: RULES_INTEREST }) },
     { name: 'reader, no interest (parses all)', run: () => ours(log.path, {}) },
   ];
   const results = new Map<string, (Run & { note?: string })[]>();
@@ -285,7 +287,7 @@ async function main(): Promise<void> {
   for (const mode of ['interest', 'all']) {
     const r = await runChild(big.path, mode);
     childRows.push([
-      mode === 'interest' ? 'reader, PERSISTENCE_INTEREST' : 'reader, no interest (parses all)',
+      mode === 'interest' ? "reader, the rules' interest" : 'reader, no interest (parses all)',
       fmt(r.seconds, 1),
       fmt(r.bytes / MB / r.seconds, 0),
       fmt(r.events / r.seconds / 1000, 0),

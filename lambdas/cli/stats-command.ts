@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { PERSISTENCE_INTEREST } from '../core/persistence-interest';
+import { interestOf } from '../core/rules';
 import type { ReadStats } from '../core/read';
 import { emptyStats, mergeStats, readAuditLog } from '../core/read';
 import { inputFiles } from './input-files';
+
+const RULES_INTEREST = interestOf();
 
 export interface StatsOptions {
   json: boolean;
@@ -20,7 +22,7 @@ export async function readStats(paths: readonly string[], options: Pick<StatsOpt
   const objects: ObjectStats[] = [];
   const total = emptyStats();
   for (const source of await inputFiles(paths)) {
-    const reading = readAuditLog(createReadStream(source, { highWaterMark: 256 * 1024 }), { interest: options.all ? undefined : PERSISTENCE_INTEREST });
+    const reading = readAuditLog(createReadStream(source, { highWaterMark: 256 * 1024 }), { interest: options.all ? undefined : RULES_INTEREST });
     for await (const _event of reading.events) {
       // Only the statistics are wanted here; the rules consume the events in `scan`.
     }

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { auditLines, mulberry32, writeAuditLog } from '../../bench/generate';
-import { PERSISTENCE_INTEREST } from '../../lambdas/core/persistence-interest';
+import { interestOf } from '../../lambdas/core/rules';
 import { readAuditLog } from '../../lambdas/core/read';
+
+const RULES_INTEREST = interestOf();
 
 interface Parsed {
   kind?: unknown;
@@ -130,7 +132,7 @@ describe('auditLines', () => {
   });
 
   it('is read by the reader without problems, most of it filtered by the persistence interest', async () => {
-    const reading = readAuditLog(Readable.from([Buffer.from(lines.join('\n') + '\n')]), { interest: PERSISTENCE_INTEREST });
+    const reading = readAuditLog(Readable.from([Buffer.from(lines.join('\n') + '\n')]), { interest: RULES_INTEREST });
     let emitted = 0;
     for await (const read of reading.events) if (read.event.kind === 'Event') emitted++;
     const s = reading.stats;

@@ -60,7 +60,7 @@ export class DetectionEngine {
     this.interest = {
       selectors: this.rules.flatMap((r) => r.interest),
       markers: [...new Set(this.rules.flatMap((r) => r.markers ?? []))],
-    };
+    }; // (the same union as rules/interestOf, over the enabled rules only)
     this.context = { settings: config.settings };
     this.expiredExceptions = config.exceptions.filter((e) => e.expires !== undefined && Date.parse(e.expires) <= now.getTime());
     this.activeExceptions = config.exceptions.filter((e) => !this.expiredExceptions.includes(e));

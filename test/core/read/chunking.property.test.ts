@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
-import { PERSISTENCE_INTEREST } from '../../../lambdas/core/persistence-interest';
+import { interestOf } from '../../../lambdas/core/rules';
 import { AuditLogParser } from '../../../lambdas/core/read';
 import type { ReadEvent } from '../../../lambdas/core/read';
 import { auditEvent, clusterAdminBinding, execViaGet, leaseUpdate } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 import { cut, eventList, firehoseConcatenated, firehoseRaw, fluentBit, jsonLines, readAll } from '../../helpers/shipping';
+
+const RULES_INTEREST = interestOf();
 
 /** Events with every feature the splitter must get right, including `}{` inside strings. */
 const events: Ev[] = [
@@ -29,7 +31,7 @@ const shapes: Array<[string, Buffer, number, number]> = [
 ];
 
 function parseInChunks(parts: Buffer[], withInterest: boolean, maxDocumentBytes = 1500): { events: ReadEvent[]; stats: unknown } {
-  const parser = new AuditLogParser({ interest: withInterest ? PERSISTENCE_INTEREST : undefined, maxDocumentBytes });
+  const parser = new AuditLogParser({ interest: withInterest ? RULES_INTEREST : undefined, maxDocumentBytes });
   const out: ReadEvent[] = [];
   for (const p of parts) parser.push(p, out);
   parser.finish(out);

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { PERSISTENCE_INTEREST } from '../../../lambdas/core/persistence-interest';
+import { interestOf } from '../../../lambdas/core/rules';
 import { CORPUS_FILES, corpusEvents } from '../../helpers/corpus';
 import type { Ev } from '../../helpers/shipping';
 import {
@@ -14,6 +14,8 @@ import {
   readAll,
   vectorObjects,
 } from '../../helpers/shipping';
+
+const RULES_INTEREST = interestOf();
 
 const wrappers: Array<[string, (events: Ev[]) => Buffer]> = [
   ['gzip JSON lines', (e) => gzipSync(jsonLines(e))],
@@ -46,10 +48,10 @@ describe.each(CORPUS_FILES)('real events from %s come out of every envelope the 
   });
 
   it('and the pre-check makes the same choices wherever it sees the raw event', async () => {
-    const plain = await readAll(jsonLines(events), { interest: PERSISTENCE_INTEREST });
+    const plain = await readAll(jsonLines(events), { interest: RULES_INTEREST });
     expect(plain.stats.filtered).toBeGreaterThan(0);
     for (const [name, wrap] of wrappers) {
-      const wrapped = await readAll(wrap(events), { interest: PERSISTENCE_INTEREST });
+      const wrapped = await readAll(wrap(events), { interest: RULES_INTEREST });
       const keptIds = wrapped.events.map((e) => e.event.auditID);
       if (LIST_ENVELOPES.has(name)) {
         // A list is skipped only if none of its events can matter; otherwise all are parsed.

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
-import { PERSISTENCE_INTEREST } from '../../../lambdas/core/persistence-interest';
+import { interestOf } from '../../../lambdas/core/rules';
 import { CompiledInterest } from '../../../lambdas/core/read';
 import { auditEvent, clusterAdminBinding, execViaGet, leaseUpdate } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 import { cloudWatchRecord, fluentBit, ids, jsonLines, readAll } from '../../helpers/shipping';
 
-const interest = PERSISTENCE_INTEREST;
+const RULES_INTEREST = interestOf();
+
+const interest = RULES_INTEREST;
 const ref = (resource: string, extra: Ev = {}): Ev => ({ resource, namespace: 'default', name: 'x', apiVersion: 'v1', ...extra });
 const node = { username: 'system:node:ip-10-0-1-23.ec2.internal', groups: ['system:nodes', 'system:authenticated'] };
 
@@ -31,7 +33,9 @@ const mustParse: Array<[string, Ev]> = [
   ['a secret list', auditEvent({ verb: 'list', objectRef: ref('secrets') })],
   ['a cluster-admin binding', clusterAdminBinding()],
   ['a pod status patch reporting a terminated container', auditEvent({ verb: 'patch', user: node, objectRef: ref('pods', { subresource: 'status' }), requestObject: { status: { containerStatuses: [{ name: 'miner', restartCount: 7, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] } } })],
-  ['impersonation', auditEvent({ verb: 'impersonate', objectRef: ref('users', { apiGroup: '' }) })],
+  ['a CSR approval', auditEvent({ verb: 'update', objectRef: ref('certificatesigningrequests', { subresource: 'approval', apiGroup: 'certificates.k8s.io' }) })],
+  ['a token request', auditEvent({ verb: 'create', objectRef: ref('serviceaccounts', { subresource: 'token' }) })],
+  ['an aws-auth edit', auditEvent({ verb: 'patch', objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth', apiVersion: 'v1' } })],
   ['a RequestReceived-only event in another shape', auditEvent({ verb: 'create', objectRef: ref('daemonsets', { apiGroup: 'apps' }) })],
 ];
 
