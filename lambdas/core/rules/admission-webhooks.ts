@@ -2,6 +2,7 @@ import type { Severity } from '../finding';
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
+import { inApiGroups } from './api-group';
 import type { Rule } from '../detect/rule';
 import { patchedFields, removedPaths } from '../k8s/patch';
 
@@ -362,26 +363,4 @@ const apiServiceRegistered: Rule = {
 
 const API_GROUP_OF: Record<string, string> = { ...Object.fromEntries([...WEBHOOK_CONFIGS, ...POLICIES].map((r) => [r, 'admissionregistration.k8s.io'])), apiservices: 'apiregistration.k8s.io' };
 
-/**
- * Whether the event is one the rule declared interest in. The engine runs every rule on every
- * event the combined pre-check let through, so a rule keeps to its own selectors, and to the
- * API group of its resources (ACK's `roles.iam.services.k8s.aws` is not an RBAC Role). Events
- * that leave objectRef.apiGroup out are taken at their word.
- */
-function selected(rule: Rule, view: EventView): boolean {
-  if (view.apiGroup !== '' && view.apiGroup !== API_GROUP_OF[view.resource]) return false;
-  return rule.interest.some(
-    (s) =>
-      (s.verbs === undefined || s.verbs.includes(view.verb)) &&
-      (s.resources === undefined ||
-        s.resources.some((r) => r === '*' || r === (view.subresource ? `${view.resource}/${view.subresource}` : view.resource) || (view.subresource !== '' && r === `${view.resource}/*`))),
-  );
-}
-
-/** The rule as the engine should see it: its evaluate only ever runs on events it selected. */
-function scoped(rule: Rule): Rule {
-  const evaluate = rule.evaluate.bind(rule);
-  return { ...rule, evaluate: (view, context) => (selected(rule, view) ? evaluate(view, context) : undefined) };
-}
-
-export const admissionWebhookRules: Rule[] = [webhookConfigurationChanged, admissionPolicyChanged, admissionDefenceRemoved, apiServiceRegistered].map(scoped);
+export const admissionWebhookRules: Rule[] = inApiGroups(API_GROUP_OF, [webhookConfigurationChanged, admissionPolicyChanged, admissionDefenceRemoved, apiServiceRegistered]);

@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Category } from '../../../lambdas/core/finding';
 import type { Rule } from '../../../lambdas/core/detect/rule';
 import { admissionWebhookRules } from '../../../lambdas/core/rules/admission-webhooks';
 import { auditEvent } from '../../helpers/events';
-import { CORPUS_DIR, CORPUS_FILES, corpusEvents } from '../../helpers/corpus';
+import { corpusScore } from '../../helpers/corpus-score';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 
@@ -276,41 +273,6 @@ describe('admission rules metadata', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-interface Label {
-  file: string;
-  line: number;
-  expect: string[];
-  tolerate: string[];
-}
-
-/** The corpus score for one category: labelled positives found, and medium+ hits on `none` lines that do not tolerate it. */
-function corpusScore(rules: readonly Rule[], category: Category): { positives: number; missed: string[]; falseAlarms: string[] } {
-  const labels = readFileSync(join(CORPUS_DIR, 'labels.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Label);
-  const missed: string[] = [];
-  const falseAlarms: string[] = [];
-  let positives = 0;
-  const mine = rules.filter((r) => r.category === category);
-  for (const file of CORPUS_FILES) {
-    corpusEvents(file).forEach((event, i) => {
-      // match by line: falco-trace-files.jsonl repeats auditIDs (lines 1/51, 21/24)
-      const label = labels.find((l) => l.file === file && l.line === i + 1);
-      if (!label) throw new Error(`no label for ${file}:${i + 1}`);
-      const hits = mine.flatMap((r) => hitsOf(r, event).map((h) => ({ ...h, id: r.id })));
-      if (label.expect.includes(category)) {
-        positives++;
-        if (hits.length === 0) missed.push(`${file}:${label.line}`);
-      } else if (label.expect.includes('none') && !label.tolerate.includes(category)) {
-        const loud = hits.filter((h) => ['medium', 'high', 'critical'].includes(h.severity));
-        if (loud.length > 0) falseAlarms.push(`${file}:${label.line} ${loud.map((h) => `${h.id}: ${h.summary}`).join(' | ')}`);
-      }
-    });
-  }
-  return { positives, missed, falseAlarms };
-}
 
 describe('corpus: admission-webhook', () => {
   it('finds every labelled admission-webhook event and raises no medium+ false alarm', () => {

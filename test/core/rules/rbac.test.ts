@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Category } from '../../../lambdas/core/finding';
 import type { Rule } from '../../../lambdas/core/detect/rule';
 import { rbacRules } from '../../../lambdas/core/rules/rbac';
 import { auditEvent, clusterAdminBinding } from '../../helpers/events';
-import { CORPUS_DIR, CORPUS_FILES, corpusEvents } from '../../helpers/corpus';
+import { corpusScore } from '../../helpers/corpus-score';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 
@@ -423,40 +420,6 @@ describe('rbac rules metadata', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-interface Label {
-  file: string;
-  line: number;
-  expect: string[];
-  tolerate: string[];
-}
-
-/** The corpus score for one category: labelled positives found, and medium+ hits on `none` lines that do not tolerate it. */
-function corpusScore(rules: readonly Rule[], category: Category): { positives: number; missed: string[]; falseAlarms: string[] } {
-  const labels = readFileSync(join(CORPUS_DIR, 'labels.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Label);
-  const missed: string[] = [];
-  const falseAlarms: string[] = [];
-  let positives = 0;
-  for (const file of CORPUS_FILES) {
-    corpusEvents(file).forEach((event, i) => {
-      // match by line: falco-trace-files.jsonl repeats auditIDs (lines 1/51, 21/24)
-      const label = labels.find((l) => l.file === file && l.line === i + 1);
-      if (!label) throw new Error(`no label for ${file}:${i + 1}`);
-      const hits = rules.filter((r) => r.category === category).flatMap((r) => hitsOf(r, event).map((h) => `${r.id} ${h.severity}: ${h.summary}`));
-      if (label.expect.includes(category)) {
-        positives++;
-        if (hits.length === 0) missed.push(`${file}:${label.line}`);
-      } else if (label.expect.includes('none') && !label.tolerate.includes(category)) {
-        const loud = rules.filter((r) => r.category === category).flatMap((r) => hitsOf(r, event)).filter((h) => ['medium', 'high', 'critical'].includes(h.severity));
-        if (loud.length > 0) falseAlarms.push(`${file}:${label.line} ${hits.join(' | ')}`);
-      }
-    });
-  }
-  return { positives, missed, falseAlarms };
-}
 
 describe('corpus: rbac-change', () => {
   it('finds every labelled rbac-change event and raises no medium+ false alarm', () => {
