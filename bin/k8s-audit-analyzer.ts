@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 import { main } from '../lambdas/cli/main';
 
-main(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n')).then(
+main(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  errStream: process.stderr,
+  stdoutIsTty: process.stdout.isTTY,
+}).then(
   (code) => {
     process.exitCode = code;
   },

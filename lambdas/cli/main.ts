@@ -1,61 +1,255 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { SourceObject } from '../adapters/object-source';
+import { isS3Uri, listFiles, listS3 } from '../adapters/object-source';
+import { ConfigError, parseConfig } from '../core/config/schema';
+import type { Config } from '../core/config/types';
+import { DEFAULT_CONFIG } from '../core/detect/engine';
+import type { Severity } from '../core/finding';
+import { SEVERITIES, severityRank } from '../core/finding';
+import { renderHtmlReport } from '../core/report/html';
+import { renderMarkdown } from '../core/report/markdown';
+import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
+import { renderSarif } from '../core/report/sarif';
+import { aggregate, countBySeverity } from '../core/report/aggregate';
+import { knownRuleIds, RULES } from '../core/rules';
+import { progressBar } from './progress';
+import { renderRuleDetails, renderRuleList } from './rules-command';
+import { anyAtOrAbove, scanObjects } from './scan';
 import { readStats, renderStatsTable } from './stats-command';
+import { parseTimeArgument } from './time-range';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, unreadable: 3 } as const;
+const FORMATS = ['table', 'json', 'ndjson', 'markdown', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** stderr, for the progress bar; only used when it is a terminal. */
+  errStream?: NodeJS.WriteStream;
+  stdoutIsTty?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
 
 const HELP = `k8s-audit-analyzer: find persistence in Kubernetes audit logs
 
 Usage:
+  k8s-audit-analyzer scan <file|dir|s3://bucket/prefix>... [options]
+  k8s-audit-analyzer rules [show <rule-id>]
   k8s-audit-analyzer stats <file|dir>... [--json] [--all]
 
 Commands:
-  stats   Read audit-log objects (any supported shipping format and compression) and print
-          what the reader saw in each: events, what the pre-check skipped, problems and where.
+  scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
+          print the aggregated findings. Directories are read recursively; S3 prefixes through
+          the standard AWS credential chain.
+  rules   List the rules (id, category, severity, ATT&CK); 'rules show ID' prints one in full.
+  stats   Print what the reader saw in each object (events, skipped, problems and where).
 
-Options:
-  --json  Print one JSON document: { objects: [{ source, stats }], total }.
-  --all   Parse every event (turn the pre-check off), e.g. to compare counts.
+Scan options:
+  --format table|json|ndjson|markdown|sarif   output on stdout (default: table)
+  --config FILE        YAML or JSON configuration (rules, settings, exceptions)
+  --min-severity LVL   leave out findings below LVL (info|low|medium|high|critical)
+  --fail-on LVL        exit 1 when a finding is at or above LVL
+  --report FILE.html   also write a self-contained HTML report
+  --since T, --until T event time range: ISO date/time (2026-11-20, 2026-11-20T10:00:00Z) or a
+                       duration back from now (90m, 24h, 7d)
+  --concurrency N      objects read at once (default 4)
+  -q, --quiet          no progress bar, no notes on stderr
+  -v, --verbose        also list every problem the reader met, per object
   -h, --help
 
 Examples:
-  k8s-audit-analyzer stats samples/
-  k8s-audit-analyzer stats ./audit-2026-11-20.jsonl.gz --json
+  k8s-audit-analyzer scan samples/
+  k8s-audit-analyzer scan ./audit.log.gz --since 24h --min-severity medium
+  k8s-audit-analyzer scan s3://my-audit-logs/clusters/prod/2026/11/ --fail-on high --report report.html
+  k8s-audit-analyzer scan logs/ --format sarif > findings.sarif
+  k8s-audit-analyzer rules show rbac.privileged-role-bound
 
-Exit codes: 0 done, 2 usage error, 3 some input could not be read completely.`;
+Exit codes: 0 done, 1 findings at or above --fail-on, 2 usage or configuration error,
+3 some input could not be read completely (what could be read is still reported).`;
 
-/** Runs the CLI; returns the exit code. Output goes through the given writers, so tests can capture it. */
-export async function main(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+function usage(io: Io, message: string): number {
+  io.err(`${message}\n\nRun 'k8s-audit-analyzer --help' for usage.`);
+  return EXIT.usage;
+}
+
+function severityOption(name: string, value: string | undefined): Severity | undefined {
+  if (value === undefined) return undefined;
+  if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;
+  throw new Error(`--${name} must be one of ${SEVERITIES.join(', ')} (got "${value}")`);
+}
+
+/** Runs the CLI; returns the exit code. Output goes through `io`, so tests can capture it. */
+export async function main(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        format: { type: 'string' },
+        config: { type: 'string' },
+        'min-severity': { type: 'string' },
+        'fail-on': { type: 'string' },
+        report: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        concurrency: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        json: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
   } catch (error) {
-    err(`${(error as Error).message}\n\n${HELP}`);
+    return usage(io, (error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === 'help') {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  if (command === undefined) {
+    io.err(HELP);
     return EXIT.usage;
   }
-  const [command, ...paths] = parsed.positionals;
-  if (parsed.values.help || command === undefined || command === 'help') {
-    (command === undefined && !parsed.values.help ? err : out)(HELP);
-    return command === undefined && !parsed.values.help ? EXIT.usage : EXIT.ok;
+  if (command === 'rules') {
+    if (rest.length === 0) {
+      io.out(renderRuleList(RULES));
+      return EXIT.ok;
+    }
+    if (rest[0] !== 'show' || rest.length !== 2) return usage(io, `usage: k8s-audit-analyzer rules [show <rule-id>]`);
+    const rule = RULES.find((r) => r.id === rest[1]);
+    if (!rule) return usage(io, `no rule "${rest[1]}"; 'k8s-audit-analyzer rules' lists them`);
+    io.out(renderRuleDetails(rule));
+    return EXIT.ok;
   }
-  if (command !== 'stats') {
-    err(`unknown command: ${command}\n\n${HELP}`);
-    return EXIT.usage;
+  if (command === 'stats') {
+    if (rest.length === 0) return usage(io, 'stats needs at least one file or directory');
+    let result;
+    try {
+      result = await readStats(rest, { all: values.all });
+    } catch (error) {
+      return usage(io, `cannot read input: ${(error as Error).message}`);
+    }
+    io.out(values.json ? JSON.stringify(result, null, 2) : renderStatsTable(result));
+    return result.total.complete ? EXIT.ok : EXIT.unreadable;
   }
-  if (paths.length === 0) {
-    err(`stats needs at least one file or directory\n\n${HELP}`);
-    return EXIT.usage;
-  }
-  let result;
+  if (command !== 'scan') return usage(io, `unknown command: ${command}`);
+  if (rest.length === 0) return usage(io, 'scan needs at least one file, directory or s3://bucket/prefix');
+
+  // Options, all checked before any input is read.
+  let format: Format;
+  let config: Config = DEFAULT_CONFIG;
+  let minSeverity: Severity | undefined;
+  let failOn: Severity | undefined;
+  let since: Date | undefined;
+  let until: Date | undefined;
+  let concurrency = 4;
   try {
-    result = await readStats(paths, { all: parsed.values.all });
+    format = (values.format ?? 'table') as Format;
+    if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
+    minSeverity = severityOption('min-severity', values['min-severity']);
+    failOn = severityOption('fail-on', values['fail-on']);
+    if (values.since !== undefined) since = parseTimeArgument(values.since);
+    if (values.until !== undefined) until = parseTimeArgument(values.until);
+    if (since && until && since >= until) throw new Error('--since must be before --until');
+    if (values.concurrency !== undefined) {
+      concurrency = Number(values.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error('--concurrency must be a whole number from 1 to 64');
+    }
+    if (values.report !== undefined && !values.report.endsWith('.html')) throw new Error('--report must name an .html file');
+    if (values.config !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(values.config, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read --config ${values.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+      }
+      config = parseConfig(text, values.config, knownRuleIds());
+    }
   } catch (error) {
-    err(`cannot read input: ${(error as Error).message}`);
-    return EXIT.usage;
+    return usage(io, error instanceof ConfigError ? error.message : (error as Error).message);
   }
-  out(parsed.values.json ? JSON.stringify(result, null, 2) : renderStatsTable(result));
-  return result.total.complete ? EXIT.ok : EXIT.unreadable;
+
+  let objects: SourceObject[];
+  try {
+    const s3 = rest.some(isS3Uri) ? new S3Client({}) : undefined;
+    objects = [];
+    for (const location of rest) objects.push(...(s3 && isS3Uri(location) ? await listS3(s3, location) : await listFiles([location])));
+  } catch (error) {
+    return usage(io, `cannot list input: ${(error as Error).message}`);
+  }
+  if (objects.length === 0) io.err('note: no objects found under the given locations');
+
+  const env = io.env ?? process.env;
+  const interactive = io.errStream?.isTTY === true && !values.quiet && !env.CI;
+  const progress = progressBar(io.errStream ?? process.stderr, interactive);
+  const result = await scanObjects(objects, {
+    config,
+    since,
+    until,
+    concurrency,
+    onProgress: (p) => progress.update(p),
+  });
+  progress.done();
+
+  const shown = minSeverity ? result.findings.filter(({ finding }) => severityRank(finding.severity) >= severityRank(minSeverity)) : result.findings;
+  const table = minSeverity ? aggregate(shown) : result.table;
+  const summary = { ...result.summary, findings: shown.length, bySeverity: countBySeverity(shown) };
+  const findings = shown.map((f) => f.finding);
+  switch (format) {
+    case 'json':
+      io.out(renderJson({ findings, table, stats: { ...summary, objects: result.stats.objects } }));
+      break;
+    case 'ndjson':
+      io.out(renderNdjson(findings).trimEnd());
+      break;
+    case 'markdown':
+      io.out(renderMarkdown(table, summary));
+      break;
+    case 'sarif':
+      io.out(renderSarif(table, RULES, { toolVersion: version() }));
+      break;
+    default:
+      io.out(renderTerminal(table, summary, { colour: io.stdoutIsTty === true && !env.NO_COLOR, width: process.stdout.columns || 160 }));
+  }
+
+  if (!values.quiet) {
+    for (const e of result.expiredExceptions) io.err(`note: exception for ${e.rules.join(', ')} expired on ${e.expires ?? '?'} and was not applied (${e.reason})`);
+    for (const o of result.stats.objects) {
+      if (!o.stats.complete) io.err(`warning: ${o.source} could not be read completely; what was read is reported (${o.stats.samples.filter((s) => ['truncated-input', 'corrupt-input', 'unsupported-compression', 'source-error'].includes(s.kind)).map((s) => s.detail).join('; ')})`);
+      if (values.verbose) for (const s of o.stats.samples) io.err(`  ${o.source}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${s.detail}`);
+    }
+  }
+  if (values.report !== undefined) {
+    try {
+      await mkdir(dirname(values.report), { recursive: true });
+      await writeFile(values.report, renderHtmlReport({ rows: table, findings, summary, rules: RULES, generatedAt: new Date().toISOString() }));
+      if (!values.quiet) io.err(`report written to ${values.report}`);
+    } catch (error) {
+      io.err(`cannot write --report ${values.report}: ${(error as Error).message}`);
+      return EXIT.usage;
+    }
+  }
+  if (result.summary.incomplete > 0) return EXIT.unreadable;
+  return failOn && anyAtOrAbove(result.findings, failOn) ? EXIT.findings : EXIT.ok;
+}
+
+/** The package version, from the package.json above this file (in dist/ or in the sources). */
+function version(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { version: string }).version;
+    } catch {
+      // not here: look one level up
+    }
+  }
+  return '0.0.0';
 }

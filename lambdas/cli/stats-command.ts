@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { interestOf } from '../core/rules';
 import type { ReadStats } from '../core/read';
 import { emptyStats, mergeStats, readAuditLog } from '../core/read';
-import { inputFiles } from './input-files';
+import { listFiles } from '../adapters/object-source';
 
 const RULES_INTEREST = interestOf();
 
@@ -21,12 +20,12 @@ export interface ObjectStats {
 export async function readStats(paths: readonly string[], options: Pick<StatsOptions, 'all'>): Promise<{ objects: ObjectStats[]; total: ReadStats }> {
   const objects: ObjectStats[] = [];
   const total = emptyStats();
-  for (const source of await inputFiles(paths)) {
-    const reading = readAuditLog(createReadStream(source, { highWaterMark: 256 * 1024 }), { interest: options.all ? undefined : RULES_INTEREST });
+  for (const object of await listFiles(paths)) {
+    const reading = readAuditLog(await object.open(), { interest: options.all ? undefined : RULES_INTEREST });
     for await (const _event of reading.events) {
       // Only the statistics are wanted here; the rules consume the events in `scan`.
     }
-    objects.push({ source, stats: reading.stats });
+    objects.push({ source: object.name, stats: reading.stats });
     mergeStats(total, reading.stats);
   }
   return { objects, total };

@@ -10,7 +10,7 @@ import { jsonLines } from '../helpers/shipping';
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s + '\n'), (s) => (err += s + '\n'));
+  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
   return { code, out, err };
 }
 
@@ -61,7 +61,7 @@ describe('k8s-audit-analyzer stats', () => {
 
   it.each([
     [[], /Usage:/],
-    [['scan', 'x'], /unknown command: scan/],
+    [['scna', 'x'], /unknown command: scna/],
     [['stats'], /needs at least one file or directory/],
     [['stats', '/nonexistent/audit.log'], /cannot read input: .*nonexistent/],
     [['stats', '--bogus', 'x'], /Unknown option '--bogus'/],
