@@ -2,6 +2,7 @@ import type { Rule } from '../detect/rule';
 import type { Category, Finding, Severity } from '../finding';
 import { SEVERITIES, severityRank } from '../finding';
 import type { AggregatedRow, ScanSummary } from './aggregate';
+import { formatBytes, formatNumber } from './summary-line';
 
 /**
  * The `--report FILE.html` page: one self-contained file a person can mail, archive or open
@@ -77,7 +78,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
 function renderSummary(s: ScanSummary, groups: number): string {
   const severities = SEVERITIES_DESC.map(
-    (sev) => `<li class="sev-count" data-severity="${sev}"><span class="badge sev-${sev}">${sev}</span> <span class="num">${num(s.bySeverity[sev])}</span></li>`,
+    (sev) => `<li class="sev-count" data-severity="${sev}"><span class="badge sev-${sev}">${sev}</span> <span class="num">${formatNumber(s.bySeverity[sev])}</span></li>`,
   ).join('');
   const stat = (key: string, label: string, value: string, warn = false): string =>
     `<div class="stat${warn ? ' warn' : ''}" data-stat="${key}"><dt>${label}</dt><dd class="num">${value}</dd></div>`;
@@ -85,17 +86,17 @@ function renderSummary(s: ScanSummary, groups: number): string {
     '<section id="summary" aria-labelledby="summary-h">',
     '<h2 id="summary-h">Summary</h2>',
     '<div class="summary">',
-    `<div class="headline" data-stat="findings"><span class="big num">${num(s.findings)}</span> ${s.findings === 1 ? 'finding' : 'findings'}` +
-      ` <span class="muted">in <span class="num">${num(groups)}</span> ${groups === 1 ? 'group' : 'groups'}</span></div>`,
+    `<div class="headline" data-stat="findings"><span class="big num">${formatNumber(s.findings)}</span> ${s.findings === 1 ? 'finding' : 'findings'}` +
+      ` <span class="muted">in <span class="num">${formatNumber(groups)}</span> ${groups === 1 ? 'group' : 'groups'}</span></div>`,
     `<ul class="sev-counts">${severities}</ul>`,
     '</div>',
     '<dl class="stats">',
-    stat('objects', 'Objects read', num(s.objects)),
+    stat('objects', 'Objects read', formatNumber(s.objects)),
     stat('bytes', 'Data read', esc(formatBytes(s.bytes))),
-    stat('events', 'Events read', num(s.events)),
-    stat('skipped', 'Skipped by pre-check', num(s.skipped)),
-    stat('malformed', 'Malformed lines', num(s.malformed), s.malformed > 0),
-    stat('incomplete', 'Objects not fully read', num(s.incomplete), s.incomplete > 0),
+    stat('events', 'Events read', formatNumber(s.events)),
+    stat('skipped', 'Skipped by pre-check', formatNumber(s.skipped)),
+    stat('malformed', 'Malformed lines', formatNumber(s.malformed), s.malformed > 0),
+    stat('incomplete', 'Objects not fully read', formatNumber(s.incomplete), s.incomplete > 0),
     '</dl>',
     s.findings === 0 ? '<p class="empty">No findings: nothing in these logs matched a rule.</p>' : '',
     '</section>',
@@ -162,7 +163,7 @@ function barChart(id: string, title: string, bars: readonly Bar[]): string {
       `<text class="label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${esc(b.label)}</text>`,
       `<rect class="track" x="${labelW}" y="${y + 4}" width="${plotW}" height="${rowH - 8}" rx="3"/>`,
       `<rect class="bar ${b.kind}" data-count="${b.value}" x="${labelW}" y="${y + 4}" width="${fix(w)}" height="${rowH - 8}" rx="3"><title>${esc(tip)}</title></rect>`,
-      `<text class="value" x="${width - 4}" y="${y + rowH / 2 + 4}" text-anchor="end">${num(b.value)}</text>`,
+      `<text class="value" x="${width - 4}" y="${y + rowH / 2 + 4}" text-anchor="end">${formatNumber(b.value)}</text>`,
       '</g>',
     );
   });
@@ -230,7 +231,7 @@ function renderTimeline(findings: readonly Finding[]): string {
     for (const v of max > 1 ? [0, Math.round(max / 2), max] : [0, max]) {
       const y = top + plotH - (v / max) * plotH;
       parts.push(`<line class="grid" x1="${left}" y1="${fix(y)}" x2="${width - right}" y2="${fix(y)}"/>`);
-      parts.push(`<text class="tick" x="${left - 6}" y="${fix(y + 4)}" text-anchor="end">${num(v)}</text>`);
+      parts.push(`<text class="tick" x="${left - 6}" y="${fix(y + 4)}" text-anchor="end">${formatNumber(v)}</text>`);
     }
     for (const [i, b] of buckets.entries()) {
       if (b.total === 0) continue;
@@ -257,8 +258,8 @@ function renderTimeline(findings: readonly Finding[]): string {
       const x = left + i * slot + slot / 2;
       parts.push(`<text class="tick" x="${fix(x)}" y="${top + plotH + 18}" text-anchor="middle">${esc(tickLabel(origin + i * step, step))}</text>`);
     }
-    caption = `${num(timed.length)} ${timed.length === 1 ? 'finding' : 'findings'} in ${n} ${n === 1 ? 'bucket' : 'buckets'} of ${stepName(step)}`;
-    if (untimed > 0) caption += `; ${num(untimed)} without a readable time not shown`;
+    caption = `${formatNumber(timed.length)} ${timed.length === 1 ? 'finding' : 'findings'} in ${n} ${n === 1 ? 'bucket' : 'buckets'} of ${stepName(step)}`;
+    if (untimed > 0) caption += `; ${formatNumber(untimed)} without a readable time not shown`;
   }
   parts.push('</svg>');
   const legend = `<ul class="legend">${SEVERITIES_DESC.map((s) => `<li><span class="swatch sev-${s}"></span>${s}</li>`).join('')}</ul>`;
@@ -281,7 +282,7 @@ function renderTable(rows: readonly AggregatedRow[]): string {
     return [
       `<tr class="sev-row-${r.severity}">`,
       `<td><span class="badge sev-${r.severity}">${r.severity}</span></td>`,
-      `<td class="num">${num(r.count)}</td>`,
+      `<td class="num">${formatNumber(r.count)}</td>`,
       `<td class="rule"><a href="#rule-${esc(r.ruleId)}">${esc(r.title)}</a><div class="mono small muted">${breakable(r.ruleId)}</div></td>`,
       `<td class="mono wrap">${breakable(r.actor)}</td>`,
       `<td class="mono wrap">${breakable(targetOf(r))}${r.clusters.length > 0 ? `<div class="muted small">cluster ${breakable(r.clusters.join(', '))}</div>` : ''}</td>`,
@@ -294,7 +295,7 @@ function renderTable(rows: readonly AggregatedRow[]): string {
   });
   return [
     '<section id="findings" aria-labelledby="findings-h">',
-    `<h2 id="findings-h">Findings <span class="muted">(${num(rows.length)} ${rows.length === 1 ? 'group' : 'groups'}, by severity then count)</span></h2>`,
+    `<h2 id="findings-h">Findings <span class="muted">(${formatNumber(rows.length)} ${rows.length === 1 ? 'group' : 'groups'}, by severity then count)</span></h2>`,
     '<div class="table-wrap">',
     '<table class="findings">',
     `<thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>`,
@@ -314,7 +315,7 @@ function renderRules(rows: readonly AggregatedRow[], rules: readonly RuleInfo[])
     const rule = rules.find((r) => r.id === id);
     const worst = mine.map((r) => r.severity).reduce((a, b) => (severityRank(b) > severityRank(a) ? b : a));
     const head = `<header><span class="badge sev-${worst}">${worst}</span> <h3>${esc(rule?.title ?? mine[0].title)}</h3> <code>${esc(id)}</code></header>`;
-    const count = `<div><dt>Found</dt><dd>${num(findings)} ${findings === 1 ? 'finding' : 'findings'} in ${num(mine.length)} ${mine.length === 1 ? 'group' : 'groups'}</dd></div>`;
+    const count = `<div><dt>Found</dt><dd>${formatNumber(findings)} ${findings === 1 ? 'finding' : 'findings'} in ${formatNumber(mine.length)} ${mine.length === 1 ? 'group' : 'groups'}</dd></div>`;
     if (!rule) {
       return `<article class="rule" id="rule-${esc(id)}">${head}<dl class="meta">${count}</dl><p class="muted">This rule is not in this build's registry; no description available.</p></article>`;
     }
@@ -397,23 +398,8 @@ function targetOf(r: AggregatedRow): string {
   return object ? `${resource} ${object}` : resource;
 }
 
-function num(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
 function fix(n: number): string {
   return String(Math.round(n * 10) / 10);
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
 /**

@@ -34,7 +34,8 @@ function counted(n: number, noun: string): string {
   return `${formatNumber(n)} ${n === 1 ? noun : `${noun}s`}`;
 }
 
-function formatBytes(n: number): string {
+/** `1.2 MiB`: binary units, one decimal below 10. */
+export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let u = 0;
