@@ -206,7 +206,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const findings = shown.map((f) => f.finding);
   switch (format) {
     case 'json':
-      io.out(renderJson({ findings, table, stats: { ...summary, objects: result.stats.objects } }));
+      io.out(renderJson({ findings, table, stats: { ...summary, perObject: result.stats.objects } }));
       break;
     case 'ndjson':
       io.out(renderNdjson(findings).trimEnd());

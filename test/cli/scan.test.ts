@@ -41,11 +41,13 @@ describe('k8s-audit-analyzer scan', () => {
   it('--format json prints one document with findings, table and stats, and nothing else', async () => {
     const { code, out } = await run('scan', logFile, '--format', 'json');
     expect(code).toBe(0);
-    const doc = JSON.parse(out) as { findings: Finding[]; table: AggregatedRow[]; stats: { objects: unknown[]; events: number } };
+    const doc = JSON.parse(out) as { findings: Finding[]; table: AggregatedRow[]; stats: { objects: number; bytes: number; events: number; skipped: number; malformed: number; perObject: Array<{ source: string }> } };
     expect(Object.keys(doc)).toEqual(['findings', 'table', 'stats']);
     expect(doc.findings.map((f) => f.auditID)).toEqual(expect.arrayContaining([String(binding.auditID), String(exec.auditID)]));
     expect(doc.table[0].severity).toBe('critical');
-    expect(doc.stats.events).toBe(4);
+    expect(doc.stats).toMatchObject({ objects: 1, events: 4, malformed: 0 });
+    expect(doc.stats.bytes).toBeGreaterThan(0);
+    expect(doc.stats.perObject.map((o) => o.source)).toEqual([logFile]);
   });
 
   it('--format ndjson prints one finding per line', async () => {
