@@ -1,0 +1,72 @@
+import { DynamoDbFindingsStore, findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
+import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
+import type { Finding } from '../../lambdas/core/finding';
+import type { LocalDynamoDb } from '../helpers/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+
+function finding(overrides: Partial<Finding> = {}): Finding {
+  return {
+    ruleId: 'rbac.privileged-role-bound',
+    category: 'rbac-change',
+    severity: 'high',
+    title: 'Binding to an admin-equivalent role',
+    summary: 'alice bound cluster-admin to ServiceAccount kube-system/x',
+    auditID: 'a1',
+    time: '2026-11-20T23:59:58.123456Z',
+    cluster: 'prod-eu',
+    actor: { username: 'alice' },
+    target: { resource: 'clusterrolebindings', name: 'x' },
+    verb: 'create',
+    evidence: {},
+    ...overrides,
+  };
+}
+
+describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
+  let db: LocalDynamoDb;
+  beforeAll(async () => {
+    db = await startLocalDynamoDb();
+    await createFindingsTable(db.client, 'findings');
+  });
+  afterAll(async () => db.stop());
+
+  describe('the findings store', () => {
+    it('keys findings by cluster and UTC day, then time, rule and auditID', () => {
+      expect(findingKey(finding())).toEqual({ pk: 'F#prod-eu#2026-11-20', sk: '2026-11-20T23:59:58.123Z#rbac.privileged-role-bound#a1' });
+      expect(findingKey(finding({ cluster: undefined, time: '2026-11-21T01:00:00+02:00' })).pk).toBe('F#-#2026-11-20');
+    });
+
+    it('writes each finding once: reprocessing the same object stores and returns nothing new', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings');
+      const batch = [finding(), finding({ auditID: 'a2' }), finding({ ruleId: 'rbac.role-or-binding-changed', severity: 'low' })];
+      expect(await store.putNew(batch)).toHaveLength(3);
+      expect(await store.putNew(batch)).toEqual([]);
+      expect(await store.putNew([...batch, finding({ auditID: 'a3' })])).toEqual([finding({ auditID: 'a3' })]);
+    });
+
+    it('reads a cluster and a time range across day boundaries, with no scan, oldest first', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings');
+      const times = ['2026-10-30T23:00:00Z', '2026-10-31T12:00:00Z', '2026-11-01T00:00:00Z', '2026-11-01T00:00:01Z'];
+      await store.putNew(times.map((time, i) => finding({ cluster: 'range', time, auditID: `r${i}` })));
+      await store.putNew([finding({ cluster: 'other', time: '2026-10-31T12:00:00Z', auditID: 'o1' })]);
+      const got = await store.query({ cluster: 'range', from: new Date('2026-10-30T23:00:00Z'), to: new Date('2026-11-01T00:00:01Z') });
+      expect(got.map((f) => f.auditID)).toEqual(['r0', 'r1', 'r2']);
+    });
+  });
+
+  describe('the state store', () => {
+    it('applies concurrent updates atomically: twenty increments from parallel writers all land', async () => {
+      const writers = Array.from({ length: 4 }, () => new DynamoDbStateStore(db.documents, 'findings', 50));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => writers[i % 4].update<number>('counter', (n) => (n ?? 0) + 1, 3600)));
+      expect(await writers[0].update<number>('counter', (n) => n ?? -1, 3600)).toBe(20);
+    });
+
+    it('forgets a value after its TTL even before DynamoDB deletes it', async () => {
+      let now = Date.parse('2026-11-20T00:00:00Z');
+      const store = new DynamoDbStateStore(db.documents, 'findings', 8, () => now);
+      await store.update<string>('ttl', () => 'remembered', 60);
+      now += 61_000;
+      expect(await store.update<string>('ttl', (v) => v ?? 'fresh', 60)).toBe('fresh');
+    });
+  });
+});
