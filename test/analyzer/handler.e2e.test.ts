@@ -1,0 +1,199 @@
+import { gzipSync } from 'node:zlib';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
+import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
+import { makeHandler } from '../../lambdas/analyzer/handler';
+import type { Finding } from '../../lambdas/core/finding';
+import { auditEvent, clusterAdminBinding, leaseUpdate } from '../helpers/events';
+import type { LocalDynamoDb } from '../helpers/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalS3 } from '../helpers/local-s3';
+import { startLocalS3 } from '../helpers/local-s3';
+import type { LocalSns } from '../helpers/local-sns';
+import { startLocalSns } from '../helpers/local-sns';
+import type { Ev } from '../helpers/shipping';
+
+const BUCKET = 'audit-logs';
+const TABLE = 'findings';
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
+const DAY = { cluster: 'prod-eu', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') };
+
+let s3: LocalS3;
+let ddb: LocalDynamoDb;
+let sns: LocalSns;
+let handler: AnalyzerHandler;
+let store: DynamoDbFindingsStore;
+
+const context = { functionName: 'analyzer', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:analyzer', memoryLimitInMB: '1024', functionVersion: '$LATEST' } as unknown as Context;
+
+/** Keys in S3 notifications are form-encoded: a space is `+`. */
+const encodeKey = (key: string): string => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+
+function s3Record(messageId: string, key: string): SQSRecord {
+  const body = {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'eu-west-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key: encodeKey(key), size: 100, eTag: 'e', sequencer: '0A' } },
+      },
+    ],
+  };
+  return sqsRecord(messageId, JSON.stringify(body));
+}
+
+function sqsRecord(messageId: string, body: string): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:analyzer-work',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+const invoke = (event: SQSEvent): Promise<SQSBatchResponse> => handler(event, context);
+
+async function putLog(key: string, events: Ev[]): Promise<void> {
+  const body = gzipSync(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+const withBackdoor = (name: string): Ev[] => {
+  const binding = clusterAdminBinding();
+  const objectRef = { ...(binding.objectRef as Record<string, unknown>), name };
+  return [leaseUpdate(), leaseUpdate(), { ...binding, objectRef }, leaseUpdate(), auditEvent()];
+};
+
+const backdoorFindings = (findings: Finding[], name: string): Finding[] => findings.filter((f) => f.target.name === name);
+
+const metricsDisabledBefore = process.env.POWERTOOLS_METRICS_DISABLED;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  [s3, ddb, sns] = await Promise.all([startLocalS3(), startLocalDynamoDb(), startLocalSns()]);
+  await s3.createBucket(BUCKET);
+  await createFindingsTable(ddb.client, TABLE);
+  store = new DynamoDbFindingsStore(DynamoDBDocumentClient.from(ddb.client), TABLE);
+  handler = makeHandler({
+    s3: s3.client,
+    dynamodb: ddb.client,
+    sns: sns.client,
+    findingsTable: TABLE,
+    alertsTopicArn: TOPIC,
+    minAlertSeverity: 'high',
+    logger: new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' }),
+  });
+}, 30_000);
+
+afterAll(async () => {
+  if (metricsDisabledBefore === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+  else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledBefore;
+  await Promise.all([s3?.stop(), ddb?.stop(), sns?.stop()]);
+});
+
+describe('analyzer handler, end to end against s3rver, dynalite and a local SNS endpoint', () => {
+  const firstKey = 'clusters/prod-eu/2026/11/20/10/audit log 1.json.gz';
+
+  it('stores the findings of a new object and publishes one alert', async () => {
+    await putLog(firstKey, withBackdoor('backdoor-1'));
+    const response = await invoke(batch(s3Record('m-1', firstKey)));
+    expect(response.batchItemFailures).toEqual([]);
+
+    const stored = backdoorFindings(await store.query(DAY), 'backdoor-1');
+    expect(stored.map((f) => f.ruleId)).toContain('rbac.privileged-role-bound');
+    expect(stored.every((f) => f.cluster === 'prod-eu')).toBe(true);
+
+    expect(sns.published).toHaveLength(1);
+    const [alert] = sns.published;
+    expect(alert.topicArn).toBe(TOPIC);
+    expect(alert.messageStructure).toBe('json');
+    expect(alert.subject).toMatch(/^k8s-audit-analyzer prod-eu: 1 critical, \d+ high \(rbac\.[a-z-]+ \+\d+\)$/);
+    expect(alert.subject!.length).toBeLessThan(100);
+    expect(alert.attributes.cluster).toEqual({ dataType: 'String', value: 'prod-eu' });
+    expect(alert.attributes.severity).toEqual({ dataType: 'String', value: 'critical' });
+    expect(alert.attributes.categories.dataType).toBe('String.Array');
+    expect(JSON.parse(alert.attributes.categories.value!)).toContain('rbac-change');
+    const message = JSON.parse(alert.message!) as Record<string, string>;
+    expect(message.email).toContain('rbac.privileged-role-bound');
+    expect(message.email).toContain(`s3://${BUCKET}/${firstKey}`);
+    expect((JSON.parse(message.lambda) as { cluster: string }).cluster).toBe('prod-eu');
+  });
+
+  it('stores nothing new and sends nothing when the same event is delivered again', async () => {
+    const before = await store.query(DAY);
+    const response = await invoke(batch(s3Record('m-1', firstKey)));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.query(DAY)).toHaveLength(before.length);
+    expect(sns.published).toHaveLength(1);
+  });
+
+  it('fails the record when the publish fails, keeps the findings, and alerts on redelivery', async () => {
+    const key = 'clusters/prod-eu/2026/11/20/11/audit log 2.json.gz';
+    await putLog(key, withBackdoor('backdoor-2'));
+    const published = sns.published.length;
+
+    sns.failWith = 500;
+    try {
+      const failed = await invoke(batch(s3Record('m-2', key)));
+      expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'm-2' }]);
+    } finally {
+      sns.failWith = undefined;
+    }
+    expect(sns.failedRequests).toBeGreaterThan(0);
+    expect(sns.published).toHaveLength(published);
+    // Stored before anyone was notified.
+    expect(backdoorFindings(await store.query(DAY), 'backdoor-2').length).toBeGreaterThan(0);
+
+    // The queue redelivers: nothing new is stored, but the alert that failed goes out now.
+    const retried = await invoke(batch(s3Record('m-2', key)));
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(sns.published).toHaveLength(published + 1);
+    const alert = sns.published[published];
+    expect(alert.message).toContain('backdoor-2');
+    expect(alert.message).not.toContain('backdoor-1');
+
+    // And once it went out, a further redelivery sends nothing.
+    const again = await invoke(batch(s3Record('m-2', key)));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(sns.published).toHaveLength(published + 1);
+  });
+
+  it('accepts the s3:TestEvent without work', async () => {
+    const published = sns.published.length;
+    const test = sqsRecord('m-test', JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-11-20T10:00:00Z', Bucket: BUCKET }));
+    expect((await invoke(batch(test))).batchItemFailures).toEqual([]);
+    expect(sns.published).toHaveLength(published);
+  });
+
+  it('fails only the record whose object is missing', async () => {
+    const key = 'clusters/prod-eu/2026/11/20/12/audit log 3.json.gz';
+    await putLog(key, [leaseUpdate(), leaseUpdate()]);
+    const response = await invoke(batch(s3Record('m-missing', 'clusters/prod-eu/2026/11/20/12/gone.json.gz'), s3Record('m-3', key)));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-missing' }]);
+  });
+
+  it('keeps and alerts on what a truncated object held, without failing the record', async () => {
+    const key = 'clusters/prod-eu/2026/11/20/13/audit log 4.json.gz';
+    const whole = gzipSync(withBackdoor('backdoor-4').map((e) => JSON.stringify(e)).join('\n') + '\n' + Array.from({ length: 200 }, () => JSON.stringify(leaseUpdate())).join('\n'));
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: whole.subarray(0, whole.length - 40) }));
+    const published = sns.published.length;
+    const response = await invoke(batch(s3Record('m-4', key)));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(backdoorFindings(await store.query(DAY), 'backdoor-4').length).toBeGreaterThan(0);
+    expect(sns.published).toHaveLength(published + 1);
+  });
+});
