@@ -1,8 +1,8 @@
-import type { Severity } from '../finding';
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
 import { inApiGroups } from './api-group';
+import { actorText, forActor, writtenObject } from './shared';
 import type { Rule } from '../detect/rule';
 import { patchedFields, removedPaths } from '../k8s/patch';
 
@@ -34,22 +34,9 @@ const DID: Record<string, string> = { create: 'created', update: 'updated', patc
 const NSA_POD_SECURITY = 'NSA-CISA-k8s: Kubernetes Pod security';
 const NSA_AUTHZ = 'NSA-CISA-k8s: Authentication and authorization';
 
-function who(view: EventView): string {
-  const name = view.actor.username || 'an unidentified caller';
-  return view.impersonatedUser ? `${name} (impersonating ${view.impersonatedUser})` : name;
-}
-
 function objectPhrase(view: EventView): string {
   const kind = KIND[view.resource] ?? view.resource;
   return view.verb === 'deletecollection' || !view.name ? `${kind}s` : `${kind} ${view.name}`;
-}
-
-function forActor(view: EventView, severity: Severity): Severity {
-  return view.actor.class === 'anonymous' ? 'critical' : severity;
-}
-
-function resulting(view: EventView): JsonObject | undefined {
-  return view.object ?? (view.verb === 'patch' ? patchedFields(view.patch) : undefined);
 }
 
 /** Fields a patch sets (what this request decided), undefined for other verbs. */
@@ -204,8 +191,8 @@ const webhookConfigurationChanged: Rule = {
   evaluate(view) {
     if (isPlatform(view.actor) || cosmeticPatch(view, COSMETIC_WEBHOOK)) return undefined;
     const validating = view.resource === 'validatingwebhookconfigurations';
-    const head = `${who(view)} ${DID[view.verb]} ${objectPhrase(view)}`;
-    const after = resulting(view);
+    const head = `${actorText(view)} ${DID[view.verb]} ${objectPhrase(view)}`;
+    const after = writtenObject(view);
     if (!after) return { severity: forActor(view, 'medium'), summary: `${head}; configuration not logged (${view.missingEvidence ?? 'no body'})`, evidence: {} };
     const patched = asArray(patchSets(view)?.webhooks).map(asObject);
     const reports = asArray(after.webhooks).flatMap((w, i) => {
@@ -253,8 +240,8 @@ const admissionPolicyChanged: Rule = {
   interest: [{ verbs: WRITES, resources: POLICIES }],
   evaluate(view) {
     if (isPlatform(view.actor) || cosmeticPatch(view, COSMETIC_POLICY)) return undefined;
-    const head = `${who(view)} ${DID[view.verb]} ${objectPhrase(view)}`;
-    const after = resulting(view);
+    const head = `${actorText(view)} ${DID[view.verb]} ${objectPhrase(view)}`;
+    const after = writtenObject(view);
     if (!after) return { severity: forActor(view, 'medium'), summary: `${head}; spec not logged (${view.missingEvidence ?? 'no body'})`, evidence: {} };
     const spec = asObject(after.spec) ?? {};
     // Weakening is judged on what a patch sets: an update carries the whole object, old and new alike.
@@ -304,7 +291,7 @@ const admissionDefenceRemoved: Rule = {
     if (isPlatform(view.actor)) return undefined;
     return {
       severity: forActor(view, 'medium'),
-      summary: `${who(view)} ${DID[view.verb]} ${objectPhrase(view)}: the checks it enforced no longer run`,
+      summary: `${actorText(view)} ${DID[view.verb]} ${objectPhrase(view)}: the checks it enforced no longer run`,
       evidence: view.verb === 'deletecollection' ? { query: view.query.toString() } : {},
     };
   },
@@ -338,8 +325,8 @@ const apiServiceRegistered: Rule = {
   interest: [{ verbs: WRITES, resources: ['apiservices'] }],
   evaluate(view) {
     if (isPlatform(view.actor) || cosmeticPatch(view, COSMETIC_APISERVICE)) return undefined;
-    const after = resulting(view);
-    const head = `${who(view)} ${view.verb === 'create' ? 'registered' : DID[view.verb]} APIService ${view.name || '(unnamed)'}`;
+    const after = writtenObject(view);
+    const head = `${actorText(view)} ${view.verb === 'create' ? 'registered' : DID[view.verb]} APIService ${view.name || '(unnamed)'}`;
     if (!after) return { severity: forActor(view, 'medium'), summary: `${head}; spec not logged (${view.missingEvidence ?? 'no body'})`, evidence: {} };
     const spec = asObject(after.spec) ?? {};
     const service = asObject(spec.service);

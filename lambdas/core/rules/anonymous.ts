@@ -1,7 +1,7 @@
 import type { EventView } from '../detect/event-view';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { isWrite, objectText, requestPath } from './access-shared';
+import { isWrite, objectText, requestPath } from './shared';
 
 /**
  * Endpoints the `system:public-info-viewer` role opens to everyone: load balancers and probes

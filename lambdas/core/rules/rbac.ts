@@ -1,8 +1,9 @@
 import type { Severity } from '../finding';
-import type { EventView, JsonObject } from '../detect/event-view';
+import type { EventView } from '../detect/event-view';
 import { asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
 import { inApiGroups } from './api-group';
+import { actorText, changedFields, forActor, writtenObject } from './shared';
 import type { Rule, RuleHit } from '../detect/rule';
 import { patchedFields } from '../k8s/patch';
 import type { PolicyRuleEntry, Power, Subject, SubjectReach } from '../k8s/rbac';
@@ -47,38 +48,14 @@ const NSA_AUTHZ = 'NSA-CISA-k8s: Authentication and authorization';
 
 const DID: Record<string, string> = { create: 'created', update: 'updated', patch: 'patched', delete: 'deleted', deletecollection: 'deleted a collection of' };
 
-/** `alice@example.com`, `bob (impersonating system:admin)`; panther-style events may carry no user. */
-function who(view: EventView): string {
-  const name = view.actor.username || 'an unidentified caller';
-  return view.impersonatedUser ? `${name} (impersonating ${view.impersonatedUser})` : name;
-}
-
 function objectPhrase(view: EventView): string {
   const kind = KIND[view.resource] ?? view.resource;
   if (view.verb === 'deletecollection' || !view.name) return view.namespace ? `${kind}s in namespace ${view.namespace}` : `${kind}s`;
   return `${kind} ${view.namespace ? `${view.namespace}/` : ''}${view.name}`;
 }
 
-/** Anonymous identities doing anything allowed is critical, whatever they did. */
-function forActor(view: EventView, severity: Severity): Severity {
-  return view.actor.class === 'anonymous' ? 'critical' : severity;
-}
-
 function lower(s: Severity): Severity {
   return s === 'critical' ? 'high' : s === 'high' ? 'medium' : s === 'medium' ? 'low' : 'info';
-}
-
-/** The object as the request left it; for a patch without a logged response, the fields the patch sets. */
-function resulting(view: EventView): JsonObject | undefined {
-  return view.object ?? (view.verb === 'patch' ? patchedFields(view.patch) : undefined);
-}
-
-/**
- * What this request wrote, for fields whose old value we cannot see: a patch's own body (a
- * label change must not re-raise the subjects the binding already had), else the object.
- */
-function written(view: EventView): JsonObject | undefined {
-  return view.verb === 'patch' ? patchedFields(view.patch) : view.object;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +76,7 @@ const roleOrBindingChanged: Rule = {
   interest: [{ verbs: [...WRITES, 'delete', 'deletecollection'], resources: RBAC_OBJECTS }],
   evaluate(view) {
     if (isPlatform(view.actor)) return undefined;
-    const object = resulting(view);
+    const object = writtenObject(view);
     const evidence: Record<string, unknown> = {};
     const ref = roleRefOf(object);
     if (ref) evidence.roleRef = ref;
@@ -108,7 +85,7 @@ const roleOrBindingChanged: Rule = {
     const entries = policyRuleEntries(object);
     if (entries.length > 0) evidence.ruleEntries = entries.length;
     const unseen = view.missingEvidence && view.verb !== 'delete' && view.verb !== 'deletecollection' ? `; body not logged (${view.missingEvidence})` : '';
-    return { severity: forActor(view, 'low'), summary: `${who(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
+    return { severity: forActor(view, 'low'), summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
   },
 };
 
@@ -141,7 +118,7 @@ const privilegedRoleBound: Rule = {
   interest: [{ verbs: WRITES, resources: BINDINGS }],
   evaluate(view) {
     if (isPlatform(view.actor)) return undefined;
-    const object = resulting(view);
+    const object = writtenObject(view);
     const ref = roleRefOf(object);
     // A patch cannot change roleRef; without the response body the role is unknown and the
     // write is reported by rbac.role-or-binding-changed.
@@ -149,14 +126,14 @@ const privilegedRoleBound: Rule = {
     const role = PRIVILEGED_CLUSTER_ROLES.get(ref.name);
     if (!role) return undefined;
     // Of a patch, only what it sets: a label change must not re-raise the grant it already had.
-    const changed = written(view);
+    const changed = changedFields(view);
     if (view.verb === 'patch' && changed?.subjects === undefined) return undefined;
     const subjects = subjectsOf(changed, view.namespace);
     const logged = changed?.subjects !== undefined || view.verb === 'create';
     const severity = forActor(view, role.tier === 'admin' ? 'high' : 'medium');
     return {
       severity,
-      summary: `${who(view)} bound ${ref.name} to ${subjectsPhrase(subjects, logged)} via ${bindingPhrase(view)}`,
+      summary: `${actorText(view)} bound ${ref.name} to ${subjectsPhrase(subjects, logged)} via ${bindingPhrase(view)}`,
       evidence: { roleRef: ref, grants: role.grants, subjects },
     };
   },
@@ -181,19 +158,19 @@ const broadSubjectBound: Rule = {
   interest: [{ verbs: WRITES, resources: BINDINGS }],
   evaluate(view) {
     if (isPlatform(view.actor)) return undefined;
-    const changed = written(view);
+    const changed = changedFields(view);
     const broad = subjectsOf(changed, view.namespace)
       .map((s) => ({ subject: s, reach: subjectReach(s, view.namespace) }))
       .filter((x): x is { subject: Subject; reach: SubjectReach } => x.reach !== undefined && x.reach.id !== 'system-masters');
     if (broad.length === 0) return undefined;
-    const ref = roleRefOf(resulting(view));
+    const ref = roleRefOf(writtenObject(view));
     const routine = ref !== undefined && isDefaultBroadGrant(ref, view.namespace);
     const first = broad[0];
     const more = broad.length > 1 ? ` and ${broad.length - 1} more broad subject${broad.length > 2 ? 's' : ''}` : '';
     const role = ref ? `${ref.kind} ${ref.name}` : 'a role (roleRef not logged)';
     return {
       severity: forActor(view, routine ? 'low' : 'critical'),
-      summary: `${who(view)} bound ${role} to ${describeSubject(first.subject)} (${first.reach.label})${more} via ${bindingPhrase(view)}${routine ? '; a default discovery grant' : ''}`,
+      summary: `${actorText(view)} bound ${role} to ${describeSubject(first.subject)} (${first.reach.label})${more} via ${bindingPhrase(view)}${routine ? '; a default discovery grant' : ''}`,
       evidence: { roleRef: ref, subjects: broad.map((b) => ({ ...b.subject, reaches: b.reach.id })) },
     };
   },
@@ -254,7 +231,7 @@ const dangerousRolePermissions: Rule = {
   evaluate(view) {
     if (isPlatform(view.actor)) return undefined;
     const namespaced = view.resource === 'roles';
-    const aggregated = namespaced ? [] : aggregatesInto(resulting(view));
+    const aggregated = namespaced ? [] : aggregatesInto(writtenObject(view));
     const hits: RuleHit[] = [];
     for (const entry of rulesWritten(view)) {
       const powers = entryPowers(entry, namespaced);
@@ -266,7 +243,7 @@ const dangerousRolePermissions: Rule = {
       ].join('');
       hits.push({
         severity: forActor(view, entrySeverity(entry, powers)),
-        summary: `${who(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}: rules[${entry.index}] lets holders ${describePowers(powers)} (${describeEntry(entry)})${notes}`,
+        summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}: rules[${entry.index}] lets holders ${describePowers(powers)} (${describeEntry(entry)})${notes}`,
         evidence: {
           rulesIndex: entry.index,
           entry: entry.raw,
@@ -301,9 +278,9 @@ const builtInRoleTampered: Rule = {
   interest: [{ verbs: ['update', 'patch', 'delete'], resources: RBAC_OBJECTS }],
   evaluate(view) {
     if (isPlatform(view.actor) || !view.name) return undefined;
-    const object = view.verb === 'delete' ? undefined : resulting(view);
+    const object = view.verb === 'delete' ? undefined : writtenObject(view);
     if (!isBuiltInRbacObject(view.name, view.resource.startsWith('cluster'), object)) return undefined;
-    const set = written(view);
+    const set = changedFields(view);
     const autoupdateOff = asObject(asObject(set?.metadata)?.annotations)?.[AUTOUPDATE] === 'false';
     const subjects = subjectsOf(set, view.namespace);
     const entries = policyRuleEntries(set).length;
@@ -311,7 +288,7 @@ const builtInRoleTampered: Rule = {
     const unseen = view.missingEvidence && view.verb !== 'delete' ? '; body not logged' : '';
     return {
       severity: forActor(view, 'high'),
-      summary: `${who(view)} ${DID[view.verb]} built-in ${objectPhrase(view)}${added}${autoupdateOff ? ' and turned off its reconciliation (autoupdate=false)' : ''}${unseen}`,
+      summary: `${actorText(view)} ${DID[view.verb]} built-in ${objectPhrase(view)}${added}${autoupdateOff ? ' and turned off its reconciliation (autoupdate=false)' : ''}${unseen}`,
       evidence: {
         ...(subjects.length > 0 ? { subjects } : {}),
         ...(autoupdateOff ? { [AUTOUPDATE]: 'false' } : {}),
@@ -340,9 +317,9 @@ const awsAuthChanged: Rule = {
   evaluate(view) {
     if (view.namespace !== 'kube-system' || view.name !== 'aws-auth' || isPlatform(view.actor)) return undefined;
     const severity = forActor(view, 'high');
-    const head = `${who(view)} ${DID[view.verb]} ConfigMap kube-system/aws-auth`;
+    const head = `${actorText(view)} ${DID[view.verb]} ConfigMap kube-system/aws-auth`;
     if (view.verb === 'delete') return { severity, summary: `${head}: every IAM mapping it held is gone`, evidence: {} };
-    const data = asObject(written(view)?.data);
+    const data = asObject(changedFields(view)?.data);
     if (!data) {
       const why = view.missingEvidence ? `body not logged (${view.missingEvidence})` : 'the mappings it set are not in the log';
       return { severity, summary: `${head}; ${why}`, evidence: {} };
@@ -388,7 +365,7 @@ const deniedRbacWrite: Rule = {
     const verb = view.verb === 'patch' || view.verb === 'update' ? 'change' : view.verb;
     return {
       severity: escalation ? 'medium' : 'low',
-      summary: `${who(view)} was forbidden to ${verb} ${objectPhrase(view)}${escalation ? ': it tried to grant permissions it does not hold' : ''}`,
+      summary: `${actorText(view)} was forbidden to ${verb} ${objectPhrase(view)}${escalation ? ': it tried to grant permissions it does not hold' : ''}`,
       evidence: { code: view.code, ...(message ? { message: message.slice(0, 500) } : {}) },
     };
   },

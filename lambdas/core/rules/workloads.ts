@@ -3,7 +3,7 @@ import { asArray, asObject, asString } from '../detect/event-view';
 import { SYSTEM_NAMESPACES, isPlatform } from '../detect/identity';
 import type { Rule, RuleContext, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { SEVERITIES, maxSeverity, severityRank } from '../finding';
+import { maxSeverity, severityRank } from '../finding';
 import type { ImageReference } from '../k8s/images';
 import { isFromAllowedRegistry, isMutableTag, parseImage } from '../k8s/images';
 import { patchedFields } from '../k8s/patch';
@@ -11,6 +11,7 @@ import type { PodRisk } from '../k8s/pod-security';
 import { COMMAND_KINDS, PRIVILEGE_KINDS, analyzePodSpec, highestSeverity } from '../k8s/pod-security';
 import type { WrittenPodSpec } from '../k8s/pod-spec';
 import { RESOURCE_KIND, TEMPLATE_RESOURCES, WORKLOAD_RESOURCES, containersOf, isBuiltInWorkload, podSpecOf, writtenPodSpec } from '../k8s/pod-spec';
+import { actorText, isBaseline, raise } from './shared';
 
 /*
  * Rules about what runs in the cluster: privileged pods and pod templates, ephemeral containers,
@@ -28,11 +29,6 @@ const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 const MAX_LISTED = 4;
 
 // --- wording ---------------------------------------------------------------------------------
-
-function who(view: EventView): string {
-  const name = view.actor.username || '(unknown identity)';
-  return view.impersonatedUser ? `${name} (as ${view.impersonatedUser})` : name;
-}
 
 function did(verb: string): string {
   return verb === 'create' ? 'created' : verb === 'update' ? 'updated' : verb === 'patch' ? 'patched' : `${verb} on`;
@@ -68,14 +64,9 @@ function imagesOf(spec: JsonObject | undefined): string[] {
 
 // --- who acted ------------------------------------------------------------------------------
 
-const isBaseline = (view: EventView): boolean => isPlatform(view.actor) || view.actor.class === 'node';
 const isAnonymous = (view: EventView): boolean => view.actor.class === 'anonymous';
 const isHuman = (view: EventView): boolean => view.actor.class === 'user';
 const inSystemNamespace = (view: EventView): boolean => SYSTEM_NAMESPACES.has(view.namespace);
-
-function raise(s: Severity, steps = 1): Severity {
-  return SEVERITIES[Math.min(severityRank(s) + steps, SEVERITIES.length - 1)];
-}
 
 /** The plain (no subresource) built-in workload a rule is about. */
 function isWorkloadWrite(view: EventView, resources: readonly string[]): boolean {
@@ -111,7 +102,7 @@ function privilegedSpecHit(view: EventView, written: WrittenPodSpec, what: strin
   const setByPatch = written.patched ? privilegeRisks(written.patched).map((r) => r.text) : undefined;
   return {
     severity,
-    summary: `${who(view)} ${did(view.verb)} ${what} with ${listed(shown.map((r) => r.text))}${partial}`,
+    summary: `${actorText(view)} ${did(view.verb)} ${what} with ${listed(shown.map((r) => r.text))}${partial}`,
     evidence: {
       risks: riskEvidence(risks),
       images: imagesOf(written.spec),
@@ -170,7 +161,7 @@ function controllerMadePod(view: EventView): RuleHit | undefined {
   const from = owner ? ` from ${asString(owner.kind) ?? 'owner'} ${asString(owner.name) ?? ''}`.trimEnd() : '';
   return {
     severity: 'info',
-    summary: `${who(view)} created ${target(view, view.object)}${from} with ${listed(risks.map((r) => r.text))} (controller baseline; the template's author is reported where it was written)`,
+    summary: `${actorText(view)} created ${target(view, view.object)}${from} with ${listed(risks.map((r) => r.text))} (controller baseline; the template's author is reported where it was written)`,
     evidence: { risks: riskEvidence(risks), ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}) },
   };
 }
@@ -233,7 +224,7 @@ const ephemeralContainer: Rule = {
     const named = injectedNames.size > 0 && spec ? all.filter((c) => injectedNames.has(c.name)) : all;
     const injected = named.length > 0 ? named : containersOf(patched ?? {}).filter((c) => c.kind === 'ephemeralContainer');
     if (injected.length === 0) {
-      return { severity: base, summary: `${who(view)} injected an ephemeral container into ${pod}; the container spec was not logged` };
+      return { severity: base, summary: `${actorText(view)} injected an ephemeral container into ${pod}; the container spec was not logged` };
     }
     const names = new Set(injected.map((c) => c.name));
     const podSpec = spec ?? patched ?? {};
@@ -248,7 +239,7 @@ const ephemeralContainer: Rule = {
     });
     return {
       severity,
-      summary: `${who(view)} injected ephemeral container ${listed(described)} into ${pod}${risks.length ? ` with ${listed(risks.map((r) => r.text))}` : ''}`,
+      summary: `${actorText(view)} injected ephemeral container ${listed(described)} into ${pod}${risks.length ? ` with ${listed(risks.map((r) => r.text))}` : ''}`,
       evidence: {
         containers: injected.map((c) => ({
           name: c.name,
@@ -309,7 +300,7 @@ function persistentWorkloadHit(view: EventView, profile: PersistenceProfile): Ru
     if (!severity) return undefined;
     return {
       severity,
-      summary: `${who(view)} ${did(view.verb)} ${what}${systemNs ? ` in system namespace ${view.namespace}` : ''}; pod template not logged (${view.missingEvidence ?? 'no body'})`,
+      summary: `${actorText(view)} ${did(view.verb)} ${what}${systemNs ? ` in system namespace ${view.namespace}` : ''}; pod template not logged (${view.missingEvidence ?? 'no body'})`,
       evidence: { systemNamespace: systemNs },
     };
   }
@@ -335,7 +326,7 @@ function persistentWorkloadHit(view: EventView, profile: PersistenceProfile): Ru
   const partial = written.source === 'patch' ? ' (as far as the patch shows)' : '';
   return {
     severity,
-    summary: `${who(view)} ${did(view.verb)} ${what} (${profile.reach})${reasons.length ? `: ${listed(reasons)}` : ''}${partial}`,
+    summary: `${actorText(view)} ${did(view.verb)} ${what} (${profile.reach})${reasons.length ? `: ${listed(reasons)}` : ''}${partial}`,
     evidence: {
       images: imagesOf(written.spec),
       ...(risks.length ? { risks: riskEvidence(risks) } : {}),
@@ -459,7 +450,7 @@ const systemNamespaceWorkload: Rule = {
     const metadata = asObject(view.object?.metadata);
     return {
       severity,
-      summary: `${who(view)} created ${target(view, view.object)} in system namespace ${view.namespace}${spec ? '' : '; spec not logged'}`,
+      summary: `${actorText(view)} created ${target(view, view.object)} in system namespace ${view.namespace}${spec ? '' : '; spec not logged'}`,
       evidence: {
         ...(spec ? { images: imagesOf(spec), serviceAccountName: spec.serviceAccountName ?? 'default' } : {}),
         ...(metadata?.ownerReferences ? { ownerReferences: metadata.ownerReferences } : {}),
@@ -499,7 +490,7 @@ const mirrorPod: Rule = {
       if (!mirror) return undefined;
       return {
         severity: isAnonymous(view) ? 'critical' : 'medium',
-        summary: `${who(view)} created ${pod} posing as a static pod (annotation ${MIRROR_ANNOTATION}) without being a node`,
+        summary: `${actorText(view)} created ${pod} posing as a static pod (annotation ${MIRROR_ANNOTATION}) without being a node`,
         evidence: { annotations: { [MIRROR_ANNOTATION]: annotations[MIRROR_ANNOTATION] }, images: imagesOf(spec) },
       };
     }
@@ -582,7 +573,7 @@ const customResourceDefinition: Rule = {
     if (!severity) return undefined;
     return {
       severity,
-      summary: `${who(view)} ${did(view.verb)} ${what}${detail}${!changed && view.missingEvidence ? '; body not logged' : ''}`,
+      summary: `${actorText(view)} ${did(view.verb)} ${what}${detail}${!changed && view.missingEvidence ? '; body not logged' : ''}`,
       evidence: { ...(group ? { group } : {}), ...(url || service ? { conversionClientConfig: { ...(url ? { url } : {}), ...(service ? { service } : {}) } } : {}) },
     };
   },
@@ -638,7 +629,7 @@ const registryNotAllowed: Rule = {
     const severity: Severity = isAnonymous(view) ? 'critical' : privileged ? 'high' : 'medium';
     return {
       severity,
-      summary: `${who(view)} ${did(view.verb)} ${target(view, view.object ?? patchedFields(view.patch))} with image${outside.length > 1 ? 's' : ''} ${listed(outside.map((r) => r.original))} from outside the allowed registries`,
+      summary: `${actorText(view)} ${did(view.verb)} ${target(view, view.object ?? patchedFields(view.patch))} with image${outside.length > 1 ? 's' : ''} ${listed(outside.map((r) => r.original))} from outside the allowed registries`,
       evidence: { images: outside.map((r) => ({ image: r.original, registry: r.registry })), allowedRegistries: allowed, privileged },
     };
   },
@@ -666,7 +657,7 @@ const mutableTag: Rule = {
     if (mutable.length === 0) return undefined;
     return {
       severity: 'low',
-      summary: `${who(view)} created ${target(view, view.object)} with mutable image tag${mutable.length > 1 ? 's' : ''} ${listed(mutable.map((r) => r.original))}`,
+      summary: `${actorText(view)} created ${target(view, view.object)} with mutable image tag${mutable.length > 1 ? 's' : ''} ${listed(mutable.map((r) => r.original))}`,
       evidence: { images: mutable.map((r) => r.original) },
     };
   },
@@ -697,7 +688,7 @@ const fetchesCode: Rule = {
     if (!highest) return undefined;
     return {
       severity: isAnonymous(view) ? 'critical' : highest,
-      summary: `${who(view)} ${did(view.verb)} ${target(view, view.object ?? patchedFields(view.patch))}: ${listed(risks.map((r) => r.text))}`,
+      summary: `${actorText(view)} ${did(view.verb)} ${target(view, view.object ?? patchedFields(view.patch))}: ${listed(risks.map((r) => r.text))}`,
       evidence: { risks: riskEvidence(risks) },
     };
   },

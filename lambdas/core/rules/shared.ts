@@ -1,3 +1,4 @@
+/** Helpers every rule family shares: how summaries name actors and verbs, what a write set, who is baseline. */
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asObject } from '../detect/event-view';
 import { SYSTEM_NAMESPACES, isPlatform } from '../detect/identity';
@@ -20,6 +21,11 @@ export function raise(s: Severity, steps = 1): Severity {
 export function actorText(view: EventView): string {
   const name = view.actor.username || '(unknown user)';
   return view.impersonatedUser ? `${name} (as ${view.impersonatedUser})` : name;
+}
+
+/** Anonymous identities doing anything allowed is critical, whatever they did. */
+export function forActor(view: EventView, severity: Severity): Severity {
+  return view.actor.class === 'anonymous' ? 'critical' : severity;
 }
 
 /** `namespace/name`, or the name alone for cluster-scoped objects. */
