@@ -14,6 +14,11 @@ interface ContainerRestarts {
   restarts: number[];
   /** Epoch ms of the last finding, so a crash loop raises one finding per window, not one per restart. */
   alertedAt?: number;
+  /**
+   * The event that raised that finding. Reading the same event again (an SQS redelivery after the
+   * finding could not be stored) raises it again instead of finding the state already advanced.
+   */
+  alertedBy?: string;
 }
 
 const MAX_REMEMBERED = 200;
@@ -47,6 +52,7 @@ export const containerRestartDetector: StatefulDetector = {
     const at = Date.parse(view.event.stageTimestamp ?? view.event.requestReceivedTimestamp ?? '') || 0;
     const { threshold, windowMinutes } = settings.restarts;
     const windowMs = windowMinutes * 60_000;
+    const auditID = view.event.auditID;
     const hits: RuleHit[] = [];
     for (const container of containerStatuses(status)) {
       const name = asString(container.name);
@@ -57,10 +63,19 @@ export const containerRestartDetector: StatefulDetector = {
       const next = await state.update<ContainerRestarts>(
         key,
         (current) => {
+          if (current?.alertedBy !== undefined && current.alertedBy === auditID) {
+            alert = true;
+            return current;
+          }
           const rise = current ? Math.max(0, count - current.restartCount) : 0;
           const restarts = [...(current?.restarts ?? []), ...Array<number>(Math.min(rise, MAX_REMEMBERED)).fill(at)].filter((t) => t > at - windowMs).slice(-MAX_REMEMBERED);
           alert = rise > 0 && restarts.length >= threshold && (current?.alertedAt === undefined || current.alertedAt <= at - windowMs);
-          return { restartCount: Math.max(count, current?.restartCount ?? 0), restarts, alertedAt: alert ? at : current?.alertedAt };
+          return {
+            restartCount: Math.max(count, current?.restartCount ?? 0),
+            restarts,
+            alertedAt: alert ? at : current?.alertedAt,
+            alertedBy: alert ? auditID : current?.alertedBy,
+          };
         },
         Math.ceil((windowMs * 2) / 1000),
       );

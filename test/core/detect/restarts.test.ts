@@ -52,6 +52,21 @@ describe('restart.crash-loop', () => {
     expect(findings[0].auditID).toBe(events[5].auditID);
   });
 
+  it('raises the same finding again when the raising event is read again (a redelivered object), and only that event', async () => {
+    const events = [1, 2, 3, 4, 5, 6, 7, 8].map((count, i) => statusPatch(count, i * 3));
+    const state = new MemoryStateStore();
+    const run = async (): Promise<string[]> => {
+      // A fresh engine per delivery, as the analyzer makes one per object; the state is shared.
+      const engine = new DetectionEngine([containerRestartDetector], DEFAULT_CONFIG, state);
+      const ids: string[] = [];
+      for (const event of events) for (const f of await engine.analyze({ event, offset: 0, line: 1, truncated: false })) ids.push(f.auditID);
+      return ids;
+    };
+    const first = await run();
+    expect(first).toEqual([events[5].auditID]);
+    expect(await run()).toEqual(first);
+  });
+
   it('counts a jump of several restarts between two reports', async () => {
     expect(await findingsFor([statusPatch(2, 0), statusPatch(9, 5)])).toHaveLength(1);
   });
