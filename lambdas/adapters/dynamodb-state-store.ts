@@ -7,7 +7,8 @@ import type { StateStore } from '../core/detect/state-store';
  * Detector state in DynamoDB, shared by every analyzer instance. Each update is a read, the pure
  * `change`, and a put conditioned on the version read (optimistic concurrency): two functions
  * counting restarts of the same container both land, one of them after a retry.
- * Items live in the findings table under `pk` = `S#<key>`, `sk` = `state`.
+ * Items live in the findings table under `pk` = `S#<key>`, `sk` = `state`. An update that changes
+ * nothing is not written (detectors observe far more often than their state moves).
  */
 export class DynamoDbStateStore implements StateStore {
   constructor(
@@ -24,11 +25,16 @@ export class DynamoDbStateStore implements StateStore {
       const live = Item !== undefined && (typeof Item.expiresAt !== 'number' || Item.expiresAt * 1000 > this.now());
       const version = typeof Item?.version === 'number' ? Item.version : 0;
       const next = change(live ? (JSON.parse(Item.value as string) as T) : undefined);
+      const value = JSON.stringify(next);
+      // Most observations change nothing (a status report repeating the same restart count): no
+      // write then, unless the item is past half its life and would expire under a live detector.
+      const keepsLong = typeof Item?.expiresAt === 'number' && Item.expiresAt * 1000 - this.now() > (ttlSeconds * 1000) / 2;
+      if (live && keepsLong && Item.value === value) return next;
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...itemKey, value: JSON.stringify(next), version: version + 1, expiresAt: Math.floor(this.now() / 1000) + ttlSeconds },
+            Item: { ...itemKey, value, version: version + 1, expiresAt: Math.floor(this.now() / 1000) + ttlSeconds },
             ConditionExpression: Item === undefined ? 'attribute_not_exists(pk)' : 'version = :version',
             ExpressionAttributeValues: Item === undefined ? undefined : { ':version': version },
           }),

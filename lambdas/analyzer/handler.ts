@@ -3,13 +3,16 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbAlertCooldown } from '../adapters/dynamodb-alert-cooldown';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
 import { DynamoDbFindingsStore } from '../adapters/dynamodb-findings-store';
 import { DynamoDbStateStore } from '../adapters/dynamodb-state-store';
+import { S3FindingsArchive } from '../adapters/s3-findings-archive';
 import { SnsPublisher } from '../adapters/sns-publisher';
 import type { Config } from '../core/config/types';
 import type { Detection } from '../core/detect/engine';
@@ -17,9 +20,11 @@ import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
 import type { Severity } from '../core/finding';
 import { SEVERITIES } from '../core/finding';
 import { RULES } from '../core/rules';
+import type { AnalyzeResult } from './analyze-object';
 import { analyzeObject, malformedCount } from './analyze-object';
 import type { S3ObjectRef } from './s3-event';
 import { objectsInMessage } from './s3-event';
+import { DEFAULT_ARCHIVE_PREFIX, DEFAULT_COOLDOWN_MINUTES, DEFAULT_RETENTION_DAYS, settingsFromEnv } from './settings';
 
 export interface AnalyzerDeps {
   s3: S3Client;
@@ -29,10 +34,19 @@ export interface AnalyzerDeps {
   findingsTable: string;
   alertsTopicArn: string;
   minAlertSeverity?: Severity;
+  /** A finding group alerts once per this many minutes; later hits are counted. Default 60; 0 switches it off. */
+  alertCooldownMinutes?: number;
+  /** Stored findings expire this many days after their event. Default 400. */
+  findingsRetentionDays?: number;
+  /** Where an alert too large for SNS keeps its full findings; without it the message only counts what it left out. */
+  archiveBucket?: string;
+  /** Key prefix in `archiveBucket`. Default `alerts/`. */
+  archivePrefix?: string;
   rules?: readonly Detection[];
   config?: Config;
   logger?: Logger;
   metrics?: Metrics;
+  /** The clock (epoch ms) for the processing lag and the cooldown windows. */
   now?: () => number;
 }
 
@@ -45,12 +59,23 @@ export class ObjectReadError extends Error {
   override readonly name = 'ObjectReadError';
 }
 
+/**
+ * The object was deleted before it was read (S3 `NoSuchKey`). It cannot come back, so retrying
+ * the record would only park it in the DLQ: it is logged, counted (`MissingObjects`) and the
+ * record succeeds. A missing bucket is not this: that is a misconfiguration and fails the record.
+ */
+export class MissingObjectError extends Error {
+  override readonly name = 'MissingObjectError';
+}
+
 export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
  * The analyzer for SQS batches of S3 object-created notifications: each record's objects are
  * read, analyzed, stored and alerted on; a record fails alone (partial batch response) when an
- * object cannot be fetched, its read broke off at the source, or the alert could not be sent.
+ * object cannot be fetched (throttled, denied), its read broke off at the source, the findings
+ * could not be stored, or the alert could not be sent. An object deleted before it was read
+ * cannot come back: it is logged and counted (`MissingObjects`), and its record succeeds.
  */
 export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
@@ -58,26 +83,52 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const now = deps.now ?? Date.now;
   // Findings carry optional fields the rules leave undefined: the document client must drop them.
   const documents = DynamoDBDocumentClient.from(deps.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const store = new DynamoDbFindingsStore(documents, deps.findingsTable);
-  const ledger = new DynamoDbAlertLedger(documents, deps.findingsTable);
+  const store = new DynamoDbFindingsStore(documents, deps.findingsTable, deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS);
+  const ledger = new DynamoDbAlertLedger(documents, deps.findingsTable, () => new Date(now()));
   const state = new DynamoDbStateStore(documents, deps.findingsTable);
   const publisher = new SnsPublisher(deps.sns, deps.alertsTopicArn);
+  const cooldownMinutes = deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES;
+  const cooldown = cooldownMinutes > 0 ? new DynamoDbAlertCooldown(documents, deps.findingsTable, cooldownMinutes, () => now()) : undefined;
+  const archive = deps.archiveBucket ? new S3FindingsArchive(deps.s3, deps.archiveBucket, deps.archivePrefix ?? DEFAULT_ARCHIVE_PREFIX) : undefined;
   const minAlertSeverity = deps.minAlertSeverity ?? 'high';
   const rules = deps.rules ?? RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
   const processor = new BatchProcessor(EventType.SQS);
+  let warnedExpired = false;
 
   const open = async (ref: S3ObjectRef): Promise<AsyncIterable<Uint8Array>> => {
-    const response = await deps.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-    if (!response.Body) throw new ObjectReadError(`s3://${ref.bucket}/${ref.key}: empty response body`);
+    const uri = `s3://${ref.bucket}/${ref.key}`;
+    let response: GetObjectCommandOutput;
+    try {
+      response = await deps.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'NoSuchKey') throw new MissingObjectError(`${uri}: no such key`, { cause: error });
+      // Throttling (SlowDown, 503), access denied while a policy propagates, a network error: a retry may cure it.
+      logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: ref.key, error: error as Error });
+      throw new ObjectReadError(`${uri}: cannot get the object: ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!response.Body) throw new ObjectReadError(`${uri}: empty response body`);
     return response.Body as Readable;
   };
 
   async function processObject(ref: S3ObjectRef, messageId: string): Promise<void> {
     const key = `s3://${ref.bucket}/${ref.key}`;
     // A fresh engine per object: its per-request dedup must not hide a redelivered object's findings.
-    const engine = new DetectionEngine(rules, config, state);
-    const result = await analyzeObject(ref, { open, engine, store, publisher, minAlertSeverity, ledger, source: key });
+    const engine = new DetectionEngine(rules, config, state, new Date(now()));
+    if (engine.expiredExceptions.length > 0 && !warnedExpired) {
+      warnedExpired = true; // once per execution environment: the config only changes with a deployment
+      logger.warn('config exceptions past their expiry are not applied; renew or remove them', { reasons: engine.expiredExceptions.map((e) => e.reason) });
+    }
+    let result: AnalyzeResult;
+    try {
+      result = await analyzeObject(ref, { open, engine, store, publisher, minAlertSeverity, ledger, cooldown, archive, source: key });
+    } catch (error) {
+      if (!(error instanceof MissingObjectError)) throw error;
+      metrics.addMetric('MissingObjects', MetricUnit.Count, 1);
+      logger.warn('object was deleted before it was read; nothing to analyze, the record succeeds', { messageId, bucket: ref.bucket, key: ref.key });
+      return;
+    }
     const { stats } = result;
     const malformed = malformedCount(stats);
     metrics.addMetric('Objects', MetricUnit.Count, 1);
@@ -86,6 +137,12 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     metrics.addMetric('MalformedLines', MetricUnit.Count, malformed);
     metrics.addMetric('NewFindings', MetricUnit.Count, result.newFindings);
     if (result.published) metrics.addMetric('AlertsPublished', MetricUnit.Count, 1);
+    if (result.suppressed > 0) metrics.addMetric('SuppressedFindings', MetricUnit.Count, result.suppressed);
+    if (result.archivedTo) metrics.addMetric('ArchivedAlerts', MetricUnit.Count, 1);
+    if (result.archiveError) {
+      metrics.addMetric('ArchiveFailures', MetricUnit.Count, 1);
+      logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: ref.key, error: result.archiveError });
+    }
     if (!stats.complete) metrics.addMetric('IncompleteObjects', MetricUnit.Count, 1);
     for (const severity of SEVERITIES) {
       if (result.bySeverity[severity] > 0) metrics.addMetric(`Findings_${severity}`, MetricUnit.Count, result.bySeverity[severity]);
@@ -106,6 +163,9 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       newFindings: result.newFindings,
       alerted: result.alerted,
       published: result.published,
+      suppressed: result.suppressed,
+      suppressedGroups: result.suppressedGroups,
+      ...(result.archivedTo ? { archivedTo: result.archivedTo } : {}),
       bySeverity: result.bySeverity,
       complete: stats.complete,
       ...(lagMs !== undefined ? { lagMs } : {}),
@@ -151,29 +211,13 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   };
 }
 
-function severityFromEnv(value: string | undefined): Severity {
-  if (value === undefined || value === '') return 'high';
-  if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;
-  throw new Error(`MIN_ALERT_SEVERITY must be one of ${SEVERITIES.join(', ')}, not ${value}`);
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is required`);
-  return value;
-}
-
 let defaultHandler: AnalyzerHandler | undefined;
 
-/** The deployed handler: clients and configuration built once per execution environment, on the first invocation. */
+/**
+ * The deployed handler: settings (see settings.ts) and clients built once per execution
+ * environment, on the first invocation. A bad setting throws there with every problem named.
+ */
 export const handler: AnalyzerHandler = (event, context) => {
-  defaultHandler ??= makeHandler({
-    s3: new S3Client({}),
-    dynamodb: new DynamoDBClient({}),
-    sns: new SNSClient({}),
-    findingsTable: requiredEnv('FINDINGS_TABLE'),
-    alertsTopicArn: requiredEnv('ALERTS_TOPIC_ARN'),
-    minAlertSeverity: severityFromEnv(process.env.MIN_ALERT_SEVERITY),
-  });
+  defaultHandler ??= makeHandler({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ...settingsFromEnv(process.env) });
   return defaultHandler(event, context);
 };

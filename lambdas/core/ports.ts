@@ -1,5 +1,6 @@
 import type { Finding } from './finding';
 import type { AlertMessage } from './alert/sns-message';
+import type { AggregatedRow, ScanSummary } from './report/aggregate';
 
 /**
  * Where findings are kept. Writes are idempotent: a finding is identified by its cluster, time,
@@ -15,4 +16,22 @@ export interface FindingsStore {
 /** Where alerts go (an SNS topic in the Lambda). Throws when the alert was not accepted. */
 export interface Publisher {
   publish(alert: AlertMessage): Promise<void>;
+}
+
+/** What an alert too large for one message keeps in full: its source, numbers, table and findings. */
+export interface AlertArchive {
+  source: string;
+  cluster?: string;
+  summary: ScanSummary;
+  table: AggregatedRow[];
+  findings: Finding[];
+}
+
+/**
+ * Where the full findings of an alert too large for SNS are kept (an S3 bucket in the Lambda).
+ * Names are deterministic, so a redelivered object overwrites its archive instead of adding one.
+ */
+export interface FindingsArchive {
+  /** Writes the archive and returns where a person finds it, e.g. `s3://bucket/key`. */
+  put(name: { cluster: string; day: string; id: string }, archive: AlertArchive): Promise<string>;
 }

@@ -1,4 +1,5 @@
 import { DynamoDbFindingsStore, findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
 import type { Finding } from '../../lambdas/core/finding';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
@@ -67,6 +68,23 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
       await store.update<string>('ttl', () => 'remembered', 60);
       now += 61_000;
       expect(await store.update<string>('ttl', (v) => v ?? 'fresh', 60)).toBe('fresh');
+    });
+
+    it('writes nothing when an update changes nothing, until the item is past half its life', async () => {
+      let now = Date.parse('2026-11-20T00:00:00Z');
+      const store = new DynamoDbStateStore(db.documents, 'findings', 8, () => now);
+      const version = async (): Promise<unknown> => (await db.documents.send(new GetCommand({ TableName: 'findings', Key: { pk: 'S#same', sk: 'state' } }))).Item?.version;
+      await store.update<number>('same', () => 7, 600);
+      expect(await version()).toBe(1);
+      expect(await store.update<number>('same', (n) => n ?? 0, 600)).toBe(7);
+      now += 200_000;
+      expect(await store.update<number>('same', (n) => n ?? 0, 600)).toBe(7);
+      expect(await version()).toBe(1);
+      now += 200_000; // 400 s of 600: refreshed so a live detector's state does not expire
+      await store.update<number>('same', (n) => n ?? 0, 600);
+      expect(await version()).toBe(2);
+      await store.update<number>('same', (n) => (n ?? 0) + 1, 600);
+      expect(await version()).toBe(3);
     });
   });
 });

@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler } from '../../lambdas/analyzer/handler';
@@ -16,6 +16,7 @@ import { startLocalS3 } from '../helpers/local-s3';
 import type { LocalSns } from '../helpers/local-sns';
 import { startLocalSns } from '../helpers/local-sns';
 import type { Ev } from '../helpers/shipping';
+import { lambdaContext, s3Record as s3RecordFor, sqsRecord } from './lambda-events';
 
 const BUCKET = 'audit-logs';
 const TABLE = 'findings';
@@ -27,41 +28,11 @@ let ddb: LocalDynamoDb;
 let sns: LocalSns;
 let handler: AnalyzerHandler;
 let store: DynamoDbFindingsStore;
+let metrics: Metrics;
+let logger: Logger;
 
-const context = { functionName: 'analyzer', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:analyzer', memoryLimitInMB: '1024', functionVersion: '$LATEST' } as unknown as Context;
-
-/** Keys in S3 notifications are form-encoded: a space is `+`. */
-const encodeKey = (key: string): string => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
-
-function s3Record(messageId: string, key: string): SQSRecord {
-  const body = {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'eu-west-1',
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` }, object: { key: encodeKey(key), size: 100, eTag: 'e', sequencer: '0A' } },
-      },
-    ],
-  };
-  return sqsRecord(messageId, JSON.stringify(body));
-}
-
-function sqsRecord(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:analyzer-work',
-    awsRegion: 'eu-west-1',
-  };
-}
+const context = lambdaContext;
+const s3Record = (messageId: string, key: string): SQSRecord => s3RecordFor(messageId, BUCKET, key);
 
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 const invoke = (event: SQSEvent): Promise<SQSBatchResponse> => handler(event, context);
@@ -87,6 +58,8 @@ beforeAll(async () => {
   await s3.createBucket(BUCKET);
   await createFindingsTable(ddb.client, TABLE);
   store = new DynamoDbFindingsStore(DynamoDBDocumentClient.from(ddb.client), TABLE);
+  logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
+  metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
   handler = makeHandler({
     s3: s3.client,
     dynamodb: ddb.client,
@@ -94,8 +67,8 @@ beforeAll(async () => {
     findingsTable: TABLE,
     alertsTopicArn: TOPIC,
     minAlertSeverity: 'high',
-    logger: new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' }),
+    logger,
+    metrics,
   });
 }, 30_000);
 
@@ -130,7 +103,8 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
     const message = JSON.parse(alert.message!) as Record<string, string>;
     expect(message.email).toContain('rbac.privileged-role-bound');
     expect(message.email).toContain(`s3://${BUCKET}/${firstKey}`);
-    expect((JSON.parse(message.lambda) as { cluster: string }).cluster).toBe('prod-eu');
+    expect(JSON.parse(message.lambda)).toMatchObject({ kind: 'findings', cluster: 'prod-eu' });
+    expect(JSON.parse(message.https)).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
   });
 
   it('stores nothing new and sends nothing when the same event is delivered again', async () => {
@@ -179,11 +153,25 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
     expect(sns.published).toHaveLength(published);
   });
 
-  it('fails only the record whose object is missing', async () => {
+  // This test used to expect the record of a missing object to fail. An object deleted before it
+  // was read (S3 NoSuchKey) cannot come back: retrying its record only walks it to the DLQ and
+  // pages someone for nothing. So the handler now logs a warning with the key, counts
+  // `MissingObjects`, and lets the record succeed; the batch's other records are unaffected.
+  it('lets the record of an object deleted before it was read succeed, and counts it', async () => {
     const key = 'clusters/prod-eu/2026/11/20/12/audit log 3.json.gz';
+    const gone = 'clusters/prod-eu/2026/11/20/12/gone.json.gz';
     await putLog(key, [leaseUpdate(), leaseUpdate()]);
-    const response = await invoke(batch(s3Record('m-missing', 'clusters/prod-eu/2026/11/20/12/gone.json.gz'), s3Record('m-3', key)));
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-missing' }]);
+    const added = jest.spyOn(metrics, 'addMetric');
+    const warned = jest.spyOn(logger, 'warn');
+    try {
+      const response = await invoke(batch(s3Record('m-missing', gone), s3Record('m-3', key)));
+      expect(response.batchItemFailures).toEqual([]);
+      expect(added).toHaveBeenCalledWith('MissingObjects', 'Count', 1);
+      expect(warned).toHaveBeenCalledWith(expect.stringContaining('deleted before it was read'), expect.objectContaining({ key: gone, messageId: 'm-missing' }));
+    } finally {
+      added.mockRestore();
+      warned.mockRestore();
+    }
   });
 
   it('keeps and alerts on what a truncated object held, without failing the record', async () => {

@@ -2,6 +2,7 @@ import type { Severity } from '../finding';
 import { SEVERITIES } from '../finding';
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
 import { renderPlainText } from '../report/plain-text';
+import { chatbotNotification } from './chatbot-message';
 
 /** SNS's limit for a message with its attributes. */
 export const SNS_MAX_BYTES = 256 * 1024;
@@ -15,6 +16,21 @@ export interface AlertInput {
   cluster?: string;
   /** Where the full findings are kept (an S3 URI or a pre-signed link), for when the message cannot hold them all. */
   fullFindings?: string;
+  /**
+   * The alert cooldown, when on: said in the email (with the counts per rule), and each row of the
+   * machine body with a count gets `suppressedBefore`.
+   */
+  cooldown?: AlertCooldownNote;
+}
+
+export interface AlertCooldownNote {
+  /** A finding group alerts once per this many minutes. */
+  minutes: number;
+  /**
+   * Per row (aligned with `rows`): hits of the row's group counted, not alerted, in its previous
+   * window. Best effort: known only while that window's record is kept.
+   */
+  suppressedBefore?: readonly number[];
 }
 
 /** The `Publish` input, shaped so the SDK's SNS client takes it as is. */
@@ -33,6 +49,18 @@ export interface AlertMessage {
  * where the full findings are.
  */
 export function buildAlert(input: AlertInput): AlertMessage {
+  return compose(input).alert;
+}
+
+/**
+ * Whether `buildAlert` keeps every row of the input: when it does not, the caller should keep the
+ * full findings elsewhere and name them in `fullFindings` (which `buildAlert` then also prints).
+ */
+export function allRowsFit(input: AlertInput): boolean {
+  return compose(input).kept === input.rows.length;
+}
+
+function compose(input: AlertInput): { alert: AlertMessage; kept: number } {
   const highest = highestSeverity(input.rows);
   const categories = [...new Set(input.rows.map((r) => r.category))].sort();
   const attributes: AlertMessage['MessageAttributes'] = {
@@ -43,14 +71,19 @@ export function buildAlert(input: AlertInput): AlertMessage {
   const subject = subjectOf(input.rows, input.cluster);
   let keep = input.rows.length;
   for (;;) {
-    const message = messageBody(input, keep);
-    const size = Buffer.byteLength(message) + Buffer.byteLength(subject) + Buffer.byteLength(JSON.stringify(attributes));
-    if (size <= SNS_MAX_BYTES || keep === 0) return { Subject: subject, Message: message, MessageStructure: 'json', MessageAttributes: attributes };
+    const message = messageBody(input, keep, subject);
+    if (messageSize(subject, message, attributes) <= SNS_MAX_BYTES || keep === 0) {
+      return { alert: { Subject: subject, Message: message, MessageStructure: 'json', MessageAttributes: attributes }, kept: keep };
+    }
     keep = Math.floor(keep * 0.8);
   }
 }
 
-function messageBody(input: AlertInput, keep: number): string {
+function messageSize(subject: string, message: string, attributes: AlertMessage['MessageAttributes']): number {
+  return Buffer.byteLength(message) + Buffer.byteLength(subject) + Buffer.byteLength(JSON.stringify(attributes));
+}
+
+function messageBody(input: AlertInput, keep: number, subject: string): string {
   const rows = input.rows.slice(0, keep);
   const left = input.rows.length - rows.length;
   const footer = [
@@ -58,10 +91,44 @@ function messageBody(input: AlertInput, keep: number): string {
     `source: ${input.source}`,
     ...(left > 0 ? [`${left} more finding groups are not in this message.`] : []),
     ...(input.fullFindings ? [`full findings: ${input.fullFindings}`] : []),
+    ...cooldownLines(input),
   ].join('\n');
   const email = renderPlainText(input.rows, input.summary, { maxRows: Math.min(25, keep), width: 100 }) + '\n' + footer;
-  const machine = JSON.stringify({ source: input.source, cluster: input.cluster, summary: input.summary, table: rows, omittedRows: left, fullFindings: input.fullFindings });
-  return JSON.stringify({ default: email, email, lambda: machine, https: machine, sqs: machine });
+  // `kind` tells this body from other messages a subscriber (the Slack notifier) may receive.
+  const table = rows.map((row, i) => {
+    const n = input.cooldown?.suppressedBefore?.[i] ?? 0;
+    return n > 0 ? { ...row, suppressedBefore: n } : row;
+  });
+  const machine = JSON.stringify({ kind: 'findings', source: input.source, cluster: input.cluster, summary: input.summary, table, omittedRows: left, fullFindings: input.fullFindings });
+  const https = chatbotNotification({ subject, rows, summary: input.summary, source: input.source, cluster: input.cluster, fullFindings: input.fullFindings });
+  return JSON.stringify({ default: email, email, lambda: machine, sqs: machine, https });
+}
+
+/**
+ * The cooldown in the email: the rule ids (ours, never log content) whose groups had hits counted
+ * without alerting since their previous alert, most first, one short line each.
+ */
+function cooldownLines(input: AlertInput): string[] {
+  const cooldown = input.cooldown;
+  if (!cooldown) return [];
+  const byRule = new Map<string, number>();
+  input.rows.forEach((row, i) => {
+    const n = cooldown.suppressedBefore?.[i] ?? 0;
+    if (n > 0) byRule.set(row.ruleId, (byRule.get(row.ruleId) ?? 0) + n);
+  });
+  const lines = [`cooldown: a finding group alerts once per ${cooldown.minutes} minutes; later hits are counted, not sent.`];
+  if (byRule.size > 0) {
+    const total = [...byRule.values()].reduce((a, b) => a + b, 0);
+    lines.push(`${total} ${total === 1 ? 'hit' : 'hits'} of these groups counted without an alert in their previous window:`);
+    const sorted = [...byRule.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    for (const [ruleId, n] of sorted.slice(0, 10)) lines.push(`  ${clip(ruleId, 80)}: ${n}`);
+    if (sorted.length > 10) lines.push(`  …and ${sorted.length - 10} more rules`);
+  }
+  return lines;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function highestSeverity(rows: readonly AggregatedRow[]): Severity {

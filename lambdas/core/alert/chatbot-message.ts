@@ -1,0 +1,55 @@
+import type { AggregatedRow, ScanSummary } from '../report/aggregate';
+import { escapeMrkdwn } from './slack-message';
+
+/** Limits of Amazon Q Developer custom notifications we keep well inside. */
+const TITLE_MAX = 250;
+const DESCRIPTION_MAX = 3500;
+const ROWS_MAX = 15;
+
+export interface ChatbotInput {
+  subject: string;
+  rows: readonly AggregatedRow[];
+  summary: ScanSummary;
+  source: string;
+  cluster?: string;
+  fullFindings?: string;
+}
+
+/**
+ * The alert as an Amazon Q Developer in chat applications (AWS Chatbot) custom notification:
+ * `{version: "1.0", source: "custom", content: {...}, metadata: {...}}`. Chatbot subscribes to a
+ * topic over HTTPS, so this is the `https` body of the alert; machines read the `sqs` or `lambda`
+ * body. Every value from the logs is escaped for Slack markdown, so a log cannot mention
+ * `@channel` or forge a link.
+ */
+export function chatbotNotification(input: ChatbotInput): string {
+  const lines = input.rows.slice(0, ROWS_MAX).map((row) => {
+    const target = [row.target.namespace, row.target.name].filter(Boolean).join('/') || row.target.resource;
+    return `• *${row.severity}* \`${escapeMrkdwn(row.ruleId)}\` ${escapeMrkdwn(row.actor)} → ${escapeMrkdwn(target)}${row.count > 1 ? ` (×${row.count})` : ''}`;
+  });
+  const more = input.rows.length - lines.length;
+  let description = [...lines, ...(more > 0 ? [`…and ${more} more finding groups`] : [])].join('\n');
+  if (description.length > DESCRIPTION_MAX) description = `${description.slice(0, DESCRIPTION_MAX - 1)}…`;
+  const nextSteps = [
+    `Source object: ${escapeMrkdwn(input.source)}`,
+    ...(input.fullFindings ? [`Full findings: ${escapeMrkdwn(input.fullFindings)}`] : []),
+    'Run `k8s-audit-analyzer rules show <rule id>` for the rule and its remediation.',
+  ];
+  return JSON.stringify({
+    version: '1.0',
+    source: 'custom',
+    content: {
+      textType: 'client-markdown',
+      title: escapeMrkdwn(input.subject).slice(0, TITLE_MAX),
+      description,
+      nextSteps,
+      keywords: ['k8s-audit-analyzer', ...(input.cluster ? [escapeMrkdwn(input.cluster)] : [])],
+    },
+    metadata: {
+      summary: escapeMrkdwn(input.subject).slice(0, TITLE_MAX),
+      eventType: 'k8s-audit-analyzer.findings',
+      ...(input.cluster ? { threadId: `k8s-audit-analyzer-${input.cluster}`.slice(0, 100) } : {}),
+      additionalContext: { findings: String(input.summary.findings), objects: String(input.summary.objects) },
+    },
+  });
+}

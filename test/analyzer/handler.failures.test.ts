@@ -1,0 +1,208 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, NoSuchBucket, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
+import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
+import { makeHandler } from '../../lambdas/analyzer/handler';
+import { clusterAdminBinding, leaseUpdate } from '../helpers/events';
+import type { Ev } from '../helpers/shipping';
+import { lambdaContext, s3Record } from './lambda-events';
+
+/**
+ * The analyzer's failure paths, with the AWS clients mocked at `send` (no retries: the SDK's
+ * retry middleware is bypassed, so each error reaches the handler as if retries were spent).
+ * Rule of thumb the tests pin down: a failure a retry may cure fails the record (SQS redelivers
+ * it, then parks it in the DLQ); what can never succeed is logged and counted, and succeeds.
+ */
+
+const BUCKET = 'audit-logs';
+const TABLE = 'findings';
+const KEY = 'clusters/prod-eu/2026/11/20/10/audit.json.gz';
+const OTHER = 'clusters/prod-eu/2026/11/20/10/other.json.gz';
+
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
+
+const gzipLog = (events: Ev[]): Buffer => gzipSync(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+const binding = (name: string): Ev => {
+  const b = clusterAdminBinding();
+  return { ...b, objectRef: { ...(b.objectRef as Record<string, unknown>), name } };
+};
+
+const s3Error = (name: string, status: number, message: string): S3ServiceException =>
+  new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });
+
+let logger: Logger;
+let metrics: Metrics;
+let handler: AnalyzerHandler;
+let objects: Record<string, Buffer>;
+const metricsDisabledBefore = process.env.POWERTOOLS_METRICS_DISABLED;
+
+beforeAll(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+});
+afterAll(() => {
+  if (metricsDisabledBefore === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+  else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledBefore;
+});
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+  sns.reset();
+  objects = { [KEY]: gzipLog([leaseUpdate(), binding('backdoor')]), [OTHER]: gzipLog([binding('other')]) };
+  // The SDK's Node.js body is a Readable underneath; the reader only iterates it.
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: Readable.from([objects[input.Key]]) }));
+  s3.on(PutObjectCommand).resolves({});
+  ddb.on(PutCommand).resolves({});
+  // Every finding asked about is stored and not yet alerted.
+  ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({ Responses: { [TABLE]: input.RequestItems![TABLE].Keys } }));
+  ddb.on(UpdateCommand).resolves({});
+  ddb.on(GetCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'm' });
+  logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
+  metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
+  handler = makeHandler({
+    s3: new S3Client({ region: 'eu-west-1' }),
+    dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
+    sns: new SNSClient({ region: 'eu-west-1' }),
+    findingsTable: TABLE,
+    alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+    archiveBucket: 'alert-archive',
+    logger,
+    metrics,
+  });
+});
+
+const invoke = (...keys: string[]): Promise<SQSBatchResponse> => handler({ Records: keys.map((key, i) => s3Record(`m-${i + 1}`, BUCKET, key)) }, lambdaContext);
+const markedAlerted = (): number => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression?.includes('alertedAt')).length;
+
+describe('the analyzer handler when AWS calls fail', () => {
+  it('processes, stores and alerts with every call succeeding (the baseline for the cases below)', async () => {
+    expect((await invoke(KEY)).batchItemFailures).toEqual([]);
+    expect(ddb.commandCalls(PutCommand).length).toBeGreaterThan(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(markedAlerted()).toBeGreaterThan(0);
+  });
+
+  describe('reading the object from S3', () => {
+    it.each([
+      ['SlowDown', 503, 'Please reduce your request rate.'],
+      ['ServiceUnavailable', 503, 'Service is unable to handle request.'],
+      ['InternalError', 500, 'We encountered an internal error.'],
+    ])('fails the record on %s (%d): a retry may cure it; nothing is stored or published', async (name, status, message) => {
+      s3.on(GetObjectCommand).rejects(s3Error(name, status, message));
+      const added = jest.spyOn(metrics, 'addMetric');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(added).toHaveBeenCalledWith('FailedRecords', 'Count', 1);
+    });
+
+    it('fails the record on AccessDenied (a bucket or key policy still propagating), and logs the key', async () => {
+      s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+      const logged = jest.spyOn(logger, 'error');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('cannot get the object'), expect.objectContaining({ bucket: BUCKET, key: KEY }));
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    });
+
+    it('fails only the record whose object could not be read; the batch goes on', async () => {
+      s3.on(GetObjectCommand, { Key: KEY }).rejects(s3Error('SlowDown', 503, 'Please reduce your request rate.'));
+      expect((await invoke(KEY, OTHER)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    });
+
+    // A deleted object cannot come back: retrying only fills the DLQ. Logged, counted, and the record succeeds.
+    it('lets the record succeed on NoSuchKey (the object was deleted before it was read), with a warning and MissingObjects', async () => {
+      s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+      const added = jest.spyOn(metrics, 'addMetric');
+      const warned = jest.spyOn(logger, 'warn');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([]);
+      expect(added).toHaveBeenCalledWith('MissingObjects', 'Count', 1);
+      expect(added).not.toHaveBeenCalledWith('FailedRecords', 'Count', 1);
+      expect(warned).toHaveBeenCalledWith(expect.stringContaining('deleted before it was read'), expect.objectContaining({ bucket: BUCKET, key: KEY }));
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    });
+
+    it('fails the record on NoSuchBucket: a misconfiguration belongs in the DLQ, where someone sees it', async () => {
+      s3.on(GetObjectCommand).rejects(new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }));
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    });
+  });
+
+  describe('storing the findings in DynamoDB', () => {
+    it.each([
+      ['ProvisionedThroughputExceededException', () => new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} })],
+      ['ThrottlingException', () => new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} })],
+    ])('fails the record on %s and publishes nothing: nobody is told about a finding that is not stored', async (_name, error) => {
+      ddb.on(PutCommand).rejects(error());
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(markedAlerted()).toBe(0);
+    });
+
+    it('fails the record when the cooldown claim is throttled, with the findings stored and still pending', async () => {
+      ddb.on(UpdateCommand).rejects(new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} }));
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(ddb.commandCalls(PutCommand).length).toBeGreaterThan(0);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('publishing the alert to SNS', () => {
+    it('fails the record on throttling, with the findings stored and still pending (the redelivery sends the alert)', async () => {
+      sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      const added = jest.spyOn(metrics, 'addMetric');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(ddb.commandCalls(PutCommand).length).toBeGreaterThan(0);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+      expect(markedAlerted()).toBe(0);
+      expect(added).not.toHaveBeenCalledWith('AlertsPublished', 'Count', 1);
+    });
+  });
+
+  describe('archiving the full findings of a large alert', () => {
+    beforeEach(() => {
+      objects[KEY] = gzipLog(Array.from({ length: 100 }, (_, i) => binding(`burst-${i}`)));
+    });
+
+    it('writes the archive only when rows would be dropped, before publishing', async () => {
+      expect((await invoke(KEY)).batchItemFailures).toEqual([]);
+      const [put] = s3.commandCalls(PutObjectCommand);
+      expect(put.args[0].input).toMatchObject({ Bucket: 'alert-archive', ContentType: 'application/json' });
+      expect(put.args[0].input.Key).toMatch(/^alerts\/prod-eu\/2026-11-20\/[0-9a-f]{32}\.json$/);
+      expect(put.calledBefore(sns.commandCalls(PublishCommand)[0])).toBe(true);
+      const message = JSON.parse(sns.commandCalls(PublishCommand)[0].args[0].input.Message!) as { lambda: string };
+      expect((JSON.parse(message.lambda) as { fullFindings: string }).fullFindings).toBe(`s3://alert-archive/${put.args[0].input.Key}`);
+
+      s3.resetHistory();
+      expect((await invoke(OTHER)).batchItemFailures).toEqual([]);
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
+
+    it('still publishes the rows that fit when the archive cannot be written, and says so in logs and metrics', async () => {
+      s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+      const added = jest.spyOn(metrics, 'addMetric');
+      const logged = jest.spyOn(logger, 'error');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([]);
+      const message = JSON.parse(sns.commandCalls(PublishCommand)[0].args[0].input.Message!) as { lambda: string; email: string };
+      const machine = JSON.parse(message.lambda) as { omittedRows: number; fullFindings?: string };
+      expect(machine.omittedRows).toBeGreaterThan(0);
+      expect(machine.fullFindings).toBeUndefined();
+      expect(message.email).toMatch(/\d+ more finding groups are not in this message\./);
+      expect(added).toHaveBeenCalledWith('ArchiveFailures', 'Count', 1);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('cannot archive'), expect.objectContaining({ key: KEY }));
+      expect(markedAlerted()).toBeGreaterThan(0);
+    });
+  });
+});
