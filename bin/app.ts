@@ -1,17 +1,28 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseConfig } from '../lambdas/core/config/schema';
+import { knownRuleIds } from '../lambdas/core/rules';
 import { AnalyzerStack } from '../lib/analyzer-stack';
+import { DEPLOY_CONTEXT_KEYS, parseDeploySettings } from '../lib/deploy-settings';
 
 const app = new App();
 // Every cdk-nag finding, warnings included, fails synth; exceptions are acknowledged in code with a reason.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
-const existingBucketName = app.node.tryGetContext('existingLogBucketName') as string | undefined;
-new AnalyzerStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? 'K8sAuditAnalyzer', {
+const context = Object.fromEntries(DEPLOY_CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key) as unknown]));
+// `-c analyzerConfigFile=path` names the rules' config; its text goes to the function, checked here first.
+const configFile = app.node.tryGetContext('analyzerConfigFile') as string | undefined;
+if (configFile !== undefined) {
+  const text = readFileSync(configFile, 'utf8');
+  parseConfig(text, configFile, knownRuleIds());
+  context.analyzerConfig = text;
+}
+const settings = parseDeploySettings(context);
+
+new AnalyzerStack(app, settings.stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  logBucket: {
-    existingBucketName,
-    acceptResponsibilityForImportedBucket: app.node.tryGetContext('acceptResponsibilityForImportedBucket') === true || app.node.tryGetContext('acceptResponsibilityForImportedBucket') === 'true',
-  },
+  description: 'k8s-audit-analyzer: persistence detection on Kubernetes audit logs (S3 → SQS → Lambda → DynamoDB → SNS)',
+  settings,
 });

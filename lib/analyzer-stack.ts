@@ -1,23 +1,103 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { AuditLogBucketProps } from './audit-log-bucket';
+import { AccessLogsBucket } from './access-logs-bucket';
+import { AlertsTopic } from './alerts-topic';
+import { AnalyzerFunction } from './analyzer-function';
+import { ArtifactsBucket } from './artifacts-bucket';
 import { AuditLogBucket } from './audit-log-bucket';
+import { ChatbotChannel } from './chatbot-channel';
+import type { DeploySettings } from './deploy-settings';
+import { parseDeploySettings } from './deploy-settings';
+import { FindingsTable } from './findings-table';
+import { OperationsAlarms } from './operations-alarms';
+import { PipelineKey } from './pipeline-key';
+import { lowestSeverity } from './severity-filter';
+import { SlackNotifier } from './slack-notifier';
+import { WorkQueue } from './work-queue';
 
 export interface AnalyzerStackProps extends StackProps {
-  /** Where the audit logs land. */
-  readonly logBucket?: AuditLogBucketProps;
+  /** Validated settings; `parseDeploySettings({})` gives the defaults. */
+  readonly settings?: DeploySettings;
 }
 
 /**
- * The deployable product. Today it holds the audit-log bucket; the analyzer pipeline (queue,
- * function, findings table, alerts) is composed here as its constructs land.
+ * The deployable product: S3 → SQS → analyzer Lambda → DynamoDB → SNS (email, Slack, Chatbot),
+ * with alarms on the pipeline to an ops topic. One construct per concern; this class only wires.
  */
 export class AnalyzerStack extends Stack {
   public readonly logBucket: AuditLogBucket;
+  public readonly workQueue: WorkQueue;
+  public readonly analyzer: AnalyzerFunction;
+  public readonly findings: FindingsTable;
+  public readonly alerts: AlertsTopic;
+  public readonly ops: AlertsTopic;
+  public readonly slack?: SlackNotifier;
 
   constructor(scope: Construct, id: string, props: AnalyzerStackProps = {}) {
     super(scope, id, props);
-    this.logBucket = new AuditLogBucket(this, 'AuditLogs', props.logBucket);
+    const settings = props.settings ?? parseDeploySettings({});
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogs');
+    this.logBucket = new AuditLogBucket(this, 'AuditLogs', {
+      accessLogsBucket: accessLogs.bucket,
+      existingBucketName: settings.existingLogBucketName,
+      acceptResponsibilityForImportedBucket: settings.acceptResponsibilityForImportedBucket,
+    });
+    const artifacts = new ArtifactsBucket(this, 'Artifacts', { accessLogsBucket: accessLogs.bucket, expireAfterDays: settings.findingsRetentionDays });
+    const key = new PipelineKey(this, 'PipelineKey').key;
+    const timeout = Duration.seconds(settings.analyzerTimeoutSeconds);
+    this.workQueue = new WorkQueue(this, 'Work', { encryptionKey: key, consumerTimeout: timeout });
+    this.workQueue.notifyOnObjectCreated(this.logBucket.bucket, settings.logPrefixes);
+    this.findings = new FindingsTable(this, 'Findings');
+
+    this.alerts = new AlertsTopic(this, 'Alerts', {
+      displayName: 'k8s-audit-analyzer alerts',
+      masterKey: key,
+      emails: settings.alertEmails,
+      emailMinSeverity: settings.emailMinSeverity,
+    });
+    const destinations = [settings.emailMinSeverity];
+    if (settings.slackWebhookSecretArn !== undefined) {
+      this.slack = new SlackNotifier(this, 'Slack', {
+        topic: this.alerts.topic,
+        webhookSecretArn: settings.slackWebhookSecretArn,
+        minSeverity: settings.slackMinSeverity,
+        encryptionKey: key,
+        logRetentionDays: settings.logRetentionDays,
+      });
+      destinations.push(settings.slackMinSeverity);
+    }
+    this.ops = new AlertsTopic(this, 'Ops', { displayName: 'k8s-audit-analyzer operations', masterKey: key, emails: settings.opsEmails ?? settings.alertEmails });
+    if (settings.chatbotSlackWorkspaceId !== undefined && settings.chatbotSlackChannelId !== undefined) {
+      new ChatbotChannel(this, 'Chatbot', { slackWorkspaceId: settings.chatbotSlackWorkspaceId, slackChannelId: settings.chatbotSlackChannelId, topics: [this.alerts.topic, this.ops.topic] });
+    }
+
+    this.analyzer = new AnalyzerFunction(this, 'Analyzer', {
+      logBucket: this.logBucket.bucket,
+      logPrefixes: settings.logPrefixes,
+      queue: this.workQueue.queue,
+      table: this.findings.table,
+      alertsTopic: this.alerts.topic,
+      alertsKey: key,
+      artifactsBucket: artifacts.bucket,
+      minAlertSeverity: lowestSeverity(destinations),
+      alertCooldownMinutes: settings.alertCooldownMinutes,
+      findingsRetentionDays: settings.findingsRetentionDays,
+      analyzerConfig: settings.analyzerConfig,
+      memorySize: settings.analyzerMemoryMb,
+      timeout,
+      reservedConcurrency: settings.analyzerReservedConcurrency,
+      maxConcurrency: settings.analyzerMaxConcurrency,
+      logRetentionDays: settings.logRetentionDays,
+    });
+
+    new OperationsAlarms(this, 'Alarms', {
+      opsTopic: this.ops.topic,
+      workQueue: this.workQueue.queue,
+      deadLetterQueues: [this.workQueue.deadLetterQueue, ...(this.slack ? [this.slack.deadLetterQueue] : [])],
+      functions: [this.analyzer.function.fn, ...(this.slack ? [this.slack.function.fn] : [])],
+      metricsNamespace: 'K8sAuditAnalyzer',
+      metricsService: 'analyzer',
+    });
   }
 }

@@ -1,9 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface AuditLogBucketProps {
+  /** Where the created bucket's server access logs go (unused for an imported bucket). */
+  readonly accessLogsBucket: IBucket;
   /**
    * Name of an existing bucket that already receives the audit logs. When set, no bucket is
    * created and `acceptResponsibilityForImportedBucket` must be true.
@@ -36,10 +38,10 @@ export interface AuditLogBucketProps {
 export class AuditLogBucket extends Construct {
   /** The bucket holding audit-log objects. */
   public readonly bucket: IBucket;
-  /** The bucket receiving the log bucket's server access logs; undefined for an imported bucket. */
-  public readonly accessLogsBucket?: Bucket;
+  /** False for an imported bucket, whose settings its owner manages. */
+  public readonly created: boolean;
 
-  constructor(scope: Construct, id: string, props: AuditLogBucketProps = {}) {
+  constructor(scope: Construct, id: string, props: AuditLogBucketProps) {
     super(scope, id);
     if (props.existingBucketName !== undefined) {
       if (props.acceptResponsibilityForImportedBucket !== true) {
@@ -49,27 +51,19 @@ export class AuditLogBucket extends Construct {
         );
       }
       this.bucket = Bucket.fromBucketName(this, 'Imported', props.existingBucketName);
+      this.created = false;
       return;
     }
     if (props.acceptResponsibilityForImportedBucket) {
       throw new Error('AuditLogBucket: acceptResponsibilityForImportedBucket is set but no existingBucketName was given.');
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.accessLogsBucket = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED, // server access log delivery cannot write to SSE-KMS buckets
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy,
-    });
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
-      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'audit-log-bucket/',
       lifecycleRules: [
         {
@@ -79,5 +73,6 @@ export class AuditLogBucket extends Construct {
       ],
       removalPolicy,
     });
+    this.created = true;
   }
 }

@@ -2,59 +2,325 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AnalyzerStack } from '../../lib/analyzer-stack';
+import { parseDeploySettings } from '../../lib/deploy-settings';
 
-function synth(props: ConstructorParameters<typeof AnalyzerStack>[2] = {}): { stack: AnalyzerStack; template: Template } {
+const SLACK_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k8s-audit/slack-AbCdEf';
+const FULL = {
+  alertEmails: 'secops@example.com,oncall@example.com',
+  opsEmails: 'platform@example.com',
+  emailMinSeverity: 'critical',
+  slackWebhookSecretArn: SLACK_SECRET,
+  slackMinSeverity: 'medium',
+  chatbotSlackWorkspaceId: 'T0123ABCD',
+  chatbotSlackChannelId: 'C0456EFGH',
+  logPrefixes: 'clusters/prod-eu/,clusters/prod-us/',
+  analyzerReservedConcurrency: '20',
+};
+
+function synth(context: Record<string, unknown> = {}): { stack: AnalyzerStack; template: Template } {
+  // Bundling is exercised by the `cdk synth` test; here it would only repeat esbuild for every case.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new AnalyzerStack(app, 'Test', props);
+  const stack = new AnalyzerStack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' }, settings: parseDeploySettings(context) });
   return { stack, template: Template.fromStack(stack) };
 }
 
-describe('the audit-log bucket', () => {
-  const { stack, template } = synth();
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown; Sid?: string };
+const statementsOf = (template: Template, type: string): Statement[] =>
+  Object.values(template.findResources(type)).flatMap((r) => (r.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement);
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const logicalIdOf = (template: Template, type: string, props: Record<string, unknown>): string => {
+  const ids = Object.keys(template.findResources(type, { Properties: props }));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+};
+const analyzerFunctionId = (template: Template): string => logicalIdOf(template, 'AWS::Lambda::Function', { Handler: 'index.handler', MemorySize: 1024 });
 
-  it('is encrypted, versioned, private and logs access to its own log bucket', () => {
-    template.resourceCountIs('AWS::S3::Bucket', 2);
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' },
+describe('buckets', () => {
+  const { template } = synth();
+
+  it('creates the audit-log bucket, the artifacts bucket and their access-log bucket, all encrypted, versioned and private', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 3);
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      });
+      expect(bucket.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('logs access to the audit-log and artifacts buckets', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' } });
+    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts-bucket/' } });
+  });
+
+  it('refuses requests that are not over TLS on every bucket', () => {
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(3);
+    for (const policy of policies) {
+      expect((policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+    }
+  });
+
+  it('sends object-created notifications of the whole bucket to the work queue', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], QueueArn: Match.anyValue() }] },
     });
-  });
-
-  it('refuses requests that are not over TLS', () => {
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
-      },
-    });
-  });
-
-  it('keeps the logs when the stack is deleted: they are evidence', () => {
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-  });
-
-  it('passes cdk-nag AwsSolutions with no finding', () => {
-    const report = new AwsSolutionsChecks(stack).validateScope(stack);
-    expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
-    expect(report.success).toBe(true);
   });
 });
 
 describe('an existing bucket', () => {
-  it('is imported only with the explicit opt-in, and then nothing is created', () => {
-    // CDK warns that a stack with no resources is empty: true of this stack until the pipeline lands.
-    const warn = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const { template } = synth({ logBucket: { existingBucketName: 'corp-eks-audit', acceptResponsibilityForImportedBucket: true } });
-    template.resourceCountIs('AWS::S3::Bucket', 0);
-    warn.mockRestore();
+  it('is imported only with the explicit opt-in: no audit-log bucket is created, notifications are added to it', () => {
+    const { template } = synth({ existingLogBucketName: 'corp-eks-audit', acceptResponsibilityForImportedBucket: 'true', logPrefixes: 'clusters/prod/' });
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: 'corp-eks-audit',
+      Managed: false, // existing notification configurations on the bucket are kept
+      NotificationConfiguration: { QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/prod/' }] } } }] },
+    });
   });
 
   it('without the opt-in fails loudly, naming the bucket and the flag', () => {
-    expect(() => synth({ logBucket: { existingBucketName: 'corp-eks-audit' } })).toThrow(/corp-eks-audit.*acceptResponsibilityForImportedBucket/);
+    expect(() => synth({ existingLogBucketName: 'corp-eks-audit' })).toThrow(/corp-eks-audit.*acceptResponsibilityForImportedBucket/);
   });
 
   it('the opt-in without a bucket name is a configuration error too', () => {
-    expect(() => synth({ logBucket: { acceptResponsibilityForImportedBucket: true } })).toThrow(/no existingBucketName/);
+    expect(() => synth({ acceptResponsibilityForImportedBucket: true })).toThrow(/acceptResponsibilityForImportedBucket: set only together with existingLogBucketName/);
+  });
+});
+
+describe('the pipeline key', () => {
+  const { template } = synth();
+
+  it('rotates, is kept on stack deletion, and lets S3 and CloudWatch in only for this account', () => {
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    const statements = (Object.values(template.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement;
+    for (const service of ['s3.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: service },
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        }),
+      );
+    }
+  });
+});
+
+describe('the work queue', () => {
+  const { template } = synth();
+  const keyId = logicalIdOf(template, 'AWS::KMS::Key', {});
+
+  it('is encrypted with the pipeline key and hides a message six times the function timeout', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      VisibilityTimeout: 6 * 180,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] }, MessageRetentionPeriod: 14 * 86400 });
+  });
+
+  it('refuses requests that are not over TLS and accepts S3 notifications only from the log bucket', () => {
+    const statements = statementsOf(template, 'AWS::SQS::QueuePolicy');
+    const tlsDenies = statements.filter((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }));
+    expect(tlsDenies).toHaveLength(Object.keys(template.findResources('AWS::SQS::Queue')).length);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Condition: { ArnLike: { 'aws:SourceArn': expect.anything() as unknown } } }),
+    );
+  });
+});
+
+describe('the analyzer function', () => {
+  const { template } = synth();
+  const fnId = analyzerFunctionId(template);
+
+  it('runs on arm64 with the newest Node LTS runtime, its own log group and the settings in its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: 180,
+      LoggingConfig: { LogGroup: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          FINDINGS_TABLE: Match.anyValue(),
+          ALERTS_TOPIC_ARN: Match.anyValue(),
+          MIN_ALERT_SEVERITY: 'high',
+          ALERT_COOLDOWN_MINUTES: '60',
+          FINDINGS_RETENTION_DAYS: '400',
+          ARCHIVE_BUCKET: Match.anyValue(),
+          ARCHIVE_PREFIX: 'alerts/',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('takes SQS batches of ten with partial batch failures and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fnId },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it('may call exactly what the handler calls, on exactly its resources', () => {
+    const sids = Object.fromEntries(statementsOf(template, 'AWS::IAM::Policy').flatMap((s) => (s.Sid ? [[s.Sid, actionsOf(s)] as const] : [])));
+    expect(sids).toMatchObject({
+      ReadAuditLogObjects: ['s3:GetObject'],
+      TellDeletedObjects: ['s3:ListBucket'],
+      ArchiveOversizedAlerts: ['s3:PutObject'],
+      FindingsAndState: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'],
+      PublishAlerts: ['sns:Publish'],
+      EncryptAlerts: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    });
+    const archive = statementsOf(template, 'AWS::IAM::Policy').find((s) => s.Sid === 'ArchiveOversizedAlerts');
+    expect(JSON.stringify(archive?.Resource)).toContain('/alerts/*');
+  });
+
+  it('reads only the configured prefixes when there are some', () => {
+    const { template: withPrefixes } = synth({ logPrefixes: 'clusters/prod-eu/,clusters/prod-us/' });
+    const read = statementsOf(withPrefixes, 'AWS::IAM::Policy').find((s) => s.Sid === 'ReadAuditLogObjects');
+    expect(JSON.stringify(read?.Resource)).toMatch(/clusters\/prod-eu\/\*.*clusters\/prod-us\/\*/);
+    const [notifications] = Object.values(withPrefixes.findResources('Custom::S3BucketNotifications')) as Array<{ Properties: { NotificationConfiguration: { QueueConfigurations: unknown[] } } }>;
+    expect(notifications.Properties.NotificationConfiguration.QueueConfigurations).toHaveLength(2);
+  });
+
+  it('has reserved concurrency when asked, and refuses one below the queue concurrency', () => {
+    synth({ analyzerReservedConcurrency: 25 }).template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, ReservedConcurrentExecutions: 25 });
+    expect(() => synth({ analyzerReservedConcurrency: 5 })).toThrow(/reserved concurrency 5 is below the queue's maximum concurrency 10/);
+  });
+
+  it('takes the rules config into its environment, and refuses one too large for Lambda', () => {
+    synth({ analyzerConfig: 'rules:\n  disabled: [untrusted-image]\n' }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ANALYZER_CONFIG: 'rules:\n  disabled: [untrusted-image]\n' }) },
+    });
+    expect(() => synth({ analyzerConfig: `# ${'x'.repeat(4000)}\n` })).toThrow(/at most 3072/);
+  });
+});
+
+describe('no role of the stack', () => {
+  const { template } = synth(FULL);
+
+  it('has a wildcard action, and only CDK’s notification helper has a managed policy', () => {
+    for (const statement of statementsOf(template, 'AWS::IAM::Policy')) {
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+    }
+    const withManaged = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) => (r.Properties as { ManagedPolicyArns?: unknown[] }).ManagedPolicyArns);
+    expect(withManaged.map(([id]) => id)).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
+  });
+});
+
+describe('the findings table', () => {
+  const { template } = synth();
+
+  it('is on demand, with point-in-time recovery, TTL, encryption and deletion protection, and is kept', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+});
+
+describe('alerts', () => {
+  const { template } = synth(FULL);
+  const keyId = logicalIdOf(template, 'AWS::KMS::Key', {});
+
+  it('go to topics encrypted with the customer-managed key that refuse publishes without TLS', () => {
+    const topics = template.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(2);
+    for (const topic of Object.values(topics)) expect(topic.Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const denies = statementsOf(template, 'AWS::SNS::TopicPolicy').filter((s) => s.Effect === 'Deny');
+    expect(denies).toHaveLength(2);
+    for (const deny of denies) expect(deny).toMatchObject({ Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('reach each email at its own minimum severity, and the ops topic unfiltered', () => {
+    for (const email of ['secops@example.com', 'oncall@example.com']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, FilterPolicy: { severity: ['critical'] } });
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform@example.com', FilterPolicy: Match.absent() });
+  });
+
+  it('are published at the lowest destination minimum: Slack at medium here', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Environment: { Variables: Match.objectLike({ MIN_ALERT_SEVERITY: 'medium' }) } });
+  });
+
+  it('reach Slack through the notifier: the secret ARN (never the URL), a severity filter, a DLQ, one poster at a time', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', FilterPolicy: { severity: ['medium', 'high', 'critical'] } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      ReservedConcurrentExecutions: 1,
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: { Variables: Match.objectLike({ SLACK_WEBHOOK_SECRET_ARN: SLACK_SECRET, MIN_SEVERITY: 'medium' }) },
+    });
+    expect(statementsOf(template, 'AWS::IAM::Policy')).toContainEqual(
+      expect.objectContaining({ Sid: 'ReadWebhookUrl', Action: 'secretsmanager:GetSecretValue', Resource: SLACK_SECRET }),
+    );
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/hooks\.slack\.com/);
+  });
+
+  it('reach an Amazon Q Developer (Chatbot) channel that can run no command', () => {
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0456EFGH',
+      SnsTopicArns: [Match.anyValue(), Match.anyValue()], // alerts and ops
+      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSDenyAll']] }],
+    });
+  });
+
+  it('have no Slack notifier or Chatbot channel unless configured', () => {
+    const { template: plain } = synth();
+    plain.resourceCountIs('AWS::Lambda::Function', 2); // the analyzer and CDK's notification helper
+    plain.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+  });
+});
+
+describe('operations alarms', () => {
+  const { template } = synth(FULL);
+
+  it('watch the dead-letter queues, errors and throttles of both functions, and the processing lag, and tell the ops topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
+    expect(alarms).toHaveLength(2 + 2 * 2 + 2);
+    const opsTopic = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'k8s-audit-analyzer operations' });
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: opsTopic }]);
+      expect(alarm.OKActions).toEqual([{ Ref: opsTopic }]);
+    }
+    const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    expect(byMetric('Errors')).toHaveLength(2);
+    expect(byMetric('Throttles')).toHaveLength(2);
+    expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 900 })]);
+    expect(byMetric('ProcessingLag')).toEqual([expect.objectContaining({ Namespace: 'K8sAuditAnalyzer', Threshold: 900_000, Dimensions: [{ Name: 'service', Value: 'analyzer' }] })]);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each([
+    ['the defaults', {}],
+    ['every option', FULL],
+    ['an imported bucket', { existingLogBucketName: 'corp-eks-audit', acceptResponsibilityForImportedBucket: true, logPrefixes: 'clusters/' }],
+  ])('finds nothing with %s', (_name, context) => {
+    const { stack } = synth(context);
+    const report = new AwsSolutionsChecks(stack).validateScope(stack);
+    expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   });
 });

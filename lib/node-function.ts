@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { Duration } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+const PROJECT_ROOT = join(__dirname, '..');
+
+/**
+ * The newest Node.js LTS runtime aws-cdk-lib offers. The bundle's code also runs on Node 20 (the
+ * tests and the CLI run there); only the deployed runtime is this one.
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface NodeFunctionProps {
+  /** The handler module, relative to the project root, e.g. `lambdas/analyzer/handler.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment?: Record<string, string>;
+  readonly logRetentionDays: number;
+  readonly reservedConcurrentExecutions?: number;
+  /** For asynchronously invoked functions: where an event goes after Lambda's two retries. */
+  readonly deadLetterQueue?: IQueue;
+}
+
+/**
+ * A Lambda function of this project: bundled by esbuild from the TypeScript source (esbuild is a
+ * devDependency, so no Docker), arm64, the newest LTS runtime, its own log group with retention,
+ * and its own role that starts with nothing but writing to that log group (no
+ * AWSLambdaBasicExecutionRole, whose log permissions cover every log group).
+ */
+export class NodeFunction extends Construct {
+  public readonly fn: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    super(scope, id);
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: retentionDaysAtLeast(props.logRetentionDays) as RetentionDays, removalPolicy: RemovalPolicy.RETAIN });
+    this.logGroup.grantWrite(this.role);
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, props.entry),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: props.environment,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      deadLetterQueue: props.deadLetterQueue,
+      bundling: {
+        format: OutputFormat.CJS,
+        minify: true,
+        sourceMap: true, // stack traces in the logs point at the TypeScript source
+        // Bundle the pinned AWS SDK rather than the runtime's copy: the tested version is the deployed one.
+        externalModules: [],
+      },
+    });
+    // The role's log permissions are granted to the log group, not to `*`; the group must exist first.
+    this.fn.node.addDependency(this.logGroup);
+  }
+}
+
+/** Lambda's retention must be one of CloudWatch's fixed values: the smallest one at least as long as asked. */
+export function retentionDaysAtLeast(days: number): number {
+  const allowed = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+  return allowed.find((d) => d >= days) ?? 3653;
+}

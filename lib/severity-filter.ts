@@ -1,0 +1,22 @@
+import { SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import type { DeploySeverity } from './deploy-settings';
+
+const ORDER: readonly DeploySeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** Severities at or above `min`, lowest first. */
+export function severitiesFrom(min: DeploySeverity): DeploySeverity[] {
+  return ORDER.slice(ORDER.indexOf(min));
+}
+
+/** The lowest of several minimum severities: the analyzer publishes at it, each subscription filters up. */
+export function lowestSeverity(severities: readonly DeploySeverity[]): DeploySeverity {
+  return ORDER[Math.min(...severities.map((s) => ORDER.indexOf(s)))] ?? 'high';
+}
+
+/**
+ * An SNS filter on the message's `severity` attribute (the highest severity in the alert), so
+ * each destination receives only alerts at or above its own minimum.
+ */
+export function severityFilterPolicy(min: DeploySeverity): Record<string, SubscriptionFilter> {
+  return { severity: SubscriptionFilter.stringFilter({ allowlist: severitiesFrom(min) }) };
+}

@@ -1,0 +1,55 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { EventType } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from './nag';
+
+export interface WorkQueueProps {
+  readonly encryptionKey: IKey;
+  /** The consumer's timeout: the queue hides a received message six times as long (AWS's advice for Lambda). */
+  readonly consumerTimeout: Duration;
+  /**
+   * Receives before a message moves to the dead-letter queue. Five survives a throttled or
+   * briefly failing function without parking good objects.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+}
+
+/** The work queue between S3 and the analyzer, with its dead-letter queue. */
+export class WorkQueue extends Construct {
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: WorkQueueProps) {
+    super(scope, id);
+    const encryption = { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, dataKeyReuse: Duration.hours(1), enforceSSL: true };
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', { ...encryption, retentionPeriod: Duration.days(14) });
+    this.queue = new Queue(this, 'Queue', {
+      ...encryption,
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    });
+  }
+
+  /** Sends the bucket's object-created notifications here, for the whole bucket or for each prefix. */
+  notifyOnObjectCreated(bucket: IBucket, prefixes: readonly string[] = []): void {
+    const destination = new SqsDestination(this.queue);
+    if (prefixes.length === 0) bucket.addEventNotification(EventType.OBJECT_CREATED, destination);
+    for (const prefix of prefixes) bucket.addEventNotification(EventType.OBJECT_CREATED, destination, { prefix });
+    // CDK configures notifications through a stack-wide singleton function of its own.
+    const helper = Stack.of(this).node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (helper) {
+      acknowledgeNag(helper, [
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: "CDK's own bucket-notification helper (aws-cdk-lib BucketNotificationsHandler) runs only during deployment; its role and policy are not configurable.",
+        },
+      ]);
+    }
+  }
+}
