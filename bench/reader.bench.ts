@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -21,6 +21,7 @@ import type { ReadOptions } from '../lambdas/core/read';
 import { readAuditLog } from '../lambdas/core/read';
 import type { WrittenLog } from './generate';
 import { GENERATOR_VERSION, writeAuditLog } from './generate';
+import { repoRoot } from './paths';
 
 const RULES_INTEREST = interestOf();
 
@@ -62,16 +63,6 @@ interface ChildResult {
   baselineRssKiB: number;
   maxRssKiB: number;
   heapUsedMiB: number;
-}
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
 }
 
 const OUT = join(repoRoot(), 'bench', 'out');
