@@ -20,11 +20,13 @@ export function renderRulesDoc(rules: readonly Detection[] = RULES): string {
     '',
     `${rules.length} rules. ATT&CK ids are from MITRE ATT&CK v16 (Enterprise and Containers). Severity is the highest a rule raises;`,
     'each finding carries its own, which depends on who acted and on what. Switch a rule off, change its severity or add',
-    'exceptions in the configuration file (see the README).',
+    'exceptions in the configuration file (see the README). The audit level is the lowest at which a rule sees what it looks for:',
+    'Metadata rules decide from who did what to which object; Request rules need the request body for their main case, so the',
+    'audit policy should log the resources they watch at Request level (or RequestResponse).',
     '',
-    '| id | category | severity | title | ATT&CK |',
-    '| --- | --- | --- | --- | --- |',
-    ...rules.map((r) => `| [\`${r.id}\`](#${anchor(r.id)}) | ${r.category} | ${r.severity} | ${cell(r.title)} | ${r.attack.join(', ')} |`),
+    '| id | category | severity | audit level | title | ATT&CK |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rules.map((r) => `| [\`${r.id}\`](#${anchor(r.id)}) | ${r.category} | ${r.severity} | ${r.evidenceLevel ?? '-'} | ${cell(r.title)} | ${r.attack.join(', ')} |`),
   ];
   for (const category of CATEGORIES) {
     const inCategory = rules.filter((r) => r.category === category);
@@ -35,7 +37,7 @@ export function renderRulesDoc(rules: readonly Detection[] = RULES): string {
         '',
         `### ${r.id}`,
         '',
-        `**${r.title}** · severity up to **${r.severity}** · ATT&CK ${r.attack.join(', ') || '-'} · controls ${r.controls.join(', ') || '-'}`,
+        `**${r.title}** · severity up to **${r.severity}** · audit level ${r.evidenceLevel ?? '-'} · ATT&CK ${r.attack.join(', ') || '-'} · controls ${r.controls.join(', ') || '-'}`,
         '',
         r.description,
         '',

@@ -14,6 +14,7 @@ export function renderRuleDetails(rule: Detection): string {
     `category: ${rule.category}    severity: up to ${rule.severity}`,
     `ATT&CK: ${rule.attack.join(', ') || '-'} (MITRE ATT&CK v16)`,
     `controls: ${rule.controls.join(', ') || '-'}`,
+    `audit level needed: ${rule.evidenceLevel ?? 'Request'} (below it, the compliance report shows its controls as not assessed)`,
     '',
     wrap(rule.description),
     '',

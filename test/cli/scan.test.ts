@@ -135,6 +135,8 @@ describe('k8s-audit-analyzer rules', () => {
     const show = await run('rules', 'show', 'exec.pod-exec');
     expect(show.out).toMatch(/^exec\.pod-exec: /);
     expect(show.out).toContain('Remediation:');
+    expect(show.out).toContain('audit level needed: Metadata');
+    expect((await run('rules', 'show', 'workload.privileged-pod')).out).toContain('audit level needed: Request');
     expect((await run('rules', 'show', 'nope')).code).toBe(2);
   });
 });

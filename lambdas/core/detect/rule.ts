@@ -39,6 +39,14 @@ export interface Rule {
   interest: readonly EventSelector[];
   /** Substrings that make any event interesting to it (see EventInterest.markers). */
   markers?: readonly string[];
+  /**
+   * The lowest audit level at which the rule sees what it looks for: `Metadata` when it decides
+   * from the verb, resource, user, objectRef, request URI and response status alone; `Request`
+   * when it needs the request or response body (`view.object`, `view.patch`). The compliance
+   * report counts a control as held only where events at this level were seen. Every shipped
+   * rule declares it; a rule that leaves it out is treated as needing `Request`.
+   */
+  evidenceLevel?: 'Metadata' | 'Request';
   /** Also sees failed and dry-run requests (rules about denied attempts). Default false. */
   includeFailures?: boolean;
   evaluate(view: EventView, context: RuleContext): RuleHit | RuleHit[] | undefined;

@@ -183,6 +183,7 @@ const webhookConfigurationChanged: Rule = {
     'failurePolicy Ignore, or webhooks removed from a validating configuration.',
   attack: ['T1557', 'T1552.007', 'T1610', 'T1562.001'],
   controls: ['CIS-5.1.12', NSA_POD_SECURITY],
+  evidenceLevel: 'Metadata', // every write is raised (medium when the body is not logged); the risky settings need the body
   falsePositives:
     'Installing or upgrading service meshes, policy engines and operators (Istio, Gatekeeper, Kyverno, cert-manager); Kyverno and similar ' +
     'controllers rewrite their own configurations. CA-bundle rotations and label-only patches are not raised.',
@@ -235,6 +236,7 @@ const admissionPolicyChanged: Rule = {
     'and with wildcard match rules it touches everything.',
   attack: ['T1562.001', 'T1610'],
   controls: ['CIS-5.1.12', NSA_POD_SECURITY],
+  evidenceLevel: 'Metadata', // every write is raised (medium when the body is not logged); what weakens a policy needs the body
   falsePositives: 'Policy rollouts by the platform team; Kyverno generating policies from its own ClusterPolicies.',
   remediation: 'Compare the policy with its source of truth (Git); restore Deny, failurePolicy Fail and the intended scope.',
   interest: [{ verbs: WRITES, resources: POLICIES }],
@@ -284,6 +286,7 @@ const admissionDefenceRemoved: Rule = {
     'one is the quickest way to deploy what they would have refused.',
   attack: ['T1562.001'],
   controls: ['CIS-5.1.12', NSA_POD_SECURITY],
+  evidenceLevel: 'Metadata', // a delete is seen from verb and resource
   falsePositives: 'Uninstalling or reinstalling a policy engine; policy clean-ups by the platform team.',
   remediation: 'Restore the object from Git or the chart, then list what was created while it was missing.',
   interest: [{ verbs: ['delete', 'deletecollection'], resources: ['validatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings'] }],
@@ -320,6 +323,7 @@ const apiServiceRegistered: Rule = {
     'in the admission-webhook category (the spec also names them under controller; this is the only rule that raises them).',
   attack: ['T1557', 'T1098'],
   controls: ['CIS-5.1.12', NSA_AUTHZ],
+  evidenceLevel: 'Metadata', // every write is raised (medium when the body is not logged); the backing Service needs the body
   falsePositives: 'Installing metrics-server, custom-metrics adapters, or other aggregated APIs by hand or with Helm.',
   remediation: 'Check that the group belongs to a component you run and the Service is its own; delete the APIService otherwise.',
   interest: [{ verbs: WRITES, resources: ['apiservices'] }],

@@ -73,6 +73,7 @@ export const anonymousAllowedRule: Rule = {
     'Writes, streams into pods and Secret reads are critical, other resource reads high, other non-resource paths medium (high for /metrics, /logs, /debug).',
   attack: ['T1078.001', 'T1190', 'T1613'],
   controls: ['CIS-1.2.1', 'CIS-5.1.1', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // user, URI and response status decide
   falsePositives:
     'OIDC issuer discovery (`/.well-known/openid-configuration`, `/openid/v1/jwks`) opened to unauthenticated clients on purpose is reported as low. Nothing else should succeed anonymously.',
   remediation:
@@ -104,6 +105,7 @@ export const anonymousDeniedRule: Rule = {
     'Requests for resources are low, other paths (web scanners) info.',
   attack: ['T1595', 'T1613'],
   controls: ['CIS-1.2.1', 'NSA-CISA-k8s: Network separation and hardening'],
+  evidenceLevel: 'Metadata', // user and response status decide
   falsePositives: 'Internet scanners, misconfigured clients that forgot their credentials. Switch it off if the endpoint is public on purpose.',
   remediation: 'Restrict the API endpoint to known networks (EKS: public access CIDRs or private endpoint) and turn anonymous authentication off where load balancers do not need it.',
   // Every unauthenticated request is made as the user system:anonymous (its group comes with it),

@@ -40,6 +40,7 @@ export const containerRestartDetector: StatefulDetector = {
     'Persistent implants that are killed (by OOM, by a liveness probe, or because they exit after calling home) are brought back by the kubelet again and again; so are containers whose image or command was tampered with.',
   attack: ['T1543', 'T1496'],
   controls: ['NSA-CISA-k8s: Logging and threat detection'],
+  evidenceLevel: 'Request', // restart counts are in the pods/status body
   falsePositives: 'Applications with genuine bugs or too little memory crash-loop too. Raise the threshold per namespace with an exception once the cause is known.',
   remediation: 'Look at the container\'s last termination reason and logs (`kubectl logs --previous`), compare its image and command with what was deployed, and check who last changed the workload.',
   // Every status update carries restartCount; only containers that have restarted carry a

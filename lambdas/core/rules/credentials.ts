@@ -84,6 +84,7 @@ export const csrApprovalRule: Rule = {
     'High; critical when the subject claims `system:masters` or `system:nodes`. When the body was not logged, the write is reported as medium because approval and denial look alike.',
   attack: ['T1649', 'T1098.001'],
   controls: ['CIS-5.1.11', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // every approval write is raised (medium when the body does not say approved or denied); the subject needs the body
   falsePositives: 'Administrators approving kubelet serving certificates by hand, or custom approvers for internal signers. Add exceptions by identity.',
   remediation:
     'Read the subject of the CSR (`kubectl get csr NAME -o jsonpath={.spec.request} | base64 -d | openssl req -noout -subject`); client certificates cannot be revoked, so if it was not expected remove the bindings of that user and groups, and rotate the cluster CA if it named system:masters.',
@@ -121,6 +122,7 @@ export const clientCsrRule: Rule = {
     'Kubelet CSRs (bootstrap and rotation) use other signers and are not reported.',
   attack: ['T1649'],
   controls: ['CIS-5.1.11', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Request', // the signer and subject are in the body
   falsePositives: 'Onboarding scripts that issue client certificates to people; prefer OIDC and add exceptions for those scripts\' identities.',
   remediation: 'Deny the CSR if it was not expected (`kubectl certificate deny NAME`) and find out how the requester intended to get it approved.',
   interest: [{ verbs: ['create'], resources: ['certificatesigningrequests'] }],
@@ -148,6 +150,7 @@ export const nodeCreatedRule: Rule = {
     '(and with them the pods\' Secrets and service account tokens through the node authorizer), or masquerades as a node. High for people and other nodes, medium for service accounts (node autoscalers and virtual kubelets create nodes).',
   attack: ['T1036', 'T1078', 'T1098'],
   controls: ['NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata',
   falsePositives: 'Karpenter (older versions), virtual-kubelet providers and cluster-API tooling create Node objects with their service accounts. Add exceptions for them.',
   remediation: 'Cordon and delete the Node if it is not a real machine, and check which pods and Secrets were sent to it.',
   interest: [{ verbs: ['create'], resources: ['nodes'] }],

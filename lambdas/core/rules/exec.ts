@@ -162,6 +162,7 @@ export const podExecRule: Rule = {
     'Attackers exec into pods to steal the pod\'s token, pivot to the cloud through the node\'s instance role, or plant tools in a container that will keep running.',
   attack: ['T1609', 'T1552.007', 'T1528', 'T1552.005', 'T1105'],
   controls: ['NSA-CISA-k8s: Authentication and authorization', 'NSA-CISA-k8s: Audit logging and threat detection'],
+  evidenceLevel: 'Metadata', // the command is in the request URI, which every level records
   falsePositives:
     'Operators debugging workloads, CI jobs running migrations through exec, and backup tools that copy files out with `kubectl cp`. Add exceptions by user, service account and namespace; never by command, which the caller chooses.',
   remediation:
@@ -231,6 +232,7 @@ export const apiserverProxyRule: Rule = {
     'Metrics scraping by service accounts is routine and ignored.',
   attack: ['T1609', 'T1552.007', 'T1613'],
   controls: ['CIS-5.1.10', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // the proxied path and command are in the request URI
   falsePositives: 'Monitoring agents that read kubelet endpoints other than metrics, and people opening dashboards with `kubectl proxy`. Add exceptions by identity.',
   remediation: 'Remove `nodes/proxy` from roles that do not need it (CIS 5.1.10); if commands ran, treat the node and its pods as compromised and check what the command did.',
   interest: [{ verbs: ['get', 'create', 'update', 'patch', 'delete'], resources: ['nodes/proxy', 'pods/proxy', 'services/proxy'] }],

@@ -71,6 +71,7 @@ const roleOrBindingChanged: Rule = {
     'no running process behind. This is the audit trail of all of them (low); the other rbac rules raise the dangerous ones. Anonymous writes are critical.',
   attack: ['T1098', 'T1098.006'],
   controls: ['CIS-5.1.1', 'CIS-5.1.3', NSA_AUTHZ],
+  evidenceLevel: 'Metadata', // every write to a role or binding is raised from verb and resource; the body only adds evidence
   falsePositives: 'Administrators, GitOps controllers (Argo CD, Flux) and Helm releases that install RBAC. Add exceptions for their identities.',
   remediation: 'Check that the change was planned (a ticket, a Git commit). If not, revert it, and find how the actor got the right to write RBAC.',
   interest: [{ verbs: [...WRITES, 'delete', 'deletecollection'], resources: RBAC_OBJECTS }],
@@ -113,6 +114,7 @@ const privilegedRoleBound: Rule = {
     'spare user or service account is the classic Kubernetes backdoor: it gives back full control whenever the attacker wants it.',
   attack: ['T1098.006', 'T1078'],
   controls: ['CIS-5.1.1', 'CIS-5.1.7', NSA_AUTHZ],
+  evidenceLevel: 'Request', // the roleRef and subjects are in the body
   falsePositives: 'Onboarding administrators or installing operators that really need cluster-admin. Such grants should be rare and reviewed.',
   remediation: 'Delete the binding unless it was approved; prefer narrow roles. Review what the subjects did since the binding was made.',
   interest: [{ verbs: WRITES, resources: BINDINGS }],
@@ -153,6 +155,7 @@ const broadSubjectBound: Rule = {
     'account. Attackers use it to keep access without any credential of their own.',
   attack: ['T1098.006', 'T1078.001'],
   controls: ['CIS-5.1.5', 'CIS-5.1.1', NSA_AUTHZ],
+  evidenceLevel: 'Request', // the subjects are in the body
   falsePositives: 'Re-creating the API server\'s own discovery grants (system:public-info-viewer, system:discovery, system:basic-user) and kubeadm\'s cluster-info grant are reported low.',
   remediation: 'Remove the broad subject from the binding and bind a dedicated identity instead. Check the API server for anonymous requests since.',
   interest: [{ verbs: WRITES, resources: BINDINGS }],
@@ -225,6 +228,7 @@ const dangerousRolePermissions: Rule = {
     'judged one by one, as the authorizer does; ClusterRoles that aggregate into admin/edit/view spread the grant to every holder of those roles.',
   attack: ['T1098.006', 'T1098'],
   controls: ['CIS-5.1.2', 'CIS-5.1.3', 'CIS-5.1.8', 'CIS-5.1.10', 'CIS-5.1.11', 'CIS-5.1.12', 'CIS-5.1.13', NSA_AUTHZ],
+  evidenceLevel: 'Request', // the rules entries are in the body
   falsePositives: 'Operators and CI deployers installing roles they legitimately need (cert-manager reads Secrets, Argo CD holds wildcards).',
   remediation: 'Narrow the entry to the verbs, resources and resourceNames needed. If nobody planned it, delete the role and review its bindings.',
   interest: [{ verbs: WRITES, resources: ROLES }],
@@ -273,6 +277,7 @@ const builtInRoleTampered: Rule = {
     'nobody reviews; setting the autoupdate annotation to "false" stops the API server from repairing it on restart. Deleting them breaks the cluster or its defences.',
   attack: ['T1098.006', 'T1098', 'T1562.001'],
   controls: ['CIS-5.1.1', NSA_AUTHZ],
+  evidenceLevel: 'Metadata', // built-in objects are known by name (system:, cluster-admin, ...); the bootstrapping label and what changed need the body
   falsePositives: 'Cluster upgrades run by an administrator (kubeadm upgrade apply as kubernetes-admin) and add-on updates applied by hand.',
   remediation: 'Compare the object with the default for the cluster version (kubectl auth reconcile); restore it and set the autoupdate annotation back to "true".',
   interest: [{ verbs: ['update', 'patch', 'delete'], resources: RBAC_OBJECTS }],
@@ -311,6 +316,7 @@ const awsAuthChanged: Rule = {
     'deleting or rewriting it locks administrators or nodes out. Changes by anyone but EKS itself are raised, naming the privileged mappings the body shows.',
   attack: ['T1098', 'T1098.006', 'T1556'],
   controls: ['CIS-5.1.7', 'CIS-5.1.1', NSA_AUTHZ],
+  evidenceLevel: 'Metadata', // any write to kube-system/aws-auth is raised; the mappings need the body
   falsePositives: 'eksctl, Terraform or an administrator adding node groups or team roles. EKS access entries replace this file on current clusters.',
   remediation: 'Review every mapping, remove unknown ARNs and mappings to system:masters; move to EKS access entries and lock aws-auth edits to the platform team.',
   interest: [{ verbs: [...WRITES, 'delete'], resources: ['configmaps'], contains: ['aws-auth'] }],
@@ -354,6 +360,7 @@ const deniedRbacWrite: Rule = {
     'or trying to grant more than one holds (the API server\'s escalation check), is what an intruder does right after stealing a credential.',
   attack: ['T1098.006', 'T1078'],
   controls: ['CIS-5.1.8', NSA_AUTHZ],
+  evidenceLevel: 'Metadata', // the 403 is in responseStatus
   falsePositives: 'Users running a manifest they lack rights for; CI pipelines with narrowed service accounts.',
   remediation: 'Ask the actor. If nobody recognizes the attempt, treat the credential as stolen and revoke it.',
   includeFailures: true,

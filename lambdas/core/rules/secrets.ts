@@ -27,6 +27,7 @@ export const secretWriteRule: Rule = {
     'Secrets are usually logged at Metadata level, so the type and keys are reported only when the body was logged.',
   attack: ['T1098.001', 'T1552.007', 'T1485'],
   controls: ['CIS-5.1.2', 'CIS-5.4.2', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // verb, namespace and name decide; type and keys need the body
   falsePositives:
     'Deployments by people (Helm stores releases in Secrets, `kubectl apply` of app config), certificate and external-secret operators. Add exceptions for the deploying identities and their namespaces.',
   remediation:
@@ -79,6 +80,7 @@ export const secretReadRule: Rule = {
     'Nodes reading the Secrets of their pods and controllers are the baseline and not reported.',
   attack: ['T1552.007'],
   controls: ['CIS-5.1.2', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata',
   falsePositives: 'Operators debugging applications; operators reading TLS secrets across namespaces. Add exceptions by identity and namespace.',
   remediation: 'Limit `get` on Secrets to the workloads that need them (CIS 5.1.2) and rotate the Secret if the reader had no reason to see it.',
   interest: [{ verbs: ['get'], resources: ['secrets'] }],
@@ -111,6 +113,7 @@ export const secretBulkReadRule: Rule = {
     'A service account reading its own namespace, nodes and controllers are the baseline.',
   attack: ['T1552.007', 'T1613'],
   controls: ['CIS-5.1.2', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // verb, namespace and the selector in the request URI decide
   falsePositives:
     'Cluster operators and add-ons that watch all Secrets (cert-manager, external-secrets, backup tools, kube-state-metrics). Add exceptions for their service accounts.',
   remediation:

@@ -29,6 +29,7 @@ export const tokenRequestRule: Rule = {
     'Kubelets requesting tokens for the pods they run are the baseline; the control plane minting tokens outside system namespaces is reported as info because it does not normally do so.',
   attack: ['T1528', 'T1098.001', 'T1550.001'],
   controls: ['CIS-5.1.13', 'CIS-5.1.6', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // every token request is raised; lifetime and audiences need the body
   falsePositives: 'Operators creating short-lived tokens for debugging, CI systems that mint deploy tokens. Add exceptions by identity and by the target service account\'s namespace.',
   remediation:
     'Tokens cannot be revoked one by one: delete and recreate the service account (which invalidates its tokens) if the request was not expected, and remove `create` on `serviceaccounts/token` from roles that do not need it (CIS 5.1.13).',
@@ -92,6 +93,7 @@ export const tokenSecretRule: Rule = {
     'High, critical in system namespaces (where the controllers\' own service accounts live).',
   attack: ['T1528', 'T1098.001'],
   controls: ['CIS-5.1.13', 'CIS-5.1.6', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Request', // the Secret type is in the body
   falsePositives: 'Legacy integrations that still need a non-expiring token (older CI systems, some dashboards). Prefer TokenRequest; add an exception per service account.',
   remediation: 'Delete the Secret (which invalidates the token) unless it is a known integration, and check what the token was used for: requests by the service account from unusual source IPs.',
   interest: [{ verbs: ['create'], resources: ['secrets'], contains: [SERVICE_ACCOUNT_TOKEN_TYPE] }],
@@ -118,6 +120,7 @@ export const systemNamespaceServiceAccountRule: Rule = {
     'which is where an attacker hides the account a backdoor binding or token will use. On its own it grants nothing, so it is low; the binding that follows is reported by the RBAC rules.',
   attack: ['T1136', 'T1036.005'],
   controls: ['CIS-5.1.5', 'CIS-5.7.1', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata',
   falsePositives: 'Installing cluster add-ons (CNI, CSI drivers, ingress controllers) into kube-system with kubectl or Helm. Add exceptions for the deploying identity.',
   remediation: 'Check which add-on the service account belongs to; delete it and any bindings to it if none does.',
   interest: [{ verbs: ['create'], resources: ['serviceaccounts'] }],

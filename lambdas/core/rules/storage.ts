@@ -39,6 +39,7 @@ export const hostPathVolumeRule: Rule = {
     'High for people, medium for service accounts (hostPath provisioners), critical for sensitive paths (`/`, `/etc`, `/root`, `/proc`, `/var/lib/kubelet`, runtime sockets); `local` volumes count only on sensitive paths.',
   attack: ['T1611', 'T1006'],
   controls: ['CIS-5.1.9', 'CIS-5.2.12', 'NSA-CISA-k8s: Pod security'],
+  evidenceLevel: 'Request', // the volume source is in the body; at Metadata only PersistentVolumes people create are seen
   falsePositives: 'Single-node and lab clusters with hostPath provisioners (minikube, kind\'s local-path-provisioner). Add exceptions for the provisioner\'s service account.',
   remediation: 'Delete the PersistentVolume and any claim bound to it, check which pods mounted it, and restrict `create` on persistentvolumes to storage administrators (CIS 5.1.9).',
   interest: [{ verbs: ['create', 'update', 'patch'], resources: ['persistentvolumes'] }],
@@ -83,6 +84,7 @@ export const volumeDeletedRule: Rule = {
     'a way to wipe evidence or cause damage, and a step in replacing a volume with one the attacker controls. The PV controller cleaning up released volumes is the baseline.',
   attack: ['T1485', 'T1070'],
   controls: ['CIS-5.1.9', 'NSA-CISA-k8s: Audit logging and threat detection'],
+  evidenceLevel: 'Metadata',
   falsePositives: 'Tearing down environments and scaling StatefulSets down by hand; GitOps tools pruning. Add exceptions by identity and namespace.',
   remediation: 'Restore from snapshots if the data mattered; use `Retain` for volumes holding state and restrict `delete` on persistentvolumeclaims.',
   interest: [{ verbs: ['delete', 'deletecollection'], resources: ['persistentvolumes', 'persistentvolumeclaims'] }],
@@ -112,6 +114,7 @@ export const reclaimPolicyRule: Rule = {
     'Medium when a patch sets it; an update is low because the log holds only the new object and the previous policy is unknown.',
   attack: ['T1485'],
   controls: ['CIS-5.1.9'],
+  evidenceLevel: 'Request', // the policy is in the body
   falsePositives: 'Storage administrators cleaning up volumes they intend to release. Add exceptions by identity.',
   remediation: 'Set the policy back to `Retain` if the volume holds data that matters, and find out why it was changed.',
   interest: [{ verbs: ['update', 'patch'], resources: ['persistentvolumes'] }],
@@ -139,6 +142,7 @@ export const storageClassRule: Rule = {
     'pointing the default class at an attacker\'s provisioner hands it the data of every new claim. Low; medium when the write makes the class the cluster default.',
   attack: ['T1485', 'T1565'],
   controls: ['CIS-5.1.9'],
+  evidenceLevel: 'Metadata', // every write is raised; the provisioner and default-class annotation need the body
   falsePositives: 'Installing or upgrading CSI drivers and cluster add-ons. Add exceptions for the identities that manage storage.',
   remediation: 'Compare the class with what the storage team installed, in particular `provisioner` and the default-class annotation.',
   interest: [{ verbs: ['create', 'update', 'patch', 'delete'], resources: ['storageclasses'] }],

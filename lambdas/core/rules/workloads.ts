@@ -126,6 +126,7 @@ const privilegedPod: Rule = {
     'namespaces: the person who wrote the template is named by workload.privileged-template.',
   attack: ['T1610', 'T1611'],
   controls: PRIVILEGE_CONTROLS,
+  evidenceLevel: 'Request', // the pod spec is in the body
   falsePositives:
     'Node agents (CNI, CSI drivers, log and metrics collectors, security agents) and `kubectl debug node/...` need host access. Except their ' +
     'deploying identity and namespace with a reason, never their image name.',
@@ -178,6 +179,7 @@ const privilegedTemplate: Rule = {
     'response when it was logged and from the patch body otherwise, so a patch that flips one container to privileged is caught.',
   attack: ['T1610', 'T1611'],
   controls: PRIVILEGE_CONTROLS,
+  evidenceLevel: 'Request', // the pod template is in the body
   falsePositives:
     'Deploying or upgrading node agents (CNI, CSI, monitoring, security agents) by their operators or GitOps controllers. Except the deploying ' +
     'identity and namespace, with a reason and an expiry.',
@@ -205,6 +207,7 @@ const ephemeralContainer: Rule = {
     'injected container is privileged or the pod shares the host\'s namespaces.',
   attack: ['T1609', 'T1610', 'T1611'],
   controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Metadata', // any injection is raised from the subresource; the container spec needs the body
   falsePositives: 'Engineers debugging production pods with `kubectl debug`. Except the on-call group for the namespaces they own.',
   remediation:
     'Ask the actor what they debugged and why; compare the image and command with your debug tooling. Restrict `pods/ephemeralcontainers` ' +
@@ -349,6 +352,7 @@ const daemonSet: Rule = {
     'when several of these come together. When the audit level did not log the template, the finding says so instead of passing it as clean.',
   attack: ['T1543.005', 'T1610', 'T1611'],
   controls: ['CIS-5.2.2', 'CIS-5.2.12', 'CIS-5.7.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // creations by people and service accounts are seen at Metadata, but what the template does and template changes by service accounts need the body
   falsePositives:
     'Installing or upgrading node agents (CNI, CSI, logging, monitoring, security agents). Except the deploying identity and the namespace ' +
     'the agent lives in, with a reason and an expiry.',
@@ -380,6 +384,7 @@ const cronJob: Rule = {
     'taint, or runs a shell that downloads code. The schedule is part of the evidence.',
   attack: ['T1053.007', 'T1610'],
   controls: ['CIS-5.2.2', 'CIS-5.7.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // creations are seen at Metadata, but what the template does and template changes by service accounts need the body
   falsePositives: 'Backups, reports and maintenance jobs deployed by their owners. Except the deploying identity and namespace.',
   remediation:
     'Check the schedule, image and command with the owner; suspend (`spec.suspend: true`) or delete it if unexpected and look at what its ' +
@@ -412,6 +417,7 @@ const job: Rule = {
     'CronJob\'s when the template is privileged, mounts the host, runs in a system namespace or downloads code at start.',
   attack: ['T1053.007', 'T1610'],
   controls: ['CIS-5.2.2', 'CIS-5.7.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // a Job is raised for what its template does
   falsePositives: 'Migrations and maintenance jobs run by their owners or CI. Except the deploying identity and namespace.',
   remediation: 'Check the image and command with the owner; delete the Job if unexpected and look at what its pods did.',
   interest: [{ verbs: WRITES, resources: ['jobs'] }],
@@ -436,6 +442,7 @@ const systemNamespaceWorkload: Rule = {
     'the privileged-workload, daemonset and image rules, and an anonymous creator is critical.',
   attack: ['T1610', 'T1036.005', 'T1543.005'],
   controls: ['CIS-5.7.1', 'NSA-CISA-k8s: Namespaces'],
+  evidenceLevel: 'Metadata', // namespace, resource and actor decide; the spec only adds evidence
   falsePositives:
     'Installing add-ons into kube-system by hand or with Helm. Except the installing identity for kube-system with a reason and an expiry, ' +
     'or install add-ons into their own namespaces.',
@@ -472,6 +479,7 @@ const mirrorPod: Rule = {
     'impersonating one.',
   attack: ['T1543.005', 'T1610'],
   controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // the mirror annotation, the node binding and the spec are in the body; at Metadata only node-registered pods outside the system namespaces are seen
   falsePositives:
     'kubeadm\'s control-plane static pods (etcd, kube-apiserver, ...) are baseline and not reported; distributions that run privileged ' +
     'components as static pods (kube-proxy on RKE2) are reported as medium once per node registration.',
@@ -543,6 +551,7 @@ const customResourceDefinition: Rule = {
     'in-cluster service is medium.',
   attack: ['T1543.005', 'T1557'],
   controls: ['NSA-CISA-k8s: Audit logging and threat detection'],
+  evidenceLevel: 'Metadata', // creations are raised from verb and actor; conversion webhooks need the body
   falsePositives: 'Installing or upgrading operators. Except the installing identity with a reason.',
   remediation:
     'Identify the operator the CRD belongs to and who installed it; remove both if unknown. For conversion webhooks, check the endpoint and ' +
@@ -613,6 +622,7 @@ const registryNotAllowed: Rule = {
     '(`nginx` is docker.io/library/nginx).',
   attack: ['T1204.003', 'T1525', 'T1610'],
   controls: ['CIS-5.5.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // the images are in the body
   falsePositives: 'A new legitimate registry not yet added to the allowlist.',
   remediation:
     'Add the registry to the allowlist if it is trusted; otherwise remove the workload and check what the image did. Enforce the allowlist ' +
@@ -646,6 +656,7 @@ const mutableTag: Rule = {
     'when settings.images.flagMutableTags is on.',
   attack: ['T1525', 'T1204.003'],
   controls: ['CIS-5.5.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // the images are in the body
   falsePositives: 'Throwaway test pods. Switch the setting off for clusters where that is the norm.',
   remediation: 'Pin images by digest (`image@sha256:...`) or by an immutable version tag in a registry with tag immutability on.',
   interest: [{ verbs: ['create'], resources: WORKLOAD_RESOURCES }],
@@ -674,6 +685,7 @@ const fetchesCode: Rule = {
     'a container runs is not in any image, so image scanning, signing and registry allowlists never see it. Reverse shells are critical.',
   attack: ['T1105', 'T1059.004', 'T1204.003', 'T1610'],
   controls: ['CIS-5.5.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
+  evidenceLevel: 'Request', // the commands are in the body
   falsePositives: 'Installer-style init containers that fetch tools at start. Bake the tools into the image instead.',
   remediation: 'Fetch the script from where the command points (safely) and see what it does; remove the workload and find who wrote it.',
   interest: [{ verbs: WRITES, resources: IMAGE_RESOURCES }],

@@ -1,0 +1,164 @@
+import type { Control } from './types';
+
+/**
+ * The controls the rules map to, in three frameworks:
+ * - CIS Kubernetes Benchmark v1.9/v1.10 recommendations (the policy section 5.x, and 1.2.1, the
+ *   API server's anonymous authentication), titles as the benchmark words them;
+ * - NSA/CISA Kubernetes Hardening Guidance v1.2 sections, one control per section however the
+ *   rules spell it (`NSA-CISA-k8s: Kubernetes Pod security` and `NSA-CISA-k8s: Pod security` are
+ *   one control);
+ * - MITRE ATT&CK v16 techniques and sub-techniques from each rule's `attack`, named as ATT&CK
+ *   names them (sub-techniques as `Parent: Sub-technique`).
+ *
+ * A rule refers to a control by its id (`CIS-5.1.1`, `T1098.006`) or, for the NSA/CISA guide, by
+ * `NSA-CISA-k8s: <section title>`. A reference the catalogue does not know resolves to nothing;
+ * a test keeps every shipped rule's references resolvable.
+ */
+
+/** The benchmark's page; the recommendations themselves are in the PDF behind a free registration. */
+export const CIS_BENCHMARK_URL = 'https://www.cisecurity.org/benchmark/kubernetes';
+/** The guide (v1.2, August 2022); its sections have no stable anchors. */
+export const NSA_CISA_GUIDE_URL = 'https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF';
+
+const cis = (section: string, title: string): Control => ({ id: `CIS-${section}`, framework: 'CIS', title, url: CIS_BENCHMARK_URL });
+const nsa = (slug: string, title: string): Control => ({ id: `NSA-CISA:${slug}`, framework: 'NSA-CISA', title, url: NSA_CISA_GUIDE_URL });
+const technique = (id: string, name: string): Control => ({
+  id,
+  framework: 'MITRE-ATTACK',
+  title: name,
+  url: `https://attack.mitre.org/techniques/${id.replace('.', '/')}/`,
+});
+
+const CIS_CONTROLS: readonly Control[] = [
+  cis('1.2.1', 'Ensure that the --anonymous-auth argument is set to false'),
+  // 5.1 RBAC and Service Accounts
+  cis('5.1.1', 'Ensure that the cluster-admin role is only used where required'),
+  cis('5.1.2', 'Minimize access to secrets'),
+  cis('5.1.3', 'Minimize wildcard use in Roles and ClusterRoles'),
+  cis('5.1.4', 'Minimize access to create pods'),
+  cis('5.1.5', 'Ensure that default service accounts are not actively used'),
+  cis('5.1.6', 'Ensure that Service Account Tokens are only mounted where necessary'),
+  cis('5.1.7', 'Avoid use of system:masters group'),
+  cis('5.1.8', 'Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster'),
+  cis('5.1.9', 'Minimize access to create persistent volumes'),
+  cis('5.1.10', 'Minimize access to the proxy sub-resource of nodes'),
+  cis('5.1.11', 'Minimize access to the approval sub-resource of certificatesigningrequests objects'),
+  cis('5.1.12', 'Minimize access to webhook configuration objects'),
+  cis('5.1.13', 'Minimize access to the service account token creation'),
+  // 5.2 Pod Security Standards
+  cis('5.2.1', 'Ensure that the cluster has at least one active policy control mechanism in place'),
+  cis('5.2.2', 'Minimize the admission of privileged containers'),
+  cis('5.2.3', 'Minimize the admission of containers wishing to share the host process ID namespace'),
+  cis('5.2.4', 'Minimize the admission of containers wishing to share the host IPC namespace'),
+  cis('5.2.5', 'Minimize the admission of containers wishing to share the host network namespace'),
+  cis('5.2.6', 'Minimize the admission of containers with allowPrivilegeEscalation'),
+  cis('5.2.7', 'Minimize the admission of root containers'),
+  cis('5.2.8', 'Minimize the admission of containers with the NET_RAW capability'),
+  cis('5.2.9', 'Minimize the admission of containers with added capabilities'),
+  cis('5.2.10', 'Minimize the admission of containers with capabilities assigned'),
+  cis('5.2.11', 'Minimize the admission of Windows HostProcess containers'),
+  cis('5.2.12', 'Minimize the admission of HostPath volumes'),
+  cis('5.2.13', 'Minimize the admission of containers which use HostPorts'),
+  // 5.4 Secrets Management, 5.5 Extensible Admission Control, 5.7 General Policies
+  cis('5.4.1', 'Prefer using Secrets as files over Secrets as environment variables'),
+  cis('5.4.2', 'Consider external secret storage'),
+  cis('5.5.1', 'Configure Image Provenance using ImagePolicyWebhook admission controller'),
+  cis('5.7.1', 'Create administrative boundaries between resources using namespaces'),
+  cis('5.7.2', 'Ensure that the seccomp profile is set to docker/default in your Pod definitions'),
+  cis('5.7.3', 'Apply SecurityContext to your Pods and Containers'),
+  cis('5.7.4', 'The default namespace should not be used'),
+];
+
+const NSA_CONTROLS: readonly Control[] = [
+  nsa('pod-security', 'Kubernetes Pod security'),
+  nsa('network-separation', 'Network separation and hardening'),
+  nsa('namespaces', 'Network separation and hardening: Namespaces'),
+  nsa('authentication-authorization', 'Authentication and authorization'),
+  nsa('logging-threat-detection', 'Audit logging and threat detection'),
+  nsa('upgrading', 'Upgrading and application security practices'),
+];
+
+/** The section titles rules write after `NSA-CISA-k8s:`, lower case, to the control's slug. */
+const NSA_ALIASES: Readonly<Record<string, string>> = {
+  'kubernetes pod security': 'pod-security',
+  'pod security': 'pod-security',
+  'network separation and hardening': 'network-separation',
+  'network separation': 'network-separation',
+  namespaces: 'namespaces',
+  'authentication and authorization': 'authentication-authorization',
+  'audit logging and threat detection': 'logging-threat-detection',
+  'logging and threat detection': 'logging-threat-detection',
+  'upgrading and application security practices': 'upgrading',
+};
+
+const ATTACK_CONTROLS: readonly Control[] = [
+  technique('T1006', 'Direct Volume Access'),
+  technique('T1036', 'Masquerading'),
+  technique('T1036.005', 'Masquerading: Match Legitimate Name or Location'),
+  technique('T1053.007', 'Scheduled Task/Job: Container Orchestration Job'),
+  technique('T1059.004', 'Command and Scripting Interpreter: Unix Shell'),
+  technique('T1070', 'Indicator Removal'),
+  technique('T1078', 'Valid Accounts'),
+  technique('T1078.001', 'Valid Accounts: Default Accounts'),
+  technique('T1098', 'Account Manipulation'),
+  technique('T1098.001', 'Account Manipulation: Additional Cloud Credentials'),
+  technique('T1098.006', 'Account Manipulation: Additional Container Cluster Roles'),
+  technique('T1105', 'Ingress Tool Transfer'),
+  technique('T1136', 'Create Account'),
+  technique('T1190', 'Exploit Public-Facing Application'),
+  technique('T1204.003', 'User Execution: Malicious Image'),
+  technique('T1485', 'Data Destruction'),
+  technique('T1496', 'Resource Hijacking'),
+  technique('T1525', 'Implant Internal Image'),
+  technique('T1528', 'Steal Application Access Token'),
+  technique('T1543', 'Create or Modify System Process'),
+  technique('T1543.005', 'Create or Modify System Process: Container Service'),
+  technique('T1550.001', 'Use Alternate Authentication Material: Application Access Token'),
+  technique('T1552', 'Unsecured Credentials'),
+  technique('T1552.005', 'Unsecured Credentials: Cloud Instance Metadata API'),
+  technique('T1552.007', 'Unsecured Credentials: Container API'),
+  technique('T1556', 'Modify Authentication Process'),
+  technique('T1557', 'Adversary-in-the-Middle'),
+  technique('T1562.001', 'Impair Defenses: Disable or Modify Tools'),
+  technique('T1565', 'Data Manipulation'),
+  technique('T1595', 'Active Scanning'),
+  technique('T1609', 'Container Administration Command'),
+  technique('T1610', 'Deploy Container'),
+  technique('T1611', 'Escape to Host'),
+  technique('T1613', 'Container and Resource Discovery'),
+  technique('T1649', 'Steal or Forge Authentication Certificates'),
+];
+
+/** Every catalogued control, CIS first, then NSA/CISA, then ATT&CK. */
+export const CONTROLS: readonly Control[] = [...CIS_CONTROLS, ...NSA_CONTROLS, ...ATTACK_CONTROLS];
+
+const BY_ID = new Map(CONTROLS.map((c) => [c.id, c]));
+
+/**
+ * The control a rule's reference names: an id (`CIS-5.1.1`, `T1098.006`, `NSA-CISA:pod-security`)
+ * or an NSA/CISA section as rules write it (`NSA-CISA-k8s: Kubernetes Pod security`). Undefined
+ * when the catalogue does not know it.
+ */
+export function resolveControl(reference: string): Control | undefined {
+  const byId = BY_ID.get(reference.trim());
+  if (byId) return byId;
+  const nsaSection = /^NSA-CISA(?:-k8s)?:\s*(.+)$/i.exec(reference.trim());
+  if (!nsaSection) return undefined;
+  const slug = NSA_ALIASES[nsaSection[1].trim().replace(/\s+/g, ' ').toLowerCase()];
+  return slug === undefined ? undefined : BY_ID.get(`NSA-CISA:${slug}`);
+}
+
+/** The references of a rule (its `controls` and `attack`) the catalogue does not know. */
+export function unresolvedReferences(detection: { controls: readonly string[]; attack: readonly string[] }): string[] {
+  return [...detection.controls, ...detection.attack].filter((ref) => resolveControl(ref) === undefined);
+}
+
+/** The catalogued controls a rule maps to: its `controls`, then its ATT&CK techniques, each once. */
+export function controlsOf(detection: { controls: readonly string[]; attack: readonly string[] }): Control[] {
+  const out = new Map<string, Control>();
+  for (const ref of [...detection.controls, ...detection.attack]) {
+    const control = resolveControl(ref);
+    if (control && !out.has(control.id)) out.set(control.id, control);
+  }
+  return [...out.values()];
+}

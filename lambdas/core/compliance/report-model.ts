@@ -1,0 +1,322 @@
+import type { Config } from '../config/types';
+import type { Detection } from '../detect/engine';
+import { DetectionEngine } from '../detect/engine';
+import type { Category, Finding, Severity } from '../finding';
+import { CATEGORIES, SEVERITIES, maxSeverity, severityRank } from '../finding';
+import type { LocatedFinding } from '../report/aggregate';
+import { aggregate } from '../report/aggregate';
+import { controlsOf, resolveControl, unresolvedReferences } from './controls';
+import { inPeriod, parseUtc } from './period';
+import type { AuditLevel, ComplianceReport, Control, ControlAssessment, ControlFramework, Coverage, Period, ReportCadence, TopActor, Trend } from './types';
+import { AUDIT_LEVELS } from './types';
+
+export interface BuildReportInput {
+  period: Period;
+  previousPeriod: Period;
+  /** The period's findings; findings outside [period.from, period.to) are ignored. */
+  current: readonly Finding[];
+  /** The previous period's findings, for the trend; outside it, ignored. */
+  previous: readonly Finding[];
+  /** What the analyzer saw per cluster in the period; undefined for a findings file (no audit data). */
+  coverage?: readonly Coverage[];
+  /** The registry (lambdas/core/rules RULES). */
+  rules: readonly Detection[];
+  /** `disabled` holds rule ids or categories, resolved as the engine resolves them. */
+  config: Config;
+  generatedAt: string;
+  cadence?: ReportCadence;
+  title?: string;
+  /** Where a finding came from, for the rows' `sources`; default its cluster, or `-`. */
+  sourceOf?: (f: Finding) => string;
+}
+
+/** The cluster name of findings and coverage that named none (as the coverage store writes it). */
+export const NO_CLUSTER = '-';
+
+/** Why a rule could not see in the period (`ControlAssessment.notAssessed[].reason`). */
+export const NOT_ASSESSED = {
+  switchedOff: 'switched off',
+  noAuditData: 'no audit data',
+  noEvents: 'no audit events in the period',
+  needsRequest: 'needs Request level, saw only Metadata',
+} as const;
+
+const TOP_ACTORS = 10;
+const ROWS_PER_CONTROL = 10;
+const FRAMEWORK_ORDER: readonly ControlFramework[] = ['CIS', 'NSA-CISA', 'MITRE-ATTACK'];
+
+/**
+ * The compliance report's model: the period's findings summarized, compared with the period
+ * before, and read against the controls the rules map to. A control is `violated` when a rule of
+ * it raised a finding, `held` only when none did and at least one of its rules was switched on
+ * and could see (audit events at its evidence level were read), and `not-assessed` otherwise:
+ * never held for want of evidence.
+ */
+export function buildComplianceReport(input: BuildReportInput): ComplianceReport {
+  checkPeriod(input.period, 'period');
+  checkPeriod(input.previousPeriod, 'previousPeriod');
+  const sourceOf = input.sourceOf ?? ((f: Finding): string => f.cluster ?? NO_CLUSTER);
+  const unreadable = [...input.current, ...input.previous].filter((f) => Number.isNaN(parseUtc(f.time))).length;
+  const current = input.current.filter((f) => inPeriod(input.period, f.time));
+  const previous = input.previous.filter((f) => inPeriod(input.previousPeriod, f.time));
+  const located = (fs: readonly Finding[]): LocatedFinding[] => fs.map((finding) => ({ finding, source: sourceOf(finding) }));
+
+  // By cluster name, what carried none (`-`) last.
+  const coverage = input.coverage ? [...input.coverage].sort((a, b) => Number(a.cluster === NO_CLUSTER) - Number(b.cluster === NO_CLUSTER) || a.cluster.localeCompare(b.cluster)) : undefined;
+  // Named clusters only: what carried no cluster name is counted under `-` in byCluster and coverage.
+  const clusters = [...new Set([...current.map(clusterOf), ...(coverage ?? []).map((c) => c.cluster)])].filter((c) => c !== NO_CLUSTER).sort((a, b) => a.localeCompare(b));
+
+  const bySeverity = countSeverities(current);
+  const previousBySeverity = countSeverities(previous);
+  const byCategory = countCategories(current);
+  const previousByCategory = countCategories(previous);
+  const byCluster: Record<string, number> = {};
+  for (const f of current) byCluster[clusterOf(f)] = (byCluster[clusterOf(f)] ?? 0) + 1;
+
+  const trendByCategory: Partial<Record<Category, Trend>> = {};
+  for (const c of CATEGORIES) {
+    if (byCategory[c] !== undefined || previousByCategory[c] !== undefined) trendByCategory[c] = { current: byCategory[c] ?? 0, previous: previousByCategory[c] ?? 0 };
+  }
+
+  const enabled = new Set(new DetectionEngine(input.rules, input.config).rules.map((r) => r.id)); // the engine's own reading of `disabled`
+  const sight = evidence(coverage);
+  const controls = assessControls(input.rules, enabled, sight, current, located);
+
+  return {
+    title: input.title ?? defaultTitle(input.cadence),
+    generatedAt: input.generatedAt,
+    ...(input.cadence ? { cadence: input.cadence } : {}),
+    period: input.period,
+    previousPeriod: input.previousPeriod,
+    clusters,
+    summary: { findings: current.length, bySeverity, byCategory, byCluster },
+    trend: {
+      findings: { current: current.length, previous: previous.length },
+      bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, { current: bySeverity[s], previous: previousBySeverity[s] }])) as Record<Severity, Trend>,
+      byCategory: trendByCategory,
+    },
+    topActors: topActors(current),
+    rows: aggregate(located(current)),
+    controls,
+    ...(coverage ? { coverage } : {}),
+    notes: notes({ controls, coverage, sight, rules: input.rules, enabled, unreadable }),
+  };
+}
+
+// --- summary -------------------------------------------------------------------------------
+
+const clusterOf = (f: Finding): string => f.cluster ?? NO_CLUSTER;
+
+function countSeverities(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return counts;
+}
+
+/** Counts per category, in the categories' order, only those with findings. */
+function countCategories(findings: readonly Finding[]): Partial<Record<Category, number>> {
+  const counts: Partial<Record<Category, number>> = {};
+  for (const c of CATEGORIES) {
+    const n = findings.filter((f) => f.category === c).length;
+    if (n > 0) counts[c] = n;
+  }
+  return counts;
+}
+
+/** Actors by findings, then highest severity, then name; each with its rules, most findings first. */
+function topActors(findings: readonly Finding[]): TopActor[] {
+  const byActor = new Map<string, { findings: number; highest: Severity; rules: Map<string, number> }>();
+  for (const f of findings) {
+    const actor = f.actor.username || '(unknown user)';
+    const entry = byActor.get(actor) ?? { findings: 0, highest: f.severity, rules: new Map<string, number>() };
+    entry.findings++;
+    entry.highest = maxSeverity(entry.highest, f.severity);
+    entry.rules.set(f.ruleId, (entry.rules.get(f.ruleId) ?? 0) + 1);
+    byActor.set(actor, entry);
+  }
+  return [...byActor.entries()]
+    .map(([actor, e]) => ({
+      actor,
+      findings: e.findings,
+      highest: e.highest,
+      rules: [...e.rules.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([id]) => id),
+    }))
+    .sort((a, b) => b.findings - a.findings || severityRank(b.highest) - severityRank(a.highest) || a.actor.localeCompare(b.actor))
+    .slice(0, TOP_ACTORS);
+}
+
+function defaultTitle(cadence: ReportCadence | undefined): string {
+  return cadence === 'daily' ? 'Daily Kubernetes compliance report' : cadence === 'weekly' ? 'Weekly Kubernetes compliance report' : 'Kubernetes compliance report';
+}
+
+// --- controls ------------------------------------------------------------------------------
+
+/** What the audit data of the period lets rules see, over all clusters. */
+interface Sight {
+  /** Some cluster had events at Metadata level or above. */
+  anyEvents: boolean;
+  /** Some cluster had events at Request level or above. */
+  requestBodies: boolean;
+}
+
+const atOrAbove = (c: Coverage, level: AuditLevel): number =>
+  AUDIT_LEVELS.slice(AUDIT_LEVELS.indexOf(level)).reduce((sum, l) => sum + (c.byLevel[l] ?? 0), 0);
+
+function evidence(coverage: readonly Coverage[] | undefined): Sight | undefined {
+  if (!coverage) return undefined;
+  return { anyEvents: coverage.some((c) => atOrAbove(c, 'Metadata') > 0), requestBodies: coverage.some((c) => atOrAbove(c, 'Request') > 0) };
+}
+
+/** Why the rule could not see in the period, or undefined when it could. */
+function blindness(rule: Detection, enabled: ReadonlySet<string>, sight: Sight | undefined): string | undefined {
+  if (!enabled.has(rule.id)) return NOT_ASSESSED.switchedOff;
+  if (!sight) return NOT_ASSESSED.noAuditData;
+  if (!sight.anyEvents) return NOT_ASSESSED.noEvents;
+  // A rule that does not declare its level is taken to need bodies: it is never held on a guess.
+  if ((rule.evidenceLevel ?? 'Request') === 'Request' && !sight.requestBodies) return NOT_ASSESSED.needsRequest;
+  return undefined;
+}
+
+function assessControls(
+  rules: readonly Detection[],
+  enabled: ReadonlySet<string>,
+  sight: Sight | undefined,
+  findings: readonly Finding[],
+  located: (fs: readonly Finding[]) => LocatedFinding[],
+): ControlAssessment[] {
+  const entries = new Map<string, { control: Control; rules: Detection[]; findings: Finding[]; extraRules: Set<string> }>();
+  const entry = (control: Control) => {
+    let e = entries.get(control.id);
+    if (!e) entries.set(control.id, (e = { control, rules: [], findings: [], extraRules: new Set() }));
+    return e;
+  };
+  const byRule = new Map<string, Control[]>();
+  for (const rule of rules) {
+    const controls = controlsOf(rule);
+    byRule.set(rule.id, controls);
+    for (const control of controls) entry(control).rules.push(rule);
+  }
+  for (const f of findings) {
+    // A finding of a rule the registry no longer has still counts against the controls it recorded.
+    const controls = byRule.get(f.ruleId) ?? [...(f.controls ?? []), ...(f.attack ?? [])].flatMap((ref) => resolveControl(ref) ?? []);
+    for (const control of new Map(controls.map((c) => [c.id, c])).values()) {
+      const e = entry(control);
+      e.findings.push(f);
+      if (!byRule.has(f.ruleId)) e.extraRules.add(f.ruleId);
+    }
+  }
+  return [...entries.values()]
+    .map((e): ControlAssessment => {
+      const notAssessed = e.rules.flatMap((rule) => {
+        const reason = blindness(rule, enabled, sight);
+        return reason === undefined ? [] : [{ ruleId: rule.id, reason }];
+      });
+      const sees = e.rules.some((rule) => blindness(rule, enabled, sight) === undefined);
+      return {
+        control: e.control,
+        state: e.findings.length > 0 ? 'violated' : sees ? 'held' : 'not-assessed',
+        rules: [...e.rules.map((r) => r.id), ...[...e.extraRules].sort()],
+        notAssessed,
+        findings: e.findings.length,
+        rows: aggregate(located(e.findings)).slice(0, ROWS_PER_CONTROL),
+      };
+    })
+    .sort((a, b) => compareControls(a.control, b.control));
+}
+
+/** Framework (CIS, NSA-CISA, ATT&CK), then id in natural order: CIS-5.1.9 before CIS-5.1.10, T1053 before T1053.007. */
+export function compareControls(a: Control, b: Control): number {
+  return FRAMEWORK_ORDER.indexOf(a.framework) - FRAMEWORK_ORDER.indexOf(b.framework) || naturalCompare(a.id, b.id);
+}
+
+function naturalCompare(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    const d = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+    if (d !== 0) return d;
+  }
+  return pa.length - pb.length;
+}
+
+// --- notes ---------------------------------------------------------------------------------
+
+interface NotesInput {
+  controls: readonly ControlAssessment[];
+  coverage: readonly Coverage[] | undefined;
+  sight: Sight | undefined;
+  rules: readonly Detection[];
+  enabled: ReadonlySet<string>;
+  unreadable: number;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const ids = (controls: readonly ControlAssessment[]): string => controls.map((c) => c.control.id).join(', ');
+
+function notes({ controls, coverage, sight, rules, enabled, unreadable }: NotesInput): string[] {
+  const out: string[] = [];
+  const count = (state: ControlAssessment['state']): number => controls.filter((c) => c.state === state).length;
+  const notAssessed = controls.filter((c) => c.state === 'not-assessed');
+  out.push(
+    `Of ${plural(controls.length, 'control')} the rules map to, ${count('violated').toLocaleString('en-US')} violated, ${count('held').toLocaleString('en-US')} held and ${notAssessed.length.toLocaleString('en-US')} not assessed.`,
+  );
+
+  if (!coverage) {
+    out.push(
+      'No audit data was read for this report (it was built from findings alone), so no control is shown as held: a control without findings is not assessed, because nothing shows its rules could see.',
+    );
+  } else if (!sight?.anyEvents) {
+    out.push('No audit events were read in the period, so no control is shown as held: a control without findings is not assessed.');
+  }
+  for (const c of coverage ?? []) out.push(coverageSentence(c));
+
+  if (sight?.anyEvents && !sight.requestBodies) {
+    const blind = notAssessed.filter((c) => c.notAssessed.some((n) => n.reason === NOT_ASSESSED.needsRequest));
+    if (blind.length > 0) {
+      out.push(
+        `No cluster logged events at the Request level or above, so ${plural(blind.length, 'control')} whose rules need request bodies ${blind.length === 1 ? 'is' : 'are'} not assessed: ${ids(blind)}. ` +
+          'Log the resources those rules watch at the Request level in the audit policy to assess them.',
+      );
+    }
+  } else if (sight?.requestBodies && coverage) {
+    const metadataOnly = coverage.filter((c) => atOrAbove(c, 'Metadata') > 0 && atOrAbove(c, 'Request') === 0);
+    const needBodies = rules.filter((r) => enabled.has(r.id) && (r.evidenceLevel ?? 'Request') === 'Request').length;
+    for (const c of metadataOnly) {
+      if (needBodies > 0) out.push(`${clusterName(c.cluster)} logged only Metadata-level events: the ${plural(needBodies, 'rule')} that need request bodies could not see what they look for there.`);
+    }
+  }
+
+  const disabled = rules.filter((r) => !enabled.has(r.id)).map((r) => r.id);
+  if (disabled.length > 0) {
+    const onlyOff = notAssessed.filter((c) => c.notAssessed.length > 0 && c.notAssessed.every((n) => n.reason === NOT_ASSESSED.switchedOff));
+    out.push(
+      `Switched off in the configuration: ${disabled.join(', ')}.` +
+        (onlyOff.length > 0 ? ` ${plural(onlyOff.length, 'control')} ${onlyOff.length === 1 ? 'has' : 'have'} only switched-off rules and ${onlyOff.length === 1 ? 'is' : 'are'} not assessed: ${ids(onlyOff)}.` : ''),
+    );
+  }
+
+  for (const rule of rules) {
+    const unknown = unresolvedReferences(rule);
+    if (unknown.length > 0) out.push(`Rule ${rule.id} refers to ${unknown.map((u) => `"${u}"`).join(', ')}, which the control catalogue does not know; left out of the controls.`);
+  }
+  if (unreadable > 0) out.push(`${plural(unreadable, 'finding')} without a readable time ${unreadable === 1 ? 'was' : 'were'} left out: ${unreadable === 1 ? 'it falls' : 'they fall'} in no period.`);
+  return out;
+}
+
+const clusterName = (cluster: string): string => (cluster === NO_CLUSTER ? 'Objects without a cluster name (-)' : `Cluster ${cluster}`);
+
+function coverageSentence(c: Coverage): string {
+  const levels = AUDIT_LEVELS.filter((l) => l !== 'None' && (c.byLevel[l] ?? 0) > 0).map((l) => `${l} ${(c.byLevel[l] ?? 0).toLocaleString('en-US')}`);
+  const events = atOrAbove(c, 'Metadata');
+  if (events === 0) return `${clusterName(c.cluster)}: ${plural(c.objects, 'object')} read, no audit events in the period.`;
+  return `${clusterName(c.cluster)}: ${plural(c.objects, 'object')} read, ${plural(events, 'audit event')} of interest (${levels.join(', ')}).`;
+}
+
+function checkPeriod(p: Period, name: string): void {
+  const from = Date.parse(p.from);
+  const to = Date.parse(p.to);
+  if (Number.isNaN(from) || Number.isNaN(to) || from >= to) throw new Error(`${name} is not a period: ${p.from} – ${p.to}`);
+}
