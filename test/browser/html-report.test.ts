@@ -6,25 +6,20 @@
  * CI installs chromium (.ci/run) and this test fails there without it; on a laptop without
  * chromium it is skipped with a note (`apt-get install chromium`, or CHROMIUM_PATH=...).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import type { Visit } from '../helpers/browser';
+import { describeInBrowser, launchChromium, openHtml } from '../helpers/browser';
 import type { Finding, Severity } from '../../lambdas/core/finding';
 import type { LocatedFinding } from '../../lambdas/core/report/aggregate';
 import { aggregate, countBySeverity } from '../../lambdas/core/report/aggregate';
 import { renderHtmlReport } from '../../lambdas/core/report/html';
 import { RULES } from '../../lambdas/core/rules';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const HOSTILE_USER = '<img src=x onerror=alert(1)>';
 
-const available = existsSync(CHROMIUM);
-const inCI = Boolean(process.env.CI);
-if (!available && !inCI) console.warn(`skipping the browser test of the HTML report: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 function finding(i: number, severity: Severity, overrides: Partial<Finding> = {}): Finding {
   return {
@@ -66,41 +61,20 @@ function report(findings: Finding[]): string {
   });
 }
 
-interface Visit {
-  page: Page;
-  consoleErrors: string[];
-  requests: string[];
-}
-
-(available || inCI ? describe : describe.skip)('the HTML report in chromium', () => {
+describeInBrowser('the HTML report in chromium', () => {
   jest.setTimeout(60_000);
   const dir = mkdtempSync(join(tmpdir(), 'html-report-'));
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`chromium not found at ${CHROMIUM}: CI must install it (see .ci/run: apt-get install chromium)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(name: string, html: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Visit> {
-    const file = join(dir, name);
-    writeFileSync(file, html);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme });
-    const visit: Visit = { page, consoleErrors: [], requests: [] };
-    page.on('console', (m) => {
-      if (m.type() === 'error') visit.consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => visit.consoleErrors.push(e.message));
-    page.on('request', (r) => {
-      if (!/^(?:file|data):/.test(r.url())) visit.requests.push(r.url());
-    });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    return visit;
-  }
+  const open = (name: string, html: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Visit> => openHtml(browser, dir, name, html, colorScheme);
 
   async function box(page: Page, selector: string): Promise<{ width: number; height: number }> {
     const b = await page.locator(selector).boundingBox();
