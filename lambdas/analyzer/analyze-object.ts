@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AlertInput } from '../core/alert/sns-message';
 import { allRowsFit, buildAlert } from '../core/alert/sns-message';
+import type { AuditEvent } from '../core/audit-event';
+import type { AuditLevel } from '../core/compliance/types';
+import { AUDIT_LEVELS } from '../core/compliance/types';
 import type { DetectionEngine } from '../core/detect/engine';
 import type { Finding, Severity } from '../core/finding';
 import { severityRank } from '../core/finding';
@@ -66,6 +69,20 @@ export interface AnalyzeDeps {
    * Without it the message only says how many groups were left out.
    */
   archive?: FindingsArchive;
+  /** The clock (epoch ms): the coverage day of an object with no countable event time. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * What the analyzer saw of one cluster on one UTC day in one object: the parsed events (those of
+ * interest to some rule) by audit level. The coverage store adds these up per cluster and day.
+ */
+export interface CoverageTally {
+  /** `-` for events whose envelope and object key named no cluster (as the findings store files them). */
+  cluster: string;
+  /** `yyyy-mm-dd`, the UTC day of the events (their `stageTimestamp`, as findings are filed). */
+  day: string;
+  levels: Partial<Record<AuditLevel, number>>;
 }
 
 export interface AnalyzeResult {
@@ -88,6 +105,15 @@ export interface AnalyzeResult {
   stats: ReadStats;
   /** All the object's findings by severity. */
   bySeverity: Record<Severity, number>;
+  /** The parsed events (those of interest to some rule) by their `level` (inferred when absent; an unknown level is not counted). */
+  levels: Partial<Record<AuditLevel, number>>;
+  /**
+   * The same counts per cluster and UTC day of the events. Almost always one entry (an object
+   * holds minutes of one cluster); more when it straddles midnight UTC or mixes clusters. An object
+   * with no parsed event gives one entry with no levels (the object was still read), filed under
+   * its key's cluster and the processing day.
+   */
+  coverage: CoverageTally[];
 }
 
 /**
@@ -117,7 +143,11 @@ export async function analyzeObject(ref: S3ObjectRef, deps: AnalyzeDeps): Promis
   const cluster = clusterFromKey(ref.key);
   const reading = readAuditLog(await deps.open(ref), { interest: deps.engine.interest, ...(cluster ? { cluster } : {}) });
   const findings: Finding[] = [];
-  for await (const read of reading.events) findings.push(...(await deps.engine.analyze(read)));
+  const tallies = new CoverageCounter();
+  for await (const read of reading.events) {
+    tallies.count(read.cluster ?? cluster, read.event);
+    findings.push(...(await deps.engine.analyze(read)));
+  }
   const stats = reading.stats;
 
   const fresh = findings.length > 0 ? await deps.store.putNew(findings) : [];
@@ -181,7 +211,76 @@ export async function analyzeObject(ref: S3ObjectRef, deps: AnalyzeDeps): Promis
     complete: stats.complete,
     stats,
     bySeverity: countBySeverity(findings.map((finding) => ({ finding, source }))),
+    levels: tallies.levels,
+    coverage: tallies.result(cluster ?? UNKNOWN_CLUSTER_SEGMENT, utcDay((deps.now ?? Date.now)())),
   };
+}
+
+const LEVELS: ReadonlySet<string> = new Set(AUDIT_LEVELS);
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T[^+]*Z$/;
+
+/** Counts events by level, in total and per (cluster, UTC day). */
+class CoverageCounter {
+  readonly levels: Partial<Record<AuditLevel, number>> = {};
+  private readonly byKey = new Map<string, CoverageTally>();
+
+  count(cluster: string | undefined, event: AuditEvent): void {
+    const level = levelOf(event);
+    if (level === undefined) return;
+    this.levels[level] = (this.levels[level] ?? 0) + 1;
+    const time = event.stageTimestamp ?? event.requestReceivedTimestamp ?? event.timestamp;
+    const day = eventDay(time);
+    const name = cluster ?? UNKNOWN_CLUSTER_SEGMENT;
+    const key = `${name}\n${day ?? ''}`;
+    let tally = this.byKey.get(key);
+    if (!tally) {
+      tally = { cluster: name, day: day ?? '', levels: {} };
+      this.byKey.set(key, tally);
+    }
+    tally.levels[level] = (tally.levels[level] ?? 0) + 1;
+  }
+
+  /** The tallies; events with no readable time, and an object with none at all, go to `fallbackDay`. */
+  result(objectCluster: string, fallbackDay: string): CoverageTally[] {
+    const merged = new Map<string, CoverageTally>();
+    for (const t of this.byKey.values()) {
+      const day = t.day || fallbackDay;
+      const key = `${t.cluster}\n${day}`;
+      const into = merged.get(key);
+      if (!into) {
+        merged.set(key, { cluster: t.cluster, day, levels: { ...t.levels } });
+        continue;
+      }
+      for (const level of AUDIT_LEVELS) {
+        const n = t.levels[level];
+        if (n) into.levels[level] = (into.levels[level] ?? 0) + n;
+      }
+    }
+    return merged.size > 0 ? [...merged.values()] : [{ cluster: objectCluster, day: fallbackDay, levels: {} }];
+  }
+}
+
+/**
+ * The event's audit level; one without a `level` field (shippers drop it) still proves its
+ * metadata was logged, and a body proves Request (as the CLI's coverage counts it). An unknown
+ * level is not counted.
+ */
+function levelOf(event: AuditEvent): AuditLevel | undefined {
+  const level = event.level as string | undefined;
+  if (level === undefined) return event.requestObject !== undefined || event.responseObject !== undefined ? 'Request' : 'Metadata';
+  return LEVELS.has(level) ? (level as AuditLevel) : undefined;
+}
+
+/** `yyyy-mm-dd` (UTC) of an audit timestamp; the common `…Z` form is sliced, anything else parsed. */
+function eventDay(time: string | undefined): string | undefined {
+  if (time === undefined) return undefined;
+  if (ISO_UTC.test(time)) return time.slice(0, 10);
+  const t = Date.parse(time);
+  return Number.isNaN(t) ? undefined : utcDay(t);
+}
+
+function utcDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
 }
 
 /** Lines or documents that were not usable audit events. */

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbAlertCooldown } from '../adapters/dynamodb-alert-cooldown';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
+import { DynamoDbCoverageStore } from '../adapters/dynamodb-coverage-store';
 import { DynamoDbFindingsStore } from '../adapters/dynamodb-findings-store';
 import { DynamoDbStateStore } from '../adapters/dynamodb-state-store';
 import { S3FindingsArchive } from '../adapters/s3-findings-archive';
@@ -86,6 +87,8 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const store = new DynamoDbFindingsStore(documents, deps.findingsTable, deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS);
   const ledger = new DynamoDbAlertLedger(documents, deps.findingsTable, () => new Date(now()));
   const state = new DynamoDbStateStore(documents, deps.findingsTable);
+  // Built once per execution environment with the handler: it caches the clusters it has registered.
+  const coverage = new DynamoDbCoverageStore(documents, deps.findingsTable, deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS);
   const publisher = new SnsPublisher(deps.sns, deps.alertsTopicArn);
   const cooldownMinutes = deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES;
   const cooldown = cooldownMinutes > 0 ? new DynamoDbAlertCooldown(documents, deps.findingsTable, cooldownMinutes, () => now()) : undefined;
@@ -122,7 +125,7 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     }
     let result: AnalyzeResult;
     try {
-      result = await analyzeObject(ref, { open, engine, store, publisher, minAlertSeverity, ledger, cooldown, archive, source: key });
+      result = await analyzeObject(ref, { open, engine, store, publisher, minAlertSeverity, ledger, cooldown, archive, source: key, now });
     } catch (error) {
       if (!(error instanceof MissingObjectError)) throw error;
       metrics.addMetric('MissingObjects', MetricUnit.Count, 1);
@@ -170,8 +173,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       complete: stats.complete,
       ...(lagMs !== undefined ? { lagMs } : {}),
     };
+    // Coverage only for an object whose record will not be retried for it (else it would count twice).
+    const retried = !stats.complete && stats.problems['source-error'] > 0;
+    if (!retried) await recordCoverage(ref, messageId, result);
     if (stats.complete) {
-      logger.info('object analyzed', fields);
+      logger.info('object analyzed', { ...fields, levels: result.levels });
       return;
     }
     // What was read is stored and alerted on above either way. A read that broke off at the
@@ -183,6 +189,32 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       throw new ObjectReadError(`${key}: ${stats.samples.find((s) => s.kind === 'source-error')?.detail ?? 'source error'}`);
     }
     logger.warn('object could not be read completely; what was read is kept', { ...fields, problems, samples: stats.samples });
+  }
+
+  /**
+   * Coverage (what the analyzer saw, per cluster and day; see DynamoDbCoverageStore) is best
+   * effort: written after the findings were stored and the alert sent, and a failure to write it
+   * is logged and counted (`CoverageFailures`) but does not fail the record. Retrying the record
+   * would re-read the object for a counter, and the findings, which matter, are already kept.
+   * A report over a period with lost coverage may then show some controls as not assessed.
+   */
+  async function recordCoverage(ref: S3ObjectRef, messageId: string, result: AnalyzeResult): Promise<void> {
+    for (const tally of result.coverage) {
+      try {
+        await coverage.record(tally.cluster, tally.day, tally.levels, 1);
+      } catch (error) {
+        metrics.addMetric('CoverageFailures', MetricUnit.Count, 1);
+        logger.error('cannot record coverage; the findings are kept and the record succeeds', {
+          messageId,
+          bucket: ref.bucket,
+          key: ref.key,
+          cluster: tally.cluster,
+          day: tally.day,
+          levels: tally.levels,
+          error: error as Error,
+        });
+      }
+    }
   }
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ConfigError, parseConfig } from '../core/config/schema';
+import { configFromEnvironment } from '../core/config/environment';
 import type { Config } from '../core/config/types';
 import type { Severity } from '../core/finding';
 import { SEVERITIES } from '../core/finding';
-import { knownRuleIds } from '../core/rules';
 
 /** The analyzer's settings, read once per execution environment from its environment variables. */
 export interface AnalyzerSettings {
@@ -92,15 +91,7 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
   const result = envSchema.safeParse(env);
   if (!result.success) throw new SettingsError(result.error.issues.map((issue) => issue.message));
   const e = result.data;
-  let config: Config | undefined;
-  if (e.ANALYZER_CONFIG !== undefined) {
-    try {
-      config = parseConfig(e.ANALYZER_CONFIG, 'ANALYZER_CONFIG', knownRuleIds());
-    } catch (error) {
-      if (error instanceof ConfigError) throw error;
-      throw new SettingsError([`ANALYZER_CONFIG: ${(error as Error).message}`]);
-    }
-  }
+  const config = configFromEnvironment(e.ANALYZER_CONFIG, (message) => new SettingsError([message]));
   return {
     findingsTable: e.FINDINGS_TABLE,
     alertsTopicArn: e.ALERTS_TOPIC_ARN,

@@ -133,3 +133,44 @@ describe('analyzeObject with an alert cooldown', () => {
     expect(result.archivedTo).toBeUndefined();
   });
 });
+
+describe('analyzeObject coverage', () => {
+  const at = (event: Ev, stageTimestamp: string): Ev => ({ ...event, stageTimestamp });
+  const withoutLevel = (event: Ev): Ev => {
+    const { level: _level, ...rest } = event;
+    return rest;
+  };
+
+  it('counts the parsed events by level, in total and per cluster and UTC day of the events', async () => {
+    const events = [
+      at(binding('late'), '2026-11-20T23:59:59.999999Z'),
+      at(execViaGet(), '2026-11-20T12:00:00Z'),
+      at(execViaGet(), '2026-11-21T01:30:00+02:00'), // 2026-11-20T23:30Z
+      at(execViaGet(), '2026-11-21T00:00:00.000001Z'),
+      withoutLevel(at(binding('no-level'), '2026-11-21T00:00:01Z')), // a body proves Request
+      withoutLevel(at(execViaGet(), '2026-11-21T00:00:02Z')), // metadata only
+      at({ ...execViaGet(), level: 'Verbose' }, '2026-11-21T00:00:03Z'), // not a level: not counted
+    ];
+    const { deps } = world(events);
+    const result = await analyzeObject(REF, deps);
+    expect(result.stats.emitted).toBe(7);
+    expect(result.levels).toEqual({ RequestResponse: 1, Metadata: 4, Request: 1 });
+    expect(result.coverage).toEqual([
+      { cluster: 'prod-eu', day: '2026-11-20', levels: { RequestResponse: 1, Metadata: 2 } },
+      { cluster: 'prod-eu', day: '2026-11-21', levels: { Metadata: 2, Request: 1 } },
+    ]);
+  });
+
+  it('files events without a readable time under the processing day, and an object with no events under its key and that day', async () => {
+    const noTime = (event: Ev): Ev => {
+      const { stageTimestamp: _s, requestReceivedTimestamp: _r, ...rest } = event;
+      return rest;
+    };
+    const { deps } = world([noTime(execViaGet())]);
+    const now = () => Date.parse('2026-11-22T08:00:00Z');
+    const keyless = { bucket: 'audit-logs', key: 'logs/a.json' };
+    expect((await analyzeObject(keyless, { ...deps, now })).coverage).toEqual([{ cluster: '-', day: '2026-11-22', levels: { Metadata: 1 } }]);
+    const empty = world([]);
+    expect(await analyzeObject(REF, { ...empty.deps, now })).toMatchObject({ levels: {}, coverage: [{ cluster: 'prod-eu', day: '2026-11-22', levels: {} }] });
+  });
+});

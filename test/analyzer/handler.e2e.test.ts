@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbCoverageStore } from '../../lambdas/adapters/dynamodb-coverage-store';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
@@ -28,6 +29,7 @@ let ddb: LocalDynamoDb;
 let sns: LocalSns;
 let handler: AnalyzerHandler;
 let store: DynamoDbFindingsStore;
+let documents: DynamoDBDocumentClient;
 let metrics: Metrics;
 let logger: Logger;
 
@@ -57,7 +59,8 @@ beforeAll(async () => {
   [s3, ddb, sns] = await Promise.all([startLocalS3(), startLocalDynamoDb(), startLocalSns()]);
   await s3.createBucket(BUCKET);
   await createFindingsTable(ddb.client, TABLE);
-  store = new DynamoDbFindingsStore(DynamoDBDocumentClient.from(ddb.client), TABLE);
+  documents = DynamoDBDocumentClient.from(ddb.client);
+  store = new DynamoDbFindingsStore(documents, TABLE);
   logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
   metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
   handler = makeHandler({
@@ -105,6 +108,14 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
     expect(message.email).toContain(`s3://${BUCKET}/${firstKey}`);
     expect(JSON.parse(message.lambda)).toMatchObject({ kind: 'findings', cluster: 'prod-eu' });
     expect(JSON.parse(message.https)).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
+
+    // Coverage: the object's parsed events by level, on the cluster's day of the events, and the cluster registered.
+    const { Item: coverage } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'V#prod-eu', sk: '2026-11-20' } }));
+    expect(coverage).toMatchObject({ cluster: 'prod-eu', day: '2026-11-20', objects: 1, RequestResponse: 1 });
+    expect(coverage?.expiresAt).toBe(Date.parse('2026-11-21T00:00:00Z') / 1000 + 400 * 86_400);
+    const { Item: registry } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'CLUSTERS', sk: 'all' } }));
+    expect([...(registry?.clusters as Set<string>)]).toEqual(['prod-eu']);
+    expect(await new DynamoDbCoverageStore(documents, TABLE).coverage('prod-eu', { from: DAY.from.toISOString(), to: DAY.to.toISOString() })).toMatchObject({ objects: 1 });
   });
 
   it('stores nothing new and sends nothing when the same event is delivered again', async () => {
@@ -183,5 +194,19 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
     expect(response.batchItemFailures).toEqual([]);
     expect(backdoorFindings(await store.query(DAY), 'backdoor-4').length).toBeGreaterThan(0);
     expect(sns.published).toHaveLength(published + 1);
+  });
+
+  it('registers a cluster once per execution environment, however many of its objects it reads', async () => {
+    const key = 'clusters/prod-eu/2026/11/20/10/audit log 1b.json.gz';
+    await putLog(key, [leaseUpdate(), clusterAdminBinding()]);
+    const sent = jest.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    try {
+      expect((await invoke(batch(s3Record('m-1b', key)))).batchItemFailures).toEqual([]);
+      const updated = sent.mock.calls.flatMap(([c]) => (c instanceof UpdateCommand ? [(c.input.Key as Record<string, string>).pk] : []));
+      expect(updated.filter((pk) => pk === 'V#prod-eu')).toHaveLength(1);
+      expect(updated.filter((pk) => pk === 'CLUSTERS')).toHaveLength(0);
+    } finally {
+      sent.mockRestore();
+    }
   });
 });

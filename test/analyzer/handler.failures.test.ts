@@ -159,6 +159,53 @@ describe('the analyzer handler when AWS calls fail', () => {
     });
   });
 
+  describe('recording coverage (best effort)', () => {
+    const coverageUpdates = () => ddb.commandCalls(UpdateCommand).filter((c) => /^(V#|CLUSTERS$)/.test(String((c.args[0].input.Key as Record<string, unknown>).pk)));
+
+    it('writes one coverage update per object and registers the cluster once, after the alert', async () => {
+      expect((await invoke(KEY, OTHER)).batchItemFailures).toEqual([]);
+      const writes = coverageUpdates();
+      expect(writes.map((c) => (c.args[0].input.Key as Record<string, string>).pk)).toEqual(['V#prod-eu', 'CLUSTERS', 'V#prod-eu']);
+      expect(writes[0].args[0].input.Key).toEqual({ pk: 'V#prod-eu', sk: '2026-11-20' });
+      expect(writes[0].calledAfter(sns.commandCalls(PublishCommand)[0])).toBe(true);
+    });
+
+    it('lets the record succeed when coverage cannot be written: logged, counted, findings stored and alerted', async () => {
+      const throttled = new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} });
+      ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => (input.Key.pk.startsWith('V#') ? Promise.reject(throttled) : Promise.resolve({})));
+      const added = jest.spyOn(metrics, 'addMetric');
+      const logged = jest.spyOn(logger, 'error');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([]);
+      expect(added).toHaveBeenCalledWith('CoverageFailures', 'Count', 1);
+      expect(added).not.toHaveBeenCalledWith('FailedRecords', 'Count', 1);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('cannot record coverage'), expect.objectContaining({ key: KEY, cluster: 'prod-eu', day: '2026-11-20' }));
+      expect(ddb.commandCalls(PutCommand).length).toBeGreaterThan(0);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+      expect(markedAlerted()).toBeGreaterThan(0);
+    });
+
+    it('lets the record succeed when the cluster registry cannot be written, and tries it again with the next object', async () => {
+      let failRegistry = true;
+      ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+        if (input.Key.pk === 'CLUSTERS' && failRegistry) {
+          failRegistry = false;
+          return Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} }));
+        }
+        return Promise.resolve({});
+      });
+      const added = jest.spyOn(metrics, 'addMetric');
+      expect((await invoke(KEY, OTHER)).batchItemFailures).toEqual([]);
+      expect(added).toHaveBeenCalledWith('CoverageFailures', 'Count', 1);
+      expect(coverageUpdates().map((c) => (c.args[0].input.Key as Record<string, string>).pk)).toEqual(['V#prod-eu', 'CLUSTERS', 'V#prod-eu', 'CLUSTERS']);
+    });
+
+    it('records no coverage for an object whose record is retried (it would count twice)', async () => {
+      sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(coverageUpdates()).toHaveLength(0);
+    });
+  });
+
   describe('publishing the alert to SNS', () => {
     it('fails the record on throttling, with the findings stored and still pending (the redelivery sends the alert)', async () => {
       sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));

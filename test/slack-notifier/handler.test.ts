@@ -166,11 +166,11 @@ describe('the Slack notifier', () => {
   });
 
   it('posts a plain notice from the subject for a message kind it does not render', async () => {
-    const report = JSON.stringify({ kind: 'report', period: '2026-11', link: 'https://reports.example.com/r.html' });
-    await notifier({ minSeverity: 'critical' })(event(snsRecord(report, 'k8s-audit-analyzer monthly report <!channel>', 'msg-r', 'info')), context);
+    const digest = JSON.stringify({ kind: 'digest', period: '2026-11', link: 'https://reports.example.com/r.html' });
+    await notifier({ minSeverity: 'critical' })(event(snsRecord(digest, 'k8s-audit-analyzer monthly report <!channel>', 'msg-r', 'info')), context);
     expect(webhook.received).toHaveLength(1);
     expect(JSON.parse(webhook.received[0].body)).toEqual({ text: 'k8s-audit-analyzer monthly report &lt;!channel&gt;', unfurl_links: false, unfurl_media: false });
-    expect(logged().find((l) => l.level === 'WARN')).toMatchObject({ messageId: 'msg-r', reason: 'kind "report" is not rendered' });
+    expect(logged().find((l) => l.level === 'WARN')).toMatchObject({ messageId: 'msg-r', reason: 'kind "digest" is not rendered' });
   });
 
   it('waits out a 429 for Retry-After seconds and posts once more', async () => {

@@ -1,5 +1,5 @@
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
-import { escapeMrkdwn } from './slack-message';
+import { escapeMrkdwn } from './slack-text';
 
 /** Limits of Amazon Q Developer custom notifications we keep well inside. */
 const TITLE_MAX = 250;

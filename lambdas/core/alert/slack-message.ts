@@ -4,6 +4,12 @@ import { SEVERITIES, severityRank } from '../finding';
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
 import { displayText, tableLines, truncate } from '../report/plain-text';
 import { formatNumber, SEVERITIES_DESC, summaryLine } from '../report/summary-line';
+// A cycle (report-message uses this module's escaping), harmless: neither uses the other at load time.
+import type { ReportPayload } from './report-message';
+import { escapeMrkdwn, linkFor } from './slack-text';
+
+export { escapeMrkdwn, linkFor } from './slack-text';
+import { periodDays, trendText } from './report-message';
 
 /**
  * The Slack incoming-webhook body for one SNS alert (see sns-message.ts, `messageBody`).
@@ -61,6 +67,8 @@ export interface SlackMessage {
 
 export type SlackRender =
   | { kind: 'findings'; body: SlackMessage; severity: Severity; rowsPosted: number; rowsLeftOut: number }
+  /** A compliance report summary: posted whatever the minimum severity (a report is not an alert). */
+  | { kind: 'report'; body: SlackMessage; findings: number; rowsPosted: number }
   /** Anything this notifier does not render: a short notice from the SNS subject. `reason` is for the log, never for Slack. */
   | { kind: 'notice'; body: SlackMessage; reason: string };
 
@@ -138,14 +146,143 @@ export function parseAlertPayload(message: string): ParsedPayload {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The compliance report summary (the `lambda` body of report-message.ts)
+
+const isoTime = z.string().refine((t) => /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t)), 'not an ISO 8601 time');
+const periodSchema = z.object({ from: isoTime, to: isoTime, label: z.string() });
+const trendSchema = z.object({ current: count, previous: count });
+const bySeveritySchema = z.object({ critical: count, high: count, medium: count, low: count, info: count });
+const reportSchema = z.object({
+  kind: z.literal('report'),
+  title: z.string(),
+  cadence: z.enum(['daily', 'weekly']).optional(),
+  generatedAt: z.string(),
+  period: periodSchema,
+  previousPeriod: periodSchema,
+  clusters: z.array(z.string()),
+  summary: z.object({ findings: count, bySeverity: bySeveritySchema }),
+  trend: z.object({
+    findings: trendSchema,
+    bySeverity: z.object({ critical: trendSchema, high: trendSchema, medium: trendSchema, low: trendSchema, info: trendSchema }),
+  }),
+  worst: z.array(rowSchema),
+  groups: count,
+  controls: z.object({ held: count, violated: count, notAssessed: count }),
+  violatedControls: z.array(z.string()).optional(),
+  links: z.object({ html: z.string(), csv: z.string(), json: z.string(), htmlUrl: z.string(), linkExpiresAt: z.string() }),
+});
+
+/** What the Slack message reads of a report summary (a subset of `ReportPayload`). */
+export type ReportSummaryPayload = Pick<ReportPayload, 'kind' | 'title' | 'cadence' | 'generatedAt' | 'period' | 'previousPeriod' | 'clusters' | 'worst' | 'groups' | 'controls' | 'links'> & {
+  summary: Pick<ReportPayload['summary'], 'findings' | 'bySeverity'>;
+  trend: Pick<ReportPayload['trend'], 'findings' | 'bySeverity'>;
+  violatedControls?: string[];
+};
+
+/** A report summary, `ok: false` when it says `kind: 'report'` but does not match the contract, `undefined` when it is not one. */
+export function parseReportPayload(message: string): { ok: true; payload: ReportSummaryPayload } | { ok: false; reason: string } | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { kind?: unknown }).kind !== 'report') return undefined;
+  const result = reportSchema.safeParse(raw);
+  if (!result.success) {
+    const paths = result.error.issues.slice(0, 5).map((i) => i.path.join('.') || '(root)');
+    return { ok: false, reason: `report payload does not match the contract at ${paths.join(', ')}` };
+  }
+  const worst = result.data.worst.map((row) => ({ ...row, category: row.category as Category }));
+  return { ok: true, payload: { ...result.data, worst } };
+}
+
+/** The report summary colour when it has no findings. */
+export const CLEAN_REPORT_COLOR = '#2e7d32';
+/** A pre-signed link with a session token runs to 1,500 characters or so; a section holds 3,000. */
+const REPORT_LINK_MAX = 2800;
+
+/**
+ * A compliance report summary as Block Kit: a header with the cadence and period (our words and
+ * dates only), the clusters, the counts by severity with the trend against the previous period,
+ * the worst finding groups as a table, the control counts, and a link to the pre-signed HTML
+ * report with the time it works until. Values from logs (clusters, rows) are escaped as in alerts.
+ * `minSeverity` does not drop a report, nor its rows: it is a summary of everything, not an alert.
+ */
+export function reportMessage(payload: ReportSummaryPayload, subject: string | null | undefined, options: Pick<SlackMessageOptions, 'width'>): SlackRender {
+  const [first, last] = periodDays(payload.period);
+  const days = first === last ? `${first} (UTC)` : `${first} – ${last} (UTC)`;
+  const what = payload.cadence === 'daily' ? 'Daily compliance report' : payload.cadence === 'weekly' ? 'Weekly compliance report' : 'Compliance report';
+  const header: Block = { type: 'header', text: { type: 'plain_text', text: clip(`${what}: ${days}`, SLACK_LIMITS.headerText), emoji: false } };
+
+  const [prevFirst, prevLast] = periodDays(payload.previousPeriod);
+  const clusters = payload.clusters.length > 0 ? payload.clusters.slice(0, 20).map((c) => escapeMrkdwn(truncate(c, 100))).join(', ') + (payload.clusters.length > 20 ? ` …and ${payload.clusters.length - 20} more` : '') : 'none';
+  const context: Block = {
+    type: 'context',
+    elements: [mrkdwn(`*Clusters:* ${clusters}`), mrkdwn(`*Compared with:* ${prevFirst === prevLast ? prevFirst : `${prevFirst} – ${prevLast}`}`)],
+  };
+
+  const severities = SEVERITIES_DESC.filter((s) => payload.summary.bySeverity[s] > 0 || payload.trend.bySeverity[s].previous > 0).map(
+    (s) => `• ${formatNumber(payload.summary.bySeverity[s])} ${s} (${trendText(payload.trend.bySeverity[s], true)})`,
+  );
+  const counts: Block = {
+    type: 'section',
+    text: mrkdwn([`*Findings:* ${formatNumber(payload.summary.findings)} (${trendText(payload.trend.findings)})`, ...severities].join('\n')),
+  };
+
+  const blocks: Block[] = [header, context, counts];
+  let rowsPosted = 0;
+  if (payload.worst.length > 0) {
+    blocks.push({ type: 'section', text: mrkdwn(`*Worst finding groups* (${payload.worst.length} of ${formatNumber(payload.groups)}):`) });
+    const table = tableSections(payload.worst, { maxRows: payload.worst.length, maxChars: 12_000, maxSections: 10, width: options.width ?? 100 });
+    blocks.push(...table.blocks);
+    rowsPosted = table.rows;
+  } else {
+    blocks.push({ type: 'section', text: mrkdwn('No findings in this period.') });
+  }
+
+  const violated = (payload.violatedControls ?? []).slice(0, 10).map((id) => `\`${codeText(truncate(id, 60))}\``);
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(
+      `*Controls:* ${formatNumber(payload.controls.held)} held · ${formatNumber(payload.controls.violated)} violated · ${formatNumber(payload.controls.notAssessed)} not assessed` +
+        (violated.length > 0 ? `\nViolated: ${violated.join(', ')}${payload.controls.violated > violated.length ? ' …' : ''}` : ''),
+    ),
+  });
+
+  const link = linkFor(payload.links.htmlUrl, REPORT_LINK_MAX);
+  const until = escapeMrkdwn(truncate(payload.links.linkExpiresAt, 40));
+  blocks.push({
+    type: 'section',
+    text: link
+      ? mrkdwn(`*<${link.replace(/&/g, '&amp;')}|Open the HTML report>* (the link works until ${until} at most)`)
+      : mrkdwn(`Report: ${escapeMrkdwn(truncate(payload.links.html, 500))}`),
+  });
+  const files = [linkOrText('HTML in S3', payload.links.html), linkOrText('CSV', payload.links.csv), linkOrText('JSON', payload.links.json)].filter((l): l is TextObject => l !== undefined);
+  if (files.length > 0) blocks.push({ type: 'context', elements: files });
+
+  const highest = SEVERITIES_DESC.find((s) => payload.summary.bySeverity[s] > 0);
+  const fallback = subject ? escapeMrkdwn(truncate(subject, 200)) : `k8s-audit-analyzer ${what.toLowerCase()}: ${formatNumber(payload.summary.findings)} findings`;
+  return {
+    kind: 'report',
+    body: { text: fallback, attachments: [{ color: highest ? SEVERITY_COLORS[highest] : CLEAN_REPORT_COLOR, blocks }], unfurl_links: false, unfurl_media: false },
+    findings: payload.summary.findings,
+    rowsPosted,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rendering
 
 /**
  * The Slack body for one SNS message: a findings alert rendered in full, `undefined` when it has
- * nothing at or above `minSeverity`, or, for anything else (another kind, a payload this version
+ * nothing at or above `minSeverity`; a compliance report summary (`kind: 'report'`) rendered in
+ * full whatever `minSeverity` (reports are not filtered); or, for anything else (another kind, a payload this version
  * cannot read), a short notice from the subject, so no message is dropped or dumped raw.
  */
 export function slackMessageFor(sns: { subject?: string | null; message: string }, options: SlackMessageOptions): SlackRender | undefined {
+  const report = parseReportPayload(sns.message);
+  if (report) return report.ok ? reportMessage(report.payload, sns.subject, options) : { kind: 'notice', body: noticeMessage(sns.subject), reason: report.reason };
   const parsed = parseAlertPayload(sns.message);
   if (!parsed.ok) return { kind: 'notice', body: noticeMessage(sns.subject), reason: parsed.reason };
   return findingsMessage(parsed.payload, sns.subject, options);
@@ -259,39 +396,9 @@ function tableSections(rows: readonly AggregatedRow[], limits: { maxRows: number
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/** A value from the logs as mrkdwn text: controls shown as `\u{…}`, then `&`, `<`, `>` as entities. */
-export function escapeMrkdwn(value: string): string {
-  return displayText(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 /** A table line inside ``` fences: escaped, and backticks shown as `ˋ` so nothing can close the block. */
 function codeText(line: string): string {
   return escapeMrkdwn(line.replace(/`/g, '\u02cb'));
-}
-
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const MAX_URL = 2000;
-
-/**
- * Where a reader can open an object: `s3://bucket/key` → the S3 console, an https URL as it is
- * (re-serialised; `|` encoded so it cannot split the link), anything else → `undefined`.
- */
-export function linkFor(uri: string): string | undefined {
-  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (s3) {
-    if (!BUCKET.test(s3[1])) return undefined;
-    const consoleUrl = `https://console.aws.amazon.com/s3/object/${s3[1]}?prefix=${encodeURIComponent(s3[2])}`;
-    return consoleUrl.length <= MAX_URL ? consoleUrl : undefined;
-  }
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') return undefined;
-  const href = url.href.replace(/\|/g, '%7C');
-  return href.length <= MAX_URL ? href : undefined;
 }
 
 /** `<link|label>` when the value links somewhere, the escaped value as text otherwise, `undefined` when absent. */

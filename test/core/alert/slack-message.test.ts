@@ -1,6 +1,13 @@
+import { buildReportSummary } from '../../../lambdas/core/alert/report-message';
 import { buildAlert } from '../../../lambdas/core/alert/sns-message';
+import { previousPeriod, reportPeriod } from '../../../lambdas/core/compliance/period';
+import { buildComplianceReport } from '../../../lambdas/core/compliance/report-model';
+import type { ComplianceReport, ReportCadence } from '../../../lambdas/core/compliance/types';
+import { DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
+import type { Finding } from '../../../lambdas/core/finding';
+import { RULES } from '../../../lambdas/core/rules';
 import type { Block, SlackMessage, SlackRender, TextObject } from '../../../lambdas/core/alert/slack-message';
-import { escapeMrkdwn, linkFor, parseAlertPayload, SEVERITY_COLORS, slackMessageFor } from '../../../lambdas/core/alert/slack-message';
+import { CLEAN_REPORT_COLOR, escapeMrkdwn, linkFor, parseAlertPayload, parseReportPayload, SEVERITY_COLORS, slackMessageFor } from '../../../lambdas/core/alert/slack-message';
 import type { Severity } from '../../../lambdas/core/finding';
 import { SEVERITIES } from '../../../lambdas/core/finding';
 import type { AggregatedRow, ScanSummary } from '../../../lambdas/core/report/aggregate';
@@ -281,10 +288,18 @@ describe('messages that are not findings alerts', () => {
   };
 
   it('posts a short notice from the escaped subject, whatever the minimum, never the raw JSON', () => {
+    const digest = JSON.stringify({ kind: 'digest', summary: { findings: 3 }, link: 'https://x.example/r.html', secretish: '{"a":1}' });
+    const r = notice(digest, 'k8s-audit-analyzer monthly digest <!channel> & co');
+    expect(r.body).toEqual({ text: 'k8s-audit-analyzer monthly digest &lt;!channel&gt; &amp; co', unfurl_links: false, unfurl_media: false });
+    expect(r.reason).toBe('kind "digest" is not rendered');
+  });
+
+  it('falls back to a notice for a report summary that does not match the contract', () => {
     const report = JSON.stringify({ kind: 'report', summary: { findings: 3 }, link: 'https://x.example/r.html', secretish: '{"a":1}' });
     const r = notice(report, 'k8s-audit-analyzer weekly report <!channel> & co');
     expect(r.body).toEqual({ text: 'k8s-audit-analyzer weekly report &lt;!channel&gt; &amp; co', unfurl_links: false, unfurl_media: false });
-    expect(r.reason).toBe('kind "report" is not rendered');
+    expect(r.reason).toMatch(/^report payload does not match the contract at /);
+    expect(r.reason).not.toContain('x.example');
   });
 
   it('falls back for a findings payload it cannot read, and for text that is not JSON', () => {
@@ -301,5 +316,127 @@ describe('messages that are not findings alerts', () => {
   it('accepts an explicit kind "findings" like an absent one', () => {
     const r = render({ rows: [row(0, 'critical')], kind: 'findings' });
     expect(findings(r).rowsPosted).toBe(1);
+  });
+});
+
+describe('the Slack message for a compliance report summary', () => {
+  const MONDAY = new Date('2026-11-30T06:00:00Z');
+  const LINK = `https://reports-bucket.s3.eu-west-1.amazonaws.com/reports/all/2026-11-23_2026-11-29/report.html?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token=${'T'.repeat(1200)}&X-Amz-Signature=${'a'.repeat(64)}`;
+  const OBJECTS = {
+    html: 's3://reports-bucket/reports/all/2026-11-23_2026-11-29/report.html',
+    csv: 's3://reports-bucket/reports/all/2026-11-23_2026-11-29/findings.csv',
+    json: 's3://reports-bucket/reports/all/2026-11-23_2026-11-29/report.json',
+  };
+  let n = 0;
+  const finding = (time: string, severity: Finding['severity'], extra: Partial<Finding> = {}): Finding => ({
+    ruleId: severity === 'critical' ? 'rbac.privileged-role-bound' : 'secret.write',
+    category: severity === 'critical' ? 'rbac-change' : 'secret',
+    severity,
+    title: 'A rule',
+    summary: `did thing ${++n}`,
+    auditID: `a-${n}`,
+    time,
+    cluster: 'prod-eu',
+    actor: { username: `user-${n % 3}` },
+    target: { resource: 'secrets', namespace: 'payments', name: `s-${n}` },
+    verb: 'create',
+    evidence: {},
+    ...extra,
+  });
+  const reportOf = (current: Finding[], previous: Finding[] = [], cadence: ReportCadence = 'weekly', clusters = ['prod-eu', 'staging']): ComplianceReport => {
+    const period = reportPeriod(cadence, MONDAY);
+    return buildComplianceReport({
+      period,
+      previousPeriod: previousPeriod(period),
+      current,
+      previous,
+      coverage: clusters.map((cluster) => ({ cluster, objects: 3, byLevel: { Metadata: 50, Request: 5 } })),
+      rules: RULES,
+      config: DEFAULT_CONFIG,
+      generatedAt: MONDAY.toISOString(),
+      cadence,
+    });
+  };
+  /** As the notifier receives it: the `lambda` body of the published summary. */
+  const published = (report: ComplianceReport, htmlUrl = LINK): { subject: string; message: string } => {
+    const alert = buildReportSummary({ report, htmlUrl, objects: OBJECTS, linkExpiresAt: '2026-12-01T06:00:00.000Z' });
+    return { subject: alert.Subject, message: (JSON.parse(alert.Message) as { lambda: string }).lambda };
+  };
+  const reportRender = (r: SlackRender | undefined): Extract<SlackRender, { kind: 'report' }> => {
+    if (r?.kind !== 'report') throw new Error(`expected a report, got ${r ? `${r.kind}${r.kind === 'notice' ? `: ${r.reason}` : ''}` : 'nothing'}`);
+    return r;
+  };
+  const week = [
+    finding('2026-11-23T01:00:00Z', 'critical'),
+    finding('2026-11-24T01:00:00Z', 'critical'),
+    ...Array.from({ length: 6 }, (_, i) => finding(`2026-11-2${5 + (i % 3)}T01:00:00Z`, 'high')),
+  ];
+  const lastWeek = [finding('2026-11-17T01:00:00Z', 'high'), finding('2026-11-18T01:00:00Z', 'medium')];
+
+  it('renders the period, counts with the trend, the worst groups, the controls and the link', () => {
+    const sns = published(reportOf(week, lastWeek));
+    const r = reportRender(slackMessageFor(sns, { minSeverity: 'high' }));
+    const blocks = blocksOf(r.body);
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Weekly compliance report: 2026-11-23 – 2026-11-29 (UTC)', emoji: false } });
+    expect(r.body.text).toBe(sns.subject);
+    expect(r.body.attachments?.[0].color).toBe(SEVERITY_COLORS.critical);
+    expect(r.findings).toBe(8);
+    expect(r.rowsPosted).toBe(5);
+    const texts = textsOf(r.body).map((t) => t.text);
+    expect(texts).toContain('*Clusters:* prod-eu, staging');
+    expect(texts).toContain('*Compared with:* 2026-11-16 – 2026-11-22');
+    expect(texts).toContain('*Findings:* 8 (previous period: 2, +6)\n• 2 critical (+2)\n• 6 high (+5)\n• 0 medium (-1)');
+    expect(texts).toContain('*Worst finding groups* (5 of 8):');
+    expect(tableText(r.body)).toContain('rbac.privileged-role-bound');
+    expect(texts.find((t) => t.startsWith('*Controls:*'))).toMatch(/^\*Controls:\* \d+ held · \d+ violated · \d+ not assessed\nViolated: `CIS-5\.1\.1`/);
+    const link = texts.find((t) => t.includes('Open the HTML report'));
+    expect(link).toBe(`*<${LINK.replace(/&/g, '&amp;')}|Open the HTML report>* (the link works until 2026-12-01T06:00:00.000Z at most)`);
+    expect(link!.length).toBeLessThanOrEqual(3000);
+    expect(texts.some((t) => t.startsWith('<https://console.aws.amazon.com/s3/object/reports-bucket?prefix=reports%2Fall%2F2026-11-23_2026-11-29%2Ffindings.csv|CSV>'))).toBe(true);
+    for (const t of textsOf(r.body)) expect(t.text.length).toBeLessThanOrEqual(3000);
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    expect(r.body).toMatchObject({ unfurl_links: false, unfurl_media: false });
+  });
+
+  it('is posted whatever the minimum severity, rows below it included', () => {
+    const lowOnly = [finding('2026-11-24T01:00:00Z', 'low', { ruleId: 'image.mutable-tag', category: 'untrusted-image' })];
+    const r = reportRender(slackMessageFor(published(reportOf(lowOnly)), { minSeverity: 'critical' }));
+    expect(r.rowsPosted).toBe(1);
+    expect(tableText(r.body)).toContain('image.mutable-tag');
+  });
+
+  it('says "no findings" for an empty period, in a calm colour, and names a daily period as one day', () => {
+    const r = reportRender(slackMessageFor(published(reportOf([], lastWeek, 'daily')), { minSeverity: 'high' }));
+    expect(blocksOf(r.body)[0]).toMatchObject({ text: { text: 'Daily compliance report: 2026-11-29 (UTC)' } });
+    expect(r.body.attachments?.[0].color).toBe(CLEAN_REPORT_COLOR);
+    const texts = textsOf(r.body).map((t) => t.text);
+    expect(texts).toContain('No findings in this period.');
+    expect(texts).toContain('*Findings:* 0 (previous period: 0, no change)');
+    expect(r.rowsPosted).toBe(0);
+  });
+
+  it('escapes every value from the logs and links only https', () => {
+    const hostile = [finding('2026-11-24T01:00:00Z', 'critical', { actor: { username: '<!channel> `x` & <https://evil.example|click>' }, cluster: '<!here>' })];
+    const report = reportOf(hostile, [], 'weekly', ['<!here>']);
+    const r = reportRender(slackMessageFor(published(report, 'http://127.0.0.1:4569/reports-bucket/r.html?X-Amz-Signature=1'), { minSeverity: 'high' }));
+    const json = JSON.stringify(r.body);
+    expect(json).not.toContain('<!channel>');
+    expect(json).not.toContain('<!here>');
+    expect(json).not.toContain('<https://evil.example');
+    expect(textsOf(r.body).map((t) => t.text)).toContain('*Clusters:* &lt;!here&gt;');
+    expect(tableText(r.body)).toContain('&lt;!channel&gt; ˋ');
+    // Not https: no link, the S3 location as text.
+    expect(textsOf(r.body).map((t) => t.text)).toContain(`Report: ${OBJECTS.html}`);
+    for (const t of textsOf(r.body)) if (t.type === 'mrkdwn') expect(t.verbatim).toBe(true);
+  });
+
+  it('reads the payload report-message.ts publishes, and rejects one with a bad period', () => {
+    const { message } = published(reportOf(week));
+    const parsed = parseReportPayload(message);
+    expect(parsed?.ok).toBe(true);
+    expect(parseReportPayload(JSON.stringify({ kind: 'findings' }))).toBeUndefined();
+    const bad = JSON.parse(message) as { period: { from: string } };
+    bad.period.from = 'last monday';
+    expect(parseReportPayload(JSON.stringify(bad))).toEqual({ ok: false, reason: 'report payload does not match the contract at period.from' });
   });
 });

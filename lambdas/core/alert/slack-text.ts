@@ -1,0 +1,36 @@
+import { displayText } from '../report/plain-text';
+
+/**
+ * Slack's text rules, shared by the Slack, Amazon Q Developer and report messages: what comes from
+ * the logs is escaped, and only links we can vouch for are made.
+ */
+
+/** A value from the logs as mrkdwn text: controls shown as `\u{…}`, then `&`, `<`, `>` as entities. */
+export function escapeMrkdwn(value: string): string {
+  return displayText(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const MAX_URL = 2000;
+
+/**
+ * Where a reader can open an object: `s3://bucket/key` → the S3 console, an https URL as it is
+ * (re-serialised; `|` encoded so it cannot split the link), anything else → `undefined`.
+ */
+export function linkFor(uri: string, maxLength = MAX_URL): string | undefined {
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (s3) {
+    if (!BUCKET.test(s3[1])) return undefined;
+    const consoleUrl = `https://console.aws.amazon.com/s3/object/${s3[1]}?prefix=${encodeURIComponent(s3[2])}`;
+    return consoleUrl.length <= MAX_URL ? consoleUrl : undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') return undefined;
+  const href = url.href.replace(/\|/g, '%7C');
+  return href.length <= maxLength ? href : undefined;
+}
