@@ -8,10 +8,11 @@ import { ArtifactsBucket } from './artifacts-bucket';
 import { AuditLogBucket } from './audit-log-bucket';
 import { ChatbotChannel } from './chatbot-channel';
 import type { DeploySettings } from './deploy-settings';
-import { parseDeploySettings } from './deploy-settings';
+import { parseDeploySettings, reportScheduleOf } from './deploy-settings';
 import { FindingsTable } from './findings-table';
 import { OperationsAlarms } from './operations-alarms';
 import { PipelineKey } from './pipeline-key';
+import { Reporter } from './reporter';
 import { lowestSeverity } from './severity-filter';
 import { SlackNotifier } from './slack-notifier';
 import { WorkQueue } from './work-queue';
@@ -23,7 +24,7 @@ export interface AnalyzerStackProps extends StackProps {
 
 /**
  * The deployable product: S3 → SQS → analyzer Lambda → DynamoDB → SNS (email, Slack, Chatbot),
- * with alarms on the pipeline to an ops topic. One construct per concern; this class only wires.
+ * the scheduled compliance reporter, and alarms on the pipeline to an ops topic. One construct per concern; this class only wires.
  */
 export class AnalyzerStack extends Stack {
   public readonly logBucket: AuditLogBucket;
@@ -33,6 +34,7 @@ export class AnalyzerStack extends Stack {
   public readonly alerts: AlertsTopic;
   public readonly ops: AlertsTopic;
   public readonly slack?: SlackNotifier;
+  public readonly reporter: Reporter;
 
   constructor(scope: Construct, id: string, props: AnalyzerStackProps = {}) {
     super(scope, id, props);
@@ -91,11 +93,25 @@ export class AnalyzerStack extends Stack {
       logRetentionDays: settings.logRetentionDays,
     });
 
+    const schedule = reportScheduleOf(settings);
+    this.reporter = new Reporter(this, 'Reports', {
+      scheduleExpression: schedule.expression,
+      cadence: schedule.cadence,
+      table: this.findings.table,
+      artifactsBucket: artifacts.bucket,
+      topic: this.alerts.topic,
+      encryptionKey: key,
+      linkTtlHours: settings.reportLinkTtlHours,
+      clusters: settings.reportClusters,
+      analyzerConfig: settings.analyzerConfig,
+      logRetentionDays: settings.logRetentionDays,
+    });
+
     new OperationsAlarms(this, 'Alarms', {
       opsTopic: this.ops.topic,
       workQueue: this.workQueue.queue,
-      deadLetterQueues: [this.workQueue.deadLetterQueue, ...(this.slack ? [this.slack.deadLetterQueue] : [])],
-      functions: [this.analyzer.function.fn, ...(this.slack ? [this.slack.function.fn] : [])],
+      deadLetterQueues: [this.workQueue.deadLetterQueue, this.reporter.deadLetterQueue, ...(this.slack ? [this.slack.deadLetterQueue] : [])],
+      functions: [this.analyzer.function.fn, this.reporter.function.fn, ...(this.slack ? [this.slack.function.fn] : [])],
       metricsNamespace: 'K8sAuditAnalyzer',
       metricsService: 'analyzer',
     });

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface ArtifactsBucketProps {
@@ -13,10 +13,13 @@ export interface ArtifactsBucketProps {
 
 /**
  * What the pipeline writes for people to read: the full findings of an alert too large for SNS
- * (under `alerts/`). Encrypted, private, TLS only, access-logged, expiring with the findings.
+ * (under `alerts/`) and the compliance reports (under `reports/`). Encrypted, private, TLS only,
+ * access-logged; alerts expire with the findings, reports move to infrequent access after a month
+ * and are kept as long.
  */
 export class ArtifactsBucket extends Construct {
   public static readonly ALERTS_PREFIX = 'alerts/';
+  public static readonly REPORTS_PREFIX = 'reports/';
   public readonly bucket: Bucket;
 
   constructor(scope: Construct, id: string, props: ArtifactsBucketProps) {
@@ -28,7 +31,17 @@ export class ArtifactsBucket extends Construct {
       versioned: true,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'artifacts-bucket/',
-      lifecycleRules: [{ expiration: Duration.days(props.expireAfterDays ?? 400), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { id: 'alerts', prefix: ArtifactsBucket.ALERTS_PREFIX, expiration: Duration.days(props.expireAfterDays ?? 400), noncurrentVersionExpiration: Duration.days(30) },
+        {
+          id: 'reports',
+          prefix: ArtifactsBucket.REPORTS_PREFIX,
+          transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
+          expiration: Duration.days(props.expireAfterDays ?? 400),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
+        { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

@@ -35,10 +35,21 @@ const schema = z
     findingsRetentionDays: integer(1, 3650).default(400),
     logRetentionDays: integer(1, 3653).default(365),
     analyzerConfig: z.string().optional(),
+    reportSchedule: z
+      .string()
+      .trim()
+      .regex(/^(weekly|daily|cron\([^)]+\))$/, 'weekly, daily, or an EventBridge cron(...) expression')
+      .default('weekly'),
+    reportCadence: z.enum(['weekly', 'daily']).optional(),
+    reportLinkTtlHours: integer(1, 168).default(12),
+    reportClusters: list.default([]),
   })
   .superRefine((s, ctx) => {
     if ((s.chatbotSlackWorkspaceId === undefined) !== (s.chatbotSlackChannelId === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'chatbotSlackWorkspaceId and chatbotSlackChannelId go together', path: ['chatbotSlackChannelId'] });
+    }
+    if (s.reportSchedule.startsWith('cron(') && s.reportCadence === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a cron(...) schedule needs reportCadence (weekly or daily): the period each report covers', path: ['reportCadence'] });
     }
     if (s.existingLogBucketName === undefined && s.acceptResponsibilityForImportedBucket) {
       ctx.addIssue({ code: 'custom', message: 'set only together with existingLogBucketName', path: ['acceptResponsibilityForImportedBucket'] });
@@ -47,6 +58,13 @@ const schema = z
 
 /** What `cdk deploy` is told through context, validated and with defaults filled in. */
 export type DeploySettings = z.output<typeof schema>;
+
+/** The report's EventBridge schedule: 06:00 UTC, on Mondays for weekly reports, and the period it covers. */
+export function reportScheduleOf(settings: Pick<DeploySettings, 'reportSchedule' | 'reportCadence'>): { expression: string; cadence: 'weekly' | 'daily' } {
+  if (settings.reportSchedule === 'daily') return { expression: 'cron(0 6 * * ? *)', cadence: settings.reportCadence ?? 'daily' };
+  if (settings.reportSchedule === 'weekly') return { expression: 'cron(0 6 ? * MON *)', cadence: settings.reportCadence ?? 'weekly' };
+  return { expression: settings.reportSchedule, cadence: settings.reportCadence ?? 'weekly' };
+}
 
 /** The context keys this app reads; anything else in the context belongs to CDK itself. */
 export const DEPLOY_CONTEXT_KEYS = Object.keys(schema.shape) as Array<keyof DeploySettings>;

@@ -6,8 +6,9 @@ import { Construct } from 'constructs';
 /**
  * The customer-managed key of the pipeline's queues and topics. AWS-managed keys (`aws/sqs`,
  * `aws/sns`) cannot be opened to other services, so S3 could not notify an encrypted queue and
- * CloudWatch alarms could not publish to an encrypted topic: this key's policy lets exactly those
- * services in, only on behalf of this account.
+ * CloudWatch alarms could not publish to an encrypted topic, nor EventBridge park a failed schedule
+ * in an encrypted queue: this key's policy lets exactly those services in, only on behalf of this
+ * account.
  */
 export class PipelineKey extends Construct {
   public readonly key: Key;
@@ -24,6 +25,7 @@ export class PipelineKey extends Construct {
     for (const [sid, service] of [
       ['S3NotificationsToQueue', 's3.amazonaws.com'],
       ['CloudWatchAlarmsToTopic', 'cloudwatch.amazonaws.com'],
+      ['EventBridgeToDeadLetters', 'events.amazonaws.com'],
     ] as const) {
       this.key.addToResourcePolicy(
         new PolicyStatement({

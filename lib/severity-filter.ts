@@ -14,9 +14,10 @@ export function lowestSeverity(severities: readonly DeploySeverity[]): DeploySev
 }
 
 /**
- * An SNS filter on the message's `severity` attribute (the highest severity in the alert), so
- * each destination receives only alerts at or above its own minimum.
+ * An SNS filter so each destination receives only alerts at or above its own minimum (on the
+ * `severity` attribute: the highest severity in the alert), and every compliance report summary
+ * (attribute `kind` = `report`, no severity), using the filter policy's documented `$or`.
  */
 export function severityFilterPolicy(min: DeploySeverity): Record<string, SubscriptionFilter> {
-  return { severity: SubscriptionFilter.stringFilter({ allowlist: severitiesFrom(min) }) };
+  return { $or: new SubscriptionFilter([{ severity: severitiesFrom(min) }, { kind: ['report'] }]) };
 }

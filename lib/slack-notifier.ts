@@ -3,8 +3,9 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue';
 import type { DeploySeverity } from './deploy-settings';
 import { NodeFunction } from './node-function';
 import { severityFilterPolicy } from './severity-filter';
@@ -28,12 +29,7 @@ export class SlackNotifier extends Construct {
 
   constructor(scope: Construct, id: string, props: SlackNotifierProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', props.encryptionKey);
     this.function = new NodeFunction(this, 'Notifier', {
       entry: 'lambdas/slack-notifier/handler.ts',
       description: 'k8s-audit-analyzer: posts alerts to Slack',

@@ -33,7 +33,8 @@ const logicalIdOf = (template: Template, type: string, props: Record<string, unk
   expect(ids).toHaveLength(1);
   return ids[0];
 };
-const analyzerFunctionId = (template: Template): string => logicalIdOf(template, 'AWS::Lambda::Function', { Handler: 'index.handler', MemorySize: 1024 });
+const analyzerFunctionId = (template: Template): string =>
+  logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALERT_COOLDOWN_MINUTES: Match.anyValue() }) } });
 
 describe('buckets', () => {
   const { template } = synth();
@@ -253,7 +254,7 @@ describe('alerts', () => {
 
   it('reach each email at its own minimum severity, and the ops topic unfiltered', () => {
     for (const email of ['secops@example.com', 'oncall@example.com']) {
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, FilterPolicy: { severity: ['critical'] } });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, FilterPolicy: { $or: [{ severity: ['critical'] }, { kind: ['report'] }] } });
     }
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform@example.com', FilterPolicy: Match.absent() });
   });
@@ -263,7 +264,7 @@ describe('alerts', () => {
   });
 
   it('reach Slack through the notifier: the secret ARN (never the URL), a severity filter, a DLQ, one poster at a time', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', FilterPolicy: { severity: ['medium', 'high', 'critical'] } });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', FilterPolicy: { $or: [{ severity: ['medium', 'high', 'critical'] }, { kind: ['report'] }] } });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -288,26 +289,76 @@ describe('alerts', () => {
 
   it('have no Slack notifier or Chatbot channel unless configured', () => {
     const { template: plain } = synth();
-    plain.resourceCountIs('AWS::Lambda::Function', 2); // the analyzer and CDK's notification helper
+    plain.resourceCountIs('AWS::Lambda::Function', 3); // the analyzer, the reporter and CDK's notification helper
     plain.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+  });
+});
+
+describe('the compliance reporter', () => {
+  const { template } = synth();
+  const reporterId = logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REPORT_CADENCE: 'weekly' }) } });
+
+  it('runs every Monday at 06:00 UTC for the last week, retried, with a dead-letter queue for failed runs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({ FINDINGS_TABLE: Match.anyValue(), REPORTS_BUCKET: Match.anyValue(), REPORTS_PREFIX: 'reports/', ALERTS_TOPIC_ARN: Match.anyValue(), REPORT_LINK_TTL_HOURS: '12' }),
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 6 ? * MON *)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [reporterId, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 } })],
+    });
+  });
+
+  it('reads the table by key only and writes and links only under reports/', () => {
+    const statements = statementsOf(template, 'AWS::IAM::Policy');
+    expect(statements.find((s) => s.Sid === 'ReadFindings')).toMatchObject({ Action: ['dynamodb:Query', 'dynamodb:GetItem'] });
+    const reports = statements.find((s) => s.Sid === 'WriteAndLinkReports');
+    expect(reports).toMatchObject({ Action: ['s3:PutObject', 's3:GetObject'] });
+    expect(JSON.stringify(reports?.Resource)).toContain('/reports/*');
+    expect(JSON.stringify(statements)).not.toMatch(/dynamodb:Scan/);
+  });
+
+  it('keeps reports in a bucket with lifecycle rules: infrequent access after 30 days, expiry with the findings', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'reports', Prefix: 'reports/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }], ExpirationInDays: 400 }),
+          Match.objectLike({ Id: 'incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+        ]),
+      },
+    });
+  });
+
+  it('runs daily when asked, or on a cron expression given with its cadence', () => {
+    synth({ reportSchedule: 'daily' }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 6 * * ? *)' });
+    const custom = synth({ reportSchedule: 'cron(30 7 ? * SUN *)', reportCadence: 'weekly', reportLinkTtlHours: '6' }).template;
+    custom.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(30 7 ? * SUN *)' });
+    custom.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REPORT_CADENCE: 'weekly', REPORT_LINK_TTL_HOURS: '6' }) } });
+    expect(() => synth({ reportSchedule: 'cron(30 7 ? * SUN *)' })).toThrow(/reportCadence: a cron\(\.\.\.\) schedule needs reportCadence/);
+    expect(() => synth({ reportSchedule: 'hourly' })).toThrow(/reportSchedule: weekly, daily, or an EventBridge cron/);
   });
 });
 
 describe('operations alarms', () => {
   const { template } = synth(FULL);
 
-  it('watch the dead-letter queues, errors and throttles of both functions, and the processing lag, and tell the ops topic', () => {
+  it('watch the dead-letter queues, errors and throttles of every function, and the processing lag, and tell the ops topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
-    expect(alarms).toHaveLength(2 + 2 * 2 + 2);
+    expect(alarms).toHaveLength(3 + 3 * 2 + 2);
     const opsTopic = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'k8s-audit-analyzer operations' });
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: opsTopic }]);
       expect(alarm.OKActions).toEqual([{ Ref: opsTopic }]);
     }
     const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(2);
-    expect(byMetric('Errors')).toHaveLength(2);
-    expect(byMetric('Throttles')).toHaveLength(2);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+    expect(byMetric('Errors')).toHaveLength(3);
+    expect(byMetric('Throttles')).toHaveLength(3);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 900 })]);
     expect(byMetric('ProcessingLag')).toEqual([expect.objectContaining({ Namespace: 'K8sAuditAnalyzer', Threshold: 900_000, Dimensions: [{ Name: 'service', Value: 'analyzer' }] })]);
   });

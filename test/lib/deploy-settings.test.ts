@@ -15,6 +15,9 @@ describe('deploy settings from CDK context', () => {
       analyzerMaxConcurrency: 10,
       findingsRetentionDays: 400,
       logRetentionDays: 365,
+      reportSchedule: 'weekly',
+      reportLinkTtlHours: 12,
+      reportClusters: [],
     });
   });
 

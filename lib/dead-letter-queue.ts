@@ -1,0 +1,9 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+/** Where work that failed every retry waits for a person: encrypted with the pipeline key, TLS only, kept 14 days (SQS's longest). */
+export function deadLetterQueue(scope: Construct, id: string, key: IKey): Queue {
+  return new Queue(scope, id, { encryption: QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true, retentionPeriod: Duration.days(14) });
+}
