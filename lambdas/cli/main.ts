@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { SourceObject } from '../adapters/object-source';
-import { isS3Uri, listFiles, listS3 } from '../adapters/object-source';
-import { ConfigError, parseConfig } from '../core/config/schema';
+import { ConfigError } from '../core/config/schema';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Severity } from '../core/finding';
@@ -15,8 +13,10 @@ import { renderMarkdown } from '../core/report/markdown';
 import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
 import { renderSarif } from '../core/report/sarif';
 import { aggregate, countBySeverity } from '../core/report/aggregate';
-import { knownRuleIds, RULES } from '../core/rules';
+import { RULES } from '../core/rules';
+import { concurrencyOption, configOption, listInputs } from './inputs';
 import { progressBar } from './progress';
+import { reportCommand } from './report-command';
 import { renderRuleDetails, renderRuleList } from './rules-command';
 import { anyAtOrAbove, scanObjects } from './scan';
 import { readStats, renderStatsTable } from './stats-command';
@@ -39,6 +39,7 @@ const HELP = `k8s-audit-analyzer: find persistence in Kubernetes audit logs
 
 Usage:
   k8s-audit-analyzer scan <file|dir|s3://bucket/prefix>... [options]
+  k8s-audit-analyzer report <file|dir|s3://…>... (--from T --to T | --period weekly|daily) [--out DIR]
   k8s-audit-analyzer rules [show <rule-id>]
   k8s-audit-analyzer stats <file|dir>... [--json] [--all]
 
@@ -46,6 +47,8 @@ Commands:
   scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
           print the aggregated findings. Directories are read recursively; S3 prefixes through
           the standard AWS credential chain.
+  report  The compliance report for a period (HTML, CSV, JSON): findings, trend against the
+          period before, and which controls held. 'report --help' for its options.
   rules   List the rules (id, category, severity, ATT&CK); 'rules show ID' prints one in full.
   stats   Print what the reader saw in each object (events, skipped, problems and where).
 
@@ -67,6 +70,7 @@ Examples:
   k8s-audit-analyzer scan ./audit.log.gz --since 24h --min-severity medium
   k8s-audit-analyzer scan s3://my-audit-logs/clusters/prod/2026/11/ --fail-on high --report report.html
   k8s-audit-analyzer scan logs/ --format sarif > findings.sarif
+  k8s-audit-analyzer report s3://my-audit-logs/clusters/prod/ --period weekly
   k8s-audit-analyzer rules show rbac.privileged-role-bound
 
 Exit codes: 0 done, 1 findings at or above --fail-on, 2 usage or configuration error,
@@ -85,6 +89,8 @@ function severityOption(name: string, value: string | undefined): Severity | und
 
 /** Runs the CLI; returns the exit code. Output goes through `io`, so tests can capture it. */
 export async function main(argv: string[], io: Io): Promise<number> {
+  // The report command has options of its own.
+  if (argv[0] === 'report') return reportCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -151,7 +157,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let failOn: Severity | undefined;
   let since: Date | undefined;
   let until: Date | undefined;
-  let concurrency = 4;
+  let concurrency: number;
   try {
     format = (values.format ?? 'table') as Format;
     if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
@@ -160,29 +166,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (values.since !== undefined) since = parseTimeArgument(values.since);
     if (values.until !== undefined) until = parseTimeArgument(values.until);
     if (since && until && since >= until) throw new Error('--since must be before --until');
-    if (values.concurrency !== undefined) {
-      concurrency = Number(values.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error('--concurrency must be a whole number from 1 to 64');
-    }
+    concurrency = concurrencyOption(values.concurrency);
     if (values.report !== undefined && !values.report.endsWith('.html')) throw new Error('--report must name an .html file');
-    if (values.config !== undefined) {
-      let text: string;
-      try {
-        text = readFileSync(values.config, 'utf8');
-      } catch (error) {
-        throw new Error(`cannot read --config ${values.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-      }
-      config = parseConfig(text, values.config, knownRuleIds());
-    }
+    if (values.config !== undefined) config = configOption(values.config);
   } catch (error) {
     return usage(io, error instanceof ConfigError ? error.message : (error as Error).message);
   }
 
   let objects: SourceObject[];
   try {
-    const s3 = rest.some(isS3Uri) ? new S3Client({}) : undefined;
-    objects = [];
-    for (const location of rest) objects.push(...(s3 && isS3Uri(location) ? await listS3(s3, location) : await listFiles([location])));
+    objects = await listInputs(rest);
   } catch (error) {
     return usage(io, `cannot list input: ${(error as Error).message}`);
   }

@@ -10,6 +10,10 @@ import type { AggregatedRow, LocatedFinding, ScanSummary } from '../core/report/
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 import type { Exception } from '../core/config/types';
 import { RULES } from '../core/rules';
+import type { Coverage } from '../core/compliance/types';
+
+/** Coverage of events whose envelope and object named no cluster. */
+const UNKNOWN_CLUSTER = '-';
 
 export interface ScanOptions {
   rules?: readonly Detection[];
@@ -23,6 +27,8 @@ export interface ScanOptions {
   onProgress?: (progress: { bytes: number; totalBytes: number; objects: number; totalObjects: number }) => void;
   /** Called when an object could not be read completely (it is still reported in the stats). */
   onIncomplete?: (source: string, stats: ReadStats) => void;
+  /** Count the audit levels of the parsed events in this range per cluster (the compliance report's coverage); default: every analyzed event. */
+  coverageRange?: { since: Date; until: Date };
 }
 
 export interface ScanResult {
@@ -32,6 +38,8 @@ export interface ScanResult {
   stats: { objects: Array<{ source: string; stats: ReadStats }>; total: ReadStats };
   /** Configured exceptions past their expiry: not applied. */
   expiredExceptions: Exception[];
+  /** Parsed events by cluster and audit level: what the rules could see. */
+  coverage: Coverage[];
 }
 
 /**
@@ -49,6 +57,10 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
   const perObject: Array<{ source: string; stats: ReadStats }> = new Array<{ source: string; stats: ReadStats }>(objects.length);
   let bytesDone = 0;
   let objectsDone = 0;
+  const coverage = new Map<string, Coverage>();
+  const coverageSince = options.coverageRange?.since.getTime() ?? since;
+  const coverageUntil = options.coverageRange?.until.getTime() ?? until;
+  const clustersOfObject = new Map<number, Set<string>>();
 
   async function scanOne(index: number): Promise<void> {
     const object = objects[index];
@@ -60,6 +72,16 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
       for await (const read of reading.events) {
         const t = Date.parse(read.event.stageTimestamp ?? read.event.requestReceivedTimestamp ?? read.event.timestamp ?? '');
         if (!Number.isNaN(t) && (t < since || t >= until)) continue;
+        if (Number.isNaN(t) || (t >= coverageSince && t < coverageUntil)) {
+          const cluster = read.cluster ?? UNKNOWN_CLUSTER;
+          const entry = coverage.get(cluster) ?? { cluster, objects: 0, byLevel: {} };
+          coverage.set(cluster, entry);
+          // An event without a level still proves its metadata was logged.
+          const level = read.event.level ?? (read.event.requestObject !== undefined || read.event.responseObject !== undefined ? 'Request' : 'Metadata');
+          entry.byLevel[level] = (entry.byLevel[level] ?? 0) + 1;
+          const seen = clustersOfObject.get(index) ?? new Set<string>();
+          clustersOfObject.set(index, seen.add(cluster));
+        }
         for (const finding of await engine.analyze(read)) findings.push({ finding, source: object.name });
         const grown = stats.bytesIn - before.bytes;
         if (grown > 1024 * 1024) {
@@ -88,6 +110,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
   });
   await Promise.all(workers);
 
+  for (const clusters of clustersOfObject.values()) for (const cluster of clusters) coverage.get(cluster)!.objects++;
   const total = emptyStats();
   for (const o of perObject) mergeStats(total, o.stats);
   findings.sort((a, b) => a.finding.time.localeCompare(b.finding.time));
@@ -98,6 +121,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
     summary: summarize(perObject, total, findings),
     stats: { objects: perObject, total },
     expiredExceptions: engine.expiredExceptions,
+    coverage: [...coverage.values()].sort((a, b) => a.cluster.localeCompare(b.cluster)),
   };
 }
 

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { SourceObject } from '../adapters/object-source';
+import { isS3Uri, listFiles, listS3 } from '../adapters/object-source';
+import { parseConfig } from '../core/config/schema';
+import type { Config } from '../core/config/types';
+import { knownRuleIds } from '../core/rules';
+
+/** `--concurrency N`: objects read at once, 1 to 64 (default 4). */
+export function concurrencyOption(value: string | undefined): number {
+  if (value === undefined) return 4;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be a whole number from 1 to 64');
+  return n;
+}
+
+/** A text file named by an option, with an error that names the option. */
+export function readOptionFile(path: string, option: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+}
+
+/** `--config FILE`, validated (a ConfigError names the field). */
+export function configOption(path: string): Config {
+  return parseConfig(readOptionFile(path, '--config'), path, knownRuleIds());
+}
+
+/** Files, directories (recursively) and `s3://bucket/prefix` locations, as objects to read. */
+export async function listInputs(locations: readonly string[]): Promise<SourceObject[]> {
+  const s3 = locations.some(isS3Uri) ? new S3Client({}) : undefined;
+  const objects: SourceObject[] = [];
+  for (const location of locations) objects.push(...(s3 && isS3Uri(location) ? await listS3(s3, location) : await listFiles([location])));
+  return objects;
+}

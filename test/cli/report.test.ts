@@ -1,0 +1,102 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lambdas/cli/main';
+import { FINDINGS_CSV_COLUMNS } from '../../lambdas/core/compliance/csv';
+import type { ComplianceReport } from '../../lambdas/core/compliance/types';
+import type { Finding } from '../../lambdas/core/finding';
+import { parseCsv } from '../helpers/csv';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), env: { CI: 'true' } });
+  return { code, out, err };
+}
+
+const samples = join(__dirname, '..', '..', 'samples');
+// The samples are a Friday of cluster prod-eu: 2026-11-20 (UTC).
+const FRIDAY = ['--from', '2026-11-20', '--to', '2026-11-21'];
+
+describe('k8s-audit-analyzer report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'report-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('scans the logs and writes the HTML, CSV and JSON of the period, with the controls the logs could assess', async () => {
+    const out = join(dir, 'friday');
+    const { code, out: stdout, err } = await run('report', samples, ...FRIDAY, '--out', out);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 41 findings \(4 critical, 6 high, 6 medium, 23 low, 2 info\), 0 in the period before$/m);
+    expect(stdout).toMatch(/^controls: \d+ violated, \d+ held, \d+ not assessed$/m);
+
+    const doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { schema: string; report: ComplianceReport; findings: Finding[] };
+    expect(doc.schema).toBe('k8s-audit-analyzer/compliance-report@1');
+    expect(doc.report.period).toMatchObject({ from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' });
+    expect(doc.report.clusters).toEqual(['prod-eu']);
+    expect(doc.findings).toHaveLength(41);
+    expect(doc.report.coverage?.[0]).toMatchObject({ cluster: 'prod-eu' });
+    const states = new Set(doc.report.controls.map((c) => c.state));
+    expect(states.has('violated')).toBe(true);
+    expect(states.has('held')).toBe(true); // the logs were read: controls whose rules saw events and found nothing held
+
+    const rows = parseCsv(readFileSync(join(out, 'findings.csv'), 'utf8'));
+    expect(rows[0]).toEqual([...FINDINGS_CSV_COLUMNS]);
+    expect(rows).toHaveLength(1 + 41);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('2026-11-20');
+    expect(html).toContain('prod-eu');
+  });
+
+  it('takes the last complete UTC day before --at with --period daily', async () => {
+    const out = join(dir, 'daily');
+    const { code, out: stdout } = await run('report', samples, '--period', 'daily', '--at', '2026-11-21T06:00:00Z', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 41 findings/m);
+    const { code: none, out: empty } = await run('report', samples, '--period', 'daily', '--at', '2026-11-22T06:00:00Z', '--out', join(dir, 'saturday'));
+    expect(none).toBe(0);
+    expect(empty).toMatch(/^2026-11-21 \(UTC\): 0 findings, 41 in the period before$/m);
+  });
+
+  it('reads a findings file instead of logs, and then shows no control as held', async () => {
+    const scan = await run('scan', samples, '--format', 'json', '-q');
+    const file = join(dir, 'findings.json');
+    writeFileSync(file, scan.out);
+    const out = join(dir, 'from-file');
+    const { code } = await run('report', '--findings', file, ...FRIDAY, '--out', out);
+    expect(code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { report: ComplianceReport; findings: Finding[] };
+    expect(doc.findings).toHaveLength(41);
+    expect(doc.report.coverage).toBeUndefined();
+    expect(doc.report.controls.filter((c) => c.state === 'held')).toEqual([]);
+    expect(doc.report.controls.some((c) => c.state === 'violated')).toBe(true);
+    // A report.json is a findings file too.
+    const again = await run('report', '--findings', join(out, 'report.json'), ...FRIDAY, '--out', join(dir, 'again'));
+    expect(again.code).toBe(0);
+    expect(existsSync(join(dir, 'again', 'report.html'))).toBe(true);
+  });
+
+  it('checks its arguments before reading anything', async () => {
+    for (const [args, message] of [
+      [['report', ...FRIDAY], /needs audit logs/],
+      [['report', samples], /give the period/],
+      [['report', samples, '--period', 'monthly'], /--period must be weekly or daily/],
+      [['report', samples, '--period', 'weekly', '--from', '2026-11-01'], /not both/],
+      [['report', samples, '--from', '2026-11-21', '--to', '2026-11-20'], /before|after|empty|--from/],
+      [['report', samples, '--findings', 'x.json', ...FRIDAY], /not both/],
+      [['report', '--findings', join(dir, 'missing.json'), ...FRIDAY], /cannot read --findings/],
+      [['report', samples, ...FRIDAY, '--config', join(__dirname, 'nope.yaml')], /cannot read --config/],
+    ] as const) {
+      const { code, err } = await run(...args);
+      expect(code).toBe(2);
+      expect(err).toMatch(message);
+    }
+  });
+
+  it('prints its own help', async () => {
+    const { code, out } = await run('report', '--help');
+    expect(code).toBe(0);
+    expect(out).toMatch(/--period weekly\|daily/);
+    expect((await run('--help')).out).toMatch(/report\s+The compliance report/);
+  });
+});
