@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditLevel, Coverage, Period } from '../core/compliance/types';
@@ -18,7 +19,12 @@ export const CLUSTER_REGISTRY_KEY = { pk: 'CLUSTERS', sk: 'all' } as const;
  *   Attributes: `objects` and one counter per audit level (`None`, `Metadata`, `Request`,
  *   `RequestResponse`), all raised with `ADD` (atomic across concurrent functions; an item is
  *   created by its first update), plus `cluster`, `day` and `expiresAt` (TTL, epoch seconds: the
- *   end of the day plus the findings' retention, so coverage lives as long as the findings it qualifies).
+ *   end of the day plus the findings' retention, so coverage lives as long as the findings it qualifies),
+ *   and `lastObjectAt` (ISO 8601 UTC): the S3 event time of the newest object counted into the
+ *   item, which the watchdog reads to tell when a cluster's logs went silent. It only moves
+ *   forward: the same UpdateItem sets it on the condition that it is older, and an older object
+ *   (a retry from the DLQ, a backfill of today's objects) is counted by a second UpdateItem
+ *   without it, so it cannot make a live cluster look silent.
  * - `pk` = `CLUSTERS`, `sk` = `all`: `clusters`, a string set of every cluster name seen (`-` for
  *   objects that named none), raised with `ADD clusters :name`. It is what the reporter iterates;
  *   an instance writes it once per cluster it has not yet registered (names cached in memory), so
@@ -36,8 +42,12 @@ export class DynamoDbCoverageStore {
     private readonly retentionDays = 400,
   ) {}
 
-  /** Adds `objects` and the per-level event counts to the cluster's day (one UpdateItem), then registers the cluster if this instance has not. */
-  async record(cluster: string, day: string, levels: Partial<Record<AuditLevel, number>>, objects: number): Promise<void> {
+  /**
+   * Adds `objects` and the per-level event counts to the cluster's day (one UpdateItem), and sets
+   * `lastObjectAt` in the same write when it is newer than the item's; then registers the cluster
+   * if this instance has not.
+   */
+  async record(cluster: string, day: string, levels: Partial<Record<AuditLevel, number>>, objects: number, lastObjectAt?: string): Promise<void> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new Error(`coverage day must be yyyy-mm-dd, not ${day}`);
     const names: Record<string, string> = { '#objects': 'objects' };
     const values: Record<string, unknown> = { ':objects': objects, ':cluster': cluster, ':day': day, ':expires': this.expiresAt(day) };
@@ -49,16 +59,48 @@ export class DynamoDbCoverageStore {
       values[`:l${i}`] = n;
       adds.push(`#l${i} :l${i}`);
     });
-    await this.client.send(
+    const at = lastObjectAt === undefined ? undefined : isoTime(lastObjectAt);
+    const update = (withTime: boolean): UpdateCommand =>
       new UpdateCommand({
         TableName: this.tableName,
         Key: coverageKey(cluster, day),
-        UpdateExpression: `ADD ${adds.join(', ')} SET #cluster = :cluster, #day = :day, expiresAt = :expires`,
-        ExpressionAttributeNames: { ...names, '#cluster': 'cluster', '#day': 'day' },
-        ExpressionAttributeValues: values,
+        UpdateExpression: `ADD ${adds.join(', ')} SET #cluster = :cluster, #day = :day, expiresAt = :expires${withTime ? ', #last = :last' : ''}`,
+        ExpressionAttributeNames: { ...names, '#cluster': 'cluster', '#day': 'day', ...(withTime ? { '#last': 'lastObjectAt' } : {}) },
+        ExpressionAttributeValues: { ...values, ...(withTime ? { ':last': at } : {}) },
+        ...(withTime ? { ConditionExpression: 'attribute_not_exists(#last) OR #last <= :last' } : {}),
+      });
+    try {
+      await this.client.send(update(at !== undefined));
+    } catch (error) {
+      const older = at !== undefined && (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException');
+      if (!older) throw error;
+      // An object older than the newest one counted: count it, leave the time where it is.
+      await this.client.send(update(false));
+    }
+    await this.register(cluster);
+  }
+
+  /**
+   * When the newest object of the cluster was counted (`lastObjectAt`), from its newest days up to
+   * `today` (a later day, from events dated in the future, is not taken as news): one Query,
+   * newest first, two items (an object straddling midnight writes both days). Undefined for a
+   * cluster with no such item, or items written before `lastObjectAt` was kept.
+   */
+  async lastObjectAt(cluster: string, today: string): Promise<string | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk <= :today',
+        ExpressionAttributeValues: { ':pk': coverageKey(cluster, today).pk, ':today': today },
+        ExpressionAttributeNames: { '#last': 'lastObjectAt' },
+        ProjectionExpression: 'sk, #last',
+        ScanIndexForward: false,
+        Limit: 2,
+        ConsistentRead: true,
       }),
     );
-    await this.register(cluster);
+    const times = (Items ?? []).map((item): unknown => item.lastObjectAt).filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+    return times.length === 0 ? undefined : times.reduce((a, b) => (a >= b ? a : b));
   }
 
   /**
@@ -138,6 +180,13 @@ export function periodDays(period: Pick<Period, 'from' | 'to'>): [string, string
   const to = Date.parse(period.to);
   if (Number.isNaN(from) || Number.isNaN(to)) throw new Error(`period has an unreadable bound: ${period.from} – ${period.to}`);
   return [new Date(from).toISOString().slice(0, 10), new Date(Math.max(from, to - 1)).toISOString().slice(0, 10)];
+}
+
+/** ISO 8601 UTC with milliseconds, so stored times compare as strings. */
+function isoTime(time: string): string {
+  const t = Date.parse(time);
+  if (Number.isNaN(t)) throw new Error(`lastObjectAt must be a time, not ${time}`);
+  return new Date(t).toISOString();
 }
 
 function numberOf(value: unknown): number {

@@ -21,10 +21,12 @@ import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
 import type { Severity } from '../core/finding';
 import { SEVERITIES } from '../core/finding';
 import { RULES } from '../core/rules';
+import { LOG_OBJECT_DELETED, logObjectDeletedFinding } from '../core/rules/audit-tampering';
 import type { AnalyzeResult } from './analyze-object';
 import { analyzeObject, malformedCount } from './analyze-object';
-import type { S3ObjectRef } from './s3-event';
-import { objectsInMessage } from './s3-event';
+import { raiseFindings } from './raise-findings';
+import type { S3ObjectRef, S3RemovalRef } from './s3-event';
+import { clusterFromKey, notificationsInMessage } from './s3-event';
 import { DEFAULT_ARCHIVE_PREFIX, DEFAULT_COOLDOWN_MINUTES, DEFAULT_RETENTION_DAYS, settingsFromEnv } from './settings';
 
 export interface AnalyzerDeps {
@@ -72,11 +74,15 @@ export class MissingObjectError extends Error {
 export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
- * The analyzer for SQS batches of S3 object-created notifications: each record's objects are
+ * The analyzer for SQS batches of S3 object notifications: each record's created objects are
  * read, analyzed, stored and alerted on; a record fails alone (partial batch response) when an
  * object cannot be fetched (throttled, denied), its read broke off at the source, the findings
  * could not be stored, or the alert could not be sent. An object deleted before it was read
  * cannot come back: it is logged and counted (`MissingObjects`), and its record succeeds.
+ * Objects removed from the bucket (`ObjectRemoved:*`) are not read: each is a critical
+ * `audit-tampering.log-object-deleted` finding, stored and alerted on the same way (a
+ * redelivered notification stores nothing new and sends nothing). Lifecycle expirations are
+ * other events and raise nothing.
  */
 export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
@@ -191,6 +197,47 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     logger.warn('object could not be read completely; what was read is kept', { ...fields, problems, samples: stats.samples });
   }
 
+  // Switched off by id or category, as the engine reads `disabled`; its severity can be overridden too.
+  const removalsOn = !config.disabled.includes(LOG_OBJECT_DELETED) && !config.disabled.includes('audit-tampering');
+
+  /**
+   * Objects removed from the log bucket: one critical finding each, through the same
+   * store-before-alert path as an analyzed object's. The cooldown groups them per principal and
+   * bucket (not per key), so a recursive delete alerts once per window and counts the rest.
+   */
+  async function processRemovals(removed: readonly S3RemovalRef[], messageId: string): Promise<void> {
+    if (!removalsOn) {
+      logger.warn('objects were removed from the log bucket; audit-tampering.log-object-deleted is switched off in the configuration', { messageId, removed: removed.map((r) => ({ bucket: r.bucket, key: r.key, eventName: r.eventName, principalId: r.principalId })) });
+      return;
+    }
+    const findings = removed.map((r) => {
+      const cluster = clusterFromKey(r.key);
+      const finding = logObjectDeletedFinding({ ...r, ...(cluster ? { cluster } : {}) }, now);
+      const severity = config.severity[finding.ruleId];
+      return severity ? { ...finding, severity } : finding;
+    });
+    const [first] = removed;
+    const source = removed.length === 1 ? `s3://${first.bucket}/${first.key}` : `s3://${first.bucket}/ (${removed.length} removed objects)`;
+    const result = await raiseFindings(
+      findings,
+      { store, publisher, minAlertSeverity, ledger, cooldown, archive },
+      { source, groupTarget: (f) => ({ resource: f.target.resource, ...(f.target.namespace !== undefined ? { namespace: f.target.namespace } : {}) }) },
+    );
+    metrics.addMetric('RemovedObjects', MetricUnit.Count, removed.length);
+    metrics.addMetric('NewFindings', MetricUnit.Count, result.newFindings);
+    if (result.published) metrics.addMetric('AlertsPublished', MetricUnit.Count, 1);
+    if (result.suppressed > 0) metrics.addMetric('SuppressedFindings', MetricUnit.Count, result.suppressed);
+    if (result.archiveError) logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
+    logger.warn('objects were removed from the log bucket', {
+      messageId,
+      removed: removed.map((r) => ({ bucket: r.bucket, key: r.key, versionId: r.versionId, eventName: r.eventName, principalId: r.principalId, sourceIPAddress: r.sourceIPAddress })),
+      newFindings: result.newFindings,
+      alerted: result.alerted,
+      published: result.published,
+      suppressed: result.suppressed,
+    });
+  }
+
   /**
    * Coverage (what the analyzer saw, per cluster and day; see DynamoDbCoverageStore) is best
    * effort: written after the findings were stored and the alert sent, and a failure to write it
@@ -199,9 +246,16 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
    * A report over a period with lost coverage may then show some controls as not assessed.
    */
   async function recordCoverage(ref: S3ObjectRef, messageId: string, result: AnalyzeResult): Promise<void> {
+    // When the object arrived, for the watchdog's silence check: S3's event time, else now. Only
+    // on the days of live logs: an object whose events are older than the day before it arrived
+    // is a replay (a backfill sends old objects with the time of the replay), not a sign of life.
+    const eventTime = ref.eventTime === undefined ? NaN : Date.parse(ref.eventTime);
+    const arrived = Number.isNaN(eventTime) ? now() : eventTime;
+    const lastObjectAt = new Date(arrived).toISOString();
+    const oldestLiveDay = new Date(arrived - 86_400_000).toISOString().slice(0, 10);
     for (const tally of result.coverage) {
       try {
-        await coverage.record(tally.cluster, tally.day, tally.levels, 1);
+        await coverage.record(tally.cluster, tally.day, tally.levels, 1, tally.day >= oldestLiveDay ? lastObjectAt : undefined);
       } catch (error) {
         metrics.addMetric('CoverageFailures', MetricUnit.Count, 1);
         logger.error('cannot record coverage; the findings are kept and the record succeeds', {
@@ -219,12 +273,13 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     try {
-      const refs = objectsInMessage(record.body);
-      if (refs.length === 0) {
-        logger.debug('message names no objects (s3:TestEvent or removals)', { messageId: record.messageId });
+      const { created, removed, ignored } = notificationsInMessage(record.body);
+      if (created.length === 0 && removed.length === 0) {
+        logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', { messageId: record.messageId, ignored });
         return;
       }
-      for (const ref of refs) await processObject(ref, record.messageId);
+      if (removed.length > 0) await processRemovals(removed, record.messageId);
+      for (const ref of created) await processObject(ref, record.messageId);
     } catch (error) {
       metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
       if (!(error instanceof ObjectReadError)) logger.error('record failed; it will be retried', { messageId: record.messageId, error: error as Error });

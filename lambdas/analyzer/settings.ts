@@ -38,12 +38,12 @@ export const MAX_RETENTION_DAYS = 3650;
 export const DEFAULT_ARCHIVE_PREFIX = 'alerts/';
 
 /** An unset or empty variable takes the default (CDK and consoles write empty strings). */
-const unset = (value: unknown): unknown => (value === '' ? undefined : value);
+export const unset = (value: unknown): unknown => (value === '' ? undefined : value);
 
-const required = (name: string) => z.preprocess(unset, z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`));
+export const required = (name: string) => z.preprocess(unset, z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`));
 
 /** A whole number in decimal digits only: `Number()` would take `1e3`, `0x10` and ` `. */
-const wholeNumber = (name: string, min: number, max: number, fallback: number, unit: string) =>
+export const wholeNumber = (name: string, min: number, max: number, fallback: number, unit: string) =>
   z.preprocess(
     unset,
     z

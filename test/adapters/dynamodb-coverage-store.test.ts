@@ -97,4 +97,46 @@ describe('the coverage store against a local DynamoDB (dynalite)', () => {
   it('refuses a day that is not yyyy-mm-dd', async () => {
     await expect(new DynamoDbCoverageStore(db.documents, TABLE).record('x', '2026-11-24T00:00:00Z', {}, 1)).rejects.toThrow(/yyyy-mm-dd/);
   });
+
+  it('keeps the newest object time in the same UpdateItem, and never moves it back', async () => {
+    const store = new DynamoDbCoverageStore(db.documents, TABLE);
+    const sent = jest.spyOn(db.documents, 'send');
+    try {
+      await store.record('clock', '2026-11-24', { Metadata: 5 }, 1, '2026-11-24T10:00:00Z');
+      await store.record('clock', '2026-11-24', { Metadata: 5 }, 1, '2026-11-24T10:05:00.250Z');
+      const updates = sent.mock.calls.filter(([c]) => c instanceof UpdateCommand && (c.input.Key as Record<string, string>).pk === 'V#clock');
+      expect(updates).toHaveLength(2); // one write per object while objects arrive in order
+      expect((updates[1][0] as UpdateCommand).input.UpdateExpression).toMatch(/^ADD .* SET .*#last = :last$/);
+    } finally {
+      sent.mockRestore();
+    }
+    // An older object (a DLQ redrive, a backfill) is counted; the time stays where it was.
+    await store.record('clock', '2026-11-24', { Metadata: 1 }, 1, '2026-11-24T08:00:00Z');
+    await store.record('clock', '2026-11-24', {}, 1);
+    const { Item } = await db.documents.send(new GetCommand({ TableName: TABLE, Key: coverageKey('clock', '2026-11-24') }));
+    expect(Item).toMatchObject({ objects: 4, Metadata: 11, lastObjectAt: '2026-11-24T10:05:00.250Z' });
+  });
+
+  it('reads the newest object time of the newest two days up to today with one Query, never a Scan', async () => {
+    const store = new DynamoDbCoverageStore(db.documents, TABLE);
+    await store.record('newest', '2026-11-20', { Metadata: 1 }, 1, '2026-11-20T23:00:00Z');
+    // An object straddling midnight writes both days; the later day may hold the older time.
+    await store.record('newest', '2026-11-21', { Metadata: 1 }, 1, '2026-11-21T00:01:00Z');
+    await store.record('newest', '2026-11-20', { Metadata: 1 }, 1, '2026-11-21T00:03:00Z');
+    // Events dated in the future are not news.
+    await store.record('newest', '2026-12-31', { Metadata: 1 }, 1, '2026-11-21T00:02:00Z');
+    const sent = jest.spyOn(db.documents, 'send');
+    try {
+      expect(await store.lastObjectAt('newest', '2026-11-21')).toBe('2026-11-21T00:03:00.000Z');
+      expect(sent.mock.calls.map(([c]) => c.constructor.name)).toEqual(['QueryCommand']);
+      expect((sent.mock.calls[0][0] as QueryCommand).input).toMatchObject({ KeyConditionExpression: 'pk = :pk AND sk <= :today', ScanIndexForward: false, Limit: 2 });
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await store.lastObjectAt('newest', '2026-11-20')).toBe('2026-11-21T00:03:00.000Z');
+    expect(await store.lastObjectAt('never-seen', '2026-11-21')).toBeUndefined();
+    // Items written before the time was kept say nothing.
+    await store.record('old-items', '2026-11-20', { Metadata: 1 }, 1);
+    expect(await store.lastObjectAt('old-items', '2026-11-21')).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import { clusterFromKey, decodeS3Key, NotAnS3EventError, objectsInMessage } from '../../lambdas/analyzer/s3-event';
+import { clusterFromKey, decodeS3Key, NotAnS3EventError, notificationsInMessage, objectsInMessage } from '../../lambdas/analyzer/s3-event';
 
 const record = (key: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   eventVersion: '2.1',
@@ -36,5 +36,71 @@ describe('S3 events in SQS messages', () => {
     expect(clusterFromKey('clusters/prod-eu/2026/11/20/x.gz')).toBe('prod-eu');
     expect(clusterFromKey('firehose/aws/eks/staging/cluster/2026/x.gz')).toBe('staging');
     expect(clusterFromKey('2026/11/20/x.gz')).toBeUndefined();
+  });
+});
+
+/** An ObjectRemoved record as S3 sends it: who (principal, source IP) and what (key, version, sequencer). */
+const removal = (key: string, eventName: string, object: Record<string, unknown> = {}): Record<string, unknown> => ({
+  eventVersion: '2.1',
+  eventSource: 'aws:s3',
+  awsRegion: 'eu-west-1',
+  eventTime: '2026-11-20T10:42:07.311Z',
+  eventName,
+  userIdentity: { principalId: 'AWS:AROAEXAMPLEROLEID:mallory' },
+  requestParameters: { sourceIPAddress: '198.51.100.23' },
+  responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
+  s3: {
+    s3SchemaVersion: '1.0',
+    configurationId: 'audit-logs-removed',
+    bucket: { name: 'audit-logs', ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: 'arn:aws:s3:::audit-logs' },
+    object: { key, sequencer: '0066F1A2B3C4D5E6F7', ...object },
+  },
+});
+
+describe('S3 removal notifications', () => {
+  it('names who removed which object (Delete of a version), with the key decoded', () => {
+    const body = JSON.stringify({ Records: [removal('clusters/prod-eu/2026/11/20/10/audit+log+1.gz', 'ObjectRemoved:Delete', { versionId: '3HL4kqtJlcpXroDTDmJ' })] });
+    expect(notificationsInMessage(body)).toEqual({
+      created: [],
+      removed: [
+        {
+          bucket: 'audit-logs',
+          key: 'clusters/prod-eu/2026/11/20/10/audit log 1.gz',
+          eventName: 'ObjectRemoved:Delete',
+          eventTime: '2026-11-20T10:42:07.311Z',
+          versionId: '3HL4kqtJlcpXroDTDmJ',
+          sequencer: '0066F1A2B3C4D5E6F7',
+          principalId: 'AWS:AROAEXAMPLEROLEID:mallory',
+          sourceIPAddress: '198.51.100.23',
+          region: 'eu-west-1',
+        },
+      ],
+      ignored: [],
+    });
+    expect(objectsInMessage(body)).toEqual([]);
+  });
+
+  it('takes a delete marker (a versioned bucket) as a removal, and a Delete in an unversioned bucket without a version', () => {
+    const { removed } = notificationsInMessage(
+      JSON.stringify({ Records: [removal('a.gz', 'ObjectRemoved:DeleteMarkerCreated', { versionId: 'marker-1' }), removal('b.gz', 'ObjectRemoved:Delete')] }),
+    );
+    expect(removed.map((r) => [r.key, r.eventName, r.versionId])).toEqual([
+      ['a.gz', 'ObjectRemoved:DeleteMarkerCreated', 'marker-1'],
+      ['b.gz', 'ObjectRemoved:Delete', undefined],
+    ]);
+  });
+
+  it('ignores lifecycle expirations (LifecycleExpiration:*, not ObjectRemoved:*), so retention rules raise nothing', () => {
+    const lifecycle = (eventName: string): Record<string, unknown> => ({ ...removal('old.gz', eventName), userIdentity: { principalId: 's3.amazonaws.com' }, requestParameters: { sourceIPAddress: 's3.amazonaws.com' } });
+    const body = JSON.stringify({ Records: [lifecycle('LifecycleExpiration:Delete'), lifecycle('LifecycleExpiration:DeleteMarkerCreated'), removal('r.gz', 'ObjectRestore:Completed')] });
+    expect(notificationsInMessage(body)).toEqual({ created: [], removed: [], ignored: ['LifecycleExpiration:Delete', 'LifecycleExpiration:DeleteMarkerCreated', 'ObjectRestore:Completed'] });
+  });
+
+  it('sorts a mixed message, and leaves out what a record does not say', () => {
+    const bare = { eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: 'audit-logs' }, object: { key: 'x.gz' } } };
+    const { created, removed } = notificationsInMessage(JSON.stringify({ Records: [record('new.gz'), bare] }));
+    expect(created.map((c) => c.key)).toEqual(['new.gz']);
+    expect(removed).toEqual([{ bucket: 'audit-logs', key: 'x.gz', eventName: 'ObjectRemoved:Delete' }]);
+    expect(() => notificationsInMessage(JSON.stringify({ Records: [{ eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: 'b' } } }] }))).toThrow(NotAnS3EventError);
   });
 });

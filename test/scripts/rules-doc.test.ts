@@ -3,6 +3,8 @@ import { CATEGORIES } from '../../lambdas/core/finding';
 import { RULES } from '../../lambdas/core/rules';
 import { RULES_DOC, renderRulesDoc } from '../../scripts/rules-doc';
 
+const FROM_ELSEWHERE = new Set(['audit-tampering.log-object-deleted', 'audit-tampering.log-silence', 'audit-tampering.eks-audit-logging-disabled']);
+
 describe('docs/rules.md', () => {
   it('is current: regenerate it with `npm run docs`', () => {
     expect(readFileSync(RULES_DOC, 'utf8')).toBe(renderRulesDoc());
@@ -20,12 +22,13 @@ describe('the rule registry', () => {
     for (const r of RULES) {
       expect({ id: r.id, ok: r.title.length > 0 && r.description.length > 40 && r.remediation.length > 20 && r.falsePositives.length > 10 }).toEqual({ id: r.id, ok: true });
       expect(r.attack.every((t) => /^T\d{4}(\.\d{3})?$/.test(t))).toBe(true);
-      expect(r.interest.length).toBeGreaterThan(0);
+      // The watchdog's detections come from S3, CloudTrail and the clock, not from audit events.
+      if (!FROM_ELSEWHERE.has(r.id)) expect({ id: r.id, interest: r.interest.length > 0 }).toEqual({ id: r.id, interest: true });
     }
   });
 
-  it('covers every category but audit-tampering (the watchdog comes with the pipeline)', () => {
+  it('covers every category of the design', () => {
     const covered = new Set(RULES.map((r) => r.category));
-    expect(CATEGORIES.filter((c) => !covered.has(c))).toEqual(['audit-tampering']);
+    expect(CATEGORIES.filter((c) => !covered.has(c))).toEqual([]);
   });
 });

@@ -2,8 +2,9 @@ import type { Control } from './types';
 
 /**
  * The controls the rules map to, in three frameworks:
- * - CIS Kubernetes Benchmark v1.9/v1.10 recommendations (the policy section 5.x, and 1.2.1, the
- *   API server's anonymous authentication), titles as the benchmark words them;
+ * - CIS Kubernetes Benchmark v1.9/v1.10 recommendations (the policy section 5.x; 1.2.1, the API
+ *   server's anonymous authentication; 1.2.16-1.2.19, its audit log flags; 3.2.x, the audit
+ *   policy), titles as the benchmark words them (numbering checked in both versions);
  * - NSA/CISA Kubernetes Hardening Guidance v1.2 sections, one control per section however the
  *   rules spell it (`NSA-CISA-k8s: Kubernetes Pod security` and `NSA-CISA-k8s: Pod security` are
  *   one control);
@@ -31,6 +32,13 @@ const technique = (id: string, name: string): Control => ({
 
 const CIS_CONTROLS: readonly Control[] = [
   cis('1.2.1', 'Ensure that the --anonymous-auth argument is set to false'),
+  cis('1.2.16', 'Ensure that the --audit-log-path argument is set'),
+  cis('1.2.17', 'Ensure that the --audit-log-maxage argument is set to 30 or as appropriate'),
+  cis('1.2.18', 'Ensure that the --audit-log-maxbackup argument is set to 10 or as appropriate'),
+  cis('1.2.19', 'Ensure that the --audit-log-maxsize argument is set to 100 or as appropriate'),
+  // 3.2 Logging
+  cis('3.2.1', 'Ensure that a minimal audit policy is created'),
+  cis('3.2.2', 'Ensure that the audit policy covers key security concerns'),
   // 5.1 RBAC and Service Accounts
   cis('5.1.1', 'Ensure that the cluster-admin role is only used where required'),
   cis('5.1.2', 'Minimize access to secrets'),
@@ -120,6 +128,8 @@ const ATTACK_CONTROLS: readonly Control[] = [
   technique('T1556', 'Modify Authentication Process'),
   technique('T1557', 'Adversary-in-the-Middle'),
   technique('T1562.001', 'Impair Defenses: Disable or Modify Tools'),
+  technique('T1562.006', 'Impair Defenses: Indicator Blocking'),
+  technique('T1562.008', 'Impair Defenses: Disable or Modify Cloud Logs'),
   technique('T1565', 'Data Manipulation'),
   technique('T1595', 'Active Scanning'),
   technique('T1609', 'Container Administration Command'),

@@ -2,12 +2,13 @@ import type { Detection } from '../detect/engine';
 import type { EventInterest } from '../read/interest';
 import { accessRules } from './access';
 import { admissionWebhookRules } from './admission-webhooks';
+import { auditTamperingRules } from './audit-tampering';
 import { containerRestartDetector } from './container-restarts';
 import { rbacRules } from './rbac';
 import { workloadRules } from './workloads';
 
 /** Every detection the product ships, in the order the docs list them. */
-export const RULES: readonly Detection[] = [...rbacRules, ...workloadRules, ...admissionWebhookRules, ...accessRules, containerRestartDetector];
+export const RULES: readonly Detection[] = [...rbacRules, ...workloadRules, ...admissionWebhookRules, ...accessRules, containerRestartDetector, ...auditTamperingRules];
 
 /** Rule ids and categories, for validating configuration. */
 export function knownRuleIds(rules: readonly Detection[] = RULES): Set<string> {

@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import type { AlertInput } from '../core/alert/sns-message';
+import { allRowsFit, buildAlert } from '../core/alert/sns-message';
+import type { Finding, Severity } from '../core/finding';
+import { severityRank } from '../core/finding';
+import type { FindingsArchive, FindingsStore, Publisher } from '../core/ports';
+import type { AggregatedRow, LocatedFinding, ScanSummary } from '../core/report/aggregate';
+import { aggregate, countBySeverity } from '../core/report/aggregate';
+
+/**
+ * Which stored findings still owe an alert. A finding is stored "alert pending" (one atomic
+ * write with the finding) and marked once the alert was accepted by the publisher.
+ */
+export interface AlertLedger {
+  /** Those of the findings that are stored and not yet marked alerted. */
+  pending(findings: readonly Finding[]): Promise<Finding[]>;
+  markAlerted(findings: readonly Finding[]): Promise<void>;
+}
+
+/** One finding group (the aggregated-row key, per cluster) with the findings an alert attempt covers. */
+export interface AlertGroup {
+  cluster?: string;
+  ruleId: string;
+  actor: string;
+  target: { resource: string; namespace?: string; name?: string };
+  findings: Finding[];
+}
+
+/** Alert (with the hits the group's previous window counted without alerting), or counted into an open window. */
+export type CooldownDecision = { alert: true; suppressedBefore: number } | { alert: false };
+
+/**
+ * The alert cooldown: the same finding group alerts once per window; later hits only raise its
+ * count. A group may alert when it has no open window, its window ended, or the open window was
+ * claimed by the same findings (a redelivery after a failed publish must still send).
+ */
+export interface AlertCooldown {
+  readonly windowMinutes: number;
+  /** One decision per group, in order. */
+  claim(groups: readonly AlertGroup[]): Promise<CooldownDecision[]>;
+}
+
+/** Where findings are kept and told: the same for every source of findings. */
+export interface RaiseDeps {
+  store: FindingsStore;
+  publisher: Publisher;
+  minAlertSeverity: Severity;
+  /**
+   * Makes a failed publish recoverable (see `raiseFindings`). Without it only findings new to
+   * the store are alerted on, and a publish that fails after the store loses that alert.
+   */
+  ledger?: AlertLedger;
+  /** Without it every group alerts whenever it has pending findings. */
+  cooldown?: AlertCooldown;
+  /**
+   * Keeps the full findings when the alert cannot hold every row; the message then names them.
+   * Without it the message only says how many groups were left out.
+   */
+  archive?: FindingsArchive;
+}
+
+/** What was read to find the findings, for the alert's summary line (all zero for findings that read no audit log). */
+export type ReadCounts = Omit<ScanSummary, 'findings' | 'bySeverity'>;
+
+export const NOTHING_READ: ReadCounts = { objects: 0, bytes: 0, events: 0, skipped: 0, malformed: 0, incomplete: 0 };
+
+export interface RaiseContext {
+  /** Names where the findings came from in the alert (an object URI, `watchdog`, ...). */
+  source: string;
+  /** The alert's cluster; default the findings' cluster when they all name the same one. */
+  cluster?: string;
+  read?: ReadCounts;
+  /**
+   * The target a finding's cooldown group is keyed on; default its aggregated-row target
+   * (resource, namespace, name). A coarser one (a bucket rather than each of its objects) lets
+   * one alert per window stand for a burst of findings that each name another object.
+   */
+  groupTarget?: (finding: Finding) => AlertGroup['target'];
+}
+
+export interface RaiseResult {
+  /** Findings stored for the first time. */
+  newFindings: number;
+  /** Findings the published alert covered (0 when nothing was published). */
+  alerted: number;
+  published: boolean;
+  /** Findings not alerted because their group's cooldown window was open (counted there, marked alerted). */
+  suppressed: number;
+  suppressedGroups: number;
+  /** Where the full findings went when the alert could not hold every row. */
+  archivedTo?: string;
+  /** Why the full findings could not be kept; the alert went out without them. */
+  archiveError?: Error;
+}
+
+/**
+ * Keeps findings and sends one alert for them; every source of findings (an analyzed object, a
+ * removed one, the watchdog) goes through here.
+ *
+ * Nothing is lost, in this order:
+ * 1. every finding is stored (`putNew`, idempotent) before anyone is notified; items are written
+ *    without an `alertedAt` mark, so a stored finding is "alert pending" from the same write;
+ * 2. the alert covers the findings at or above `minAlertSeverity` that are stored and still
+ *    pending (`ledger.pending`): on a first delivery these are the new ones; on a redelivery
+ *    after a failed publish (or a crash before it) the new ones are none, but the pending ones
+ *    are still there, so the alert is sent then rather than lost;
+ * 3. publish, and only after the publisher accepted it mark those findings alerted. A publish
+ *    error propagates: the caller fails and is retried (an SQS record comes back or reaches the
+ *    DLQ; an asynchronous invocation is retried, then dead-lettered).
+ * A crash between publishing and marking re-sends that alert on the retry: delivery is at least
+ * once (as SNS's own is), never zero. Raising the same findings again after their alert went out
+ * finds nothing pending and sends nothing.
+ *
+ * With a cooldown, step 2 is followed by a claim per finding group: groups whose window another
+ * alert holds are counted there and marked alerted at once (that alert covers them); the others
+ * are published. The claim is named by the findings, so a redelivery re-claims its own window.
+ * With an archive, an alert too large to carry every row first writes the full findings there
+ * (a deterministic name: a redelivery overwrites) and names them in the message.
+ */
+export async function raiseFindings(findings: readonly Finding[], deps: RaiseDeps, context: RaiseContext): Promise<RaiseResult> {
+  const fresh = findings.length > 0 ? await deps.store.putNew(findings) : [];
+  const threshold = severityRank(deps.minAlertSeverity);
+  const alertable = (list: readonly Finding[]): Finding[] => list.filter((f) => severityRank(f.severity) >= threshold);
+  const candidates = alertable(findings);
+  const toAlert = candidates.length === 0 ? [] : deps.ledger ? await deps.ledger.pending(candidates) : alertable(fresh);
+
+  const { toPublish, suppressed, suppressedGroups, suppressedBefore } = deps.cooldown
+    ? await holdBack(toAlert, deps.cooldown, deps.ledger, context.groupTarget)
+    : noHoldBack(toAlert);
+
+  let published = false;
+  let archivedTo: string | undefined;
+  let archiveError: Error | undefined;
+  if (toPublish.length > 0) {
+    const { source } = context;
+    const located: LocatedFinding[] = toPublish.map((finding) => ({ finding, source }));
+    const summary: ScanSummary = { ...(context.read ?? NOTHING_READ), findings: toPublish.length, bySeverity: countBySeverity(located) };
+    const alertCluster = context.cluster ?? singleCluster(toPublish);
+    const rows = aggregate(located);
+    const input: AlertInput = {
+      rows,
+      summary,
+      source,
+      ...(alertCluster ? { cluster: alertCluster } : {}),
+      ...(deps.cooldown ? { cooldown: { minutes: deps.cooldown.windowMinutes, suppressedBefore: rows.map((r) => suppressedBefore.get(rowKey(r)) ?? 0) } } : {}),
+    };
+    if (deps.archive && !allRowsFit(input)) {
+      try {
+        archivedTo = await deps.archive.put(
+          { cluster: alertCluster ?? UNKNOWN_CLUSTER_SEGMENT, day: firstDay(toPublish), id: findingsId(toPublish) },
+          { source, ...(alertCluster ? { cluster: alertCluster } : {}), summary, table: rows, findings: toPublish },
+        );
+        input.fullFindings = archivedTo;
+      } catch (error) {
+        // The alert still goes out, with the most severe rows; the findings are stored either way.
+        archiveError = error as Error;
+      }
+    }
+    await deps.publisher.publish(buildAlert(input));
+    published = true;
+    await deps.ledger?.markAlerted(toPublish);
+  }
+
+  return {
+    newFindings: fresh.length,
+    alerted: published ? toPublish.length : 0,
+    published,
+    suppressed: suppressed.length,
+    suppressedGroups,
+    ...(archivedTo ? { archivedTo } : {}),
+    ...(archiveError ? { archiveError } : {}),
+  };
+}
+
+/** The archive's cluster segment when the findings name none or several. */
+export const UNKNOWN_CLUSTER_SEGMENT = '-';
+
+function singleCluster(findings: readonly Finding[]): string | undefined {
+  const clusters = new Set(findings.map((f) => f.cluster));
+  const [only] = clusters;
+  return clusters.size === 1 ? only : undefined;
+}
+
+interface HoldBack {
+  toPublish: Finding[];
+  suppressed: Finding[];
+  suppressedGroups: number;
+  /** Per `rowKey`: hits the previous windows of the row's alerting groups counted. */
+  suppressedBefore: Map<string, number>;
+}
+
+const noHoldBack = (toAlert: Finding[]): HoldBack => ({ toPublish: toAlert, suppressed: [], suppressedGroups: 0, suppressedBefore: new Map() });
+
+/** The cooldown's claims: what to publish, and what an open window of another alert covers. */
+async function holdBack(toAlert: Finding[], cooldown: AlertCooldown, ledger: AlertLedger | undefined, groupTarget: RaiseContext['groupTarget']): Promise<HoldBack> {
+  if (toAlert.length === 0) return noHoldBack(toAlert);
+  const groups = alertGroups(toAlert, groupTarget);
+  const decisions = await cooldown.claim(groups);
+  const held = groups.filter((_, i) => !decisions[i].alert);
+  const suppressed = held.flatMap((g) => g.findings);
+  // Marked now, not after the publish: the window's alert covers them whatever becomes of this
+  // attempt, and a redelivery must not count them again.
+  if (suppressed.length > 0) await ledger?.markAlerted(suppressed);
+  return {
+    toPublish: groups.filter((_, i) => decisions[i].alert).flatMap((g) => g.findings),
+    suppressed,
+    suppressedGroups: held.length,
+    suppressedBefore: suppressedBeforeByRow(groups, decisions),
+  };
+}
+
+/** The aggregated-row key of `aggregate()` (rule, actor, target resource, namespace, name). */
+function groupKey(f: Finding): string {
+  return JSON.stringify([f.ruleId, f.actor.username, f.target.resource, f.target.namespace ?? null, f.target.name ?? null]);
+}
+
+function rowKey(row: AggregatedRow): string {
+  return JSON.stringify([row.ruleId, row.actor, row.target.resource, row.target.namespace ?? null, row.target.name ?? null]);
+}
+
+const rowTarget = (f: Finding): AlertGroup['target'] => ({
+  resource: f.target.resource,
+  ...(f.target.namespace !== undefined ? { namespace: f.target.namespace } : {}),
+  ...(f.target.name !== undefined ? { name: f.target.name } : {}),
+});
+
+/**
+ * The cooldown's finding groups: by default the aggregated-row key, per cluster (a window belongs
+ * to one cluster); `groupTarget` replaces the target part of the key.
+ */
+export function alertGroups(findings: readonly Finding[], groupTarget: (finding: Finding) => AlertGroup['target'] = rowTarget): AlertGroup[] {
+  const groups = new Map<string, AlertGroup>();
+  for (const f of findings) {
+    const target = groupTarget(f);
+    const key = JSON.stringify([f.cluster ?? null, f.ruleId, f.actor.username, target.resource, target.namespace ?? null, target.name ?? null]);
+    let group = groups.get(key);
+    if (!group) {
+      group = { ...(f.cluster !== undefined ? { cluster: f.cluster } : {}), ruleId: f.ruleId, actor: f.actor.username, target, findings: [] };
+      groups.set(key, group);
+    }
+    group.findings.push(f);
+  }
+  return [...groups.values()];
+}
+
+/** Per aggregated row: hits its alerting groups' previous windows counted (rows merge clusters, groups do not). */
+function suppressedBeforeByRow(groups: readonly AlertGroup[], decisions: readonly CooldownDecision[]): Map<string, number> {
+  const byRow = new Map<string, number>();
+  groups.forEach((group, i) => {
+    const decision = decisions[i];
+    if (!decision.alert || decision.suppressedBefore === 0) return;
+    const key = groupKey(group.findings[0]);
+    byRow.set(key, (byRow.get(key) ?? 0) + decision.suppressedBefore);
+  });
+  return byRow;
+}
+
+/** The UTC day of the earliest finding: the archive's folder, the same on every redelivery. */
+function firstDay(findings: readonly Finding[]): string {
+  let earliest = Infinity;
+  for (const f of findings) {
+    const t = Date.parse(f.time);
+    if (t < earliest) earliest = t; // NaN compares false: unreadable times are skipped
+  }
+  return new Date(Number.isFinite(earliest) ? earliest : 0).toISOString().slice(0, 10);
+}
+
+/** Names an alert by its findings (cluster, time, rule, auditID), so a redelivery overwrites its archive. */
+function findingsId(findings: readonly Finding[]): string {
+  const ids = findings.map((f) => JSON.stringify([f.cluster ?? null, f.time, f.ruleId, f.auditID]));
+  return createHash('sha256').update(JSON.stringify([...new Set(ids)].sort())).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,145 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
+import { DynamoDbCoverageStore } from '../adapters/dynamodb-coverage-store';
+import { DynamoDbFindingsStore } from '../adapters/dynamodb-findings-store';
+import { DynamoDbWatchdogState } from '../adapters/dynamodb-watchdog-state';
+import { SnsPublisher } from '../adapters/sns-publisher';
+import type { RaiseDeps } from '../analyzer/raise-findings';
+import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
+import { DEFAULT_RETENTION_DAYS } from '../analyzer/settings';
+import { eksAuditLoggingDisabledFinding } from '../core/rules/audit-tampering';
+import type { EksClusterConfigCall } from '../core/rules/audit-tampering';
+import { triggerOf } from './events';
+import { DEFAULT_SILENCE_MINUTES, settingsFromEnv } from './settings';
+import type { CheckResult } from './silence-check';
+import { checkSilences } from './silence-check';
+
+export interface WatchdogDeps {
+  /** The findings table: coverage (read), findings (written), the watchdog's state. */
+  dynamodb: DynamoDBClient;
+  sns: SNSClient;
+  findingsTable: string;
+  alertsTopicArn: string;
+  /** A cluster with no new object for longer than this is silent. Default 30. */
+  silenceMinutes?: number;
+  /** Clusters expected even if the analyzer never saw them. */
+  watchedClusters?: readonly string[];
+  /** Stored findings expire this many days after their time. Default 400. */
+  findingsRetentionDays?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** The clock (epoch ms). */
+  now?: () => number;
+}
+
+export type WatchdogResult =
+  | { kind: 'schedule'; checkedAt: string; clusters: number; silent: string[]; raised: string[]; resumed: string[] }
+  | { kind: 'eks-config'; cluster: string; raised: boolean; published: boolean }
+  | { kind: 'ignored'; reason: string };
+
+/** EventBridge invokes it with a `ScheduledEvent` or a CloudTrail `AWS API Call via CloudTrail` event. */
+export type WatchdogHandler = (event: unknown, context: Context) => Promise<WatchdogResult>;
+
+/** A check that failed for some clusters; thrown after the others were checked, so the invocation is retried. */
+export class WatchdogCheckError extends Error {
+  override readonly name = 'WatchdogCheckError';
+}
+
+/**
+ * The watchdog on the audit trail. On the schedule it checks every cluster for silence (see
+ * `checkSilences`); on an EKS `UpdateClusterConfig` call that switches the audit log type off it
+ * raises a critical `audit-tampering.eks-audit-logging-disabled` finding. Findings are stored and
+ * alerted through the analyzer's path (raise-findings.ts). A failure throws: EventBridge invokes
+ * asynchronously, so Lambda retries and then dead-letters the event; every step is idempotent.
+ */
+export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
+  const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
+  const metrics = deps.metrics ?? new Metrics({ namespace: 'K8sAuditAnalyzer', serviceName: 'watchdog' });
+  const now = deps.now ?? Date.now;
+  const documents = DynamoDBDocumentClient.from(deps.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const retentionDays = deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS;
+  const publisher = new SnsPublisher(deps.sns, deps.alertsTopicArn);
+  const raise: RaiseDeps = {
+    store: new DynamoDbFindingsStore(documents, deps.findingsTable, retentionDays),
+    ledger: new DynamoDbAlertLedger(documents, deps.findingsTable, () => new Date(now())),
+    publisher,
+    // Its findings are high (silence) and critical (EKS logging off): every one is alerted.
+    minAlertSeverity: 'high',
+  };
+  const coverage = new DynamoDbCoverageStore(documents, deps.findingsTable, retentionDays);
+  const memory = new DynamoDbWatchdogState(documents, deps.findingsTable);
+  const silenceMinutes = deps.silenceMinutes ?? DEFAULT_SILENCE_MINUTES;
+  const watchedClusters = deps.watchedClusters ?? [];
+
+  async function onSchedule(): Promise<WatchdogResult> {
+    const result: CheckResult = await checkSilences({ clock: coverage, memory, raise, notices: publisher, silenceMinutes, watchedClusters, now });
+    const silent = result.clusters.filter((c) => c.state === 'silent');
+    const raised = silent.filter((c) => c.published || c.raised);
+    const failed = result.clusters.filter((c) => c.state === 'failed');
+    metrics.addMetric('ClustersChecked', MetricUnit.Count, result.clusters.length);
+    metrics.addMetric('SilentClusters', MetricUnit.Count, silent.length);
+    if (raised.length > 0) metrics.addMetric('SilenceFindings', MetricUnit.Count, raised.length);
+    if (result.resumed.length > 0) metrics.addMetric('SilencesResolved', MetricUnit.Count, result.resumed.length);
+    for (const c of silent) {
+      logger.warn('audit logs of a cluster are silent', { cluster: c.cluster, since: c.since, silentMinutes: c.silentMinutes, thresholdMinutes: silenceMinutes, raised: c.raised, published: c.published });
+    }
+    for (const r of result.resumed) logger.info('audit logs of a cluster resumed', r);
+    if (failed.length > 0) {
+      metrics.addMetric('CheckFailures', MetricUnit.Count, failed.length);
+      for (const f of failed) logger.error('cannot check a cluster; the invocation will be retried', { cluster: f.cluster, error: f.error });
+      throw new WatchdogCheckError(`silence check failed for ${failed.map((f) => f.cluster).join(', ')}: ${failed[0].error.message}`, { cause: failed[0].error });
+    }
+    logger.info('silence check done', { checkedAt: result.checkedAt, clusters: result.clusters.length, silent: silent.length, resumed: result.resumed.length });
+    return {
+      kind: 'schedule',
+      checkedAt: result.checkedAt,
+      clusters: result.clusters.length,
+      silent: silent.map((c) => c.cluster),
+      raised: raised.map((c) => c.cluster),
+      resumed: result.resumed.map((r) => r.cluster),
+    };
+  }
+
+  async function onEksConfig(call: EksClusterConfigCall): Promise<WatchdogResult> {
+    const finding = eksAuditLoggingDisabledFinding(call);
+    if (!finding) {
+      logger.info('EKS cluster configuration change leaves audit logging alone', { cluster: call.cluster, eventID: call.eventID, errorCode: call.errorCode });
+      return { kind: 'eks-config', cluster: call.cluster, raised: false, published: false };
+    }
+    const raised = await raiseFindings([finding], raise, { source: `cloudtrail:${call.eventID}`, cluster: call.cluster, read: NOTHING_READ });
+    metrics.addMetric('EksAuditLoggingDisabled', MetricUnit.Count, 1);
+    if (raised.published) metrics.addMetric('AlertsPublished', MetricUnit.Count, 1);
+    logger.warn('EKS audit logging switched off', { cluster: call.cluster, actor: call.actor, sourceIPAddress: call.sourceIPAddress, eventID: call.eventID, newFinding: raised.newFindings > 0, published: raised.published });
+    return { kind: 'eks-config', cluster: call.cluster, raised: raised.newFindings > 0, published: raised.published };
+  }
+
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      const trigger = triggerOf(event);
+      if (trigger.kind === 'schedule') return await onSchedule();
+      if (trigger.kind === 'eks-config') return await onEksConfig(trigger.call);
+      // Retrying an event of a shape this function does not handle would change nothing.
+      logger.warn('event is neither the schedule nor an EKS UpdateClusterConfig call; ignored', { reason: trigger.reason });
+      return { kind: 'ignored', reason: trigger.reason };
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+let defaultHandler: WatchdogHandler | undefined;
+
+/**
+ * The deployed handler: settings (see settings.ts) and clients built once per execution
+ * environment, on the first invocation. A bad setting throws there with every problem named.
+ */
+export const handler: WatchdogHandler = (event, context) => {
+  defaultHandler ??= makeHandler({ dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ...settingsFromEnv(process.env) });
+  return defaultHandler(event, context);
+};

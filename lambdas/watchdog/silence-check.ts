@@ -1,0 +1,117 @@
+import type { SilenceState } from '../adapters/dynamodb-watchdog-state';
+import type { RaiseDeps } from '../analyzer/raise-findings';
+import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
+import type { Publisher } from '../core/ports';
+import { logSilenceFinding } from '../core/rules/audit-tampering';
+import { resumedMessage } from './resumed-message';
+
+/** Where the watchdog reads when a cluster's newest object arrived (the analyzer's coverage items). */
+export interface ObjectClock {
+  /** Every cluster the analyzer has seen. */
+  clusters(): Promise<string[]>;
+  /** The newest object time of the cluster up to `today` (`yyyy-mm-dd`), or undefined. */
+  lastObjectAt(cluster: string, today: string): Promise<string | undefined>;
+}
+
+/** What the watchdog remembers of silences (DynamoDbWatchdogState). */
+export interface SilenceMemory {
+  get(cluster: string): Promise<SilenceState | undefined>;
+  start(state: Pick<SilenceState, 'cluster' | 'since' | 'neverSeen'>): Promise<SilenceState>;
+  markAlerted(state: Pick<SilenceState, 'cluster' | 'since' | 'neverSeen'>, auditID: string, alertedAt: string): Promise<void>;
+  clear(cluster: string, since: string): Promise<boolean>;
+}
+
+export interface SilenceCheckDeps {
+  clock: ObjectClock;
+  memory: SilenceMemory;
+  /** Where the silence finding is stored and alerted (the analyzer's path). */
+  raise: RaiseDeps;
+  /** Where the short "resumed" notice goes (the alerts topic). */
+  notices: Publisher;
+  silenceMinutes: number;
+  /** Clusters expected even if the analyzer never saw them. */
+  watchedClusters: readonly string[];
+  now: () => number;
+}
+
+export type ClusterOutcome =
+  | { cluster: string; state: 'fresh'; lastObjectAt?: string; silentMinutes: number }
+  | { cluster: string; state: 'silent'; since: string; silentMinutes: number; raised: boolean; published: boolean }
+  | { cluster: string; state: 'failed'; error: Error };
+
+export interface CheckResult {
+  checkedAt: string;
+  clusters: ClusterOutcome[];
+  /** Silences that ended in this check, with whether a "resumed" notice was sent. */
+  resumed: Array<{ cluster: string; since: string; resumedAt: string; notified: boolean }>;
+}
+
+/**
+ * One check of every cluster the analyzer has seen and every cluster it was told to expect.
+ *
+ * A cluster is silent when its newest object (`lastObjectAt` of its coverage items) is older than
+ * the threshold; a cluster with no object at all is silent from the first check that expected
+ * it (remembered in its state item). A silence raises one `audit-tampering.log-silence` finding,
+ * named by the cluster and the silence's start so every later check makes the same one: it is
+ * stored and alerted through the analyzer's path (store, pending, publish, mark), then the
+ * state item records it, and the checks after that read the item and do nothing. When a newer
+ * object shows up, the state item is deleted and, if the silence was alerted, one short notice
+ * says the logs resumed (published before the delete: a failure sends it again, never drops it).
+ *
+ * A cluster's failure (DynamoDB, SNS) does not stop the others; the caller rethrows so the
+ * invocation is retried, and the retry repeats only what did not happen.
+ */
+export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult> {
+  const nowMs = deps.now();
+  const checkedAt = new Date(nowMs).toISOString();
+  const today = checkedAt.slice(0, 10);
+  const thresholdMs = deps.silenceMinutes * 60_000;
+  const clusters = [...new Set([...(await deps.clock.clusters()), ...deps.watchedClusters])].sort();
+  const result: CheckResult = { checkedAt, clusters: [], resumed: [] };
+
+  for (const cluster of clusters) {
+    try {
+      result.clusters.push(await checkCluster(cluster));
+    } catch (error) {
+      result.clusters.push({ cluster, state: 'failed', error: error as Error });
+    }
+  }
+  return result;
+
+  async function checkCluster(cluster: string): Promise<ClusterOutcome> {
+    const last = await deps.clock.lastObjectAt(cluster, today);
+    let state = await deps.memory.get(cluster);
+
+    if (state && last !== undefined && Date.parse(last) > Date.parse(state.since)) {
+      // Objects resumed after the silence began: say so once if it was alerted, then forget it.
+      const notified = state.alertedAt !== undefined;
+      if (notified) await deps.notices.publish(resumedMessage({ cluster, since: state.since, resumedAt: last, ...(state.auditID ? { auditID: state.auditID } : {}) }));
+      await deps.memory.clear(cluster, state.since);
+      result.resumed.push({ cluster, since: state.since, resumedAt: last, notified });
+      state = undefined;
+    }
+
+    let since: string;
+    let neverSeen: boolean;
+    if (state) {
+      ({ since, neverSeen } = state);
+    } else if (last !== undefined) {
+      since = last;
+      neverSeen = false;
+    } else {
+      // Never seen (or seen only before object times were kept): silent since this first look.
+      state = await deps.memory.start({ cluster, since: checkedAt, neverSeen: true });
+      ({ since, neverSeen } = state);
+    }
+
+    const silentMs = nowMs - Date.parse(since);
+    const silentMinutes = Math.max(0, Math.floor(silentMs / 60_000));
+    if (!(silentMs > thresholdMs)) return { cluster, state: 'fresh', ...(last !== undefined ? { lastObjectAt: last } : {}), silentMinutes };
+    if (state?.alertedAt !== undefined) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false };
+
+    const finding = logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes });
+    const raised = await raiseFindings([finding], deps.raise, { source: 'watchdog', cluster, read: NOTHING_READ });
+    await deps.memory.markAlerted({ cluster, since, neverSeen }, finding.auditID, checkedAt);
+    return { cluster, state: 'silent', since, silentMinutes, raised: raised.newFindings > 0, published: raised.published };
+  }
+}

@@ -1,0 +1,421 @@
+import type { AuditEvent } from '../../../lambdas/core/audit-event';
+import { controlsOf, unresolvedReferences } from '../../../lambdas/core/compliance/controls';
+import { DetectionEngine } from '../../../lambdas/core/detect/engine';
+import type { Rule } from '../../../lambdas/core/detect/rule';
+import type { EksClusterConfigCall } from '../../../lambdas/core/rules/audit-tampering';
+import {
+  auditTamperingRules,
+  durationText,
+  eksAuditLoggingDisabledFinding,
+  logObjectDeletedFinding,
+  logSilenceFinding,
+} from '../../../lambdas/core/rules/audit-tampering';
+import { RULES, interestOf } from '../../../lambdas/core/rules';
+import { CompiledInterest } from '../../../lambdas/core/read/interest';
+import { auditEvent } from '../../helpers/events';
+import { hitsOf, severityOf } from '../../helpers/rules';
+import type { Ev } from '../../helpers/shipping';
+
+const rule = (id: string): Rule => {
+  const found = auditTamperingRules.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
+  return found;
+};
+
+const r = rule('audit-tampering.policy-changed');
+const admin = { username: 'mallory@example.com', groups: ['platform-admins', 'system:authenticated'] };
+const node = { username: 'system:node:cp-1', groups: ['system:nodes', 'system:authenticated'] };
+const namespaceController = { username: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
+
+const POLICY_YAML = [
+  'apiVersion: audit.k8s.io/v1',
+  'kind: Policy',
+  'omitStages:',
+  '  - "RequestReceived"',
+  'rules:',
+  '  - level: RequestResponse',
+  '    resources:',
+  '    - group: ""',
+  '      resources: ["pods"]',
+  '  - level: Metadata',
+  '    resources:',
+  '    - group: ""',
+  '      resources: ["secrets", "configmaps"]',
+  '  - level: Request',
+  '',
+].join('\n');
+const LOGS_NOTHING = ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'rules:', '  - level: None', ''].join('\n');
+const MOSTLY_NOTHING = ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'rules:', '  - level: Metadata', '    resources:', '    - group: ""', '      resources: ["secrets"]', '  - level: None', ''].join('\n');
+
+/** A ConfigMap write at RequestResponse level, as the API server logs it. */
+function configMapWrite(namespace: string, name: string, data: Record<string, string> | undefined, overrides: Ev = {}): Ev {
+  const verb = (overrides.verb as string | undefined) ?? 'update';
+  const object = data && { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace, resourceVersion: '4711' }, data };
+  return auditEvent({
+    level: 'RequestResponse',
+    verb,
+    user: admin,
+    requestURI: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
+    objectRef: { resource: 'configmaps', namespace, name, apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: 200 },
+    ...(object ? { requestObject: object, responseObject: object } : {}),
+    ...overrides,
+  });
+}
+
+const deleteConfigMap = (namespace: string, name: string, overrides: Ev = {}): Ev =>
+  auditEvent({
+    verb: 'delete',
+    user: admin,
+    requestURI: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
+    objectRef: { resource: 'configmaps', namespace, name, apiVersion: 'v1' },
+    responseStatus: { metadata: {}, status: 'Success', code: 200 },
+    ...overrides,
+  });
+
+/** kubeadm's kube-apiserver manifest, with audit logging set up as CIS asks. */
+const KUBEADM_FLAGS = [
+  'kube-apiserver',
+  '--advertise-address=10.0.0.10',
+  '--allow-privileged=true',
+  '--authorization-mode=Node,RBAC',
+  '--client-ca-file=/etc/kubernetes/pki/ca.crt',
+  '--enable-admission-plugins=NodeRestriction',
+  '--etcd-servers=https://127.0.0.1:2379',
+  '--audit-policy-file=/etc/kubernetes/audit/policy.yaml',
+  '--audit-log-path=/var/log/kubernetes/audit/audit.log',
+  '--audit-log-maxage=30',
+  '--audit-log-maxbackup=10',
+  '--audit-log-maxsize=100',
+  '--secure-port=6443',
+  '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+  '--tls-cert-file=/etc/kubernetes/pki/apiserver.crt',
+  '--tls-private-key-file=/etc/kubernetes/pki/apiserver.key',
+];
+
+const without = (...prefixes: string[]): string[] => KUBEADM_FLAGS.filter((f) => !prefixes.some((p) => f.startsWith(p)));
+
+function apiServerPod(command: string[], overrides: Ev = {}, extra: { args?: string[] } = {}): Ev {
+  const pod = {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: {
+      name: 'kube-apiserver-cp-1',
+      namespace: 'kube-system',
+      labels: { component: 'kube-apiserver', tier: 'control-plane' },
+      annotations: { 'kubernetes.io/config.mirror': '6b5d1c0f', 'kubernetes.io/config.source': 'file', 'kubernetes.io/config.hash': '6b5d1c0f' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'cp-1', uid: 'c0ffee', controller: true }],
+    },
+    spec: {
+      nodeName: 'cp-1',
+      hostNetwork: true,
+      priorityClassName: 'system-node-critical',
+      containers: [
+        {
+          name: 'kube-apiserver',
+          image: 'registry.k8s.io/kube-apiserver:v1.31.2',
+          command,
+          ...(extra.args ? { args: extra.args } : {}),
+          volumeMounts: [{ name: 'audit', mountPath: '/etc/kubernetes/audit', readOnly: true }],
+        },
+      ],
+      volumes: [{ name: 'audit', hostPath: { path: '/etc/kubernetes/audit', type: 'DirectoryOrCreate' } }],
+    },
+  };
+  return auditEvent({
+    level: 'RequestResponse',
+    verb: 'create',
+    user: node,
+    userAgent: 'kubelet/v1.31.2 (linux/amd64) kubernetes/5864a46',
+    sourceIPs: ['10.0.0.10'],
+    requestURI: '/api/v1/namespaces/kube-system/pods',
+    objectRef: { resource: 'pods', namespace: 'kube-system', name: 'kube-apiserver-cp-1', apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: 201 },
+    requestObject: pod,
+    responseObject: pod,
+    ...overrides,
+  });
+}
+
+const failed = (e: Ev): Ev => ({ ...e, responseStatus: { metadata: {}, code: 403 }, responseObject: undefined });
+const dryRun = (e: Ev): Ev => ({ ...e, requestURI: `${String(e.requestURI)}?dryRun=All` });
+const received = (e: Ev): Ev => ({ ...e, stage: 'RequestReceived', responseStatus: undefined, responseObject: undefined });
+const metadataOnly = (e: Ev): Ev => ({ ...e, level: 'Metadata', requestObject: undefined, responseObject: undefined });
+
+describe('audit-tampering.policy-changed: the audit policy in a ConfigMap', () => {
+  it('raises an update of the kube-system audit policy, saying what the policy now holds', () => {
+    const hits = hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML }));
+    expect(hits).toEqual([
+      expect.objectContaining({ severity: 'high', summary: 'mallory@example.com updated ConfigMap kube-system/audit-policy: key policy.yaml holds an audit policy of 3 rules' }),
+    ]);
+    expect(hits[0].evidence).toEqual({ policies: [{ key: 'policy.yaml', rules: 3 }] });
+  });
+
+  it('raises a policy that logs nothing as critical, and one that stops logging most requests as high', () => {
+    const off = hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'audit-policy.yaml': LOGS_NOTHING }));
+    expect(off).toEqual([expect.objectContaining({ severity: 'critical' })]);
+    expect(off[0].summary).toBe('mallory@example.com updated ConfigMap kube-system/audit-policy: the policy in key audit-policy.yaml logs nothing (its first rule sets level None for every request)');
+    expect(off[0].evidence).toEqual({ policyKeys: ['audit-policy.yaml'], policies: [{ key: 'audit-policy.yaml', rules: 1, catchAllNone: 0 }] });
+    const mostly = hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': MOSTLY_NOTHING }));
+    expect(mostly).toEqual([expect.objectContaining({ severity: 'high' })]);
+    expect(mostly[0].summary).toContain('stops logging every request its first 1 rule do not match');
+  });
+
+  it('recognizes a policy by its body in any namespace and under any name (hosted control planes)', () => {
+    const json = JSON.stringify({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [] });
+    const hits = hitsOf(r, configMapWrite('clusters-prod', 'kas-config', { 'config.json': '{}', 'policy.json': json }, { verb: 'patch', requestObject: { data: { 'policy.json': json } }, responseObject: undefined }));
+    expect(hits).toEqual([expect.objectContaining({ severity: 'critical', summary: 'mallory@example.com patched ConfigMap clusters-prod/kas-config: the policy in key policy.json has no rules: the API server logs nothing' })]);
+  });
+
+  it('recognizes a policy by a data key such as audit.yaml, and an emptied policy key', () => {
+    expect(severityOf(r, configMapWrite('monitoring', 'apiserver', { 'audit.yaml': POLICY_YAML }))).toBe('high');
+    const emptied = hitsOf(r, configMapWrite('kube-system', 'apiserver-config', { 'audit-policy.yaml': '' }));
+    expect(emptied).toEqual([expect.objectContaining({ severity: 'high', summary: 'mallory@example.com updated ConfigMap kube-system/apiserver-config, key audit-policy.yaml no longer holds a readable audit policy' })]);
+  });
+
+  it('raises a deletion as critical, from the name alone (Metadata level)', () => {
+    const hits = hitsOf(r, deleteConfigMap('kube-system', 'audit-policy'));
+    expect(hits).toEqual([expect.objectContaining({ severity: 'critical', summary: "mallory@example.com deleted ConfigMap kube-system/audit-policy, which by its name holds the API server's audit policy: the policy it mounts is gone" })]);
+    expect(severityOf(r, deleteConfigMap('shoot--prod--eu', 'audit-policy-config'))).toBe('critical');
+  });
+
+  it('raises a write whose body was not logged by the name, saying what is missing', () => {
+    const hits = hitsOf(r, metadataOnly(configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML })));
+    expect(hits).toEqual([expect.objectContaining({ severity: 'high' })]);
+    expect(hits[0].summary).toBe('mallory@example.com updated ConfigMap kube-system/audit-policy, body not logged (audit level Metadata recorded no request body)');
+  });
+
+  it('takes `audit` as a word in a kube-system name as a policy name, but not elsewhere', () => {
+    expect(severityOf(r, configMapWrite('kube-system', 'apiserver-audit', { 'webhook.yaml': 'apiVersion: v1\nkind: Config\n' }))).toBe('high');
+    expect(hitsOf(r, configMapWrite('payments', 'audit-service-settings', { 'settings.yaml': 'retentionDays: 90\n' }))).toEqual([]);
+  });
+
+  it('is quiet on other kube-system ConfigMaps and on near misses', () => {
+    expect(hitsOf(r, configMapWrite('kube-system', 'coredns', { Corefile: '.:53 {\n    errors\n    health\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}\n' }))).toEqual([]);
+    expect(hitsOf(r, configMapWrite('kube-system', 'kube-proxy', { 'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n' }))).toEqual([]);
+    expect(hitsOf(r, deleteConfigMap('kube-system', 'kubeadm-config'))).toEqual([]);
+    // A NetworkPolicy-like document is not an audit policy.
+    expect(hitsOf(r, configMapWrite('default', 'manifests', { 'np.yaml': 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n' }))).toEqual([]);
+    const policy = configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': LOGS_NOTHING });
+    expect(hitsOf(r, failed(policy))).toEqual([]);
+    expect(hitsOf(r, dryRun(policy))).toEqual([]);
+    expect(hitsOf(r, received(policy))).toEqual([]);
+    // The control plane's own: the namespace controller emptying a deleted namespace.
+    expect(hitsOf(r, deleteConfigMap('tenant-a', 'audit-policy', { user: namespaceController }))).toEqual([]);
+    // A label-only patch changes nothing the API server reads.
+    expect(hitsOf(r, configMapWrite('kube-system', 'audit-policy', undefined, { verb: 'patch', level: 'Request', requestObject: { metadata: { labels: { owner: 'platform' } } } }))).toEqual([]);
+    // A creation is how a policy is first set up.
+    expect(hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': LOGS_NOTHING }, { verb: 'create', responseStatus: { metadata: {}, code: 201 } }))).toEqual([]);
+  });
+
+  it('raises an anonymous write as critical', () => {
+    expect(severityOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML }, { user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } }))).toBe('critical');
+  });
+});
+
+describe('audit-tampering.policy-changed: the API server audit flags of its static pod', () => {
+  it('is quiet on a kube-apiserver mirror pod that keeps its audit flags, created or updated', () => {
+    expect(hitsOf(r, apiServerPod(KUBEADM_FLAGS))).toEqual([]);
+    const update = apiServerPod(KUBEADM_FLAGS, { verb: 'update', requestURI: '/api/v1/namespaces/kube-system/pods/kube-apiserver-cp-1', responseStatus: { metadata: {}, code: 200 } });
+    expect(hitsOf(r, update)).toEqual([]);
+    // `--flag value` pairs in args, as other distributions write them.
+    expect(hitsOf(r, apiServerPod(['kube-apiserver'], {}, { args: KUBEADM_FLAGS.slice(1).flatMap((f) => f.split('=')) }))).toEqual([]);
+    // A pod of another name, or outside kube-system, is not the API server's static pod.
+    expect(hitsOf(r, apiServerPod(without('--audit-'), { objectRef: { resource: 'pods', namespace: 'kube-system', name: 'kube-controller-manager-cp-1', apiVersion: 'v1' } }))).toEqual([]);
+    expect(hitsOf(r, apiServerPod(without('--audit-'), { objectRef: { resource: 'pods', namespace: 'tools', name: 'kube-apiserver-test', apiVersion: 'v1' } }))).toEqual([]);
+  });
+
+  it('raises a mirror pod with no audit backend as critical, with the audit flags as evidence', () => {
+    const hits = hitsOf(r, apiServerPod(without('--audit-')));
+    expect(hits).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        summary:
+          'system:node:cp-1 registered pod kube-system/kube-apiserver-cp-1, which runs the API server with no audit backend (neither --audit-log-path nor --audit-webhook-config-file): audit logging is off',
+      }),
+    ]);
+    expect(hits[0].evidence).toEqual({ container: 'kube-apiserver', auditFlags: {}, problems: [expect.stringContaining('no audit backend')] });
+  });
+
+  it('raises a dropped --audit-policy-file and a log path of /dev/null as critical', () => {
+    const noPolicy = hitsOf(r, apiServerPod(without('--audit-policy-file')));
+    expect(noPolicy).toEqual([expect.objectContaining({ severity: 'critical' })]);
+    expect(noPolicy[0].summary).toContain('no --audit-policy-file: without a policy the API server logs no events');
+    const devNull = hitsOf(r, apiServerPod([...without('--audit-log-path'), '--audit-log-path=/dev/null']));
+    expect(devNull).toEqual([expect.objectContaining({ severity: 'critical' })]);
+    expect(devNull[0].summary).toContain('--audit-log-path=/dev/null: the audit log is thrown away');
+    // A webhook backend alone is audit logging too.
+    expect(hitsOf(r, apiServerPod([...without('--audit-log-'), '--audit-webhook-config-file=/etc/kubernetes/audit/webhook.kubeconfig']))).toEqual([]);
+  });
+
+  it('raises on-node retention below the CIS values as medium, and takes 0 as no limit', () => {
+    const short = hitsOf(r, apiServerPod([...without('--audit-log-maxage', '--audit-log-maxbackup'), '--audit-log-maxage=1', '--audit-log-maxbackup=1']));
+    expect(short).toEqual([expect.objectContaining({ severity: 'medium' })]);
+    expect(short[0].summary).toBe(
+      'system:node:cp-1 registered pod kube-system/kube-apiserver-cp-1, which runs the API server with --audit-log-maxage=1 keeps less than the 30 days CIS recommends (and 1 more)',
+    );
+    expect(short[0].evidence).toMatchObject({ auditFlags: { 'audit-log-maxage': '1', 'audit-log-maxbackup': '1', 'audit-log-path': '/var/log/kubernetes/audit/audit.log' } });
+    expect(hitsOf(r, apiServerPod([...without('--audit-log-maxage'), '--audit-log-maxage=0']))).toEqual([]);
+  });
+
+  it('reads a shell command line', () => {
+    const shell = ['/bin/sh', '-c', without('--audit-').join(' ')];
+    expect(severityOf(r, apiServerPod(shell))).toBe('critical');
+    expect(hitsOf(r, apiServerPod(['/bin/sh', '-c', KUBEADM_FLAGS.join(' ')]))).toEqual([]);
+  });
+
+  it('says low when the level logged no body, on a creation only', () => {
+    const hits = hitsOf(r, metadataOnly(apiServerPod(KUBEADM_FLAGS)));
+    expect(hits).toEqual([expect.objectContaining({ severity: 'low' })]);
+    expect(hits[0].summary).toBe(
+      'system:node:cp-1 registered pod kube-system/kube-apiserver-cp-1: the API server restarted from a new manifest; its audit flags are not logged (audit level Metadata recorded no request body)',
+    );
+    expect(hitsOf(r, metadataOnly(apiServerPod(KUBEADM_FLAGS, { verb: 'update' })))).toEqual([]);
+  });
+
+  it('is quiet on failed, dry-run and early-stage requests and status updates', () => {
+    const off = apiServerPod(without('--audit-'));
+    expect(hitsOf(r, failed(off))).toEqual([]);
+    expect(hitsOf(r, dryRun(off))).toEqual([]);
+    expect(hitsOf(r, received(off))).toEqual([]);
+    expect(hitsOf(r, { ...off, verb: 'patch', objectRef: { resource: 'pods', subresource: 'status', namespace: 'kube-system', name: 'kube-apiserver-cp-1', apiVersion: 'v1' } })).toEqual([]);
+  });
+});
+
+describe('the pre-check and the engine', () => {
+  const interest = new CompiledInterest(interestOf(RULES));
+  const raw = (e: Ev): string => JSON.stringify(e);
+  /** Whether the reader's pre-check lets the event through to the rules. */
+  const passes = (e: Ev): boolean => {
+    const text = raw(e);
+    const ref = e.objectRef as { resource?: string; subresource?: string };
+    return interest.matches(e.verb as string, ref.resource ?? '', ref.subresource ?? '', (i) => text.includes(interest.substrings[i]));
+  };
+
+  it('lets the events the rule raises through, and not every ConfigMap update', () => {
+    expect(passes(configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML }))).toBe(true);
+    expect(passes(deleteConfigMap('kube-system', 'audit'))).toBe(true);
+    expect(passes(configMapWrite('monitoring', 'apiserver', { 'audit.yaml': POLICY_YAML }))).toBe(true);
+    expect(passes(configMapWrite('clusters-prod', 'kas-config', { 'p.json': JSON.stringify({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy' }) }))).toBe(true);
+    expect(passes(apiServerPod(without('--audit-')))).toBe(true);
+    expect(passes(configMapWrite('kube-system', 'coredns', { Corefile: '.:53 {}' }))).toBe(false);
+  });
+
+  it('turns a hit into a finding in the audit-tampering category with its controls', async () => {
+    const findings = await new DetectionEngine(RULES).analyze({ event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent, cluster: 'prod-eu', offset: 0, line: 1, truncated: false });
+    expect(findings).toEqual([
+      expect.objectContaining({ ruleId: 'audit-tampering.policy-changed', category: 'audit-tampering', severity: 'critical', cluster: 'prod-eu', attack: ['T1562.008'] }),
+    ]);
+    expect(controlsOf(r).map((c) => c.id)).toEqual(['CIS-3.2.1', 'CIS-3.2.2', 'CIS-1.2.16', 'CIS-1.2.17', 'CIS-1.2.18', 'CIS-1.2.19', 'NSA-CISA:logging-threat-detection', 'T1562.008']);
+  });
+});
+
+describe('the detections outside the audit log', () => {
+  const outside = auditTamperingRules.filter((d) => d.id !== r.id);
+
+  it('are in the registry with their metadata and controls, and never match an audit event', async () => {
+    expect(outside.map((d) => [d.id, d.severity])).toEqual([
+      ['audit-tampering.log-object-deleted', 'critical'],
+      ['audit-tampering.log-silence', 'high'],
+      ['audit-tampering.eks-audit-logging-disabled', 'critical'],
+    ]);
+    for (const d of outside) {
+      expect(RULES).toContain(d);
+      expect(d.interest).toEqual([]);
+      expect(unresolvedReferences(d)).toEqual([]);
+      expect(controlsOf(d).some((c) => c.framework === 'NSA-CISA')).toBe(true);
+    }
+    const engine = new DetectionEngine(outside);
+    expect(engine.interest.selectors).toEqual([]);
+    expect(await engine.analyze({ event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent, offset: 0, line: 1, truncated: false })).toEqual([]);
+  });
+
+  it('build a deleted log object finding from an S3 removal, the same for the same notification', () => {
+    const removal = {
+      bucket: 'audit-logs',
+      key: 'clusters/prod-eu/2026/11/20/10/audit-1.json.gz',
+      eventName: 'ObjectRemoved:Delete',
+      eventTime: '2026-11-20T10:42:07.311Z',
+      versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+      sequencer: '0066F1A2B3C4D5E6F7',
+      principalId: 'AWS:AROAEXAMPLEROLEID:mallory',
+      sourceIPAddress: '198.51.100.23',
+      cluster: 'prod-eu',
+    };
+    const finding = logObjectDeletedFinding(removal);
+    expect(finding).toEqual({
+      ruleId: 'audit-tampering.log-object-deleted',
+      category: 'audit-tampering',
+      severity: 'critical',
+      title: 'Audit log object deleted from the log bucket',
+      summary: `AWS:AROAEXAMPLEROLEID:mallory permanently deleted version 3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY of audit log object s3://audit-logs/${removal.key} from 198.51.100.23`,
+      auditID: expect.stringMatching(/^s3-removal-[0-9a-f]{32}$/) as unknown,
+      time: '2026-11-20T10:42:07.311Z',
+      cluster: 'prod-eu',
+      actor: { username: 'AWS:AROAEXAMPLEROLEID:mallory', sourceIPs: ['198.51.100.23'] },
+      target: { resource: 's3-objects', namespace: 'audit-logs', name: removal.key },
+      verb: 'delete',
+      attack: ['T1070'],
+      controls: ['NSA-CISA-k8s: Audit logging and threat detection'],
+      evidence: {
+        bucket: 'audit-logs',
+        key: removal.key,
+        versionId: removal.versionId,
+        eventName: 'ObjectRemoved:Delete',
+        sourceIPAddress: '198.51.100.23',
+        sequencer: '0066F1A2B3C4D5E6F7',
+      },
+    });
+    expect(logObjectDeletedFinding(removal).auditID).toBe(finding.auditID);
+    expect(logObjectDeletedFinding({ ...removal, sequencer: '0066F1A2B3C4D5E6F8' }).auditID).not.toBe(finding.auditID);
+    const marker = logObjectDeletedFinding({ ...removal, eventName: 'ObjectRemoved:DeleteMarkerCreated', versionId: 'marker-1' });
+    expect(marker.summary).toContain('a delete marker now hides it (its earlier versions can still be restored)');
+    expect(logObjectDeletedFinding({ bucket: 'b', key: 'k', eventName: 'ObjectRemoved:Delete', eventTime: '2026-11-20T10:00:00Z' }).summary).toBe('(unknown principal) deleted audit log object s3://b/k');
+  });
+
+  it('build one silence finding per cluster and silence start, whenever the check runs', () => {
+    const silence = { cluster: 'prod-eu', since: '2026-11-20T10:00:00.000Z', neverSeen: false, checkedAt: '2026-11-20T10:31:00.000Z', thresholdMinutes: 30 };
+    const first = logSilenceFinding(silence);
+    expect(first).toMatchObject({
+      ruleId: 'audit-tampering.log-silence',
+      severity: 'high',
+      time: '2026-11-20T10:00:00.000Z',
+      cluster: 'prod-eu',
+      target: { resource: 'audit-logs', name: 'prod-eu' },
+      summary: 'no audit log object from cluster prod-eu since 2026-11-20T10:00:00.000Z (31 min at 2026-11-20T10:31:00.000Z; threshold 30 min)',
+      evidence: { silentMinutes: 31, neverSeen: false },
+    });
+    const later = logSilenceFinding({ ...silence, checkedAt: '2026-11-20T10:36:00.000Z' });
+    expect([later.auditID, later.time]).toEqual([first.auditID, first.time]);
+    expect(logSilenceFinding({ ...silence, since: '2026-11-20T12:00:00.000Z' }).auditID).not.toBe(first.auditID);
+    expect(logSilenceFinding({ ...silence, neverSeen: true }).summary).toContain('since the watchdog started expecting it');
+    expect([durationText(47), durationText(125), durationText(3000)]).toEqual(['47 min', '2 h 5 min', '2 d 2 h']);
+  });
+
+  it('build an EKS finding only for a successful call that switches the audit type off', () => {
+    const call: EksClusterConfigCall = {
+      eventID: '5f2a7c1e-3b4d-4e5f-8a9b-0c1d2e3f4a5b',
+      eventTime: '2026-11-20T10:15:00Z',
+      cluster: 'prod-eu',
+      clusterLogging: [{ types: ['api', 'audit'], enabled: false }],
+      actor: 'arn:aws:sts::123456789012:assumed-role/Admin/mallory',
+      sourceIPAddress: '198.51.100.23',
+      userAgent: 'aws-cli/2.17.0',
+    };
+    expect(eksAuditLoggingDisabledFinding(call)).toMatchObject({
+      ruleId: 'audit-tampering.eks-audit-logging-disabled',
+      severity: 'critical',
+      auditID: call.eventID,
+      time: call.eventTime,
+      cluster: 'prod-eu',
+      actor: { username: call.actor, sourceIPs: ['198.51.100.23'], userAgent: 'aws-cli/2.17.0' },
+      target: { resource: 'eks-clusters', name: 'prod-eu' },
+      summary: 'arn:aws:sts::123456789012:assumed-role/Admin/mallory switched off audit logging (api, audit) of EKS cluster prod-eu from 198.51.100.23',
+      evidence: { disabledTypes: ['api', 'audit'] },
+    });
+    expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: [{ types: ['audit'], enabled: true }] })).toBeUndefined();
+    expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: [{ types: ['api', 'scheduler'], enabled: false }, { types: ['audit'], enabled: true }] })).toBeUndefined();
+    expect(eksAuditLoggingDisabledFinding({ ...call, errorCode: 'AccessDeniedException' })).toBeUndefined();
+    expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: undefined })).toBeUndefined();
+  });
+});

@@ -1,0 +1,59 @@
+import { settingsFromEnv, WatchdogSettingsError } from '../../lambdas/watchdog/settings';
+
+const base = { FINDINGS_TABLE: 'findings', ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts' };
+
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    settingsFromEnv(env);
+  } catch (error) {
+    if (error instanceof WatchdogSettingsError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('watchdog settings from the environment', () => {
+  it('needs only the table and the topic; everything else has a default', () => {
+    expect(settingsFromEnv(base)).toEqual({
+      findingsTable: 'findings',
+      alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+      silenceMinutes: 30,
+      watchedClusters: [],
+      findingsRetentionDays: 400,
+    });
+  });
+
+  it('treats empty variables as unset (CDK and consoles write empty strings)', () => {
+    expect(settingsFromEnv({ ...base, SILENCE_MINUTES: '', WATCHED_CLUSTERS: '', FINDINGS_RETENTION_DAYS: '' })).toEqual(settingsFromEnv(base));
+  });
+
+  it('reads every variable; the watched clusters trimmed, without empties or repeats', () => {
+    expect(settingsFromEnv({ ...base, SILENCE_MINUTES: '45', WATCHED_CLUSTERS: ' prod-eu, staging ,,prod-eu,eks_dev-2', FINDINGS_RETENTION_DAYS: '90' })).toEqual({
+      findingsTable: 'findings',
+      alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+      silenceMinutes: 45,
+      watchedClusters: ['prod-eu', 'staging', 'eks_dev-2'],
+      findingsRetentionDays: 90,
+    });
+  });
+
+  it('takes the silence from 5 minutes (the schedule) to 10080 (7 days), whole numbers only', () => {
+    expect(settingsFromEnv({ ...base, SILENCE_MINUTES: '5' }).silenceMinutes).toBe(5);
+    expect(settingsFromEnv({ ...base, SILENCE_MINUTES: '10080' }).silenceMinutes).toBe(10_080);
+    for (const bad of ['4', '10081', '0', '-5', '1e2', '30.5', 'thirty', ' ']) {
+      expect(problems({ ...base, SILENCE_MINUTES: bad })).toEqual(['SILENCE_MINUTES must be a whole number of minutes from 5 to 10080']);
+    }
+  });
+
+  it('refuses cluster names with spaces or slashes, and names every problem at once', () => {
+    expect(problems({ ...base, WATCHED_CLUSTERS: 'prod eu' })).toEqual([expect.stringContaining('WATCHED_CLUSTERS must be cluster names')]);
+    expect(problems({ ...base, WATCHED_CLUSTERS: 'clusters/prod' })).toHaveLength(1);
+    expect(problems({ SILENCE_MINUTES: '1', FINDINGS_RETENTION_DAYS: '0' })).toEqual([
+      'FINDINGS_TABLE is required',
+      'ALERTS_TOPIC_ARN is required',
+      'SILENCE_MINUTES must be a whole number of minutes from 5 to 10080',
+      'FINDINGS_RETENTION_DAYS must be a whole number of days from 1 to 3650',
+    ]);
+    expect(() => settingsFromEnv({})).toThrow(/invalid watchdog environment:\n {2}- FINDINGS_TABLE is required/);
+  });
+});
