@@ -14,6 +14,7 @@ import { renderJson, renderNdjson, renderTerminal } from '../core/report/termina
 import { renderSarif } from '../core/report/sarif';
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 import { RULES } from '../core/rules';
+import { backfillCommand } from './backfill-command';
 import { concurrencyOption, configOption, listInputs } from './inputs';
 import { progressBar } from './progress';
 import { reportCommand } from './report-command';
@@ -42,6 +43,7 @@ Usage:
   k8s-audit-analyzer report <file|dir|s3://…>... (--from T --to T | --period weekly|daily) [--out DIR]
   k8s-audit-analyzer rules [show <rule-id>]
   k8s-audit-analyzer stats <file|dir>... [--json] [--all]
+  k8s-audit-analyzer backfill <s3://bucket/prefix>... --queue-url URL [--since T] [--until T] [--dry-run]
 
 Commands:
   scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
@@ -51,6 +53,7 @@ Commands:
           period before, and which controls held. 'report --help' for its options.
   rules   List the rules (id, category, severity, ATT&CK); 'rules show ID' prints one in full.
   stats   Print what the reader saw in each object (events, skipped, problems and where).
+  backfill Send existing S3 objects to the analyzer's work queue, resumably; 'backfill --help'.
 
 Scan options:
   --format table|json|ndjson|markdown|sarif   output on stdout (default: table)
@@ -89,8 +92,9 @@ function severityOption(name: string, value: string | undefined): Severity | und
 
 /** Runs the CLI; returns the exit code. Output goes through `io`, so tests can capture it. */
 export async function main(argv: string[], io: Io): Promise<number> {
-  // The report command has options of its own.
+  // The report and backfill commands have options of their own.
   if (argv[0] === 'report') return reportCommand(argv.slice(1), io);
+  if (argv[0] === 'backfill') return backfillCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
