@@ -1,5 +1,5 @@
 import type { StackProps } from 'aws-cdk-lib';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { AlertsTopic } from './alerts-topic';
@@ -13,6 +13,8 @@ import { FindingsTable } from './findings-table';
 import { OperationsAlarms } from './operations-alarms';
 import { PipelineKey } from './pipeline-key';
 import { Reporter } from './reporter';
+import { Watchdog } from './watchdog';
+import { EksAuditIngestion } from './eks-audit-ingestion';
 import { lowestSeverity } from './severity-filter';
 import { SlackNotifier } from './slack-notifier';
 import { WorkQueue } from './work-queue';
@@ -24,7 +26,8 @@ export interface AnalyzerStackProps extends StackProps {
 
 /**
  * The deployable product: S3 → SQS → analyzer Lambda → DynamoDB → SNS (email, Slack, Chatbot),
- * the scheduled compliance reporter, and alarms on the pipeline to an ops topic. One construct per concern; this class only wires.
+ * the scheduled compliance reporter, the watchdog on the audit trail, optional EKS ingestion
+ * (CloudWatch Logs → Firehose → the bucket), and alarms on the pipeline to an ops topic. One construct per concern; this class only wires.
  */
 export class AnalyzerStack extends Stack {
   public readonly logBucket: AuditLogBucket;
@@ -35,6 +38,8 @@ export class AnalyzerStack extends Stack {
   public readonly ops: AlertsTopic;
   public readonly slack?: SlackNotifier;
   public readonly reporter: Reporter;
+  public readonly watchdog: Watchdog;
+  public readonly eksIngestion?: EksAuditIngestion;
 
   constructor(scope: Construct, id: string, props: AnalyzerStackProps = {}) {
     super(scope, id, props);
@@ -49,7 +54,9 @@ export class AnalyzerStack extends Stack {
     const key = new PipelineKey(this, 'PipelineKey').key;
     const timeout = Duration.seconds(settings.analyzerTimeoutSeconds);
     this.workQueue = new WorkQueue(this, 'Work', { encryptionKey: key, consumerTimeout: timeout });
-    this.workQueue.notifyOnObjectCreated(this.logBucket.bucket, settings.logPrefixes);
+    // With EKS ingestion, Firehose also writes `errors/`: only the clusters' objects are audit logs.
+    const logPrefixes = settings.logPrefixes.length > 0 ? settings.logPrefixes : settings.eksClusters.length > 0 ? ['clusters/'] : [];
+    this.workQueue.notifyOnObjectEvents(this.logBucket.bucket, logPrefixes);
     this.findings = new FindingsTable(this, 'Findings');
 
     this.alerts = new AlertsTopic(this, 'Alerts', {
@@ -76,7 +83,7 @@ export class AnalyzerStack extends Stack {
 
     this.analyzer = new AnalyzerFunction(this, 'Analyzer', {
       logBucket: this.logBucket.bucket,
-      logPrefixes: settings.logPrefixes,
+      logPrefixes,
       queue: this.workQueue.queue,
       table: this.findings.table,
       alertsTopic: this.alerts.topic,
@@ -107,11 +114,37 @@ export class AnalyzerStack extends Stack {
       logRetentionDays: settings.logRetentionDays,
     });
 
+    this.watchdog = new Watchdog(this, 'Watchdog', {
+      table: this.findings.table,
+      topic: this.alerts.topic,
+      encryptionKey: key,
+      silenceMinutes: settings.silenceMinutes,
+      watchedClusters: [...new Set([...settings.watchedClusters, ...settings.eksClusters])],
+      findingsRetentionDays: settings.findingsRetentionDays,
+      logRetentionDays: settings.logRetentionDays,
+    });
+    if (settings.eksClusters.length > 0) {
+      this.eksIngestion = new EksAuditIngestion(this, 'EksIngestion', {
+        clusters: settings.eksClusters,
+        bucket: this.logBucket.bucket,
+        encryptionKey: key,
+        bufferInterval: Duration.seconds(settings.eksBufferSeconds),
+        mode: settings.eksIngestionMode,
+      });
+    }
+
+    // What operators and the CLI need: the backfill command sends to the work queue.
+    new CfnOutput(this, 'WorkQueueUrl', { value: this.workQueue.queue.queueUrl, description: 'k8s-audit-analyzer backfill --queue-url' });
+    new CfnOutput(this, 'LogBucketName', { value: this.logBucket.bucket.bucketName });
+    new CfnOutput(this, 'ArtifactsBucketName', { value: artifacts.bucket.bucketName, description: 'reports/ and alerts/' });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
+    new CfnOutput(this, 'FindingsTableName', { value: this.findings.table.tableName });
+
     new OperationsAlarms(this, 'Alarms', {
       opsTopic: this.ops.topic,
       workQueue: this.workQueue.queue,
-      deadLetterQueues: [this.workQueue.deadLetterQueue, this.reporter.deadLetterQueue, ...(this.slack ? [this.slack.deadLetterQueue] : [])],
-      functions: [this.analyzer.function.fn, this.reporter.function.fn, ...(this.slack ? [this.slack.function.fn] : [])],
+      deadLetterQueues: [this.workQueue.deadLetterQueue, this.reporter.deadLetterQueue, this.watchdog.deadLetterQueue, ...(this.slack ? [this.slack.deadLetterQueue] : [])],
+      functions: [this.analyzer.function.fn, this.reporter.function.fn, this.watchdog.function.fn, ...(this.slack ? [this.slack.function.fn] : [])],
       metricsNamespace: 'K8sAuditAnalyzer',
       metricsService: 'analyzer',
     });

@@ -43,6 +43,11 @@ const schema = z
     reportCadence: z.enum(['weekly', 'daily']).optional(),
     reportLinkTtlHours: integer(1, 168).default(12),
     reportClusters: list.default([]),
+    silenceMinutes: integer(5, 10_080).default(30),
+    watchedClusters: list.default([]),
+    eksClusters: list.pipe(z.array(z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'not an EKS cluster name'))).default([]),
+    eksIngestionMode: z.enum(['extract', 'raw']).default('extract'),
+    eksBufferSeconds: integer(0, 900).default(60),
   })
   .superRefine((s, ctx) => {
     if ((s.chatbotSlackWorkspaceId === undefined) !== (s.chatbotSlackChannelId === undefined)) {

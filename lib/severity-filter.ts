@@ -16,8 +16,9 @@ export function lowestSeverity(severities: readonly DeploySeverity[]): DeploySev
 /**
  * An SNS filter so each destination receives only alerts at or above its own minimum (on the
  * `severity` attribute: the highest severity in the alert), and every compliance report summary
- * (attribute `kind` = `report`, no severity), using the filter policy's documented `$or`.
+ * and watchdog notice (attribute `kind` = `report` or `watchdog`, no severity), using the filter
+ * policy's documented `$or`.
  */
 export function severityFilterPolicy(min: DeploySeverity): Record<string, SubscriptionFilter> {
-  return { $or: new SubscriptionFilter([{ severity: severitiesFrom(min) }, { kind: ['report'] }]) };
+  return { $or: new SubscriptionFilter([{ severity: severitiesFrom(min) }, { kind: ['report', 'watchdog'] }]) };
 }

@@ -31,16 +31,22 @@ export class WorkQueue extends Construct {
     this.queue = new Queue(this, 'Queue', {
       ...encryption,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: Duration.days(14), // a backfill may queue more than the fleet clears in SQS's default 4 days
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
   }
 
-  /** Sends the bucket's object-created notifications here, for the whole bucket or for each prefix. */
-  notifyOnObjectCreated(bucket: IBucket, prefixes: readonly string[] = []): void {
+  /**
+   * Sends the bucket's object-created notifications here, and its object-removed ones (a deleted
+   * audit log is a finding), for the whole bucket or for each prefix. Lifecycle expirations are
+   * other events and raise nothing.
+   */
+  notifyOnObjectEvents(bucket: IBucket, prefixes: readonly string[] = []): void {
     const destination = new SqsDestination(this.queue);
-    if (prefixes.length === 0) bucket.addEventNotification(EventType.OBJECT_CREATED, destination);
-    for (const prefix of prefixes) bucket.addEventNotification(EventType.OBJECT_CREATED, destination, { prefix });
+    for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED]) {
+      if (prefixes.length === 0) bucket.addEventNotification(event, destination);
+      for (const prefix of prefixes) bucket.addEventNotification(event, destination, { prefix });
+    }
     // CDK configures notifications through a stack-wide singleton function of its own.
     const helper = Stack.of(this).node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
     if (helper) {

@@ -66,9 +66,14 @@ describe('buckets', () => {
     }
   });
 
-  it('sends object-created notifications of the whole bucket to the work queue', () => {
+  it('sends object-created and object-removed notifications of the whole bucket to the work queue', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], QueueArn: Match.anyValue() }] },
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          { Events: ['s3:ObjectCreated:*'], QueueArn: Match.anyValue() },
+          { Events: ['s3:ObjectRemoved:*'], QueueArn: Match.anyValue() },
+        ],
+      },
     });
   });
 });
@@ -80,7 +85,12 @@ describe('an existing bucket', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: 'corp-eks-audit',
       Managed: false, // existing notification configurations on the bucket are kept
-      NotificationConfiguration: { QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/prod/' }] } } }] },
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          Match.objectLike({ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/prod/' }] } } }),
+          Match.objectLike({ Events: ['s3:ObjectRemoved:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/prod/' }] } } }),
+        ],
+      },
     });
   });
 
@@ -190,7 +200,7 @@ describe('the analyzer function', () => {
     const read = statementsOf(withPrefixes, 'AWS::IAM::Policy').find((s) => s.Sid === 'ReadAuditLogObjects');
     expect(JSON.stringify(read?.Resource)).toMatch(/clusters\/prod-eu\/\*.*clusters\/prod-us\/\*/);
     const [notifications] = Object.values(withPrefixes.findResources('Custom::S3BucketNotifications')) as Array<{ Properties: { NotificationConfiguration: { QueueConfigurations: unknown[] } } }>;
-    expect(notifications.Properties.NotificationConfiguration.QueueConfigurations).toHaveLength(2);
+    expect(notifications.Properties.NotificationConfiguration.QueueConfigurations).toHaveLength(4); // created and removed, per prefix
   });
 
   it('has reserved concurrency when asked, and refuses one below the queue concurrency', () => {
@@ -254,7 +264,7 @@ describe('alerts', () => {
 
   it('reach each email at its own minimum severity, and the ops topic unfiltered', () => {
     for (const email of ['secops@example.com', 'oncall@example.com']) {
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, FilterPolicy: { $or: [{ severity: ['critical'] }, { kind: ['report'] }] } });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, FilterPolicy: { $or: [{ severity: ['critical'] }, { kind: ['report', 'watchdog'] }] } });
     }
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform@example.com', FilterPolicy: Match.absent() });
   });
@@ -264,7 +274,7 @@ describe('alerts', () => {
   });
 
   it('reach Slack through the notifier: the secret ARN (never the URL), a severity filter, a DLQ, one poster at a time', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', FilterPolicy: { $or: [{ severity: ['medium', 'high', 'critical'] }, { kind: ['report'] }] } });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', FilterPolicy: { $or: [{ severity: ['medium', 'high', 'critical'] }, { kind: ['report', 'watchdog'] }] } });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -289,7 +299,7 @@ describe('alerts', () => {
 
   it('have no Slack notifier or Chatbot channel unless configured', () => {
     const { template: plain } = synth();
-    plain.resourceCountIs('AWS::Lambda::Function', 3); // the analyzer, the reporter and CDK's notification helper
+    plain.resourceCountIs('AWS::Lambda::Function', 4); // the analyzer, the reporter, the watchdog and CDK's notification helper
     plain.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 });
@@ -344,21 +354,71 @@ describe('the compliance reporter', () => {
   });
 });
 
+describe('the watchdog', () => {
+  const { template } = synth({ watchedClusters: 'prod-eu', silenceMinutes: '45' });
+  const watchdogId = logicalIdOf(template, 'AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SILENCE_MINUTES: '45' }) } });
+
+  it('checks for silent clusters every five minutes and hears EKS logging changes from CloudTrail', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: { Variables: Match.objectLike({ FINDINGS_TABLE: Match.anyValue(), ALERTS_TOPIC_ARN: Match.anyValue(), WATCHED_CLUSTERS: 'prod-eu' }) },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [watchdogId, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.eks'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['eks.amazonaws.com'], eventName: ['UpdateClusterConfig'] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [watchdogId, 'Arn'] } })],
+    });
+  });
+
+  it('may read and write the table by key and publish, nothing more', () => {
+    const statement = statementsOf(template, 'AWS::IAM::Policy').find((s) => s.Sid === 'FindingsAndWatchState');
+    expect(actionsOf(statement!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+});
+
+describe('EKS ingestion from context', () => {
+  const { template } = synth({ eksClusters: 'prod-eu,prod-us' });
+
+  it('subscribes each cluster to a Firehose stream into clusters/<cluster>/ and analyzes only clusters/', () => {
+    template.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
+    template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 2);
+    template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/aws/eks/prod-eu/cluster' });
+    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications')) as Array<{ Properties: { NotificationConfiguration: { QueueConfigurations: Array<{ Filter: unknown }> } } }>;
+    for (const c of notifications.Properties.NotificationConfiguration.QueueConfigurations) expect(c.Filter).toEqual({ Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/' }] } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WATCHED_CLUSTERS: 'prod-eu,prod-us' }) } });
+  });
+
+  it('refuses a name EKS would not accept', () => {
+    expect(() => synth({ eksClusters: 'prod eu' })).toThrow(/eksClusters\.0: not an EKS cluster name/);
+  });
+});
+
+describe('stack outputs', () => {
+  it('give the work queue URL for backfill and the names operators look for', () => {
+    const outputs = synth().template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['WorkQueueUrl', 'LogBucketName', 'ArtifactsBucketName', 'AlertsTopicArn', 'FindingsTableName']));
+  });
+});
+
 describe('operations alarms', () => {
   const { template } = synth(FULL);
 
   it('watch the dead-letter queues, errors and throttles of every function, and the processing lag, and tell the ops topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
-    expect(alarms).toHaveLength(3 + 3 * 2 + 2);
+    expect(alarms).toHaveLength(4 + 4 * 2 + 2);
     const opsTopic = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'k8s-audit-analyzer operations' });
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: opsTopic }]);
       expect(alarm.OKActions).toEqual([{ Ref: opsTopic }]);
     }
     const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(3);
-    expect(byMetric('Errors')).toHaveLength(3);
-    expect(byMetric('Throttles')).toHaveLength(3);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    expect(byMetric('Errors')).toHaveLength(4);
+    expect(byMetric('Throttles')).toHaveLength(4);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 900 })]);
     expect(byMetric('ProcessingLag')).toEqual([expect.objectContaining({ Namespace: 'K8sAuditAnalyzer', Threshold: 900_000, Dimensions: [{ Name: 'service', Value: 'analyzer' }] })]);
   });
@@ -369,6 +429,7 @@ describe('cdk-nag AwsSolutions', () => {
     ['the defaults', {}],
     ['every option', FULL],
     ['an imported bucket', { existingLogBucketName: 'corp-eks-audit', acceptResponsibilityForImportedBucket: true, logPrefixes: 'clusters/' }],
+    ['EKS ingestion', { eksClusters: 'prod-eu,prod-us', eksIngestionMode: 'raw', eksBufferSeconds: '900' }],
   ])('finds nothing with %s', (_name, context) => {
     const { stack } = synth(context);
     const report = new AwsSolutionsChecks(stack).validateScope(stack);

@@ -38,7 +38,7 @@ describe('cdk synth of bin/app.ts', () => {
     expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
 
     const ours = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs24.x');
-    expect(ours).toHaveLength(3); // the analyzer, the Slack notifier and the reporter
+    expect(ours).toHaveLength(4); // the analyzer, the Slack notifier, the reporter and the watchdog
     const analyzer = ours.find((r) => (r.Properties.Environment as { Variables: Record<string, string> }).Variables.ALERT_COOLDOWN_MINUTES);
     expect((analyzer?.Properties.Environment as { Variables: Record<string, string> }).Variables.ANALYZER_CONFIG).toBe(readFileSync(join(ROOT, 'examples', 'config.yaml'), 'utf8'));
     for (const fn of ours) {

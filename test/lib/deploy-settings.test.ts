@@ -18,6 +18,11 @@ describe('deploy settings from CDK context', () => {
       reportSchedule: 'weekly',
       reportLinkTtlHours: 12,
       reportClusters: [],
+      silenceMinutes: 30,
+      watchedClusters: [],
+      eksClusters: [],
+      eksIngestionMode: 'extract',
+      eksBufferSeconds: 60,
     });
   });
 
