@@ -1,5 +1,6 @@
 import { DynamoDbFindingsStore, findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbAlertLedger } from '../../lambdas/adapters/dynamodb-alert-ledger';
 import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
 import type { Finding } from '../../lambdas/core/finding';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
@@ -52,6 +53,51 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
       await store.putNew([finding({ cluster: 'other', time: '2026-10-31T12:00:00Z', auditID: 'o1' })]);
       const got = await store.query({ cluster: 'range', from: new Date('2026-10-30T23:00:00Z'), to: new Date('2026-11-01T00:00:01Z') });
       expect(got.map((f) => f.auditID)).toEqual(['r0', 'r1', 'r2']);
+    });
+
+    it('stores key, TTL, severity and rule as attributes and the finding deflated in one binary attribute, and reads it back unchanged', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings', 400);
+      const stored = finding({
+        cluster: 'compact',
+        auditID: 'c1',
+        summary: 'ünïcödé ✓ and "quotes" and \\ backslashes',
+        actor: { username: 'alice', groups: ['system:masters', 'system:authenticated'], sourceIPs: ['203.0.113.7'] },
+        attack: ['T1078'],
+        controls: [],
+        evidence: { n: 3, x: 0.5, big: 1234567890123, neg: -1, yes: true, no: false, nothing: null, empty: '', list: [1, 'a', { b: [] }], map: {} },
+      });
+      await store.putNew([stored]);
+      const { Item } = await db.documents.send(new GetCommand({ TableName: 'findings', Key: findingKey(stored) }));
+      expect(Object.keys(Item!).sort()).toEqual(['expiresAt', 'fz', 'pk', 'ruleId', 'severity', 'sk']);
+      expect(Item).toMatchObject({ ...findingKey(stored), severity: 'high', ruleId: 'rbac.privileged-role-bound', expiresAt: Math.floor(Date.parse(stored.time) / 1000) + 400 * 86_400 });
+      expect(Item!.fz).toBeInstanceOf(Uint8Array);
+      const [got] = await store.query({ cluster: 'compact', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
+      expect(got).toStrictEqual(stored);
+    });
+
+    it('keeps reading findings stored in the earlier layout (the finding as a map), next to new ones, and does not store them again', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings');
+      const old = finding({ cluster: 'upgraded', time: '2026-11-20T10:00:00Z', auditID: 'old', evidence: { images: ['x:1'], count: 2 } });
+      // What putNew wrote before the compact layout.
+      const expiresAt = Math.floor(Date.parse(old.time) / 1000) + 400 * 86_400;
+      await db.documents.send(new PutCommand({ TableName: 'findings', Item: { ...findingKey(old), finding: old, severity: old.severity, ruleId: old.ruleId, expiresAt } }));
+      const newer = [finding({ cluster: 'upgraded', time: '2026-11-20T09:00:00Z', auditID: 'before' }), finding({ cluster: 'upgraded', time: '2026-11-20T11:00:00Z', auditID: 'after' })];
+      expect(await store.putNew([old, ...newer])).toEqual(newer);
+      const got = await store.query({ cluster: 'upgraded', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
+      expect(got).toStrictEqual([newer[0], old, newer[1]]);
+    });
+
+    it('the alert ledger marks compact items alerted and leaves the finding readable', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings');
+      const ledger = new DynamoDbAlertLedger(db.documents, 'findings', () => new Date('2026-11-21T00:00:01Z'));
+      const batch = [finding({ cluster: 'ledger', auditID: 'l1' }), finding({ cluster: 'ledger', auditID: 'l2' })];
+      await store.putNew(batch);
+      expect(await ledger.pending(batch)).toEqual(batch);
+      await ledger.markAlerted([batch[0]]);
+      expect(await ledger.pending(batch)).toEqual([batch[1]]);
+      const { Item } = await db.documents.send(new GetCommand({ TableName: 'findings', Key: findingKey(batch[0]) }));
+      expect(Item!.alertedAt).toBe('2026-11-21T00:00:01.000Z');
+      expect(await store.query({ cluster: 'ledger', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') })).toStrictEqual(batch);
     });
   });
 
