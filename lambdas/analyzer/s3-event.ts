@@ -1,3 +1,5 @@
+import type { LogObjectRemoval } from '../core/rules/audit-tampering';
+
 /**
  * The S3 objects named by an SQS message carrying an S3 event notification. S3 URL-encodes keys
  * (a space arrives as `+`), sends an `s3:TestEvent` when a notification is configured, and
@@ -16,21 +18,7 @@ export interface S3ObjectRef {
  * An object removed from the log bucket (`ObjectRemoved:Delete`, `ObjectRemoved:DeleteMarkerCreated`):
  * who removed what, as the notification says it. A finding, not an object to read.
  */
-export interface S3RemovalRef {
-  bucket: string;
-  key: string;
-  eventName: string;
-  eventTime?: string;
-  /** The version removed (`Delete` of a version), or the delete marker's version (`DeleteMarkerCreated`). */
-  versionId?: string;
-  /** S3's per-key ordering value: two removals of one key differ in it. */
-  sequencer?: string;
-  /** `userIdentity.principalId`, e.g. `AWS:AROAEXAMPLE:session`. */
-  principalId?: string;
-  /** `requestParameters.sourceIPAddress`. */
-  sourceIPAddress?: string;
-  region?: string;
-}
+export type S3RemovalRef = Omit<LogObjectRemoval, 'cluster'>;
 
 /** What one message names: objects to analyze, and objects removed from the bucket. */
 export interface S3Notifications {
