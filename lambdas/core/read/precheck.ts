@@ -64,8 +64,12 @@ export class PreCheck {
   private rangeStart = 0;
   private rangeEnd = 0;
   private readonly interned = new InternedStrings();
-  /** Whether the event being decided contains `interest.substrings[i]`. */
-  private readonly has = (i: number): boolean => this.next(this.firstSubstring + i, this.rangeStart) < this.rangeEnd;
+  /**
+   * Whether the event being decided contains `interest.substrings[i]`. Searched within the event
+   * only: a selector's substring is often absent from the whole log (`"audit"` in a ConfigMap), and
+   * looking for its next occurrence past the event would scan the rest of the chunk every time.
+   */
+  private readonly has = (i: number): boolean => this.within(this.firstSubstring + i, this.rangeStart, this.rangeEnd);
 
   constructor(private readonly interest: CompiledInterest) {
     this.needleText = [...KEYS, ...interest.markers];
@@ -261,6 +265,18 @@ export class PreCheck {
     this.cacheFrom[id] = from;
     this.cachePos[id] = at < 0 ? Infinity : at;
     return this.cachePos[id];
+  }
+
+  /** Whether needle `id` occurs in [start, end): the cached next occurrence when it is known, else a search bounded by `end`. */
+  private within(id: number, start: number, end: number): boolean {
+    if (start >= this.cacheFrom[id] && start <= this.cachePos[id]) return this.cachePos[id] < end;
+    if (!this.buf) return this.str.slice(start, end).includes(this.needleText[id]);
+    const at = this.findBytes(this.buf.subarray(0, end), id, start);
+    if (at >= 0) {
+      this.cacheFrom[id] = start;
+      this.cachePos[id] = at;
+    }
+    return at >= 0;
   }
 
   /** Searches for the needle's rare window, then compares the whole needle there. */

@@ -166,6 +166,18 @@ describe('interest declarations', () => {
     expect(c.matches('watch', '', '', has)).toBe(false);
   });
 
+  it('looks for a selector\'s substring inside the event only, wherever the log repeats or lacks it', async () => {
+    const selectors = [{ verbs: ['update'], resources: ['configmaps'], contains: ['audit-policy'] }];
+    const cm = (name: string): Ev => auditEvent({ verb: 'update', objectRef: { resource: 'configmaps', namespace: 'kube-system', name, apiVersion: 'v1' } });
+    // The substring appears in the third event only: the two before it and the one after are not parsed.
+    const log = [cm('coredns'), cm('kube-proxy'), cm('audit-policy'), cm('extension-apiserver-authentication'), cm('audit-policy')];
+    for (const shipped of [jsonLines(log), Buffer.from(JSON.stringify(cloudWatchRecord(log)) + '\n')]) {
+      const { events, stats } = await readAll(shipped, { interest: { selectors } });
+      expect(events.map((e) => e.event.objectRef?.name)).toEqual(['audit-policy', 'audit-policy']);
+      expect(stats.filtered).toBe(3);
+    }
+  });
+
   it('requires every `contains` substring of a selector', () => {
     const c = new CompiledInterest({ selectors: [{ verbs: ['patch'], resources: ['pods/status'], contains: ['a', 'b'] }] });
     expect(c.matches('patch', 'pods', 'status', (i) => c.substrings[i] === 'a')).toBe(false);
