@@ -52,19 +52,40 @@ async function walk(dir: string): Promise<SourceObject[]> {
   return objects;
 }
 
-/** Every object under an S3 prefix (all pages), in key order; read through the given client (the standard credential chain). */
-export async function listS3(client: S3Client, uri: string): Promise<SourceObject[]> {
+/** An S3 object as a listing names it (folder markers are left out). */
+export interface S3Listed {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Without the quotes S3 puts around it. */
+  eTag: string;
+  lastModified: Date;
+}
+
+/** The objects under an S3 prefix, a page at a time (all pages), in key order. */
+export async function* listS3Pages(client: S3Client, uri: string): AsyncGenerator<S3Listed[], void, undefined> {
   const { bucket, prefix } = parseS3Uri(uri);
-  const objects: SourceObject[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const objects: S3Listed[] = [];
     for (const item of page.Contents ?? []) {
-      const key = item.Key;
-      if (key === undefined || key.endsWith('/')) continue;
+      if (item.Key === undefined || item.Key.endsWith('/')) continue;
+      objects.push({ bucket, key: item.Key, size: item.Size ?? 0, eTag: (item.ETag ?? '').replace(/^"|"$/g, ''), lastModified: item.LastModified ?? new Date(0) });
+    }
+    yield objects;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/** Every object under an S3 prefix (all pages), in key order; read through the given client (the standard credential chain). */
+export async function listS3(client: S3Client, uri: string): Promise<SourceObject[]> {
+  const objects: SourceObject[] = [];
+  for await (const page of listS3Pages(client, uri)) {
+    for (const { bucket, key, size } of page) {
       objects.push({
         name: `s3://${bucket}/${key}`,
-        size: item.Size ?? 0,
+        size,
         open: async () => {
           const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
           if (!response.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
@@ -72,7 +93,6 @@ export async function listS3(client: S3Client, uri: string): Promise<SourceObjec
         },
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return objects;
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { isS3Uri, parseS3Uri } from '../adapters/object-source';
+import type { S3Listed } from '../adapters/object-source';
+import { isS3Uri, listS3Pages, parseS3Uri } from '../adapters/object-source';
 import { s3NotificationBody } from '../adapters/s3-notification';
 import type { RejectedMessage } from '../adapters/sqs-work-sender';
 import { MAX_BATCH, SqsWorkSender, WorkQueueError } from '../adapters/sqs-work-sender';
@@ -71,13 +72,7 @@ export interface BackfillState {
   sent: Record<string, string>;
 }
 
-export interface ListedObject {
-  bucket: string;
-  key: string;
-  size: number;
-  eTag: string;
-  lastModified: Date;
-}
+export type ListedObject = S3Listed;
 
 export interface BackfillOptions {
   locations: string[];
@@ -404,12 +399,9 @@ async function listObjects(s3: S3Client, locations: readonly string[], interrupt
   const seen = new Set<string>();
   const objects: ListedObject[] = [];
   for (const location of locations) {
-    const { bucket, prefix } = parseS3Uri(location);
     try {
-      for await (const page of paginateListObjectsV2({ client: s3, pageSize: 1000 }, { Bucket: bucket, Prefix: prefix })) {
-        for (const item of page.Contents ?? []) {
-          if (item.Key === undefined || item.Key.endsWith('/')) continue;
-          const object = { bucket, key: item.Key, size: item.Size ?? 0, eTag: (item.ETag ?? '').replace(/^"|"$/g, ''), lastModified: item.LastModified ?? new Date(0) };
+      for await (const page of listS3Pages(s3, location)) {
+        for (const object of page) {
           if (seen.has(uriOf(object))) continue;
           seen.add(uriOf(object));
           objects.push(object);
