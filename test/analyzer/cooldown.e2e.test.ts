@@ -14,11 +14,10 @@ import type { AlertArchive } from '../../lambdas/core/ports';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import { clusterAdminBinding, leaseUpdate } from '../helpers/events';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalAws } from '../helpers/local-aws';
+import { startLocalAws } from '../helpers/local-aws';
 import type { LocalS3 } from '../helpers/local-s3';
-import { startLocalS3 } from '../helpers/local-s3';
 import type { LocalSns, ReceivedPublish } from '../helpers/local-sns';
-import { startLocalSns } from '../helpers/local-sns';
 import type { Ev } from '../helpers/shipping';
 import { lambdaContext, s3Record } from './lambda-events';
 
@@ -30,6 +29,7 @@ const MINUTE = 60_000;
 const ACTOR = 'alice@example.com';
 
 let s3: LocalS3;
+let local: LocalAws;
 let ddb: LocalDynamoDb;
 let sns: LocalSns;
 let handler: AnalyzerHandler;
@@ -76,12 +76,9 @@ const stored = async (cluster: string): Promise<Finding[]> =>
 const archiveKeys = async (prefix: string): Promise<string[]> =>
   ((await s3.client.send(new ListObjectsV2Command({ Bucket: ARCHIVE, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!);
 
-const metricsDisabledBefore = process.env.POWERTOOLS_METRICS_DISABLED;
-
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  [s3, ddb, sns] = await Promise.all([startLocalS3(), startLocalDynamoDb(), startLocalSns()]);
-  await Promise.all([s3.createBucket(BUCKET), s3.createBucket(ARCHIVE), createFindingsTable(ddb.client, TABLE)]);
+  local = await startLocalAws({ buckets: [BUCKET, ARCHIVE], table: TABLE });
+  ({ s3, ddb, sns } = local);
   store = new DynamoDbFindingsStore(ddb.documents, TABLE);
   handler = makeHandler({
     s3: s3.client,
@@ -99,9 +96,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (metricsDisabledBefore === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-  else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledBefore;
-  await Promise.all([s3?.stop(), ddb?.stop(), sns?.stop()]);
+  await local?.stop();
 });
 
 describe('alert cooldown, end to end against s3rver, dynalite and a local SNS endpoint', () => {

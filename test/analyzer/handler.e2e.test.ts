@@ -11,11 +11,10 @@ import { makeHandler } from '../../lambdas/analyzer/handler';
 import type { Finding } from '../../lambdas/core/finding';
 import { auditEvent, clusterAdminBinding, leaseUpdate } from '../helpers/events';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalAws } from '../helpers/local-aws';
+import { startLocalAws } from '../helpers/local-aws';
 import type { LocalS3 } from '../helpers/local-s3';
-import { startLocalS3 } from '../helpers/local-s3';
 import type { LocalSns } from '../helpers/local-sns';
-import { startLocalSns } from '../helpers/local-sns';
 import type { Ev } from '../helpers/shipping';
 import { lambdaContext, s3Record as s3RecordFor, sqsRecord } from './lambda-events';
 
@@ -25,6 +24,7 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
 const DAY = { cluster: 'prod-eu', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') };
 
 let s3: LocalS3;
+let local: LocalAws;
 let ddb: LocalDynamoDb;
 let sns: LocalSns;
 let handler: AnalyzerHandler;
@@ -52,13 +52,9 @@ const withBackdoor = (name: string): Ev[] => {
 
 const backdoorFindings = (findings: Finding[], name: string): Finding[] => findings.filter((f) => f.target.name === name);
 
-const metricsDisabledBefore = process.env.POWERTOOLS_METRICS_DISABLED;
-
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  [s3, ddb, sns] = await Promise.all([startLocalS3(), startLocalDynamoDb(), startLocalSns()]);
-  await s3.createBucket(BUCKET);
-  await createFindingsTable(ddb.client, TABLE);
+  local = await startLocalAws({ buckets: [BUCKET], table: TABLE });
+  ({ s3, ddb, sns } = local);
   documents = DynamoDBDocumentClient.from(ddb.client);
   store = new DynamoDbFindingsStore(documents, TABLE);
   logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
@@ -76,9 +72,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (metricsDisabledBefore === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-  else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledBefore;
-  await Promise.all([s3?.stop(), ddb?.stop(), sns?.stop()]);
+  await local?.stop();
 });
 
 describe('analyzer handler, end to end against s3rver, dynalite and a local SNS endpoint', () => {

@@ -10,11 +10,10 @@ import { makeHandler } from '../../lambdas/analyzer/handler';
 import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
 import { auditEvent, leaseUpdate } from '../helpers/events';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalAws } from '../helpers/local-aws';
+import { startLocalAws } from '../helpers/local-aws';
 import type { LocalS3 } from '../helpers/local-s3';
-import { startLocalS3 } from '../helpers/local-s3';
 import type { LocalSns } from '../helpers/local-sns';
-import { startLocalSns } from '../helpers/local-sns';
 import { encodeKey, lambdaContext, sqsRecord } from './lambda-events';
 
 const BUCKET = 'audit-logs';
@@ -24,6 +23,7 @@ const DAY = { cluster: 'prod-eu', from: new Date('2026-11-20T00:00:00Z'), to: ne
 const MALLORY = 'AWS:AROAEXAMPLEROLEID:mallory';
 
 let s3: LocalS3;
+let local: LocalAws;
 let ddb: LocalDynamoDb;
 let sns: LocalSns;
 let handler: AnalyzerHandler;
@@ -71,13 +71,9 @@ function s3Notification(messageId: string, r: RecordFields): SQSRecord {
 const invoke = (...records: SQSRecord[]): Promise<SQSBatchResponse> => handler({ Records: records }, lambdaContext);
 const removedFindings = async () => (await store.query(DAY)).filter((f) => f.ruleId === 'audit-tampering.log-object-deleted');
 
-const metricsDisabledBefore = process.env.POWERTOOLS_METRICS_DISABLED;
-
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  [s3, ddb, sns] = await Promise.all([startLocalS3(), startLocalDynamoDb(), startLocalSns()]);
-  await s3.createBucket(BUCKET);
-  await createFindingsTable(ddb.client, TABLE);
+  local = await startLocalAws({ buckets: [BUCKET], table: TABLE });
+  ({ s3, ddb, sns } = local);
   documents = DynamoDBDocumentClient.from(ddb.client);
   store = new DynamoDbFindingsStore(documents, TABLE);
   metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
@@ -94,9 +90,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (metricsDisabledBefore === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-  else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledBefore;
-  await Promise.all([s3?.stop(), ddb?.stop(), sns?.stop()]);
+  await local?.stop();
 });
 
 describe('objects removed from the log bucket, end to end against dynalite, s3rver and a local SNS endpoint', () => {

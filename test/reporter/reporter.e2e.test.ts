@@ -15,11 +15,10 @@ import type { ReporterDeps, ReporterHandler } from '../../lambdas/reporter/handl
 import { makeHandler } from '../../lambdas/reporter/handler';
 import { reporterSettingsFromEnv } from '../../lambdas/reporter/settings';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalAws } from '../helpers/local-aws';
+import { startLocalAws } from '../helpers/local-aws';
 import type { LocalS3 } from '../helpers/local-s3';
-import { startLocalS3 } from '../helpers/local-s3';
 import type { LocalSns } from '../helpers/local-sns';
-import { startLocalSns } from '../helpers/local-sns';
 
 const TABLE = 'findings';
 const BUCKET = 'artifacts';
@@ -80,12 +79,11 @@ const MONDAY = '2026-11-30T06:00:00Z';
 const WEEK_FOLDER = 'reports/all/2026-11-23_2026-11-29/';
 
 let s3: LocalS3;
+let local: LocalAws;
 let ddb: LocalDynamoDb;
 let sns: LocalSns;
 let logger: Logger;
 let metrics: Metrics;
-const metricsDisabledBefore = process.env.POWERTOOLS_METRICS_DISABLED;
-
 function reporter(overrides: Partial<ReporterDeps> = {}): ReporterHandler {
   return makeHandler({
     s3: s3.client,
@@ -123,10 +121,8 @@ const csvRecords = (csv: string): string[] => csv.split('\r\n').filter((line) =>
 const bodiesOf = (message: string | undefined): Record<string, string> => JSON.parse(message!) as Record<string, string>;
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  [s3, ddb, sns] = await Promise.all([startLocalS3(), startLocalDynamoDb(), startLocalSns()]);
-  await s3.createBucket(BUCKET);
-  await createFindingsTable(ddb.client, TABLE);
+  local = await startLocalAws({ buckets: [BUCKET], table: TABLE });
+  ({ s3, ddb, sns } = local);
   const documents = DynamoDBDocumentClient.from(ddb.client, { marshallOptions: { removeUndefinedValues: true } });
   const store = new DynamoDbFindingsStore(documents, TABLE);
   expect(await store.putNew([...CURRENT, ...PREVIOUS, ...OUTSIDE])).toHaveLength(CURRENT.length + PREVIOUS.length + OUTSIDE.length);
@@ -140,9 +136,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  if (metricsDisabledBefore === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-  else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabledBefore;
-  await Promise.all([s3?.stop(), ddb?.stop(), sns?.stop()]);
+  await local?.stop();
 });
 
 describe('the reporter, end to end against dynalite, s3rver and a local SNS endpoint', () => {

@@ -7,6 +7,7 @@ import type { ComplianceReport, ReportCadence } from '../../../lambdas/core/comp
 import { DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
 import type { Finding, Severity } from '../../../lambdas/core/finding';
 import { RULES } from '../../../lambdas/core/rules';
+import { registryFinding } from '../../helpers/findings';
 
 const MONDAY = new Date('2026-11-30T06:00:00Z');
 const LINK =
@@ -20,23 +21,19 @@ const OBJECTS = {
 };
 
 let n = 0;
+/** A critical RBAC finding or a Secret write of cluster prod-eu, by one of seven users. */
 function finding(time: string, severity: Severity, overrides: Partial<Finding> = {}): Finding {
   n++;
-  return {
-    ruleId: severity === 'critical' ? 'rbac.privileged-role-bound' : 'secret.write',
-    category: severity === 'critical' ? 'rbac-change' : 'secret',
+  return registryFinding(severity === 'critical' ? 'rbac.privileged-role-bound' : 'secret.write', {
     severity,
-    title: 'A rule',
     summary: `alice did thing ${n}`,
     auditID: `audit-${n}`,
     time,
     cluster: 'prod-eu',
     actor: { username: `user-${n % 7}` },
     target: { resource: 'secrets', namespace: 'payments', name: `s-${n}` },
-    verb: 'create',
-    evidence: {},
     ...overrides,
-  };
+  });
 }
 
 function reportOf(current: Finding[], previous: Finding[] = [], cadence: ReportCadence = 'weekly', clusters = ['prod-eu', 'staging']): ComplianceReport {

@@ -11,6 +11,7 @@ import { CLEAN_REPORT_COLOR, escapeMrkdwn, linkFor, parseAlertPayload, parseRepo
 import type { Severity } from '../../../lambdas/core/finding';
 import { SEVERITIES } from '../../../lambdas/core/finding';
 import type { AggregatedRow, ScanSummary } from '../../../lambdas/core/report/aggregate';
+import { registryFinding } from '../../helpers/findings';
 
 const row = (i: number, severity: Severity = 'high', extra: Partial<AggregatedRow> = {}): AggregatedRow => ({
   ruleId: `rule.number-${i}`,
@@ -328,21 +329,17 @@ describe('the Slack message for a compliance report summary', () => {
     json: 's3://reports-bucket/reports/all/2026-11-23_2026-11-29/report.json',
   };
   let n = 0;
-  const finding = (time: string, severity: Finding['severity'], extra: Partial<Finding> = {}): Finding => ({
-    ruleId: severity === 'critical' ? 'rbac.privileged-role-bound' : 'secret.write',
-    category: severity === 'critical' ? 'rbac-change' : 'secret',
-    severity,
-    title: 'A rule',
-    summary: `did thing ${++n}`,
-    auditID: `a-${n}`,
-    time,
-    cluster: 'prod-eu',
-    actor: { username: `user-${n % 3}` },
-    target: { resource: 'secrets', namespace: 'payments', name: `s-${n}` },
-    verb: 'create',
-    evidence: {},
-    ...extra,
-  });
+  const finding = (time: string, severity: Finding['severity'], extra: Partial<Finding> = {}): Finding =>
+    registryFinding(severity === 'critical' ? 'rbac.privileged-role-bound' : 'secret.write', {
+      severity,
+      summary: `did thing ${++n}`,
+      auditID: `a-${n}`,
+      time,
+      cluster: 'prod-eu',
+      actor: { username: `user-${n % 3}` },
+      target: { resource: 'secrets', namespace: 'payments', name: `s-${n}` },
+      ...extra,
+    });
   const reportOf = (current: Finding[], previous: Finding[] = [], cadence: ReportCadence = 'weekly', clusters = ['prod-eu', 'staging']): ComplianceReport => {
     const period = reportPeriod(cadence, MONDAY);
     return buildComplianceReport({

@@ -1,6 +1,7 @@
 import { DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
 import type { Detection } from '../../../lambdas/core/detect/engine';
 import type { Config } from '../../../lambdas/core/config/types';
+import { registryFinding } from '../../helpers/findings';
 import type { Finding } from '../../../lambdas/core/finding';
 import { previousPeriod, reportPeriod } from '../../../lambdas/core/compliance/period';
 import type { BuildReportInput } from '../../../lambdas/core/compliance/report-model';
@@ -16,30 +17,9 @@ import { RULES } from '../../../lambdas/core/rules/index';
 const WEEK = reportPeriod('weekly', new Date('2026-12-02T09:00:00Z')); // 2026-11-23 – 2026-11-29
 const PREVIOUS = previousPeriod(WEEK); // 2026-11-16 – 2026-11-22
 
-let sequence = 0;
-
-function finding(ruleId: string, overrides: Partial<Omit<Finding, 'ruleId'>> = {}): Finding {
-  const rule = RULES.find((r) => r.id === ruleId);
-  if (!rule) throw new Error(`no rule ${ruleId}`);
-  sequence++;
-  return {
-    ruleId,
-    category: rule.category,
-    severity: rule.severity,
-    title: rule.title,
-    summary: `alice@example.com did thing ${sequence}`,
-    auditID: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-    time: '2026-11-25T10:00:00.123456Z',
-    cluster: 'prod',
-    actor: { username: 'alice@example.com', groups: ['system:authenticated'] },
-    target: { resource: 'clusterrolebindings', name: `binding-${sequence}` },
-    verb: 'create',
-    attack: rule.attack,
-    controls: rule.controls,
-    evidence: {},
-    ...overrides,
-  };
-}
+/** A finding of the week in cluster prod. */
+const finding = (ruleId: string, overrides: Partial<Omit<Finding, 'ruleId'>> = {}): Finding =>
+  registryFinding(ruleId, { time: '2026-11-25T10:00:00.123456Z', cluster: 'prod', ...overrides });
 
 const config = (disabled: string[] = []): Config => ({ ...DEFAULT_CONFIG, disabled });
 const coverage = (cluster: string, byLevel: Coverage['byLevel'], objects = 10): Coverage => ({ cluster, objects, byLevel });

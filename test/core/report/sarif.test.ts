@@ -4,29 +4,21 @@ import { aggregate } from '../../../lambdas/core/report/aggregate';
 import type { SarifLog } from '../../../lambdas/core/report/sarif';
 import { FINGERPRINT_KEY, buildSarif, renderSarif, sourceUri } from '../../../lambdas/core/report/sarif';
 import { RULES } from '../../../lambdas/core/rules/index';
+import { registryFinding } from '../../helpers/findings';
 
 let sequence = 0;
 
-/** A finding as the engine makes it: metadata from the real registry, the rest per test. */
+/** Registry findings on Secrets of cluster prod-eu, a minute apart. */
 function finding(ruleId: string, overrides: Partial<Omit<Finding, 'ruleId'>> = {}): Finding {
-  const rule = RULES.find((r) => r.id === ruleId);
-  if (!rule) throw new Error(`no rule ${ruleId}`);
   sequence++;
-  return {
-    ruleId,
-    category: rule.category,
-    severity: rule.severity,
-    title: rule.title,
-    summary: `alice@example.com did thing ${sequence}`,
+  return registryFinding(ruleId, {
     auditID: `audit-${sequence}`,
     time: `2026-11-20T10:${String(sequence % 60).padStart(2, '0')}:00Z`,
     cluster: 'prod-eu',
     actor: { username: 'alice@example.com' },
     target: { resource: 'secrets', namespace: 'prod', name: `secret-${sequence}` },
-    verb: 'create',
-    evidence: {},
     ...overrides,
-  };
+  });
 }
 
 const located = (f: Finding, source = 's3://audit-logs/prod/2026/11/20/part-0001.gz'): LocatedFinding => ({ finding: f, source });

@@ -5,33 +5,12 @@ import { renderMarkdown } from '../../../lambdas/core/report/markdown';
 import { renderPlainText, textLength, visibleLength } from '../../../lambdas/core/report/plain-text';
 import { summaryLine } from '../../../lambdas/core/report/summary-line';
 import { renderJson, renderNdjson, renderTerminal } from '../../../lambdas/core/report/terminal';
-import { RULES } from '../../../lambdas/core/rules/index';
+import { registryFinding } from '../../helpers/findings';
 
 // ---------------------------------------------------------------------------------------------
 // Findings as the engine makes them: metadata from the real registry, the rest per test.
 
-let sequence = 0;
-
-function finding(ruleId: string, overrides: Partial<Omit<Finding, 'ruleId'>> = {}): Finding {
-  const rule = RULES.find((r) => r.id === ruleId);
-  if (!rule) throw new Error(`no rule ${ruleId}`);
-  sequence++;
-  return {
-    ruleId,
-    category: rule.category,
-    severity: rule.severity,
-    title: rule.title,
-    summary: `alice@example.com did thing ${sequence}`,
-    auditID: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-    time: '2026-11-20T10:00:00.123456Z',
-    actor: { username: 'alice@example.com', groups: ['system:authenticated'] },
-    target: { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: `binding-${sequence}` },
-    verb: 'create',
-    attack: rule.attack,
-    evidence: {},
-    ...overrides,
-  };
-}
+const finding = registryFinding;
 
 const located = (f: Finding, source = 'samples/audit.jsonl'): LocatedFinding => ({ finding: f, source });
 
