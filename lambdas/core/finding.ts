@@ -41,6 +41,13 @@ export interface Finding {
   summary: string;
   /** The audit event that triggered it (the latest one for stateful detectors). */
   auditID: string;
+  /**
+   * Identifies this hit: the same for every re-delivery of the request that raised it (any
+   * wrapper, any stage), different for any other request or another hit of the rule on the same
+   * event. The auditID is chosen by the client, so it cannot be the key: stores, ledgers and
+   * cooldowns key on this. Absent only on findings stored by versions before it existed.
+   */
+  fingerprint?: string;
   /** ISO 8601 from the event. */
   time: string;
   cluster?: string;

@@ -6,6 +6,7 @@ import type { EventInterest } from '../read/interest';
 import { CompiledInterest } from '../read/interest';
 import type { EventView } from './event-view';
 import { isFinalStage, viewOf } from './event-view';
+import { hitFingerprint } from './fingerprint';
 import { redactEvidence, redactText } from './redact';
 import type { Rule, RuleContext, RuleHit } from './rule';
 import type { StatefulDetector } from './stateful';
@@ -37,7 +38,7 @@ export function ruleApplies(rule: Detection, view: EventView): boolean {
 
 /**
  * Runs the enabled rules over events and turns their hits into Findings: severity overrides,
- * exceptions (with expiry), redaction, and one finding per (rule, auditID) however many stages
+ * exceptions (with expiry), redaction, and one finding per hit of a rule on a request (see `hitFingerprint`) however many stages
  * of the request the log holds.
  */
 export class DetectionEngine {
@@ -75,11 +76,11 @@ export class DetectionEngine {
       const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
       if (result === undefined) continue;
       for (const hit of Array.isArray(result) ? result : [result]) {
-        const key = `${rule.id}\n${view.event.auditID}\n${hit.summary}`;
-        if (this.seen.has(key)) continue; // the same request's other stage
-        this.seen.add(key);
+        const fingerprint = hitFingerprint(rule.id, view.event, hit);
+        if (this.seen.has(fingerprint)) continue; // the same request's other stage
+        this.seen.add(fingerprint);
         if (this.excepted(rule, view)) continue;
-        findings.push(this.toFinding(rule, hit, view));
+        findings.push(this.toFinding(rule, hit, view, fingerprint));
       }
     }
     return findings;
@@ -89,7 +90,7 @@ export class DetectionEngine {
     return this.activeExceptions.some((e) => exceptionMatches(e, rule, view));
   }
 
-  private toFinding(rule: Detection, hit: RuleHit, view: EventView): Finding {
+  private toFinding(rule: Detection, hit: RuleHit, view: EventView, fingerprint: string): Finding {
     const e = view.event;
     const evidence: Record<string, unknown> = { ...hit.evidence };
     if (view.missingEvidence) evidence.missingEvidence = view.missingEvidence;
@@ -100,6 +101,7 @@ export class DetectionEngine {
       title: rule.title,
       summary: redactText(hit.summary),
       auditID: e.auditID,
+      fingerprint,
       time: e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp ?? '',
       ...(view.cluster ? { cluster: view.cluster } : {}),
       actor: {

@@ -23,6 +23,11 @@ export interface ParserOptions {
   cluster?: string;
   /** How many recent (auditID, stage) pairs duplicate detection remembers. Default 100,000. */
   dedupWindow?: number;
+  /**
+   * Asked between chunks; when it answers true the reader stops where it is: `complete` becomes
+   * false and a `deadline` problem is counted. What was read before is emitted as usual.
+   */
+  shouldStop?: () => boolean;
 }
 
 /** One audit event as read, with where it was found. */

@@ -34,6 +34,11 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
     const out: ReadEvent[] = [];
     try {
       for await (const chunk of decodeLayers(counted(), (layer) => stats.compression.push(layer))) {
+        if (options.shouldStop?.()) {
+          stats.complete = false;
+          recordProblem(stats, 'deadline', stats.bytesDecoded, parser.currentLine, `stopped before the end of the object: the deadline came (after ${stats.bytesIn} stored bytes)`);
+          break;
+        }
         parser.push(chunk, out);
         if (out.length > 0) {
           yield* out;

@@ -12,7 +12,13 @@ export type ProblemKind =
   | 'truncated-input'
   | 'corrupt-input'
   | 'unsupported-compression'
-  | 'source-error';
+  | 'source-error'
+  /** The caller's deadline came before the end of the object (`ReadOptions.shouldStop`). */
+  | 'deadline'
+  /** Text in an encoding the reader does not decode (e.g. UTF-32). */
+  | 'unsupported-encoding'
+  /** A rule threw on an event; the event's other rules and the other events were still analysed. */
+  | 'rule-error';
 
 export interface ProblemSample {
   kind: ProblemKind;
@@ -82,6 +88,9 @@ export function emptyStats(): ReadStats {
       'corrupt-input': 0,
       'unsupported-compression': 0,
       'source-error': 0,
+      deadline: 0,
+      'unsupported-encoding': 0,
+      'rule-error': 0,
     },
     samples: [],
     complete: true,

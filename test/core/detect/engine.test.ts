@@ -43,6 +43,7 @@ describe('the detection engine', () => {
         title: 'Everything',
         summary: 'alice@example.com get secrets',
         auditID: e.auditID,
+        fingerprint: expect.stringMatching(/^[\w-]{22}$/) as unknown,
         time: e.stageTimestamp,
         cluster: 'prod',
         actor: { username: 'alice@example.com', groups: ['developers', 'system:authenticated'], sourceIPs: ['203.0.113.7'], userAgent: e.userAgent, impersonatedUser: 'system:serviceaccount:prod:app' },
