@@ -40,6 +40,13 @@ export interface ReadEvent {
   line: number;
   /** The API server cut the bodies out of this event: evidence is missing, not clean. */
   truncated: boolean;
+  /**
+   * Set when the document was longer than `maxDocumentBytes`: the event was judged from the
+   * fields that came before the limit (the API server writes who, verb, objectRef and response
+   * status before the bodies); its size in bytes is at least this. Bodies, and anything after
+   * them, are missing.
+   */
+  oversize?: number;
 }
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
