@@ -11,8 +11,15 @@ export interface EventSelector {
   /** Omitted: any resource, and requests with no objectRef. */
   resources?: readonly string[];
   /**
-   * Raw substrings the event must all contain to be of interest, to narrow a noisy verb and
-   * resource (e.g. pod status patches that report a terminated container). Omitted: none.
+   * Substrings the event must all contain to be of interest, to narrow a noisy verb and resource
+   * (e.g. pod status patches that report a terminated container). Omitted: none. Each must be a
+   * proof: the rules it serves raise nothing on an event whose text does not hold it, where the
+   * text is read as JSON.parse reads it (escapes such as `\u0061` and `\/` decoded), ASCII letters
+   * in any case, and JSON whitespace allowed between tokens. A `"` in a substring is a string's
+   * delimiter (`"audit"` is a whole string, `"lastState":{"terminated"` a key and the object it
+   * opens), never a quote inside a string. Printable ASCII without backslashes. A substring that
+   * is also a marker is matched as markers are; on a selector with no verbs and no resources,
+   * declare it as a marker (else every event is folded to lower case to look for it).
    */
   contains?: readonly string[];
 }
@@ -21,7 +28,10 @@ export interface EventInterest {
   selectors: readonly EventSelector[];
   /**
    * Substrings whose presence anywhere in an event means "parse it", whatever its verb and
-   * resource: identities such as `system:anonymous` that make any request interesting.
+   * resource: identities such as `system:anonymous` that make any request interesting. Matched
+   * with escapes decoded but in their exact case: identities are compared exactly by Kubernetes
+   * and by the rules, and looking for other cases would cost a pass over every event. Printable
+   * ASCII without backslashes or quotes.
    */
   markers?: readonly string[];
 }

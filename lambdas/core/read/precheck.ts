@@ -1,6 +1,6 @@
 import type { CompiledInterest } from './interest';
 import { NO_RESOURCE } from './interest';
-import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, LOWER_R, OPEN_BRACE, QUOTE } from './bytes';
+import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, OPEN_BRACE, QUOTE } from './bytes';
 
 /** What the pre-check decided about one raw event. */
 export const PARSE = 0;
@@ -8,14 +8,31 @@ export const FILTER = 1;
 export const SKIP_STAGE = 2;
 export type Verdict = typeof PARSE | typeof FILTER | typeof SKIP_STAGE;
 
+/** Needles every pre-check searches for, by id; markers and `contains` substrings follow them. */
 const KEY_VERB = 0;
 const KEY_OBJECT_REF = 1;
 const KEY_STAGE = 2;
-const FIRST_MARKER = 3;
-const KEYS = ['"verb"', '"objectRef"', '"stage"'];
+const KEY_AUDIT_ID = 3;
+const ESCAPE_U = 4;
+const ESCAPED_SLASH = 5;
+const EMBEDDED_KIND = 6;
+const EMBEDDED_MESSAGE_TYPE = 7;
+const FIRST_MARKER = 8;
+const FIXED_NEEDLES = ['"verb"', '"objectRef"', '"stage"', '"auditID"', '\\u', '\\/', '\\"kind\\"', '\\"messageType\\"'];
 /** More occurrences of one key than this in a single event: give up and parse. */
 const MAX_VALUES = 4;
 const STAGE_REQUEST_RECEIVED = 'RequestReceived';
+const RESOURCE = Buffer.from('resource');
+const SUBRESOURCE = Buffer.from('subresource');
+const UPPER_E = 0x45;
+/**
+ * What a `\uXXXX` escape must not spell anywhere in an event for the byte scan to stand: the keys
+ * the proof reads (and the keys an event embedded as a string is recognised by), the quote and
+ * backslash an embedded event would be written with; markers are added per interest.
+ */
+const PROOF_SPELLING = 'verb objectRef resource subresource stage auditID kind messageType "\\';
+/** JSON's whitespace, which may stand between tokens wherever a structural needle allows it. */
+const JSON_SPACE = '[ \\t\\n\\r]*';
 
 /**
  * Printable ASCII from the most to the least frequent in audit logs (measured on generated EKS
@@ -27,22 +44,56 @@ const BY_FREQUENCY = '"esat:niorc-,ud0pml21.b48{}k5/93f6v7gyRhTwI[]VA\\P EOSZNCx
 /** Bytes searched for natively; the rest of the needle is compared at each hit. */
 const WINDOW = 5;
 
+/** How a `contains` substring is looked for once its literal spelling is missing from an event. */
+interface Variant {
+  /** Matched as markers are, in exact case (see EventInterest.contains). */
+  marker: boolean;
+  /** Character codes (both cases) that a `\uXXXX` escape would spell part of it with. */
+  codes: readonly number[];
+  /** It holds a slash, which `\/` spells too. */
+  slash: boolean;
+  /** Lower-case pieces between the places JSON whitespace may stand: each must be in the folded event. */
+  pieces: readonly string[];
+  /** The whole substring, lower-case, with JSON whitespace allowed between tokens; absent when it has one piece only. */
+  spaced?: RegExp;
+}
+
 /**
  * Decides from the raw bytes (or, for events embedded as strings, the raw string) whether an
- * event can be skipped without JSON.parse. It must never hide an event a rule needs, so it
- * answers FILTER only when it can prove the event's verb, resource and subresource match no
- * selector whatever the document's key order:
- * - every `"verb":"…"` anywhere in the event is a candidate verb (bodies such as
- *   SubjectAccessReviews nest the same key), and every `"objectRef":{…}` is read exactly (an
- *   ObjectReference holds only strings, so a tiny parser of its own reads it) for a candidate
- *   resource and subresource; "no objectRef" is always a candidate too. The event is skipped
- *   only if every combination of candidates is uninteresting;
- * - a key in any other form (`"verb": "get"` with a space, escaped strings, an objectRef that
- *   is not a flat object of strings, too many occurrences) means PARSE, as does the presence of
- *   any marker (e.g. `system:anonymous`);
- * - wrapped events (`{"log":"{\"verb\":…}"}`) never match the keys, so they are parsed and
- *   their inner string is pre-checked on its own.
- * An event that would be parsed is skipped after all when its only stage is RequestReceived.
+ * event can be skipped without JSON.parse. It must never hide an event a rule needs: it answers
+ * FILTER (or SKIP_STAGE) only when it has proved that whatever JSON.parse reads from the
+ * document, no selector or marker matches it. The proof:
+ * - Escapes. JSON.parse reads `"\u0076erb"` as `"verb"` and `\/` as `/`. Every `\uXXXX` in the
+ *   event is decoded: one that spells a character of a key the proof reads (verb, objectRef,
+ *   resource, subresource, stage, auditID), of a key an embedded event is known by (kind,
+ *   messageType), of a marker, or a quote or backslash, means PARSE. So, past that step, those
+ *   keys and markers are written as themselves wherever JSON.parse will find them. Other escapes
+ *   (Go's `\u0026` for `&`) are remembered for the `contains` step.
+ * - Verbs and objectRefs. Every `"verb":"…"` anywhere in the document is a candidate verb
+ *   (bodies such as SubjectAccessReviews nest the same key, wrappers nest the event), and every
+ *   `"objectRef":{…}` is read exactly (an ObjectReference holds only strings, so a tiny parser
+ *   reads it, comparing whole keys: a look-alike key cannot stand in for `resource`) for a
+ *   candidate resource and subresource; "no objectRef" is always a candidate too. Whatever
+ *   occurrence JSON.parse keeps (the last of duplicate keys), it is a candidate. A key in any
+ *   other form (`"verb": "get"` with a space, an escape in a value, an objectRef that is not a
+ *   flat object of strings, too many occurrences) means PARSE, as does no verb at all. Verbs and
+ *   resources are compared in exact case, as the engine compares them.
+ * - Markers are searched in their exact spelling (escapes were ruled out above): found, PARSE.
+ * - `contains` substrings, asked only for a selector whose verb and resource matched: the literal
+ *   spelling found, the selector matches. Missing, the substring may still be there in another
+ *   spelling: an escape remembered above that spells one of its characters (or `\/` for its
+ *   slash) counts as found; else the event is folded to lower case once and the substring looked
+ *   for there, its tokens allowed JSON whitespace between them. A miss there proves the event's
+ *   text, as JSON.parse reads it, does not hold the substring in any case.
+ * - Embedded events. A log shipper's `log`/`message` string or a CloudWatch record's `message`
+ *   holds an event the reader parses from the string, whose keys the scan cannot see. Before any
+ *   FILTER or SKIP_STAGE, a `\"kind\":\"E…` (Event, EventList) or `\"messageType\"` escaped inside
+ *   the document (or anything like `\"kind\"` followed by other than `:\"` and a plain letter)
+ *   means PARSE; the reader then pre-checks the inner string on its own.
+ * - Stage. An event that would be parsed is skipped after all when the document holds exactly one
+ *   event (one `"auditID"`, which every event needs) whose one and only `"stage"` is
+ *   RequestReceived and follows its auditID (`"auditID":"…","stage":`, as the API server writes
+ *   them): then the stage is that event's own, not a wrapper's or a body's.
  *
  * Searches are native. For a Buffer holding many lines, the next occurrence of each needle is
  * remembered, so a needle absent from a line costs one scan of the buffer in all, not one per line.
@@ -56,6 +107,12 @@ export class PreCheck {
   private readonly firstSubstring: number;
   private readonly cacheFrom: Float64Array;
   private readonly cachePos: Float64Array;
+  /** Character codes a `\uXXXX` escape may not spell: PROOF_SPELLING and the markers, in both cases. */
+  private readonly forbidden = new Uint8Array(128);
+  private readonly variants: Variant[];
+  /** `escaped[c] === epoch`: the event being decided holds a `\uXXXX` escape of character `c`. */
+  private readonly escaped = new Uint32Array(128);
+  private epoch = 0;
   private buf: Buffer | null = null;
   private str = '';
   private readonly verbs: string[] = [];
@@ -63,16 +120,25 @@ export class PreCheck {
   private readonly subresources: string[] = [];
   private rangeStart = 0;
   private rangeEnd = 0;
+  /** The event being decided in lower case, made when a substring's literal spelling is missing. */
+  private folded: string | null = null;
   private readonly interned = new InternedStrings();
   /**
    * Whether the event being decided contains `interest.substrings[i]`. Searched within the event
    * only: a selector's substring is often absent from the whole log (`"audit"` in a ConfigMap), and
    * looking for its next occurrence past the event would scan the rest of the chunk every time.
    */
-  private readonly has = (i: number): boolean => this.within(this.firstSubstring + i, this.rangeStart, this.rangeEnd);
+  private readonly has = (i: number): boolean => {
+    const variant = this.variants[i];
+    if (variant.marker) return false; // looked for as a marker already, and absent
+    if (this.folded === null && this.within(this.firstSubstring + i, this.rangeStart, this.rangeEnd)) return true;
+    return this.spelledOtherwise(variant);
+  };
 
   constructor(private readonly interest: CompiledInterest) {
-    this.needleText = [...KEYS, ...interest.markers];
+    for (const marker of interest.markers) checkNeedle(marker, true);
+    for (const substring of interest.substrings) checkNeedle(substring, false);
+    this.needleText = [...FIXED_NEEDLES, ...interest.markers];
     this.firstSubstring = this.needleText.length;
     this.needleText.push(...interest.substrings);
     this.needleBytes = this.needleText.map((n) => Buffer.from(n, 'utf8'));
@@ -80,6 +146,8 @@ export class PreCheck {
     this.windowBytes = this.needleBytes.map((n, i) => n.subarray(this.windowOffset[i], this.windowOffset[i] + WINDOW));
     this.cacheFrom = new Float64Array(this.needleText.length);
     this.cachePos = new Float64Array(this.needleText.length);
+    for (const code of caseCodes(PROOF_SPELLING + interest.markers.join(''))) this.forbidden[code] = 1;
+    this.variants = interest.substrings.map((s) => variantOf(s, interest.markers.includes(s)));
   }
 
   /** Decides for the event in `buf[start, end)`. Calls for one buffer should go in increasing `start`. */
@@ -102,7 +170,8 @@ export class PreCheck {
   private decide(start: number, end: number): Verdict {
     this.rangeStart = start;
     this.rangeEnd = end;
-    if (this.collectVerbs(start, end) <= 0) return PARSE;
+    this.folded = null;
+    if (this.collectVerbs(start, end) <= 0 || !this.readEscapes(start, end)) return PARSE;
     for (let m = FIRST_MARKER; m < this.firstSubstring; m++) {
       if (this.next(m, start) < end) return this.stageVerdict(start, end);
     }
@@ -114,22 +183,29 @@ export class PreCheck {
         if (this.interest.matches(verb, this.resources[i], this.subresources[i], this.has)) return this.stageVerdict(start, end);
       }
     }
-    return FILTER;
+    return this.embedsEvent(start, end) ? PARSE : FILTER;
   }
 
   /**
-   * SKIP_STAGE when the event's one and only `"stage"` is RequestReceived, else PARSE. The API
-   * server always writes the top-level stage, and no Kubernetes object has a `stage` field, so
-   * a single occurrence is the event's own.
+   * SKIP_STAGE when the document holds one event, whose one and only `"stage"` is RequestReceived,
+   * else PARSE. One `"auditID"` means at most one event (the reader drops an event without one), and
+   * a stage right after it is a member of the same object: that event's own stage.
    */
   private stageVerdict(start: number, end: number): Verdict {
     const at = this.next(KEY_STAGE, start);
     if (at >= end) return PARSE;
-    const valueStart = at + KEYS[KEY_STAGE].length + 2;
+    const valueStart = at + FIXED_NEEDLES[KEY_STAGE].length + 2;
     if (this.codeAt(valueStart - 2) !== COLON || this.codeAt(valueStart - 1) !== QUOTE) return PARSE;
     const valueEnd = this.stringEnd(valueStart, end);
     if (valueEnd - valueStart !== STAGE_REQUEST_RECEIVED.length || this.slice(valueStart, valueEnd) !== STAGE_REQUEST_RECEIVED) return PARSE;
-    return this.next(KEY_STAGE, valueEnd) < end ? PARSE : SKIP_STAGE;
+    if (this.next(KEY_STAGE, valueEnd) < end) return PARSE;
+    const id = this.next(KEY_AUDIT_ID, start);
+    if (id >= end || this.next(KEY_AUDIT_ID, id + 1) < end) return PARSE;
+    const idStart = id + FIXED_NEEDLES[KEY_AUDIT_ID].length + 2;
+    if (this.codeAt(idStart - 2) !== COLON || this.codeAt(idStart - 1) !== QUOTE) return PARSE;
+    const idEnd = this.stringEnd(idStart, end);
+    if (idEnd < 0 || this.codeAt(idEnd + 1) !== COMMA || idEnd + 2 !== at) return PARSE;
+    return this.embedsEvent(start, end) ? PARSE : SKIP_STAGE;
   }
 
   /** Collects every `"verb":"value"` in [start, end); -1 when any occurrence has another form. */
@@ -140,13 +216,66 @@ export class PreCheck {
     for (;;) {
       const at = this.next(KEY_VERB, from);
       if (at >= end) return out.length;
-      const colon = at + KEYS[KEY_VERB].length;
+      const colon = at + FIXED_NEEDLES[KEY_VERB].length;
       if (colon + 1 >= end || this.codeAt(colon) !== COLON || this.codeAt(colon + 1) !== QUOTE) return -1;
       const valueEnd = this.stringEnd(colon + 2, end);
       if (valueEnd < 0 || out.length === MAX_VALUES) return -1;
       out.push(this.slice(colon + 2, valueEnd));
       from = valueEnd + 1;
     }
+  }
+
+  /**
+   * Decodes every `\uXXXX` in [start, end): false when one spells a forbidden character (or is
+   * not an escape JSON.parse accepts); the others are remembered for the `contains` step.
+   */
+  private readEscapes(start: number, end: number): boolean {
+    const epoch = ++this.epoch;
+    for (let at = this.next(ESCAPE_U, start); at < end; at = this.next(ESCAPE_U, at + 2)) {
+      const code = at + 6 <= end ? this.hexAt(at + 2) : -1;
+      if (code < 0 || (code < 128 && this.forbidden[code] === 1)) return false;
+      if (code < 128) this.escaped[code] = epoch;
+    }
+    return true;
+  }
+
+  /** The value of the four hex digits at `i`, or -1. */
+  private hexAt(i: number): number {
+    let value = 0;
+    for (let k = i; k < i + 4; k++) {
+      const digit = hexDigit(this.codeAt(k));
+      if (digit < 0) return -1;
+      value = value * 16 + digit;
+    }
+    return value;
+  }
+
+  /**
+   * Whether the document may hold an event as a string (`{"log":"{\"kind\":\"Event\",…}"}`), which
+   * the reader would parse out of it. A `\"kind\"` counts unless it reads `\"kind\":\"` and a plain
+   * character other than `E` (a body's last-applied configuration: `\"kind\":\"Deployment\"`).
+   */
+  private embedsEvent(start: number, end: number): boolean {
+    if (this.next(EMBEDDED_MESSAGE_TYPE, start) < end) return true;
+    for (let at = this.next(EMBEDDED_KIND, start); at < end; at = this.next(EMBEDDED_KIND, at + 1)) {
+      const v = at + FIXED_NEEDLES[EMBEDDED_KIND].length;
+      if (v + 3 >= end || this.codeAt(v) !== COLON || this.codeAt(v + 1) !== BACKSLASH || this.codeAt(v + 2) !== QUOTE) return true;
+      const first = this.codeAt(v + 3);
+      if (first === UPPER_E || first === BACKSLASH) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a substring missing in its literal spelling may be in the event in another one: an
+   * escape of one of its characters, another case, or whitespace between its tokens.
+   */
+  private spelledOtherwise(variant: Variant): boolean {
+    for (const code of variant.codes) if (this.escaped[code] === this.epoch) return true;
+    if (variant.slash && this.within(ESCAPED_SLASH, this.rangeStart, this.rangeEnd)) return true;
+    const folded = (this.folded ??= (this.buf ? this.buf.toString('latin1', this.rangeStart, this.rangeEnd) : this.str.slice(this.rangeStart, this.rangeEnd)).toLowerCase());
+    for (const piece of variant.pieces) if (!folded.includes(piece)) return false;
+    return variant.spaced === undefined || variant.spaced.test(folded);
   }
 
   /**
@@ -161,16 +290,15 @@ export class PreCheck {
       const at = this.next(KEY_OBJECT_REF, from);
       if (at >= end) return true;
       if (this.resources.length === MAX_VALUES) return false;
-      from = this.buf ? this.readObjectRefBytes(this.buf, at + KEYS[KEY_OBJECT_REF].length, end) : this.readObjectRefText(at + KEYS[KEY_OBJECT_REF].length, end);
+      const after = at + FIXED_NEEDLES[KEY_OBJECT_REF].length;
+      from = this.buf ? this.readObjectRefBytes(this.buf, after, end) : this.readObjectRefText(after, end);
       if (from < 0) return false;
     }
   }
 
   /**
    * Reads `:{"key":"value",…}` at `i` (flat, strings only, no escapes), pushing its resource and
-   * subresource; returns the index after the `}`, or -1. An ObjectReference's keys are resource,
-   * namespace, name, uid, apiGroup, apiVersion, resourceVersion and subresource: length and first
-   * letter tell the two wanted ones apart without making a string of every key.
+   * subresource (the last of duplicates, as JSON.parse keeps); returns the index after the `}`, or -1.
    */
   private readObjectRefBytes(buf: Buffer, i: number, end: number): number {
     if (i + 2 >= end || buf[i] !== COLON || buf[i + 1] !== OPEN_BRACE) return -1;
@@ -188,8 +316,8 @@ export class PreCheck {
         const valueStart = (i += 3);
         while (i < end && buf[i] !== QUOTE && buf[i] !== BACKSLASH) i++;
         if (i >= end || buf[i] !== QUOTE) return -1;
-        if (keyLength === 8 && buf[keyStart] === LOWER_R) resource = this.interned.get(buf, valueStart, i);
-        else if (keyLength === 11) subresource = this.interned.get(buf, valueStart, i);
+        if (keyLength === RESOURCE.length && bytesAt(buf, keyStart, RESOURCE)) resource = this.interned.get(buf, valueStart, i);
+        else if (keyLength === SUBRESOURCE.length && bytesAt(buf, keyStart, SUBRESOURCE)) subresource = this.interned.get(buf, valueStart, i);
         const c = buf[++i];
         i++;
         if (c === CLOSE_BRACE) break;
@@ -217,9 +345,9 @@ export class PreCheck {
         const valueStart = keyEnd + 3;
         const valueEnd = this.stringEnd(valueStart, end);
         if (valueEnd < 0) return -1;
-        const keyLength = keyEnd - i - 1;
-        if (keyLength === 8 && str.charCodeAt(i + 1) === LOWER_R) resource = str.slice(valueStart, valueEnd);
-        else if (keyLength === 11) subresource = str.slice(valueStart, valueEnd);
+        const key = str.slice(i + 1, keyEnd);
+        if (key === 'resource') resource = str.slice(valueStart, valueEnd);
+        else if (key === 'subresource') subresource = str.slice(valueStart, valueEnd);
         i = valueEnd + 1;
         const c = str.charCodeAt(i++);
         if (c === CLOSE_BRACE) break;
@@ -298,6 +426,61 @@ export class PreCheck {
     this.cacheFrom.fill(0);
     this.cachePos.fill(-1);
   }
+}
+
+/**
+ * Markers and `contains` substrings are printable ASCII without backslashes (markers without
+ * quotes too: they are looked for inside strings): what the byte scan compares is then what
+ * JSON.parse reads, once escapes, case and whitespace are accounted for.
+ */
+function checkNeedle(needle: string, marker: boolean): void {
+  if (needle === '' || !/^[\x20-\x7e]*$/.test(needle) || needle.includes('\\') || (marker && needle.includes('"'))) {
+    throw new Error(`interest ${marker ? 'marker' : 'substring'} ${JSON.stringify(needle)}: use printable ASCII without backslashes${marker ? ' or quotes' : ''}`);
+  }
+}
+
+/** The character codes of `text`, each in both cases. */
+function caseCodes(text: string): number[] {
+  return [...new Set([...text.toLowerCase(), ...text.toUpperCase()].map((c) => c.charCodeAt(0)))];
+}
+
+/**
+ * How substring `s` is looked for beyond its literal spelling. Outside strings (it starts with a
+ * quote, or past a closing one) JSON allows whitespace after each token; inside, none.
+ */
+function variantOf(s: string, marker: boolean): Variant {
+  const lower = s.toLowerCase();
+  const pieces: string[] = [];
+  let pattern = '';
+  let piece = '';
+  let inString = !lower.startsWith('"');
+  for (let k = 0; k < lower.length; k++) {
+    const c = lower[k];
+    piece += c;
+    pattern += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    if (c === '"') inString = !inString;
+    if (!inString && k < lower.length - 1) {
+      pieces.push(piece);
+      piece = '';
+      pattern += JSON_SPACE;
+    }
+  }
+  pieces.push(piece);
+  // Punctuation alone (`:`, `{`) is in every event: only the pieces that carry letters narrow the search.
+  const telling = pieces.filter((p) => /[a-z0-9]/.test(p));
+  return {
+    marker,
+    codes: caseCodes(s.replace(/"/g, '')),
+    slash: s.includes('/'),
+    pieces: telling,
+    ...(pieces.length > 1 ? { spaced: new RegExp(pattern) } : {}),
+  };
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /**

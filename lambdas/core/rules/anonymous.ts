@@ -78,12 +78,10 @@ export const anonymousAllowedRule: Rule = {
     'OIDC issuer discovery (`/.well-known/openid-configuration`, `/openid/v1/jwks`) opened to unauthenticated clients on purpose is reported as low. Nothing else should succeed anonymously.',
   remediation:
     'Find the binding named in `authorizedBy` and remove it (`kubectl get clusterrolebindings,rolebindings -A -o wide | grep -E "system:(anonymous|unauthenticated)"`); consider `--anonymous-auth=false` or an AuthenticationConfiguration that allows anonymous only on health paths (Kubernetes 1.32+). Review everything the source IPs did.',
-  // An unauthenticated request is always made as `system:anonymous`; a request with the group but
-  // another name can only come from impersonation headers, which the second marker covers.
-  // Every unauthenticated request is made as the user system:anonymous (its group comes with it),
-  // so one marker finds them all; a second one would cost the pre-check a search per line.
+  // Anonymous is the user system:anonymous or the group system:unauthenticated (a group another
+  // authenticator or a log writer may give any name): either marker anywhere means "parse".
   interest: [{ contains: ['system:anonymous'] }],
-  markers: ['system:anonymous'],
+  markers: ['system:anonymous', 'system:unauthenticated'],
   evaluate(view): RuleHit | undefined {
     if (!isAnonymous(view)) return undefined;
     if (!view.verb && !view.event.requestURI && view.resource === '') {
@@ -108,10 +106,10 @@ export const anonymousDeniedRule: Rule = {
   evidenceLevel: 'Metadata', // user and response status decide
   falsePositives: 'Internet scanners, misconfigured clients that forgot their credentials. Switch it off if the endpoint is public on purpose.',
   remediation: 'Restrict the API endpoint to known networks (EKS: public access CIDRs or private endpoint) and turn anonymous authentication off where load balancers do not need it.',
-  // Every unauthenticated request is made as the user system:anonymous (its group comes with it),
-  // so one marker finds them all; a second one would cost the pre-check a search per line.
+  // Anonymous is the user system:anonymous or the group system:unauthenticated (a group another
+  // authenticator or a log writer may give any name): either marker anywhere means "parse".
   interest: [{ contains: ['system:anonymous'] }],
-  markers: ['system:anonymous'],
+  markers: ['system:anonymous', 'system:unauthenticated'],
   includeFailures: true,
   evaluate(view): RuleHit | undefined {
     if (!isAnonymous(view) || view.code === undefined || view.code < 400) return undefined;

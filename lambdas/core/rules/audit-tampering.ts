@@ -290,8 +290,10 @@ const policyChanged: Rule = {
     'Compare the policy and the kube-apiserver manifest (/etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node) with ' +
     'their source of truth and restore them; find who edited them and what they did while the trail was down (node logs, CloudTrail, the ' +
     'other API servers\' audit logs).',
+  // Beside CONFIGMAP_NEEDLES, the names AUDIT_WORD reads with a dot: `x.audit`, and `audit.x` as a
+  // whole name (`audit.` alone is in every event: its apiVersion is audit.k8s.io/v1).
   interest: [
-    ...CONFIGMAP_NEEDLES.map((needle) => ({ verbs: CONFIGMAP_VERBS, resources: ['configmaps'], contains: [needle] })),
+    ...[...CONFIGMAP_NEEDLES, '.audit', '"name":"audit.'].map((needle) => ({ verbs: CONFIGMAP_VERBS, resources: ['configmaps'], contains: [needle] })),
     { verbs: ['create', 'update', 'patch'], resources: ['pods'], contains: ['kube-apiserver'] },
   ],
   evaluate(view) {
