@@ -1,6 +1,7 @@
 import type { Config, Exception } from '../config/types';
 import { DEFAULT_SETTINGS } from '../config/settings';
 import type { Finding } from '../finding';
+import { severityRank } from '../finding';
 import type { ReadEvent } from '../read/parser';
 import type { EventInterest } from '../read/interest';
 import { CompiledInterest } from '../read/interest';
@@ -22,6 +23,26 @@ const isStateful = (d: Detection): d is StatefulDetector => 'observe' in d;
 export const DEFAULT_CONFIG: Config = { disabled: [], severity: {}, settings: DEFAULT_SETTINGS, exceptions: [] };
 
 const compiledInterests = new WeakMap<Detection, CompiledInterest>();
+
+/**
+ * Findings one rule raises on one event at most. A body is the attacker's: a ClusterRole of 50,000
+ * wildcard entries is 4 MB, and one finding per entry would flood the store and the alerts (and
+ * took 25 s to build). The most severe are kept; the last kept says how many more there were.
+ */
+export const MAX_HITS_PER_RULE = 20;
+
+/** The `max` most severe hits, in their order; stable among equals. */
+function mostSevere(hits: readonly RuleHit[], max: number): RuleHit[] {
+  if (hits.length <= max) return [...hits];
+  const keep = new Set(
+    hits
+      .map((hit, i) => ({ rank: severityRank(hit.severity), i }))
+      .sort((a, b) => b.rank - a.rank || a.i - b.i)
+      .slice(0, max)
+      .map((x) => x.i),
+  );
+  return hits.filter((_, i) => keep.has(i));
+}
 const ANY_SUBSTRING = (): boolean => true;
 
 /**
@@ -109,13 +130,17 @@ export class DetectionEngine {
         if (!ruleApplies(rule, view)) continue;
         const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
         if (result === undefined) continue;
-        for (const hit of Array.isArray(result) ? result : [result]) {
+        const hits = Array.isArray(result) ? result : [result];
+        const kept = mostSevere(hits, MAX_HITS_PER_RULE);
+        for (const [i, hit] of kept.entries()) {
           request ??= requestDigest(read.event, read.cluster);
           const fingerprint = hitFingerprint(rule.id, request, hit);
           if (this.seen.has(fingerprint)) continue; // the same request's other stage
           this.seen.add(fingerprint);
           if (this.excepted(rule, view)) continue;
-          findings.push(this.toFinding(rule, hit, view, fingerprint, time));
+          const more = i === kept.length - 1 ? hits.length - kept.length : 0;
+          const shown = more > 0 ? { ...hit, summary: `${hit.summary} (and ${more} more hits of this rule on this event, not shown)`, evidence: { ...hit.evidence, hitsNotShown: more } } : hit;
+          findings.push(this.toFinding(rule, shown, view, fingerprint, time));
         }
       } catch (error) {
         this.problem(stats, read, rule.id, error);

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../../../lambdas/core/audit-event';
 import type { Detection } from '../../../lambdas/core/detect/engine';
-import { DetectionEngine } from '../../../lambdas/core/detect/engine';
+import { DetectionEngine, MAX_HITS_PER_RULE } from '../../../lambdas/core/detect/engine';
 import type { Rule } from '../../../lambdas/core/detect/rule';
 import type { StatefulDetector } from '../../../lambdas/core/detect/stateful';
 import type { Finding } from '../../../lambdas/core/finding';
@@ -94,5 +94,30 @@ describe('a rule that throws', () => {
     ];
     const { stats } = await analyzeAll(RULES, events);
     expect(stats.problems['rule-error']).toBe(0);
+  });
+});
+
+describe('a body that makes a rule hit thousands of times', () => {
+  it('gives at most MAX_HITS_PER_RULE findings, the most severe, the last saying how many more there were', async () => {
+    const rules = [
+      ...Array.from({ length: 500 }, (_, i) => ({ apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: [`harmless-${i}`] })),
+      ...Array.from({ length: 1500 }, (_, i) => ({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [`one-secret-${i}`] })),
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+    ];
+    const role = clusterAdminBinding();
+    const event = {
+      ...role,
+      requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      objectRef: { resource: 'clusterroles', name: 'wide', apiGroup: 'rbac.authorization.k8s.io' },
+      requestObject: { kind: 'ClusterRole', metadata: { name: 'wide' }, rules },
+    };
+    const { findings } = await analyzeAll(RULES, [event]);
+    const dangerous = findings.filter((f) => f.ruleId === 'rbac.dangerous-role-permissions');
+    expect(dangerous).toHaveLength(MAX_HITS_PER_RULE);
+    // The wildcard entry, the most severe, is kept although it comes last, and is the last kept.
+    expect(dangerous.at(-1)?.evidence).toMatchObject({ rulesIndex: 2000, hitsNotShown: 1501 - MAX_HITS_PER_RULE });
+    expect(dangerous.at(-1)?.summary).toMatch(/\(and 1481 more hits of this rule on this event, not shown\)$/);
+    expect(dangerous.slice(0, -1).map((f) => f.evidence.rulesIndex)).toEqual(Array.from({ length: MAX_HITS_PER_RULE - 1 }, (_, i) => 500 + i));
+    expect(new Set(dangerous.map((f) => f.fingerprint)).size).toBe(MAX_HITS_PER_RULE);
   });
 });
