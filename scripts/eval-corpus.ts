@@ -45,7 +45,7 @@ export async function scoreCorpus(dir = DEFAULT_CORPUS): Promise<CorpusScore> {
   for (const file of [...new Set(labels.map((l) => l.file))]) {
     const reading = readAuditLog(createReadStream(join(dir, file)), { interest: engine.interest });
     for await (const read of reading.events) {
-      for (const f of await engine.analyze(read)) {
+      for (const f of await engine.analyze(read, reading.stats)) {
         const key = `${file}\n${f.auditID}`;
         findings.set(key, [...(findings.get(key) ?? []), f]);
         const lineKey = `${file}\n${read.line}`;

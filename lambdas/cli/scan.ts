@@ -2,6 +2,7 @@ import type { SourceObject } from '../adapters/object-source';
 import type { Config } from '../core/config/types';
 import type { Detection } from '../core/detect/engine';
 import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
+import { redactProblemDetail } from '../core/detect/redact';
 import type { Finding, Severity } from '../core/finding';
 import { severityRank } from '../core/finding';
 import type { ReadStats } from '../core/read';
@@ -82,7 +83,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
           const seen = clustersOfObject.get(index) ?? new Set<string>();
           clustersOfObject.set(index, seen.add(cluster));
         }
-        for (const finding of await engine.analyze(read)) findings.push({ finding, source: object.name });
+        for (const finding of await engine.analyze(read, stats)) findings.push({ finding, source: object.name });
         const grown = stats.bytesIn - before.bytes;
         if (grown > 1024 * 1024) {
           bytesDone += grown;
@@ -97,6 +98,8 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
       stats.problems['source-error']++;
       stats.samples.push({ kind: 'source-error', offset: 0, line: 0, detail: `cannot open: ${(error as Error).message}` });
     }
+    // Details can quote the log (JSON.parse excerpts, keys, auditIDs); they are printed and returned.
+    for (const sample of stats.samples) sample.detail = redactProblemDetail(sample.detail);
     bytesDone += stats.bytesIn - before.bytes;
     objectsDone++;
     perObject[index] = { source: object.name, stats };

@@ -1,5 +1,7 @@
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
-import { escapeMrkdwn } from './slack-text';
+import { displayText, jsonText } from '../report/display-text';
+import { truncate } from '../report/plain-text';
+import { clipUnits, escapeMrkdwn, escapeMrkdwnCode } from './slack-text';
 
 /** Limits of Amazon Q Developer custom notifications we keep well inside. */
 const TITLE_MAX = 250;
@@ -25,30 +27,29 @@ export interface ChatbotInput {
 export function chatbotNotification(input: ChatbotInput): string {
   const lines = input.rows.slice(0, ROWS_MAX).map((row) => {
     const target = [row.target.namespace, row.target.name].filter(Boolean).join('/') || row.target.resource;
-    return `• *${row.severity}* \`${escapeMrkdwn(row.ruleId)}\` ${escapeMrkdwn(row.actor)} → ${escapeMrkdwn(target)}${row.count > 1 ? ` (×${row.count})` : ''}`;
+    return `• *${escapeMrkdwn(row.severity)}* \`${escapeMrkdwnCode(truncate(row.ruleId, 80))}\` ${escapeMrkdwn(truncate(row.actor, 200))} → ${escapeMrkdwn(truncate(target, 200))}${row.count > 1 ? ` (×${row.count})` : ''}`;
   });
   const more = input.rows.length - lines.length;
-  let description = [...lines, ...(more > 0 ? [`…and ${more} more finding groups`] : [])].join('\n');
-  if (description.length > DESCRIPTION_MAX) description = `${description.slice(0, DESCRIPTION_MAX - 1)}…`;
+  const description = clipUnits([...lines, ...(more > 0 ? [`…and ${more} more finding groups`] : [])].join('\n'), DESCRIPTION_MAX);
   const nextSteps = [
-    `Source object: ${escapeMrkdwn(input.source)}`,
-    ...(input.fullFindings ? [`Full findings: ${escapeMrkdwn(input.fullFindings)}`] : []),
+    `Source object: ${escapeMrkdwn(truncate(input.source, 1000))}`,
+    ...(input.fullFindings ? [`Full findings: ${escapeMrkdwn(truncate(input.fullFindings, 1000))}`] : []),
     'Run `k8s-audit-analyzer rules show <rule id>` for the rule and its remediation.',
   ];
-  return JSON.stringify({
+  return jsonText({
     version: '1.0',
     source: 'custom',
     content: {
       textType: 'client-markdown',
-      title: escapeMrkdwn(input.subject).slice(0, TITLE_MAX),
+      title: clipUnits(escapeMrkdwn(truncate(input.subject, 100)), TITLE_MAX),
       description,
       nextSteps,
-      keywords: ['k8s-audit-analyzer', ...(input.cluster ? [escapeMrkdwn(input.cluster)] : [])],
+      keywords: ['k8s-audit-analyzer', ...(input.cluster ? [escapeMrkdwn(truncate(input.cluster, 100))] : [])],
     },
     metadata: {
-      summary: escapeMrkdwn(input.subject).slice(0, TITLE_MAX),
+      summary: clipUnits(escapeMrkdwn(truncate(input.subject, 100)), TITLE_MAX),
       eventType: 'k8s-audit-analyzer.findings',
-      ...(input.cluster ? { threadId: `k8s-audit-analyzer-${input.cluster}`.slice(0, 100) } : {}),
+      ...(input.cluster ? { threadId: clipUnits(displayText(`k8s-audit-analyzer-${input.cluster}`), 100) } : {}),
       additionalContext: { findings: String(input.summary.findings), objects: String(input.summary.objects) },
     },
   });

@@ -1,11 +1,12 @@
 import type { ComplianceReport, ControlState, Period, ReportCadence, Trend } from '../compliance/types';
 import type { Severity } from '../finding';
 import type { AggregatedRow } from '../report/aggregate';
-import { clipVisible, displayText, tableLines, truncate } from '../report/plain-text';
+import { displayText, jsonText } from '../report/display-text';
+import { clipVisible, tableLines, truncate } from '../report/plain-text';
 import { formatNumber, SEVERITIES_DESC } from '../report/summary-line';
 import type { AlertMessage } from './sns-message';
 import { SNS_MAX_BYTES } from './sns-message';
-import { escapeMrkdwn, linkFor } from './slack-text';
+import { clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 
 /**
  * The SNS summary of a scheduled compliance report (the reporter Lambda publishes it to the alerts
@@ -63,7 +64,7 @@ export function buildReportSummary(input: ReportSummaryInput): AlertMessage {
   const cluster = report.clusters.length === 1 ? report.clusters[0] : undefined;
   const attributes: AlertMessage['MessageAttributes'] = {
     kind: { DataType: 'String', StringValue: 'report' },
-    ...(cluster ? { cluster: { DataType: 'String', StringValue: cluster } } : {}),
+    ...(cluster ? { cluster: { DataType: 'String', StringValue: displayText(cluster) } } : {}),
   };
   // Five rows with cut sources fit far inside 256 KB; rows go only if the log values are huge.
   for (let worst = WORST_ROWS; ; worst--) {
@@ -110,9 +111,9 @@ export function reportPayload(input: ReportSummaryInput, worst = WORST_ROWS): Re
 
 function messageBody(input: ReportSummaryInput, subject: string, worst: number): string {
   const email = emailText(input, worst);
-  const machine = JSON.stringify(reportPayload(input, worst));
+  const machine = jsonText(reportPayload(input, worst));
   const https = chatbotReport(input, subject, worst);
-  return JSON.stringify({ default: email, email, lambda: machine, sqs: machine, https });
+  return jsonText({ default: email, email, lambda: machine, sqs: machine, https });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,9 +126,9 @@ function emailText(input: ReportSummaryInput, worst: number): string {
   const rows = report.rows.slice(0, worst);
   const lines = [
     line(displayText(report.title)),
-    line(`Period: ${report.period.label}, compared with ${report.previousPeriod.label}`),
+    line(displayText(`Period: ${report.period.label}, compared with ${report.previousPeriod.label}`)),
     line(`Clusters: ${report.clusters.length > 0 ? report.clusters.map((c) => displayText(c)).join(', ') : 'none'}`),
-    line(`Generated: ${report.generatedAt}`),
+    line(displayText(`Generated: ${report.generatedAt}`)),
     '',
     `Findings: ${formatNumber(report.summary.findings)} (${trendText(report.trend.findings)})`,
     ...SEVERITIES_DESC.map((s) => `  ${s.padEnd(9)}${formatNumber(report.summary.bySeverity[s]).padStart(7)}  (${trendText(report.trend.bySeverity[s])})`),
@@ -151,12 +152,12 @@ function emailText(input: ReportSummaryInput, worst: number): string {
   lines.push(
     '',
     'Report (HTML):',
-    input.htmlUrl,
-    line(`This link works until ${input.linkExpiresAt} at most (it is signed with temporary`),
+    displayText(input.htmlUrl),
+    line(displayText(`This link works until ${input.linkExpiresAt} at most (it is signed with temporary`)),
     "credentials and may stop working sooner). The report's files stay in S3:",
-    `  HTML: ${input.objects.html}`,
-    `  CSV:  ${input.objects.csv}`,
-    `  JSON: ${input.objects.json}`,
+    `  HTML: ${displayText(input.objects.html)}`,
+    `  CSV:  ${displayText(input.objects.csv)}`,
+    `  JSON: ${displayText(input.objects.json)}`,
   );
   return lines.join('\n');
 }
@@ -172,17 +173,16 @@ function chatbotReport(input: ReportSummaryInput, subject: string, worst: number
   );
   const rows = report.rows.slice(0, worst).map((row) => {
     const target = [row.target.namespace, row.target.name].filter(Boolean).join('/') || row.target.resource;
-    return `• *${row.severity}* \`${escapeMrkdwn(row.ruleId)}\` ${escapeMrkdwn(truncate(row.actor, 80))} → ${escapeMrkdwn(truncate(target, 80))}${row.count > 1 ? ` (×${row.count})` : ''}`;
+    return `• *${escapeMrkdwn(row.severity)}* \`${escapeMrkdwnCode(truncate(row.ruleId, 80))}\` ${escapeMrkdwn(truncate(row.actor, 80))} → ${escapeMrkdwn(truncate(target, 80))}${row.count > 1 ? ` (×${row.count})` : ''}`;
   });
-  let description = [
+  const description = clipUnits([
     `*Findings:* ${report.summary.findings} (${trendText(report.trend.findings)})${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`,
     `*Controls:* ${states.held} held, ${states.violated} violated, ${states['not-assessed']} not assessed`,
     ...(rows.length > 0 ? ['*Worst finding groups:*', ...rows] : ['No findings in this period.']),
-  ].join('\n');
-  if (description.length > CHATBOT_DESCRIPTION_MAX) description = `${description.slice(0, CHATBOT_DESCRIPTION_MAX - 1)}…`;
+  ].join('\n'), CHATBOT_DESCRIPTION_MAX);
   const link = linkFor(input.htmlUrl);
   const nextSteps = [
-    link ? `<${link.replace(/&/g, '&amp;')}|Open the report> (until ${input.linkExpiresAt} at most)` : `Report: ${escapeMrkdwn(input.objects.html)}`,
+    link ? `<${link.replace(/&/g, '&amp;')}|Open the report> (until ${escapeMrkdwn(input.linkExpiresAt)} at most)` : `Report: ${escapeMrkdwn(input.objects.html)}`,
     `Files: ${escapeMrkdwn(input.objects.html)}, ${escapeMrkdwn(input.objects.csv)}, ${escapeMrkdwn(input.objects.json)}`,
   ];
   const cluster = report.clusters.length === 1 ? report.clusters[0] : undefined;
@@ -194,12 +194,12 @@ function chatbotReport(input: ReportSummaryInput, subject: string, worst: number
       title: escapeMrkdwn(subject).slice(0, CHATBOT_TITLE_MAX),
       description,
       nextSteps,
-      keywords: ['k8s-audit-analyzer', 'report', ...(cluster ? [escapeMrkdwn(cluster)] : [])],
+      keywords: ['k8s-audit-analyzer', 'report', ...(cluster ? [escapeMrkdwn(truncate(cluster, 100))] : [])],
     },
     metadata: {
       summary: escapeMrkdwn(subject).slice(0, CHATBOT_TITLE_MAX),
       eventType: 'k8s-audit-analyzer.report',
-      additionalContext: { findings: String(report.summary.findings), period: report.period.label },
+      additionalContext: { findings: String(report.summary.findings), period: displayText(report.period.label) },
     },
   });
 }

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { Category, Severity } from '../finding';
 import { SEVERITIES, severityRank } from '../finding';
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
-import { displayText, tableLines, truncate } from '../report/plain-text';
+import { displayText } from '../report/display-text';
+import { tableLines, truncate } from '../report/plain-text';
 import { formatNumber, SEVERITIES_DESC, summaryLine } from '../report/summary-line';
 // A cycle (report-message uses this module's escaping), harmless: neither uses the other at load time.
 import type { ReportPayload } from './report-message';
-import { escapeMrkdwn, linkFor } from './slack-text';
+import { escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 
 export { escapeMrkdwn, linkFor } from './slack-text';
 import { periodDays, trendText } from './report-message';
@@ -397,9 +398,7 @@ function tableSections(rows: readonly AggregatedRow[], limits: { maxRows: number
 // Values
 
 /** A table line inside ``` fences: escaped, and backticks shown as `ˋ` so nothing can close the block. */
-function codeText(line: string): string {
-  return escapeMrkdwn(line.replace(/`/g, '\u02cb'));
-}
+const codeText = escapeMrkdwnCode;
 
 /** `<link|label>` when the value links somewhere, the escaped value as text otherwise, `undefined` when absent. */
 function linkOrText(label: string, uri: string | undefined): TextObject | undefined {

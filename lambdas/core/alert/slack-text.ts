@@ -1,13 +1,28 @@
-import { displayText } from '../report/plain-text';
+import { displayText } from '../report/display-text';
 
 /**
  * Slack's text rules, shared by the Slack, Amazon Q Developer and report messages: what comes from
  * the logs is escaped, and only links we can vouch for are made.
  */
 
-/** A value from the logs as mrkdwn text: controls shown as `\u{…}`, then `&`, `<`, `>` as entities. */
+/**
+ * A value from the logs as mrkdwn text: controls shown as `\u{…}` (`displayText`), then `&`, `<`,
+ * `>` as entities, so nothing becomes a `<!channel>`, a `<@U…>` mention or a `<url|label>` link.
+ * The `@` of `@channel`, `@here`, `@everyone` and `@group` is written as `＠` (U+FF20): plain, they
+ * notify everyone wherever a client parses names (`link_names`), and we do not know every client
+ * that reads these bodies. Other `@`s (`alice@example.com`) stay.
+ */
 export function escapeMrkdwn(value: string): string {
-  return displayText(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return displayText(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@(channel|here|everyone|group)\b/gi, '\uff20$1');
+}
+
+/** A value from the logs inside a `code span` or ``` block: escaped, and backticks shown as `ˋ` (U+02CB) so nothing can close it. */
+export function escapeMrkdwnCode(value: string): string {
+  return escapeMrkdwn(value.replace(/`/g, '\u02cb'));
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -33,4 +48,12 @@ export function linkFor(uri: string, maxLength = MAX_URL): string | undefined {
   if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') return undefined;
   const href = url.href.replace(/\|/g, '%7C');
   return href.length <= maxLength ? href : undefined;
+}
+
+/** At most `max` UTF-16 units (what Slack and Amazon Q count), `…` when cut; never half a surrogate pair. */
+export function clipUnits(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1])) end--;
+  return `${text.slice(0, end)}…`;
 }

@@ -1,6 +1,7 @@
 import type { Severity } from '../finding';
 import { SEVERITIES } from '../finding';
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
+import { displayText, jsonText } from '../report/display-text';
 import { renderPlainText } from '../report/plain-text';
 import { chatbotNotification } from './chatbot-message';
 
@@ -66,7 +67,8 @@ function compose(input: AlertInput): { alert: AlertMessage; kept: number } {
   const attributes: AlertMessage['MessageAttributes'] = {
     severity: { DataType: 'String', StringValue: highest },
     categories: { DataType: 'String.Array', StringValue: JSON.stringify(categories) },
-    ...(input.cluster ? { cluster: { DataType: 'String', StringValue: input.cluster } } : {}),
+    // Shown like everywhere else: SNS refuses attribute values with characters XML cannot carry.
+    ...(input.cluster ? { cluster: { DataType: 'String', StringValue: displayText(input.cluster) } } : {}),
   };
   const subject = subjectOf(input.rows, input.cluster);
   let keep = input.rows.length;
@@ -88,9 +90,10 @@ function messageBody(input: AlertInput, keep: number, subject: string): string {
   const left = input.rows.length - rows.length;
   const footer = [
     '',
-    `source: ${input.source}`,
+    // The object key and link are the bucket writer's: one line each, whatever they hold.
+    `source: ${displayText(input.source)}`,
     ...(left > 0 ? [`${left} more finding groups are not in this message.`] : []),
-    ...(input.fullFindings ? [`full findings: ${input.fullFindings}`] : []),
+    ...(input.fullFindings ? [`full findings: ${displayText(input.fullFindings)}`] : []),
     ...cooldownLines(input),
   ].join('\n');
   const email = renderPlainText(input.rows, input.summary, { maxRows: Math.min(25, keep), width: 100 }) + '\n' + footer;
@@ -99,9 +102,11 @@ function messageBody(input: AlertInput, keep: number, subject: string): string {
     const n = input.cooldown?.suppressedBefore?.[i] ?? 0;
     return n > 0 ? { ...row, suppressedBefore: n } : row;
   });
-  const machine = JSON.stringify({ kind: 'findings', source: input.source, cluster: input.cluster, summary: input.summary, table, omittedRows: left, fullFindings: input.fullFindings });
+  // Machines read the values as logged (the Slack notifier escapes them when it renders them);
+  // jsonText keeps characters a person could be fooled by out of the message text itself.
+  const machine = jsonText({ kind: 'findings', source: input.source, cluster: input.cluster, summary: input.summary, table, omittedRows: left, fullFindings: input.fullFindings });
   const https = chatbotNotification({ subject, rows, summary: input.summary, source: input.source, cluster: input.cluster, fullFindings: input.fullFindings });
-  return JSON.stringify({ default: email, email, lambda: machine, sqs: machine, https });
+  return jsonText({ default: email, email, lambda: machine, sqs: machine, https });
 }
 
 /**
@@ -121,14 +126,18 @@ function cooldownLines(input: AlertInput): string[] {
     const total = [...byRule.values()].reduce((a, b) => a + b, 0);
     lines.push(`${total} ${total === 1 ? 'hit' : 'hits'} of these groups counted without an alert in their previous window:`);
     const sorted = [...byRule.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    for (const [ruleId, n] of sorted.slice(0, 10)) lines.push(`  ${clip(ruleId, 80)}: ${n}`);
+    for (const [ruleId, n] of sorted.slice(0, 10)) lines.push(`  ${clip(displayText(ruleId), 80)}: ${n}`);
     if (sorted.length > 10) lines.push(`  …and ${sorted.length - 10} more rules`);
   }
   return lines;
 }
 
+/** At most `max` UTF-16 units, `…` when cut, never half a surrogate pair. */
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1])) end--;
+  return `${text.slice(0, end)}…`;
 }
 
 function highestSeverity(rows: readonly AggregatedRow[]): Severity {
@@ -137,7 +146,11 @@ function highestSeverity(rows: readonly AggregatedRow[]): Severity {
   return SEVERITIES[best];
 }
 
-/** e.g. `k8s-audit-analyzer prod-eu: 1 critical, 2 high (rbac.privileged-role-bound +2)`, always < 100 characters. */
+/**
+ * e.g. `k8s-audit-analyzer prod-eu: 1 critical, 2 high (rbac.privileged-role-bound +2)`: one line of
+ * fewer than 100 characters (UTF-16 units, so also code points), as SNS requires; the cluster and
+ * rule id are shown through `displayText`, so nothing in them can break the line.
+ */
 export function subjectOf(rows: readonly AggregatedRow[], cluster?: string): string {
   const counts = [...SEVERITIES]
     .reverse()
@@ -147,6 +160,6 @@ export function subjectOf(rows: readonly AggregatedRow[], cluster?: string): str
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
   const top = rows[0] ? ` (${rows[0].ruleId}${rows.length > 1 ? ` +${rows.length - 1}` : ''})` : '';
-  const subject = `k8s-audit-analyzer${cluster ? ` ${cluster}` : ''}: ${counts || 'no findings'}${top}`.replace(/[\r\n]+/g, ' ');
-  return subject.length <= SUBJECT_MAX ? subject : `${subject.slice(0, SUBJECT_MAX - 1)}…`;
+  const subject = displayText(`k8s-audit-analyzer${cluster ? ` ${cluster}` : ''}: ${counts || 'no findings'}${top}`);
+  return clip(subject, SUBJECT_MAX);
 }

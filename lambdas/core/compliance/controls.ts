@@ -101,6 +101,7 @@ const NSA_ALIASES: Readonly<Record<string, string>> = {
 
 const ATTACK_CONTROLS: readonly Control[] = [
   technique('T1006', 'Direct Volume Access'),
+  technique('T1027.001', 'Obfuscated Files or Information: Binary Padding'),
   technique('T1036', 'Masquerading'),
   technique('T1036.005', 'Masquerading: Match Legitimate Name or Location'),
   technique('T1053.007', 'Scheduled Task/Job: Container Orchestration Job'),

@@ -1,5 +1,6 @@
 import type { Detection } from '../detect/engine';
 import type { Finding } from '../finding';
+import { displayText } from '../report/display-text';
 import { resolveControl } from './controls';
 
 /** The columns of the findings CSV, in order. Lists inside a cell are joined with `;`. */
@@ -35,9 +36,11 @@ export type FindingsCsvColumn = (typeof FINDINGS_CSV_COLUMNS)[number];
  * of the rule's CIS and NSA/CISA controls (`CIS-5.1.1;NSA-CISA:authentication-authorization`),
  * looked up in `rules` (the finding's own list when the rule is not there); `attack` its ATT&CK ids.
  *
- * Summaries, names and user agents come from the audit log, which an attacker writes: a cell that
- * a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
- * return) is prefixed with `'` so it shows as text.
+ * Summaries, names and user agents come from the audit log, which an attacker writes: control,
+ * invisible and bidirectional characters are shown as `\u{…}` (`displayText`), so every record is
+ * one line and every cell reads as what it is; and a cell that a spreadsheet would run as a formula
+ * (starting with `=`, `+`, `-` or `@`, also after spaces or in their full-width forms) is prefixed
+ * with `'` so it shows as text.
  */
 export function renderFindingsCsv(findings: readonly Finding[], rules: readonly Detection[]): string {
   const byId = new Map(rules.map((r) => [r.id, r]));
@@ -72,9 +75,10 @@ export function renderFindingsCsv(findings: readonly Finding[], rules: readonly 
   return lines.join('\r\n') + '\r\n';
 }
 
-/** One field: guarded against formula injection, then quoted when RFC 4180 requires it. */
+/** One field: unsafe characters shown, guarded against formula injection, then quoted when RFC 4180 requires it. */
 export function csvCell(value: string): string {
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const shown = displayText(value);
+  const text = /^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/.test(shown) ? `'${shown}` : shown;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -258,7 +258,7 @@ function renderTopActors(actors: readonly TopActor[], fired: ReadonlySet<string>
   const body = actors.map(
     (a) =>
       `<tr><td class="mono wrap">${breakable(a.actor)}</td><td class="num">${formatNumber(a.findings)}</td>` +
-      `<td><span class="badge sev-${a.highest}">${a.highest}</span></td><td class="rule-list">${a.rules.map((r) => ruleRef(r, fired)).join(' ')}</td></tr>`,
+      `<td><span class="badge sev-${esc(a.highest)}">${esc(a.highest)}</span></td><td class="rule-list">${a.rules.map((r) => ruleRef(r, fired)).join(' ')}</td></tr>`,
   );
   return [
     head,
@@ -359,7 +359,7 @@ function controlFindings(c: ControlAssessment, fired: ReadonlySet<string>): stri
   const body = c.rows.map(
     (r) =>
       '<tr>' +
-      `<td><span class="badge sev-${r.severity}">${r.severity}</span> ${ruleRef(r.ruleId, fired)}</td>` +
+      `<td><span class="badge sev-${esc(r.severity)}">${esc(r.severity)}</span> ${ruleRef(r.ruleId, fired)}</td>` +
       `<td class="mono wrap">${breakable(r.actor)}</td>` +
       `<td class="mono wrap">${breakable(targetOf(r))}</td>` +
       `<td class="num">${formatNumber(r.count)}</td>` +

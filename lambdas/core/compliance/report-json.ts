@@ -1,4 +1,5 @@
 import type { Finding } from '../finding';
+import { jsonText } from '../report/display-text';
 import { inPeriod } from './period';
 import type { ComplianceReport } from './types';
 
@@ -15,7 +16,8 @@ export interface ComplianceReportDocument {
 /**
  * The report as one JSON document, pretty-printed with a final newline: the model and the findings
  * of its period. Findings outside [report.period.from, report.period.to) are left out, as the
- * model left them out of its counts.
+ * model left them out of its counts. Values are as logged; characters a viewer would act on are
+ * `\u` escapes in the text (`jsonText`).
  */
 export function renderReportJson(report: ComplianceReport, findings: readonly Finding[]): string {
   const document: ComplianceReportDocument = {
@@ -23,5 +25,5 @@ export function renderReportJson(report: ComplianceReport, findings: readonly Fi
     report,
     findings: findings.filter((f) => inPeriod(report.period, f.time)),
   };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return `${jsonText(document, 2)}\n`;
 }

@@ -1,13 +1,16 @@
 import type { Config, Exception } from '../config/types';
 import { DEFAULT_SETTINGS } from '../config/settings';
 import type { Finding } from '../finding';
+import { severityRank } from '../finding';
 import type { ReadEvent } from '../read/parser';
 import type { EventInterest } from '../read/interest';
 import { CompiledInterest } from '../read/interest';
+import type { ReadStats } from '../read/stats';
+import { recordProblem } from '../read/stats';
 import type { EventView } from './event-view';
 import { isFinalStage, viewOf } from './event-view';
-import { hitFingerprint } from './fingerprint';
-import { redactEvidence, redactText } from './redact';
+import { hitFingerprint, requestDigest } from './fingerprint';
+import { redactFinding, redactProblemDetail } from './redact';
 import type { Rule, RuleContext, RuleHit } from './rule';
 import type { StatefulDetector } from './stateful';
 import type { StateStore } from './state-store';
@@ -20,6 +23,26 @@ const isStateful = (d: Detection): d is StatefulDetector => 'observe' in d;
 export const DEFAULT_CONFIG: Config = { disabled: [], severity: {}, settings: DEFAULT_SETTINGS, exceptions: [] };
 
 const compiledInterests = new WeakMap<Detection, CompiledInterest>();
+
+/**
+ * Findings one rule raises on one event at most. A body is the attacker's: a ClusterRole of 50,000
+ * wildcard entries is 4 MB, and one finding per entry would flood the store and the alerts (and
+ * took 25 s to build). The most severe are kept; the last kept says how many more there were.
+ */
+export const MAX_HITS_PER_RULE = 20;
+
+/** The `max` most severe hits, in their order; stable among equals. */
+function mostSevere(hits: readonly RuleHit[], max: number): RuleHit[] {
+  if (hits.length <= max) return [...hits];
+  const keep = new Set(
+    hits
+      .map((hit, i) => ({ rank: severityRank(hit.severity), i }))
+      .sort((a, b) => b.rank - a.rank || a.i - b.i)
+      .slice(0, max)
+      .map((x) => x.i),
+  );
+  return hits.filter((_, i) => keep.has(i));
+}
 const ANY_SUBSTRING = (): boolean => true;
 
 /**
@@ -30,16 +53,28 @@ const ANY_SUBSTRING = (): boolean => true;
  */
 export function ruleApplies(rule: Detection, view: EventView): boolean {
   if (!isFinalStage(view) || !(view.succeeded || rule.includeFailures === true)) return false;
+  if (rule.oversizeEvents === true && view.oversize !== undefined) return true;
   let interest = compiledInterests.get(rule);
   if (!interest) compiledInterests.set(rule, (interest = new CompiledInterest({ selectors: rule.interest })));
   if (interest.matches(view.verb, view.resource, view.subresource, ANY_SUBSTRING)) return true;
   return (rule.markers ?? []).some((m) => view.actor.username.includes(m) || view.actor.groups.some((g) => g.includes(m)));
 }
 
+/** The time an event carries, when it can be read as one. */
+function eventTime(read: ReadEvent): string | undefined {
+  const e = read.event;
+  const time = e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp;
+  return time !== undefined && !Number.isNaN(Date.parse(time)) ? time : undefined;
+}
+
 /**
  * Runs the enabled rules over events and turns their hits into Findings: severity overrides,
  * exceptions (with expiry), redaction, and one finding per hit of a rule on a request (see `hitFingerprint`) however many stages
  * of the request the log holds.
+ *
+ * Every field of an event is attacker-controlled and bodies are not type-checked, so a rule that
+ * throws is contained: the event's other rules and the other events are still analysed, and the
+ * error is counted as a `rule-error` problem in the object's stats.
  */
 export class DetectionEngine {
   readonly rules: readonly Detection[];
@@ -50,6 +85,10 @@ export class DetectionEngine {
   /** Exceptions past their expiry: not applied, reported so someone renews or removes them. */
   readonly expiredExceptions: Exception[];
   private readonly seen = new Set<string>();
+  /** The latest readable event time of each object (by its stats), for events that carry none. */
+  private readonly lastTimes = new WeakMap<ReadStats, string>();
+  /** Rules that threw, over every event so far (also counted in the stats given to `analyze`). */
+  ruleErrors = 0;
 
   constructor(
     rules: readonly Detection[],
@@ -67,42 +106,84 @@ export class DetectionEngine {
     this.activeExceptions = config.exceptions.filter((e) => !this.expiredExceptions.includes(e));
   }
 
-  /** The findings of one event; stateful detectors update their state on the way. */
-  async analyze(read: ReadEvent): Promise<Finding[]> {
-    const view = viewOf(read.event, read.cluster);
+  /**
+   * The findings of one event; stateful detectors update their state on the way. `stats`: the
+   * stats of the object the event was read from. A rule that throws is counted there as a
+   * `rule-error` problem; and an event with no readable time (one judged from the head of an
+   * oversize document has none) takes the time of the latest earlier event of that object.
+   */
+  async analyze(read: ReadEvent, stats?: ReadStats): Promise<Finding[]> {
+    const own = eventTime(read);
+    if (own !== undefined && stats) this.lastTimes.set(stats, own);
+    let view: EventView;
+    try {
+      view = viewOf(read.event, read.cluster, read.oversize);
+    } catch (error) {
+      this.problem(stats, read, '(event view)', error);
+      return [];
+    }
+    const time = own !== undefined ? { time: own } : this.fallbackTime(read, stats);
+    let request: string | undefined;
     const findings: Finding[] = [];
     for (const rule of this.rules) {
-      if (!ruleApplies(rule, view)) continue;
-      const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
-      if (result === undefined) continue;
-      for (const hit of Array.isArray(result) ? result : [result]) {
-        const fingerprint = hitFingerprint(rule.id, view.event, hit);
-        if (this.seen.has(fingerprint)) continue; // the same request's other stage
-        this.seen.add(fingerprint);
-        if (this.excepted(rule, view)) continue;
-        findings.push(this.toFinding(rule, hit, view, fingerprint));
+      try {
+        if (!ruleApplies(rule, view)) continue;
+        const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
+        if (result === undefined) continue;
+        const hits = Array.isArray(result) ? result : [result];
+        const kept = mostSevere(hits, MAX_HITS_PER_RULE);
+        for (const [i, hit] of kept.entries()) {
+          request ??= requestDigest(read.event, read.cluster);
+          const fingerprint = hitFingerprint(rule.id, request, hit);
+          if (this.seen.has(fingerprint)) continue; // the same request's other stage
+          this.seen.add(fingerprint);
+          if (this.excepted(rule, view)) continue;
+          const more = i === kept.length - 1 ? hits.length - kept.length : 0;
+          const shown = more > 0 ? { ...hit, summary: `${hit.summary} (and ${more} more hits of this rule on this event, not shown)`, evidence: { ...hit.evidence, hitsNotShown: more } } : hit;
+          findings.push(this.toFinding(rule, shown, view, fingerprint, time));
+        }
+      } catch (error) {
+        this.problem(stats, read, rule.id, error);
       }
     }
     return findings;
+  }
+
+  private problem(stats: ReadStats | undefined, read: ReadEvent, ruleId: string, error: unknown): void {
+    this.ruleErrors++;
+    if (!stats) return;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // The rule id first: details are cut at 200 characters, and the auditID is the client's.
+    recordProblem(stats, 'rule-error', read.offset, read.line, redactProblemDetail(`rule ${ruleId} threw: ${message.slice(0, 120)} (auditID ${read.event.auditID})`));
+  }
+
+  /** For an event with no readable time: its object's latest earlier time, said in the evidence; else empty. */
+  private fallbackTime(read: ReadEvent, stats: ReadStats | undefined): { time: string; note: string } {
+    const logged = read.event.stageTimestamp ?? read.event.requestReceivedTimestamp ?? read.event.timestamp;
+    const what = logged === undefined ? (read.oversize !== undefined ? 'its timestamps were past the size limit' : 'it carries no timestamp') : `its timestamp ${JSON.stringify(logged.slice(0, 40))} cannot be read`;
+    const previous = stats ? this.lastTimes.get(stats) : undefined;
+    if (previous !== undefined) return { time: previous, note: `the time of the event before it in the same object: ${what}` };
+    return { time: '', note: `unknown: ${what} and no earlier event of the object has a time` };
   }
 
   private excepted(rule: Detection, view: EventView): boolean {
     return this.activeExceptions.some((e) => exceptionMatches(e, rule, view));
   }
 
-  private toFinding(rule: Detection, hit: RuleHit, view: EventView, fingerprint: string): Finding {
+  private toFinding(rule: Detection, hit: RuleHit, view: EventView, fingerprint: string, time: { time: string; note?: string }): Finding {
     const e = view.event;
     const evidence: Record<string, unknown> = { ...hit.evidence };
     if (view.missingEvidence) evidence.missingEvidence = view.missingEvidence;
-    return {
+    if (time.note !== undefined) evidence.timeSource = time.note;
+    return redactFinding({
       ruleId: rule.id,
       category: rule.category,
       severity: this.config.severity[rule.id] ?? hit.severity,
       title: rule.title,
-      summary: redactText(hit.summary),
+      summary: hit.summary,
       auditID: e.auditID,
       fingerprint,
-      time: e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp ?? '',
+      time: time.time,
       ...(view.cluster ? { cluster: view.cluster } : {}),
       actor: {
         username: view.actor.username,
@@ -121,8 +202,8 @@ export class DetectionEngine {
       verb: view.verb,
       attack: rule.attack,
       controls: rule.controls,
-      evidence: redactEvidence(evidence, { secret: view.resource === 'secrets' }),
-    };
+      evidence,
+    });
   }
 }
 

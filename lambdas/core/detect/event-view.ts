@@ -37,13 +37,37 @@ export interface EventView {
   object?: JsonObject;
   /** The patch body of a `patch` request (JSON patch array, merge or strategic merge patch, apply). */
   patch?: unknown;
-  /** Why evidence may be missing: the audit level, truncation. Undefined when the bodies are there. */
+  /** Why evidence may be missing: the audit level, truncation, size. Undefined when the bodies are there. */
   missingEvidence?: string;
+  /**
+   * Set when the event was longer than the reader's limit and was judged from the fields before
+   * its bodies (`ReadEvent.oversize`): at least this many bytes. No body, and often no timestamps
+   * or annotations, were read.
+   */
+  oversize?: number;
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function viewOf(event: AuditEvent, cluster?: string): EventView {
+/** Path segments that reach an object's prototype when a patch is applied to a plain object. */
+const PROTOTYPE_SEGMENT = /(?:^|\/)(?:__proto__|constructor|prototype)(?:\/|$)/;
+
+/**
+ * A JSON patch without the operations whose path runs through `__proto__`, `constructor` or
+ * `prototype`: applied to a plain object (as the rules read patches), such a path writes into
+ * Object.prototype, every object in the process. The API server applies them to typed objects,
+ * where those names are unknown fields, so nothing of what the request did is lost. Other patch
+ * kinds pass as they are.
+ */
+export function safePatch(patch: unknown): unknown {
+  if (!Array.isArray(patch)) return patch;
+  const unsafe = (op: unknown): boolean =>
+    isObject(op) && ['path', 'from'].some((k) => typeof op[k] === 'string' && PROTOTYPE_SEGMENT.test((op[k]).replace(/~1/g, '/').replace(/~0/g, '~')));
+  return patch.some(unsafe) ? patch.filter((op) => !unsafe(op)) : patch;
+}
+
+/** `oversize`: the size the reader saw when the event was over its limit (`ReadEvent.oversize`). */
+export function viewOf(event: AuditEvent, cluster?: string, oversize?: number): EventView {
   const ref = event.objectRef ?? {};
   const uri = event.requestURI ?? '';
   const q = uri.indexOf('?');
@@ -69,12 +93,15 @@ export function viewOf(event: AuditEvent, cluster?: string): EventView {
     dryRun,
   };
   if (event.verb === 'patch') {
-    view.patch = event.requestObject;
+    view.patch = safePatch(event.requestObject);
     view.object = response;
   } else {
     view.object = response ?? request;
   }
-  if (event.annotations?.[TRUNCATED_ANNOTATION] === 'true') view.missingEvidence = 'the API server truncated this event';
+  if (oversize !== undefined) {
+    view.oversize = oversize;
+    view.missingEvidence = `the event was over the reader's size limit (at least ${oversize} bytes): its bodies were not read`;
+  } else if (event.annotations?.[TRUNCATED_ANNOTATION] === 'true') view.missingEvidence = 'the API server truncated this event';
   else if (
     view.object === undefined &&
     view.patch === undefined &&

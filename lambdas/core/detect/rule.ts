@@ -49,5 +49,10 @@ export interface Rule {
   evidenceLevel?: 'Metadata' | 'Request';
   /** Also sees failed and dry-run requests (rules about denied attempts). Default false. */
   includeFailures?: boolean;
+  /**
+   * Also sees every event judged from the head of an oversize document (`view.oversize`), whatever
+   * its interest: the reader hands those over unfiltered. Default false.
+   */
+  oversizeEvents?: boolean;
   evaluate(view: EventView, context: RuleContext): RuleHit | RuleHit[] | undefined;
 }

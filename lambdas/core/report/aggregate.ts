@@ -35,7 +35,8 @@ export interface AggregatedRow {
 export function aggregate(findings: readonly LocatedFinding[]): AggregatedRow[] {
   const rows = new Map<string, AggregatedRow & { exampleTime: string }>();
   for (const { finding: f, source } of findings) {
-    const key = [f.ruleId, f.actor.username, f.target.resource, f.target.namespace ?? '', f.target.name ?? ''].join('\n');
+    // JSON, not a join: a separator inside a logged name would let two groups collide.
+    const key = JSON.stringify([f.ruleId, f.actor.username, f.target.resource, f.target.namespace ?? '', f.target.name ?? '']);
     const row = rows.get(key);
     if (!row) {
       rows.set(key, {

@@ -2,6 +2,7 @@ import type { Rule } from '../detect/rule';
 import type { Severity } from '../finding';
 import { SEVERITIES, severityRank } from '../finding';
 import type { AggregatedRow } from './aggregate';
+import { displayText } from './display-text';
 import { formatNumber } from './summary-line';
 
 /**
@@ -145,8 +146,8 @@ export function findingsTable(rows: readonly AggregatedRow[]): string {
   const body = rows.map((r) => {
     const sources = r.sources.length > 0 ? ` title="${text(`from ${r.sources.join(', ')}`)}"` : '';
     return [
-      `<tr class="sev-row-${r.severity}">`,
-      `<td><span class="badge sev-${r.severity}">${r.severity}</span></td>`,
+      `<tr class="sev-row-${esc(r.severity)}">`,
+      `<td><span class="badge sev-${esc(r.severity)}">${esc(r.severity)}</span></td>`,
       `<td class="num">${formatNumber(r.count)}</td>`,
       `<td class="rule"><a href="#rule-${esc(r.ruleId)}">${esc(r.title)}</a><div class="mono small muted">${breakable(r.ruleId)}</div></td>`,
       `<td class="mono wrap">${breakable(r.actor)}</td>`,
@@ -180,7 +181,7 @@ export function rulesSection(rows: readonly AggregatedRow[], rules: readonly Rul
     const findings = mine.reduce((n, r) => n + r.count, 0);
     const rule = rules.find((r) => r.id === id);
     const worst = mine.map((r) => r.severity).reduce((a, b) => (severityRank(b) > severityRank(a) ? b : a));
-    const head = `<header><span class="badge sev-${worst}">${worst}</span> <h3>${esc(rule?.title ?? mine[0].title)}</h3> <code>${esc(id)}</code></header>`;
+    const head = `<header><span class="badge sev-${esc(worst)}">${esc(worst)}</span> <h3>${esc(rule?.title ?? mine[0].title)}</h3> <code>${esc(id)}</code></header>`;
     const count = `<div><dt>Found</dt><dd>${formatNumber(findings)} ${findings === 1 ? 'finding' : 'findings'} in ${formatNumber(mine.length)} ${mine.length === 1 ? 'group' : 'groups'}</dd></div>`;
     if (!rule) {
       return `<article class="rule" id="rule-${esc(id)}">${head}<dl class="meta">${count}</dl><p class="muted">This rule is not in this build's registry; no description available.</p></article>`;
@@ -215,19 +216,18 @@ export function rulesSection(rows: readonly AggregatedRow[], rules: readonly Rul
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Escapes for text and for double- or single-quoted attributes alike. */
+/**
+ * Escapes for text and for double- or single-quoted attributes alike, after showing invisible,
+ * control and bidirectional characters as `\u{…}` (`displayText`): in a username or object name
+ * they can only be there to make the text read as something else. Every value on the pages goes
+ * through here, ours included, so there is no second, weaker escape to pick by mistake.
+ */
 export function esc(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return displayText(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-/**
- * Escapes, and shows control and bidirectional-override characters as `\u{…}`: in a username or
- * object name they can only be there to make the text read as something else.
- */
-export function text(value: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-  return esc(value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`));
-}
+/** The same as `esc`; the name the page code uses for values from the logs. */
+export const text = esc;
 
 /**
  * Identifiers (usernames, object paths, UUIDs) may break after : / . @ - so a narrow column wraps
@@ -249,10 +249,11 @@ export function withCode(value: string): string {
   return breakable(value).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
+/** Our own prose (rule descriptions): blank lines part paragraphs, other line breaks are spaces. */
 export function paragraphs(value: string): string {
   return value
     .split(/\n\s*\n/)
-    .map((p) => p.trim())
+    .map((p) => p.trim().replace(/\s+/g, ' '))
     .filter(Boolean)
     .map((p) => `<p>${withCode(p)}</p>`)
     .join('');

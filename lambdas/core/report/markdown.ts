@@ -8,7 +8,8 @@ import { formatNumber, summaryLine } from './summary-line';
  *
  * Values come from audit logs, which an attacker writes, and land where Markdown becomes HTML.
  * Identifiers (rule, actor, target) go in code spans, where nothing is a link, an emphasis, an
- * @mention or HTML; the free-text summary has its Markdown punctuation escaped. In both, `|` is
+ * @mention or HTML; the free-text summary has its Markdown punctuation escaped, and `@` at the
+ * start of a word too. In both, `|` is
  * escaped (GFM splits cells on it even inside code spans) and control characters are shown as
  * `\u{…}`, so a newline cannot end the row.
  */
@@ -58,5 +59,8 @@ export function codeSpan(value: string): string {
  * extension, as it would be in any comment; escaping cannot stop that without garbling the URL.
  */
 export function markdownText(value: string): string {
-  return displayText(value).replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
+  // An `@` that starts a word would @mention a user or team on GitHub; `alice@example.com` stays.
+  return displayText(value)
+    .replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`)
+    .replace(/(?<!\w)@/g, '\\@');
 }

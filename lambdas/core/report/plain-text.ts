@@ -1,5 +1,6 @@
 import type { Severity } from '../finding';
 import type { AggregatedRow, ScanSummary } from './aggregate';
+import { displayText } from './display-text';
 import { formatNumber, summaryLine } from './summary-line';
 
 /**
@@ -20,6 +21,8 @@ export interface PlainTextOptions {
   /** No line is longer than this. Default 100. */
   width?: number;
 }
+
+export { displayText } from './display-text';
 
 export function renderPlainText(rows: readonly AggregatedRow[], summary: ScanSummary, options: PlainTextOptions = {}): string {
   const width = Math.max(1, Math.floor(options.width ?? 100));
@@ -121,7 +124,8 @@ const BELOW_INDENT = '    ';
 export function tableLines(rows: readonly AggregatedRow[], options: TableOptions): string[] {
   const width = Math.max(1, Math.floor(options.width));
   const cells = COLUMNS.map((c) => rows.map((r) => displayText(c.cell(r))));
-  const natural = COLUMNS.map((c, i) => Math.max(textLength(c.header), ...cells[i].map(textLength)));
+  // No column can end up wider than the line: capped here, a 100 KB name costs the layout nothing.
+  const natural = COLUMNS.map((c, i) => Math.min(width, Math.max(textLength(c.header), ...cells[i].map(textLength))));
 
   // The shortest prefix of the plan that fits. Its drops are made before its shrinks, so room a
   // dropped column frees goes back to the columns an earlier step had shrunk.
@@ -184,15 +188,6 @@ function totalWidth(widths: readonly number[]): number {
 
 // ---------------------------------------------------------------------------------------------
 // Values
-
-/** C0 and C1 controls, zero-width and line/paragraph separators, bidirectional controls, BOM. */
-// eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
-
-/** A value from the log as it can be shown on one line without changing how the rest reads. */
-export function displayText(value: string): string {
-  return value.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
-}
 
 /** `clusterrolebindings pwn`, `pods/exec team-a/web`: the resource, then namespace/name. */
 export function targetText(row: Pick<AggregatedRow, 'target'>): string {

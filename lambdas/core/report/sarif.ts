@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Rule } from '../detect/rule';
 import type { Category, Severity } from '../finding';
 import type { AggregatedRow } from './aggregate';
+import { UNSAFE_CHARACTERS, displayText, jsonText } from './display-text';
 import { formatNumber } from './summary-line';
 
 /**
@@ -9,6 +10,10 @@ import { formatNumber } from './summary-line';
  * of editors): one result per row of the aggregated table, rule metadata from the registry. The
  * subject of a finding is a Kubernetes object, not a line of code, so each result's location is
  * a logical one (`namespace/resource/name`), plus the audit-log object it was read from.
+ *
+ * Every value from the logs is shown through `displayText` (controls, invisible and bidirectional
+ * characters as `\u{…}`): JSON keeps them valid, but the viewers that show SARIF would print them
+ * raw (JSON.stringify leaves U+2028, U+2029 and the bidi controls as they are).
  */
 
 /** The registry metadata SARIF carries; every Detection (Rule or StatefulDetector) has it. */
@@ -82,7 +87,7 @@ export interface SarifLog {
 }
 
 export function renderSarif(rows: readonly AggregatedRow[], rules: readonly RuleMetadata[], options: SarifOptions): string {
-  return JSON.stringify(buildSarif(rows, rules, options), null, 2);
+  return jsonText(buildSarif(rows, rules, options), 2);
 }
 
 /** The document as an object, for callers (and tests) that look inside before writing it. */
@@ -102,9 +107,9 @@ export function buildSarif(rows: readonly AggregatedRow[], rules: readonly RuleM
     if (index.has(row.ruleId)) continue;
     index.set(row.ruleId, descriptors.length);
     descriptors.push({
-      id: row.ruleId,
+      id: displayText(row.ruleId),
       name: ruleName(row.ruleId),
-      shortDescription: { text: row.title },
+      shortDescription: { text: displayText(row.title) },
       defaultConfiguration: { level: LEVEL[row.severity] },
       properties: { category: row.category, tags: ['security', row.category], 'security-severity': SECURITY_SEVERITY[row.severity] },
     });
@@ -153,26 +158,26 @@ function descriptorOf(rule: RuleMetadata): ReportingDescriptor {
 function resultOf(row: AggregatedRow, ruleIndex: number): SarifResult {
   const occurrences = `${formatNumber(row.count)} ${row.count === 1 ? 'occurrence' : 'occurrences'}`;
   return {
-    ruleId: row.ruleId,
+    ruleId: displayText(row.ruleId),
     ruleIndex,
-    level: LEVEL[row.severity],
-    message: { text: messageText(`${row.summary} (${occurrences})`) },
+    level: LEVEL[row.severity] ?? 'warning',
+    message: { text: messageText(displayText(`${row.summary} (${occurrences})`)) },
     locations: [
       {
         ...(row.sources.length > 0 ? { physicalLocation: { artifactLocation: { uri: sourceUri(row.sources[0]) } } } : {}),
-        logicalLocations: [{ name: row.target.name || row.target.resource, fullyQualifiedName: objectPath(row), kind: 'resource' }],
+        logicalLocations: [{ name: displayText(row.target.name || row.target.resource), fullyQualifiedName: displayText(objectPath(row)), kind: 'resource' }],
       },
     ],
     partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(row) },
     properties: {
       severity: row.severity,
       count: row.count,
-      firstSeen: row.firstSeen,
-      lastSeen: row.lastSeen,
-      actor: row.actor,
-      exampleAuditID: row.exampleAuditID,
-      clusters: [...row.clusters],
-      sources: [...row.sources],
+      firstSeen: displayText(row.firstSeen),
+      lastSeen: displayText(row.lastSeen),
+      actor: displayText(row.actor),
+      exampleAuditID: displayText(row.exampleAuditID),
+      clusters: row.clusters.map(displayText),
+      sources: row.sources.map(displayText),
     },
   };
 }
@@ -216,14 +221,22 @@ function messageText(value: string): string {
  */
 export function sourceUri(source: string): string {
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(source);
-  if (s3) return `s3://${s3[1]}/${encodePath(s3[2])}`;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  if (s3) return `s3://${encodeUnsafe(s3[1])}/${encodePath(s3[2])}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return encodeUnsafe(source);
   const path = source.replace(/\\/g, '/');
   if (/^[A-Za-z]:\//.test(path)) return `file:///${path.slice(0, 2)}${encodePath(path.slice(2))}`;
   if (path.startsWith('/')) return `file://${encodePath(path)}`;
   return encodePath(path);
 }
 
+/** Lone surrogates have no UTF-8 form (encodeURIComponent throws on them): U+FFFD instead. */
+const wellFormed = (text: string): string => text.replace(/[\ud800-\udfff]/gu, '\ufffd');
+
+/** A URI with its unsafe characters (and spaces) percent-encoded, the rest as it is. */
+function encodeUnsafe(uri: string): string {
+  return wellFormed(uri).replace(new RegExp(`${UNSAFE_CHARACTERS.source}| `, 'gu'), encodeURIComponent);
+}
+
 function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
+  return wellFormed(path).split('/').map(encodeURIComponent).join('/');
 }

