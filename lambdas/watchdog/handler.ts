@@ -133,7 +133,7 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
       if (trigger.kind === 'schedule') return await onSchedule();
       if (trigger.kind === 'eks-config') return await onEksConfig(trigger.call);
       // Retrying an event of a shape this function does not handle would change nothing.
-      logger.warn('event is neither the schedule nor an EKS UpdateClusterConfig call; ignored', { reason: trigger.reason });
+      logger.warn('event is neither the schedule nor an EKS UpdateClusterConfig call; ignored', { reason: logSafe(trigger.reason) });
       return { kind: 'ignored', reason: trigger.reason };
     } finally {
       metrics.publishStoredMetrics();
