@@ -115,9 +115,10 @@ export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQS
  * default), against one deadline: the invocation's remaining time less a reserve. An object
  * still being read when it comes is stopped there; what was read is kept (see DeadlineError for
  * whether its record succeeds), and records not yet started fail unread (DeferredRecordError) and
- * come back. One at a time, so a hostile object (a small gzip bomb of junk lines) costs its own
- * record's time and not its neighbours' reads: in parallel, every object of the batch would
- * share the CPU with it and all be cut short at the deadline.
+ * come back, to be among the first of their next batch (records are taken most-delivered first).
+ * One at a time, so a hostile object (a small gzip bomb of junk lines) costs its own record's
+ * time and not its neighbours' reads: in parallel, every object of the batch would share the CPU
+ * with it and all be cut short at the deadline.
  */
 export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
@@ -366,12 +367,15 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     const deadline = invocationDeadline(context, deps.deadlineReserveMs);
     // How often the batch's most-delivered record has come: one that fails every time reaches the
     // DLQ at the queue's maxReceiveCount, and the alarm on this fires before it does.
-    const receives = Math.max(0, ...(event.Records ?? []).map((r) => Number(r.attributes?.ApproximateReceiveCount) || 0));
+    const receives = Math.max(0, ...(event.Records ?? []).map(receiveCount));
     if (receives > 0) metrics.addMetric('RecordReceiveCount', MetricUnit.Count, receives);
+    // Most-delivered first (a stable sort: otherwise in the queue's order), so a record deferred at
+    // the deadline is among the first of its next batch instead of being deferred until the DLQ.
+    const ordered = Array.isArray(event.Records) ? { ...event, Records: [...event.Records].sort((a, b) => receiveCount(b) - receiveCount(a)) } : event;
     try {
       // A processor per invocation (it holds the batch's records and results); one record at a
       // time (see above). Never throw on a full batch failure: the response names every failed record either way.
-      return await processPartialResponse(event, recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
+      return await processPartialResponse(ordered, recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
         context,
         throwOnFullBatchFailure: false,
         processInParallel: false,
@@ -380,6 +384,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** SQS's count of deliveries of the record, this one included (0 when absent). */
+function receiveCount(record: SQSRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount) || 0;
 }
 
 let defaultHandler: AnalyzerHandler | undefined;

@@ -133,6 +133,22 @@ describe('the analyzer deadline', () => {
     expect(Item?.objects).toBe(1);
   }, 30_000);
 
+  it('takes a record deferred before ahead of the batch, so the hostile object next to it cannot defer it again', async () => {
+    const hostile = 'clusters/again/2026/11/20/10/junk.json.gz';
+    const deferred = 'clusters/again/2026/11/20/10/deferred.json.gz';
+    await put(hostile, hostileObject(binding('junk-head')));
+    await put(deferred, gzipLog([binding('came-back')]));
+    const back = s3Record('again-2', BUCKET, deferred);
+    back.attributes = { ...back.attributes, ApproximateReceiveCount: '2' };
+    timeoutAt = Date.now() + 4_000;
+    const response = await invoke(s3Record('again-1', BUCKET, hostile), back);
+    // The deferred one first, quickly; then the hostile one with nearly all the time: stopped, and it succeeds.
+    expect(response.batchItemFailures).toEqual([]);
+    const stored = await store.query({ cluster: 'again', ...day });
+    expect(stored.filter((f) => f.target.name === 'came-back').length).toBeGreaterThan(0);
+    expect(stored.filter((f) => f.target.name === 'junk-head').length).toBeGreaterThan(0);
+  }, 30_000);
+
   it('fails the record of an object stopped at the deadline after the records before it took most of the time, keeping what it read', async () => {
     const first = 'clusters/share/2026/11/20/10/first.json.gz';
     const late = 'clusters/share/2026/11/20/10/late-junk.json.gz';
