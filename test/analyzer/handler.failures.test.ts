@@ -232,7 +232,7 @@ describe('the analyzer handler when AWS calls fail', () => {
 
     it('fails the record and publishes nothing when the claim cannot be written', async () => {
       ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) =>
-        input.UpdateExpression.startsWith('SET claim') ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} })) : Promise.resolve({}),
+        input.UpdateExpression === 'SET claim = :token, claimedUntil = :until' ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} })) : Promise.resolve({}),
       );
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
       expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
@@ -243,6 +243,7 @@ describe('the analyzer handler when AWS calls fail', () => {
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
       const claims = updates('SET claim = :token, claimedUntil = :until');
       const releases = updates('REMOVE claim, claimedUntil');
+      expect(claims.length).toBeGreaterThan(0);
       expect(releases).toHaveLength(claims.length);
       for (const [i, r] of releases.entries()) {
         expect(r.args[0].input).toMatchObject({ ConditionExpression: 'claim = :token', ExpressionAttributeValues: { ':token': claims[0].args[0].input.ExpressionAttributeValues![':token'] as unknown } });
@@ -258,6 +259,7 @@ describe('the analyzer handler when AWS calls fail', () => {
       );
       const logged = jest.spyOn(logger, 'error');
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(updates('REMOVE claim, claimedUntil').length).toBeGreaterThan(0);
       expect(logged).toHaveBeenCalledWith(expect.stringContaining('record failed'), expect.objectContaining({ error: expect.objectContaining({ name: 'ThrottledException' }) as unknown }));
     });
   });
