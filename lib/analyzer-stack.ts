@@ -51,7 +51,7 @@ export class AnalyzerStack extends Stack {
       acceptResponsibilityForImportedBucket: settings.acceptResponsibilityForImportedBucket,
     });
     const artifacts = new ArtifactsBucket(this, 'Artifacts', { accessLogsBucket: accessLogs.bucket, expireAfterDays: settings.findingsRetentionDays });
-    const key = new PipelineKey(this, 'PipelineKey').key;
+    const key = new PipelineKey(this, 'PipelineKey', { notificationBuckets: [this.logBucket.bucket] }).key;
     const timeout = Duration.seconds(settings.analyzerTimeoutSeconds);
     this.workQueue = new WorkQueue(this, 'Work', { encryptionKey: key, consumerTimeout: timeout });
     // With EKS ingestion, Firehose also writes `errors/`: only the clusters' objects are audit logs.

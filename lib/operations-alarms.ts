@@ -16,12 +16,21 @@ export interface OperationsAlarmsProps {
   readonly metricsService: string;
   /** Lag from an object's arrival to its analysis that pages someone. @default 15 minutes */
   readonly maxLag?: Duration;
+  /**
+   * Deliveries of one work record that page someone: it failed every time before, and goes to the
+   * dead-letter queue at the queue's `maxReceiveCount` (5). Below it, so the alarm comes first.
+   * @default 3
+   */
+  readonly repeatedReceives?: number;
 }
 
 /**
  * Alarms on the pipeline itself, to the ops topic: work in a dead-letter queue, function errors and
- * throttles, and processing lag (measured twice: the oldest message still waiting, which also
- * fires when the function does not run at all, and the analyzer's own lag metric).
+ * throttles, processing lag (measured twice: the oldest message still waiting, which also
+ * fires when the function does not run at all, and the analyzer's own lag metric), a work record
+ * that keeps failing (before it reaches the dead-letter queue), and objects whose read the
+ * analyzer stopped at its deadline (hostile or far too large: what they hold past that point was
+ * not analyzed).
  */
 export class OperationsAlarms extends Construct {
   public readonly alarms: Alarm[] = [];
@@ -30,6 +39,9 @@ export class OperationsAlarms extends Construct {
     super(scope, id);
     const action = new SnsAction(props.opsTopic);
     const maxLag = props.maxLag ?? Duration.minutes(15);
+    const repeatedReceives = props.repeatedReceives ?? 3;
+    const analyzerMetric = (metricName: string, statistic: string): Metric =>
+      new Metric({ namespace: props.metricsNamespace, metricName, dimensionsMap: { service: props.metricsService }, period: Duration.minutes(5), statistic });
     const add = (alarmId: string, description: string, metric: Metric, threshold: number, evaluationPeriods = 1): void => {
       const alarm = new Alarm(this, alarmId, {
         alarmDescription: description,
@@ -62,18 +74,18 @@ export class OperationsAlarms extends Construct {
       props.workQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
       maxLag.toSeconds(),
     );
+    add('ProcessingLag', `Objects are analyzed more than ${maxLag.toMinutes()} minutes after they arrived.`, analyzerMetric('ProcessingLag', 'Maximum'), maxLag.toMilliseconds(), 2);
     add(
-      'ProcessingLag',
-      `Objects are analyzed more than ${maxLag.toMinutes()} minutes after they arrived.`,
-      new Metric({
-        namespace: props.metricsNamespace,
-        metricName: 'ProcessingLag',
-        dimensionsMap: { service: props.metricsService },
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      maxLag.toMilliseconds(),
-      2,
+      'RepeatedFailures',
+      `A work record has been delivered ${repeatedReceives} times or more: it failed on every try (or kept being deferred at the deadline) and reaches the dead-letter queue after a few more. Find its messageId in the analyzer's "record failed" logs.`,
+      analyzerMetric('RecordReceiveCount', 'Maximum'),
+      repeatedReceives,
+    );
+    add(
+      'DeadlineExceeded',
+      'The analyzer stopped reading an object at its deadline: the object is hostile (a compression bomb, junk lines) or far too large, and what it holds past that point was not analyzed. Its key is in the analyzer\'s "stopped at the deadline" logs.',
+      analyzerMetric('DeadlineExceeded', 'Sum'),
+      1,
     );
   }
 }

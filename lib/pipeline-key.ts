@@ -1,19 +1,30 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+
+export interface PipelineKeyProps {
+  /**
+   * The buckets whose event notifications S3 sends to a queue on this key: S3 may use the key
+   * only on their behalf (`aws:SourceArn`).
+   * @default - S3 may use it on behalf of any bucket of this account (`aws:SourceAccount` only)
+   */
+  readonly notificationBuckets?: readonly IBucket[];
+}
 
 /**
  * The customer-managed key of the pipeline's queues and topics. AWS-managed keys (`aws/sqs`,
  * `aws/sns`) cannot be opened to other services, so S3 could not notify an encrypted queue and
  * CloudWatch alarms could not publish to an encrypted topic, nor EventBridge park a failed schedule
  * in an encrypted queue: this key's policy lets exactly those services in, only on behalf of this
- * account.
+ * account (`aws:SourceAccount`) and only for the resources that use it (`aws:SourceArn`): the
+ * notifying buckets, this account's alarms in this region, its EventBridge rules in this region.
  */
 export class PipelineKey extends Construct {
   public readonly key: Key;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PipelineKeyProps = {}) {
     super(scope, id);
     this.key = new Key(this, 'Key', {
       description: 'k8s-audit-analyzer: encrypts the work queue, dead-letter queues and SNS topics',
@@ -21,11 +32,12 @@ export class PipelineKey extends Construct {
       rotationPeriod: Duration.days(365),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const account = Stack.of(this).account;
-    for (const [sid, service] of [
-      ['S3NotificationsToQueue', 's3.amazonaws.com'],
-      ['CloudWatchAlarmsToTopic', 'cloudwatch.amazonaws.com'],
-      ['EventBridgeToDeadLetters', 'events.amazonaws.com'],
+    const stack = Stack.of(this);
+    const buckets = (props.notificationBuckets ?? []).map((b) => b.bucketArn);
+    for (const [sid, service, sources] of [
+      ['S3NotificationsToQueue', 's3.amazonaws.com', buckets],
+      ['CloudWatchAlarmsToTopic', 'cloudwatch.amazonaws.com', [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]],
+      ['EventBridgeToDeadLetters', 'events.amazonaws.com', [stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' })]],
     ] as const) {
       this.key.addToResourcePolicy(
         new PolicyStatement({
@@ -33,7 +45,10 @@ export class PipelineKey extends Construct {
           principals: [new ServicePrincipal(service)],
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: ['*'], // in a key policy, `*` means this key
-          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ...(sources.length > 0 ? { ArnLike: { 'aws:SourceArn': sources.length === 1 ? sources[0] : [...sources] } } : {}),
+          },
         }),
       );
     }

@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertCooldown, AlertGroup, CooldownDecision } from '../analyzer/analyze-object';
 import type { Finding } from '../core/finding';
+import { severityRank } from '../core/finding';
 import { findingKey, UNKNOWN_CLUSTER } from './dynamodb-findings-store';
 
 /** Items stay this long after their window ends: long enough to report the window's count with the next alert. */
@@ -40,10 +41,17 @@ export function claimToken(findings: readonly Finding[]): string {
  * Each decision is a single conditional UpdateItem (atomic across concurrent functions):
  * 1. no item, or its window ended (`windowEnd <= now`; TTL deletion lags, so it is not relied on):
  *    open a window claimed by this attempt → alert (reporting the ended window's count);
- * 2. a window claimed by another attempt is open: `ADD suppressed :n`, `SET lastSeen` → suppressed;
- * 3. the open window is this attempt's own (a redelivery after a failed publish) → alert again.
- * Item attributes: `claim`, `windowStart`/`windowEnd` (epoch ms), `suppressed`, `firstSeen`/`lastSeen`
- * (event times), `findingGroup`, `expiresAt` (TTL, epoch seconds, a little after `windowEnd`).
+ * 2. a window claimed by another attempt at the same or a higher severity is open:
+ *    `ADD suppressed :n`, `SET lastSeen` → suppressed;
+ * 3. the open window is this attempt's own (a redelivery after a failed publish) → alert again;
+ * 4. the open window was claimed at a lower severity than this group's most severe finding →
+ *    this attempt takes the window over at its severity → alert. Otherwise a decoy (a failed or
+ *    harmless request raising the same rule on the same object) could open the window at `high`
+ *    and buy an hour of silence for the `critical` hit that follows it.
+ * Item attributes: `claim`, `windowStart`/`windowEnd` (epoch ms), `rank` (the claim's severity,
+ * 0 info … 4 critical), `suppressed`, `firstSeen`/`lastSeen` (event times), `findingGroup`,
+ * `expiresAt` (TTL, epoch seconds, a little after `windowEnd`). A window opened before `rank`
+ * existed has none and is taken over by the next alertable hit once (step 4), then it has one.
  */
 export class DynamoDbAlertCooldown implements AlertCooldown {
   constructor(
@@ -72,6 +80,7 @@ export class DynamoDbAlertCooldown implements AlertCooldown {
   private async claimOne(group: AlertGroup): Promise<CooldownDecision> {
     const Key = cooldownKey(group);
     const token = claimToken(group.findings);
+    const rank = Math.max(0, ...group.findings.map((f) => severityRank(f.severity)));
     const times = group.findings.map((f) => f.time).sort();
     const first = times[0] ?? '';
     const last = times[times.length - 1] ?? '';
@@ -81,10 +90,12 @@ export class DynamoDbAlertCooldown implements AlertCooldown {
       const opened = await this.conditional({
         Key,
         UpdateExpression:
-          'SET claim = :token, windowStart = :now, windowEnd = :end, expiresAt = :expires, suppressed = :zero, alerted = :n, firstSeen = :first, lastSeen = :last, findingGroup = :group',
+          'SET claim = :token, #rank = :rank, windowStart = :now, windowEnd = :end, expiresAt = :expires, suppressed = :zero, alerted = :n, firstSeen = :first, lastSeen = :last, findingGroup = :group',
         ConditionExpression: 'attribute_not_exists(pk) OR windowEnd <= :now',
+        ExpressionAttributeNames: { '#rank': 'rank' },
         ExpressionAttributeValues: {
           ':token': token,
+          ':rank': rank,
           ':now': now,
           ':end': now + this.windowMinutes * 60_000,
           ':expires': Math.ceil((now + this.windowMinutes * 60_000) / 1000) + EXPIRY_SLACK_SECONDS,
@@ -103,8 +114,9 @@ export class DynamoDbAlertCooldown implements AlertCooldown {
       const counted = await this.conditional({
         Key,
         UpdateExpression: 'ADD suppressed :n SET lastSeen = :last, lastSuppressedAt = :at',
-        ConditionExpression: 'windowEnd > :now AND claim <> :token',
-        ExpressionAttributeValues: { ':n': group.findings.length, ':last': last, ':at': at, ':now': now, ':token': token },
+        ConditionExpression: 'windowEnd > :now AND claim <> :token AND #rank >= :rank',
+        ExpressionAttributeNames: { '#rank': 'rank' },
+        ExpressionAttributeValues: { ':n': group.findings.length, ':last': last, ':at': at, ':now': now, ':token': token, ':rank': rank },
       });
       if (counted) return { alert: false };
       const reclaimed = await this.conditional({
@@ -114,7 +126,15 @@ export class DynamoDbAlertCooldown implements AlertCooldown {
         ExpressionAttributeValues: { ':at': at, ':now': now, ':token': token },
       });
       if (reclaimed) return { alert: true, suppressedBefore: 0 };
-      // The window ended between the calls: decide again.
+      const escalated = await this.conditional({
+        Key,
+        UpdateExpression: 'SET claim = :token, #rank = :rank, escalatedAt = :at, lastSeen = :last ADD alerted :n',
+        ConditionExpression: 'windowEnd > :now AND claim <> :token AND (attribute_not_exists(#rank) OR #rank < :rank)',
+        ExpressionAttributeNames: { '#rank': 'rank' },
+        ExpressionAttributeValues: { ':token': token, ':rank': rank, ':at': at, ':last': last, ':n': group.findings.length, ':now': now },
+      });
+      if (escalated) return { alert: true, suppressedBefore: 0 };
+      // The window ended, or another attempt changed it, between the calls: decide again.
     }
     throw new Error(`alert cooldown: no decision for ${Key.pk} ${Key.sk} after ${MAX_ATTEMPTS} attempts`);
   }

@@ -13,23 +13,41 @@ const DAY_MS = 86_400_000;
  * Key design (one table, on-demand):
  * - `pk` = `F#<cluster>#<yyyy-mm-dd>`: a cluster's findings of one UTC day, so the reporter reads a
  *   period and a cluster with one Query per day, never a Scan, and no partition grows without bound;
- * - `sk` = `<time>#<ruleId>#<auditID>`: sorted by time within the day, and unique per finding, so a
- *   conditional put on it makes writes idempotent.
+ * - `sk` = `<time>#<ruleId>@<fingerprint>`: sorted by time within the day, and unique per hit (see
+ *   `Finding.fingerprint`), so a conditional put on it makes writes idempotent. Not the auditID: the
+ *   client chooses it, and a decoy raising the same rule under the same auditID in the same
+ *   millisecond would otherwise take the real finding's key and the real finding would never be
+ *   stored; two hits of one rule on one event are two items. A fingerprint is 22 characters, so the
+ *   key stays short whatever an event holds.
+ *   Findings stored before fingerprints existed have none and keep `<time>#<ruleId>#<auditID>`
+ *   (`@` never follows a rule id there): read back and put again, such a finding computes the key
+ *   it is stored under, so it is not stored twice. The change of key has one cost, once: an object
+ *   analyzed before the upgrade and delivered again after it (a backfill, a DLQ redrive) makes its
+ *   findings with fingerprints, under new keys, so they are stored a second time and alerted once
+ *   more; after that the new keys exist and nothing repeats.
  * `expiresAt` (epoch seconds) is the table's TTL attribute.
  *
  * Item layout: `pk`, `sk`, `expiresAt`, `severity` and `ruleId` as attributes of their own (and
- * `alertedAt`, which DynamoDbAlertLedger sets), the finding itself in `fz`: its JSON, compressed
- * with raw DEFLATE (no gzip header or trailer: 18 bytes less on every item), as one binary
- * attribute. DynamoDB bills a write per started KB of the item, and a finding's JSON is 0.7 to 2 KB
- * (about 1.2 KB for the usual ones, so 2 WRU as a map); compressed, a typical item is about 800
- * bytes, one WRU for the put and one for the ledger's update. A change of encoding takes a new
- * attribute name: items written before it stay readable. Items written before this layout hold the
- * finding as a map in `finding`, and are read as well.
+ * `alertedAt`, `claim`, `claimedUntil`, which DynamoDbAlertLedger sets), the finding itself in
+ * `fz`: its JSON, compressed with raw DEFLATE (no gzip header or trailer: 18 bytes less on every
+ * item), as one binary attribute. The fingerprint is in the key only (22 incompressible bytes
+ * stored once, not twice) and is put back when the item is read. DynamoDB bills a write per
+ * started KB of the item, and a finding's JSON is 0.7 to 2 KB (about 1.2 KB for the usual ones, so
+ * 2 WRU as a map); compressed, a typical item is about 800 bytes, one WRU for the put and one for
+ * each of the ledger's updates. A change of encoding takes a new attribute name: items written
+ * before it stay readable. Items written before this layout hold the finding as a map in
+ * `finding`, and are read as well.
  */
 export function findingKey(finding: Finding): { pk: string; sk: string } {
   const time = normalizedTime(finding.time);
-  return { pk: `F#${finding.cluster ?? UNKNOWN_CLUSTER}#${time.slice(0, 10)}`, sk: `${time}#${finding.ruleId}#${finding.auditID}` };
+  const hit = hasFingerprint(finding) ? `${finding.ruleId}${FINGERPRINT_MARK}${finding.fingerprint}` : `${finding.ruleId}#${finding.auditID}`;
+  return { pk: `F#${finding.cluster ?? UNKNOWN_CLUSTER}#${time.slice(0, 10)}`, sk: `${time}#${hit}` };
 }
+
+/** Between the rule id and the fingerprint in a sort key; a key without one has `#` and the auditID there. */
+const FINGERPRINT_MARK = '@';
+
+const hasFingerprint = (finding: Finding): finding is Finding & { fingerprint: string } => typeof finding.fingerprint === 'string' && finding.fingerprint !== '';
 
 /** Audit timestamps as ISO 8601 UTC; a finding with no readable time files under the epoch rather than nowhere. */
 function normalizedTime(time: string): string {
@@ -42,25 +60,36 @@ const COMPRESSED = 'fz';
 /** The attribute the first layout held the finding in, as a map. */
 const LEGACY = 'finding';
 
-/** The item `putNew` writes for a finding (without `alertedAt`, which the alert ledger sets). */
+/** The item `putNew` writes for a finding (without the ledger's attributes, which DynamoDbAlertLedger sets). */
 export function findingItem(finding: Finding, retentionDays: number): Record<string, unknown> {
   const expiresAt = Math.floor((Math.max(Date.parse(finding.time) || 0, 0) + retentionDays * DAY_MS) / 1000);
+  // The fingerprint is in the key; findingOfItem puts it back.
+  const { fingerprint: _inTheKey, ...body } = finding;
   return {
     ...findingKey(finding),
     expiresAt,
     severity: finding.severity,
     ruleId: finding.ruleId,
-    [COMPRESSED]: deflateRawSync(JSON.stringify(finding)),
+    [COMPRESSED]: deflateRawSync(JSON.stringify(hasFingerprint(finding) ? body : finding)),
   };
 }
 
-/** The finding a stored item holds, in either layout. */
+/** The finding a stored item holds, in either layout, with its fingerprint from the key. */
 export function findingOfItem(item: Record<string, unknown>): Finding {
   const compressed = item[COMPRESSED];
-  if (compressed instanceof Uint8Array) return JSON.parse(inflateRawSync(compressed).toString('utf8')) as Finding;
+  if (compressed instanceof Uint8Array) return withKeyFingerprint(JSON.parse(inflateRawSync(compressed).toString('utf8')) as Finding, item.sk);
   const legacy = item[LEGACY];
   if (typeof legacy === 'object' && legacy !== null) return legacy as Finding;
   throw new Error(`findings table item ${String(item.pk)} ${String(item.sk)} holds no finding (neither ${COMPRESSED} nor ${LEGACY})`);
+}
+
+/** `<time>#<ruleId>@<fingerprint>` gives the finding its fingerprint back; a key with the auditID gives none. */
+function withKeyFingerprint(finding: Finding, sk: unknown): Finding {
+  if (finding.fingerprint !== undefined || typeof sk !== 'string') return finding;
+  // Right after the time (which holds no `#`): an old key's auditID may hold anything, this string included.
+  const marked = `#${finding.ruleId}${FINGERPRINT_MARK}`;
+  const at = sk.indexOf('#');
+  return at >= 0 && sk.startsWith(marked, at) ? { ...finding, fingerprint: sk.slice(at + marked.length) } : finding;
 }
 
 export class DynamoDbFindingsStore implements FindingsStore {

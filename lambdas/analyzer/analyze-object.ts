@@ -12,17 +12,22 @@ import type { S3ObjectRef } from './s3-event';
 import { clusterFromKey } from './s3-event';
 
 // The alerting types moved to raise-findings.ts with the path they belong to; adapters and tests import them from here too.
-export type { AlertCooldown, AlertGroup, AlertLedger, CooldownDecision } from './raise-findings';
+export type { AlertAttempt, AlertClaim, AlertCooldown, AlertGroup, AlertLedger, CooldownDecision } from './raise-findings';
 export { alertGroups } from './raise-findings';
 
 export interface AnalyzeDeps extends RaiseDeps {
   open(ref: S3ObjectRef): Promise<AsyncIterable<Uint8Array>>;
-  /** A fresh engine per object: the engine remembers (rule, auditID) pairs it has reported. */
+  /** A fresh engine per object: the engine remembers the hits (fingerprints) it has reported. */
   engine: DetectionEngine;
   /** Names the object in alerts; default `s3://bucket/key`. */
   source?: string;
   /** The clock (epoch ms): the coverage day of an object with no countable event time. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Asked between decoded chunks: true stops the read there (the invocation's time is running
+   * out). What was read is analyzed, stored and alerted on; the stats say `deadline`.
+   */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -48,6 +53,8 @@ export interface AnalyzeResult {
   /** Findings not alerted because their group's cooldown window was open (counted there, marked alerted). */
   suppressed: number;
   suppressedGroups: number;
+  /** Findings still owing an alert that another attempt holds and sends (a concurrent delivery of the same object). */
+  heldElsewhere: number;
   /** Where the full findings went when the alert could not hold every row. */
   archivedTo?: string;
   /** Why the full findings could not be kept; the alert went out without them. */
@@ -77,7 +84,7 @@ export interface AnalyzeResult {
 export async function analyzeObject(ref: S3ObjectRef, deps: AnalyzeDeps): Promise<AnalyzeResult> {
   const source = deps.source ?? `s3://${ref.bucket}/${ref.key}`;
   const cluster = clusterFromKey(ref.key);
-  const reading = readAuditLog(await deps.open(ref), { interest: deps.engine.interest, ...(cluster ? { cluster } : {}) });
+  const reading = readAuditLog(await deps.open(ref), { interest: deps.engine.interest, ...(cluster ? { cluster } : {}), ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}) });
   const findings: Finding[] = [];
   const tallies = new CoverageCounter();
   for await (const read of reading.events) {

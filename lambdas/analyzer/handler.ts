@@ -24,7 +24,10 @@ import { RULES } from '../core/rules';
 import { LOG_OBJECT_DELETED, logObjectDeletedFinding } from '../core/rules/audit-tampering';
 import type { AnalyzeResult } from './analyze-object';
 import { analyzeObject, malformedCount } from './analyze-object';
+import type { Deadline } from './deadline';
+import { invocationDeadline } from './deadline';
 import { raiseFindings } from './raise-findings';
+import { logSafe, redactOwnFinding, safeSamples } from './redaction';
 import type { S3ObjectRef, S3RemovalRef } from './s3-event';
 import { clusterFromKey, notificationsInMessage } from './s3-event';
 import { DEFAULT_ARCHIVE_PREFIX, DEFAULT_COOLDOWN_MINUTES, DEFAULT_RETENTION_DAYS, settingsFromEnv } from './settings';
@@ -49,8 +52,13 @@ export interface AnalyzerDeps {
   config?: Config;
   logger?: Logger;
   metrics?: Metrics;
-  /** The clock (epoch ms) for the processing lag and the cooldown windows. */
+  /** The clock (epoch ms) for the processing lag, the cooldown windows and the alert claims' leases. */
   now?: () => number;
+  /**
+   * Time (ms) kept back from the invocation's remaining time to store, alert and answer the batch
+   * after the last read stops. Default a fifth of the time left at the start, 5 to 60 s.
+   */
+  deadlineReserveMs?: number;
 }
 
 /**
@@ -71,6 +79,25 @@ export class MissingObjectError extends Error {
   override readonly name = 'MissingObjectError';
 }
 
+/**
+ * The invocation's time ran short before the record was started (or, for a message naming
+ * several objects, before one of them was): it fails unread and comes back in another batch.
+ */
+export class DeferredRecordError extends Error {
+  override readonly name = 'DeferredRecordError';
+}
+
+/**
+ * The read of an object was stopped at the invocation's deadline after it started with less than
+ * half of the invocation's working time (objects before it in the batch took the rest): what was
+ * read is stored and alerted on, and the record fails so the rest is read next time. An object
+ * that had at least half and still did not finish would only time out again: it is reported
+ * (`DeadlineExceeded`) and its record succeeds.
+ */
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
 export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /**
@@ -83,6 +110,15 @@ export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQS
  * `audit-tampering.log-object-deleted` finding, stored and alerted on the same way (a
  * redelivered notification stores nothing new and sends nothing). Lifecycle expirations are
  * other events and raise nothing.
+ *
+ * Records are processed one after the other (Powertools' BatchProcessor runs them in parallel by
+ * default), against one deadline: the invocation's remaining time less a reserve. An object
+ * still being read when it comes is stopped there; what was read is kept (see DeadlineError for
+ * whether its record succeeds), and records not yet started fail unread (DeferredRecordError) and
+ * come back, to be among the first of their next batch (records are taken most-delivered first).
+ * One at a time, so a hostile object (a small gzip bomb of junk lines) costs its own record's
+ * time and not its neighbours' reads: in parallel, every object of the batch would share the CPU
+ * with it and all be cut short at the deadline.
  */
 export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
@@ -102,11 +138,10 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const minAlertSeverity = deps.minAlertSeverity ?? 'high';
   const rules = deps.rules ?? RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
-  const processor = new BatchProcessor(EventType.SQS);
   let warnedExpired = false;
 
   const open = async (ref: S3ObjectRef): Promise<AsyncIterable<Uint8Array>> => {
-    const uri = `s3://${ref.bucket}/${ref.key}`;
+    const uri = `s3://${ref.bucket}/${logSafe(ref.key)}`;
     let response: GetObjectCommandOutput;
     try {
       response = await deps.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
@@ -114,28 +149,30 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       const name = (error as Error).name;
       if (name === 'NoSuchKey') throw new MissingObjectError(`${uri}: no such key`, { cause: error });
       // Throttling (SlowDown, 503), access denied while a policy propagates, a network error: a retry may cure it.
-      logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: ref.key, error: error as Error });
+      logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: logSafe(ref.key), error: error as Error });
       throw new ObjectReadError(`${uri}: cannot get the object: ${name}: ${(error as Error).message}`, { cause: error });
     }
     if (!response.Body) throw new ObjectReadError(`${uri}: empty response body`);
     return response.Body as Readable;
   };
 
-  async function processObject(ref: S3ObjectRef, messageId: string): Promise<void> {
+  async function processObject(ref: S3ObjectRef, messageId: string, deadline: Deadline): Promise<void> {
     const key = `s3://${ref.bucket}/${ref.key}`;
+    const shownKey = logSafe(ref.key);
     // A fresh engine per object: its per-request dedup must not hide a redelivered object's findings.
     const engine = new DetectionEngine(rules, config, state, new Date(now()));
     if (engine.expiredExceptions.length > 0 && !warnedExpired) {
       warnedExpired = true; // once per execution environment: the config only changes with a deployment
       logger.warn('config exceptions past their expiry are not applied; renew or remove them', { reasons: engine.expiredExceptions.map((e) => e.reason) });
     }
+    const startedWith = deadline.left();
     let result: AnalyzeResult;
     try {
-      result = await analyzeObject(ref, { open, engine, store, publisher, minAlertSeverity, ledger, cooldown, archive, source: key, now });
+      result = await analyzeObject(ref, { open, engine, store, publisher, minAlertSeverity, ledger, cooldown, archive, source: key, now, shouldStop: deadline.passed });
     } catch (error) {
       if (!(error instanceof MissingObjectError)) throw error;
       metrics.addMetric('MissingObjects', MetricUnit.Count, 1);
-      logger.warn('object was deleted before it was read; nothing to analyze, the record succeeds', { messageId, bucket: ref.bucket, key: ref.key });
+      logger.warn('object was deleted before it was read; nothing to analyze, the record succeeds', { messageId, bucket: ref.bucket, key: shownKey });
       return;
     }
     const { stats } = result;
@@ -150,7 +187,7 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     if (result.archivedTo) metrics.addMetric('ArchivedAlerts', MetricUnit.Count, 1);
     if (result.archiveError) {
       metrics.addMetric('ArchiveFailures', MetricUnit.Count, 1);
-      logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: ref.key, error: result.archiveError });
+      logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: shownKey, error: result.archiveError });
     }
     if (!stats.complete) metrics.addMetric('IncompleteObjects', MetricUnit.Count, 1);
     for (const severity of SEVERITIES) {
@@ -163,7 +200,7 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     const fields = {
       messageId,
       bucket: ref.bucket,
-      key: ref.key,
+      key: shownKey,
       bytes: stats.bytesIn,
       events: stats.events,
       emitted: stats.emitted,
@@ -174,13 +211,17 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       published: result.published,
       suppressed: result.suppressed,
       suppressedGroups: result.suppressedGroups,
+      ...(result.heldElsewhere > 0 ? { heldElsewhere: result.heldElsewhere } : {}),
       ...(result.archivedTo ? { archivedTo: result.archivedTo } : {}),
       bySeverity: result.bySeverity,
       complete: stats.complete,
       ...(lagMs !== undefined ? { lagMs } : {}),
     };
+    const stopped = stats.problems.deadline > 0;
+    // Half the invocation's working time or more, and still not done: hostile or far too large, a retry would only stop again.
+    const hadItsShare = startedWith >= deadline.budget / 2;
     // Coverage only for an object whose record will not be retried for it (else it would count twice).
-    const retried = !stats.complete && stats.problems['source-error'] > 0;
+    const retried = (!stats.complete && stats.problems['source-error'] > 0) || (stopped && !hadItsShare);
     if (!retried) await recordCoverage(ref, messageId, result);
     if (stats.complete) {
       logger.info('object analyzed', { ...fields, levels: result.levels });
@@ -190,11 +231,22 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     // source may succeed next time; a truncated or corrupt object never will, so it is reported
     // and the record succeeds (retrying it would only park it in the DLQ).
     const problems = Object.fromEntries(Object.entries(stats.problems).filter(([, n]) => n > 0));
+    const samples = safeSamples(stats.samples);
     if (stats.problems['source-error'] > 0) {
-      logger.error('object read broke off at the source; the record will be retried', { ...fields, problems, samples: stats.samples });
-      throw new ObjectReadError(`${key}: ${stats.samples.find((s) => s.kind === 'source-error')?.detail ?? 'source error'}`);
+      logger.error('object read broke off at the source; the record will be retried', { ...fields, problems, samples });
+      throw new ObjectReadError(`s3://${ref.bucket}/${shownKey}: ${samples.find((s) => s.kind === 'source-error')?.detail ?? 'source error'}`);
     }
-    logger.warn('object could not be read completely; what was read is kept', { ...fields, problems, samples: stats.samples });
+    if (stopped) {
+      metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
+      const share = { startedWithMs: startedWith, budgetMs: deadline.budget };
+      if (!hadItsShare) {
+        logger.warn('object read stopped at the deadline after a late start; what was read is kept and the record will be retried', { ...fields, ...share, problems, samples });
+        throw new DeadlineError(`s3://${ref.bucket}/${shownKey}: stopped at the deadline after starting with ${startedWith} of ${deadline.budget} ms`);
+      }
+      logger.error('object read stopped at the deadline with most of the time spent on it; what was read is kept and the record succeeds (a retry would only stop again)', { ...fields, ...share, problems, samples });
+      return;
+    }
+    logger.warn('object could not be read completely; what was read is kept', { ...fields, problems, samples });
   }
 
   // Switched off by id or category, as the engine reads `disabled`; its severity can be overridden too.
@@ -206,13 +258,21 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
    * bucket (not per key), so a recursive delete alerts once per window and counts the rest.
    */
   async function processRemovals(removed: readonly S3RemovalRef[], messageId: string): Promise<void> {
+    const shown = removed.map((r) => ({
+      bucket: r.bucket,
+      key: logSafe(r.key),
+      versionId: logSafe(r.versionId),
+      eventName: r.eventName,
+      principalId: logSafe(r.principalId),
+      sourceIPAddress: logSafe(r.sourceIPAddress),
+    }));
     if (!removalsOn) {
-      logger.warn('objects were removed from the log bucket; audit-tampering.log-object-deleted is switched off in the configuration', { messageId, removed: removed.map((r) => ({ bucket: r.bucket, key: r.key, eventName: r.eventName, principalId: r.principalId })) });
+      logger.warn('objects were removed from the log bucket; audit-tampering.log-object-deleted is switched off in the configuration', { messageId, removed: shown });
       return;
     }
     const findings = removed.map((r) => {
       const cluster = clusterFromKey(r.key);
-      const finding = logObjectDeletedFinding({ ...r, ...(cluster ? { cluster } : {}) }, now);
+      const finding = redactOwnFinding(logObjectDeletedFinding({ ...r, ...(cluster ? { cluster } : {}) }, now));
       const severity = config.severity[finding.ruleId];
       return severity ? { ...finding, severity } : finding;
     });
@@ -230,11 +290,12 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     if (result.archiveError) logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
     logger.warn('objects were removed from the log bucket', {
       messageId,
-      removed: removed.map((r) => ({ bucket: r.bucket, key: r.key, versionId: r.versionId, eventName: r.eventName, principalId: r.principalId, sourceIPAddress: r.sourceIPAddress })),
+      removed: shown,
       newFindings: result.newFindings,
       alerted: result.alerted,
       published: result.published,
       suppressed: result.suppressed,
+      ...(result.heldElsewhere > 0 ? { heldElsewhere: result.heldElsewhere } : {}),
     });
   }
 
@@ -247,11 +308,13 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
    */
   async function recordCoverage(ref: S3ObjectRef, messageId: string, result: AnalyzeResult): Promise<void> {
     // When the object arrived, for the watchdog's silence check: S3's event time, else now. Only
-    // on the days of live logs: an object whose events are older than the day before it arrived
-    // is a replay (a backfill sends old objects with the time of the replay), not a sign of life.
+    // for an object that held audit events (anyone who can write under a cluster's prefix can
+    // write junk there, and junk is no sign that the cluster logs), and only on the days of live
+    // logs: an object whose events are older than the day before it arrived is a replay (a
+    // backfill sends old objects with the time of the replay), not a sign of life.
     const eventTime = ref.eventTime === undefined ? NaN : Date.parse(ref.eventTime);
     const arrived = Number.isNaN(eventTime) ? now() : eventTime;
-    const lastObjectAt = new Date(arrived).toISOString();
+    const lastObjectAt = result.stats.events > 0 ? new Date(arrived).toISOString() : undefined;
     const oldestLiveDay = new Date(arrived - 86_400_000).toISOString().slice(0, 10);
     for (const tally of result.coverage) {
       try {
@@ -261,8 +324,8 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
         logger.error('cannot record coverage; the findings are kept and the record succeeds', {
           messageId,
           bucket: ref.bucket,
-          key: ref.key,
-          cluster: tally.cluster,
+          key: logSafe(ref.key),
+          cluster: logSafe(tally.cluster),
           day: tally.day,
           levels: tally.levels,
           error: error as Error,
@@ -271,31 +334,61 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     }
   }
 
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
-    try {
-      const { created, removed, ignored } = notificationsInMessage(record.body);
-      if (created.length === 0 && removed.length === 0) {
-        logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', { messageId: record.messageId, ignored });
-        return;
+  /** The record handler of one invocation, against its deadline. */
+  const recordHandlerFor =
+    (deadline: Deadline) =>
+    async (record: SQSRecord): Promise<void> => {
+      try {
+        const { created, removed, ignored } = notificationsInMessage(record.body);
+        if (created.length === 0 && removed.length === 0) {
+          logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', { messageId: record.messageId, ignored });
+          return;
+        }
+        if (deadline.passed()) throw new DeferredRecordError('not started: the invocation is near its timeout');
+        if (removed.length > 0) await processRemovals(removed, record.messageId);
+        for (const ref of created) {
+          if (deadline.passed()) throw new DeferredRecordError(`s3://${ref.bucket}/${logSafe(ref.key)} not started: the invocation is near its timeout`);
+          await processObject(ref, record.messageId, deadline);
+        }
+      } catch (error) {
+        if (error instanceof DeferredRecordError) {
+          metrics.addMetric('DeferredRecords', MetricUnit.Count, 1);
+          logger.info('record not started before the deadline; it will come back', { messageId: record.messageId, reason: error.message });
+          throw error;
+        }
+        if (!(error instanceof DeadlineError)) metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
+        if (!(error instanceof ObjectReadError || error instanceof DeadlineError)) logger.error('record failed; it will be retried', { messageId: record.messageId, error: error as Error });
+        throw error;
       }
-      if (removed.length > 0) await processRemovals(removed, record.messageId);
-      for (const ref of created) await processObject(ref, record.messageId);
-    } catch (error) {
-      metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
-      if (!(error instanceof ObjectReadError)) logger.error('record failed; it will be retried', { messageId: record.messageId, error: error as Error });
-      throw error;
-    }
-  };
+    };
 
   return async (event, context) => {
     logger.addContext(context);
+    const deadline = invocationDeadline(context, deps.deadlineReserveMs);
+    // How often the batch's most-delivered record has come: one that fails every time reaches the
+    // DLQ at the queue's maxReceiveCount, and the alarm on this fires before it does.
+    const receives = Math.max(0, ...(event.Records ?? []).map(receiveCount));
+    if (receives > 0) metrics.addMetric('RecordReceiveCount', MetricUnit.Count, receives);
+    // Most-delivered first (a stable sort: otherwise in the queue's order), so a record deferred at
+    // the deadline is among the first of its next batch instead of being deferred until the DLQ.
+    const ordered = Array.isArray(event.Records) ? { ...event, Records: [...event.Records].sort((a, b) => receiveCount(b) - receiveCount(a)) } : event;
     try {
-      // Never throw on a full batch failure: the response names every failed record either way.
-      return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+      // A processor per invocation (it holds the batch's records and results); one record at a
+      // time (see above). Never throw on a full batch failure: the response names every failed record either way.
+      return await processPartialResponse(ordered, recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: false,
+      });
     } finally {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** SQS's count of deliveries of the record, this one included (0 when absent). */
+function receiveCount(record: SQSRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount) || 0;
 }
 
 let defaultHandler: AnalyzerHandler | undefined;

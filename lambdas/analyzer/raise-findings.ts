@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AlertInput } from '../core/alert/sns-message';
 import { allRowsFit, buildAlert } from '../core/alert/sns-message';
+import { redactText } from '../core/detect/redact';
 import type { Finding, Severity } from '../core/finding';
 import { severityRank } from '../core/finding';
 import type { FindingsArchive, FindingsStore, Publisher } from '../core/ports';
@@ -8,12 +9,37 @@ import type { AggregatedRow, LocatedFinding, ScanSummary } from '../core/report/
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 
 /**
- * Which stored findings still owe an alert. A finding is stored "alert pending" (one atomic
- * write with the finding) and marked once the alert was accepted by the publisher.
+ * One attempt at sending an alert. `alert` names the alert by its findings, so every attempt at
+ * the same findings (a redelivery, a concurrent duplicate delivery) has the same one; `id` is
+ * this attempt's alone.
+ */
+export interface AlertAttempt {
+  alert: string;
+  id: string;
+}
+
+/** What `AlertLedger.claim` took. */
+export interface AlertClaim {
+  /** The findings this attempt now holds: its to send. */
+  mine: Finding[];
+  /** Findings pending but held by another live attempt, which sends them (or fails, and its work comes back). */
+  held: number;
+}
+
+/**
+ * Which stored findings still owe an alert, and which attempt is sending them. A finding is
+ * stored "alert pending" (one atomic write with the finding), claimed by one attempt before it
+ * publishes, and marked once the alert was accepted by the publisher.
  */
 export interface AlertLedger {
-  /** Those of the findings that are stored and not yet marked alerted. */
-  pending(findings: readonly Finding[]): Promise<Finding[]>;
+  /**
+   * Takes, for this attempt, those of the findings that are stored, not yet alerted and not held
+   * by another attempt whose claim is live: a conditional write each, so two attempts never hold
+   * one finding. Claims lapse after a lease (a crashed attempt holds nothing for long).
+   */
+  claim(findings: readonly Finding[], attempt: AlertAttempt): Promise<AlertClaim>;
+  /** Gives back what this attempt holds of the findings (its publish failed), so a retry may send at once. */
+  release(findings: readonly Finding[], attempt: AlertAttempt): Promise<void>;
   markAlerted(findings: readonly Finding[]): Promise<void>;
 }
 
@@ -31,8 +57,10 @@ export type CooldownDecision = { alert: true; suppressedBefore: number } | { ale
 
 /**
  * The alert cooldown: the same finding group alerts once per window; later hits only raise its
- * count. A group may alert when it has no open window, its window ended, or the open window was
- * claimed by the same findings (a redelivery after a failed publish must still send).
+ * count. A group may alert when it has no open window, its window ended, the open window was
+ * claimed by the same findings (a redelivery after a failed publish must still send), or the
+ * group's findings are more severe than what opened the window (a decoy must not buy silence for
+ * the real thing); that raises the window's severity.
  */
 export interface AlertCooldown {
   readonly windowMinutes: number;
@@ -46,8 +74,9 @@ export interface RaiseDeps {
   publisher: Publisher;
   minAlertSeverity: Severity;
   /**
-   * Makes a failed publish recoverable (see `raiseFindings`). Without it only findings new to
-   * the store are alerted on, and a publish that fails after the store loses that alert.
+   * Makes a failed publish recoverable and a concurrent duplicate silent (see `raiseFindings`).
+   * Without it only findings new to the store are alerted on, and a publish that fails after the
+   * store loses that alert.
    */
   ledger?: AlertLedger;
   /** Without it every group alerts whenever it has pending findings. */
@@ -87,6 +116,8 @@ export interface RaiseResult {
   /** Findings not alerted because their group's cooldown window was open (counted there, marked alerted). */
   suppressed: number;
   suppressedGroups: number;
+  /** Findings still owing an alert that another attempt holds and sends (a concurrent delivery of the same work). */
+  heldElsewhere: number;
   /** Where the full findings went when the alert could not hold every row. */
   archivedTo?: string;
   /** Why the full findings could not be kept; the alert went out without them. */
@@ -97,76 +128,94 @@ export interface RaiseResult {
  * Keeps findings and sends one alert for them; every source of findings (an analyzed object, a
  * removed one, the watchdog) goes through here.
  *
- * Nothing is lost, in this order:
- * 1. every finding is stored (`putNew`, idempotent) before anyone is notified; items are written
- *    without an `alertedAt` mark, so a stored finding is "alert pending" from the same write;
- * 2. the alert covers the findings at or above `minAlertSeverity` that are stored and still
- *    pending (`ledger.pending`): on a first delivery these are the new ones; on a redelivery
- *    after a failed publish (or a crash before it) the new ones are none, but the pending ones
- *    are still there, so the alert is sent then rather than lost;
- * 3. publish, and only after the publisher accepted it mark those findings alerted. A publish
- *    error propagates: the caller fails and is retried (an SQS record comes back or reaches the
- *    DLQ; an asynchronous invocation is retried, then dead-lettered).
- * A crash between publishing and marking re-sends that alert on the retry: delivery is at least
- * once (as SNS's own is), never zero. Raising the same findings again after their alert went out
- * finds nothing pending and sends nothing.
+ * Nothing is lost, and two deliveries of the same work send one alert, in this order:
+ * 1. store: every finding is stored (`putNew`, idempotent) before anyone is notified; items are
+ *    written without an `alertedAt` mark, so a stored finding is "alert pending" from the same write;
+ * 2. claim: of the findings at or above `minAlertSeverity`, this attempt takes those stored, still
+ *    pending and not held by another live attempt (`ledger.claim`, a conditional write each, with
+ *    a lease). On a first delivery these are the new ones; on a redelivery after a failed publish
+ *    (or a crash before it) the new ones are none, but the pending ones are still there, so the
+ *    alert is sent then rather than lost. Two deliveries processed at once: one of them holds
+ *    the findings and sends; the other sends nothing (`heldElsewhere`);
+ * 3. cooldown (when there is one): groups whose window another alert holds are counted there and
+ *    marked alerted at once (that alert covers them); the others go on;
+ * 4. publish; a publish error releases this attempt's claims (a retry may send at once) and
+ *    propagates: the caller fails and is retried (an SQS record comes back or reaches the DLQ; an
+ *    asynchronous invocation is retried, then dead-lettered). A crash leaves the claims to lapse;
+ * 5. mark alerted, only after the publisher accepted the alert.
+ * A crash between publishing and marking re-sends that alert once the claims lapsed: delivery is
+ * at least once (as SNS's own is), never zero. Raising the same findings again after their alert
+ * went out finds nothing pending and sends nothing. Without a ledger only findings new to the
+ * store are alerted on, and nothing guards a concurrent duplicate.
  *
- * With a cooldown, step 2 is followed by a claim per finding group: groups whose window another
- * alert holds are counted there and marked alerted at once (that alert covers them); the others
- * are published. The claim is named by the findings, so a redelivery re-claims its own window.
- * With an archive, an alert too large to carry every row first writes the full findings there
- * (a deterministic name: a redelivery overwrites) and names them in the message.
+ * The cooldown's claim is named by the findings, so a redelivery re-claims its own window. With
+ * an archive, an alert too large to carry every row first writes the full findings there (a
+ * deterministic name: a redelivery overwrites) and names them in the message. The source and
+ * cluster shown in the alert come from object keys: they are redacted like event text.
  */
 export async function raiseFindings(findings: readonly Finding[], deps: RaiseDeps, context: RaiseContext): Promise<RaiseResult> {
   const fresh = findings.length > 0 ? await deps.store.putNew(findings) : [];
   const threshold = severityRank(deps.minAlertSeverity);
   const alertable = (list: readonly Finding[]): Finding[] => list.filter((f) => severityRank(f.severity) >= threshold);
   const candidates = alertable(findings);
-  const toAlert = candidates.length === 0 ? [] : deps.ledger ? await deps.ledger.pending(candidates) : alertable(fresh);
-
-  const { toPublish, suppressed, suppressedGroups, suppressedBefore } = deps.cooldown
-    ? await holdBack(toAlert, deps.cooldown, deps.ledger, context.groupTarget)
-    : noHoldBack(toAlert);
+  // 64 bits of each: the claim rides on every claimed item, and names only compete within one alert's findings.
+  const attempt: AlertAttempt = { alert: findingsId(candidates).slice(0, 16), id: randomBytes(8).toString('base64url') };
+  let toAlert: Finding[] = [];
+  let heldElsewhere = 0;
+  if (candidates.length > 0 && deps.ledger) ({ mine: toAlert, held: heldElsewhere } = await deps.ledger.claim(candidates, attempt));
+  else if (candidates.length > 0) toAlert = alertable(fresh);
 
   let published = false;
   let archivedTo: string | undefined;
   let archiveError: Error | undefined;
-  if (toPublish.length > 0) {
-    const { source } = context;
-    const located: LocatedFinding[] = toPublish.map((finding) => ({ finding, source }));
-    const summary: ScanSummary = { ...(context.read ?? NOTHING_READ), findings: toPublish.length, bySeverity: countBySeverity(located) };
-    const alertCluster = context.cluster ?? singleCluster(toPublish);
-    const rows = aggregate(located);
-    const input: AlertInput = {
-      rows,
-      summary,
-      source,
-      ...(alertCluster ? { cluster: alertCluster } : {}),
-      ...(deps.cooldown ? { cooldown: { minutes: deps.cooldown.windowMinutes, suppressedBefore: rows.map((r) => suppressedBefore.get(rowKey(r)) ?? 0) } } : {}),
-    };
-    if (deps.archive && !allRowsFit(input)) {
-      try {
-        archivedTo = await deps.archive.put(
-          { cluster: alertCluster ?? UNKNOWN_CLUSTER_SEGMENT, day: firstDay(toPublish), id: findingsId(toPublish) },
-          { source, ...(alertCluster ? { cluster: alertCluster } : {}), summary, table: rows, findings: toPublish },
-        );
-        input.fullFindings = archivedTo;
-      } catch (error) {
-        // The alert still goes out, with the most severe rows; the findings are stored either way.
-        archiveError = error as Error;
+  let held: HoldBack;
+  try {
+    held = deps.cooldown ? await holdBack(toAlert, deps.cooldown, deps.ledger, context.groupTarget) : noHoldBack(toAlert);
+    const { toPublish, suppressedBefore } = held;
+    if (toPublish.length > 0) {
+      const source = redactText(context.source);
+      const located: LocatedFinding[] = toPublish.map((finding) => ({ finding, source }));
+      const summary: ScanSummary = { ...(context.read ?? NOTHING_READ), findings: toPublish.length, bySeverity: countBySeverity(located) };
+      const named = context.cluster ?? singleCluster(toPublish);
+      const alertCluster = named === undefined ? undefined : redactText(named);
+      const rows = aggregate(located);
+      const input: AlertInput = {
+        rows,
+        summary,
+        source,
+        ...(alertCluster ? { cluster: alertCluster } : {}),
+        ...(deps.cooldown ? { cooldown: { minutes: deps.cooldown.windowMinutes, suppressedBefore: rows.map((r) => suppressedBefore.get(rowKey(r)) ?? 0) } } : {}),
+      };
+      if (deps.archive && !allRowsFit(input)) {
+        try {
+          archivedTo = await deps.archive.put(
+            { cluster: alertCluster ?? UNKNOWN_CLUSTER_SEGMENT, day: firstDay(toPublish), id: findingsId(toPublish) },
+            { source, ...(alertCluster ? { cluster: alertCluster } : {}), summary, table: rows, findings: toPublish },
+          );
+          input.fullFindings = archivedTo;
+        } catch (error) {
+          // The alert still goes out, with the most severe rows; the findings are stored either way.
+          archiveError = error as Error;
+        }
       }
+      await deps.publisher.publish(buildAlert(input));
+      published = true;
+      await deps.ledger?.markAlerted(toPublish);
     }
-    await deps.publisher.publish(buildAlert(input));
-    published = true;
-    await deps.ledger?.markAlerted(toPublish);
+  } catch (error) {
+    // Not sent: give the claims back so the retry need not wait for them to lapse (best effort:
+    // if this fails too, they lapse). Sent but not marked: keep them, a retry would send it again.
+    if (!published && deps.ledger && toAlert.length > 0) await deps.ledger.release(toAlert, attempt).catch(() => undefined);
+    throw error;
   }
 
   return {
     newFindings: fresh.length,
-    alerted: published ? toPublish.length : 0,
+    alerted: published ? held.toPublish.length : 0,
     published,
-    suppressed: suppressed.length,
-    suppressedGroups,
+    suppressed: held.suppressed.length,
+    suppressedGroups: held.suppressedGroups,
+    heldElsewhere,
     ...(archivedTo ? { archivedTo } : {}),
     ...(archiveError ? { archiveError } : {}),
   };
@@ -265,8 +314,12 @@ function firstDay(findings: readonly Finding[]): string {
   return new Date(Number.isFinite(earliest) ? earliest : 0).toISOString().slice(0, 10);
 }
 
-/** Names an alert by its findings (cluster, time, rule, auditID), so a redelivery overwrites its archive. */
+/**
+ * Names an alert by its findings (cluster, time, rule, and the fingerprint, or the auditID of a
+ * finding stored before fingerprints), so a redelivery overwrites its archive and claims as the
+ * same alert, and a decoy with the real finding's auditID names another one.
+ */
 function findingsId(findings: readonly Finding[]): string {
-  const ids = findings.map((f) => JSON.stringify([f.cluster ?? null, f.time, f.ruleId, f.auditID]));
+  const ids = findings.map((f) => JSON.stringify([f.cluster ?? null, f.time, f.ruleId, f.fingerprint ?? f.auditID]));
   return createHash('sha256').update(JSON.stringify([...new Set(ids)].sort())).digest('hex').slice(0, 32);
 }

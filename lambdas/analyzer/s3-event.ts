@@ -1,3 +1,4 @@
+import { redactText } from '../core/detect/redact';
 import type { LogObjectRemoval } from '../core/rules/audit-tampering';
 
 /**
@@ -56,7 +57,8 @@ export function notificationsInMessage(body: string): S3Notifications {
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new NotAnS3EventError(`message body is not JSON: ${body.slice(0, 80)}`);
+    // The record's failure is logged with this message: whoever sent the body chose it.
+    throw new NotAnS3EventError(`message body is not JSON: ${redactText(body.slice(0, 80))}`);
   }
   if (typeof parsed !== 'object' || parsed === null) throw new NotAnS3EventError('message body is not an object');
   const event = parsed as { Event?: unknown; Records?: unknown };

@@ -11,6 +11,7 @@ import { DynamoDbWatchdogState } from '../adapters/dynamodb-watchdog-state';
 import { SnsPublisher } from '../adapters/sns-publisher';
 import type { RaiseDeps } from '../analyzer/raise-findings';
 import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
+import { logSafe, redactOwnFinding } from '../analyzer/redaction';
 import { DEFAULT_RETENTION_DAYS } from '../analyzer/settings';
 import { eksAuditLoggingDisabledFinding } from '../core/rules/audit-tampering';
 import type { EksClusterConfigCall } from '../core/rules/audit-tampering';
@@ -85,14 +86,15 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
     metrics.addMetric('SilentClusters', MetricUnit.Count, silent.length);
     if (raised.length > 0) metrics.addMetric('SilenceFindings', MetricUnit.Count, raised.length);
     if (result.resumed.length > 0) metrics.addMetric('SilencesResolved', MetricUnit.Count, result.resumed.length);
+    // Cluster names come from object keys: logged redacted.
     for (const c of silent) {
-      logger.warn('audit logs of a cluster are silent', { cluster: c.cluster, since: c.since, silentMinutes: c.silentMinutes, thresholdMinutes: silenceMinutes, raised: c.raised, published: c.published });
+      logger.warn('audit logs of a cluster are silent', { cluster: logSafe(c.cluster), since: c.since, silentMinutes: c.silentMinutes, thresholdMinutes: silenceMinutes, raised: c.raised, published: c.published });
     }
-    for (const r of result.resumed) logger.info('audit logs of a cluster resumed', r);
+    for (const r of result.resumed) logger.info('audit logs of a cluster resumed', { ...r, cluster: logSafe(r.cluster) });
     if (failed.length > 0) {
       metrics.addMetric('CheckFailures', MetricUnit.Count, failed.length);
-      for (const f of failed) logger.error('cannot check a cluster; the invocation will be retried', { cluster: f.cluster, error: f.error });
-      throw new WatchdogCheckError(`silence check failed for ${failed.map((f) => f.cluster).join(', ')}: ${failed[0].error.message}`, { cause: failed[0].error });
+      for (const f of failed) logger.error('cannot check a cluster; the invocation will be retried', { cluster: logSafe(f.cluster), error: f.error });
+      throw new WatchdogCheckError(`silence check failed for ${failed.map((f) => logSafe(f.cluster)).join(', ')}: ${failed[0].error.message}`, { cause: failed[0].error });
     }
     logger.info('silence check done', { checkedAt: result.checkedAt, clusters: result.clusters.length, silent: silent.length, resumed: result.resumed.length });
     return {
@@ -106,15 +108,21 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
   }
 
   async function onEksConfig(call: EksClusterConfigCall): Promise<WatchdogResult> {
-    const finding = eksAuditLoggingDisabledFinding(call);
-    if (!finding) {
-      logger.info('EKS cluster configuration change leaves audit logging alone', { cluster: call.cluster, eventID: call.eventID, errorCode: call.errorCode });
+    const made = eksAuditLoggingDisabledFinding(call);
+    // The call's parameters and user agent are the caller's: logged redacted.
+    const about = { cluster: logSafe(call.cluster), eventID: logSafe(call.eventID) };
+    if (!made) {
+      logger.info('EKS cluster configuration change leaves audit logging alone', { ...about, errorCode: logSafe(call.errorCode) });
       return { kind: 'eks-config', cluster: call.cluster, raised: false, published: false };
     }
+    const finding = redactOwnFinding(made);
     const raised = await raiseFindings([finding], raise, { source: `cloudtrail:${call.eventID}`, cluster: call.cluster, read: NOTHING_READ });
     metrics.addMetric('EksAuditLoggingDisabled', MetricUnit.Count, 1);
     if (raised.published) metrics.addMetric('AlertsPublished', MetricUnit.Count, 1);
-    logger.warn('EKS audit logging switched off', { cluster: call.cluster, actor: call.actor, sourceIPAddress: call.sourceIPAddress, eventID: call.eventID, newFinding: raised.newFindings > 0, published: raised.published });
+    logger.warn('EKS audit logging switched off', { ...about, actor: logSafe(call.actor), sourceIPAddress: logSafe(call.sourceIPAddress), newFinding: raised.newFindings > 0, published: raised.published });
+    // Another invocation holds the alert (EventBridge delivered the call twice at once). If that
+    // one fails, nothing would send it: throw, so Lambda retries this one after the claim lapsed.
+    if (raised.heldElsewhere > 0) throw new WatchdogCheckError(`the alert for CloudTrail event ${about.eventID} is held by another invocation; retried to make sure it is sent`);
     return { kind: 'eks-config', cluster: call.cluster, raised: raised.newFindings > 0, published: raised.published };
   }
 
@@ -125,7 +133,7 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
       if (trigger.kind === 'schedule') return await onSchedule();
       if (trigger.kind === 'eks-config') return await onEksConfig(trigger.call);
       // Retrying an event of a shape this function does not handle would change nothing.
-      logger.warn('event is neither the schedule nor an EKS UpdateClusterConfig call; ignored', { reason: trigger.reason });
+      logger.warn('event is neither the schedule nor an EKS UpdateClusterConfig call; ignored', { reason: logSafe(trigger.reason) });
       return { kind: 'ignored', reason: trigger.reason };
     } finally {
       metrics.publishStoredMetrics();

@@ -2,6 +2,8 @@ import type { SilenceState } from '../adapters/dynamodb-watchdog-state';
 import type { RaiseDeps } from '../analyzer/raise-findings';
 import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
 import type { Publisher } from '../core/ports';
+import { redactOwnFinding } from '../analyzer/redaction';
+import { redactText } from '../core/detect/redact';
 import { logSilenceFinding } from '../core/rules/audit-tampering';
 import { resumedMessage } from './resumed-message';
 
@@ -49,7 +51,8 @@ export interface CheckResult {
 /**
  * One check of every cluster the analyzer has seen and every cluster it was told to expect.
  *
- * A cluster is silent when its newest object (`lastObjectAt` of its coverage items) is older than
+ * A cluster is silent when its newest object that held audit events (`lastObjectAt` of its
+ * coverage items; the analyzer leaves it alone for an object without any) is older than
  * the threshold; a cluster with no object at all is silent from the first check that expected
  * it (remembered in its state item). A silence raises one `audit-tampering.log-silence` finding,
  * named by the cluster and the silence's start so every later check makes the same one: it is
@@ -85,7 +88,8 @@ export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult
     if (state && last !== undefined && Date.parse(last) > Date.parse(state.since)) {
       // Objects resumed after the silence began: say so once if it was alerted, then forget it.
       const notified = state.alertedAt !== undefined;
-      if (notified) await deps.notices.publish(resumedMessage({ cluster, since: state.since, resumedAt: last, ...(state.auditID ? { auditID: state.auditID } : {}) }));
+      // The cluster's name comes from object keys: shown redacted, like every string from a key.
+      if (notified) await deps.notices.publish(resumedMessage({ cluster: redactText(cluster), since: state.since, resumedAt: last, ...(state.auditID ? { auditID: state.auditID } : {}) }));
       await deps.memory.clear(cluster, state.since);
       result.resumed.push({ cluster, since: state.since, resumedAt: last, notified });
       state = undefined;
@@ -109,9 +113,11 @@ export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult
     if (!(silentMs > thresholdMs)) return { cluster, state: 'fresh', ...(last !== undefined ? { lastObjectAt: last } : {}), silentMinutes };
     if (state?.alertedAt !== undefined) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false };
 
-    const finding = logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes });
+    const finding = redactOwnFinding(logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes }));
     const raised = await raiseFindings([finding], deps.raise, { source: 'watchdog', cluster, read: NOTHING_READ });
-    await deps.memory.markAlerted({ cluster, since, neverSeen }, finding.auditID, checkedAt);
+    // Another check holds its alert (two overlapping invocations): that one sends it and marks the
+    // silence; if it fails, the next check raises it again, as the finding is still pending.
+    if (raised.heldElsewhere === 0) await deps.memory.markAlerted({ cluster, since, neverSeen }, finding.auditID, checkedAt);
     return { cluster, state: 'silent', since, silentMinutes, raised: raised.newFindings > 0, published: raised.published };
   }
 }

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { claimToken, cooldownKey, DynamoDbAlertCooldown } from '../../lambdas/adapters/dynamodb-alert-cooldown';
 import { findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { AlertGroup } from '../../lambdas/analyzer/analyze-object';
@@ -69,6 +69,8 @@ describe('the alert cooldown in DynamoDB (dynalite)', () => {
   it('names an attempt by its findings, whatever their order', () => {
     expect(claimToken([finding('a1'), finding('a2')])).toBe(claimToken([finding('a2'), finding('a1')]));
     expect(claimToken([finding('a1')])).not.toBe(claimToken([finding('a2')]));
+    // By their content: a decoy with the real finding's auditID does not hold the real one's claim.
+    expect(claimToken([finding('a1', { fingerprint: 'decoy' })])).not.toBe(claimToken([finding('a1', { fingerprint: 'real' })]));
   });
 
   it('alerts once per window and counts later hits; the window ends on time; the next alert reports the count', async () => {
@@ -98,6 +100,33 @@ describe('the alert cooldown in DynamoDB (dynalite)', () => {
     clock = T0 + 20 * MINUTE;
     expect(await cooldown().claim([{ ...g, findings: [finding('r2'), finding('r1')] }])).toEqual([{ alert: true, suppressedBefore: 0 }]);
     expect(await item(g)).toMatchObject({ windowStart: T0, suppressed: 1, reclaimedAt: new Date(clock).toISOString() });
+  });
+
+  it('does not let a window opened by a less severe alert hold back a more severe finding of the group: it alerts and raises the window', async () => {
+    const target = { resource: 'clusterrolebindings', name: 'escalated' };
+    const decoy = group([finding('d1', { severity: 'medium', fingerprint: 'decoy' })], { target });
+    expect(await cooldown().claim([decoy])).toEqual([{ alert: true, suppressedBefore: 0 }]);
+    clock = T0 + MINUTE;
+    // Same rule, actor, target and auditID: the real, critical hit alerts all the same.
+    const real = group([finding('d1', { severity: 'critical', fingerprint: 'real' })], { target });
+    expect(await cooldown().claim([real])).toEqual([{ alert: true, suppressedBefore: 0 }]);
+    expect(await item(real)).toMatchObject({ rank: 4, claim: claimToken(real.findings), windowStart: T0, escalatedAt: new Date(clock).toISOString(), alerted: 2 });
+    // From then on the window holds back hits up to that severity, as before.
+    clock = T0 + 2 * MINUTE;
+    expect(await cooldown().claim([group([finding('d2', { severity: 'high' })], { target })])).toEqual([{ alert: false }]);
+    expect(await cooldown().claim([group([finding('d3', { severity: 'critical' })], { target })])).toEqual([{ alert: false }]);
+    // And the redelivery of the critical alert (its publish failed) re-claims it.
+    expect(await cooldown().claim([real])).toEqual([{ alert: true, suppressedBefore: 0 }]);
+  });
+
+  it('lets a window opened before windows had a severity be taken over once', async () => {
+    const target = { resource: 'clusterrolebindings', name: 'old-window' };
+    const g = group([finding('o1')], { target });
+    await cooldown().claim([g]);
+    await db.documents.send(new UpdateCommand({ TableName: TABLE, Key: cooldownKey(g), UpdateExpression: 'REMOVE #rank', ExpressionAttributeNames: { '#rank': 'rank' } }));
+    clock = T0 + MINUTE;
+    expect(await cooldown().claim([group([finding('o2')], { target })])).toEqual([{ alert: true, suppressedBefore: 0 }]);
+    expect(await cooldown().claim([group([finding('o3')], { target })])).toEqual([{ alert: false }]);
   });
 
   it('keeps groups apart: other rule, actor, target or cluster each have their own window', async () => {

@@ -1,4 +1,4 @@
-import { DynamoDbFindingsStore, findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
+import { DynamoDbFindingsStore, findingItem, findingKey, findingOfItem } from '../../lambdas/adapters/dynamodb-findings-store';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAlertLedger } from '../../lambdas/adapters/dynamodb-alert-ledger';
 import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
@@ -36,6 +36,44 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
     it('keys findings by cluster and UTC day, then time, rule and auditID', () => {
       expect(findingKey(finding())).toEqual({ pk: 'F#prod-eu#2026-11-20', sk: '2026-11-20T23:59:58.123Z#rbac.privileged-role-bound#a1' });
       expect(findingKey(finding({ cluster: undefined, time: '2026-11-21T01:00:00+02:00' })).pk).toBe('F#-#2026-11-20');
+    });
+
+    it('keys a finding with a fingerprint by it, not by the auditID the client chose', () => {
+      expect(findingKey(finding({ fingerprint: 'AAAAAAAAAAAAAAAAAAAAAA' }))).toEqual({ pk: 'F#prod-eu#2026-11-20', sk: '2026-11-20T23:59:58.123Z#rbac.privileged-role-bound@AAAAAAAAAAAAAAAAAAAAAA' });
+      // Whatever the auditID holds: the key is as long as the fingerprint (an auditID past DynamoDB's 1 KB key limit failed the put).
+      expect(findingKey(finding({ auditID: 'x'.repeat(5000), fingerprint: 'AAAAAAAAAAAAAAAAAAAAAA' })).sk).toHaveLength(24 + 1 + 26 + 1 + 22);
+    });
+
+    it('stores a decoy and the real finding apart when they share the rule, the auditID and the millisecond', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings');
+      const ledger = new DynamoDbAlertLedger(db.documents, 'findings', () => new Date('2026-11-21T00:00:01Z'));
+      const decoy = finding({ cluster: 'decoy', auditID: 'chosen', fingerprint: 'decoy-fingerprint-0001', target: { resource: 'clusterrolebindings', name: 'harmless' } });
+      const real = finding({ cluster: 'decoy', auditID: 'chosen', fingerprint: 'real-fingerprint-00001', target: { resource: 'clusterrolebindings', name: 'backdoor' } });
+      expect(await store.putNew([decoy])).toEqual([decoy]);
+      await ledger.markAlerted([decoy]);
+      expect(await store.putNew([real])).toEqual([real]);
+      expect(await ledger.claim([real], { alert: 'real', id: 'a' })).toEqual({ mine: [real], held: 0 });
+      const stored = await store.query({ cluster: 'decoy', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
+      expect(stored.map((f) => [f.target.name, f.fingerprint]).sort()).toEqual([
+        ['backdoor', 'real-fingerprint-00001'],
+        ['harmless', 'decoy-fingerprint-0001'],
+      ]);
+      // Two hits of one rule on one event (same auditID, same time, other evidence): two items.
+      const second = finding({ cluster: 'decoy', auditID: 'chosen', fingerprint: 'second-hit-fingerprint', target: real.target });
+      expect(await store.putNew([real, second])).toEqual([second]);
+    });
+
+    it('keeps the auditID key of findings stored before fingerprints: read back and put again, they are not stored twice', async () => {
+      const store = new DynamoDbFindingsStore(db.documents, 'findings');
+      const old = finding({ cluster: 'before-fingerprints', auditID: 'old-1' });
+      await db.documents.send(new PutCommand({ TableName: 'findings', Item: findingItem(old, 400) }));
+      const [read] = await store.query({ cluster: 'before-fingerprints', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
+      expect(read).toStrictEqual(old);
+      expect(read.fingerprint).toBeUndefined();
+      expect(await store.putNew([read])).toEqual([]);
+      // An old auditID may hold `#<rule>@…` itself: it is not taken for a fingerprint.
+      const tricky = finding({ cluster: 'before-fingerprints', auditID: 'x#rbac.privileged-role-bound@forged' });
+      expect(findingOfItem(findingItem(tricky, 400))).toStrictEqual(tricky);
     });
 
     it('writes each finding once: reprocessing the same object stores and returns nothing new', async () => {
@@ -92,9 +130,11 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
       const ledger = new DynamoDbAlertLedger(db.documents, 'findings', () => new Date('2026-11-21T00:00:01Z'));
       const batch = [finding({ cluster: 'ledger', auditID: 'l1' }), finding({ cluster: 'ledger', auditID: 'l2' })];
       await store.putNew(batch);
-      expect(await ledger.pending(batch)).toEqual(batch);
+      const attempt = { alert: 'ledger', id: 'one' };
+      expect(await ledger.claim(batch, attempt)).toEqual({ mine: batch, held: 0 });
       await ledger.markAlerted([batch[0]]);
-      expect(await ledger.pending(batch)).toEqual([batch[1]]);
+      await ledger.release(batch, attempt);
+      expect(await ledger.claim(batch, { alert: 'ledger', id: 'two' })).toEqual({ mine: [batch[1]], held: 0 });
       const { Item } = await db.documents.send(new GetCommand({ TableName: 'findings', Key: findingKey(batch[0]) }));
       expect(Item!.alertedAt).toBe('2026-11-21T00:00:01.000Z');
       expect(await store.query({ cluster: 'ledger', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') })).toStrictEqual(batch);

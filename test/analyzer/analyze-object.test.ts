@@ -33,9 +33,21 @@ function world(events: Ev[]) {
     },
     query: () => Promise.resolve([]),
   };
+  const claims = new Map<string, string>();
   const ledger: AlertLedger = {
-    pending: (findings) => Promise.resolve(findings.filter((f) => stored.has(id(f)) && !alerted.has(id(f)))),
+    claim: (findings, attempt) => {
+      const pending = findings.filter((f) => stored.has(id(f)) && !alerted.has(id(f)));
+      const mine = pending.filter((f) => !claims.has(id(f)));
+      for (const f of mine) claims.set(id(f), attempt.id);
+      return Promise.resolve({ mine, held: pending.length - mine.length });
+    },
+    release: (findings, attempt) => {
+      for (const f of findings) if (claims.get(id(f)) === attempt.id) claims.delete(id(f));
+      log.push(`released ${findings.length}`);
+      return Promise.resolve();
+    },
     markAlerted: (findings) => {
+      for (const f of findings) claims.delete(id(f));
       for (const f of findings) alerted.add(id(f));
       log.push(`marked ${findings.length}`);
       return Promise.resolve();
@@ -117,7 +129,7 @@ describe('analyzeObject with an alert cooldown', () => {
     const cooldown = cooldownHolding('held');
     publisher.fail = true;
     await expect(analyzeObject(REF, { ...deps, cooldown })).rejects.toThrow('SNS is down');
-    expect(log).toEqual(['stored 6', 'marked 2']);
+    expect(log).toEqual(['stored 6', 'marked 2', 'released 4']);
     publisher.fail = false;
     const retried = await analyzeObject(REF, { ...deps, engine: new DetectionEngine(RULES), cooldown });
     expect(retried).toMatchObject({ published: true, alerted: 2, suppressed: 0 });

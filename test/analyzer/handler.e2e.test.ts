@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCoverageStore } from '../../lambdas/adapters/dynamodb-coverage-store';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
+import { DynamoDbFindingsStore, findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler } from '../../lambdas/analyzer/handler';
 import type { Finding } from '../../lambdas/core/finding';
@@ -202,5 +202,101 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
     } finally {
       sent.mockRestore();
     }
+  });
+});
+
+describe('every hit alerted once, whatever the client chose, end to end', () => {
+  const DANGEROUS = 'rbac.dangerous-role-permissions';
+  const machineOf = (alert: { message?: string }): { summary: { findings: number }; table: Array<{ ruleId: string; count: number; target: { name?: string } }> } =>
+    JSON.parse((JSON.parse(alert.message!) as { lambda: string }).lambda) as { summary: { findings: number }; table: Array<{ ruleId: string; count: number; target: { name?: string } }> };
+  const alertedAt = async (f: Finding): Promise<unknown> => (await documents.send(new GetCommand({ TableName: TABLE, Key: findingKey(f), ConsistentRead: true }))).Item?.alertedAt;
+
+  /** A ClusterRole whose two rules entries each grant an escalation-grade power: two hits of one rule on one event. */
+  const twoPowers = (name: string): Ev =>
+    auditEvent({
+      level: 'RequestResponse',
+      verb: 'create',
+      requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      objectRef: { resource: 'clusterroles', name, apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' },
+      responseStatus: { metadata: {}, code: 201 },
+      requestObject: {
+        kind: 'ClusterRole',
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        metadata: { name },
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] },
+          { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+        ],
+      },
+    });
+
+  it('stores and alerts both hits of one rule on one event (two dangerous rules entries of one ClusterRole)', async () => {
+    const key = 'clusters/prod-eu/2026/11/20/14/two powers.json.gz';
+    await putLog(key, [leaseUpdate(), twoPowers('two-powers')]);
+    const published = sns.published.length;
+    expect((await invoke(batch(s3Record('m-hits', key)))).batchItemFailures).toEqual([]);
+
+    const hits = (await store.query(DAY)).filter((f) => f.ruleId === DANGEROUS && f.target.name === 'two-powers');
+    expect(hits).toHaveLength(2);
+    expect(new Set(hits.map((f) => f.auditID)).size).toBe(1);
+    expect(new Set(hits.map((f) => f.fingerprint)).size).toBe(2);
+    expect(hits.map((f) => f.evidence.rulesIndex).sort()).toEqual([0, 1]);
+    for (const f of hits) expect(await alertedAt(f)).toEqual(expect.any(String));
+
+    expect(sns.published).toHaveLength(published + 1);
+    const row = machineOf(sns.published[published]).table.find((r) => r.ruleId === DANGEROUS);
+    expect(row?.count).toBe(2);
+  });
+
+  it('stores and alerts the real finding after a decoy raised the same rule under the same auditID at the same time', async () => {
+    const decoyKey = 'clusters/prod-eu/2026/11/20/15/decoy.json.gz';
+    const realKey = 'clusters/prod-eu/2026/11/20/15/real.json.gz';
+    const times = { requestReceivedTimestamp: '2026-11-20T15:00:00.000000Z', stageTimestamp: '2026-11-20T15:00:00.004000Z' };
+    const decoy = { ...withBackdoor('decoy-binding')[2], auditID: 'f00dcafe-0000-4000-8000-000000000001', ...times };
+    const real = { ...withBackdoor('real-backdoor')[2], auditID: 'f00dcafe-0000-4000-8000-000000000001', ...times };
+    await putLog(decoyKey, [decoy]);
+    await putLog(realKey, [real]);
+    const published = sns.published.length;
+    expect((await invoke(batch(s3Record('m-decoy', decoyKey)))).batchItemFailures).toEqual([]);
+    expect((await invoke(batch(s3Record('m-real', realKey)))).batchItemFailures).toEqual([]);
+
+    const stored = await store.query(DAY);
+    expect(backdoorFindings(stored, 'real-backdoor').map((f) => f.ruleId)).toContain('rbac.privileged-role-bound');
+    expect(sns.published).toHaveLength(published + 2);
+    expect(machineOf(sns.published[published + 1]).table.map((r) => r.target.name)).toContain('real-backdoor');
+  });
+
+  it('sends one alert when two invocations process the same notification at once', async () => {
+    const key = 'clusters/prod-eu/2026/11/20/16/twice.json.gz';
+    await putLog(key, withBackdoor('delivered-twice'));
+    const second = makeHandler({ s3: s3.client, dynamodb: ddb.client, sns: sns.client, findingsTable: TABLE, alertsTopicArn: TOPIC, minAlertSeverity: 'high', logger, metrics });
+    const published = sns.published.length;
+    const responses = await Promise.all([invoke(batch(s3Record('m-twice', key))), second(batch(s3Record('m-twice', key)), context)]);
+    expect(responses.map((r) => r.batchItemFailures)).toEqual([[], []]);
+    expect(sns.published).toHaveLength(published + 1);
+    expect(sns.published[published].message).toContain('delivered-twice');
+    const found = backdoorFindings(await store.query(DAY), 'delivered-twice').filter((f) => f.severity === 'critical' || f.severity === 'high');
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) expect(await alertedAt(f)).toEqual(expect.any(String));
+  });
+
+  it('redacts object keys in log lines and alerts: a key is chosen by whoever writes to the bucket', async () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNlY3JldA';
+    const key = `clusters/prod-eu/2026/11/20/17/${jwt}.json.gz`;
+    await putLog(key, withBackdoor('keyed'));
+    const published = sns.published.length;
+    const info = jest.spyOn(logger, 'info');
+    try {
+      expect((await invoke(batch(s3Record('m-jwt', key)))).batchItemFailures).toEqual([]);
+      const logged = JSON.stringify(info.mock.calls);
+      expect(logged).toContain('object analyzed');
+      expect(logged).toContain('[redacted]');
+      expect(logged).not.toContain(jwt);
+    } finally {
+      info.mockRestore();
+    }
+    expect(sns.published).toHaveLength(published + 1);
+    expect(sns.published[published].message).not.toContain(jwt);
+    expect(sns.published[published].message).toContain('clusters/prod-eu/2026/11/20/17/[redacted].json.gz');
   });
 });

@@ -93,6 +93,13 @@ describe('the analyzer handler when AWS calls fail', () => {
     expect(markedAlerted()).toBeGreaterThan(0);
   });
 
+  it('reports how often the batch\'s most-delivered record came, for the alarm before the dead-letter queue', async () => {
+    const added = jest.spyOn(metrics, 'addMetric');
+    const again = { ...s3Record('m-again', BUCKET, KEY), attributes: { ...s3Record('m-again', BUCKET, KEY).attributes, ApproximateReceiveCount: '4' } };
+    expect((await handler({ Records: [s3Record('m-new', BUCKET, OTHER), again] }, lambdaContext)).batchItemFailures).toEqual([]);
+    expect(added.mock.calls.filter(([name]) => name === 'RecordReceiveCount')).toEqual([['RecordReceiveCount', 'Count', 4]]);
+  });
+
   describe('reading the object from S3', () => {
     it.each([
       ['SlowDown', 503, 'Please reduce your request rate.'],
@@ -151,11 +158,14 @@ describe('the analyzer handler when AWS calls fail', () => {
       expect(markedAlerted()).toBe(0);
     });
 
-    it('fails the record when the cooldown claim is throttled, with the findings stored and still pending', async () => {
-      ddb.on(UpdateCommand).rejects(new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} }));
+    it('fails the record when the cooldown claim is throttled, with the findings stored, still pending and given back', async () => {
+      const throttled = new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} });
+      ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => (input.Key.pk.startsWith('A#') ? Promise.reject(throttled) : Promise.resolve({})));
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
       expect(ddb.commandCalls(PutCommand).length).toBeGreaterThan(0);
       expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(markedAlerted()).toBe(0);
+      expect(ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === 'REMOVE claim, claimedUntil').length).toBeGreaterThan(0);
     });
   });
 
@@ -203,6 +213,54 @@ describe('the analyzer handler when AWS calls fail', () => {
       sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
       expect(coverageUpdates()).toHaveLength(0);
+    });
+  });
+
+  describe('claiming the findings before the alert is published', () => {
+    const updates = (expression: string) => ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === expression);
+
+    it('claims every alertable finding with a conditional write before publishing, and marks them after', async () => {
+      expect((await invoke(KEY)).batchItemFailures).toEqual([]);
+      const claims = updates('SET claim = :token, claimedUntil = :until');
+      expect(claims.length).toBeGreaterThan(0);
+      for (const c of claims) {
+        expect(c.args[0].input.ConditionExpression).toContain('attribute_not_exists(alertedAt)');
+        expect(c.calledBefore(sns.commandCalls(PublishCommand)[0])).toBe(true);
+      }
+      expect(updates('SET alertedAt = :at REMOVE claim, claimedUntil')).toHaveLength(claims.length);
+    });
+
+    it('fails the record and publishes nothing when the claim cannot be written', async () => {
+      ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) =>
+        input.UpdateExpression === 'SET claim = :token, claimedUntil = :until' ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} })) : Promise.resolve({}),
+      );
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    });
+
+    it('gives its claims back when the publish fails, so the redelivery may send at once', async () => {
+      sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      const claims = updates('SET claim = :token, claimedUntil = :until');
+      const releases = updates('REMOVE claim, claimedUntil');
+      expect(claims.length).toBeGreaterThan(0);
+      expect(releases).toHaveLength(claims.length);
+      for (const [i, r] of releases.entries()) {
+        expect(r.args[0].input).toMatchObject({ ConditionExpression: 'claim = :token', ExpressionAttributeValues: { ':token': claims[0].args[0].input.ExpressionAttributeValues![':token'] as unknown } });
+        expect(r.args[0].input.Key).toEqual(claims[i].args[0].input.Key);
+        expect(r.calledAfter(sns.commandCalls(PublishCommand)[0])).toBe(true);
+      }
+    });
+
+    it('still fails the record with the publish error when giving the claims back fails too (they lapse)', async () => {
+      sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) =>
+        input.UpdateExpression.startsWith('REMOVE claim') ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} })) : Promise.resolve({}),
+      );
+      const logged = jest.spyOn(logger, 'error');
+      expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+      expect(updates('REMOVE claim, claimedUntil').length).toBeGreaterThan(0);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('record failed'), expect.objectContaining({ error: expect.objectContaining({ name: 'ThrottledException' }) as unknown }));
     });
   });
 

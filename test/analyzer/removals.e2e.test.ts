@@ -137,9 +137,22 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
     expect(sns.published).toHaveLength(1);
   });
 
+  it('keys a removal on what names it (object, version, kind, time), not on a client-chosen id', async () => {
+    const [stored] = await removedFindings();
+    expect(stored.fingerprint).toMatch(/^[\w-]{22}$/);
+    // The same key removed again later (another version): another finding, another fingerprint.
+    const again = s3Notification('m-del-1b', { eventName: 'ObjectRemoved:Delete', key, versionId: 'OlderVersion0001', sequencer: '0066F1A2B3C4D5E6F8', eventTime: '2026-11-20T10:42:09.000Z' });
+    expect((await invoke(again)).batchItemFailures).toEqual([]);
+    const findings = (await removedFindings()).filter((f) => f.target.name === key);
+    expect(findings).toHaveLength(2);
+    expect(new Set(findings.map((f) => f.fingerprint)).size).toBe(2);
+    expect(sns.published).toHaveLength(1); // the same principal in the bucket: counted into the open window
+  });
+
   it('counts further removals by the same principal in the bucket into the open cooldown window: stored, not sent again', async () => {
     clock += 60_000;
     const marker = s3Notification('m-del-2', { eventName: 'ObjectRemoved:DeleteMarkerCreated', key: 'clusters/prod-eu/2026/11/20/10/audit log 2.json.gz', versionId: 'marker-1', sequencer: '0066F1A2B3C4D5E700', eventTime: '2026-11-20T10:43:00.000Z' });
+    const before = (await removedFindings()).length;
     const added = jest.spyOn(metrics, 'addMetric');
     try {
       expect((await invoke(marker)).batchItemFailures).toEqual([]);
@@ -148,7 +161,7 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
       added.mockRestore();
     }
     const findings = await removedFindings();
-    expect(findings).toHaveLength(2);
+    expect(findings).toHaveLength(before + 1);
     expect(findings.find((f) => f.evidence.eventName === 'ObjectRemoved:DeleteMarkerCreated')?.summary).toContain('a delete marker now hides it');
     expect(sns.published).toHaveLength(1);
   });
@@ -212,6 +225,26 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
     // Today's item still says when the newest live object arrived.
     const { Item: today } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'V#prod-eu', sk: '2026-11-20' } }));
     expect(today?.lastObjectAt).toBe('2026-11-20T10:44:59.500Z');
+  });
+});
+
+describe('a removed object whose key holds a credential', () => {
+  it('stores and alerts it with the key redacted, and logs it redacted', async () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNlY3JldA';
+    const key = `clusters/prod-eu/2026/11/20/10/${jwt}.json.gz`;
+    const record = s3Notification('m-del-jwt', { eventName: 'ObjectRemoved:Delete', key, principalId: 'AWS:AIDAJWTEXAMPLE', sequencer: '0066F1A2B3C4D5E7B0', eventTime: '2026-11-20T10:44:40.000Z' });
+    const published = sns.published.length;
+    const logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
+    const warned = jest.spyOn(logger, 'warn');
+    const own = makeHandler({ s3: s3.client, dynamodb: ddb.client, sns: sns.client, findingsTable: TABLE, alertsTopicArn: TOPIC, logger, metrics, now: () => clock });
+    expect((await own({ Records: [record] }, lambdaContext)).batchItemFailures).toEqual([]);
+    const [finding] = (await removedFindings()).filter((f) => f.actor.username === 'AWS:AIDAJWTEXAMPLE');
+    expect(JSON.stringify(finding)).not.toContain(jwt);
+    expect(finding.target.name).toBe('clusters/prod-eu/2026/11/20/10/[redacted].json.gz');
+    expect(sns.published).toHaveLength(published + 1);
+    expect(sns.published[published].message).not.toContain(jwt);
+    expect(JSON.stringify(warned.mock.calls)).toContain('[redacted]');
+    expect(JSON.stringify(warned.mock.calls)).not.toContain(jwt);
   });
 });
 

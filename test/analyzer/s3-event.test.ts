@@ -31,6 +31,11 @@ describe('S3 events in SQS messages', () => {
     expect(() => objectsInMessage(body)).toThrow(NotAnS3EventError);
   });
 
+  it('quotes a body that is not JSON redacted: the record failure logs the message', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNlY3JldA';
+    expect(() => objectsInMessage(`not json ${jwt}`)).toThrow('message body is not JSON: not json [redacted]');
+  });
+
   it('decodes keys and finds the cluster in them', () => {
     expect(decodeS3Key('a+b%2Bc')).toBe('a b+c');
     expect(clusterFromKey('clusters/prod-eu/2026/11/20/x.gz')).toBe('prod-eu');

@@ -106,6 +106,32 @@ describe('an existing bucket', () => {
 describe('the pipeline key', () => {
   const { template } = synth();
 
+  it('lets each service use it only on behalf of the resources that need it: the log bucket, this account\'s alarms and rules', () => {
+    const statements = (Object.values(template.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement;
+    const logBucket = logicalIdOf(template, 'AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' } });
+    const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
+    expect(bySid('S3NotificationsToQueue')?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [logBucket, 'Arn'] } },
+    });
+    expect(bySid('CloudWatchAlarmsToTopic')?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:*']] } },
+    });
+    expect(bySid('EventBridgeToDeadLetters')?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:123456789012:rule/*']] } },
+    });
+  });
+
+  it('names an imported log bucket by its ARN', () => {
+    const imported = synth({ existingLogBucketName: 'corp-eks-audit', acceptResponsibilityForImportedBucket: true, logPrefixes: 'clusters/' }).template;
+    const statements = (Object.values(imported.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement;
+    expect(statements.find((s) => s.Sid === 'S3NotificationsToQueue')?.Condition).toMatchObject({
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::corp-eks-audit']] } },
+    });
+  });
+
   it('rotates, is kept on stack deletion, and lets S3 and CloudWatch in only for this account', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
     const statements = (Object.values(template.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement;
@@ -115,7 +141,7 @@ describe('the pipeline key', () => {
           Effect: 'Allow',
           Principal: { Service: service },
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': '123456789012' } }) as unknown,
         }),
       );
     }
@@ -409,7 +435,7 @@ describe('operations alarms', () => {
 
   it('watch the dead-letter queues, errors and throttles of every function, and the processing lag, and tell the ops topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
-    expect(alarms).toHaveLength(4 + 4 * 2 + 2);
+    expect(alarms).toHaveLength(4 + 4 * 2 + 2 + 2);
     const opsTopic = logicalIdOf(template, 'AWS::SNS::Topic', { DisplayName: 'k8s-audit-analyzer operations' });
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: opsTopic }]);
@@ -421,6 +447,15 @@ describe('operations alarms', () => {
     expect(byMetric('Throttles')).toHaveLength(4);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 900 })]);
     expect(byMetric('ProcessingLag')).toEqual([expect.objectContaining({ Namespace: 'K8sAuditAnalyzer', Threshold: 900_000, Dimensions: [{ Name: 'service', Value: 'analyzer' }] })]);
+  });
+
+  it('page before a record that fails every time reaches the dead-letter queue, and when an object was cut short at the deadline', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
+    const analyzer = { Namespace: 'K8sAuditAnalyzer', Dimensions: [{ Name: 'service', Value: 'analyzer' }], Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' };
+    // The work queue parks a message after 5 receives: the third already pages.
+    expect(alarms.filter((a) => a.MetricName === 'RecordReceiveCount')).toEqual([expect.objectContaining({ ...analyzer, Statistic: 'Maximum', Threshold: 3 })]);
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 } });
+    expect(alarms.filter((a) => a.MetricName === 'DeadlineExceeded')).toEqual([expect.objectContaining({ ...analyzer, Statistic: 'Sum', Threshold: 1 })]);
   });
 });
 

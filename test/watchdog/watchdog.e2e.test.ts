@@ -3,7 +3,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DynamoDbCoverageStore } from '../../lambdas/adapters/dynamodb-coverage-store';
+import { DynamoDbAlertLedger } from '../../lambdas/adapters/dynamodb-alert-ledger';
 import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
+import { eksAuditLoggingDisabledFinding } from '../../lambdas/core/rules/audit-tampering';
+import { triggerOf } from '../../lambdas/watchdog/events';
 import { silenceKey } from '../../lambdas/adapters/dynamodb-watchdog-state';
 import type { Finding } from '../../lambdas/core/finding';
 import type { WatchdogDeps, WatchdogHandler } from '../../lambdas/watchdog/handler';
@@ -161,6 +164,8 @@ describe('the watchdog on silence, end to end against dynalite and a local SNS e
     expect(JSON.parse(alert.attributes.categories.value!)).toEqual(['audit-tampering']);
     expect(JSON.parse((JSON.parse(alert.message!) as { lambda: string }).lambda)).toMatchObject({ kind: 'findings', source: 'watchdog', cluster: 'prod-eu' });
     expect(await w.state('prod-eu')).toMatchObject({ pk: 'W#prod-eu', sk: 'silence', since: '2026-11-20T10:00:00.000Z', auditID: findings[0].auditID, alertedAt: '2026-11-20T10:31:00.000Z' });
+    // Keyed on what names the silence (the cluster and its start), like every finding.
+    expect(findings[0].fingerprint).toMatch(/^[\w-]{22}$/);
   });
 
   it('stores and sends nothing new on the next check of the same silence, with one Query per cluster and no Scan', async () => {
@@ -201,6 +206,7 @@ describe('the watchdog on silence, end to end against dynalite and a local SNS e
     const findings = await w.findings('prod-eu');
     expect(findings.map((f) => f.time)).toEqual(['2026-11-20T10:00:00.000Z', '2026-11-20T10:47:00.000Z']);
     expect(new Set(findings.map((f) => f.auditID)).size).toBe(2);
+    expect(new Set(findings.map((f) => f.fingerprint)).size).toBe(2);
     expect(sns.published).toHaveLength(published + 3);
   });
 });
@@ -268,9 +274,44 @@ describe('the watchdog on EKS control-plane logging (CloudTrail)', () => {
     expect(alert.subject).toBe('k8s-audit-analyzer prod-us: 1 critical (audit-tampering.eks-audit-logging-disabled)');
     expect(alert.attributes.severity).toEqual({ dataType: 'String', value: 'critical' });
 
+    expect(finding.fingerprint).toMatch(/^[\w-]{22}$/);
+
     expect(await w.invoke(disabling)).toEqual({ kind: 'eks-config', cluster: 'prod-us', raised: false, published: false });
     expect(await w.findings('prod-us')).toHaveLength(1);
     expect(sns.published).toHaveLength(published + 1);
+  });
+
+  it('throws, to be retried, while another invocation holds the alert, and sends it once that claim lapsed', async () => {
+    const w = await world();
+    const published = sns.published.length;
+    const event = updateClusterConfig([{ types: ['audit'], enabled: false }], { eventID: 'e-held' });
+    const trigger = triggerOf(event);
+    if (trigger.kind !== 'eks-config') throw new Error('not an EKS call');
+    const finding = eksAuditLoggingDisabledFinding(trigger.call)!;
+    // Another invocation with the same event stored the finding, claimed it, and died before publishing.
+    const ledger = new DynamoDbAlertLedger(documents, w.table, () => new Date('2026-11-20T10:16:00Z'));
+    await new DynamoDbFindingsStore(documents, w.table).putNew([finding]);
+    expect((await ledger.claim([finding], { alert: 'other-invocation', id: 'gone' })).mine).toHaveLength(1);
+    await expect(w.invoke(event, '2026-11-20T10:16:30Z')).rejects.toThrow(WatchdogCheckError);
+    expect(sns.published).toHaveLength(published);
+    // Lambda's retry comes after the claim lapsed: the alert goes out.
+    expect(await w.invoke(event, '2026-11-20T10:19:00Z')).toMatchObject({ published: true });
+    expect(sns.published).toHaveLength(published + 1);
+  });
+
+  it('redacts what the caller chose (its user agent) in the finding, the alert and the logs', async () => {
+    const logger = new Logger({ serviceName: 'watchdog-test', logLevel: 'SILENT' });
+    const warned = jest.spyOn(logger, 'warn');
+    const w = await world({ logger });
+    const published = sns.published.length;
+    const secret = 'Bearer abcdefghijklmnopqrstuvwxyz0123456789';
+    const call = updateClusterConfig([{ types: ['audit'], enabled: false }], { eventID: 'e-ua', userAgent: `curl/8.0 (${secret})`, sourceIPAddress: 'https://admin:hunter2hunter2@proxy.example' });
+    expect(await w.invoke(call)).toMatchObject({ raised: true, published: true });
+    const [finding] = await w.findings('prod-us');
+    expect(finding.actor.userAgent).toBe('curl/8.0 (Bearer [redacted])');
+    expect(JSON.stringify(finding)).not.toContain('hunter2');
+    expect(sns.published[published].message).not.toContain('abcdefghijklmnop');
+    expect(JSON.stringify(warned.mock.calls)).not.toContain('hunter2');
   });
 
   it('raises nothing for a call that enables logging, touches other types only, or failed, nor for other events', async () => {

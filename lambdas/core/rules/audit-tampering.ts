@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
+import { digest } from '../detect/fingerprint';
 import { redactEvidence, redactText } from '../detect/redact';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Finding, Severity } from '../finding';
@@ -421,7 +422,12 @@ export interface LogObjectRemoval {
   cluster?: string;
 }
 
-/** The finding for one deleted log object; deterministic, so a redelivered notification stores nothing new. */
+/**
+ * The finding for one deleted log object; deterministic, so a redelivered notification stores
+ * nothing new. Its fingerprint is what names the removal: the object (bucket, key, version), the
+ * kind of removal, and when S3 says it happened (event time and sequencer), so each removal of a
+ * key is its own finding and a redelivery is the same one.
+ */
 export function logObjectDeletedFinding(removal: LogObjectRemoval, now: () => number = Date.now): Finding {
   const marker = removal.eventName.endsWith('DeleteMarkerCreated');
   const principal = removal.principalId || '(unknown principal)';
@@ -437,6 +443,7 @@ export function logObjectDeletedFinding(removal: LogObjectRemoval, now: () => nu
     severity: 'critical',
     summary: `${principal} ${what}${removal.sourceIPAddress ? ` from ${removal.sourceIPAddress}` : ''}`,
     auditID: derivedAuditID('s3-removal', removal.bucket, removal.key, removal.versionId ?? '', occurrence),
+    fingerprint: digest([logObjectDeleted.id, removal.bucket, removal.key, removal.versionId ?? null, removal.eventName, removal.eventTime ?? null, removal.sequencer ?? null]),
     time,
     ...(removal.cluster ? { cluster: removal.cluster } : {}),
     actor: { username: principal, ...(removal.sourceIPAddress ? { sourceIPs: [removal.sourceIPAddress] } : {}) },
@@ -467,8 +474,9 @@ export interface LogSilence {
 }
 
 /**
- * The finding for one silence. Its time is the silence's start and its auditID is derived from
- * the cluster and that start, so every check of the same silence makes the same finding.
+ * The finding for one silence. Its time is the silence's start and its auditID and fingerprint
+ * are derived from the cluster and that start, so every check of the same silence makes the same
+ * finding.
  */
 export function logSilenceFinding(silence: LogSilence): Finding {
   const minutes = Math.max(0, Math.floor((Date.parse(silence.checkedAt) - Date.parse(silence.since)) / 60_000));
@@ -479,6 +487,7 @@ export function logSilenceFinding(silence: LogSilence): Finding {
     severity: 'high',
     summary,
     auditID: derivedAuditID('silence', silence.cluster, silence.since),
+    fingerprint: digest([logSilence.id, silence.cluster, silence.since]),
     time: silence.since,
     cluster: silence.cluster,
     actor: { username: '(unknown)' },
@@ -529,6 +538,8 @@ export function eksAuditLoggingDisabledFinding(call: EksClusterConfigCall): Find
     severity: 'critical',
     summary: `${call.actor} switched off audit logging (${types.join(', ')}) of EKS cluster ${call.cluster}${call.sourceIPAddress ? ` from ${call.sourceIPAddress}` : ''}`,
     auditID: call.eventID,
+    // CloudTrail's eventID names the call; the cluster and time with it, as the call logged them.
+    fingerprint: digest([eksAuditLoggingDisabled.id, call.eventID, call.cluster, call.eventTime]),
     time: call.eventTime,
     cluster: call.cluster,
     actor: { username: call.actor, ...(call.sourceIPAddress ? { sourceIPs: [call.sourceIPAddress] } : {}), ...(call.userAgent ? { userAgent: call.userAgent } : {}) },
