@@ -89,7 +89,7 @@ export async function analyzeObject(ref: S3ObjectRef, deps: AnalyzeDeps): Promis
   const tallies = new CoverageCounter();
   for await (const read of reading.events) {
     tallies.count(read.cluster ?? cluster, read.event);
-    findings.push(...(await deps.engine.analyze(read)));
+    findings.push(...(await deps.engine.analyze(read, reading.stats)));
   }
   const stats = reading.stats;
 

@@ -1,4 +1,4 @@
-import { redactEvidence, redactText } from '../core/detect/redact';
+import { redactFinding, redactProblemDetail, redactText } from '../core/detect/redact';
 import type { Finding } from '../core/finding';
 import type { ProblemSample } from '../core/read';
 
@@ -10,18 +10,10 @@ import type { ProblemSample } from '../core/read';
 
 /**
  * A finding made outside the engine (an object removed from the bucket, the watchdog's) as it may
- * be stored and sent: every string it carries from a notification or a call passes through the
- * engine's redaction. The engine's own findings are redacted by the engine; this is the one place
- * to point at its whole-finding redaction (`redactFinding`) when there is one.
+ * be stored and sent: every string it carries passes through the engine's whole-finding redaction.
  */
 export function redactOwnFinding(finding: Finding): Finding {
-  return {
-    ...finding,
-    summary: redactText(finding.summary),
-    actor: redactEvidence(finding.actor),
-    target: redactEvidence(finding.target),
-    evidence: redactEvidence(finding.evidence),
-  };
+  return redactFinding(finding);
 }
 
 /** A string from an event, a notification or an object key, for a log line. */
@@ -33,5 +25,5 @@ export function logSafe(text: string | undefined): string | undefined {
 
 /** The reader's problem samples for a log line: their details quote the object. */
 export function safeSamples(samples: readonly ProblemSample[]): ProblemSample[] {
-  return samples.map((s) => ({ ...s, detail: redactText(s.detail) }));
+  return samples.map((s) => ({ ...s, detail: redactProblemDetail(s.detail) }));
 }

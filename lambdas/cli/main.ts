@@ -8,6 +8,8 @@ import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Severity } from '../core/finding';
 import { SEVERITIES, severityRank } from '../core/finding';
+import { redactProblemDetail } from '../core/detect/redact';
+import { displayText } from '../core/report/display-text';
 import { renderHtmlReport } from '../core/report/html';
 import { renderMarkdown } from '../core/report/markdown';
 import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
@@ -78,6 +80,11 @@ Examples:
 
 Exit codes: 0 done, 1 findings at or above --fail-on, 2 usage or configuration error,
 3 some input could not be read completely (what could be read is still reported).`;
+
+/** A reader problem's detail as a terminal may show it: it can quote the object's bytes. */
+export function shownDetail(detail: string): string {
+  return displayText(redactProblemDetail(detail));
+}
 
 function usage(io: Io, message: string): number {
   io.err(`${message}\n\nRun 'k8s-audit-analyzer --help' for usage.`);
@@ -221,8 +228,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (!values.quiet) {
     for (const e of result.expiredExceptions) io.err(`note: exception for ${e.rules.join(', ')} expired on ${e.expires ?? '?'} and was not applied (${e.reason})`);
     for (const o of result.stats.objects) {
-      if (!o.stats.complete) io.err(`warning: ${o.source} could not be read completely; what was read is reported (${o.stats.samples.filter((s) => ['truncated-input', 'corrupt-input', 'unsupported-compression', 'source-error'].includes(s.kind)).map((s) => s.detail).join('; ')})`);
-      if (values.verbose) for (const s of o.stats.samples) io.err(`  ${o.source}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${s.detail}`);
+      if (!o.stats.complete) io.err(`warning: ${displayText(o.source)} could not be read completely; what was read is reported (${o.stats.samples.filter((s) => ['truncated-input', 'corrupt-input', 'unsupported-compression', 'source-error'].includes(s.kind)).map((s) => shownDetail(s.detail)).join('; ')})`);
+      if (values.verbose) for (const s of o.stats.samples) io.err(`  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${shownDetail(s.detail)}`);
     }
   }
   if (values.report !== undefined) {

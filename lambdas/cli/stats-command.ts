@@ -1,3 +1,5 @@
+import { redactProblemDetail } from '../core/detect/redact';
+import { displayText } from '../core/report/display-text';
 import { interestOf } from '../core/rules';
 import type { ReadStats } from '../core/read';
 import { emptyStats, mergeStats, readAuditLog } from '../core/read';
@@ -58,7 +60,7 @@ export function renderStatsTable({ objects, total }: { objects: ObjectStats[]; t
   const lines = rows.map((r) => r.map((cell, i) => (i === 0 || i === 1 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  const notes = objects.flatMap((o) => o.stats.samples.map((s) => `  ${o.source}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${s.detail}`));
+  const notes = objects.flatMap((o) => o.stats.samples.map((s) => `  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${displayText(redactProblemDetail(s.detail))}`));
   if (notes.length > 0) lines.push('', 'problems (first of each kind per object):', ...notes);
   if (total.clusters.length > 0) lines.push('', `clusters: ${total.clusters.join(', ')}`);
   return lines.join('\n');

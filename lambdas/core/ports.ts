@@ -4,7 +4,8 @@ import type { AggregatedRow, ScanSummary } from './report/aggregate';
 
 /**
  * Where findings are kept. Writes are idempotent: a finding is identified by its cluster, time,
- * rule and auditID, so reprocessing an object or a duplicate delivery stores nothing new.
+ * rule and fingerprint (one hit of the rule on one request, not the client-chosen auditID), so
+ * reprocessing an object or a duplicate delivery stores nothing new.
  */
 export interface FindingsStore {
   /** Stores the findings not stored before and returns exactly those (the ones to alert on). */

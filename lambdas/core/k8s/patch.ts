@@ -37,7 +37,9 @@ function fromJsonPatch(ops: unknown[]): JsonObject {
     if (!isOp(op) || (op.op !== 'add' && op.op !== 'replace')) continue;
     const segments = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (segments.length === 0) {
-      if (typeof op.value === 'object' && op.value !== null && !Array.isArray(op.value)) Object.assign(root, op.value);
+      if (typeof op.value === 'object' && op.value !== null && !Array.isArray(op.value)) {
+        for (const [key, v] of Object.entries(op.value)) put(root, key, v);
+      }
       continue;
     }
     let node: Record<string, unknown> | unknown[] = root;
@@ -51,10 +53,16 @@ function fromJsonPatch(ops: unknown[]): JsonObject {
         if (last) node[index] = op.value;
         else node = (node[index] ??= nextIsIndex ? [] : {}) as Record<string, unknown> | unknown[];
       } else {
-        if (last) node[key] = op.value;
+        if (last) put(node, key, op.value);
         else {
-          const existing = node[key];
-          node = (typeof existing === 'object' && existing !== null ? existing : (node[key] = nextIsIndex ? [] : {})) as Record<string, unknown> | unknown[];
+          // Own properties only: `__proto__` in a path must name a key, never reach Object.prototype.
+          const existing = Object.hasOwn(node, key) ? node[key] : undefined;
+          if (typeof existing === 'object' && existing !== null) node = existing as Record<string, unknown> | unknown[];
+          else {
+            const created: Record<string, unknown> | unknown[] = nextIsIndex ? [] : {};
+            put(node, key, created);
+            node = created;
+          }
         }
       }
     }
@@ -66,11 +74,19 @@ function withoutDirectives(value: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
     if (key.startsWith('$')) continue;
-    out[key] = Array.isArray(v)
+    put(out, key, Array.isArray(v)
       ? (v as unknown[]).map((item): unknown => (typeof item === 'object' && item !== null && !Array.isArray(item) ? withoutDirectives(item as JsonObject) : item))
       : typeof v === 'object' && v !== null
         ? withoutDirectives(v as JsonObject)
-        : v;
+        : v);
   }
   return out;
+}
+
+/**
+ * Sets `key` as an own property whatever it is called: assignment to `__proto__` would replace
+ * the object's prototype, and a patch body is written by whoever sent the request.
+ */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -345,6 +345,7 @@ describe('the detections outside the audit log', () => {
     const finding = logObjectDeletedFinding(removal);
     expect(finding).toEqual({
       ruleId: 'audit-tampering.log-object-deleted',
+      fingerprint: expect.stringMatching(/^[\w-]{22}$/) as unknown,
       category: 'audit-tampering',
       severity: 'critical',
       title: 'Audit log object deleted from the log bucket',
