@@ -59,6 +59,10 @@ export const containerRestartDetector: StatefulDetector = {
       const name = asString(container.name);
       const count = container.restartCount;
       if (name === undefined || typeof count !== 'number') continue;
+      // Only a status that reports a terminated last state counts: every restart carries one, and
+      // the reader's pre-check lets through exactly these (its `contains` needle), so the parsed and
+      // the skipped events agree on what a restart is.
+      if (asObject(asObject(container.lastState)?.terminated) === undefined) continue;
       const key = `restarts/${view.cluster ?? ''}/${view.namespace}/${view.name}/${name}`;
       let alert = false;
       const next = await state.update<ContainerRestarts>(

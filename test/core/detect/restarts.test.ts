@@ -43,6 +43,21 @@ async function findingsFor(events: AuditEvent[], settings = DEFAULT_SETTINGS) {
 }
 
 describe('restart.crash-loop', () => {
+  // The pre-check only lets through status updates holding a terminated lastState; the detector
+  // must count no others, or a parsed event and a skipped one would disagree.
+  it('counts only container statuses that report a terminated last state', async () => {
+    const withoutLastState = (count: number, minute: number): AuditEvent => {
+      const event = statusPatch(count, minute);
+      const body = event.requestObject as { status: { containerStatuses: Array<Record<string, unknown>> } };
+      const entry = body.status.containerStatuses[0];
+      delete entry.lastState;
+      // The same container twice in one status, its count rising from 0 to 9.
+      body.status.containerStatuses = [{ ...entry, restartCount: 0 }, { ...entry, restartCount: count }];
+      return event;
+    };
+    expect(await findingsFor([0, 9, 18, 27, 36, 45].map((count, i) => withoutLastState(count, i)))).toEqual([]);
+  });
+
   it('raises once when restarts within the window reach the threshold', async () => {
     const events = [1, 2, 3, 4, 5, 6, 7, 8].map((count, i) => statusPatch(count, i * 3));
     const findings = await findingsFor(events);
