@@ -3,7 +3,7 @@ import type { AuditLevel } from '../core/compliance/types';
 import { AUDIT_LEVELS } from '../core/compliance/types';
 import type { DetectionEngine } from '../core/detect/engine';
 import type { Finding, Severity } from '../core/finding';
-import type { ReadStats } from '../core/read';
+import type { ReadOptions, ReadStats } from '../core/read';
 import { readAuditLog } from '../core/read';
 import { countBySeverity } from '../core/report/aggregate';
 import type { RaiseDeps } from './raise-findings';
@@ -28,6 +28,8 @@ export interface AnalyzeDeps extends RaiseDeps {
    * out). What was read is analyzed, stored and alerted on; the stats say `deadline`.
    */
   shouldStop?: () => boolean;
+  /** Reader limits (document size, nesting); the interest, cluster and deadline are set here. */
+  readOptions?: Omit<ReadOptions, 'interest' | 'cluster' | 'shouldStop'>;
 }
 
 /**
@@ -84,7 +86,7 @@ export interface AnalyzeResult {
 export async function analyzeObject(ref: S3ObjectRef, deps: AnalyzeDeps): Promise<AnalyzeResult> {
   const source = deps.source ?? `s3://${ref.bucket}/${ref.key}`;
   const cluster = clusterFromKey(ref.key);
-  const reading = readAuditLog(await deps.open(ref), { interest: deps.engine.interest, ...(cluster ? { cluster } : {}), ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}) });
+  const reading = readAuditLog(await deps.open(ref), { ...deps.readOptions, interest: deps.engine.interest, ...(cluster ? { cluster } : {}), ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}) });
   const findings: Finding[] = [];
   const tallies = new CoverageCounter();
   for await (const read of reading.events) {

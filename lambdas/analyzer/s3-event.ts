@@ -106,10 +106,4 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
-/**
- * The cluster an object belongs to when its key says so: `clusters/<name>/…` (the layout the
- * ingestion writes) or EKS's CloudWatch log group in the key (`/aws/eks/<name>/cluster`).
- */
-export function clusterFromKey(key: string): string | undefined {
-  return /(?:^|\/)clusters\/([^/]+)\//.exec(key)?.[1] ?? /aws\/eks\/([^/]+)\/cluster/.exec(key)?.[1];
-}
+export { clusterFromKey } from '../core/read/object-key';

@@ -5,13 +5,20 @@ import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
 import { redactProblemDetail } from '../core/detect/redact';
 import type { Finding, Severity } from '../core/finding';
 import { severityRank } from '../core/finding';
-import type { ReadStats } from '../core/read';
+import type { ReadOptions, ReadStats } from '../core/read';
 import { emptyStats, mergeStats, readAuditLog } from '../core/read';
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../core/report/aggregate';
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 import type { Exception } from '../core/config/types';
+import { clusterFromKey } from '../core/read/object-key';
 import { RULES } from '../core/rules';
 import type { Coverage } from '../core/compliance/types';
+
+/** The cluster an object's key or path names, for events whose envelope names none (as the analyzer does). */
+function clusterOption(name: string): { cluster?: string } {
+  const cluster = clusterFromKey(name);
+  return cluster ? { cluster } : {};
+}
 
 /** Coverage of events whose envelope and object named no cluster. */
 const UNKNOWN_CLUSTER = '-';
@@ -30,6 +37,8 @@ export interface ScanOptions {
   onIncomplete?: (source: string, stats: ReadStats) => void;
   /** Count the audit levels of the parsed events in this range per cluster (the compliance report's coverage); default: every analyzed event. */
   coverageRange?: { since: Date; until: Date };
+  /** Reader limits (document size, nesting); the interest is the engine's. */
+  readOptions?: Omit<ReadOptions, 'interest'>;
 }
 
 export interface ScanResult {
@@ -68,7 +77,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
     const before = { bytes: 0 };
     let stats: ReadStats;
     try {
-      const reading = readAuditLog(await object.open(), { interest: engine.interest });
+      const reading = readAuditLog(await object.open(), { ...options.readOptions, interest: engine.interest, ...clusterOption(object.name) });
       stats = reading.stats;
       for await (const read of reading.events) {
         const t = Date.parse(read.event.stageTimestamp ?? read.event.requestReceivedTimestamp ?? read.event.timestamp ?? '');
