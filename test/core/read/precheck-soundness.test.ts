@@ -64,7 +64,7 @@ const configMapPatch = (namespace: string, name: string, patch: Ev): Ev =>
 const configMapUpdate = (namespace: string, name: string): Ev =>
   auditEvent({ verb: 'update', user: alice, requestURI: `/api/v1/namespaces/${namespace}/configmaps/${name}`, objectRef: { resource: 'configmaps', namespace, name, apiVersion: 'v1' } });
 
-/** A kubelet status patch on which the restart detector fires on its own: the same container seen at 0 and then at 7 restarts. */
+/** A kubelet status patch on which the restart detector fires on its own: the same container seen at 0 and then at 7 restarts, each with a terminated last state. */
 const crashLoop = (): Ev =>
   auditEvent({
     level: 'Request',
@@ -75,7 +75,7 @@ const crashLoop = (): Ev =>
     requestObject: {
       status: {
         containerStatuses: [
-          { name: 'miner', restartCount: 0 },
+          { name: 'miner', restartCount: 0, lastState: { terminated: { exitCode: 1, reason: 'Error' } } },
           { name: 'miner', restartCount: 7, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } },
         ],
       },
@@ -131,10 +131,10 @@ describe('contains needles: a miss proves nothing while an escape or another cas
     await expectKept(raw, 'service-account.token-secret', { by: new CompiledInterest(interestOf([tokenSecretRule])) });
   });
 
-  it('keeps a kubelet status patch whose "lastState" key is escaped, upper-case or spaced out', async () => {
+  // (An upper-case "LASTSTATE" is another key to the detector, which reads `lastState` exactly: nothing to keep.)
+  it('keeps a kubelet status patch whose "lastState" key is escaped or spaced out', async () => {
     const raw = JSON.stringify(crashLoop());
     await expectKept(escapeAll(raw, '"lastState"', '"l\\u0061stState"'), 'restart.crash-loop');
-    await expectKept(escapeAll(raw, '"lastState"', '"LASTSTATE"'), 'restart.crash-loop');
     await expectKept(escapeAll(raw, '"lastState":{"terminated"', '"lastState" : { "terminated"'), 'restart.crash-loop');
   });
 });
