@@ -1,5 +1,5 @@
 /**
- * Analyzer Lambda benchmark, for the README's cost model: the real handler (`makeHandler`) driven
+ * Analyzer Lambda benchmark, for the cost model in docs/deploy.md: the real handler (`makeHandler`) driven
  * in-process with SQS batches of S3 notifications, one invocation after the other (one function
  * instance), against s3rver, dynalite and a local SNS endpoint. Objects are EKS Firehose objects
  * (gzip around gzip members of CloudWatch Logs DATA_MESSAGE records) of the generator's realistic

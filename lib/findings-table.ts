@@ -8,8 +8,8 @@ export interface FindingsTableProps {
 }
 
 /**
- * Findings, alert bookkeeping and detector state in one on-demand table (keys in the README's
- * "Findings table" section): `pk`/`sk` strings, `expiresAt` as the TTL attribute, point-in-time
+ * Findings, alert bookkeeping and detector state in one on-demand table (keys in
+ * docs/architecture.md, "The findings table"): `pk`/`sk` strings, `expiresAt` as the TTL attribute, point-in-time
  * recovery, and deletion protection, since findings are the record of what happened.
  */
 export class FindingsTable extends Construct {

@@ -20,7 +20,7 @@ export function renderRulesDoc(rules: readonly Detection[] = RULES): string {
     '',
     `${rules.length} rules. ATT&CK ids are from MITRE ATT&CK v16 (Enterprise and Containers). Severity is the highest a rule raises;`,
     'each finding carries its own, which depends on who acted and on what. Switch a rule off, change its severity or add',
-    'exceptions in the configuration file (see the README). The audit level is the lowest at which a rule sees what it looks for:',
+    'exceptions in the configuration file (see [configuration.md](configuration.md)). The audit level is the lowest at which a rule sees what it looks for:',
     'Metadata rules decide from who did what to which object; Request rules need the request body for their main case, so the',
     'audit policy should log the resources they watch at Request level (or RequestResponse).',
     '',
