@@ -1,11 +1,13 @@
 import { isUtf8 } from 'node:buffer';
+import { hash } from 'node:crypto';
 import type { AuditEvent } from '../audit-event';
 import { TRUNCATED_ANNOTATION } from '../audit-event';
 import { clusterFromLogGroup, clusterFromResourceId, isRecord, shipperPayload } from './envelopes';
-import { invalidEventReason, pruneDeepBodies } from './event-check';
+import { dropNulls, invalidEventReason, pruneDeepBodies } from './event-check';
+import { readObjectHead } from './event-head';
 import type { EventInterest } from './interest';
 import { CompiledInterest } from './interest';
-import { findValueEnd } from './json-scan';
+import { findValueEnd, ValueEndScanner } from './json-scan';
 import { FILTER, PARSE, PreCheck } from './precheck';
 import { RecentKeys } from './recent-keys';
 import type { ReadStats } from './stats';
@@ -21,7 +23,7 @@ export interface ParserOptions {
   maxDepth?: number;
   /** Cluster for events whose envelope does not name one (e.g. from the object key). */
   cluster?: string;
-  /** How many recent (auditID, stage) pairs duplicate detection remembers. Default 100,000. */
+  /** How many recent events duplicate detection remembers (by a digest of their content). Default 100,000. */
   dedupWindow?: number;
   /**
    * Asked between chunks; when it answers true the reader stops where it is: `complete` becomes
@@ -82,8 +84,16 @@ export class AuditLogParser {
   private line = 1;
   /** Discarding an oversize document up to the next boundary. */
   private skipping = false;
+  /** The head of the oversize document being skipped, emitted with its size once its end is found. */
+  private skippedHead: { head: Record<string, unknown>; offset: number; line: number; raw: Buffer } | undefined = undefined;
   /** While skipping: the last chunk ended with `}`, so a `{` next is a boundary. */
   private skippedBrace = false;
+  /**
+   * While skipping a document of a `}{`-concatenated stream: follows its structure to its real
+   * end, since a `}{` inside one of its strings is no boundary (an attacker's body can hold one,
+   * and the event after it would be lost). Undefined for JSON lines, where a newline is the end.
+   */
+  private skipScanner: ValueEndScanner | undefined = undefined;
   /**
    * Whether documents follow each other with no separator (`}{`), decided at the first boundary:
    * true after a `}{` that parses, false after a newline. Streams of JSON lines then skip the
@@ -106,7 +116,11 @@ export class AuditLogParser {
     this.stats.bytesDecoded += chunk.length;
     if (this.skipping) {
       const resume = this.skipOversize(chunk);
-      if (resume >= 0) this.drain(chunk, resume, resume, out, false);
+      if (resume >= 0) {
+        // The skipped document ends before `resume` (at its newline, or where the next one starts).
+        this.endOversize(this.base + (chunk[resume - 1] === NEWLINE ? resume - 1 : resume), out);
+        this.drain(chunk, resume, resume, out, false);
+      }
       return;
     }
     if (this.pending && this.concatenated === false) {
@@ -131,6 +145,7 @@ export class AuditLogParser {
 
   /** Ends the stream: the last document needs no newline. */
   finish(out: ReadEvent[]): void {
+    if (this.skipping) this.endOversize(this.base, out);
     if (this.pending) this.drain(this.pending, 0, this.resumeAt, out, true);
     this.pending = null;
   }
@@ -140,6 +155,20 @@ export class AuditLogParser {
    * next newline, or at the `{` of the next `}{`), or -1 if the whole chunk is still skipped.
    */
   private skipOversize(chunk: Buffer): number {
+    if (this.skipScanner) {
+      const end = this.skipScanner.scan(chunk, 0, chunk.length);
+      if (end === -1) {
+        this.base += chunk.length;
+        return -1;
+      }
+      this.skipScanner = undefined;
+      if (end >= 0) {
+        this.skipping = false;
+        this.concatenated ??= true;
+        return end;
+      }
+      // Not JSON after all: fall back to the next newline or `}{`.
+    }
     const braceAtStart = this.skippedBrace && chunk[0] === OPEN_BRACE; // `}` ended the previous chunk
     this.skippedBrace = chunk[chunk.length - 1] === CLOSE_BRACE;
     const nl = chunk.indexOf(NEWLINE);
@@ -183,7 +212,22 @@ export class AuditLogParser {
         break;
       }
       if (boundary - doc > max) {
-        this.oversize(doc);
+        if (atGuess) {
+          // A `}{` past the limit may sit inside one of the document's strings: find its real end.
+          const scanner = new ValueEndScanner(this.concatenated === undefined);
+          const end = scanner.scan(buf, skipWhitespace(buf, doc, buf.length), buf.length);
+          if (end >= 0) {
+            this.oversize(buf, doc, end, out);
+            doc = from = end;
+            this.concatenated ??= true;
+            continue;
+          }
+          if (end === -1) {
+            this.skipFrom(buf, doc, out, scanner);
+            return;
+          }
+        }
+        this.oversize(buf, doc, atGuess ? boundary : nl, out);
         doc = from = atGuess ? boundary : boundary + 1;
         if (atGuess) this.concatenated ??= true;
         else {
@@ -228,21 +272,30 @@ export class AuditLogParser {
       cc = this.decideLines(cc);
     }
     if (final && doc < buf.length) {
-      if (buf.length - doc > max) this.oversize(doc);
+      if (buf.length - doc > max) this.oversize(buf, doc, buf.length, out);
       else this.finalDocument(buf, doc, buf.length, out);
       doc = buf.length;
     }
-    const rest = buf.length - doc;
-    if (rest > max) {
-      // No boundary within reach: drop what is buffered and skip on in the next chunks.
-      this.oversize(doc);
-      this.skipping = true;
-      this.skippedBrace = buf[buf.length - 1] === CLOSE_BRACE;
-      this.pending = null;
-      this.resumeAt = 0;
-      this.base += buf.length;
-      return;
+    if (buf.length - doc > max) {
+      // No boundary within reach: judge the document from its head and skip on in the next chunks.
+      let scanner: ValueEndScanner | undefined;
+      if (this.concatenated !== false) {
+        scanner = new ValueEndScanner(this.concatenated === undefined);
+        const end = scanner.scan(buf, skipWhitespace(buf, doc, buf.length), buf.length);
+        if (end >= 0) {
+          // It ends in this buffer after all, with nothing after it yet.
+          this.oversize(buf, doc, end, out);
+          this.concatenated ??= true;
+          doc = end;
+          scanner = undefined;
+        } else if (end === -2) scanner = undefined;
+      }
+      if (buf.length - doc > max || scanner) {
+        this.skipFrom(buf, doc, out, scanner);
+        return;
+      }
     }
+    const rest = buf.length - doc;
     this.base += doc;
     this.pending = rest > 0 ? buf.subarray(doc) : null;
     // Step back one byte: a `}` at the end may meet the next chunk's `{`.
@@ -260,9 +313,45 @@ export class AuditLogParser {
     this.scannedUpTo = -1;
   }
 
-  private oversize(doc: number): void {
-    recordProblem(this.stats, 'oversize', this.base + doc, this.line, `document longer than ${this.maxDocumentBytes} bytes skipped`);
+  /** Drops what is buffered of a document with no end in sight, judged from its head, and skips on in the next chunks. */
+  private skipFrom(buf: Buffer, doc: number, out: ReadEvent[], scanner: ValueEndScanner | undefined): void {
+    this.oversize(buf, doc, undefined, out);
+    this.skipping = true;
+    this.skipScanner = scanner;
+    this.skippedBrace = buf[buf.length - 1] === CLOSE_BRACE;
+    this.pending = null;
+    this.resumeAt = 0;
+    this.base += buf.length;
+  }
+
+  /**
+   * A document over the limit, starting at `buf[doc]` and ending at `end` (undefined: not yet
+   * seen). It is counted, and if its head is an audit event, that event goes to the rules with
+   * `oversize` set: its bodies are lost, but who did what to which object is not (an attacker
+   * must not hide a change by padding it). The head is the first `maxDocumentBytes`, of which only
+   * whole fields are used; the event is emitted once the document's end, and so its size, is known.
+   */
+  private oversize(buf: Buffer, doc: number, end: number | undefined, out: ReadEvent[]): void {
+    const offset = this.base + doc;
+    recordProblem(this.stats, 'oversize', offset, this.line, `document longer than ${this.maxDocumentBytes} bytes: judged from the fields before the limit`);
     this.newDocument();
+    const headEnd = doc + this.maxDocumentBytes;
+    const head = readObjectHead(buf, doc, headEnd);
+    if (head?.kind !== 'Event') return;
+    // Copied: the chunk it lies in is released while the rest of the document streams by.
+    this.skippedHead = { head, offset, line: this.line, raw: Buffer.from(buf.subarray(doc, headEnd)) };
+    if (end !== undefined) this.endOversize(this.base + end, out);
+  }
+
+  /** The skipped document ended at stream offset `end`: its head, if it is an event, goes out now. */
+  private endOversize(end: number, out: ReadEvent[]): void {
+    const skipped = this.skippedHead;
+    if (!skipped) return;
+    this.skippedHead = undefined;
+    const line = this.line;
+    this.line = skipped.line;
+    this.acceptEvent(skipped.head, this.defaultCluster, skipped.offset, out, skipped.raw, end - skipped.offset);
+    this.line = line;
   }
 
   /** Parses `buf[start, end)` if it is one whole JSON value; false leaves no trace. */
@@ -296,7 +385,7 @@ export class AuditLogParser {
     } catch (error) {
       if (this.recoverDocuments(buf, start, end, out)) return;
       this.stats.documents++;
-      recordProblem(this.stats, 'malformed-json', this.base + start, this.line, (error as Error).message);
+      recordProblem(this.stats, 'malformed-json', this.base + start, this.line, parseErrorDetail(error));
       return;
     }
     this.acceptDocument(value, buf, start, end, out);
@@ -334,16 +423,17 @@ export class AuditLogParser {
       for (const item of value) this.acceptEnvelope(item, this.defaultCluster, false, offset, out);
       return;
     }
-    this.acceptEnvelope(value, this.defaultCluster, true, offset, out);
+    this.acceptEnvelope(value, this.defaultCluster, true, offset, out, buf.subarray(start, end));
   }
 
-  private acceptEnvelope(value: unknown, cluster: string | undefined, unwrap: boolean, offset: number, out: ReadEvent[]): void {
+  /** `raw`: the text `value` was parsed from, when it is exactly that (it names the event for duplicate detection). */
+  private acceptEnvelope(value: unknown, cluster: string | undefined, unwrap: boolean, offset: number, out: ReadEvent[], raw?: Buffer | string): void {
     if (!isRecord(value)) {
       recordProblem(this.stats, 'unknown-envelope', offset, this.line, `a JSON ${Array.isArray(value) ? 'array' : typeof value} is not an audit event`);
       return;
     }
     if (value.kind === 'Event') {
-      this.acceptEvent(value, cluster, offset, out);
+      this.acceptEvent(value, cluster, offset, out, raw);
     } else if (value.kind === 'EventList') {
       const items = Array.isArray(value.items) ? (value.items as unknown[]) : [];
       for (const item of items) {
@@ -380,18 +470,23 @@ export class AuditLogParser {
     try {
       inner = JSON.parse(text);
     } catch (error) {
-      recordProblem(this.stats, 'malformed-json', offset, this.line, `embedded event: ${(error as Error).message}`);
+      recordProblem(this.stats, 'malformed-json', offset, this.line, `embedded event: ${parseErrorDetail(error)}`);
       return;
     }
-    this.acceptEnvelope(inner, cluster, false, offset, out);
+    this.acceptEnvelope(inner, cluster, false, offset, out, text);
   }
 
-  private acceptEvent(value: Record<string, unknown>, cluster: string | undefined, offset: number, out: ReadEvent[]): void {
+  /**
+   * `raw`: the event's own text, when it was read as such; `oversize`: set for an event judged
+   * from the head of a document over the limit (the document's size as far as it was seen).
+   */
+  private acceptEvent(value: Record<string, unknown>, cluster: string | undefined, offset: number, out: ReadEvent[], raw?: Buffer | string, oversize?: number): void {
     const reason = invalidEventReason(value);
     if (reason) {
       recordProblem(this.stats, 'invalid-event', offset, this.line, reason);
       return;
     }
+    dropNulls(value);
     if (value.verb === undefined) value.verb = '';
     const event = value as unknown as AuditEvent;
     this.stats.events++;
@@ -400,7 +495,7 @@ export class AuditLogParser {
       this.countSkippedStage(stage);
       return;
     }
-    if (this.recent.seen(`${event.auditID}\n${stage}`)) {
+    if (this.recent.seen(contentDigest(raw ?? value, oversize))) {
       this.stats.duplicates++;
       return;
     }
@@ -410,7 +505,9 @@ export class AuditLogParser {
       recordProblem(this.stats, 'deep-nesting', offset, this.line, `auditID ${event.auditID}: bodies pruned below depth ${this.maxDepth}`);
     }
     this.stats.emitted++;
-    out.push({ event, cluster, offset, line: this.line, truncated });
+    const read: ReadEvent = { event, cluster, offset, line: this.line, truncated };
+    if (oversize !== undefined) read.oversize = oversize;
+    out.push(read);
   }
 
   private countUnparsed(verdict: number): void {
@@ -427,6 +524,27 @@ export class AuditLogParser {
     if (name && !this.stats.clusters.includes(name) && this.stats.clusters.length < 100) this.stats.clusters.push(name);
     return name;
   }
+}
+
+/**
+ * Names an event by its content for duplicate detection. A client chooses its Audit-ID, so two
+ * events sharing one are not the same event: only a re-delivery of the same text is a duplicate
+ * (the text as the API server wrote it, whichever envelope carried it; an event without its own
+ * text, an EventList item, is named by its serialization). Only emitted events pay for this.
+ */
+function contentDigest(content: Buffer | string | Record<string, unknown>, oversize: number | undefined): string {
+  const text = Buffer.isBuffer(content) || typeof content === 'string' ? content : JSON.stringify(content);
+  return `${oversize ?? ''}:${hash('sha256', text, 'base64')}`;
+}
+
+/**
+ * JSON.parse's message without the excerpt of the input it quotes (`Unexpected token 'p',
+ * "password=…" is not valid JSON`): a problem sample leaves the process (logs, the CLI's
+ * output), and the bytes of a broken line may be a secret.
+ */
+function parseErrorDetail(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, ": not valid JSON");
 }
 
 function skipWhitespace(buf: Buffer, start: number, end: number): number {

@@ -3,6 +3,7 @@ import type { ParserOptions, ReadEvent } from './parser';
 import { AuditLogParser } from './parser';
 import type { ProblemKind, ReadStats } from './stats';
 import { recordProblem } from './stats';
+import { asUtf8, UnsupportedEncodingError } from './text-encoding';
 
 export type ReadOptions = ParserOptions;
 
@@ -33,7 +34,8 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
   async function* events(): AsyncGenerator<ReadEvent, void, undefined> {
     const out: ReadEvent[] = [];
     try {
-      for await (const chunk of decodeLayers(counted(), (layer) => stats.compression.push(layer))) {
+      const layers = decodeLayers(counted(), (layer) => stats.compression.push(layer));
+      for await (const chunk of asUtf8(layers, (encoding) => stats.compression.push(encoding))) {
         if (options.shouldStop?.()) {
           stats.complete = false;
           recordProblem(stats, 'deadline', stats.bytesDecoded, parser.currentLine, `stopped before the end of the object: the deadline came (after ${stats.bytesIn} stored bytes)`);
@@ -59,6 +61,7 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
 
 function classifyStreamError(error: unknown): [ProblemKind, string] {
   if (error instanceof UnsupportedCompressionError) return ['unsupported-compression', error.message];
+  if (error instanceof UnsupportedEncodingError) return ['unsupported-encoding', error.message];
   if (error instanceof TooManyLayersError) return ['corrupt-input', error.message];
   const e = error as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(error);

@@ -2,7 +2,7 @@
  * Remembers roughly the last `capacity`..2×`capacity` keys in two generations, so memory stays
  * flat on any object size. Duplicates come from shipper retries and overlapping uploads, which
  * sit close together in a stream; a repeat further apart than the window is let through (the
- * findings store is idempotent on auditID, so it cannot alert twice).
+ * findings store is idempotent on each finding's fingerprint, so it cannot alert twice).
  */
 export class RecentKeys {
   private current = new Set<string>();

@@ -34,7 +34,7 @@ export interface ReadStats {
   bytesIn: number;
   /** Bytes after every compression layer was removed. */
   bytesDecoded: number;
-  /** Compression layers found, outermost first, e.g. ['gzip', 'gzip'] for Firehose-over-CloudWatch. */
+  /** Layers peeled, outermost first: compression, e.g. [gzip, gzip] for Firehose-over-CloudWatch, then a text encoding other than plain UTF-8 (utf-16le, utf-8-bom). */
   compression: string[];
   /** JSON documents (lines, or values in a concatenated stream) read. */
   documents: number;
@@ -46,7 +46,7 @@ export interface ReadStats {
   filtered: number;
   /** Events dropped for their stage (RequestReceived), by stage. */
   skippedByStage: Record<string, number>;
-  /** Repeats of an (auditID, stage) pair already emitted. */
+  /** Re-deliveries of an event already emitted: the same content, not merely the same auditID (which a client chooses). */
   duplicates: number;
   /** Events carrying the audit.k8s.io/truncated annotation (evidence missing, not clean). */
   truncatedEvents: number;

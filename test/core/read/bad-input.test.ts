@@ -33,14 +33,16 @@ describe('bad input is counted, located and survived', () => {
     expect(stats.problems['invalid-utf8']).toBe(1);
   });
 
-  it('skips a line over the limit without buffering it whole, and reads the next one', async () => {
+  it('skips a line over the limit without buffering it whole, judges it from its head, and reads the next one', async () => {
     const huge = auditEvent({ requestObject: { blob: 'x'.repeat(300_000) } });
     const bytes = jsonLines([good[0], huge, good[1]]);
     // Delivered in 16 KiB chunks, as a stream would: the oversize line is dropped as it streams by.
     const parts: Buffer[] = [];
     for (let i = 0; i < bytes.length; i += 16_384) parts.push(bytes.subarray(i, i + 16_384));
     const { events, stats } = await readAll(parts, { maxDocumentBytes: 64 * 1024 });
-    expect(events.map((e) => e.event.auditID)).toEqual([good[0].auditID, good[1].auditID]);
+    expect(events.map((e) => e.event.auditID)).toEqual([good[0].auditID, huge.auditID, good[1].auditID]);
+    expect(events[1]).toMatchObject({ line: 2, offset: line(good[0]).length, oversize: line(huge).length - 1 });
+    expect(events[1].event.requestObject).toBeUndefined();
     expect(stats.problems.oversize).toBe(1);
     expect(stats.samples[0]).toMatchObject({ kind: 'oversize', line: 2, offset: line(good[0]).length });
   });
