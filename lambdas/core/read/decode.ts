@@ -48,9 +48,9 @@ export class TooManyLayersError extends Error {
 
 export interface DecodeHooks {
   /** Hears each layer's name, outermost first. */
-  onLayer(name: Compression): void;
+  onLayer: (name: Compression) => void;
   /** Hears each problem a layer read past (a corrupt gzip member, a zstd frame that fails its checksum). */
-  onProblem(problem: DecodeProblem): void;
+  onProblem: (problem: DecodeProblem) => void;
 }
 
 /**

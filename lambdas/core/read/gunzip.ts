@@ -70,7 +70,7 @@ async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure 
   const restarts: RestartPoint[] = [{ at: source.position, decoded: 0 }];
   let delivered = 0;
   let stopped = false;
-  let sourceError: unknown;
+  let sourceError: Error | undefined;
   let failed: Error | undefined;
   let ended = false;
   let wake: (() => void) | undefined;
@@ -102,8 +102,8 @@ async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure 
       }
       if (!stopped && !decoder.destroyed) decoder.end();
     } catch (error) {
-      sourceError = error;
-      decoder.destroy(error as Error);
+      sourceError = error instanceof Error ? error : new Error(String(error));
+      decoder.destroy(sourceError);
     }
   })();
 
@@ -125,7 +125,7 @@ async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure 
     }
     stopped = true;
     await pump; // afterwards the source's record holds every byte taken from it
-    if (sourceError !== undefined) throw sourceError;
+    if (sourceError) throw sourceError;
     return { error: failed, delivered, restart: latestUsable(restarts, delivered, source.keptFrom) };
   } finally {
     stopped = true;

@@ -23,7 +23,7 @@ const fixture = (): Buffer => Buffer.from(readFileSync(join(__dirname, '..', '..
  * only the checksum can tell a changed one. Window 2 MiB, no content size, blocks of 64 KiB.
  */
 function rawFrame(content: Buffer, withChecksum = true): Buffer {
-  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, withChecksum ? 0x04 : 0x00, 0x58])];
+  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, withChecksum ? 0x04 : 0x00, 0x58])];
   for (let at = 0; at < content.length || at === 0; at += 65536) {
     const block = content.subarray(at, at + 65536);
     const last = at + 65536 >= content.length ? 1 : 0;
