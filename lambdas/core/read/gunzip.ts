@@ -179,7 +179,7 @@ async function* recover(source: ByteSource, failure: Failure, speculative: boole
         }
       }
       if (!step.value.ok) {
-        problem = step.value;
+        problem = { kind: step.value.kind, detail: step.value.detail };
         break;
       }
     }
@@ -190,9 +190,10 @@ async function* recover(source: ByteSource, failure: Failure, speculative: boole
     failedAt = source.keptFrom;
     source.rewind(failedAt);
     const truncated = (failure.error as { code?: unknown }).code === 'Z_BUF_ERROR';
+    const lost = `in a gzip member too large to decode again; up to ${CHUNK} decoded bytes before the break are lost`;
     problem = truncated
-      ? { kind: 'truncated-input', detail: `compressed stream ends early: ${failure.error.message}` }
-      : { kind: 'corrupt-input', detail: `corrupt compressed data: ${failure.error.message} (in a gzip member too large to decode again; up to ${CHUNK} bytes before it are lost)` };
+      ? { kind: 'truncated-input', detail: `compressed stream ends early: ${failure.error.message} (${lost})` }
+      : { kind: 'corrupt-input', detail: `corrupt compressed data: ${failure.error.message} (${lost})` };
     onProblem(problem);
   }
   if (problem.kind === 'truncated-input') return 'end';

@@ -44,6 +44,10 @@ describe('a corrupt gzip member', () => {
     expect(events.map((e) => e.event.auditID).filter((id) => good.includes(id))).toEqual(good);
     expect(stats.problems['corrupt-input']).toBe(1);
     expect(stats.problems['truncated-input']).toBe(0);
+    // Decoding again from a member start must neither repeat nor shift output (the reader would
+    // drop a repeat as a duplicate, and a shift would make a malformed line).
+    expect(stats.duplicates).toBe(0);
+    expect(stats.problems['malformed-json']).toBe(0);
     expect(stats.complete).toBe(false);
     expect(stats.samples.find((s) => s.kind === 'corrupt-input')?.detail).toMatch(/gzip member at stored byte \d+/);
   });
@@ -109,6 +113,8 @@ describe('a corrupt gzip member', () => {
     const good = auditIds(records.filter((_, i) => i !== broken).flat());
     expect(events.map((e) => e.event.auditID).filter((id) => good.includes(id))).toEqual(good);
     expect(stats.problems['corrupt-input']).toBe(1);
+    expect(stats.duplicates).toBe(0);
+    expect(stats.problems['malformed-json']).toBe(0);
   });
 
   it('does not change a sound multi-member stream: same events as the plain text, complete, nothing counted', async () => {
@@ -148,6 +154,7 @@ describe('property: whatever member is corrupt, the others are all read and the 
           const { events, stats } = await readAll(cut(bytes, cuts.map((c) => c % bytes.length)));
           const good = auditIds(members.flat());
           expect(events.map((e) => e.event.auditID).filter((id) => good.includes(id))).toEqual(good);
+          expect(stats.duplicates).toBe(0);
           expect(stats.problems['corrupt-input'] + stats.problems['truncated-input']).toBeGreaterThanOrEqual(1);
           expect(stats.complete).toBe(false);
         },
