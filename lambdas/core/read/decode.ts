@@ -1,7 +1,11 @@
 import type { Transform } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { Decompress as ZstdStream } from 'fzstd';
+import type { DecodeProblem } from './decode-problem';
+import { CHUNK, POOL_OPTIONS, gunzipMembers } from './gunzip';
+import { unzstdChecked } from './zstd-frames';
+
+export type { DecodeProblem } from './decode-problem';
 
 /** Compression named by its magic bytes. Only gzip and zstd are decoded; the rest get a named error. */
 export type Compression = 'plain' | 'gzip' | 'zstd' | 'bzip2' | 'xz' | 'lz4' | 'zip' | 'snappy' | '7z';
@@ -20,7 +24,6 @@ const MAGIC: ReadonlyArray<[Compression, number[]]> = [
 export const MAGIC_BYTES = 10;
 /** gzip inside gzip is what Firehose writes; deeper than this is not a log, it is a bomb or a bug. */
 const MAX_LAYERS = 4;
-const CHUNK = 1024 * 1024;
 
 export function detectCompression(head: Buffer): Compression {
   for (const [name, magic] of MAGIC) {
@@ -43,12 +46,20 @@ export class TooManyLayersError extends Error {
   }
 }
 
+export interface DecodeHooks {
+  /** Hears each layer's name, outermost first. */
+  onLayer: (name: Compression) => void;
+  /** Hears each problem a layer read past (a corrupt gzip member, a zstd frame that fails its checksum). */
+  onProblem: (problem: DecodeProblem) => void;
+}
+
 /**
  * Peels every compression layer, detecting each from its first bytes: an EKS object written by
  * Firehose with GZIP on is gzip around concatenated gzip members, so the output of one layer is
- * sniffed again. `onLayer` hears each layer's name, outermost first.
+ * sniffed again. A layer that finds a corrupt member or frame reports it and reads on; errors it
+ * cannot read past (a truncated stream, a failing source) are thrown.
  */
-export async function* decodeLayers(input: AsyncIterable<Buffer>, onLayer: (name: Compression) => void, depth = 0): AsyncGenerator<Buffer> {
+export async function* decodeLayers(input: AsyncIterable<Buffer>, hooks: DecodeHooks, depth = 0): AsyncGenerator<Buffer> {
   const iterator = input[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLength = 0;
@@ -73,36 +84,50 @@ export async function* decodeLayers(input: AsyncIterable<Buffer>, onLayer: (name
     }
   }
   if (kind === 'plain') {
-    if (depth === 0) onLayer('plain');
+    if (depth === 0) hooks.onLayer('plain');
     yield* whole();
     return;
   }
   if (kind !== 'gzip' && kind !== 'zstd') throw new UnsupportedCompressionError(kind);
   if (depth >= MAX_LAYERS) throw new TooManyLayersError();
-  onLayer(kind);
-  yield* decodeLayers(kind === 'gzip' ? gunzip(whole()) : unzstd(whole()), onLayer, depth + 1);
+  hooks.onLayer(kind);
+  const layer = separatedAtBreaks((onProblem) => (kind === 'gzip' ? gunzipMembers(whole(), onProblem) : unzstd(whole(), onProblem)), hooks.onProblem);
+  yield* decodeLayers(layer, hooks, depth + 1);
 }
 
-/** zlib's gunzip reads multi-member gzip. */
-function gunzip(input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  return onThreadPool(zlib.createGunzip(POOL_OPTIONS), input);
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Where a layer skipped bytes, what follows must not be glued to the half line before the break
+ * (that would turn the next member's first event into one malformed line with the cut-off one):
+ * a newline goes between them. Whitespace, so concatenated JSON is not harmed either; none before
+ * any output, so the next layer still sniffs its magic bytes.
+ */
+async function* separatedAtBreaks(decode: (onProblem: (problem: DecodeProblem) => void) => AsyncIterable<Buffer>, onProblem: (problem: DecodeProblem) => void): AsyncGenerator<Buffer> {
+  let broken = false;
+  let lastByte: number | undefined;
+  for await (const chunk of decode((problem) => {
+    broken = true;
+    onProblem(problem);
+  })) {
+    if (chunk.length === 0) continue;
+    if (broken && lastByte !== undefined && lastByte !== 0x0a) yield NEWLINE;
+    broken = false;
+    lastByte = chunk[chunk.length - 1];
+    yield chunk;
+  }
 }
 
 type ZstdFactory = (options: zlib.ZlibOptions) => Transform;
 
-/** Node ≥ 22.15 decodes zstd natively; on older runtimes the small pure-JS fzstd does. */
-function unzstd(input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  const native = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
-  return native ? onThreadPool(native(POOL_OPTIONS), input) : fzstdDecode(input);
-}
-
 /**
- * zlib streams run on libuv's thread pool, but each output chunk needs a turn of the main
- * thread to start the next job. Large chunks and read-ahead buffers keep the decoder a few
- * chunks ahead of the parser, so the two overlap instead of taking turns. (zlib passes these
- * stream options on to its Transform; @types/node does not list them in ZlibOptions.)
+ * Node ≥ 22.15 decodes zstd natively (checksums included); on older runtimes the small pure-JS
+ * fzstd does, with the frame walk that adds the checksum it skips.
  */
-const POOL_OPTIONS = { chunkSize: CHUNK, readableHighWaterMark: 4 * CHUNK, writableHighWaterMark: 4 * CHUNK } as zlib.ZlibOptions;
+function unzstd(input: AsyncIterable<Buffer>, onProblem: (problem: DecodeProblem) => void): AsyncIterable<Buffer> {
+  const native = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
+  return native ? onThreadPool(native(POOL_OPTIONS), input) : unzstdChecked(input, onProblem);
+}
 
 function onThreadPool(decoder: Transform, input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
   // Errors reach the consumer through the decoder, which pipeline destroys with them.
@@ -124,19 +149,4 @@ async function* coalesce(input: AsyncIterable<Buffer>, size: number): AsyncGener
     }
   }
   if (length > 0) yield Buffer.concat(parts, length);
-}
-
-async function* fzstdDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const ready: Buffer[] = [];
-  let ended = false;
-  const decoder = new ZstdStream((data, final) => {
-    ready.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    if (final) ended = true;
-  });
-  for await (const chunk of input) {
-    decoder.push(chunk);
-    yield* ready.splice(0);
-  }
-  if (!ended) decoder.push(new Uint8Array(0), true);
-  yield* ready.splice(0);
 }

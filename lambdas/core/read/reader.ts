@@ -1,3 +1,4 @@
+import type { DecodeHooks } from './decode';
 import { decodeLayers, TooManyLayersError, UnsupportedCompressionError } from './decode';
 import type { ParserOptions, ReadEvent } from './parser';
 import { AuditLogParser } from './parser';
@@ -34,7 +35,14 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
   async function* events(): AsyncGenerator<ReadEvent, void, undefined> {
     const out: ReadEvent[] = [];
     try {
-      const layers = decodeLayers(counted(), (layer) => stats.compression.push(layer));
+      const hooks: DecodeHooks = {
+        onLayer: (layer) => stats.compression.push(layer),
+        onProblem: ({ kind, detail }) => {
+          stats.complete = false;
+          recordProblem(stats, kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`);
+        },
+      };
+      const layers = decodeLayers(counted(), hooks);
       for await (const chunk of asUtf8(layers, (encoding) => stats.compression.push(encoding))) {
         if (options.shouldStop?.()) {
           stats.complete = false;

@@ -1,0 +1,254 @@
+import type { Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { ByteSource } from './byte-source';
+import type { DecodeProblem } from './decode-problem';
+import { inflateMember, lastLikelyMemberHeader, seekMemberHeader } from './gzip-member';
+
+/**
+ * Multi-member gzip that survives a corrupt member, as `gzip -dc` does: every byte decoded before
+ * the break reaches the consumer, the problem is reported, and reading resumes at the next member.
+ *
+ * The normal path is zlib's gunzip on the thread pool, fed large chunks (fast, but on an error it
+ * drops the output of the job that failed, up to a chunk). So the compressed bytes since the last
+ * known member start are kept, and a member start is made known cheaply: each chunk is cut just
+ * before the last member header in it, and when zlib has taken the chunk, everything it output
+ * so far is exactly the output of the members before that header (a restart point). After an
+ * error the members from the latest restart point are decoded again one by one (gzip-member.ts),
+ * the part already delivered is skipped, and the member that fails is stepped over.
+ */
+
+export const CHUNK = 1024 * 1024;
+/**
+ * Compressed bytes kept for recovery at most. Past this with no restart point (one huge member)
+ * the oldest half is dropped; a corruption there then loses the failing chunk's output.
+ */
+const MAX_KEPT = 16 * CHUNK;
+
+/**
+ * zlib streams run on libuv's thread pool, but each output chunk needs a turn of the main
+ * thread to start the next job. Large chunks and read-ahead buffers keep the decoder a few
+ * chunks ahead of the parser, so the two overlap instead of taking turns. (zlib passes these
+ * stream options on to its Transform; @types/node does not list them in ZlibOptions.)
+ */
+export const POOL_OPTIONS = { chunkSize: CHUNK, readableHighWaterMark: 4 * CHUNK, writableHighWaterMark: 4 * CHUNK } as zlib.ZlibOptions;
+
+/** A place decoding can restart from: a member start, and the segment's output before it. */
+interface RestartPoint {
+  at: number;
+  decoded: number;
+}
+
+interface Failure {
+  error: Error;
+  /** Output of the segment delivered before the error. */
+  delivered: number;
+  restart: RestartPoint | undefined;
+}
+
+export async function* gunzipMembers(input: AsyncIterable<Buffer>, onProblem: (problem: DecodeProblem) => void): AsyncGenerator<Buffer> {
+  const source = new ByteSource(input);
+  try {
+    // A segment starts at a member header found by scanning after a corrupt member; if that
+    // header was a false match, its failure is part of the problem already reported.
+    let speculative = false;
+    for (;;) {
+      const failure = yield* fastSegment(source);
+      if (!failure) return;
+      const next: Next = yield* recover(source, failure, speculative, onProblem);
+      if (next === 'end') return;
+      speculative = next === 'after-problem';
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** zlib's multi-member gunzip from the source's position to the end or to an error. */
+async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure | undefined> {
+  const decoder = zlib.createGunzip(POOL_OPTIONS);
+  source.keepFromHere();
+  const restarts: RestartPoint[] = [{ at: source.position, decoded: 0 }];
+  let delivered = 0;
+  let stopped = false;
+  let sourceError: Error | undefined;
+  let failed: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  decoder.on('readable', poke);
+  decoder.on('end', () => {
+    ended = true;
+    poke();
+  });
+  decoder.on('error', (error) => {
+    failed = error;
+    poke();
+  });
+  decoder.on('close', poke);
+
+  const pump = (async (): Promise<void> => {
+    try {
+      for await (const { bytes, end, beforeMember } of memberAlignedChunks(source, () => stopped)) {
+        const accepted = decoder.write(bytes, (error) => {
+          // zlib has taken the chunk: its output so far is all the output before the member at `end`.
+          if (!error && beforeMember) restarts.push({ at: end, decoded: delivered + decoder.readableLength });
+        });
+        if (!accepted) await drainedOrClosed(decoder);
+        if (stopped || decoder.destroyed) return;
+      }
+      if (!stopped && !decoder.destroyed) decoder.end();
+    } catch (error) {
+      sourceError = error instanceof Error ? error : new Error(String(error));
+      decoder.destroy(sourceError);
+    }
+  })();
+
+  try {
+    for (;;) {
+      const chunk = decoder.read() as Buffer | null;
+      if (chunk !== null) {
+        delivered += chunk.length;
+        yield chunk;
+        forgetPassedRestarts(source, restarts, delivered);
+        continue;
+      }
+      if (failed || ended) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (!failed) {
+      await pump;
+      return undefined;
+    }
+    stopped = true;
+    await pump; // afterwards the source's record holds every byte taken from it
+    if (sourceError) throw sourceError;
+    return { error: failed, delivered, restart: latestUsable(restarts, delivered, source.keptFrom) };
+  } finally {
+    stopped = true;
+    decoder.destroy();
+  }
+}
+
+function forgetPassedRestarts(source: ByteSource, restarts: RestartPoint[], delivered: number): void {
+  while (restarts.length > 1 && restarts[1].decoded <= delivered) restarts.shift();
+  if (restarts[0].at > source.keptFrom) source.forgetBefore(restarts[0].at);
+  if (source.keptLength > MAX_KEPT) source.forgetBefore(source.position - MAX_KEPT / 2);
+}
+
+function latestUsable(restarts: RestartPoint[], delivered: number, keptFrom: number): RestartPoint | undefined {
+  for (let i = restarts.length - 1; i >= 0; i--) {
+    if (restarts[i].decoded <= delivered && restarts[i].at >= keptFrom) return restarts[i];
+  }
+  return undefined;
+}
+
+type Next = 'end' | 'caught-up' | 'after-problem';
+
+/**
+ * Decodes again, member by member, from the restart point: skips what was delivered, yields the
+ * rest up to the failing member, reports it and moves to the next member header after its start.
+ * Back to the fast path as soon as the lost output is made good (the fast path then fails at the
+ * corrupt member's start, and recovery reports it from there).
+ */
+async function* recover(source: ByteSource, failure: Failure, speculative: boolean, onProblem: (problem: DecodeProblem) => void): AsyncGenerator<Buffer, Next> {
+  let problem: DecodeProblem;
+  let failedAt: number;
+  if (failure.restart) {
+    source.rewind(failure.restart.at);
+    let skip = failure.delivered - failure.restart.decoded;
+    let yielded = 0;
+    for (;;) {
+      failedAt = source.position;
+      source.keepFromHere();
+      if (skip === 0 && failedAt > failure.restart.at) return 'caught-up';
+      if (await atEnd(source)) return 'end'; // zlib failed on what follows the last member: only zero padding
+      const member = inflateMember(source);
+      let step = await member.next();
+      for (; !step.done; step = await member.next()) {
+        const out = step.value;
+        if (skip >= out.length) {
+          skip -= out.length;
+        } else {
+          yielded += out.length - skip;
+          yield skip > 0 ? out.subarray(skip) : out;
+          skip = 0;
+        }
+      }
+      if (!step.value.ok) {
+        problem = { kind: step.value.kind, detail: step.value.detail };
+        break;
+      }
+    }
+    // A false header found by the scan fails at once: nothing new to report.
+    if (!(speculative && failedAt === failure.restart.at && yielded === 0 && failure.delivered === 0)) onProblem(problem);
+  } else {
+    // No restart point kept (one member larger than MAX_KEPT): what zlib dropped is lost.
+    failedAt = source.keptFrom;
+    source.rewind(failedAt);
+    const truncated = (failure.error as { code?: unknown }).code === 'Z_BUF_ERROR';
+    const lost = `in a gzip member too large to decode again; up to ${CHUNK} decoded bytes before the break are lost`;
+    problem = truncated
+      ? { kind: 'truncated-input', detail: `compressed stream ends early: ${failure.error.message} (${lost})` }
+      : { kind: 'corrupt-input', detail: `corrupt compressed data: ${failure.error.message} (${lost})` };
+    onProblem(problem);
+  }
+  if (problem.kind === 'truncated-input') return 'end';
+  source.rewind(failedAt);
+  await source.read(1); // strictly after the failing member's start
+  return (await seekMemberHeader(source)) ? 'after-problem' : 'end';
+}
+
+/** True when nothing but zero bytes (padding zlib ignores) is left; otherwise the source is unmoved. */
+async function atEnd(source: ByteSource): Promise<boolean> {
+  const start = source.position;
+  for (;;) {
+    const chunk = await source.read();
+    if (!chunk) return true;
+    if (chunk.some((b) => b !== 0)) {
+      source.rewind(start);
+      return false;
+    }
+  }
+}
+
+/**
+ * The source in chunks of about CHUNK bytes, each cut just before the last likely member header
+ * in it, so that the end of a chunk is (almost always) a member start. `end` is its offset.
+ */
+async function* memberAlignedChunks(source: ByteSource, stopped: () => boolean): AsyncGenerator<{ bytes: Buffer; end: number; beforeMember: boolean }> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for (;;) {
+    const chunk = await source.read();
+    if (stopped()) return;
+    if (chunk) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length < CHUNK) continue;
+    }
+    if (length === 0) return;
+    const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+    const cut = chunk ? lastLikelyMemberHeader(bytes) : -1;
+    const end = source.position - (cut > 0 ? bytes.length - cut : 0);
+    yield { bytes: cut > 0 ? bytes.subarray(0, cut) : bytes, end, beforeMember: cut > 0 };
+    parts = cut > 0 ? [bytes.subarray(cut)] : [];
+    length = cut > 0 ? bytes.length - cut : 0;
+    if (!chunk) return;
+  }
+}
+
+function drainedOrClosed(stream: Transform): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
