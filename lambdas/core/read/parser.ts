@@ -3,7 +3,7 @@ import { hash } from 'node:crypto';
 import type { AuditEvent } from '../audit-event';
 import { TRUNCATED_ANNOTATION } from '../audit-event';
 import { clusterFromLogGroup, clusterFromResourceId, isRecord, shipperPayload } from './envelopes';
-import { dropNulls, invalidEventReason, pruneDeepBodies } from './event-check';
+import { invalidEventReason, pruneDeepBodies } from './event-check';
 import { readObjectHead } from './event-head';
 import type { EventInterest } from './interest';
 import { CompiledInterest } from './interest';
@@ -486,7 +486,6 @@ export class AuditLogParser {
       recordProblem(this.stats, 'invalid-event', offset, this.line, reason);
       return;
     }
-    dropNulls(value);
     if (value.verb === undefined) value.verb = '';
     const event = value as unknown as AuditEvent;
     this.stats.events++;
@@ -534,7 +533,8 @@ export class AuditLogParser {
  */
 function contentDigest(content: Buffer | string | Record<string, unknown>, oversize: number | undefined): string {
   const text = Buffer.isBuffer(content) || typeof content === 'string' ? content : JSON.stringify(content);
-  return `${oversize ?? ''}:${hash('sha256', text, 'base64')}`;
+  const digest = hash('sha256', text, 'base64');
+  return oversize === undefined ? digest : `${oversize}:${digest}`;
 }
 
 /**
