@@ -6,4 +6,6 @@
 export interface DecodeProblem {
   kind: 'corrupt-input' | 'truncated-input';
   detail: string;
+  /** Counted, but no data can have been lost (zero padding after the last gzip member): the reading stays complete. */
+  nothingLost?: boolean;
 }

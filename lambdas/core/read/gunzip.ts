@@ -2,7 +2,8 @@ import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { ByteSource } from './byte-source';
 import type { DecodeProblem } from './decode-problem';
-import { inflateMember, lastLikelyMemberHeader, seekMemberHeader } from './gzip-member';
+import type { Skipped } from './gzip-member';
+import { inflateMember, lastLikelyMemberHeader, peekMemberStart, seekMemberHeader } from './gzip-member';
 
 /**
  * Multi-member gzip that survives a corrupt member, as `gzip -dc` does: every byte decoded before
@@ -15,6 +16,11 @@ import { inflateMember, lastLikelyMemberHeader, seekMemberHeader } from './gzip-
  * so far is exactly the output of the members before that header (a restart point). After an
  * error the members from the latest restart point are decoded again one by one (gzip-member.ts),
  * the part already delivered is skipped, and the member that fails is stepped over.
+ *
+ * zlib also ends the stream, silently, at a zero byte after a member, and ignores everything
+ * after it: a few zero bytes would hide the members behind them. So the bytes zlib did not take
+ * are looked at: reading resumes at the next member header in them, and what was skipped is
+ * reported (see `trailingProblem`). The same holds where recovery finds such bytes after a member.
  */
 
 export const CHUNK = 1024 * 1024;
@@ -38,6 +44,11 @@ interface RestartPoint {
   decoded: number;
 }
 
+/** zlib ended the stream before the input's end: the bytes from `at` were not taken. */
+interface EarlyEnd {
+  at: number;
+}
+
 interface Failure {
   error: Error;
   /** Output of the segment delivered before the error. */
@@ -52,9 +63,15 @@ export async function* gunzipMembers(input: AsyncIterable<Buffer>, onProblem: (p
     // header was a false match, its failure is part of the problem already reported.
     let speculative = false;
     for (;;) {
-      const failure = yield* fastSegment(source);
-      if (!failure) return;
-      const next: Next = yield* recover(source, failure, speculative, onProblem);
+      const end = yield* fastSegment(source);
+      if (!end) return;
+      let next: Next;
+      if ('at' in end) {
+        source.rewind(end.at);
+        next = await skipTrailing(source, onProblem);
+      } else {
+        next = yield* recover(source, end, speculative, onProblem);
+      }
       if (next === 'end') return;
       speculative = next === 'after-problem';
     }
@@ -63,12 +80,25 @@ export async function* gunzipMembers(input: AsyncIterable<Buffer>, onProblem: (p
   }
 }
 
-/** zlib's multi-member gunzip from the source's position to the end or to an error. */
-async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure | undefined> {
+/**
+ * zlib's multi-member gunzip from the source's position to the end, to an error, or to where
+ * zlib ended the stream with input left.
+ */
+async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure | EarlyEnd | undefined> {
   const decoder = zlib.createGunzip(POOL_OPTIONS);
   source.keepFromHere();
-  const restarts: RestartPoint[] = [{ at: source.position, decoded: 0 }];
+  const segmentStart = source.position;
+  const restarts: RestartPoint[] = [{ at: segmentStart, decoded: 0 }];
   let delivered = 0;
+  /** Bytes written to the decoder. */
+  let fed = 0;
+  /** Writes whose callback has not run yet. */
+  let unsettled = 0;
+  let settledWake: (() => void) | undefined;
+  /** Where zlib ended the stream with input left. */
+  let earlyEnd: number | undefined;
+  /** The output zlib gave before that, taken off the decoder. */
+  const beforeEnd: Buffer[] = [];
   let stopped = false;
   let sourceError: Error | undefined;
   let failed: Error | undefined;
@@ -88,14 +118,37 @@ async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure 
     failed = error;
     poke();
   });
-  decoder.on('close', poke);
+  decoder.on('close', () => {
+    poke();
+    settledWake?.();
+  });
+
+  /**
+   * zlib took less than it was given: it ended the stream inside this write (a zero byte after a
+   * member). Its output so far is kept, and the decoder is closed before the writes queued behind
+   * this one reach it (zlib would decode a member there and fail to push it, or fail on junk).
+   */
+  const endedEarly = (): void => {
+    earlyEnd = segmentStart + decoder.bytesWritten;
+    stopped = true;
+    for (let out = decoder.read() as Buffer | null; out !== null; out = decoder.read() as Buffer | null) beforeEnd.push(out);
+    decoder.destroy();
+    poke();
+  };
 
   const pump = (async (): Promise<void> => {
     try {
       for await (const { bytes, end, beforeMember } of memberAlignedChunks(source, () => stopped)) {
+        fed += bytes.length;
+        const through = fed;
+        unsettled++;
         const accepted = decoder.write(bytes, (error) => {
+          if (--unsettled === 0) settledWake?.();
+          if (error || earlyEnd !== undefined) return;
+          // One comparison per chunk; the normal path does no more work than that.
+          if (decoder.bytesWritten < through) return endedEarly();
           // zlib has taken the chunk: its output so far is all the output before the member at `end`.
-          if (!error && beforeMember) restarts.push({ at: end, decoded: delivered + decoder.readableLength });
+          if (beforeMember) restarts.push({ at: end, decoded: delivered + decoder.readableLength });
         });
         if (!accepted) await drainedOrClosed(decoder);
         if (stopped || decoder.destroyed) return;
@@ -109,19 +162,21 @@ async function* fastSegment(source: ByteSource): AsyncGenerator<Buffer, Failure 
 
   try {
     for (;;) {
-      const chunk = decoder.read() as Buffer | null;
+      const chunk = beforeEnd.shift() ?? (earlyEnd === undefined ? (decoder.read() as Buffer | null) : null);
       if (chunk !== null) {
         delivered += chunk.length;
         yield chunk;
         forgetPassedRestarts(source, restarts, delivered);
         continue;
       }
-      if (failed || ended) break;
+      if (failed || ended || earlyEnd !== undefined) break;
       await new Promise<void>((resolve) => (wake = resolve));
     }
-    if (!failed) {
+    if (!failed || earlyEnd !== undefined) {
       await pump;
-      return undefined;
+      // 'end' can come before the callback of the write zlib stopped in: only that callback knows.
+      if (unsettled > 0 && !decoder.destroyed) await new Promise<void>((resolve) => (settledWake = resolve));
+      return earlyEnd === undefined ? undefined : { at: earlyEnd };
     }
     stopped = true;
     await pump; // afterwards the source's record holds every byte taken from it
@@ -164,8 +219,13 @@ async function* recover(source: ByteSource, failure: Failure, speculative: boole
     for (;;) {
       failedAt = source.position;
       source.keepFromHere();
-      if (skip === 0 && failedAt > failure.restart.at) return 'caught-up';
-      if (await atEnd(source)) return 'end'; // zlib failed on what follows the last member: only zero padding
+      if (failedAt > failure.restart.at) {
+        // A member ended here: what follows is another member, the end, or bytes zlib failed on.
+        const next = await peekMemberStart(source);
+        if (next === 'end') return 'end';
+        if (next === 'other') return skipTrailing(source, onProblem);
+        if (skip === 0) return 'caught-up';
+      }
       const member = inflateMember(source);
       let step = await member.next();
       for (; !step.done; step = await member.next()) {
@@ -199,20 +259,39 @@ async function* recover(source: ByteSource, failure: Failure, speculative: boole
   if (problem.kind === 'truncated-input') return 'end';
   source.rewind(failedAt);
   await source.read(1); // strictly after the failing member's start
-  return (await seekMemberHeader(source)) ? 'after-problem' : 'end';
+  return (await seekMemberHeader(source)).found ? 'after-problem' : 'end';
 }
 
-/** True when nothing but zero bytes (padding zlib ignores) is left; otherwise the source is unmoved. */
-async function atEnd(source: ByteSource): Promise<boolean> {
-  const start = source.position;
-  for (;;) {
-    const chunk = await source.read();
-    if (!chunk) return true;
-    if (chunk.some((b) => b !== 0)) {
-      source.rewind(start);
-      return false;
-    }
+/**
+ * At the end of a member, bytes that are not a member: reported, and reading resumes at the next
+ * member header after them if there is one (a false match fails at once and is not reported again).
+ */
+async function skipTrailing(source: ByteSource, onProblem: (problem: DecodeProblem) => void): Promise<Next> {
+  const skipped = await seekMemberHeader(source);
+  onProblem(trailingProblem(skipped));
+  return skipped.found ? 'after-problem' : 'end';
+}
+
+/**
+ * Bytes after a gzip member that are not a gzip member are never dropped silently, whatever
+ * zlib does with them (it ignores everything after a zero byte, fails on other bytes):
+ * - a member after them: they may have been put there to hide it (zlib alone stops at them), or
+ *   be what is left of a damaged member. Counted, and the reading is incomplete.
+ * - only zeros up to the end: padding (some tools pad to a block size) cannot be told from
+ *   zeros put there on purpose, but zeros hold no data and no member starts with one, so
+ *   nothing can be hidden in them. Counted, with a detail that says so, so a person sees it;
+ *   the reading stays complete, since an incomplete-object alarm here would be noise.
+ * - anything else up to the end: not gzip, not padding; maybe a damaged member. Incomplete.
+ */
+function trailingProblem({ from, count, zeros, found }: Skipped): DecodeProblem {
+  if (found) {
+    return {
+      kind: 'corrupt-input',
+      detail: `${count} bytes that are not gzip data${zeros ? ' (all zero)' : ''} at stored byte ${from}, after a gzip member; reading resumes at the gzip member at stored byte ${from + count}`,
+    };
   }
+  if (zeros) return { kind: 'corrupt-input', detail: `${count} zero bytes after the last gzip member (from stored byte ${from}): padding, nothing is lost`, nothingLost: true };
+  return { kind: 'corrupt-input', detail: `${count} bytes that are not gzip data after the last gzip member (from stored byte ${from})` };
 }
 
 /**

@@ -129,24 +129,57 @@ function write(stream: zlib.InflateRaw, piece: Buffer): Promise<Error | undefine
   });
 }
 
+/** Bytes stepped over looking for a member header. */
+export interface Skipped {
+  /** Offset of the first byte skipped. */
+  from: number;
+  count: number;
+  /** Every skipped byte was zero. */
+  zeros: boolean;
+  /** A member header follows them (the source is at it); false when the input ended first. */
+  found: boolean;
+}
+
 /**
  * Moves the source to the next member header at or after its position, reading (and dropping)
- * the bytes before it. False when the input ends first.
+ * the bytes before it, and says what they were.
  */
-export async function seekMemberHeader(source: ByteSource): Promise<boolean> {
+export async function seekMemberHeader(source: ByteSource): Promise<Skipped> {
+  const from = source.position;
+  let zeros = true;
   let carry: Buffer = Buffer.alloc(0);
   for (;;) {
     const chunk = await source.read();
-    if (!chunk) return false;
+    if (!chunk) return { from, count: source.position - from, zeros, found: false };
     const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     const bytesStart = source.position - bytes.length;
     for (let at = bytes.indexOf(MAGIC); at >= 0 && at + 3 < bytes.length; at = bytes.indexOf(MAGIC, at + 1)) {
       if (isMemberHeader(bytes, at)) {
+        zeros &&= allZero(bytes.subarray(0, at));
         source.rewind(bytesStart + at);
-        return true;
+        return { from, count: source.position - from, zeros, found: true };
       }
     }
+    zeros &&= allZero(bytes); // the carry is looked at twice: harmless
     carry = bytes.subarray(Math.max(0, bytes.length - 3)); // a header may straddle two chunks
     source.forgetBefore(source.position - carry.length);
   }
+}
+
+function allZero(bytes: Buffer): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/**
+ * What the bytes at the source's position are, the source unmoved: a member start (or what is left
+ * is the start of one, which inflateMember reports cut off), the end of the input, or other bytes.
+ */
+export async function peekMemberStart(source: ByteSource): Promise<'member' | 'end' | 'other'> {
+  const start = source.position;
+  const head = await source.readExactly(4);
+  source.rewind(start);
+  if (head.length === 0) return 'end';
+  const member = Buffer.from([0x1f, 0x8b, 0x08, head[3] & ~RESERVED_FLAGS]);
+  return head.equals(member.subarray(0, head.length)) ? 'member' : 'other';
 }

@@ -37,8 +37,8 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
     try {
       const hooks: DecodeHooks = {
         onLayer: (layer) => stats.compression.push(layer),
-        onProblem: ({ kind, detail }) => {
-          stats.complete = false;
+        onProblem: ({ kind, detail, nothingLost }) => {
+          if (!nothingLost) stats.complete = false;
           recordProblem(stats, kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`);
         },
       };
