@@ -13,7 +13,7 @@ import { hitFingerprint, requestDigest } from './fingerprint';
 import { redactFinding, redactProblemDetail } from './redact';
 import type { Rule, RuleContext, RuleHit } from './rule';
 import type { StatefulDetector } from './stateful';
-import type { StateStore } from './state-store';
+import type { StateStore } from '../ports';
 import { MemoryStateStore } from './state-store';
 
 export type Detection = Rule | StatefulDetector;

@@ -1,31 +1,14 @@
-import type { SilenceState } from '../adapters/dynamodb-watchdog-state';
-import type { RaiseDeps } from '../analyzer/raise-findings';
-import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
-import type { Publisher } from '../core/ports';
-import { redactOwnFinding } from '../analyzer/redaction';
-import { redactText } from '../core/detect/redact';
-import { logSilenceFinding } from '../core/rules/audit-tampering';
-import { resumedMessage } from './resumed-message';
-
-/** Where the watchdog reads when a cluster's newest object arrived (the analyzer's coverage items). */
-export interface ObjectClock {
-  /** Every cluster the analyzer has seen. */
-  clusters(): Promise<string[]>;
-  /** The newest object time of the cluster up to `today` (`yyyy-mm-dd`), or undefined. */
-  lastObjectAt(cluster: string, today: string): Promise<string | undefined>;
-}
-
-/** What the watchdog remembers of silences (DynamoDbWatchdogState). */
-export interface SilenceMemory {
-  get(cluster: string): Promise<SilenceState | undefined>;
-  start(state: Pick<SilenceState, 'cluster' | 'since' | 'neverSeen'>): Promise<SilenceState>;
-  markAlerted(state: Pick<SilenceState, 'cluster' | 'since' | 'neverSeen'>, auditID: string, alertedAt: string): Promise<void>;
-  clear(cluster: string, since: string): Promise<boolean>;
-}
+import { resumedMessage } from '../alert/resumed-message';
+import { redactFinding, redactText } from '../detect/redact';
+import type { CoverageStore, Publisher, WatchdogState } from '../ports';
+import { logSilenceFinding } from '../rules/audit-tampering';
+import type { RaiseDeps } from './raise-findings';
+import { NOTHING_READ, raiseFindings } from './raise-findings';
 
 export interface SilenceCheckDeps {
-  clock: ObjectClock;
-  memory: SilenceMemory;
+  /** When each cluster's newest object arrived (the analyzer's coverage items). */
+  clock: Pick<CoverageStore, 'clusters' | 'lastObjectAt'>;
+  memory: WatchdogState;
   /** Where the silence finding is stored and alerted (the analyzer's path). */
   raise: RaiseDeps;
   /** Where the short "resumed" notice goes (the alerts topic). */
@@ -113,7 +96,7 @@ export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult
     if (!(silentMs > thresholdMs)) return { cluster, state: 'fresh', ...(last !== undefined ? { lastObjectAt: last } : {}), silentMinutes };
     if (state?.alertedAt !== undefined) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false };
 
-    const finding = redactOwnFinding(logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes }));
+    const finding = redactFinding(logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes }));
     const raised = await raiseFindings([finding], deps.raise, { source: 'watchdog', cluster, read: NOTHING_READ });
     // Another check holds its alert (two overlapping invocations): that one sends it and marks the
     // silence; if it fails, the next check raises it again, as the finding is still pending.
