@@ -15,6 +15,7 @@ import { logger as defaultLogger, metricsFor } from '../commons/powertools';
 import type { Config } from '../core/config/types';
 import type { Detection } from '../core/detect/engine';
 import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
+import { FindingPolicy } from '../core/detect/finding-policy';
 import type { Severity } from '../core/finding';
 import { analyzeObject } from '../core/pipeline/analyze-object';
 import { recordCoverage } from '../core/pipeline/coverage';
@@ -62,7 +63,8 @@ export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQS
 /**
  * The analyzer for SQS batches of S3 notifications: each created object is read, analyzed,
  * stored and alerted on (core/pipeline/analyze-object.ts); each removed object is a critical
- * `audit-tampering.log-object-deleted` finding (core/pipeline/removals.ts). A record fails alone
+ * `audit-tampering.log-object-deleted` finding (core/pipeline/removals.ts). Every finding passes
+ * the configuration's finding policy (core/detect/finding-policy.ts). A record fails alone
  * (partial batch response) when an object cannot be fetched, its read broke off at the source,
  * the findings could not be stored or the alert sent; an object deleted before it was read is
  * counted (`MissingObjects`) and its record succeeds.
@@ -79,7 +81,10 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const now = deps.now ?? Date.now;
   const retentionDays = deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS;
   const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, { retentionDays, now, cooldownMinutes: deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES });
+  const rules = deps.rules ?? RULES;
+  const config = deps.config ?? DEFAULT_CONFIG;
   const raise: RaiseDeps = {
+    policy: new FindingPolicy(config, now),
     store: table.findings,
     ledger: table.ledger,
     ...(table.cooldown ? { cooldown: table.cooldown } : {}),
@@ -87,8 +92,6 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     minAlertSeverity: deps.minAlertSeverity ?? 'high',
     ...(deps.archiveBucket ? { archive: new S3FindingsArchive(deps.s3, deps.archiveBucket, deps.archivePrefix ?? DEFAULT_ARCHIVE_PREFIX) } : {}),
   };
-  const rules = deps.rules ?? RULES;
-  const config = deps.config ?? DEFAULT_CONFIG;
   let warnedExpired = false;
 
   async function processObject(ref: S3ObjectRef, messageId: string, deadline: Deadline): Promise<void> {
@@ -121,12 +124,13 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
 
   async function processRemovals(removed: readonly S3RemovalRef[], messageId: string): Promise<void> {
     const shown = removed.map((r) => ({ bucket: r.bucket, key: logSafe(r.key), versionId: logSafe(r.versionId), eventName: r.eventName, principalId: logSafe(r.principalId), sourceIPAddress: logSafe(r.sourceIPAddress) }));
-    const result = await raiseRemovals(removed, { ...raise, now, config });
+    const result = await raiseRemovals(removed, { ...raise, now });
     metrics.addMetric('RemovedObjects', MetricUnit.Count, removed.length);
     countRaised(metrics, result);
     if (result.archiveError) logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
-    const { newFindings, alerted, published, suppressed, heldElsewhere } = result;
-    logger.warn('objects were removed from the log bucket', { messageId, removed: shown, newFindings, alerted, published, suppressed, ...(heldElsewhere > 0 ? { heldElsewhere } : {}) });
+    const { withheld, newFindings, alerted, published, suppressed, heldElsewhere } = result;
+    // Withheld by the configuration (switched off, excepted): still said, the bucket lost objects.
+    logger.warn('objects were removed from the log bucket', { messageId, removed: shown, withheld, newFindings, alerted, published, suppressed, ...(heldElsewhere > 0 ? { heldElsewhere } : {}) });
   }
 
   const recordHandlerFor =

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AlertInput } from '../alert/sns-message';
 import { allRowsFit, buildAlert } from '../alert/sns-message';
+import type { FindingPolicy, Withheld } from '../detect/finding-policy';
 import { redactText } from '../detect/redact';
 import type { Finding, Severity } from '../finding';
 import { severityRank } from '../finding';
@@ -11,6 +12,11 @@ import { UNKNOWN_CLUSTER_SEGMENT } from './coverage';
 
 /** Where findings are kept and told: the same for every source of findings. */
 export interface RaiseDeps {
+  /**
+   * The configuration's policy (disabled rules, exceptions, severity overrides, redaction),
+   * applied to every finding before it is stored, whatever made it.
+   */
+  policy: FindingPolicy;
   store: FindingsStore;
   publisher: Publisher;
   minAlertSeverity: Severity;
@@ -49,6 +55,8 @@ export interface RaiseContext {
 }
 
 export interface RaiseResult {
+  /** Findings the policy kept back, by why (a switched-off rule, an exception): neither stored nor alerted. */
+  withheld: Record<Withheld, number>;
   /** Findings stored for the first time. */
   newFindings: number;
   /** Findings the published alert covered (0 when nothing was published). */
@@ -67,7 +75,9 @@ export interface RaiseResult {
 
 /**
  * Keeps findings and sends one alert for them; every source of findings (an analyzed object, a
- * removed one, the watchdog) goes through here.
+ * removed one, the watchdog) goes through here, so every stored finding has passed the
+ * configuration's finding policy (`deps.policy`; the engine's findings already did, and passing
+ * it again changes nothing).
  *
  * Nothing is lost, and two deliveries of the same work send one alert, in this order:
  * 1. store: every finding is stored (`putNew`, idempotent) before anyone is notified; items are
@@ -94,7 +104,8 @@ export interface RaiseResult {
  * deterministic name: a redelivery overwrites) and names them in the message. The source and
  * cluster shown in the alert come from object keys: they are redacted like event text.
  */
-export async function raiseFindings(findings: readonly Finding[], deps: RaiseDeps, context: RaiseContext): Promise<RaiseResult> {
+export async function raiseFindings(made: readonly Finding[], deps: RaiseDeps, context: RaiseContext): Promise<RaiseResult> {
+  const { kept: findings, withheld } = deps.policy.applyAll(made);
   const fresh = findings.length > 0 ? await deps.store.putNew(findings) : [];
   const threshold = severityRank(deps.minAlertSeverity);
   const alertable = (list: readonly Finding[]): Finding[] => list.filter((f) => severityRank(f.severity) >= threshold);
@@ -151,6 +162,7 @@ export async function raiseFindings(findings: readonly Finding[], deps: RaiseDep
   }
 
   return {
+    withheld,
     newFindings: fresh.length,
     alerted: published ? held.toPublish.length : 0,
     published,

@@ -1,7 +1,5 @@
-import type { Config } from '../config/types';
 import type { LogObjectRemoval } from '../rules/audit-tampering';
-import { LOG_OBJECT_DELETED, logObjectDeletedFinding } from '../rules/audit-tampering';
-import { redactFinding } from '../detect/redact';
+import { logObjectDeletedFinding } from '../rules/audit-tampering';
 import { clusterFromKey } from '../read/object-key';
 import type { RaiseDeps, RaiseResult } from './raise-findings';
 import { raiseFindings } from './raise-findings';
@@ -13,15 +11,14 @@ export type ObjectRemoval = Omit<LogObjectRemoval, 'cluster'>;
  * Objects removed from the log bucket: one critical `audit-tampering.log-object-deleted` finding
  * each, through the same store-before-alert path as an analyzed object's. The cooldown groups
  * them per principal and bucket (not per key), so a recursive delete alerts once per window and
- * counts the rest. A redelivered notification stores nothing new and sends nothing.
+ * counts the rest. A redelivered notification stores nothing new and sends nothing. The finding
+ * policy applies as to any finding (`raiseFindings`): switched off, excepted (say, a retention
+ * job's principal on its bucket), or at another severity.
  */
-export async function raiseRemovals(removed: readonly ObjectRemoval[], deps: RaiseDeps & { now: () => number; config: Config }): Promise<RaiseResult> {
-  if (deps.config.disabled.includes(LOG_OBJECT_DELETED) || deps.config.disabled.includes('audit-tampering')) return { newFindings: 0, alerted: 0, published: false, suppressed: 0, suppressedGroups: 0, heldElsewhere: 0 };
+export async function raiseRemovals(removed: readonly ObjectRemoval[], deps: RaiseDeps & { now: () => number }): Promise<RaiseResult> {
   const findings = removed.map((r) => {
     const cluster = clusterFromKey(r.key);
-    const finding = redactFinding(logObjectDeletedFinding({ ...r, ...(cluster ? { cluster } : {}) }, deps.now));
-    const severity = deps.config.severity[finding.ruleId];
-    return severity ? { ...finding, severity } : finding;
+    return logObjectDeletedFinding({ ...r, ...(cluster ? { cluster } : {}) }, deps.now);
   });
   const [first] = removed;
   const source = removed.length === 1 ? `s3://${first.bucket}/${first.key}` : `s3://${first.bucket}/ (${removed.length} removed objects)`;

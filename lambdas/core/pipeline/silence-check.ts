@@ -1,5 +1,6 @@
 import { resumedMessage } from '../alert/resumed-message';
-import { redactFinding, redactText } from '../detect/redact';
+import type { Withheld } from '../detect/finding-policy';
+import { redactText } from '../detect/redact';
 import type { CoverageStore, Publisher, WatchdogState } from '../ports';
 import { logSilenceFinding } from '../rules/audit-tampering';
 import type { RaiseDeps } from './raise-findings';
@@ -21,7 +22,7 @@ export interface SilenceCheckDeps {
 
 export type ClusterOutcome =
   | { cluster: string; state: 'fresh'; lastObjectAt?: string; silentMinutes: number }
-  | { cluster: string; state: 'silent'; since: string; silentMinutes: number; raised: boolean; published: boolean }
+  | { cluster: string; state: 'silent'; since: string; silentMinutes: number; raised: boolean; published: boolean; withheld?: Withheld }
   | { cluster: string; state: 'failed'; error: Error };
 
 export interface CheckResult {
@@ -39,7 +40,7 @@ export interface CheckResult {
  * the threshold; a cluster with no object at all is silent from the first check that expected
  * it (remembered in its state item). A silence raises one `audit-tampering.log-silence` finding,
  * named by the cluster and the silence's start so every later check makes the same one: it is
- * stored and alerted through the analyzer's path (store, pending, publish, mark), then the
+ * stored and alerted through `raiseFindings` (policy, store, pending, publish, mark), then the
  * state item records it, and the checks after that read the item and do nothing. When a newer
  * object shows up, the state item is deleted and, if the silence was alerted, one short notice
  * says the logs resumed (published before the delete: a failure sends it again, never drops it).
@@ -96,11 +97,20 @@ export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult
     if (!(silentMs > thresholdMs)) return { cluster, state: 'fresh', ...(last !== undefined ? { lastObjectAt: last } : {}), silentMinutes };
     if (state?.alertedAt !== undefined) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false };
 
-    const finding = redactFinding(logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes }));
+    const finding = logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes });
     const raised = await raiseFindings([finding], deps.raise, { source: 'watchdog', cluster, read: NOTHING_READ });
+    // Switched off or excepted by the configuration: nothing raised, so nothing marked (a "resumed"
+    // notice follows only an alerted silence); the next check asks the policy again.
+    const withheld = withheldOf(raised.withheld);
+    if (withheld) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false, withheld };
     // Another check holds its alert (two overlapping invocations): that one sends it and marks the
     // silence; if it fails, the next check raises it again, as the finding is still pending.
     if (raised.heldElsewhere === 0) await deps.memory.markAlerted({ cluster, since, neverSeen }, finding.auditID, checkedAt);
     return { cluster, state: 'silent', since, silentMinutes, raised: raised.newFindings > 0, published: raised.published };
   }
+}
+
+/** Why the one finding raised was withheld, if it was. */
+export function withheldOf(counts: Record<Withheld, number>): Withheld | undefined {
+  return counts.disabled > 0 ? 'disabled' : counts.excepted > 0 ? 'excepted' : undefined;
 }

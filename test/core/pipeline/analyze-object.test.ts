@@ -3,7 +3,8 @@ import { analyzeObject } from '../../../lambdas/core/pipeline/analyze-object';
 import { alertGroups } from '../../../lambdas/core/pipeline/raise-findings';
 import type { AlertMessage } from '../../../lambdas/core/alert/sns-message';
 import type { AuditEvent } from '../../../lambdas/core/audit-event';
-import { DetectionEngine } from '../../../lambdas/core/detect/engine';
+import { DEFAULT_CONFIG, DetectionEngine } from '../../../lambdas/core/detect/engine';
+import { FindingPolicy } from '../../../lambdas/core/detect/finding-policy';
 import type { Finding } from '../../../lambdas/core/finding';
 import type { AlertCooldown, AlertGroup, AlertLedger, CooldownDecision, FindingsStore, Publisher, SourceObject } from '../../../lambdas/core/ports';
 import { aggregate } from '../../../lambdas/core/report/aggregate';
@@ -64,6 +65,7 @@ function world(events: Ev[]) {
     },
   };
   const deps = {
+    policy: new FindingPolicy(DEFAULT_CONFIG),
     engine: new DetectionEngine(RULES),
     store,
     ledger,

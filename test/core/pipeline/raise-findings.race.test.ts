@@ -4,6 +4,8 @@ import { DynamoDbFindingsStore } from '../../../lambdas/adapters/dynamodb-findin
 import type { RaiseDeps } from '../../../lambdas/core/pipeline/raise-findings';
 import { raiseFindings } from '../../../lambdas/core/pipeline/raise-findings';
 import type { AlertMessage } from '../../../lambdas/core/alert/sns-message';
+import { DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
+import { FindingPolicy } from '../../../lambdas/core/detect/finding-policy';
 import type { Finding } from '../../../lambdas/core/finding';
 import type { Publisher } from '../../../lambdas/core/ports';
 import { registryFinding } from '../../helpers/findings';
@@ -64,6 +66,7 @@ function publisher() {
 
 function deps(p: Publisher, options: { cooldown?: boolean } = {}): RaiseDeps {
   return {
+    policy: new FindingPolicy(DEFAULT_CONFIG),
     store: new DynamoDbFindingsStore(db.documents, TABLE),
     ledger: new DynamoDbAlertLedger(db.documents, TABLE, () => new Date(clock)),
     publisher: p,
