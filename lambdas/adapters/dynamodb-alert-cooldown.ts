@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlertCooldown, AlertGroup, CooldownDecision } from '../analyzer/analyze-object';
+import type { AlertCooldown, AlertGroup, CooldownDecision } from '../core/ports';
 import type { Finding } from '../core/finding';
 import { severityRank } from '../core/finding';
 import { findingKey, UNKNOWN_CLUSTER } from './dynamodb-findings-store';

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlertAttempt, AlertClaim, AlertLedger } from '../analyzer/raise-findings';
+import type { AlertAttempt, AlertClaim, AlertLedger } from '../core/ports';
 import type { Finding } from '../core/finding';
 import { findingKey } from './dynamodb-findings-store';
 

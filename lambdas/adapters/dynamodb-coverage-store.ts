@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditLevel, Coverage, Period } from '../core/compliance/types';
 import { AUDIT_LEVELS } from '../core/compliance/types';
+import type { CoverageStore } from '../core/ports';
 
 const DAY_MS = 86_400_000;
 
@@ -33,7 +34,7 @@ export const CLUSTER_REGISTRY_KEY = { pk: 'CLUSTERS', sk: 'all' } as const;
  * Counting is best effort and at least once: an SQS redelivery after a later failure in the same
  * message counts an object again. It measures what was seen, it is not a ledger.
  */
-export class DynamoDbCoverageStore {
+export class DynamoDbCoverageStore implements CoverageStore {
   private readonly registered = new Map<string, Promise<void>>();
 
   constructor(

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StateStore } from '../core/detect/state-store';
+import type { StateStore } from '../core/ports';
 
 /**
  * Detector state in DynamoDB, shared by every analyzer instance. Each update is a read, the pure

@@ -1,19 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-
-/** What the watchdog remembers of one cluster's silence. */
-export interface SilenceState {
-  cluster: string;
-  /** ISO time the silence began: the last object's time, or when the watchdog first looked for a cluster never seen. */
-  since: string;
-  /** True when the cluster had no object at all when the watchdog started expecting it. */
-  neverSeen: boolean;
-  /** The silence finding's auditID, once raised. */
-  auditID?: string;
-  /** When its alert was sent (or covered): from then on the silence raises nothing more. */
-  alertedAt?: string;
-}
+import type { SilenceState, WatchdogState } from '../core/ports';
 
 /**
  * The watchdog's memory, in the findings table (`F#` findings, `S#` detector state, `A#` alert
@@ -26,7 +14,7 @@ export interface SilenceState {
  *   lasts until objects resume.
  * Every write is conditioned on `since`, so two overlapping checks cannot mix two silences.
  */
-export class DynamoDbWatchdogState {
+export class DynamoDbWatchdogState implements WatchdogState {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

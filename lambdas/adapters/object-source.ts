@@ -2,17 +2,13 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { SourceObject } from '../core/ports';
+import { MissingObjectError, ObjectReadError } from '../core/ports';
 
-/** One audit-log object to read: a local file or an S3 object. */
-export interface SourceObject {
-  /** A path, or `s3://bucket/key`. */
-  name: string;
-  /** Stored size in bytes, for progress. */
-  size: number;
-  open(): Promise<AsyncIterable<Uint8Array>>;
-}
+// Declared by the core (its pipeline reads them); the CLI names it from here too.
+export type { SourceObject } from '../core/ports';
 
 export function isS3Uri(location: string): boolean {
   return location.startsWith('s3://');
@@ -82,17 +78,33 @@ export async function* listS3Pages(client: S3Client, uri: string): AsyncGenerato
 export async function listS3(client: S3Client, uri: string): Promise<SourceObject[]> {
   const objects: SourceObject[] = [];
   for await (const page of listS3Pages(client, uri)) {
-    for (const { bucket, key, size } of page) {
-      objects.push({
-        name: `s3://${bucket}/${key}`,
-        size,
-        open: async () => {
-          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-          if (!response.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
-          return response.Body as Readable;
-        },
-      });
-    }
+    for (const { bucket, key, size } of page) objects.push(s3Object(client, { bucket, key, size }));
   }
   return objects;
+}
+
+/**
+ * One S3 object as a source: `open` fetches it. A missing key is a `MissingObjectError` (it
+ * cannot come back); any other failure (throttling, access denied while a policy propagates, a
+ * network error) an `ObjectReadError`, which a retry may cure. Messages are S3's own.
+ */
+export function s3Object(client: S3Client, ref: { bucket: string; key: string; size?: number }): SourceObject {
+  const name = `s3://${ref.bucket}/${ref.key}`;
+  return {
+    name,
+    key: ref.key,
+    size: ref.size ?? 0,
+    open: async () => {
+      let response: GetObjectCommandOutput;
+      try {
+        response = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      } catch (error) {
+        const failure = error as Error;
+        if (failure.name === 'NoSuchKey') throw new MissingObjectError(failure.message, { cause: error });
+        throw new ObjectReadError(failure.message, { cause: error });
+      }
+      if (!response.Body) throw new ObjectReadError(`${name}: empty response body`);
+      return response.Body as Readable;
+    },
+  };
 }

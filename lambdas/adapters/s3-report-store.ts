@@ -2,22 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Period } from '../core/compliance/types';
-
-/** The three renderings of one compliance report. */
-export interface ReportFiles {
-  html: string;
-  csv: string;
-  json: string;
-}
-
-export type ReportKind = keyof ReportFiles;
-
-/** Where one report's files were written: keys in the bucket, and `s3://` URIs for people. */
-export interface StoredReport {
-  bucket: string;
-  keys: Record<ReportKind, string>;
-  uris: Record<ReportKind, string>;
-}
+import type { ReportFiles, ReportKind, ReportStore, StoredReport } from '../core/ports';
 
 const FILES: Readonly<Record<ReportKind, { name: string; contentType: string }>> = {
   html: { name: 'report.html', contentType: 'text/html; charset=utf-8' },
@@ -35,7 +20,7 @@ export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
  * `2026-11-23_2026-11-29`). The keys depend only on the scope and the period, so a rerun for the
  * same schedule time overwrites the same objects. Encryption is the bucket's default.
  */
-export class S3ReportStore {
+export class S3ReportStore implements ReportStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,

@@ -1,5 +1,5 @@
 import { redactText } from '../core/detect/redact';
-import type { LogObjectRemoval } from '../core/rules/audit-tampering';
+import type { ObjectRemoval } from '../core/pipeline/removals';
 
 /**
  * The S3 objects named by an SQS message carrying an S3 event notification. S3 URL-encodes keys
@@ -19,7 +19,7 @@ export interface S3ObjectRef {
  * An object removed from the log bucket (`ObjectRemoved:Delete`, `ObjectRemoved:DeleteMarkerCreated`):
  * who removed what, as the notification says it. A finding, not an object to read.
  */
-export type S3RemovalRef = Omit<LogObjectRemoval, 'cluster'>;
+export type S3RemovalRef = ObjectRemoval;
 
 /** What one message names: objects to analyze, and objects removed from the bucket. */
 export interface S3Notifications {

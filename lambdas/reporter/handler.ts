@@ -1,15 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { DynamoDbCoverageStore } from '../adapters/dynamodb-coverage-store';
-import { DynamoDbFindingsStore } from '../adapters/dynamodb-findings-store';
-import type { StoredReport } from '../adapters/s3-report-store';
+import { findingsTableAdapters } from '../adapters/findings-table';
 import { S3ReportStore } from '../adapters/s3-report-store';
 import { SnsPublisher } from '../adapters/sns-publisher';
+import { logger as defaultLogger, metricsFor } from '../commons/powertools';
 import { buildReportSummary } from '../core/alert/report-message';
 import { renderFindingsCsv } from '../core/compliance/csv';
 import { previousPeriod, reportPeriod } from '../core/compliance/period';
@@ -21,6 +20,7 @@ import type { Config } from '../core/config/types';
 import type { Detection } from '../core/detect/engine';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Finding } from '../core/finding';
+import type { ReportStore, StoredReport } from '../core/ports';
 import { RULES } from '../core/rules';
 import { DEFAULT_LINK_TTL_HOURS, DEFAULT_REPORTS_PREFIX, reporterSettingsFromEnv } from './settings';
 
@@ -83,13 +83,13 @@ export const ALL_CLUSTERS_SCOPE = 'all';
  * twice and then sends the event to the function's dead-letter queue.
  */
 export function makeHandler(deps: ReporterDeps): ReporterHandler {
-  const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
-  const metrics = deps.metrics ?? new Metrics({ namespace: 'K8sAuditAnalyzer', serviceName: 'reporter' });
+  const logger = deps.logger ?? defaultLogger;
+  const metrics = deps.metrics ?? metricsFor('reporter');
   const now = deps.now ?? Date.now;
-  const documents = DynamoDBDocumentClient.from(deps.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const findingsStore = new DynamoDbFindingsStore(documents, deps.findingsTable);
-  const coverageStore = new DynamoDbCoverageStore(documents, deps.findingsTable);
-  const reports = new S3ReportStore(deps.s3, deps.reportsBucket, deps.reportsPrefix ?? DEFAULT_REPORTS_PREFIX);
+  const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable);
+  const findingsStore = table.findings;
+  const coverageStore = table.coverage;
+  const reports: ReportStore = new S3ReportStore(deps.s3, deps.reportsBucket, deps.reportsPrefix ?? DEFAULT_REPORTS_PREFIX);
   const publisher = new SnsPublisher(deps.sns, deps.alertsTopicArn);
   const cadence = deps.cadence ?? 'weekly';
   const linkTtlSeconds = (deps.linkTtlHours ?? DEFAULT_LINK_TTL_HOURS) * 3600;

@@ -1,24 +1,25 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger';
-import { DynamoDbCoverageStore } from '../adapters/dynamodb-coverage-store';
-import { DynamoDbFindingsStore } from '../adapters/dynamodb-findings-store';
-import { DynamoDbWatchdogState } from '../adapters/dynamodb-watchdog-state';
+import { findingsTableAdapters } from '../adapters/findings-table';
 import { SnsPublisher } from '../adapters/sns-publisher';
-import type { RaiseDeps } from '../analyzer/raise-findings';
-import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
-import { logSafe, redactOwnFinding } from '../analyzer/redaction';
-import { DEFAULT_RETENTION_DAYS } from '../analyzer/settings';
-import { eksAuditLoggingDisabledFinding } from '../core/rules/audit-tampering';
+import { logSafe } from '../commons/log-safe';
+import { logger as defaultLogger, metricsFor } from '../commons/powertools';
+import type { Config } from '../core/config/types';
+import { DEFAULT_CONFIG } from '../core/detect/engine';
+import type { Withheld } from '../core/detect/finding-policy';
+import { FindingPolicy } from '../core/detect/finding-policy';
+import type { RaiseDeps } from '../core/pipeline/raise-findings';
+import { NOTHING_READ, raiseFindings } from '../core/pipeline/raise-findings';
+import type { CheckResult } from '../core/pipeline/silence-check';
+import { checkSilences, withheldOf } from '../core/pipeline/silence-check';
 import type { EksClusterConfigCall } from '../core/rules/audit-tampering';
+import { eksAuditLoggingDisabledFinding } from '../core/rules/audit-tampering';
 import { triggerOf } from './events';
 import { DEFAULT_SILENCE_MINUTES, settingsFromEnv } from './settings';
-import type { CheckResult } from './silence-check';
-import { checkSilences } from './silence-check';
 
 export interface WatchdogDeps {
   /** The findings table: coverage (read), findings (written), the watchdog's state. */
@@ -32,6 +33,8 @@ export interface WatchdogDeps {
   watchedClusters?: readonly string[];
   /** Stored findings expire this many days after their time. Default 400. */
   findingsRetentionDays?: number;
+  /** The analyzer's configuration: its switched-off rules, exceptions and severity overrides apply to the watchdog's findings too. */
+  config?: Config;
   logger?: Logger;
   metrics?: Metrics;
   /** The clock (epoch ms). */
@@ -40,7 +43,7 @@ export interface WatchdogDeps {
 
 export type WatchdogResult =
   | { kind: 'schedule'; checkedAt: string; clusters: number; silent: string[]; raised: string[]; resumed: string[] }
-  | { kind: 'eks-config'; cluster: string; raised: boolean; published: boolean }
+  | { kind: 'eks-config'; cluster: string; raised: boolean; published: boolean; withheld?: Withheld }
   | { kind: 'ignored'; reason: string };
 
 /** EventBridge invokes it with a `ScheduledEvent` or a CloudTrail `AWS API Call via CloudTrail` event. */
@@ -55,25 +58,19 @@ export class WatchdogCheckError extends Error {
  * The watchdog on the audit trail. On the schedule it checks every cluster for silence (see
  * `checkSilences`); on an EKS `UpdateClusterConfig` call that switches the audit log type off it
  * raises a critical `audit-tampering.eks-audit-logging-disabled` finding. Findings are stored and
- * alerted through the analyzer's path (raise-findings.ts). A failure throws: EventBridge invokes
+ * alerted through the core's path (core/pipeline/raise-findings.ts). A failure throws: EventBridge invokes
  * asynchronously, so Lambda retries and then dead-letters the event; every step is idempotent.
  */
 export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
-  const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
-  const metrics = deps.metrics ?? new Metrics({ namespace: 'K8sAuditAnalyzer', serviceName: 'watchdog' });
+  const logger = deps.logger ?? defaultLogger;
+  const metrics = deps.metrics ?? metricsFor('watchdog');
   const now = deps.now ?? Date.now;
-  const documents = DynamoDBDocumentClient.from(deps.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const retentionDays = deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS;
+  const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, { retentionDays: deps.findingsRetentionDays, now });
   const publisher = new SnsPublisher(deps.sns, deps.alertsTopicArn);
-  const raise: RaiseDeps = {
-    store: new DynamoDbFindingsStore(documents, deps.findingsTable, retentionDays),
-    ledger: new DynamoDbAlertLedger(documents, deps.findingsTable, () => new Date(now())),
-    publisher,
-    // Its findings are high (silence) and critical (EKS logging off): every one is alerted.
-    minAlertSeverity: 'high',
-  };
-  const coverage = new DynamoDbCoverageStore(documents, deps.findingsTable, retentionDays);
-  const memory = new DynamoDbWatchdogState(documents, deps.findingsTable);
+  // Its findings are high (silence) and critical (EKS logging off): every one is alerted.
+  const raise: RaiseDeps = { policy: new FindingPolicy(deps.config ?? DEFAULT_CONFIG, now), store: table.findings, ledger: table.ledger, publisher, minAlertSeverity: 'high' };
+  const coverage = table.coverage;
+  const memory = table.watchdog;
   const silenceMinutes = deps.silenceMinutes ?? DEFAULT_SILENCE_MINUTES;
   const watchedClusters = deps.watchedClusters ?? [];
 
@@ -88,7 +85,7 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
     if (result.resumed.length > 0) metrics.addMetric('SilencesResolved', MetricUnit.Count, result.resumed.length);
     // Cluster names come from object keys: logged redacted.
     for (const c of silent) {
-      logger.warn('audit logs of a cluster are silent', { cluster: logSafe(c.cluster), since: c.since, silentMinutes: c.silentMinutes, thresholdMinutes: silenceMinutes, raised: c.raised, published: c.published });
+      logger.warn('audit logs of a cluster are silent', { cluster: logSafe(c.cluster), since: c.since, silentMinutes: c.silentMinutes, thresholdMinutes: silenceMinutes, raised: c.raised, published: c.published, ...(c.withheld ? { withheld: c.withheld } : {}) });
     }
     for (const r of result.resumed) logger.info('audit logs of a cluster resumed', { ...r, cluster: logSafe(r.cluster) });
     if (failed.length > 0) {
@@ -115,11 +112,12 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
       logger.info('EKS cluster configuration change leaves audit logging alone', { ...about, errorCode: logSafe(call.errorCode) });
       return { kind: 'eks-config', cluster: call.cluster, raised: false, published: false };
     }
-    const finding = redactOwnFinding(made);
-    const raised = await raiseFindings([finding], raise, { source: `cloudtrail:${call.eventID}`, cluster: call.cluster, read: NOTHING_READ });
+    const raised = await raiseFindings([made], raise, { source: `cloudtrail:${call.eventID}`, cluster: call.cluster, read: NOTHING_READ });
+    const withheld = withheldOf(raised.withheld);
     metrics.addMetric('EksAuditLoggingDisabled', MetricUnit.Count, 1);
     if (raised.published) metrics.addMetric('AlertsPublished', MetricUnit.Count, 1);
-    logger.warn('EKS audit logging switched off', { ...about, actor: logSafe(call.actor), sourceIPAddress: logSafe(call.sourceIPAddress), newFinding: raised.newFindings > 0, published: raised.published });
+    logger.warn('EKS audit logging switched off', { ...about, actor: logSafe(call.actor), sourceIPAddress: logSafe(call.sourceIPAddress), newFinding: raised.newFindings > 0, published: raised.published, ...(withheld ? { withheld } : {}) });
+    if (withheld) return { kind: 'eks-config', cluster: call.cluster, raised: false, published: false, withheld };
     // Another invocation holds the alert (EventBridge delivered the call twice at once). If that
     // one fails, nothing would send it: throw, so Lambda retries this one after the claim lapsed.
     if (raised.heldElsewhere > 0) throw new WatchdogCheckError(`the alert for CloudTrail event ${about.eventID} is held by another invocation; retried to make sure it is sent`);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, required, unset, wholeNumber } from '../analyzer/settings';
+import { configFromEnvironment } from '../core/config/environment';
+import type { Config } from '../core/config/types';
 
 /** The watchdog's settings, read once per execution environment from its environment variables. */
 export interface WatchdogSettings {
@@ -13,6 +15,8 @@ export interface WatchdogSettings {
   watchedClusters: string[];
   /** `FINDINGS_RETENTION_DAYS` (default 400): the watchdog's findings expire this long after their time, as the analyzer's do. */
   findingsRetentionDays: number;
+  /** `ANALYZER_CONFIG` (optional): the analyzer's config; its switched-off rules, exceptions and severity overrides apply to the watchdog's findings. */
+  config?: Config;
 }
 
 export class WatchdogSettingsError extends Error {
@@ -46,6 +50,7 @@ const envSchema = z.object({
   SILENCE_MINUTES: wholeNumber('SILENCE_MINUTES', MIN_SILENCE_MINUTES, MAX_SILENCE_MINUTES, DEFAULT_SILENCE_MINUTES, 'minutes'),
   WATCHED_CLUSTERS: clusterList,
   FINDINGS_RETENTION_DAYS: wholeNumber('FINDINGS_RETENTION_DAYS', 1, MAX_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, 'days'),
+  ANALYZER_CONFIG: z.preprocess(unset, z.string().optional()),
 });
 
 /** Reads and checks every variable at once, so a cold start names all the problems together. */
@@ -53,11 +58,13 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
   const result = envSchema.safeParse(env);
   if (!result.success) throw new WatchdogSettingsError(result.error.issues.map((issue) => issue.message));
   const e = result.data;
+  const config = configFromEnvironment(e.ANALYZER_CONFIG, (message) => new WatchdogSettingsError([message]));
   return {
     findingsTable: e.FINDINGS_TABLE,
     alertsTopicArn: e.ALERTS_TOPIC_ARN,
     silenceMinutes: e.SILENCE_MINUTES,
     watchedClusters: e.WATCHED_CLUSTERS,
     findingsRetentionDays: e.FINDINGS_RETENTION_DAYS,
+    ...(config ? { config } : {}),
   };
 }

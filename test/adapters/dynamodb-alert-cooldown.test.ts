@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { claimToken, cooldownKey, DynamoDbAlertCooldown } from '../../lambdas/adapters/dynamodb-alert-cooldown';
 import { findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
-import type { AlertGroup } from '../../lambdas/analyzer/analyze-object';
+import type { AlertGroup } from '../../lambdas/core/ports';
 import type { Finding } from '../../lambdas/core/finding';
 import type { LocalDynamoDb } from '../helpers/local-dynamodb';
 import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';

@@ -56,4 +56,11 @@ describe('watchdog settings from the environment', () => {
     ]);
     expect(() => settingsFromEnv({})).toThrow(/invalid watchdog environment:\n {2}- FINDINGS_TABLE is required/);
   });
+
+  it('reads the analyzer configuration (ANALYZER_CONFIG), so its policy applies to the watchdog findings', () => {
+    const settings = settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [audit-tampering.log-silence]\n' });
+    expect(settings.config?.disabled).toEqual(['audit-tampering.log-silence']);
+    expect(settingsFromEnv(base).config).toBeUndefined();
+    expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no-such-rule]\n' })).toThrow(/no-such-rule/);
+  });
 });

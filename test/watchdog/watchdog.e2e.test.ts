@@ -8,6 +8,7 @@ import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-
 import { eksAuditLoggingDisabledFinding } from '../../lambdas/core/rules/audit-tampering';
 import { triggerOf } from '../../lambdas/watchdog/events';
 import { silenceKey } from '../../lambdas/adapters/dynamodb-watchdog-state';
+import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
 import type { Finding } from '../../lambdas/core/finding';
 import type { WatchdogDeps, WatchdogHandler } from '../../lambdas/watchdog/handler';
 import { makeHandler, WatchdogCheckError } from '../../lambdas/watchdog/handler';
@@ -325,5 +326,35 @@ describe('the watchdog on EKS control-plane logging (CloudTrail)', () => {
     expect(await w.invoke({ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} })).toMatchObject({ kind: 'ignored' });
     expect(await w.findings('prod-us')).toEqual([]);
     expect(sns.published).toHaveLength(published);
+  });
+});
+
+describe('the watchdog under the analyzer configuration (ANALYZER_CONFIG), end to end', () => {
+  const ARN = 'arn:aws:sts::123456789012:assumed-role/Admin/mallory';
+
+  it('raises nothing for a switched-off rule, and remembers no alerted silence', async () => {
+    const w = await world({ config: { ...DEFAULT_CONFIG, disabled: ['audit-tampering.log-silence', 'audit-tampering.eks-audit-logging-disabled'] } });
+    const published = sns.published.length;
+    await w.object('prod-eu', '2026-11-20T10:00:00.000Z');
+    expect(await w.check('2026-11-20T10:31:00Z')).toMatchObject({ silent: ['prod-eu'], raised: [] });
+    expect(await w.invoke(updateClusterConfig([{ types: ['audit'], enabled: false }]))).toEqual({ kind: 'eks-config', cluster: 'prod-us', raised: false, published: false, withheld: 'disabled' });
+    expect([...(await w.findings('prod-eu')), ...(await w.findings('prod-us'))]).toEqual([]);
+    expect(sns.published).toHaveLength(published);
+    expect(await w.state('prod-eu')).toBeUndefined();
+  });
+
+  it('takes a severity override, and honours an exception on the caller until it expires', async () => {
+    const exception = { rules: ['audit-tampering.eks-audit-logging-disabled'], users: [ARN], reason: 'cost cutting on test clusters', expires: '2026-11-20T12:00:00Z' };
+    const w = await world({ config: { ...DEFAULT_CONFIG, severity: { 'audit-tampering.log-silence': 'critical' }, exceptions: [exception] } });
+    await w.object('prod-eu', '2026-11-20T10:00:00.000Z');
+    await w.check('2026-11-20T10:31:00Z');
+    expect((await w.findings('prod-eu')).map((f) => [f.ruleId, f.severity])).toEqual([['audit-tampering.log-silence', 'critical']]);
+
+    const disabling = updateClusterConfig([{ types: ['audit'], enabled: false }]);
+    expect(await w.invoke(disabling)).toMatchObject({ raised: false, withheld: 'excepted' });
+    expect(await w.findings('prod-us')).toEqual([]);
+    // After the exception's expiry, the same call is raised.
+    expect(await w.invoke(disabling, '2026-11-20T12:00:01Z')).toMatchObject({ raised: true, published: true });
+    expect((await w.findings('prod-us')).map((f) => f.ruleId)).toEqual(['audit-tampering.eks-audit-logging-disabled']);
   });
 });

@@ -10,10 +10,11 @@ import { recordProblem } from '../read/stats';
 import type { EventView } from './event-view';
 import { isFinalStage, viewOf } from './event-view';
 import { hitFingerprint, requestDigest } from './fingerprint';
-import { redactFinding, redactProblemDetail } from './redact';
+import { FindingPolicy } from './finding-policy';
+import { redactProblemDetail } from './redact';
 import type { Rule, RuleContext, RuleHit } from './rule';
 import type { StatefulDetector } from './stateful';
-import type { StateStore } from './state-store';
+import type { StateStore } from '../ports';
 import { MemoryStateStore } from './state-store';
 
 export type Detection = Rule | StatefulDetector;
@@ -68,9 +69,9 @@ function eventTime(read: ReadEvent): string | undefined {
 }
 
 /**
- * Runs the enabled rules over events and turns their hits into Findings: severity overrides,
- * exceptions (with expiry), redaction, and one finding per hit of a rule on a request (see `hitFingerprint`) however many stages
- * of the request the log holds.
+ * Runs the enabled rules over events and turns their hits into Findings through the finding
+ * policy (finding-policy.ts: exceptions with expiry, severity overrides, redaction), one finding
+ * per hit of a rule on a request (see `hitFingerprint`) however many stages of the request the log holds.
  *
  * Every field of an event is attacker-controlled and bodies are not type-checked, so a rule that
  * throws is contained: the event's other rules and the other events are still analysed, and the
@@ -81,7 +82,8 @@ export class DetectionEngine {
   /** What the enabled rules can care about, for the reader's pre-check. */
   readonly interest: EventInterest;
   private readonly context: RuleContext;
-  private readonly activeExceptions: Exception[];
+  /** Disabled rules, exceptions, severity overrides and redaction: the same policy every source of findings goes through. */
+  private readonly policy: FindingPolicy;
   /** Exceptions past their expiry: not applied, reported so someone renews or removes them. */
   readonly expiredExceptions: Exception[];
   private readonly seen = new Set<string>();
@@ -92,18 +94,18 @@ export class DetectionEngine {
 
   constructor(
     rules: readonly Detection[],
-    private readonly config: Config = DEFAULT_CONFIG,
+    config: Config = DEFAULT_CONFIG,
     private readonly state: StateStore = new MemoryStateStore(),
     now: Date = new Date(),
   ) {
-    this.rules = rules.filter((r) => !config.disabled.includes(r.id) && !config.disabled.includes(r.category));
+    this.policy = new FindingPolicy(config, () => now.getTime());
+    this.rules = rules.filter((r) => this.policy.enabled(r));
     this.interest = {
       selectors: this.rules.flatMap((r) => r.interest),
       markers: [...new Set(this.rules.flatMap((r) => r.markers ?? []))],
     }; // (the same union as rules/interestOf, over the enabled rules only)
     this.context = { settings: config.settings };
-    this.expiredExceptions = config.exceptions.filter((e) => e.expires !== undefined && Date.parse(e.expires) <= now.getTime());
-    this.activeExceptions = config.exceptions.filter((e) => !this.expiredExceptions.includes(e));
+    this.expiredExceptions = this.policy.expiredExceptions();
   }
 
   /**
@@ -137,10 +139,10 @@ export class DetectionEngine {
           const fingerprint = hitFingerprint(rule.id, request, hit);
           if (this.seen.has(fingerprint)) continue; // the same request's other stage
           this.seen.add(fingerprint);
-          if (this.excepted(rule, view)) continue;
           const more = i === kept.length - 1 ? hits.length - kept.length : 0;
           const shown = more > 0 ? { ...hit, summary: `${hit.summary} (and ${more} more hits of this rule on this event, not shown)`, evidence: { ...hit.evidence, hitsNotShown: more } } : hit;
-          findings.push(this.toFinding(rule, shown, view, fingerprint, time));
+          const finding = this.policy.apply(this.toFinding(rule, shown, view, fingerprint, time));
+          if (finding) findings.push(finding);
         }
       } catch (error) {
         this.problem(stats, read, rule.id, error);
@@ -166,19 +168,16 @@ export class DetectionEngine {
     return { time: '', note: `unknown: ${what} and no earlier event of the object has a time` };
   }
 
-  private excepted(rule: Detection, view: EventView): boolean {
-    return this.activeExceptions.some((e) => exceptionMatches(e, rule, view));
-  }
-
+  /** The finding as the rule made it: the policy overrides its severity and redacts it. */
   private toFinding(rule: Detection, hit: RuleHit, view: EventView, fingerprint: string, time: { time: string; note?: string }): Finding {
     const e = view.event;
     const evidence: Record<string, unknown> = { ...hit.evidence };
     if (view.missingEvidence) evidence.missingEvidence = view.missingEvidence;
     if (time.note !== undefined) evidence.timeSource = time.note;
-    return redactFinding({
+    return {
       ruleId: rule.id,
       category: rule.category,
-      severity: this.config.severity[rule.id] ?? hit.severity,
+      severity: hit.severity,
       title: rule.title,
       summary: hit.summary,
       auditID: e.auditID,
@@ -203,19 +202,6 @@ export class DetectionEngine {
       attack: rule.attack,
       controls: rule.controls,
       evidence,
-    });
+    };
   }
-}
-
-function exceptionMatches(e: Exception, rule: Detection, view: EventView): boolean {
-  if (!e.rules.some((r) => r === '*' || r === rule.id || r === rule.category)) return false;
-  const sa = view.actor.serviceAccount;
-  const checks: Array<[string[] | undefined, (value: string) => boolean]> = [
-    [e.users, (u) => u === view.actor.username],
-    [e.groups, (g) => view.actor.groups.includes(g)],
-    [e.serviceAccounts, (s) => sa !== undefined && s === `${sa.namespace}:${sa.name}`],
-    [e.namespaces, (n) => n === view.namespace],
-    [e.names, (n) => n === view.name],
-  ];
-  return checks.every(([list, test]) => list === undefined || list.some(test));
 }

@@ -1,14 +1,7 @@
-/**
- * Where stateful detectors keep what they remember between events (and, deployed, between
- * Lambda invocations: several functions must agree, so updates are atomic).
- */
-export interface StateStore {
-  /**
-   * Applies `change` to the value at `key` atomically and returns the new value. Implementations
-   * with concurrent writers retry `change` on conflict, so it must be pure.
-   */
-  update<T>(key: string, change: (current: T | undefined) => T, ttlSeconds: number): Promise<T>;
-}
+import type { StateStore } from '../ports';
+
+// The port is the core's (ports.ts); rules that predate the move still name it from here.
+export type { StateStore } from '../ports';
 
 /** For the CLI and tests: one process, so a Map is atomic enough. Expired entries are dropped on access. */
 export class MemoryStateStore implements StateStore {

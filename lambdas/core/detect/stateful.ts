@@ -1,7 +1,7 @@
 import type { Settings } from '../config/settings';
 import type { EventView } from './event-view';
 import type { Rule, RuleHit } from './rule';
-import type { StateStore } from './state-store';
+import type { StateStore } from '../ports';
 
 /** A detector that remembers across events (restart counts, sequences), in a StateStore. */
 export interface StatefulDetector extends Omit<Rule, 'evaluate'> {

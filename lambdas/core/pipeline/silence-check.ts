@@ -1,31 +1,15 @@
-import type { SilenceState } from '../adapters/dynamodb-watchdog-state';
-import type { RaiseDeps } from '../analyzer/raise-findings';
-import { NOTHING_READ, raiseFindings } from '../analyzer/raise-findings';
-import type { Publisher } from '../core/ports';
-import { redactOwnFinding } from '../analyzer/redaction';
-import { redactText } from '../core/detect/redact';
-import { logSilenceFinding } from '../core/rules/audit-tampering';
-import { resumedMessage } from './resumed-message';
-
-/** Where the watchdog reads when a cluster's newest object arrived (the analyzer's coverage items). */
-export interface ObjectClock {
-  /** Every cluster the analyzer has seen. */
-  clusters(): Promise<string[]>;
-  /** The newest object time of the cluster up to `today` (`yyyy-mm-dd`), or undefined. */
-  lastObjectAt(cluster: string, today: string): Promise<string | undefined>;
-}
-
-/** What the watchdog remembers of silences (DynamoDbWatchdogState). */
-export interface SilenceMemory {
-  get(cluster: string): Promise<SilenceState | undefined>;
-  start(state: Pick<SilenceState, 'cluster' | 'since' | 'neverSeen'>): Promise<SilenceState>;
-  markAlerted(state: Pick<SilenceState, 'cluster' | 'since' | 'neverSeen'>, auditID: string, alertedAt: string): Promise<void>;
-  clear(cluster: string, since: string): Promise<boolean>;
-}
+import { resumedMessage } from '../alert/resumed-message';
+import type { Withheld } from '../detect/finding-policy';
+import { redactText } from '../detect/redact';
+import type { CoverageStore, Publisher, WatchdogState } from '../ports';
+import { logSilenceFinding } from '../rules/audit-tampering';
+import type { RaiseDeps } from './raise-findings';
+import { NOTHING_READ, raiseFindings } from './raise-findings';
 
 export interface SilenceCheckDeps {
-  clock: ObjectClock;
-  memory: SilenceMemory;
+  /** When each cluster's newest object arrived (the analyzer's coverage items). */
+  clock: Pick<CoverageStore, 'clusters' | 'lastObjectAt'>;
+  memory: WatchdogState;
   /** Where the silence finding is stored and alerted (the analyzer's path). */
   raise: RaiseDeps;
   /** Where the short "resumed" notice goes (the alerts topic). */
@@ -38,7 +22,7 @@ export interface SilenceCheckDeps {
 
 export type ClusterOutcome =
   | { cluster: string; state: 'fresh'; lastObjectAt?: string; silentMinutes: number }
-  | { cluster: string; state: 'silent'; since: string; silentMinutes: number; raised: boolean; published: boolean }
+  | { cluster: string; state: 'silent'; since: string; silentMinutes: number; raised: boolean; published: boolean; withheld?: Withheld }
   | { cluster: string; state: 'failed'; error: Error };
 
 export interface CheckResult {
@@ -56,7 +40,7 @@ export interface CheckResult {
  * the threshold; a cluster with no object at all is silent from the first check that expected
  * it (remembered in its state item). A silence raises one `audit-tampering.log-silence` finding,
  * named by the cluster and the silence's start so every later check makes the same one: it is
- * stored and alerted through the analyzer's path (store, pending, publish, mark), then the
+ * stored and alerted through `raiseFindings` (policy, store, pending, publish, mark), then the
  * state item records it, and the checks after that read the item and do nothing. When a newer
  * object shows up, the state item is deleted and, if the silence was alerted, one short notice
  * says the logs resumed (published before the delete: a failure sends it again, never drops it).
@@ -113,11 +97,20 @@ export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult
     if (!(silentMs > thresholdMs)) return { cluster, state: 'fresh', ...(last !== undefined ? { lastObjectAt: last } : {}), silentMinutes };
     if (state?.alertedAt !== undefined) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false };
 
-    const finding = redactOwnFinding(logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes }));
+    const finding = logSilenceFinding({ cluster, since, neverSeen, checkedAt, thresholdMinutes: deps.silenceMinutes });
     const raised = await raiseFindings([finding], deps.raise, { source: 'watchdog', cluster, read: NOTHING_READ });
+    // Switched off or excepted by the configuration: nothing raised, so nothing marked (a "resumed"
+    // notice follows only an alerted silence); the next check asks the policy again.
+    const withheld = withheldOf(raised.withheld);
+    if (withheld) return { cluster, state: 'silent', since, silentMinutes, raised: false, published: false, withheld };
     // Another check holds its alert (two overlapping invocations): that one sends it and marks the
     // silence; if it fails, the next check raises it again, as the finding is still pending.
     if (raised.heldElsewhere === 0) await deps.memory.markAlerted({ cluster, since, neverSeen }, finding.auditID, checkedAt);
     return { cluster, state: 'silent', since, silentMinutes, raised: raised.newFindings > 0, published: raised.published };
   }
+}
+
+/** Why the one finding raised was withheld, if it was. */
+export function withheldOf(counts: Record<Withheld, number>): Withheld | undefined {
+  return counts.disabled > 0 ? 'disabled' : counts.excepted > 0 ? 'excepted' : undefined;
 }

@@ -1,75 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AlertInput } from '../core/alert/sns-message';
-import { allRowsFit, buildAlert } from '../core/alert/sns-message';
-import { redactText } from '../core/detect/redact';
-import type { Finding, Severity } from '../core/finding';
-import { severityRank } from '../core/finding';
-import type { FindingsArchive, FindingsStore, Publisher } from '../core/ports';
-import type { AggregatedRow, LocatedFinding, ScanSummary } from '../core/report/aggregate';
-import { aggregate, countBySeverity } from '../core/report/aggregate';
-
-/**
- * One attempt at sending an alert. `alert` names the alert by its findings, so every attempt at
- * the same findings (a redelivery, a concurrent duplicate delivery) has the same one; `id` is
- * this attempt's alone.
- */
-export interface AlertAttempt {
-  alert: string;
-  id: string;
-}
-
-/** What `AlertLedger.claim` took. */
-export interface AlertClaim {
-  /** The findings this attempt now holds: its to send. */
-  mine: Finding[];
-  /** Findings pending but held by another live attempt, which sends them (or fails, and its work comes back). */
-  held: number;
-}
-
-/**
- * Which stored findings still owe an alert, and which attempt is sending them. A finding is
- * stored "alert pending" (one atomic write with the finding), claimed by one attempt before it
- * publishes, and marked once the alert was accepted by the publisher.
- */
-export interface AlertLedger {
-  /**
-   * Takes, for this attempt, those of the findings that are stored, not yet alerted and not held
-   * by another attempt whose claim is live: a conditional write each, so two attempts never hold
-   * one finding. Claims lapse after a lease (a crashed attempt holds nothing for long).
-   */
-  claim(findings: readonly Finding[], attempt: AlertAttempt): Promise<AlertClaim>;
-  /** Gives back what this attempt holds of the findings (its publish failed), so a retry may send at once. */
-  release(findings: readonly Finding[], attempt: AlertAttempt): Promise<void>;
-  markAlerted(findings: readonly Finding[]): Promise<void>;
-}
-
-/** One finding group (the aggregated-row key, per cluster) with the findings an alert attempt covers. */
-export interface AlertGroup {
-  cluster?: string;
-  ruleId: string;
-  actor: string;
-  target: { resource: string; namespace?: string; name?: string };
-  findings: Finding[];
-}
-
-/** Alert (with the hits the group's previous window counted without alerting), or counted into an open window. */
-export type CooldownDecision = { alert: true; suppressedBefore: number } | { alert: false };
-
-/**
- * The alert cooldown: the same finding group alerts once per window; later hits only raise its
- * count. A group may alert when it has no open window, its window ended, the open window was
- * claimed by the same findings (a redelivery after a failed publish must still send), or the
- * group's findings are more severe than what opened the window (a decoy must not buy silence for
- * the real thing); that raises the window's severity.
- */
-export interface AlertCooldown {
-  readonly windowMinutes: number;
-  /** One decision per group, in order. */
-  claim(groups: readonly AlertGroup[]): Promise<CooldownDecision[]>;
-}
+import type { AlertInput } from '../alert/sns-message';
+import { allRowsFit, buildAlert } from '../alert/sns-message';
+import type { FindingPolicy, Withheld } from '../detect/finding-policy';
+import { redactText } from '../detect/redact';
+import type { Finding, Severity } from '../finding';
+import { severityRank } from '../finding';
+import type { AlertAttempt, AlertCooldown, AlertGroup, AlertLedger, CooldownDecision, FindingsArchive, FindingsStore, Publisher } from '../ports';
+import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
+import { aggregate, countBySeverity } from '../report/aggregate';
+import { UNKNOWN_CLUSTER_SEGMENT } from './coverage';
 
 /** Where findings are kept and told: the same for every source of findings. */
 export interface RaiseDeps {
+  /**
+   * The configuration's policy (disabled rules, exceptions, severity overrides, redaction),
+   * applied to every finding before it is stored, whatever made it.
+   */
+  policy: FindingPolicy;
   store: FindingsStore;
   publisher: Publisher;
   minAlertSeverity: Severity;
@@ -108,6 +55,8 @@ export interface RaiseContext {
 }
 
 export interface RaiseResult {
+  /** Findings the policy kept back, by why (a switched-off rule, an exception): neither stored nor alerted. */
+  withheld: Record<Withheld, number>;
   /** Findings stored for the first time. */
   newFindings: number;
   /** Findings the published alert covered (0 when nothing was published). */
@@ -126,7 +75,9 @@ export interface RaiseResult {
 
 /**
  * Keeps findings and sends one alert for them; every source of findings (an analyzed object, a
- * removed one, the watchdog) goes through here.
+ * removed one, the watchdog) goes through here, so every stored finding has passed the
+ * configuration's finding policy (`deps.policy`; the engine's findings already did, and passing
+ * it again changes nothing).
  *
  * Nothing is lost, and two deliveries of the same work send one alert, in this order:
  * 1. store: every finding is stored (`putNew`, idempotent) before anyone is notified; items are
@@ -153,7 +104,8 @@ export interface RaiseResult {
  * deterministic name: a redelivery overwrites) and names them in the message. The source and
  * cluster shown in the alert come from object keys: they are redacted like event text.
  */
-export async function raiseFindings(findings: readonly Finding[], deps: RaiseDeps, context: RaiseContext): Promise<RaiseResult> {
+export async function raiseFindings(made: readonly Finding[], deps: RaiseDeps, context: RaiseContext): Promise<RaiseResult> {
+  const { kept: findings, withheld } = deps.policy.applyAll(made);
   const fresh = findings.length > 0 ? await deps.store.putNew(findings) : [];
   const threshold = severityRank(deps.minAlertSeverity);
   const alertable = (list: readonly Finding[]): Finding[] => list.filter((f) => severityRank(f.severity) >= threshold);
@@ -210,6 +162,7 @@ export async function raiseFindings(findings: readonly Finding[], deps: RaiseDep
   }
 
   return {
+    withheld,
     newFindings: fresh.length,
     alerted: published ? held.toPublish.length : 0,
     published,
@@ -220,9 +173,6 @@ export async function raiseFindings(findings: readonly Finding[], deps: RaiseDep
     ...(archiveError ? { archiveError } : {}),
   };
 }
-
-/** The archive's cluster segment when the findings name none or several. */
-export const UNKNOWN_CLUSTER_SEGMENT = '-';
 
 function singleCluster(findings: readonly Finding[]): string | undefined {
   const clusters = new Set(findings.map((f) => f.cluster));

@@ -1,6 +1,6 @@
-import type { AlertMessage } from '../core/alert/sns-message';
-import { escapeMrkdwn } from '../core/alert/slack-text';
-import { durationText, LOG_SILENCE } from '../core/rules/audit-tampering';
+import type { AlertMessage } from '../alert/sns-message';
+import { escapeMrkdwn } from '../alert/slack-text';
+import { durationText, LOG_SILENCE } from '../rules/audit-tampering';
 
 const SUBJECT_MAX = 99; // SNS: fewer than 100 characters, no line breaks
 

@@ -1,15 +1,16 @@
 import { Readable } from 'node:stream';
-import type { AlertCooldown, AlertGroup, AlertLedger, CooldownDecision } from '../../lambdas/analyzer/analyze-object';
-import { alertGroups, analyzeObject } from '../../lambdas/analyzer/analyze-object';
-import type { AlertMessage } from '../../lambdas/core/alert/sns-message';
-import type { AuditEvent } from '../../lambdas/core/audit-event';
-import { DetectionEngine } from '../../lambdas/core/detect/engine';
-import type { Finding } from '../../lambdas/core/finding';
-import type { FindingsStore, Publisher } from '../../lambdas/core/ports';
-import { aggregate } from '../../lambdas/core/report/aggregate';
-import { RULES } from '../../lambdas/core/rules';
-import { clusterAdminBinding, execViaGet } from '../helpers/events';
-import type { Ev } from '../helpers/shipping';
+import { analyzeObject } from '../../../lambdas/core/pipeline/analyze-object';
+import { alertGroups } from '../../../lambdas/core/pipeline/raise-findings';
+import type { AlertMessage } from '../../../lambdas/core/alert/sns-message';
+import type { AuditEvent } from '../../../lambdas/core/audit-event';
+import { DEFAULT_CONFIG, DetectionEngine } from '../../../lambdas/core/detect/engine';
+import { FindingPolicy } from '../../../lambdas/core/detect/finding-policy';
+import type { Finding } from '../../../lambdas/core/finding';
+import type { AlertCooldown, AlertGroup, AlertLedger, CooldownDecision, FindingsStore, Publisher, SourceObject } from '../../../lambdas/core/ports';
+import { aggregate } from '../../../lambdas/core/report/aggregate';
+import { RULES } from '../../../lambdas/core/rules';
+import { clusterAdminBinding, execViaGet } from '../../helpers/events';
+import type { Ev } from '../../helpers/shipping';
 
 const binding = (name: string, user = 'alice@example.com'): Ev => {
   const b = clusterAdminBinding();
@@ -64,14 +65,17 @@ function world(events: Ev[]) {
     },
   };
   const deps = {
-    open: () => Promise.resolve(Readable.from([Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n')])),
+    policy: new FindingPolicy(DEFAULT_CONFIG),
     engine: new DetectionEngine(RULES),
     store,
     ledger,
     publisher,
     minAlertSeverity: 'high' as const,
   };
-  return { deps, log, published, publisher };
+  const open = () => Promise.resolve(Readable.from([Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n')]));
+  /** The object at `ref`, holding the world's events. */
+  const object = (ref: { bucket: string; key: string }): SourceObject => ({ name: `s3://${ref.bucket}/${ref.key}`, key: ref.key, size: 0, open });
+  return { deps, object, log, published, publisher };
 }
 
 /** Suppresses the groups whose target name is in `held`; reports 3 earlier hits for the others. */
@@ -102,9 +106,9 @@ describe('analyzeObject with an alert cooldown', () => {
   });
 
   it('publishes the groups it may, marks the held ones alerted before publishing, and counts them', async () => {
-    const { deps, log, published } = world([binding('held'), binding('sent')]);
+    const { deps, object, log, published } = world([binding('held'), binding('sent')]);
     const cooldown = cooldownHolding('held');
-    const result = await analyzeObject(REF, { ...deps, cooldown });
+    const result = await analyzeObject(object(REF), { ...deps, cooldown });
     expect(cooldown.seen[0].map((g) => g.target.name).sort()).toEqual(['held', 'held', 'sent', 'sent']);
     expect(result).toMatchObject({ published: true, alerted: 2, suppressed: 2, suppressedGroups: 2 });
     expect(machine(published[0]).table.map((r) => r.target.name)).toEqual(['sent', 'sent']);
@@ -115,32 +119,32 @@ describe('analyzeObject with an alert cooldown', () => {
   });
 
   it('publishes nothing when every group is held, and a redelivery neither alerts nor claims again', async () => {
-    const { deps, log, published } = world([binding('held')]);
+    const { deps, object, log, published } = world([binding('held')]);
     const cooldown = cooldownHolding('held');
-    expect(await analyzeObject(REF, { ...deps, cooldown })).toMatchObject({ published: false, alerted: 0, suppressed: 2 });
+    expect(await analyzeObject(object(REF), { ...deps, cooldown })).toMatchObject({ published: false, alerted: 0, suppressed: 2 });
     expect(published).toHaveLength(0);
     expect(log).toEqual(['stored 3', 'marked 2']);
-    await analyzeObject(REF, { ...deps, engine: new DetectionEngine(RULES), cooldown });
+    await analyzeObject(object(REF), { ...deps, engine: new DetectionEngine(RULES), cooldown });
     expect(cooldown.seen).toHaveLength(1);
   });
 
   it('leaves the published groups pending when the publish fails, so the redelivery sends them', async () => {
-    const { deps, log, published, publisher } = world([binding('held'), binding('sent')]);
+    const { deps, object, log, published, publisher } = world([binding('held'), binding('sent')]);
     const cooldown = cooldownHolding('held');
     publisher.fail = true;
-    await expect(analyzeObject(REF, { ...deps, cooldown })).rejects.toThrow('SNS is down');
+    await expect(analyzeObject(object(REF), { ...deps, cooldown })).rejects.toThrow('SNS is down');
     expect(log).toEqual(['stored 6', 'marked 2', 'released 4']);
     publisher.fail = false;
-    const retried = await analyzeObject(REF, { ...deps, engine: new DetectionEngine(RULES), cooldown });
+    const retried = await analyzeObject(object(REF), { ...deps, engine: new DetectionEngine(RULES), cooldown });
     expect(retried).toMatchObject({ published: true, alerted: 2, suppressed: 0 });
     expect(cooldown.seen[1].map((g) => g.target.name)).toEqual(['sent', 'sent']);
     expect(machine(published[0]).table.map((r) => r.target.name)).toEqual(['sent', 'sent']);
   });
 
   it('archives nothing when every row fits', async () => {
-    const { deps } = world([binding('small')]);
+    const { deps, object } = world([binding('small')]);
     const put = jest.fn();
-    const result = await analyzeObject(REF, { ...deps, archive: { put } });
+    const result = await analyzeObject(object(REF), { ...deps, archive: { put } });
     expect(put).not.toHaveBeenCalled();
     expect(result.archivedTo).toBeUndefined();
   });
@@ -163,8 +167,8 @@ describe('analyzeObject coverage', () => {
       withoutLevel(at(execViaGet(), '2026-11-21T00:00:02Z')), // metadata only
       at({ ...execViaGet(), level: 'Verbose' }, '2026-11-21T00:00:03Z'), // not a level: not counted
     ];
-    const { deps } = world(events);
-    const result = await analyzeObject(REF, deps);
+    const { deps, object } = world(events);
+    const result = await analyzeObject(object(REF), deps);
     expect(result.stats.emitted).toBe(7);
     expect(result.levels).toEqual({ RequestResponse: 1, Metadata: 4, Request: 1 });
     expect(result.coverage).toEqual([
@@ -178,11 +182,11 @@ describe('analyzeObject coverage', () => {
       const { stageTimestamp: _s, requestReceivedTimestamp: _r, ...rest } = event;
       return rest;
     };
-    const { deps } = world([noTime(execViaGet())]);
+    const { deps, object } = world([noTime(execViaGet())]);
     const now = () => Date.parse('2026-11-22T08:00:00Z');
     const keyless = { bucket: 'audit-logs', key: 'logs/a.json' };
-    expect((await analyzeObject(keyless, { ...deps, now })).coverage).toEqual([{ cluster: '-', day: '2026-11-22', levels: { Metadata: 1 } }]);
+    expect((await analyzeObject(object(keyless), { ...deps, now })).coverage).toEqual([{ cluster: '-', day: '2026-11-22', levels: { Metadata: 1 } }]);
     const empty = world([]);
-    expect(await analyzeObject(REF, { ...empty.deps, now })).toMatchObject({ levels: {}, coverage: [{ cluster: 'prod-eu', day: '2026-11-22', levels: {} }] });
+    expect(await analyzeObject(empty.object(REF), { ...empty.deps, now })).toMatchObject({ levels: {}, coverage: [{ cluster: 'prod-eu', day: '2026-11-22', levels: {} }] });
   });
 });

@@ -1,14 +1,16 @@
-import { DynamoDbAlertCooldown } from '../../lambdas/adapters/dynamodb-alert-cooldown';
-import { CLAIM_LEASE_MS, DynamoDbAlertLedger } from '../../lambdas/adapters/dynamodb-alert-ledger';
-import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
-import type { RaiseDeps } from '../../lambdas/analyzer/raise-findings';
-import { raiseFindings } from '../../lambdas/analyzer/raise-findings';
-import type { AlertMessage } from '../../lambdas/core/alert/sns-message';
-import type { Finding } from '../../lambdas/core/finding';
-import type { Publisher } from '../../lambdas/core/ports';
-import { registryFinding } from '../helpers/findings';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import { DynamoDbAlertCooldown } from '../../../lambdas/adapters/dynamodb-alert-cooldown';
+import { CLAIM_LEASE_MS, DynamoDbAlertLedger } from '../../../lambdas/adapters/dynamodb-alert-ledger';
+import { DynamoDbFindingsStore } from '../../../lambdas/adapters/dynamodb-findings-store';
+import type { RaiseDeps } from '../../../lambdas/core/pipeline/raise-findings';
+import { raiseFindings } from '../../../lambdas/core/pipeline/raise-findings';
+import type { AlertMessage } from '../../../lambdas/core/alert/sns-message';
+import { DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
+import { FindingPolicy } from '../../../lambdas/core/detect/finding-policy';
+import type { Finding } from '../../../lambdas/core/finding';
+import type { Publisher } from '../../../lambdas/core/ports';
+import { registryFinding } from '../../helpers/findings';
+import type { LocalDynamoDb } from '../../helpers/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../helpers/local-dynamodb';
 
 /**
  * Two deliveries of the same work raising the same findings at once, against dynalite: the
@@ -64,6 +66,7 @@ function publisher() {
 
 function deps(p: Publisher, options: { cooldown?: boolean } = {}): RaiseDeps {
   return {
+    policy: new FindingPolicy(DEFAULT_CONFIG),
     store: new DynamoDbFindingsStore(db.documents, TABLE),
     ledger: new DynamoDbAlertLedger(db.documents, TABLE, () => new Date(clock)),
     publisher: p,

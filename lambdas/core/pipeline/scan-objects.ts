@@ -1,0 +1,141 @@
+import type { Coverage } from '../compliance/types';
+import type { Config, Exception } from '../config/types';
+import type { Detection } from '../detect/engine';
+import { DEFAULT_CONFIG, DetectionEngine } from '../detect/engine';
+import { redactProblemDetail } from '../detect/redact';
+import type { Finding, Severity } from '../finding';
+import { severityRank } from '../finding';
+import type { SourceObject } from '../ports';
+import type { ReadOptions, ReadStats } from '../read';
+import { emptyStats, mergeStats } from '../read';
+import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
+import { aggregate, countBySeverity } from '../report/aggregate';
+import { RULES } from '../rules';
+import type { CoverageCounter } from './coverage';
+import { coverageOfObjects } from './coverage';
+import { malformedCount, readObject, skippedCount } from './read-object';
+
+export interface ScanOptions {
+  rules?: readonly Detection[];
+  config?: Config;
+  /** Events outside [since, until) by their time are not analyzed. */
+  since?: Date;
+  until?: Date;
+  /** Objects read at once. */
+  concurrency?: number;
+  /** Called as objects are read: bytes done of the total, objects done of the total. */
+  onProgress?: (progress: { bytes: number; totalBytes: number; objects: number; totalObjects: number }) => void;
+  /** Called when an object could not be read completely (it is still reported in the stats). */
+  onIncomplete?: (source: string, stats: ReadStats) => void;
+  /** Count the audit levels of the parsed events in this range per cluster (the compliance report's coverage); default: every analyzed event. */
+  coverageRange?: { since: Date; until: Date };
+  /** Reader limits (document size, nesting); the interest is the engine's. */
+  readOptions?: Omit<ReadOptions, 'interest' | 'cluster'>;
+}
+
+export interface ScanResult {
+  findings: LocatedFinding[];
+  table: AggregatedRow[];
+  summary: ScanSummary;
+  stats: { objects: Array<{ source: string; stats: ReadStats }>; total: ReadStats };
+  /** Configured exceptions past their expiry: not applied. */
+  expiredExceptions: Exception[];
+  /** Parsed events by cluster and audit level: what the rules could see. */
+  coverage: Coverage[];
+}
+
+const PROGRESS_STEP_BYTES = 1024 * 1024;
+
+/**
+ * Reads every object, runs the rules over its events and aggregates the findings: the same
+ * object loop (`readObject`) and engine the analyzer uses. Objects are read a few at a time; the
+ * stateful detectors see events as they arrive, which for objects named by time (every shipper's
+ * layout) is close to time order.
+ */
+export async function scanObjects(objects: readonly SourceObject[], options: ScanOptions = {}): Promise<ScanResult> {
+  const engine = new DetectionEngine(options.rules ?? RULES, options.config ?? DEFAULT_CONFIG);
+  const since = options.since?.getTime() ?? -Infinity;
+  const until = options.until?.getTime() ?? Infinity;
+  const coverageSince = options.coverageRange?.since.getTime() ?? since;
+  const coverageUntil = options.coverageRange?.until.getTime() ?? until;
+  const totalBytes = objects.reduce((n, o) => n + o.size, 0);
+  const findings: LocatedFinding[] = [];
+  const perObject = new Array<{ source: string; stats: ReadStats }>(objects.length);
+  const counters: CoverageCounter[] = [];
+  let bytesDone = 0;
+  let objectsDone = 0;
+  const progress = (): void => options.onProgress?.({ bytes: bytesDone, totalBytes, objects: objectsDone, totalObjects: objects.length });
+
+  async function scanOne(index: number): Promise<void> {
+    const object = objects[index];
+    let reported = 0;
+    let stats: ReadStats;
+    try {
+      const reading = await readObject(object, {
+        engine,
+        ...(options.readOptions ? { readOptions: options.readOptions } : {}),
+        // An event with no readable time is analyzed and counted: it cannot be placed outside the range.
+        analyzes: (t) => Number.isNaN(t) || (t >= since && t < until),
+        counts: (t) => Number.isNaN(t) || (t >= coverageSince && t < coverageUntil),
+        onEvent: (read) => {
+          if (read.bytesIn - reported <= PROGRESS_STEP_BYTES) return;
+          bytesDone += read.bytesIn - reported;
+          reported = read.bytesIn;
+          progress();
+        },
+      });
+      stats = reading.stats;
+      for (const finding of reading.findings) findings.push({ finding, source: object.name });
+      counters.push(reading.coverage);
+    } catch (error) {
+      // Opening failed (missing object, access denied): an unreadable object, not a crash.
+      stats = emptyStats();
+      stats.complete = false;
+      stats.problems['source-error']++;
+      stats.samples.push({ kind: 'source-error', offset: 0, line: 0, detail: `cannot open: ${(error as Error).message}` });
+    }
+    // Details can quote the log (JSON.parse excerpts, keys, auditIDs); they are printed and returned.
+    for (const sample of stats.samples) sample.detail = redactProblemDetail(sample.detail);
+    bytesDone += stats.bytesIn - reported;
+    objectsDone++;
+    perObject[index] = { source: object.name, stats };
+    if (!stats.complete) options.onIncomplete?.(object.name, stats);
+    progress();
+  }
+
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, objects.length)) }, async () => {
+    while (next < objects.length) await scanOne(next++);
+  });
+  await Promise.all(workers);
+
+  const total = emptyStats();
+  for (const o of perObject) mergeStats(total, o.stats);
+  findings.sort((a, b) => a.finding.time.localeCompare(b.finding.time));
+  return {
+    findings,
+    table: aggregate(findings),
+    summary: summarize(perObject, total, findings),
+    stats: { objects: perObject, total },
+    expiredExceptions: engine.expiredExceptions,
+    coverage: coverageOfObjects(counters),
+  };
+}
+
+function summarize(objects: ReadonlyArray<{ stats: ReadStats }>, total: ReadStats, findings: LocatedFinding[]): ScanSummary {
+  return {
+    objects: objects.length,
+    bytes: total.bytesIn,
+    events: total.events,
+    skipped: skippedCount(total),
+    malformed: malformedCount(total),
+    incomplete: objects.filter((o) => !o.stats.complete).length,
+    findings: findings.length,
+    bySeverity: countBySeverity(findings),
+  };
+}
+
+/** Whether any finding is at or above the level (for --fail-on). */
+export function anyAtOrAbove(findings: readonly LocatedFinding[], level: Severity): boolean {
+  return findings.some(({ finding }: { finding: Finding }) => severityRank(finding.severity) >= severityRank(level));
+}
