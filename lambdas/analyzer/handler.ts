@@ -20,7 +20,7 @@ import type { Detection } from '../core/detect/engine';
 import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
 import type { Severity } from '../core/finding';
 import { SEVERITIES } from '../core/finding';
-import { RULES } from '../core/rules';
+import { EVENT_RULES } from '../core/rules';
 import { LOG_OBJECT_DELETED, logObjectDeletedFinding } from '../core/rules/audit-tampering';
 import type { AnalyzeResult } from './analyze-object';
 import { analyzeObject, malformedCount } from './analyze-object';
@@ -136,7 +136,7 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const cooldown = cooldownMinutes > 0 ? new DynamoDbAlertCooldown(documents, deps.findingsTable, cooldownMinutes, () => now()) : undefined;
   const archive = deps.archiveBucket ? new S3FindingsArchive(deps.s3, deps.archiveBucket, deps.archivePrefix ?? DEFAULT_ARCHIVE_PREFIX) : undefined;
   const minAlertSeverity = deps.minAlertSeverity ?? 'high';
-  const rules = deps.rules ?? RULES;
+  const rules = deps.rules ?? EVENT_RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
   let warnedExpired = false;
 

@@ -11,7 +11,7 @@ import type { AggregatedRow, LocatedFinding, ScanSummary } from '../core/report/
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 import type { Exception } from '../core/config/types';
 import { clusterFromKey } from '../core/read/object-key';
-import { RULES } from '../core/rules';
+import { EVENT_RULES } from '../core/rules';
 import type { Coverage } from '../core/compliance/types';
 
 /** The cluster an object's key or path names, for events whose envelope names none (as the analyzer does). */
@@ -59,7 +59,7 @@ export interface ScanResult {
  * time order.
  */
 export async function scanObjects(objects: readonly SourceObject[], options: ScanOptions = {}): Promise<ScanResult> {
-  const engine = new DetectionEngine(options.rules ?? RULES, options.config ?? DEFAULT_CONFIG);
+  const engine = new DetectionEngine(options.rules ?? EVENT_RULES, options.config ?? DEFAULT_CONFIG);
   const since = options.since?.getTime() ?? -Infinity;
   const until = options.until?.getTime() ?? Infinity;
   const totalBytes = objects.reduce((n, o) => n + o.size, 0);

@@ -7,7 +7,7 @@ import { DetectionEngine } from '../../lambdas/core/detect/engine';
 import type { Finding } from '../../lambdas/core/finding';
 import type { FindingsStore, Publisher } from '../../lambdas/core/ports';
 import { aggregate } from '../../lambdas/core/report/aggregate';
-import { RULES } from '../../lambdas/core/rules';
+import { EVENT_RULES } from '../../lambdas/core/rules';
 import { clusterAdminBinding, execViaGet } from '../helpers/events';
 import type { Ev } from '../helpers/shipping';
 
@@ -65,7 +65,7 @@ function world(events: Ev[]) {
   };
   const deps = {
     open: () => Promise.resolve(Readable.from([Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n')])),
-    engine: new DetectionEngine(RULES),
+    engine: new DetectionEngine(EVENT_RULES),
     store,
     ledger,
     publisher,
@@ -120,7 +120,7 @@ describe('analyzeObject with an alert cooldown', () => {
     expect(await analyzeObject(REF, { ...deps, cooldown })).toMatchObject({ published: false, alerted: 0, suppressed: 2 });
     expect(published).toHaveLength(0);
     expect(log).toEqual(['stored 3', 'marked 2']);
-    await analyzeObject(REF, { ...deps, engine: new DetectionEngine(RULES), cooldown });
+    await analyzeObject(REF, { ...deps, engine: new DetectionEngine(EVENT_RULES), cooldown });
     expect(cooldown.seen).toHaveLength(1);
   });
 
@@ -131,7 +131,7 @@ describe('analyzeObject with an alert cooldown', () => {
     await expect(analyzeObject(REF, { ...deps, cooldown })).rejects.toThrow('SNS is down');
     expect(log).toEqual(['stored 6', 'marked 2', 'released 4']);
     publisher.fail = false;
-    const retried = await analyzeObject(REF, { ...deps, engine: new DetectionEngine(RULES), cooldown });
+    const retried = await analyzeObject(REF, { ...deps, engine: new DetectionEngine(EVENT_RULES), cooldown });
     expect(retried).toMatchObject({ published: true, alerted: 2, suppressed: 0 });
     expect(cooldown.seen[1].map((g) => g.target.name)).toEqual(['sent', 'sent']);
     expect(machine(published[0]).table.map((r) => r.target.name)).toEqual(['sent', 'sent']);
