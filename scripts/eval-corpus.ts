@@ -16,7 +16,7 @@ import { DetectionEngine } from '../lambdas/core/detect/engine';
 import type { Category, Finding } from '../lambdas/core/finding';
 import { severityRank } from '../lambdas/core/finding';
 import { readAuditLog } from '../lambdas/core/read';
-import { RULES } from '../lambdas/core/rules';
+import { EVENT_RULES } from '../lambdas/core/rules';
 
 interface Label {
   file: string;
@@ -39,7 +39,7 @@ export const DEFAULT_CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
 
 export async function scoreCorpus(dir = DEFAULT_CORPUS): Promise<CorpusScore> {
   const labels = readFileSync(join(dir, 'labels.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Label);
-  const engine = new DetectionEngine(RULES);
+  const engine = new DetectionEngine(EVENT_RULES);
   const findings = new Map<string, Finding[]>(); // by file + auditID
   const findingsByLine = new Map<string, Finding[]>(); // by file + line of the event that raised them
   for (const file of [...new Set(labels.map((l) => l.file))]) {

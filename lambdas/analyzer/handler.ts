@@ -21,7 +21,7 @@ import { analyzeObject } from '../core/pipeline/analyze-object';
 import { recordCoverage } from '../core/pipeline/coverage';
 import type { RaiseDeps } from '../core/pipeline/raise-findings';
 import { raiseRemovals } from '../core/pipeline/removals';
-import { RULES } from '../core/rules';
+import { EVENT_RULES } from '../core/rules';
 import type { Deadline } from './deadline';
 import { invocationDeadline } from './deadline';
 import { DeadlineError, DeferredRecordError, MissingObjectError, ObjectReadError } from './errors';
@@ -81,7 +81,7 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const now = deps.now ?? Date.now;
   const retentionDays = deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS;
   const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, { retentionDays, now, cooldownMinutes: deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES });
-  const rules = deps.rules ?? RULES;
+  const rules = deps.rules ?? EVENT_RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
   const raise: RaiseDeps = {
     policy: new FindingPolicy(config, now),

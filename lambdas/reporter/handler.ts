@@ -17,7 +17,7 @@ import { renderReportJson } from '../core/compliance/report-json';
 import { buildComplianceReport } from '../core/compliance/report-model';
 import type { ComplianceReport, Coverage, Period, ReportCadence } from '../core/compliance/types';
 import type { Config } from '../core/config/types';
-import type { Detection } from '../core/detect/engine';
+import type { DetectionMetadata } from '../core/detect/rule';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Finding } from '../core/finding';
 import type { ReportStore, StoredReport } from '../core/ports';
@@ -42,7 +42,7 @@ export interface ReporterDeps {
   clusters?: readonly string[];
   /** The analyzer's config: rules it switches off show as not assessed. */
   config?: Config;
-  rules?: readonly Detection[];
+  rules?: readonly DetectionMetadata[];
   logger?: Logger;
   metrics?: Metrics;
   /** The clock (epoch ms): the report's `generatedAt`, the link's expiry, and the period when the event carries no time. */

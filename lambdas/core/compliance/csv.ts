@@ -1,4 +1,4 @@
-import type { Detection } from '../detect/engine';
+import type { DetectionMetadata } from '../detect/rule';
 import type { Finding } from '../finding';
 import { displayText } from '../report/display-text';
 import { resolveControl } from './controls';
@@ -42,7 +42,7 @@ export type FindingsCsvColumn = (typeof FINDINGS_CSV_COLUMNS)[number];
  * (starting with `=`, `+`, `-` or `@`, also after spaces or in their full-width forms) is prefixed
  * with `'` so it shows as text.
  */
-export function renderFindingsCsv(findings: readonly Finding[], rules: readonly Detection[]): string {
+export function renderFindingsCsv(findings: readonly Finding[], rules: readonly DetectionMetadata[]): string {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const lines = [FINDINGS_CSV_COLUMNS.map(csvCell).join(',')];
   for (const f of findings) {

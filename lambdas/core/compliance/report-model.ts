@@ -1,6 +1,5 @@
 import type { Config } from '../config/types';
-import type { Detection } from '../detect/engine';
-import { DetectionEngine } from '../detect/engine';
+import type { DetectionMetadata } from '../detect/rule';
 import type { Category, Finding, Severity } from '../finding';
 import { CATEGORIES, SEVERITIES, maxSeverity, severityRank } from '../finding';
 import type { LocatedFinding } from '../report/aggregate';
@@ -20,7 +19,7 @@ export interface BuildReportInput {
   /** What the analyzer saw per cluster in the period; undefined for a findings file (no audit data). */
   coverage?: readonly Coverage[];
   /** The registry (lambdas/core/rules RULES). */
-  rules: readonly Detection[];
+  rules: readonly DetectionMetadata[];
   /** `disabled` holds rule ids or categories, resolved as the engine resolves them. */
   config: Config;
   generatedAt: string;
@@ -78,7 +77,9 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
     if (byCategory[c] !== undefined || previousByCategory[c] !== undefined) trendByCategory[c] = { current: byCategory[c] ?? 0, previous: previousByCategory[c] ?? 0 };
   }
 
-  const enabled = new Set(new DetectionEngine(input.rules, input.config).rules.map((r) => r.id)); // the engine's own reading of `disabled`
+  // The engine's reading of `disabled` (a rule id or its category), over both kinds of detection:
+  // external ones never reach the engine.
+  const enabled = new Set(input.rules.filter((r) => !input.config.disabled.includes(r.id) && !input.config.disabled.includes(r.category)).map((r) => r.id));
   const sight = evidence(coverage);
   const controls = assessControls(input.rules, enabled, sight, current, located);
 
@@ -168,7 +169,7 @@ function evidence(coverage: readonly Coverage[] | undefined): Sight | undefined 
 }
 
 /** Why the rule could not see in the period, or undefined when it could. */
-function blindness(rule: Detection, enabled: ReadonlySet<string>, sight: Sight | undefined): string | undefined {
+function blindness(rule: DetectionMetadata, enabled: ReadonlySet<string>, sight: Sight | undefined): string | undefined {
   if (!enabled.has(rule.id)) return NOT_ASSESSED.switchedOff;
   if (!sight) return NOT_ASSESSED.noAuditData;
   if (!sight.anyEvents) return NOT_ASSESSED.noEvents;
@@ -178,13 +179,13 @@ function blindness(rule: Detection, enabled: ReadonlySet<string>, sight: Sight |
 }
 
 function assessControls(
-  rules: readonly Detection[],
+  rules: readonly DetectionMetadata[],
   enabled: ReadonlySet<string>,
   sight: Sight | undefined,
   findings: readonly Finding[],
   located: (fs: readonly Finding[]) => LocatedFinding[],
 ): ControlAssessment[] {
-  const entries = new Map<string, { control: Control; rules: Detection[]; findings: Finding[]; extraRules: Set<string> }>();
+  const entries = new Map<string, { control: Control; rules: DetectionMetadata[]; findings: Finding[]; extraRules: Set<string> }>();
   const entry = (control: Control) => {
     let e = entries.get(control.id);
     if (!e) entries.set(control.id, (e = { control, rules: [], findings: [], extraRules: new Set() }));
@@ -248,7 +249,7 @@ interface NotesInput {
   controls: readonly ControlAssessment[];
   coverage: readonly Coverage[] | undefined;
   sight: Sight | undefined;
-  rules: readonly Detection[];
+  rules: readonly DetectionMetadata[];
   enabled: ReadonlySet<string>;
   unreadable: number;
 }

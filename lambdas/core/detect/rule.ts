@@ -17,10 +17,10 @@ export interface RuleContext {
 }
 
 /**
- * A detection: metadata a person reads next to the function that decides. A rule is pure and
- * sees one event; stateful detectors (restarts) are a separate kind.
+ * What a person reads about a detection, next to whatever decides it: the registry, the `rules`
+ * command, docs/rules.md, configuration validation and the compliance report need only this.
  */
-export interface Rule {
+export interface DetectionMetadata {
   /** Stable id, `<family>.<name>`. */
   id: string;
   title: string;
@@ -35,18 +35,26 @@ export interface Rule {
   controls: string[];
   falsePositives: string;
   remediation: string;
+  /**
+   * The lowest audit level at which the detection sees what it looks for: `Metadata` when it decides
+   * from the verb, resource, user, objectRef, request URI and response status alone; `Request`
+   * when it needs the request or response body (`view.object`, `view.patch`). The compliance
+   * report counts a control as held only where events at this level were seen. Every shipped
+   * detection declares it; one that leaves it out is treated as needing `Request`.
+   */
+  evidenceLevel?: 'Metadata' | 'Request';
+}
+
+/**
+ * A rule: metadata a person reads next to the function that decides. A rule is pure and sees one
+ * audit event; stateful detectors (restarts) are a separate kind, and so are detections whose
+ * evidence is not in the audit log at all (ExternalDetection).
+ */
+export interface Rule extends DetectionMetadata {
   /** The events it can possibly care about; the reader's pre-check is derived from these. */
   interest: readonly EventSelector[];
   /** Substrings that make any event interesting to it (see EventInterest.markers). */
   markers?: readonly string[];
-  /**
-   * The lowest audit level at which the rule sees what it looks for: `Metadata` when it decides
-   * from the verb, resource, user, objectRef, request URI and response status alone; `Request`
-   * when it needs the request or response body (`view.object`, `view.patch`). The compliance
-   * report counts a control as held only where events at this level were seen. Every shipped
-   * rule declares it; a rule that leaves it out is treated as needing `Request`.
-   */
-  evidenceLevel?: 'Metadata' | 'Request';
   /** Also sees failed and dry-run requests (rules about denied attempts). Default false. */
   includeFailures?: boolean;
   /**
@@ -54,5 +62,27 @@ export interface Rule {
    * its interest: the reader hands those over unfiltered. Default false.
    */
   oversizeEvents?: boolean;
+  /** Only external detections name a source outside the log. */
+  source?: never;
   evaluate(view: EventView, context: RuleContext): RuleHit | RuleHit[] | undefined;
+}
+
+/**
+ * A detection whose evidence is not an audit event (S3 removal notifications, the analyzer's
+ * coverage records, CloudTrail): metadata only. The registry lists it so `rules`, the docs, the
+ * configuration and the compliance report know it; the engine never runs it, and the type keeps it
+ * that way (no interest, nothing to evaluate or observe). Its findings are built by the code that
+ * reads its source.
+ */
+export interface ExternalDetection extends DetectionMetadata {
+  /** Where its evidence comes from and what raises it, in a phrase. */
+  source: string;
+  interest?: never;
+  evaluate?: never;
+  observe?: never;
+}
+
+/** Whether a registered detection comes from outside the audit log. */
+export function isExternal<D extends { source?: unknown }>(detection: D): detection is Extract<D, ExternalDetection> {
+  return typeof detection.source === 'string';
 }

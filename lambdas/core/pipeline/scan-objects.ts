@@ -10,7 +10,7 @@ import type { ReadOptions, ReadStats } from '../read';
 import { emptyStats, mergeStats } from '../read';
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
 import { aggregate, countBySeverity } from '../report/aggregate';
-import { RULES } from '../rules';
+import { EVENT_RULES } from '../rules';
 import type { CoverageCounter } from './coverage';
 import { coverageOfObjects } from './coverage';
 import { malformedCount, readObject, skippedCount } from './read-object';
@@ -53,7 +53,7 @@ const PROGRESS_STEP_BYTES = 1024 * 1024;
  * layout) is close to time order.
  */
 export async function scanObjects(objects: readonly SourceObject[], options: ScanOptions = {}): Promise<ScanResult> {
-  const engine = new DetectionEngine(options.rules ?? RULES, options.config ?? DEFAULT_CONFIG);
+  const engine = new DetectionEngine(options.rules ?? EVENT_RULES, options.config ?? DEFAULT_CONFIG);
   const since = options.since?.getTime() ?? -Infinity;
   const until = options.until?.getTime() ?? Infinity;
   const coverageSince = options.coverageRange?.since.getTime() ?? since;

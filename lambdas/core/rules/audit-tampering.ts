@@ -5,22 +5,22 @@ import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
 import { digest } from '../detect/fingerprint';
 import { redactEvidence, redactText } from '../detect/redact';
-import type { Rule, RuleHit } from '../detect/rule';
+import type { ExternalDetection, Rule, RuleHit } from '../detect/rule';
 import type { Finding, Severity } from '../finding';
 import { patchedFields, removedPaths } from '../k8s/patch';
-import { actorText, changedFields, forActor } from './shared';
+import { actorText, changedFields, forActor, isWrite, pastTense, raise, requestPath } from './support/common';
 
 /*
  * audit-tampering: attackers switch the audit trail off before they dig in, so the trail watches
- * itself. One rule reads the audit log for the trail being turned down from inside the cluster
- * (the audit policy, the API server's audit flags); three detections come from outside it and
- * never match an audit event: log objects deleted from the bucket (the analyzer, from S3's
- * ObjectRemoved notifications), a cluster whose logs stopped arriving, and EKS control-plane
- * audit logging switched off (both the watchdog Lambda). They are in the registry all the same,
- * so `rules`, the docs, the configuration and the compliance report know them; the functions
- * that build their findings are here, next to their metadata. ATT&CK ids are v16.
+ * itself. Two rules read the audit log: the trail turned down from inside the cluster (the audit
+ * policy, the API server's audit flags), and an event too large to read. Three detections come
+ * from outside it and never match an audit event (ExternalDetection: metadata, nothing to
+ * evaluate): log objects deleted from the bucket (the analyzer, from S3's ObjectRemoved
+ * notifications), a cluster whose logs stopped arriving, and EKS control-plane audit logging
+ * switched off (both the watchdog Lambda). They are in the registry all the same, so `rules`, the
+ * docs, the configuration and the compliance report know them; the functions that build their
+ * findings are here, next to their metadata. ATT&CK ids are v16.
  */
-
 const NSA_LOGGING = 'NSA-CISA-k8s: Audit logging and threat detection';
 const AUDIT_GROUP = 'audit.k8s.io';
 
@@ -304,15 +304,141 @@ const policyChanged: Rule = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// An event too large to read
+//
+// The reader does not buffer a document past its limit (4 MiB by default); it judges the event
+// from the fields the API server writes before the bodies (who, verb, objectRef, response status)
+// and hands it over with `oversize` set. The metadata rules still run on it; this rule says that
+// the others could not, and by how much the request matters. Padding is the cheapest evasion there
+// is: an annotation of junk costs the attacker nothing, and Go's JSON encoder writes each `<`, `>`
+// and `&` as six bytes.
+
+/** What a write to these can do, in the words of the summary: the objects persistence is made of. */
+const SENSITIVE: Readonly<Record<string, string>> = {
+  roles: 'RBAC',
+  clusterroles: 'RBAC',
+  rolebindings: 'RBAC',
+  clusterrolebindings: 'RBAC',
+  pods: 'workloads',
+  deployments: 'workloads',
+  daemonsets: 'workloads',
+  statefulsets: 'workloads',
+  replicasets: 'workloads',
+  replicationcontrollers: 'workloads',
+  jobs: 'workloads',
+  cronjobs: 'workloads',
+  mutatingwebhookconfigurations: 'admission control',
+  validatingwebhookconfigurations: 'admission control',
+  validatingadmissionpolicies: 'admission control',
+  validatingadmissionpolicybindings: 'admission control',
+  mutatingadmissionpolicies: 'admission control',
+  mutatingadmissionpolicybindings: 'admission control',
+  customresourcedefinitions: 'API extensions',
+  apiservices: 'API extensions',
+  secrets: 'credentials',
+  serviceaccounts: 'credentials',
+  certificatesigningrequests: 'credentials',
+  nodes: 'nodes',
+};
+
+const READS = new Set(['get', 'list', 'watch']);
+
+/** Why a write matters, or undefined for an ordinary one. Status updates are reports, not changes to what runs. */
+function sensitivity(view: EventView): string | undefined {
+  if (view.subresource === 'status') return undefined;
+  if (Object.hasOwn(SENSITIVE, view.resource)) return SENSITIVE[view.resource];
+  // aws-auth and audit policies live in kube-system ConfigMaps
+  if (view.resource === 'configmaps' && view.namespace === 'kube-system') return 'kube-system configuration';
+  return undefined;
+}
+
+function objectText(view: EventView): string {
+  const resource = view.subresource ? `${view.resource}/${view.subresource}` : view.resource || 'a non-resource URL';
+  const name = view.name ? ` ${view.namespace ? `${view.namespace}/` : ''}${view.name}` : view.namespace ? ` in namespace ${view.namespace}` : '';
+  const path = view.resource === '' ? ` ${requestPath(view).slice(0, 200)}` : '';
+  return `${resource}${name}${path}`;
+}
+
+function judge(view: EventView): { severity: Severity; reasons: string[] } {
+  const reasons: string[] = [];
+  const verb = view.verb;
+  let severity: Severity;
+  if (READS.has(verb)) {
+    severity = 'low';
+    reasons.push('a read');
+  } else {
+    const what = sensitivity(view);
+    severity = what ? 'high' : 'medium';
+    reasons.push(what ? `a write to ${what}` : isWrite(verb) ? 'a write' : `a ${verb || 'request with no verb'} (treated as a write)`);
+  }
+  if (isPlatform(view.actor)) {
+    reasons.push('by the control plane');
+    return { severity: 'info', reasons };
+  }
+  if (view.actor.class === 'anonymous') reasons.push('by an anonymous caller');
+  else if (view.actor.username === '') {
+    severity = raise(severity);
+    reasons.push('by an identity the log does not name');
+  }
+  return { severity: forActor(view, severity), reasons };
+}
+
+const oversizeEvent: Rule = {
+  id: 'audit-tampering.oversize-event',
+  title: 'Audit event too large to read: judged from its metadata only',
+  category: 'audit-tampering',
+  severity: 'critical',
+  description:
+    'An audit event was longer than the reader\'s limit (4 MiB by default), so its request and response bodies were not read: it was ' +
+    'judged from the fields the API server writes before them (who, verb, object, response status), the rules that decide from those ' +
+    'still ran, and the rules that need a body did not see it. Padding a request (an annotation or a ConfigMap value of junk, thousands ' +
+    'of dummy RBAC entries) until its audit event is too large for the detection pipeline is a cheap way to slip a privileged pod or a ' +
+    'binding past it; the API server\'s JSON encoder writes each `<`, `>` and `&` as six bytes, so a body under the API server\'s own ' +
+    'request limit can still make a larger event. Rated by what is known: a successful write (create, update, patch, delete) to RBAC, ' +
+    'workloads, admission webhooks and policies, CRDs and API services, Secrets, service accounts, CSRs, nodes or kube-system ConfigMaps ' +
+    'is high, in any namespace; any other write medium; a read low; failed and dry-run requests raise nothing. A request with no ' +
+    'username is raised one step, an anonymous one is critical; the control plane\'s own large writes are info.',
+  attack: ['T1027.001'],
+  controls: ['CIS-3.2.2', NSA_LOGGING],
+  evidenceLevel: 'Metadata', // made for events whose bodies were not read
+  includeFailures: false,
+  oversizeEvents: true,
+  falsePositives:
+    'Large legitimate objects: Helm release Secrets near the 1 MiB object limit, CRDs with large OpenAPI schemas, lists of many objects ' +
+    'logged at RequestResponse level, big custom resources. Add exceptions for the identities that write them, scoped to their namespaces, ' +
+    'or log those resources at Metadata level in the audit policy.',
+  remediation:
+    'Find the event in the log object by its auditID and read it by hand to judge what the request did; a field full of junk is a ' +
+    'red flag. Check the object as it is now (`kubectl get -o yaml`). Keep audit events small enough ' +
+    'to be read whole: run the API server with `--audit-log-truncate-enabled=true` and `--audit-log-truncate-max-event-size` (bytes, 100 KiB by ' +
+    'default once enabled; the webhook backend has the same `--audit-webhook-truncate-*` flags), which makes it drop the bodies of larger ' +
+    'events itself and mark them `audit.k8s.io/truncated`, and log bulky resources at Metadata level in the audit policy.',
+  interest: [], // the reader hands over every oversize event whatever the rules' interest; see `oversizeEvents`
+  evaluate(view): RuleHit | undefined {
+    if (view.oversize === undefined) return undefined;
+    const { severity, reasons } = judge(view);
+    const sizeMiB = (view.oversize / (1024 * 1024)).toFixed(1);
+    return {
+      severity,
+      summary: `${actorText(view)} ${pastTense(view.verb)} ${objectText(view)}; the audit event was too large to read (at least ${sizeMiB} MiB), so its body was not checked`,
+      evidence: {
+        oversizeBytes: view.oversize,
+        verb: view.verb,
+        ...(view.code !== undefined ? { code: view.code } : {}),
+        ...(view.event.level ? { level: view.event.level } : {}),
+        ...(view.event.stage ? { stage: view.event.stage } : {}),
+        requestURI: (view.event.requestURI ?? '').slice(0, 500),
+        reasons,
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Detections from outside the audit log: metadata here, findings built by the functions below.
 
-/** Registry entries for detections that never match an audit event: no interest, nothing to evaluate. */
-const outsideTheLog = {
-  interest: [],
-  evaluate: () => undefined,
-} as const;
-
-const logObjectDeleted: Rule = {
+const logObjectDeleted: ExternalDetection = {
+  source: "the analyzer, from the log bucket's S3 ObjectRemoved notifications",
   id: 'audit-tampering.log-object-deleted',
   title: 'Audit log object deleted from the log bucket',
   category: 'audit-tampering',
@@ -331,10 +457,10 @@ const logObjectDeleted: Rule = {
   remediation:
     'Restore the object from its previous version (versioned buckets) or a replica; find the principal in CloudTrail data events and ' +
     'revoke its access; turn on versioning and Object Lock on the log bucket and deny s3:DeleteObject* to everyone but a break-glass role.',
-  ...outsideTheLog,
 };
 
-const logSilence: Rule = {
+const logSilence: ExternalDetection = {
+  source: "the watchdog, from the analyzer's coverage records and the clock",
   id: 'audit-tampering.log-silence',
   title: 'Audit logs stopped arriving',
   category: 'audit-tampering',
@@ -354,10 +480,10 @@ const logSilence: Rule = {
   remediation:
     'Check the cluster\'s audit logging (EKS: the cluster\'s logging configuration; self-managed: the kube-apiserver flags), then each hop ' +
     'of the shipping path; find who changed it and what happened while the trail was down.',
-  ...outsideTheLog,
 };
 
-const eksAuditLoggingDisabled: Rule = {
+const eksAuditLoggingDisabled: ExternalDetection = {
+  source: "the watchdog, from CloudTrail's UpdateClusterConfig events (EventBridge)",
   id: 'audit-tampering.eks-audit-logging-disabled',
   title: 'EKS control-plane audit logging switched off',
   category: 'audit-tampering',
@@ -374,10 +500,9 @@ const eksAuditLoggingDisabled: Rule = {
   remediation:
     'Switch audit logging back on (aws eks update-cluster-config --logging \'{"clusterLogging":[{"types":["audit"],"enabled":true}]}\'), ' +
     'ask the caller, and review what the cluster did while it was off (CloudTrail, the other log types).',
-  ...outsideTheLog,
 };
 
-export const auditTamperingRules: Rule[] = [policyChanged, logObjectDeleted, logSilence, eksAuditLoggingDisabled];
+export const auditTamperingRules: ReadonlyArray<Rule | ExternalDetection> = [policyChanged, oversizeEvent, logObjectDeleted, logSilence, eksAuditLoggingDisabled];
 
 export const LOG_OBJECT_DELETED = logObjectDeleted.id;
 export const LOG_SILENCE = logSilence.id;
@@ -386,7 +511,7 @@ export const EKS_AUDIT_LOGGING_DISABLED = eksAuditLoggingDisabled.id;
 // ---------------------------------------------------------------------------------------------
 // Findings of the detections outside the log
 
-function findingOf(rule: Rule, fields: Omit<Finding, 'ruleId' | 'category' | 'title' | 'attack' | 'controls'>): Finding {
+function findingOf(rule: ExternalDetection, fields: Omit<Finding, 'ruleId' | 'category' | 'title' | 'attack' | 'controls'>): Finding {
   return {
     ruleId: rule.id,
     category: rule.category,

@@ -4,7 +4,7 @@ import { isPlatform } from '../detect/identity';
 import { redactArgv, redactText } from '../detect/redact';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, inSystemNamespace, raise, requestPath } from './shared';
+import { actorText, inSystemNamespace, raise, requestPath } from './support/common';
 
 /** What a command does that makes it worth more than a glance, with the pattern that says so. */
 const INDICATORS: ReadonlyArray<[string, RegExp]> = [

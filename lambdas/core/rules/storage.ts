@@ -2,7 +2,7 @@ import type { EventView } from '../detect/event-view';
 import { asObject, asString } from '../detect/event-view';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, changedFields, field, isBaseline, kindOf, pastTense, writtenObject } from './shared';
+import { actorText, changedFields, field, isBaseline, kindOf, pastTense, writtenObject } from './support/common';
 
 /** Host paths that hand over the node: its root, configuration, credentials, runtime sockets. */
 const SENSITIVE_HOST_PATHS = [

@@ -6,7 +6,7 @@ import type { StatefulDetector } from '../../../lambdas/core/detect/stateful';
 import type { Finding } from '../../../lambdas/core/finding';
 import type { ReadStats } from '../../../lambdas/core/read/stats';
 import { emptyStats } from '../../../lambdas/core/read/stats';
-import { RULES } from '../../../lambdas/core/rules';
+import { EVENT_RULES } from '../../../lambdas/core/rules';
 import { auditEvent, clusterAdminBinding } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 
@@ -92,7 +92,7 @@ describe('a rule that throws', () => {
       auditEvent({ verb: 'create', level: 'RequestResponse', objectRef: { resource: 'pods', namespace: 'kube-system', name: 'p' }, requestObject: { spec: { containers: { a: 1 }, volumes: 'x' } } }),
       auditEvent({ verb: 'patch', level: 'RequestResponse', objectRef: { resource: 'clusterroles', name: 'r', apiGroup: 'rbac.authorization.k8s.io' }, requestObject: [{ op: 'add', path: '/rules/0', value: 'x' }, 5, null] }),
     ];
-    const { stats } = await analyzeAll(RULES, events);
+    const { stats } = await analyzeAll(EVENT_RULES, events);
     expect(stats.problems['rule-error']).toBe(0);
   });
 });
@@ -111,7 +111,7 @@ describe('a body that makes a rule hit thousands of times', () => {
       objectRef: { resource: 'clusterroles', name: 'wide', apiGroup: 'rbac.authorization.k8s.io' },
       requestObject: { kind: 'ClusterRole', metadata: { name: 'wide' }, rules },
     };
-    const { findings } = await analyzeAll(RULES, [event]);
+    const { findings } = await analyzeAll(EVENT_RULES, [event]);
     const dangerous = findings.filter((f) => f.ruleId === 'rbac.dangerous-role-permissions');
     expect(dangerous).toHaveLength(MAX_HITS_PER_RULE);
     // The wildcard entry, the most severe, is kept although it comes last, and is the last kept.

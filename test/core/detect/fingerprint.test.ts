@@ -2,7 +2,7 @@ import type { AuditEvent } from '../../../lambdas/core/audit-event';
 import { DetectionEngine } from '../../../lambdas/core/detect/engine';
 import { digest, hitFingerprint, requestDigest } from '../../../lambdas/core/detect/fingerprint';
 import type { Finding } from '../../../lambdas/core/finding';
-import { RULES } from '../../../lambdas/core/rules';
+import { EVENT_RULES } from '../../../lambdas/core/rules';
 import { auditEvent } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 
@@ -32,7 +32,7 @@ const twoEntryRole = (): Ev =>
     },
   });
 
-async function analyze(events: Ev[], cluster?: string, engine = new DetectionEngine(RULES)): Promise<Finding[]> {
+async function analyze(events: Ev[], cluster?: string, engine = new DetectionEngine(EVENT_RULES)): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const e of events) out.push(...(await engine.analyze({ event: ev(e), offset: 0, line: 1, truncated: false, ...(cluster ? { cluster } : {}) })));
   return out;
@@ -90,7 +90,7 @@ describe('fingerprints in the engine', () => {
   });
 
   it('gives a re-delivery in another key order the same fingerprints, so nothing is raised twice', async () => {
-    const engine = new DetectionEngine(RULES);
+    const engine = new DetectionEngine(EVENT_RULES);
     const e = twoEntryRole();
     const first = await analyze([e], 'prod', engine);
     expect(first.length).toBeGreaterThan(0);
@@ -100,7 +100,7 @@ describe('fingerprints in the engine', () => {
   });
 
   it('raises the real request after a failed decoy that carried its auditID, and the same request in another cluster', async () => {
-    const engine = new DetectionEngine(RULES);
+    const engine = new DetectionEngine(EVENT_RULES);
     const real = twoEntryRole();
     const decoy = { ...real, requestReceivedTimestamp: '2026-11-20T09:59:59.000000Z', responseStatus: { code: 403 } };
     expect((await analyze([decoy], 'prod', engine)).map((f) => f.ruleId)).toEqual(['rbac.denied-write-attempt']);

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../../lambdas/core/audit-event';
 import { DetectionEngine } from '../../../lambdas/core/detect/engine';
 import { REDACTED, redactArgv, redactEvidence, redactFinding, redactProblemDetail, redactText } from '../../../lambdas/core/detect/redact';
 import type { Finding } from '../../../lambdas/core/finding';
-import { RULES } from '../../../lambdas/core/rules';
+import { EVENT_RULES } from '../../../lambdas/core/rules';
 import { auditEvent } from '../../helpers/events';
 
 describe('redaction', () => {
@@ -174,7 +174,7 @@ describe('redactFinding', () => {
       objectRef: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'pg-0' },
       responseStatus: { code: 101 },
     });
-    const findings = await new DetectionEngine(RULES).analyze({ event: exec as unknown as AuditEvent, offset: 0, line: 1, truncated: false });
+    const findings = await new DetectionEngine(EVENT_RULES).analyze({ event: exec as unknown as AuditEvent, offset: 0, line: 1, truncated: false });
     expect(findings.map((f) => f.ruleId)).toEqual(['exec.pod-exec']);
     const text = JSON.stringify(findings);
     for (const secret of ['hunter2', 'hunter3', 'hunter4']) expect(text).not.toContain(secret);

@@ -8,7 +8,7 @@ import { FindingPolicy } from '../../../lambdas/core/detect/finding-policy';
 import type { Finding } from '../../../lambdas/core/finding';
 import type { AlertCooldown, AlertGroup, AlertLedger, CooldownDecision, FindingsStore, Publisher, SourceObject } from '../../../lambdas/core/ports';
 import { aggregate } from '../../../lambdas/core/report/aggregate';
-import { RULES } from '../../../lambdas/core/rules';
+import { EVENT_RULES } from '../../../lambdas/core/rules';
 import { clusterAdminBinding, execViaGet } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 
@@ -66,7 +66,7 @@ function world(events: Ev[]) {
   };
   const deps = {
     policy: new FindingPolicy(DEFAULT_CONFIG),
-    engine: new DetectionEngine(RULES),
+    engine: new DetectionEngine(EVENT_RULES),
     store,
     ledger,
     publisher,
@@ -124,7 +124,7 @@ describe('analyzeObject with an alert cooldown', () => {
     expect(await analyzeObject(object(REF), { ...deps, cooldown })).toMatchObject({ published: false, alerted: 0, suppressed: 2 });
     expect(published).toHaveLength(0);
     expect(log).toEqual(['stored 3', 'marked 2']);
-    await analyzeObject(object(REF), { ...deps, engine: new DetectionEngine(RULES), cooldown });
+    await analyzeObject(object(REF), { ...deps, engine: new DetectionEngine(EVENT_RULES), cooldown });
     expect(cooldown.seen).toHaveLength(1);
   });
 
@@ -135,7 +135,7 @@ describe('analyzeObject with an alert cooldown', () => {
     await expect(analyzeObject(object(REF), { ...deps, cooldown })).rejects.toThrow('SNS is down');
     expect(log).toEqual(['stored 6', 'marked 2', 'released 4']);
     publisher.fail = false;
-    const retried = await analyzeObject(object(REF), { ...deps, engine: new DetectionEngine(RULES), cooldown });
+    const retried = await analyzeObject(object(REF), { ...deps, engine: new DetectionEngine(EVENT_RULES), cooldown });
     expect(retried).toMatchObject({ published: true, alerted: 2, suppressed: 0 });
     expect(cooldown.seen[1].map((g) => g.target.name)).toEqual(['sent', 'sent']);
     expect(machine(published[0]).table.map((r) => r.target.name)).toEqual(['sent', 'sent']);

@@ -3,8 +3,8 @@ import { DetectionEngine } from '../../../lambdas/core/detect/engine';
 import type { Finding } from '../../../lambdas/core/finding';
 import { CompiledInterest } from '../../../lambdas/core/read';
 import { FILTER, PARSE, PreCheck } from '../../../lambdas/core/read/precheck';
-import { RULES, interestOf } from '../../../lambdas/core/rules';
-import { tokenSecretRule } from '../../../lambdas/core/rules/service-accounts';
+import { EVENT_RULES, interestOf } from '../../../lambdas/core/rules';
+import { tokenSecretRule } from '../../../lambdas/core/rules/service-account';
 import { auditEvent, clusterAdminBinding, execViaGet, leaseUpdate } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 import { readAll } from '../../helpers/shipping';
@@ -15,13 +15,13 @@ import { readAll } from '../../helpers/shipping';
  * JSON.parse sees: escapes, letter case, whitespace, duplicate keys, look-alike keys, wrappers.
  */
 
-const interest = new CompiledInterest(interestOf(RULES));
+const interest = new CompiledInterest(interestOf(EVENT_RULES));
 
 /** What the rules make of one raw document when nothing is skipped: read by the reader, each event given to a fresh engine. */
 async function findingsOf(raw: string): Promise<Finding[]> {
   const { events } = await readAll(Buffer.from(raw + '\n'));
   const findings: Finding[] = [];
-  for (const read of events) findings.push(...(await new DetectionEngine(RULES).analyze(read)));
+  for (const read of events) findings.push(...(await new DetectionEngine(EVENT_RULES).analyze(read)));
   return findings;
 }
 
@@ -200,7 +200,7 @@ describe('what stays fast', () => {
     expect(raw).toContain('\\u0026');
     expect(raw).toContain('\\"system:kube-scheduler\\"');
     expect(parsed(raw, interest)).toEqual({ bytes: false, text: false });
-    const { events, stats } = await readAll(Buffer.from(raw + '\n'), { interest: interestOf(RULES) });
+    const { events, stats } = await readAll(Buffer.from(raw + '\n'), { interest: interestOf(EVENT_RULES) });
     expect([events.length, stats.filtered]).toEqual([0, 1]);
   });
 

@@ -1,7 +1,10 @@
 import type { AuditEvent } from '../../../lambdas/core/audit-event';
 import { controlsOf, unresolvedReferences } from '../../../lambdas/core/compliance/controls';
 import { DetectionEngine } from '../../../lambdas/core/detect/engine';
+import { viewOf } from '../../../lambdas/core/detect/event-view';
 import type { Rule } from '../../../lambdas/core/detect/rule';
+import { isExternal } from '../../../lambdas/core/detect/rule';
+import type { Finding } from '../../../lambdas/core/finding';
 import type { EksClusterConfigCall } from '../../../lambdas/core/rules/audit-tampering';
 import {
   auditTamperingRules,
@@ -10,14 +13,16 @@ import {
   logObjectDeletedFinding,
   logSilenceFinding,
 } from '../../../lambdas/core/rules/audit-tampering';
-import { RULES, interestOf } from '../../../lambdas/core/rules';
+import { EVENT_RULES, EXTERNAL_DETECTIONS, RULES, interestOf } from '../../../lambdas/core/rules';
 import { CompiledInterest } from '../../../lambdas/core/read/interest';
+import type { ReadEvent } from '../../../lambdas/core/read/parser';
+import { emptyStats } from '../../../lambdas/core/read/stats';
 import { auditEvent } from '../../helpers/events';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 
 const rule = (id: string): Rule => {
-  const found = auditTamperingRules.find((r) => r.id === id);
+  const found = auditTamperingRules.find((d): d is Rule => !isExternal(d) && d.id === id);
   if (!found) throw new Error(`no rule ${id}`);
   return found;
 };
@@ -283,7 +288,7 @@ describe('audit-tampering.policy-changed: the API server audit flags of its stat
 });
 
 describe('the pre-check and the engine', () => {
-  const interest = new CompiledInterest(interestOf(RULES));
+  const interest = new CompiledInterest(interestOf(EVENT_RULES));
   const raw = (e: Ev): string => JSON.stringify(e);
   /** Whether the reader's pre-check lets the event through to the rules. */
   const passes = (e: Ev): boolean => {
@@ -302,7 +307,7 @@ describe('the pre-check and the engine', () => {
   });
 
   it('turns a hit into a finding in the audit-tampering category with its controls', async () => {
-    const findings = await new DetectionEngine(RULES).analyze({ event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent, cluster: 'prod-eu', offset: 0, line: 1, truncated: false });
+    const findings = await new DetectionEngine(EVENT_RULES).analyze({ event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent, cluster: 'prod-eu', offset: 0, line: 1, truncated: false });
     expect(findings).toEqual([
       expect.objectContaining({ ruleId: 'audit-tampering.policy-changed', category: 'audit-tampering', severity: 'critical', cluster: 'prod-eu', attack: ['T1562.008'] }),
     ]);
@@ -311,9 +316,9 @@ describe('the pre-check and the engine', () => {
 });
 
 describe('the detections outside the audit log', () => {
-  const outside = auditTamperingRules.filter((d) => d.id !== r.id);
+  const outside = auditTamperingRules.filter(isExternal);
 
-  it('are in the registry with their metadata and controls, and never match an audit event', async () => {
+  it('are in the registry with their metadata and controls, and never reach the engine', () => {
     expect(outside.map((d) => [d.id, d.severity])).toEqual([
       ['audit-tampering.log-object-deleted', 'critical'],
       ['audit-tampering.log-silence', 'high'],
@@ -321,13 +326,13 @@ describe('the detections outside the audit log', () => {
     ]);
     for (const d of outside) {
       expect(RULES).toContain(d);
-      expect(d.interest).toEqual([]);
+      expect(EXTERNAL_DETECTIONS).toContain(d);
+      expect(EVENT_RULES).not.toContain(d);
+      // Metadata only: nothing the reader or the engine could run (the type forbids both).
+      expect(['interest' in d, 'evaluate' in d, 'observe' in d]).toEqual([false, false, false]);
       expect(unresolvedReferences(d)).toEqual([]);
       expect(controlsOf(d).some((c) => c.framework === 'NSA-CISA')).toBe(true);
     }
-    const engine = new DetectionEngine(outside);
-    expect(engine.interest.selectors).toEqual([]);
-    expect(await engine.analyze({ event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent, offset: 0, line: 1, truncated: false })).toEqual([]);
   });
 
   it('build a deleted log object finding from an S3 removal, the same for the same notification', () => {
@@ -418,5 +423,114 @@ describe('the detections outside the audit log', () => {
     expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: [{ types: ['api', 'scheduler'], enabled: false }, { types: ['audit'], enabled: true }] })).toBeUndefined();
     expect(eksAuditLoggingDisabledFinding({ ...call, errorCode: 'AccessDeniedException' })).toBeUndefined();
     expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: undefined })).toBeUndefined();
+  });
+});
+
+// --- an event too large to read -------------------------------------------------------------
+
+const RULE = 'audit-tampering.oversize-event';
+const SIZE = 5 * 1024 * 1024;
+
+/** What the reader keeps of an oversize document: the fields the API server writes before the bodies. */
+function head(overrides: Ev = {}): Ev {
+  const { requestReceivedTimestamp: _r, stageTimestamp: _s, annotations: _a, ...rest } = auditEvent({ level: 'RequestResponse', ...overrides });
+  return rest;
+}
+
+const write = (resource: string, extra: Ev = {}): Ev =>
+  head({ verb: 'create', requestURI: `/apis/x/v1/${resource}`, objectRef: { resource, namespace: 'team-a', name: 'big' }, responseStatus: { code: 201 }, ...extra });
+
+/** `oversize` null: an event that fit. */
+function read(event: Ev, oversize: number | null = SIZE, line = 1): ReadEvent {
+  return { event: event as unknown as AuditEvent, offset: 0, line, truncated: false, ...(oversize !== null ? { oversize } : {}) };
+}
+
+async function analyzeAll(events: ReadEvent[]): Promise<Finding[]> {
+  const engine = new DetectionEngine(EVENT_RULES);
+  const stats = emptyStats();
+  const out: Finding[] = [];
+  for (const e of events) out.push(...(await engine.analyze(e, stats)));
+  return out;
+}
+
+const oversize = async (event: Ev, size: number | null = SIZE): Promise<Finding | undefined> => (await analyzeAll([read(event, size)])).find((f) => f.ruleId === RULE);
+
+describe('audit-tampering.oversize-event', () => {
+  it('names who did what to which object, that the body was too large, and rates a write to RBAC high', async () => {
+    const f = await oversize(write('clusterrolebindings', { objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io' } }));
+    expect(f).toMatchObject({
+      severity: 'high',
+      category: 'audit-tampering',
+      summary: 'alice@example.com created clusterrolebindings pwn; the audit event was too large to read (at least 5.0 MiB), so its body was not checked',
+      target: { resource: 'clusterrolebindings', name: 'pwn' },
+      evidence: { oversizeBytes: SIZE, verb: 'create', code: 201, reasons: ['a write to RBAC'] },
+    });
+    expect(f?.evidence.missingEvidence).toBe(`the event was over the reader's size limit (at least ${SIZE} bytes): its bodies were not read`);
+  });
+
+  it.each([
+    ['pods', 'workloads'],
+    ['daemonsets', 'workloads'],
+    ['mutatingwebhookconfigurations', 'admission control'],
+    ['customresourcedefinitions', 'API extensions'],
+    ['secrets', 'credentials'],
+    ['serviceaccounts', 'credentials'],
+    ['certificatesigningrequests', 'credentials'],
+    ['nodes', 'nodes'],
+  ])('rates a successful write to %s high', async (resource, what) => {
+    expect(await oversize(write(resource))).toMatchObject({ severity: 'high', evidence: { reasons: [`a write to ${what}`] } });
+  });
+
+  it('rates a write to a kube-system ConfigMap high (aws-auth, audit policies), elsewhere medium', async () => {
+    expect((await oversize(write('configmaps', { objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth' } })))?.severity).toBe('high');
+    expect((await oversize(write('configmaps')))?.severity).toBe('medium');
+  });
+
+  it('rates another write medium, a status update medium, and a read low', async () => {
+    expect((await oversize(write('widgets.example.com')))?.severity).toBe('medium');
+    expect((await oversize(write('pods', { verb: 'patch', objectRef: { resource: 'pods', subresource: 'status', namespace: 'a', name: 'p' } })))?.severity).toBe('medium');
+    expect(await oversize(head({ verb: 'list', objectRef: { resource: 'secrets' } }))).toMatchObject({ severity: 'low', summary: expect.stringMatching(/^alice@example\.com listed secrets; the audit event/) as unknown });
+  });
+
+  it('raises an unnamed actor one step and an anonymous one to critical; the control plane is info', async () => {
+    const { user: _u, ...nobody } = write('configmaps');
+    expect(await oversize(nobody)).toMatchObject({ severity: 'high', summary: expect.stringMatching(/^\(unknown user\) created/) as unknown });
+    expect((await oversize(write('configmaps', { user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } })))?.severity).toBe('critical');
+    expect((await oversize(write('pods', { user: { username: 'system:kube-controller-manager' } })))?.severity).toBe('info');
+  });
+
+  it('raises nothing for a failed or dry-run request, an earlier stage, or an event that fit', async () => {
+    expect(await oversize(write('clusterroles', { responseStatus: { code: 403 } }))).toBeUndefined();
+    expect(await oversize(write('clusterroles', { requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterroles?dryRun=All' }))).toBeUndefined();
+    expect(await oversize(write('clusterroles', { stage: 'RequestReceived' }))).toBeUndefined();
+    expect(await oversize(auditEvent({ verb: 'create', objectRef: { resource: 'clusterroles', name: 'x' } }), null)).toBeUndefined();
+  });
+
+  it('still lets the rules that decide from metadata judge the event', async () => {
+    const all = await analyzeAll([read(write('clusterrolebindings', { objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io' } }))]);
+    const rbac = all.find((f) => f.ruleId === 'rbac.role-or-binding-changed');
+    expect(rbac?.summary).toContain("body not logged (the event was over the reader's size limit");
+    const exec = await analyzeAll([read(head({ verb: 'get', stage: 'ResponseStarted', requestURI: '/api/v1/namespaces/db/pods/pg/exec?command=sh&stdin=true&tty=true', objectRef: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'pg' }, responseStatus: { code: 101 } }))]);
+    expect(exec.map((f) => f.ruleId).sort()).toEqual(['audit-tampering.oversize-event', 'exec.pod-exec']);
+  });
+
+  it('gives an event with no time the time of the event before it in the same object, and says so', async () => {
+    const before = auditEvent({ verb: 'get', objectRef: { resource: 'pods', namespace: 'a', name: 'x' }, stageTimestamp: '2026-11-20T10:00:03.000000Z' });
+    const [f] = (await analyzeAll([read(before, null, 1), read(write('pods'), SIZE, 2)])).filter((x) => x.ruleId === RULE);
+    expect(f.time).toBe('2026-11-20T10:00:03.000000Z');
+    expect(f.evidence.timeSource).toBe('the time of the event before it in the same object: its timestamps were past the size limit');
+  });
+
+  it('leaves the time empty, and says why, when no earlier event of the object has one', async () => {
+    const f = await oversize(write('pods'));
+    expect(f?.time).toBe('');
+    expect(f?.evidence.timeSource).toBe('unknown: its timestamps were past the size limit and no earlier event of the object has a time');
+  });
+
+  it('marks the view of an oversize event as missing its bodies', () => {
+    const view = viewOf(write('pods') as unknown as AuditEvent, undefined, SIZE);
+    expect(view.oversize).toBe(SIZE);
+    expect(view.missingEvidence).toMatch(/^the event was over the reader's size limit/);
+    expect(viewOf(write('pods') as unknown as AuditEvent).missingEvidence).toBe('audit level RequestResponse recorded no request body');
   });
 });

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG, ruleApplies } from '../../../lambdas/core/detect/engine
 import type { Detection } from '../../../lambdas/core/detect/engine';
 import { viewOf } from '../../../lambdas/core/detect/event-view';
 import { MemoryStateStore } from '../../../lambdas/core/detect/state-store';
-import { RULES } from '../../../lambdas/core/rules';
+import { EVENT_RULES } from '../../../lambdas/core/rules';
 import { auditEvent } from '../../helpers/events';
 
 /*
@@ -90,7 +90,7 @@ describe('every rule reads hostile bodies without throwing', () => {
     expect(Object.prototype).not.toHaveProperty('polluted');
   });
 
-  for (const rule of RULES.filter((r) => r.interest.length > 0)) {
+  for (const rule of EVENT_RULES.filter((r) => r.interest.length > 0)) {
     const targets = resourcesOf(rule);
     it(`${rule.id}`, async () => {
       await fc.assert(

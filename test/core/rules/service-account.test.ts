@@ -1,8 +1,8 @@
 import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
-import { durationText, systemNamespaceServiceAccountRule, tokenRequestRule, tokenSecretRule } from '../../../lambdas/core/rules/service-accounts';
+import { durationText, systemNamespaceServiceAccountRule, tokenRequestRule, tokenSecretRule } from '../../../lambdas/core/rules/service-account';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
-import { findingsOf, nearMisses, reaches, request, users } from './access-helpers';
+import { findingsOf, nearMisses, reaches, request, users } from './support/requests';
 
 /** A real-looking (unsigned) service account JWT, as the response to a TokenRequest carries it. */
 const JWT =

@@ -112,3 +112,5 @@ function containerStatuses(status: JsonObject): JsonObject[] {
     .flatMap((k) => asArray(status[k]).map(asObject))
     .filter((c): c is JsonObject => c !== undefined);
 }
+
+export const containerRestartRules: readonly StatefulDetector[] = [containerRestartDetector];

@@ -1,8 +1,8 @@
-import { anonymousAllowedRule, anonymousDeniedRule, isHealthPath } from '../../../lambdas/core/rules/anonymous';
+import { anonymousAllowedRule, anonymousDeniedRule, isHealthPath } from '../../../lambdas/core/rules/anonymous-access';
 import { auditEvent } from '../../helpers/events';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
-import { reaches, request, users } from './access-helpers';
+import { reaches, request, users } from './support/requests';
 
 const anonymous = (fields: Parameters<typeof request>[0]): Ev => ({
   ...request({ ...fields, user: users.anonymous }),

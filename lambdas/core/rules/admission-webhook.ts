@@ -1,8 +1,7 @@
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
-import { inApiGroups } from './api-group';
-import { actorText, forActor, writtenObject } from './shared';
+import { actorText, forActor, inApiGroups, writtenObject } from './support/common';
 import type { Rule } from '../detect/rule';
 import { patchedFields, removedPaths } from '../k8s/patch';
 

@@ -1,10 +1,11 @@
-/** Helpers every rule family shares: how summaries name actors and verbs, what a write set, who is baseline. */
-import type { EventView, JsonObject } from '../detect/event-view';
-import { asObject } from '../detect/event-view';
-import { SYSTEM_NAMESPACES, isPlatform } from '../detect/identity';
-import type { Severity } from '../finding';
-import { SEVERITIES } from '../finding';
-import { patchedFields } from '../k8s/patch';
+/** Helpers every category's rules share: how summaries name actors and verbs, what a write set, who is baseline, API groups. */
+import type { EventView, JsonObject } from '../../detect/event-view';
+import type { Rule } from '../../detect/rule';
+import { asObject } from '../../detect/event-view';
+import { SYSTEM_NAMESPACES, isPlatform } from '../../detect/identity';
+import type { Severity } from '../../finding';
+import { SEVERITIES } from '../../finding';
+import { patchedFields } from '../../k8s/patch';
 
 /** Verbs that change state; everything else is a read or a stream. */
 export const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
@@ -108,4 +109,16 @@ export function pastTense(verb: string): string {
     default:
       return verb ? `made a ${verb} request on` : 'made a request (verb not logged) on';
   }
+}
+
+/**
+ * Keeps rules to the API group of the resources they read: ACK's `roles.iam.services.k8s.aws` is
+ * not an RBAC Role, though the resource name is the same (the engine already keeps each rule to
+ * its declared verbs and resources). Events that leave objectRef.apiGroup out are taken at their word.
+ */
+export function inApiGroups(groupOf: Readonly<Record<string, string>>, rules: readonly Rule[]): Rule[] {
+  return rules.map((rule) => {
+    const evaluate = rule.evaluate.bind(rule);
+    return { ...rule, evaluate: (view, context) => (view.apiGroup !== '' && view.apiGroup !== groupOf[view.resource] ? undefined : evaluate(view, context)) };
+  });
 }

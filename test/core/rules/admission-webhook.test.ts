@@ -1,5 +1,5 @@
 import type { Rule } from '../../../lambdas/core/detect/rule';
-import { admissionWebhookRules } from '../../../lambdas/core/rules/admission-webhooks';
+import { admissionWebhookRules } from '../../../lambdas/core/rules/admission-webhook';
 import { auditEvent } from '../../helpers/events';
 import { corpusScore } from '../../helpers/corpus-score';
 import { hitsOf, severityOf } from '../../helpers/rules';

@@ -2,7 +2,7 @@ import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, field, inSystemNamespace, isBaseline, raise } from './shared';
+import { actorText, field, inSystemNamespace, isBaseline, raise } from './support/common';
 
 /** Audiences whose tokens a cloud exchanges for its own credentials (IRSA, EKS Pod Identity, Azure, GCP). */
 const CLOUD_AUDIENCE = /^(sts\.amazonaws\.com|pods\.eks\.amazonaws\.com|api:\/\/AzureADTokenExchange)$|iam\.googleapis\.com|\.svc\.id\.goog/;

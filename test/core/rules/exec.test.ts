@@ -2,7 +2,7 @@ import { apiserverProxyRule, commandIndicators, isShell, podExecRule } from '../
 import { auditEvent, execViaGet } from '../../helpers/events';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
-import { findingsOf, nearMisses, reaches, users } from './access-helpers';
+import { findingsOf, nearMisses, reaches, users } from './support/requests';
 
 /** A stream request as the API server logs it: the options live in the URI query. */
 function stream(sub: 'exec' | 'attach' | 'portforward', query: string, over: Ev = {}): Ev {

@@ -2,7 +2,7 @@ import type { AuditEvent } from '../../../lambdas/core/audit-event';
 import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
 import { DetectionEngine, DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
 import { MemoryStateStore } from '../../../lambdas/core/detect/state-store';
-import { containerRestartDetector } from '../../../lambdas/core/rules/container-restarts';
+import { containerRestartDetector } from '../../../lambdas/core/rules/container-restart';
 import { auditEvent } from '../../helpers/events';
 
 const node = { username: 'system:node:ip-10-0-1-23.ec2.internal', groups: ['system:nodes', 'system:authenticated'] };

@@ -5,7 +5,13 @@ import { DetectionEngine } from '../../../lambdas/core/detect/engine';
 import type { Finding } from '../../../lambdas/core/finding';
 import { severityRank } from '../../../lambdas/core/finding';
 import { readAuditLog } from '../../../lambdas/core/read';
-import { accessRules } from '../../../lambdas/core/rules/access';
+import type { Rule } from '../../../lambdas/core/detect/rule';
+import { anonymousAccessRules } from '../../../lambdas/core/rules/anonymous-access';
+import { credentialRules } from '../../../lambdas/core/rules/credential';
+import { execRules } from '../../../lambdas/core/rules/exec';
+import { secretRules } from '../../../lambdas/core/rules/secret';
+import { serviceAccountRules } from '../../../lambdas/core/rules/service-account';
+import { storageRules } from '../../../lambdas/core/rules/storage';
 import { CORPUS_DIR, CORPUS_FILES } from '../../helpers/corpus';
 
 /**
@@ -13,6 +19,8 @@ import { CORPUS_DIR, CORPUS_FILES } from '../../helpers/corpus';
  * reader and its pre-check in front (so an interest that hides an event shows up as a miss).
  * Findings are matched by file and line: falco-trace-files.jsonl reuses auditIDs.
  */
+/** The rules of the categories about reaching into the cluster and its credentials. */
+const accessRules: readonly Rule[] = [...execRules, ...anonymousAccessRules, ...secretRules, ...serviceAccountRules, ...credentialRules, ...storageRules];
 const CATEGORIES = ['exec', 'anonymous-access', 'secret', 'service-account', 'credential', 'storage'];
 
 interface Label {
@@ -44,7 +52,7 @@ beforeAll(async () => {
 
 const positives = labels.filter((l) => l.expect.some((c) => CATEGORIES.includes(c)));
 
-describe('corpus: labelled events of the access categories', () => {
+describe('the labelled corpus, for the categories about access (exec, anonymous-access, secret, service-account, credential, storage)', () => {
   it('has labelled positives for every category with corpus events', () => {
     expect(new Set(positives.flatMap((l) => l.expect.filter((c) => CATEGORIES.includes(c))))).toEqual(new Set(['exec', 'anonymous-access', 'secret', 'service-account']));
   });

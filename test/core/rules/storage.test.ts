@@ -1,7 +1,7 @@
 import { hostPathVolumeRule, isSensitiveHostPath, normalizePath, reclaimPolicyRule, storageClassRule, volumeDeletedRule } from '../../../lambdas/core/rules/storage';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
-import { nearMisses, reaches, request, users } from './access-helpers';
+import { nearMisses, reaches, request, users } from './support/requests';
 
 function pv(name: string, source: Ev, claimRef?: Ev): Ev {
   return {

@@ -2,7 +2,7 @@ import type { JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, isBaseline, writtenObject } from './shared';
+import { actorText, isBaseline, writtenObject } from './support/common';
 
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** Signers whose certificates authenticate to the API server. */

@@ -1,7 +1,7 @@
-import { secretBulkReadRule, secretReadRule, secretWriteRule } from '../../../lambdas/core/rules/secrets';
+import { secretBulkReadRule, secretReadRule, secretWriteRule } from '../../../lambdas/core/rules/secret';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
-import { findingsOf, nearMisses, reaches, request, users } from './access-helpers';
+import { findingsOf, nearMisses, reaches, request, users } from './support/requests';
 
 const DB_PASSWORD = 'cEBzc3cwcmQtZm9yLXByb2Q='; // base64 of a real-looking password
 

@@ -2,7 +2,7 @@ import type { EventView } from '../detect/event-view';
 import { asObject, asString } from '../detect/event-view';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, actsInOwnNamespace, inSystemNamespace, isBaseline, isWrite, pastTense, writtenObject } from './shared';
+import { actorText, actsInOwnNamespace, inSystemNamespace, isBaseline, isWrite, pastTense, writtenObject } from './support/common';
 
 const isSecret = (view: EventView): boolean => view.resource === 'secrets' && view.subresource === '';
 

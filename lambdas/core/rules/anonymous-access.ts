@@ -1,7 +1,7 @@
 import type { EventView } from '../detect/event-view';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { isWrite, objectText, requestPath } from './shared';
+import { isWrite, objectText, requestPath } from './support/common';
 
 /**
  * Endpoints the `system:public-info-viewer` role opens to everyone: load balancers and probes
@@ -121,4 +121,4 @@ export const anonymousDeniedRule: Rule = {
   },
 };
 
-export const anonymousRules: Rule[] = [anonymousAllowedRule, anonymousDeniedRule];
+export const anonymousAccessRules: Rule[] = [anonymousAllowedRule, anonymousDeniedRule];

@@ -2,8 +2,7 @@ import type { Severity } from '../finding';
 import type { EventView } from '../detect/event-view';
 import { asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
-import { inApiGroups } from './api-group';
-import { actorText, changedFields, forActor, writtenObject } from './shared';
+import { actorText, changedFields, forActor, inApiGroups, writtenObject } from './support/common';
 import type { Rule, RuleHit } from '../detect/rule';
 import { patchedFields } from '../k8s/patch';
 import type { PolicyRuleEntry, Power, Subject, SubjectReach } from '../k8s/rbac';
@@ -380,4 +379,4 @@ const deniedRbacWrite: Rule = {
 
 const API_GROUP_OF: Record<string, string> = { roles: RBAC_GROUP, clusterroles: RBAC_GROUP, rolebindings: RBAC_GROUP, clusterrolebindings: RBAC_GROUP, configmaps: '' };
 
-export const rbacRules: Rule[] = inApiGroups(API_GROUP_OF, [roleOrBindingChanged, privilegedRoleBound, broadSubjectBound, dangerousRolePermissions, builtInRoleTampered, awsAuthChanged, deniedRbacWrite]);
+export const rbacChangeRules: Rule[] = inApiGroups(API_GROUP_OF, [roleOrBindingChanged, privilegedRoleBound, broadSubjectBound, dangerousRolePermissions, builtInRoleTampered, awsAuthChanged, deniedRbacWrite]);

@@ -1,7 +1,7 @@
-import { clientCsrRule, csrApprovalRule, csrSubject, nodeCreatedRule } from '../../../lambdas/core/rules/credentials';
+import { clientCsrRule, csrApprovalRule, csrSubject, nodeCreatedRule } from '../../../lambdas/core/rules/credential';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
-import { nearMisses, reaches, request, users } from './access-helpers';
+import { nearMisses, reaches, request, users } from './support/requests';
 
 /** `openssl req -new -subj "/O=system:masters/CN=mallory"` (EC P-256), base64 of the PEM as a CSR carries it. */
 const MASTERS_CSR =

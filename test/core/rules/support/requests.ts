@@ -1,11 +1,11 @@
-import type { AuditEvent } from '../../../lambdas/core/audit-event';
-import { DetectionEngine } from '../../../lambdas/core/detect/engine';
-import type { Rule } from '../../../lambdas/core/detect/rule';
-import type { Finding } from '../../../lambdas/core/finding';
-import { CompiledInterest } from '../../../lambdas/core/read/interest';
-import { FILTER, PreCheck } from '../../../lambdas/core/read/precheck';
-import { auditEvent } from '../../helpers/events';
-import type { Ev } from '../../helpers/shipping';
+import type { AuditEvent } from '../../../../lambdas/core/audit-event';
+import { DetectionEngine } from '../../../../lambdas/core/detect/engine';
+import type { Rule } from '../../../../lambdas/core/detect/rule';
+import type { Finding } from '../../../../lambdas/core/finding';
+import { CompiledInterest } from '../../../../lambdas/core/read/interest';
+import { FILTER, PreCheck } from '../../../../lambdas/core/read/precheck';
+import { auditEvent } from '../../../helpers/events';
+import type { Ev } from '../../../helpers/shipping';
 
 /** Whether the reader's pre-check lets the event through to the rule (its `interest` covers it). */
 export function reaches(rule: Rule, event: Ev): boolean {

@@ -1,12 +1,12 @@
 import type { Rule } from '../../../lambdas/core/detect/rule';
-import { rbacRules } from '../../../lambdas/core/rules/rbac';
+import { rbacChangeRules } from '../../../lambdas/core/rules/rbac-change';
 import { auditEvent, clusterAdminBinding } from '../../helpers/events';
 import { corpusScore } from '../../helpers/corpus-score';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 
 const rule = (id: string): Rule => {
-  const found = rbacRules.find((r) => r.id === id);
+  const found = rbacChangeRules.find((r) => r.id === id);
   if (!found) throw new Error(`no rule ${id}`);
   return found;
 };
@@ -409,7 +409,7 @@ describe('rbac.denied-write-attempt', () => {
 
 describe('rbac rules metadata', () => {
   it('declare a family id, ATT&CK ids, controls and their interest', () => {
-    for (const r of rbacRules) {
+    for (const r of rbacChangeRules) {
       expect(r.id).toMatch(/^rbac\.[a-z-]+$/);
       expect(r.category).toBe('rbac-change');
       expect(r.attack.length).toBeGreaterThan(0);
@@ -423,7 +423,7 @@ describe('rbac rules metadata', () => {
 
 describe('corpus: rbac-change', () => {
   it('finds every labelled rbac-change event and raises no medium+ false alarm', () => {
-    const score = corpusScore(rbacRules, 'rbac-change');
+    const score = corpusScore(rbacChangeRules, 'rbac-change');
     expect(score.positives).toBe(37);
     expect(score.missed).toEqual([]);
     expect(score.falseAlarms).toEqual([]);

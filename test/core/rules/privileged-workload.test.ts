@@ -1,0 +1,185 @@
+import type { Rule } from '../../../lambdas/core/detect/rule';
+import { privilegedWorkloadRules } from '../../../lambdas/core/rules/privileged-workload';
+import { auditEvent } from '../../helpers/events';
+import type { Ev } from '../../helpers/shipping';
+import type { WriteOptions } from './support/workloads';
+import { ANONYMOUS, FOREIGN_SA, HUMAN, NODE, controllerSA, dryRun, failed, fire, objectOf, plain, privileged, requestReceived, ruleById, severity, workloadWrite } from './support/workloads';
+
+const rule = (id: string): Rule => ruleById(privilegedWorkloadRules, id);
+
+describe('workload.privileged-pod', () => {
+  const r = rule('workload.privileged-pod');
+
+  it('names the person who created a privileged pod', () => {
+    const [hit] = fire(r, workloadWrite('pods', privileged('mysql')));
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toBe('alice@example.com created Pod default/web with privileged container mysql');
+    expect(hit.evidence).toMatchObject({ risks: [{ kind: 'privileged', container: 'mysql', containerKind: 'container', securityContext: { privileged: true } }] });
+  });
+
+  it('checks init containers too', () => {
+    const e = workloadWrite('pods', { containers: [{ name: 'app' }], initContainers: [{ name: 'setup', securityContext: { privileged: true } }] });
+    expect(fire(r, e)[0].summary).toContain('privileged init container setup');
+  });
+
+  it('rates the node root filesystem and the runtime socket critical (kubectl debug node looks like this)', () => {
+    const debugNode = {
+      hostPID: true,
+      hostNetwork: true,
+      nodeName: 'ip-10-0-1-5',
+      containers: [{ name: 'debugger', image: 'busybox', volumeMounts: [{ name: 'host-root', mountPath: '/host' }] }],
+      volumes: [{ name: 'host-root', hostPath: { path: '/' } }],
+    };
+    const [hit] = fire(r, workloadWrite('pods', debugNode));
+    expect(hit.severity).toBe('critical');
+    expect(hit.evidence).toMatchObject({ nodeName: 'ip-10-0-1-5' });
+    const sock = { containers: [{ name: 'a' }], volumes: [{ name: 's', hostPath: { path: '/run/containerd/containerd.sock', type: 'Socket' } }] };
+    expect(severity(r, workloadWrite('pods', sock))).toBe('critical');
+  });
+
+  it('says who was impersonated', () => {
+    const e = workloadWrite('pods', privileged(), { extra: { impersonatedUser: { username: 'system:serviceaccount:ops:admin' } } });
+    expect(fire(r, e)[0].summary).toMatch(/^alice@example.com \(as system:serviceaccount:ops:admin\) created/);
+  });
+
+  it('treats a foreign service account like a person, and anonymous as critical', () => {
+    expect(severity(r, workloadWrite('pods', privileged(), { user: FOREIGN_SA }))).toBe('high');
+    expect(severity(r, workloadWrite('pods', privileged(), { user: ANONYMOUS }))).toBe('critical');
+  });
+
+  it('reads the request body when the level logged no response', () => {
+    expect(severity(r, workloadWrite('pods', privileged(), { level: 'Request' }))).toBe('high');
+  });
+
+  it('is quiet on near misses', () => {
+    const e = workloadWrite('pods', privileged());
+    expect(fire(r, failed(e))).toEqual([]);
+    expect(fire(r, dryRun(e))).toEqual([]);
+    expect(fire(r, requestReceived(e))).toEqual([]);
+    expect(fire(r, workloadWrite('pods', plain()))).toEqual([]);
+    expect(fire(r, workloadWrite('pods', { containers: [{ name: 'a', securityContext: { privileged: false, capabilities: { add: ['NET_BIND_SERVICE'] } } }] }))).toEqual([]);
+    // Metadata level: a pod write is not suspicious in itself (system namespaces are the controller rule's).
+    expect(fire(r, workloadWrite('pods', privileged(), { level: 'Metadata' }))).toEqual([]);
+  });
+
+  it('takes a controller creating a privileged pod from a template as baseline: information at most', () => {
+    const owner = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f', controller: true }] };
+    const e = workloadWrite('pods', privileged(), { user: controllerSA('replicaset-controller'), name: 'web-5d4f-x7k2p', metadata: owner });
+    const hits = fire(r, e);
+    expect(hits.map((h) => h.severity)).toEqual(['info']);
+    expect(hits[0].summary).toContain('from ReplicaSet web-5d4f');
+    // In system namespaces that is how stock node agents run: nothing at all.
+    expect(fire(r, workloadWrite('pods', privileged(), { user: controllerSA('daemon-set-controller'), namespace: 'kube-system', metadata: owner }))).toEqual([]);
+  });
+
+  it('leaves nodes (mirror pods) to their own rule', () => {
+    expect(fire(r, workloadWrite('pods', privileged(), { user: NODE, namespace: 'kube-system' }))).toEqual([]);
+  });
+
+  it('does not re-alert on pod label patches or on service accounts re-sending a pod', () => {
+    const labels = workloadWrite('pods', privileged(), { verb: 'patch', patch: { metadata: { labels: { team: 'x' } } } });
+    expect(fire(r, labels)).toEqual([]);
+    expect(fire(r, workloadWrite('pods', privileged(), { verb: 'update', user: FOREIGN_SA }))).toEqual([]);
+    // A person swapping the image of a privileged container is reported.
+    const swap = workloadWrite('pods', privileged('app', 'evil.example/x:1'), { verb: 'patch', patch: { spec: { containers: [{ name: 'app', image: 'evil.example/x:1' }] } } });
+    expect(severity(r, swap)).toBe('high');
+  });
+});
+
+describe('workload.privileged-template', () => {
+  const r = rule('workload.privileged-template');
+
+  it.each(['deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs'])('checks the pod template of %s', (resource) => {
+    const [hit] = fire(r, workloadWrite(resource, privileged()));
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toContain('privileged container app');
+  });
+
+  it('catches a strategic merge patch that makes a container privileged, with no response logged', () => {
+    const patch = { spec: { template: { spec: { containers: [{ name: 'app', securityContext: { privileged: true } }] } } } };
+    const [hit] = fire(r, workloadWrite('deployments', plain(), { verb: 'patch', level: 'Request', patch }));
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toBe('alice@example.com patched Deployment default/web with privileged container app (as far as the patch shows)');
+  });
+
+  it('catches a JSON patch that adds a privileged init container', () => {
+    const patch = [{ op: 'add', path: '/spec/template/spec/initContainers', value: [{ name: 'init', image: 'alpine', securityContext: { privileged: true } }] }];
+    expect(fire(r, workloadWrite('daemonsets', plain(), { verb: 'patch', level: 'Request', patch }))[0].summary).toContain('privileged init container init');
+  });
+
+  it('catches a JSON patch that adds hostPID to a CronJob template', () => {
+    const patch = [{ op: 'replace', path: '/spec/jobTemplate/spec/template/spec/hostPID', value: true }];
+    expect(severity(r, workloadWrite('cronjobs', plain(), { verb: 'patch', level: 'Request', patch }))).toBe('high');
+  });
+
+  it('reads the response when logged, and says what the patch itself set', () => {
+    const patch = { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.3' }] } } } };
+    const [hit] = fire(r, workloadWrite('deployments', privileged(), { verb: 'patch', patch }));
+    expect(hit.severity).toBe('high');
+    expect(hit.evidence).toMatchObject({ setByThisPatch: [] });
+  });
+
+  it('is quiet on near misses', () => {
+    const e = workloadWrite('deployments', privileged());
+    expect(fire(r, failed(e))).toEqual([]);
+    expect(fire(r, dryRun(e))).toEqual([]);
+    expect(fire(r, requestReceived(e))).toEqual([]);
+    expect(fire(r, workloadWrite('deployments', plain()))).toEqual([]);
+    // Scaling and `kubectl rollout restart` change no pod spec.
+    expect(fire(r, workloadWrite('deployments', privileged(), { verb: 'patch', patch: { spec: { replicas: 5 } } }))).toEqual([]);
+    const restart = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-20T10:00:00Z' } } } } };
+    expect(fire(r, workloadWrite('deployments', privileged(), { verb: 'patch', patch: restart }))).toEqual([]);
+    // Status is not spec.
+    expect(fire(r, { ...e, verb: 'update', objectRef: { resource: 'deployments', subresource: 'status', namespace: 'default', name: 'web', apiGroup: 'apps' } })).toEqual([]);
+    // A custom resource that reuses the name is not read as the built-in kind.
+    expect(fire(r, { ...e, objectRef: { resource: 'daemonsets', namespace: 'default', name: 'web', apiGroup: 'apps.kruise.io' } })).toEqual([]);
+  });
+
+  it('takes the deployment controller writing a ReplicaSet as baseline', () => {
+    expect(fire(r, workloadWrite('replicasets', privileged(), { user: controllerSA('deployment-controller') }))).toEqual([]);
+    expect(fire(r, workloadWrite('jobs', privileged(), { user: controllerSA('cronjob-controller') }))).toEqual([]);
+    expect(fire(r, workloadWrite('daemonsets', privileged(), { user: { username: 'eks:addon-manager', groups: [] } }))).toEqual([]);
+  });
+});
+
+describe('workload.ephemeral-container', () => {
+  const r = rule('workload.ephemeral-container');
+  const debugPatch = (container: Record<string, unknown>, level: WriteOptions['level'] = 'RequestResponse', user = HUMAN): Ev => {
+    const pod = objectOf('pods', 'prod', 'api-0', { containers: [{ name: 'api', image: 'registry.example.com/api:1' }], ephemeralContainers: [container] });
+    return auditEvent({
+      level,
+      verb: 'patch',
+      user,
+      requestURI: '/api/v1/namespaces/prod/pods/api-0/ephemeralcontainers',
+      objectRef: { resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'prod', name: 'api-0', apiVersion: 'v1' },
+      responseStatus: { metadata: {}, code: 200 },
+      ...(level !== 'Metadata' ? { requestObject: { spec: { ephemeralContainers: [container] } } } : {}),
+      ...(level === 'RequestResponse' ? { responseObject: pod } : {}),
+    });
+  };
+  const debugger_ = { name: 'debugger-x2k', image: 'busybox', targetContainerName: 'api', stdin: true, tty: true };
+
+  it('reports kubectl debug as high, naming the container, image and target', () => {
+    const [hit] = fire(r, debugPatch(debugger_));
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toBe('alice@example.com injected ephemeral container debugger-x2k (image busybox) targeting container api into Pod prod/api-0');
+  });
+
+  it('is critical when the injected container is privileged', () => {
+    expect(severity(r, debugPatch({ ...debugger_, securityContext: { privileged: true } }))).toBe('critical');
+    expect(severity(r, debugPatch({ ...debugger_, securityContext: { privileged: true } }, 'Request'))).toBe('critical');
+  });
+
+  it('still reports the injection when no body was logged', () => {
+    const [hit] = fire(r, debugPatch(debugger_, 'Metadata'));
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toContain('container spec was not logged');
+  });
+
+  it('is quiet on near misses', () => {
+    expect(fire(r, failed(debugPatch(debugger_)))).toEqual([]);
+    expect(fire(r, dryRun(debugPatch(debugger_)))).toEqual([]);
+    expect(fire(r, debugPatch(debugger_, 'RequestResponse', { username: 'system:kube-controller-manager', groups: [] }))).toEqual([]);
+    expect(fire(r, { ...debugPatch(debugger_), verb: 'get', requestObject: undefined })).toEqual([]);
+  });
+});
