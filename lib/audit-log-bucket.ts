@@ -1,7 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { Bucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { secureBucket } from './secure-bucket';
 
 export interface AuditLogBucketProps {
   /** Where the created bucket's server access logs go (unused for an imported bucket). */
@@ -58,11 +59,7 @@ export class AuditLogBucket extends Construct {
       throw new Error('AuditLogBucket: acceptResponsibilityForImportedBucket is set but no existingBucketName was given.');
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
+    this.bucket = secureBucket(this, 'Bucket', {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'audit-log-bucket/',
       lifecycleRules: [
