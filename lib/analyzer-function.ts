@@ -16,9 +16,6 @@ import { NodeFunction } from './node-function';
 import { bucketObjectsResource } from './resource-names';
 
 export interface AnalyzerFunctionProps {
-  readonly logBucket: IBucket;
-  /** Key prefixes the function may read; empty for the whole bucket. */
-  readonly logPrefixes: readonly string[];
   readonly queue: IQueue;
   readonly table: ITable;
   readonly alertsTopic: ITopic;
@@ -41,7 +38,8 @@ export interface AnalyzerFunctionProps {
 
 /**
  * The analyzer: SQS batches of S3 notifications in, findings in the table, alerts out. Its role
- * allows exactly the calls the handler makes, on exactly these resources.
+ * allows exactly the calls the handler makes, on exactly these resources; the audit-log buckets
+ * it reads are added with `addLogSource()`.
  */
 export class AnalyzerFunction extends Construct {
   public readonly function: NodeFunction<typeof ANALYZER_ENV>;
@@ -82,7 +80,6 @@ export class AnalyzerFunction extends Construct {
       }),
     );
 
-    this.addLogSource(props.logBucket, props.logPrefixes);
     const archiveResource = bucketObjectsResource(props.artifactsBucket, `${ArtifactsBucket.ALERTS_PREFIX}*`);
     this.function
       .bind(
