@@ -71,6 +71,16 @@ export function reportScheduleOf(settings: Pick<DeploySettings, 'reportSchedule'
   return { expression: settings.reportSchedule, cadence: settings.reportCadence ?? 'weekly' };
 }
 
+/**
+ * A context key bin/app.ts reads besides the settings: a file whose text becomes `analyzerConfig`,
+ * checked at synth.
+ */
+export const CONFIG_FILE_CONTEXT_KEY = {
+  key: 'analyzerConfigFile',
+  description:
+    'a YAML or JSON [configuration file](../configuration.md), the one the CLI takes with `--config` (allowlists, exceptions, thresholds, switched-off rules); checked at synth, at most 3 KB (it travels in the functions\' environment). Sets `analyzerConfig`',
+} as const;
+
 /** The context keys this app reads; anything else in the context belongs to CDK itself. */
 export const DEPLOY_CONTEXT_KEYS = Object.keys(deploySettingsSchema.shape) as Array<keyof DeploySettings>;
 

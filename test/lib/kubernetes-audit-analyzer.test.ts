@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -145,5 +147,17 @@ describe('NodeFunction and its env contract', () => {
     const { app, stack } = usersStack();
     new NodeFunction(stack, 'Fn', { entry: 'lambdas/watchdog/handler.ts', description: 'x', memorySize: 128, timeout: Duration.seconds(10), logRetentionDays: 1, contract: WATCHDOG_ENV, environment: { FINDINGS_TABLE: 't' } });
     expect(() => app.synth()).toThrow(/PlatformSecurity\/Fn: the handler requires ALERTS_TOPIC_ARN, which is not set/);
+  });
+});
+
+describe('docs/construct.md', () => {
+  it('lists every prop of the construct in its props table', () => {
+    const source = readFileSync(join(__dirname, '..', '..', 'lib', 'kubernetes-audit-analyzer.ts'), 'utf8');
+    const propsBlock = /export interface KubernetesAuditAnalyzerProps \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? '';
+    const props = [...propsBlock.matchAll(/readonly (\w+)\?:/g)].map((m) => m[1]);
+    expect(props.length).toBeGreaterThan(20);
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'construct.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Props'), doc.indexOf('## More buckets'));
+    expect(props.filter((p) => !table.includes(`\`${p}\``))).toEqual([]);
   });
 });
