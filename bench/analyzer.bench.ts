@@ -49,7 +49,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSEvent } from 'aws-lambda';
 import type { AnalyzerHandler } from '../lambdas/analyzer/handler';
 import { makeHandler } from '../lambdas/analyzer/handler';
-import { configFromEnvironment } from '../lambdas/core/config/environment';
+import { configFromEnvironment } from '../lambdas/commons/analyzer-config';
 import type { Config } from '../lambdas/core/config/types';
 import { SEVERITIES } from '../lambdas/core/finding';
 import { s3Record } from '../test/analyzer/lambda-events';

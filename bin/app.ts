@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseConfig } from '../lambdas/core/config/schema';
 import { knownRuleIds } from '../lambdas/core/rules';
 import { AnalyzerStack } from '../lib/analyzer-stack';
-import { DEPLOY_CONTEXT_KEYS, parseDeploySettings } from '../lib/deploy-settings';
+import { CONFIG_FILE_CONTEXT_KEY, DEPLOY_CONTEXT_KEYS, parseDeploySettings } from '../lib/deploy-settings';
 
 const app = new App();
 // Every cdk-nag finding, warnings included, fails synth; exceptions are acknowledged in code with a reason.
@@ -13,7 +13,7 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 const context = Object.fromEntries(DEPLOY_CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key) as unknown]));
 // `-c analyzerConfigFile=path` names the rules' config; its text goes to the function, checked here first.
-const configFile = app.node.tryGetContext('analyzerConfigFile') as string | undefined;
+const configFile = app.node.tryGetContext(CONFIG_FILE_CONTEXT_KEY.key) as string | undefined;
 if (configFile !== undefined) {
   const text = readFileSync(configFile, 'utf8');
   parseConfig(text, configFile, knownRuleIds());

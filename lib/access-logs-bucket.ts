@@ -1,6 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { secureBucket } from './secure-bucket';
 
 export interface AccessLogsBucketProps {
   /** @default RemovalPolicy.RETAIN: access logs are evidence too */
@@ -15,11 +17,7 @@ export class AccessLogsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED, // server access log delivery cannot write to SSE-KMS buckets
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
+    this.bucket = secureBucket(this, 'Bucket', {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(props.expireAfterDays ?? 365), noncurrentVersionExpiration: Duration.days(30) }],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

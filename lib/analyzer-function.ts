@@ -7,16 +7,15 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ANALYZER_ENV } from '../lambdas/commons/env';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { DeploySeverity } from './deploy-settings';
+import type { NagAcknowledgement } from './nag';
 import { acknowledgeNag } from './nag';
 import { NodeFunction } from './node-function';
 import { bucketObjectsResource } from './resource-names';
 
 export interface AnalyzerFunctionProps {
-  readonly logBucket: IBucket;
-  /** Key prefixes the function may read; empty for the whole bucket. */
-  readonly logPrefixes: readonly string[];
   readonly queue: IQueue;
   readonly table: ITable;
   readonly alertsTopic: ITopic;
@@ -39,10 +38,13 @@ export interface AnalyzerFunctionProps {
 
 /**
  * The analyzer: SQS batches of S3 notifications in, findings in the table, alerts out. Its role
- * allows exactly the calls the handler makes, on exactly these resources.
+ * allows exactly the calls the handler makes, on exactly these resources; the audit-log buckets
+ * it reads are added with `addLogSource()`.
  */
 export class AnalyzerFunction extends Construct {
-  public readonly function: NodeFunction;
+  public readonly function: NodeFunction<typeof ANALYZER_ENV>;
+  private readObjects?: PolicyStatement;
+  private listBuckets?: PolicyStatement;
 
   constructor(scope: Construct, id: string, props: AnalyzerFunctionProps) {
     super(scope, id);
@@ -60,20 +62,16 @@ export class AnalyzerFunction extends Construct {
       timeout: props.timeout,
       logRetentionDays: props.logRetentionDays,
       reservedConcurrentExecutions: props.reservedConcurrency,
+      contract: ANALYZER_ENV,
       environment: {
-        FINDINGS_TABLE: props.table.tableName,
-        ALERTS_TOPIC_ARN: props.alertsTopic.topicArn,
         MIN_ALERT_SEVERITY: props.minAlertSeverity,
         ALERT_COOLDOWN_MINUTES: String(props.alertCooldownMinutes),
         FINDINGS_RETENTION_DAYS: String(props.findingsRetentionDays),
-        ARCHIVE_BUCKET: props.artifactsBucket.bucketName,
         ARCHIVE_PREFIX: ArtifactsBucket.ALERTS_PREFIX,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...(props.analyzerConfig !== undefined ? { ANALYZER_CONFIG: props.analyzerConfig } : {}),
+        ANALYZER_CONFIG: props.analyzerConfig,
       },
     });
-    const fn = this.function.fn;
-    fn.addEventSource(
+    this.function.fn.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(5),
@@ -82,37 +80,59 @@ export class AnalyzerFunction extends Construct {
       }),
     );
 
-    const objectResources = (props.logPrefixes.length === 0 ? [''] : props.logPrefixes).map((prefix) => bucketObjectsResource(props.logBucket, `${prefix}*`));
     const archiveResource = bucketObjectsResource(props.artifactsBucket, `${ArtifactsBucket.ALERTS_PREFIX}*`);
-    const statements = [
-      new PolicyStatement({ sid: 'ReadAuditLogObjects', actions: ['s3:GetObject'], resources: objectResources.map((r) => r.arn) }),
+    this.function
+      .bind(
+        'FINDINGS_TABLE',
+        props.table.tableName,
+        new PolicyStatement({
+          sid: 'FindingsAndState',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'],
+          resources: [props.table.tableArn],
+        }),
+      )
+      .bind(
+        'ALERTS_TOPIC_ARN',
+        props.alertsTopic.topicArn,
+        new PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }),
+        new PolicyStatement({ sid: 'EncryptAlerts', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.alertsKey.keyArn] }),
+      )
+      .bind('ARCHIVE_BUCKET', props.artifactsBucket.bucketName, new PolicyStatement({ sid: 'ArchiveOversizedAlerts', actions: ['s3:PutObject'], resources: [archiveResource.arn] }));
+    this.acknowledge([
+      {
+        id: `AwsSolutions-IAM5[Resource::${archiveResource.nagId}]`,
+        reason: 'Oversized alerts are archived under alerts/<cluster>/<day>/<id>.json; the key is made per alert. Only s3:PutObject, only under alerts/.',
+      },
+    ]);
+  }
+
+  /**
+   * Lets the function read the audit-log objects of one more bucket, under its prefixes (the whole
+   * bucket when there are none). The read statements grow; their sids stay.
+   */
+  addLogSource(bucket: IBucket, prefixes: readonly string[]): void {
+    const objectResources = (prefixes.length === 0 ? [''] : prefixes).map((prefix) => bucketObjectsResource(bucket, `${prefix}*`));
+    if (this.readObjects === undefined || this.listBuckets === undefined) {
+      this.readObjects = new PolicyStatement({ sid: 'ReadAuditLogObjects', actions: ['s3:GetObject'] });
       // Without it S3 answers a deleted object with 403 instead of 404, and the analyzer would retry a
       // key that is gone into the dead-letter queue. (An `s3:prefix` condition would not help: GetObject
       // carries no prefix, so the 404 check would still be denied.)
-      new PolicyStatement({ sid: 'TellDeletedObjects', actions: ['s3:ListBucket'], resources: [props.logBucket.bucketArn] }),
-      new PolicyStatement({ sid: 'ArchiveOversizedAlerts', actions: ['s3:PutObject'], resources: [archiveResource.arn] }),
-      new PolicyStatement({
-        sid: 'FindingsAndState',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'],
-        resources: [props.table.tableArn],
-      }),
-      new PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }),
-      new PolicyStatement({ sid: 'EncryptAlerts', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.alertsKey.keyArn] }),
-    ];
-    for (const statement of statements) this.function.role.addToPrincipalPolicy(statement);
-
-    const policy = this.function.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      acknowledgeNag(policy, [
-        ...objectResources.map((r) => ({
-          id: `AwsSolutions-IAM5[Resource::${r.nagId}]`,
-          reason: 'Each new audit-log object under the configured prefixes is a unit of work; object keys are not known in advance. Only s3:GetObject.',
-        })),
-        {
-          id: `AwsSolutions-IAM5[Resource::${archiveResource.nagId}]`,
-          reason: 'Oversized alerts are archived under alerts/<cluster>/<day>/<id>.json; the key is made per alert. Only s3:PutObject, only under alerts/.',
-        },
-      ]);
+      this.listBuckets = new PolicyStatement({ sid: 'TellDeletedObjects', actions: ['s3:ListBucket'] });
+      this.function.role.addToPrincipalPolicy(this.readObjects);
+      this.function.role.addToPrincipalPolicy(this.listBuckets);
     }
+    this.readObjects.addResources(...objectResources.map((r) => r.arn));
+    this.listBuckets.addResources(bucket.bucketArn);
+    this.acknowledge(
+      objectResources.map((r) => ({
+        id: `AwsSolutions-IAM5[Resource::${r.nagId}]`,
+        reason: 'Each new audit-log object under the configured prefixes is a unit of work; object keys are not known in advance. Only s3:GetObject.',
+      })),
+    );
+  }
+
+  private acknowledge(acknowledgements: readonly NagAcknowledgement[]): void {
+    const policy = this.function.role.node.tryFindChild('DefaultPolicy');
+    if (policy) acknowledgeNag(policy, acknowledgements);
   }
 }

@@ -1,23 +1,12 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
+import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
+import { StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { secureBucket } from './secure-bucket';
 
 export interface AuditLogBucketProps {
-  /** Where the created bucket's server access logs go (unused for an imported bucket). */
+  /** Where the bucket's server access logs go. */
   readonly accessLogsBucket: IBucket;
-  /**
-   * Name of an existing bucket that already receives the audit logs. When set, no bucket is
-   * created and `acceptResponsibilityForImportedBucket` must be true.
-   * @default - a new bucket is created with every secure default
-   */
-  readonly existingBucketName?: string;
-  /**
-   * Explicit opt-in to use an imported bucket: this stack cannot enforce encryption, TLS,
-   * versioning or access logging on a bucket it does not own, so the operator must.
-   * @default false
-   */
-  readonly acceptResponsibilityForImportedBucket?: boolean;
   /**
    * Days after which audit-log objects in the created bucket move to Glacier Instant Retrieval.
    * @default 90
@@ -31,38 +20,17 @@ export interface AuditLogBucketProps {
 }
 
 /**
- * Where the Kubernetes audit logs land: created with encryption at rest, versioning (a deleted or
- * overwritten log object stays recoverable), public access blocked, TLS enforced and server access
- * logs, or an existing bucket imported on explicit request.
+ * Where the Kubernetes audit logs land, when the user brings no bucket: encryption at rest,
+ * versioning (a deleted or overwritten log object stays recoverable), public access blocked, TLS
+ * enforced and server access logs.
  */
 export class AuditLogBucket extends Construct {
   /** The bucket holding audit-log objects. */
-  public readonly bucket: IBucket;
-  /** False for an imported bucket, whose settings its owner manages. */
-  public readonly created: boolean;
+  public readonly bucket: Bucket;
 
   constructor(scope: Construct, id: string, props: AuditLogBucketProps) {
     super(scope, id);
-    if (props.existingBucketName !== undefined) {
-      if (props.acceptResponsibilityForImportedBucket !== true) {
-        throw new Error(
-          `AuditLogBucket: existingBucketName "${props.existingBucketName}" is set but acceptResponsibilityForImportedBucket is not true. ` +
-            'An imported bucket keeps its own encryption, TLS, versioning and logging settings; set the flag to confirm you manage them.',
-        );
-      }
-      this.bucket = Bucket.fromBucketName(this, 'Imported', props.existingBucketName);
-      this.created = false;
-      return;
-    }
-    if (props.acceptResponsibilityForImportedBucket) {
-      throw new Error('AuditLogBucket: acceptResponsibilityForImportedBucket is set but no existingBucketName was given.');
-    }
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
+    this.bucket = secureBucket(this, 'Bucket', {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'audit-log-bucket/',
       lifecycleRules: [
@@ -71,8 +39,7 @@ export class AuditLogBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(90),
         },
       ],
-      removalPolicy,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.created = true;
   }
 }

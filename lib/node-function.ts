@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import { RemovalPolicy } from 'aws-cdk-lib';
+import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +9,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { EnvContract } from '../lambdas/commons/env';
+import { POWERTOOLS_ENV, requiredNames } from '../lambdas/commons/env';
 
 const PROJECT_ROOT = join(__dirname, '..');
 
@@ -17,13 +20,22 @@ const PROJECT_ROOT = join(__dirname, '..');
  */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
-export interface NodeFunctionProps {
+/** Values for some of a contract's variables; an undefined value leaves the variable unset. */
+export type EnvironmentValues<C extends EnvContract> = { readonly [K in keyof C & string]?: string };
+
+export interface NodeFunctionProps<C extends EnvContract> {
   /** The handler module, relative to the project root, e.g. `lambdas/analyzer/handler.ts`. */
   readonly entry: string;
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
-  readonly environment?: Record<string, string>;
+  /**
+   * The variables the handler reads (lambdas/commons/env.ts). Synth fails when one it requires is
+   * set neither here nor by `bind()`.
+   */
+  readonly contract: C;
+  /** Variables that need no grant; the ones that come with a resource are set by `bind()`. */
+  readonly environment?: EnvironmentValues<C>;
   readonly logRetentionDays: number;
   readonly reservedConcurrentExecutions?: number;
   /** For asynchronously invoked functions: where an event goes after Lambda's two retries. */
@@ -36,12 +48,13 @@ export interface NodeFunctionProps {
  * and its own role that starts with nothing but writing to that log group (no
  * AWSLambdaBasicExecutionRole, whose log permissions cover every log group).
  */
-export class NodeFunction extends Construct {
+export class NodeFunction<C extends EnvContract = EnvContract> extends Construct {
   public readonly fn: NodejsFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
+  private readonly set = new Set<string>();
 
-  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+  constructor(scope: Construct, id: string, props: NodeFunctionProps<C>) {
     super(scope, id);
     this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
     this.logGroup = new LogGroup(this, 'Logs', { retention: retentionDaysAtLeast(props.logRetentionDays) as RetentionDays, removalPolicy: RemovalPolicy.RETAIN });
@@ -57,7 +70,7 @@ export class NodeFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      environment: props.environment,
+      environment: { ...POWERTOOLS_ENV },
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       deadLetterQueue: props.deadLetterQueue,
       bundling: {
@@ -70,6 +83,26 @@ export class NodeFunction extends Construct {
     });
     // The role's log permissions are granted to the log group, not to `*`; the group must exist first.
     this.fn.node.addDependency(this.logGroup);
+    for (const [name, value] of Object.entries(props.environment ?? {})) if (value !== undefined) this.setVariable(name, value);
+    const required = requiredNames(props.contract);
+    this.node.addValidation({
+      validate: () => required.filter((name) => !this.set.has(name)).map((name) => `${this.node.path}: the handler requires ${name}, which is not set`),
+    });
+  }
+
+  /**
+   * Sets a variable and grants, in the same call, what the handler does with the resource it
+   * names (Powertools' `bindTable` idea), so the environment and the role cannot disagree.
+   */
+  bind(name: keyof C & string, value: string, ...statements: PolicyStatement[]): this {
+    this.setVariable(name, value);
+    for (const statement of statements) this.role.addToPrincipalPolicy(statement);
+    return this;
+  }
+
+  private setVariable(name: string, value: string): void {
+    this.fn.addEnvironment(name, value);
+    this.set.add(name);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -23,6 +23,7 @@ export interface PipelineKeyProps {
  */
 export class PipelineKey extends Construct {
   public readonly key: Key;
+  private readonly notifyingBuckets: string[] = [];
 
   constructor(scope: Construct, id: string, props: PipelineKeyProps = {}) {
     super(scope, id);
@@ -33,11 +34,16 @@ export class PipelineKey extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const stack = Stack.of(this);
-    const buckets = (props.notificationBuckets ?? []).map((b) => b.bucketArn);
-    for (const [sid, service, sources] of [
+    for (const bucket of props.notificationBuckets ?? []) this.allowNotificationsFrom(bucket);
+    // Read at synth, so `allowNotificationsFrom()` may add buckets after construction. With none,
+    // the S3 statement keeps only the account condition.
+    const buckets = Lazy.any({
+      produce: () => (this.notifyingBuckets.length === 0 ? undefined : { 'aws:SourceArn': this.notifyingBuckets.length === 1 ? this.notifyingBuckets[0] : [...this.notifyingBuckets] }),
+    });
+    for (const [sid, service, arnLike] of [
       ['S3NotificationsToQueue', 's3.amazonaws.com', buckets],
-      ['CloudWatchAlarmsToTopic', 'cloudwatch.amazonaws.com', [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]],
-      ['EventBridgeToDeadLetters', 'events.amazonaws.com', [stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' })]],
+      ['CloudWatchAlarmsToTopic', 'cloudwatch.amazonaws.com', { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }],
+      ['EventBridgeToDeadLetters', 'events.amazonaws.com', { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) }],
     ] as const) {
       this.key.addToResourcePolicy(
         new PolicyStatement({
@@ -45,12 +51,14 @@ export class PipelineKey extends Construct {
           principals: [new ServicePrincipal(service)],
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: ['*'], // in a key policy, `*` means this key
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': stack.account },
-            ...(sources.length > 0 ? { ArnLike: { 'aws:SourceArn': sources.length === 1 ? sources[0] : [...sources] } } : {}),
-          },
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: arnLike },
         }),
       );
     }
+  }
+
+  /** Lets S3 use the key for event notifications from one more bucket (`aws:SourceArn`). */
+  allowNotificationsFrom(bucket: IBucket): void {
+    if (!this.notifyingBuckets.includes(bucket.bucketArn)) this.notifyingBuckets.push(bucket.bucketArn);
   }
 }

@@ -8,6 +8,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { REPORTER_ENV } from '../lambdas/commons/env';
 import { deadLetterQueue } from './dead-letter-queue';
 import { ArtifactsBucket } from './artifacts-bucket';
 import { acknowledgeNag } from './nag';
@@ -36,7 +37,7 @@ export interface ReporterProps {
  * kept in the dead-letter queue, as is an event EventBridge could not deliver.
  */
 export class Reporter extends Construct {
-  public readonly function: NodeFunction;
+  public readonly function: NodeFunction<typeof REPORTER_ENV>;
   public readonly deadLetterQueue: Queue;
   public readonly schedule: Rule;
 
@@ -50,28 +51,26 @@ export class Reporter extends Construct {
       timeout: Duration.minutes(10), // a week of a busy fleet's findings, read day by day
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: this.deadLetterQueue,
+      contract: REPORTER_ENV,
       environment: {
-        FINDINGS_TABLE: props.table.tableName,
-        REPORTS_BUCKET: props.artifactsBucket.bucketName,
         REPORTS_PREFIX: ArtifactsBucket.REPORTS_PREFIX,
-        ALERTS_TOPIC_ARN: props.topic.topicArn,
         REPORT_CADENCE: props.cadence,
         REPORT_LINK_TTL_HOURS: String(props.linkTtlHours),
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...(props.clusters.length > 0 ? { REPORT_CLUSTERS: props.clusters.join(',') } : {}),
-        ...(props.analyzerConfig !== undefined ? { ANALYZER_CONFIG: props.analyzerConfig } : {}),
+        REPORT_CLUSTERS: props.clusters.length > 0 ? props.clusters.join(',') : undefined,
+        ANALYZER_CONFIG: props.analyzerConfig,
       },
     });
     const reports = bucketObjectsResource(props.artifactsBucket, `${ArtifactsBucket.REPORTS_PREFIX}*`);
-    for (const statement of [
-      new PolicyStatement({ sid: 'ReadFindings', actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [props.table.tableArn] }),
+    this.function
+      .bind('FINDINGS_TABLE', props.table.tableName, new PolicyStatement({ sid: 'ReadFindings', actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [props.table.tableArn] }))
       // GetObject because the pre-signed link is signed as this role: S3 checks the signer's rights.
-      new PolicyStatement({ sid: 'WriteAndLinkReports', actions: ['s3:PutObject', 's3:GetObject'], resources: [reports.arn] }),
-      new PolicyStatement({ sid: 'PublishSummary', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
-      new PolicyStatement({ sid: 'PipelineKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
-    ]) {
-      this.function.role.addToPrincipalPolicy(statement);
-    }
+      .bind('REPORTS_BUCKET', props.artifactsBucket.bucketName, new PolicyStatement({ sid: 'WriteAndLinkReports', actions: ['s3:PutObject', 's3:GetObject'], resources: [reports.arn] }))
+      .bind(
+        'ALERTS_TOPIC_ARN',
+        props.topic.topicArn,
+        new PolicyStatement({ sid: 'PublishSummary', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+        new PolicyStatement({ sid: 'PipelineKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      );
     const policy = this.function.role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       acknowledgeNag(policy, [

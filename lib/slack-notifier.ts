@@ -5,6 +5,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SLACK_NOTIFIER_ENV } from '../lambdas/commons/env';
 import { deadLetterQueue } from './dead-letter-queue';
 import type { DeploySeverity } from './deploy-settings';
 import { NodeFunction } from './node-function';
@@ -24,7 +25,7 @@ export interface SlackNotifierProps {
  * post twice, then the event waits in the dead-letter queue rather than being dropped.
  */
 export class SlackNotifier extends Construct {
-  public readonly function: NodeFunction;
+  public readonly function: NodeFunction<typeof SLACK_NOTIFIER_ENV>;
   public readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: SlackNotifierProps) {
@@ -38,9 +39,12 @@ export class SlackNotifier extends Construct {
       logRetentionDays: props.logRetentionDays,
       reservedConcurrentExecutions: 1, // one poster keeps to Slack's one message per second per webhook
       deadLetterQueue: this.deadLetterQueue,
-      environment: { SLACK_WEBHOOK_SECRET_ARN: props.webhookSecretArn, MIN_SEVERITY: props.minSeverity, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      contract: SLACK_NOTIFIER_ENV,
+      environment: { MIN_SEVERITY: props.minSeverity },
     });
-    this.function.role.addToPrincipalPolicy(
+    this.function.bind(
+      'SLACK_WEBHOOK_SECRET_ARN',
+      props.webhookSecretArn,
       new PolicyStatement({ sid: 'ReadWebhookUrl', actions: ['secretsmanager:GetSecretValue'], resources: [props.webhookSecretArn] }),
     );
     // The dead-letter queue is encrypted with the pipeline key: Lambda sends to it as this role.

@@ -7,6 +7,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WATCHDOG_ENV } from '../lambdas/commons/env';
 import { deadLetterQueue } from './dead-letter-queue';
 import { NodeFunction } from './node-function';
 
@@ -20,6 +21,8 @@ export interface WatchdogProps {
   readonly watchedClusters: readonly string[];
   readonly findingsRetentionDays: number;
   readonly logRetentionDays: number;
+  /** The rules' configuration, as the analyzer gets it: switched-off rules, overrides and exceptions apply to the watchdog's findings too. */
+  readonly analyzerConfig?: string;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface WatchdogProps {
  * CloudTrail management events when a trail records them.
  */
 export class Watchdog extends Construct {
-  public readonly function: NodeFunction;
+  public readonly function: NodeFunction<typeof WATCHDOG_ENV>;
   public readonly deadLetterQueue: Queue;
   public readonly schedule: Rule;
   public readonly loggingChanges: Rule;
@@ -45,26 +48,30 @@ export class Watchdog extends Construct {
       logRetentionDays: props.logRetentionDays,
       reservedConcurrentExecutions: 1, // overlapping checks of one silence could alert twice
       deadLetterQueue: this.deadLetterQueue,
+      contract: WATCHDOG_ENV,
       environment: {
-        FINDINGS_TABLE: props.table.tableName,
-        ALERTS_TOPIC_ARN: props.topic.topicArn,
         SILENCE_MINUTES: String(props.silenceMinutes),
         FINDINGS_RETENTION_DAYS: String(props.findingsRetentionDays),
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...(props.watchedClusters.length > 0 ? { WATCHED_CLUSTERS: props.watchedClusters.join(',') } : {}),
+        WATCHED_CLUSTERS: props.watchedClusters.length > 0 ? props.watchedClusters.join(',') : undefined,
+        ANALYZER_CONFIG: props.analyzerConfig,
       },
     });
-    for (const statement of [
-      new PolicyStatement({
-        sid: 'FindingsAndWatchState',
-        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'],
-        resources: [props.table.tableArn],
-      }),
-      new PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
-      new PolicyStatement({ sid: 'PipelineKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
-    ]) {
-      this.function.role.addToPrincipalPolicy(statement);
-    }
+    this.function
+      .bind(
+        'FINDINGS_TABLE',
+        props.table.tableName,
+        new PolicyStatement({
+          sid: 'FindingsAndWatchState',
+          actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'],
+          resources: [props.table.tableArn],
+        }),
+      )
+      .bind(
+        'ALERTS_TOPIC_ARN',
+        props.topic.topicArn,
+        new PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+        new PolicyStatement({ sid: 'PipelineKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+      );
     const target = new LambdaFunction(this.function.fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) });
     this.schedule = new Rule(this, 'Every5Minutes', { description: 'k8s-audit-analyzer: audit-log silence check', schedule: Schedule.rate(Duration.minutes(5)) });
     this.schedule.addTarget(target);

@@ -1,9 +1,11 @@
-import { z } from 'zod';
-import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, required, unset, wholeNumber } from '../analyzer/settings';
-import { configFromEnvironment } from '../core/config/environment';
+import { configFromEnvironment } from '../commons/analyzer-config';
+import { parseEnvironment, WATCHDOG_ENV } from '../commons/env';
+import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Config } from '../core/config/types';
 
-/** The watchdog's settings, read once per execution environment from its environment variables. */
+export { DEFAULT_SILENCE_MINUTES, MAX_SILENCE_MINUTES, MIN_SILENCE_MINUTES } from '../commons/env';
+
+/** The watchdog's settings, read once per execution environment from its environment variables (WATCHDOG_ENV). */
 export interface WatchdogSettings {
   /** `FINDINGS_TABLE` (required): the analyzer's table (coverage, findings, the watchdog's state). */
   findingsTable: string;
@@ -15,8 +17,12 @@ export interface WatchdogSettings {
   watchedClusters: string[];
   /** `FINDINGS_RETENTION_DAYS` (default 400): the watchdog's findings expire this long after their time, as the analyzer's do. */
   findingsRetentionDays: number;
-  /** `ANALYZER_CONFIG` (optional): the analyzer's config; its switched-off rules, exceptions and severity overrides apply to the watchdog's findings. */
-  config?: Config;
+  /**
+   * `ANALYZER_CONFIG` (optional): the analyzer's configuration, parsed as the analyzer and reporter
+   * parse it, so switched-off rules, severity overrides and exceptions apply to the watchdog's
+   * findings too. The defaults when unset.
+   */
+  config: Config;
 }
 
 export class WatchdogSettingsError extends Error {
@@ -26,38 +32,14 @@ export class WatchdogSettingsError extends Error {
   }
 }
 
-export const DEFAULT_SILENCE_MINUTES = 30;
-/** The schedule runs every 5 minutes: a shorter threshold could not be told from one missed check. */
-export const MIN_SILENCE_MINUTES = 5;
-export const MAX_SILENCE_MINUTES = 10_080; // 7 days
-
-/** A cluster name as the analyzer files it (the `clusters/<name>/` key segment, an EKS cluster name). */
-const CLUSTER_NAME = /^[^\s/,]{1,100}$/;
-
-const clusterList = z.preprocess(
-  unset,
-  z
-    .string()
-    .optional()
-    .transform((text) => (text ?? '').split(',').map((c) => c.trim()).filter((c) => c !== ''))
-    .refine((names) => names.every((n) => CLUSTER_NAME.test(n)), 'WATCHED_CLUSTERS must be cluster names separated by commas (no spaces or slashes in a name, at most 100 characters each)')
-    .transform((names) => [...new Set(names)]),
-);
-
-const envSchema = z.object({
-  FINDINGS_TABLE: required('FINDINGS_TABLE'),
-  ALERTS_TOPIC_ARN: required('ALERTS_TOPIC_ARN'),
-  SILENCE_MINUTES: wholeNumber('SILENCE_MINUTES', MIN_SILENCE_MINUTES, MAX_SILENCE_MINUTES, DEFAULT_SILENCE_MINUTES, 'minutes'),
-  WATCHED_CLUSTERS: clusterList,
-  FINDINGS_RETENTION_DAYS: wholeNumber('FINDINGS_RETENTION_DAYS', 1, MAX_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, 'days'),
-  ANALYZER_CONFIG: z.preprocess(unset, z.string().optional()),
-});
-
-/** Reads and checks every variable at once, so a cold start names all the problems together. */
+/**
+ * Reads and checks every variable at once, so a cold start names all the problems together:
+ * a `WatchdogSettingsError` for the variables, a `ConfigError` (with field paths) for `ANALYZER_CONFIG`.
+ */
 export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): WatchdogSettings {
-  const result = envSchema.safeParse(env);
-  if (!result.success) throw new WatchdogSettingsError(result.error.issues.map((issue) => issue.message));
-  const e = result.data;
+  const result = parseEnvironment(WATCHDOG_ENV, env);
+  if (!result.ok) throw new WatchdogSettingsError(result.problems);
+  const e = result.value;
   const config = configFromEnvironment(e.ANALYZER_CONFIG, (message) => new WatchdogSettingsError([message]));
   return {
     findingsTable: e.FINDINGS_TABLE,
@@ -65,6 +47,6 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     silenceMinutes: e.SILENCE_MINUTES,
     watchedClusters: e.WATCHED_CLUSTERS,
     findingsRetentionDays: e.FINDINGS_RETENTION_DAYS,
-    ...(config ? { config } : {}),
+    config: config ?? DEFAULT_CONFIG,
   };
 }

@@ -13,11 +13,15 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const README_MAX_LINES = 300;
 
-function pages(): string[] {
-  const docs = readdirSync(join(ROOT, 'docs'))
+const markdownIn = (dir: string): string[] =>
+  readdirSync(join(ROOT, dir))
     .filter((f) => f.endsWith('.md'))
-    .map((f) => join('docs', f));
-  return ['README.md', 'CONTRIBUTING.md', ...docs.sort()];
+    .map((f) => join(dir, f))
+    .sort();
+
+/** The pages checked: the README, CONTRIBUTING.md, docs/*.md and the generated docs/reference/*.md. */
+function pages(): string[] {
+  return ['README.md', 'CONTRIBUTING.md', ...markdownIn('docs'), ...markdownIn(join('docs', 'reference'))];
 }
 
 /** The lines of a Markdown text outside fenced code blocks, with their 1-based numbers. */
@@ -190,10 +194,16 @@ describe('the docs', () => {
 
   it('links every page under docs/ from the README', () => {
     const linked = new Set(links(readFileSync(join(ROOT, 'README.md'), 'utf8')).map(({ target }) => target.split('#')[0]));
-    const unlinked = pages()
-      .filter((p) => p.startsWith('docs'))
+    const unlinked = markdownIn('docs')
       .map((p) => p.split(sep).join('/'))
       .filter((p) => !linked.has(p));
     expect(unlinked).toEqual([]);
+  });
+
+  it('links every reference page under docs/reference/ from a page under docs/', () => {
+    const linked = new Set(
+      markdownIn('docs').flatMap((page) => links(readFileSync(join(ROOT, page), 'utf8')).map(({ target }) => join('docs', target.split('#')[0]))),
+    );
+    expect(markdownIn(join('docs', 'reference')).filter((p) => !linked.has(p))).toEqual([]);
   });
 });

@@ -8,13 +8,14 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { analyzeObject } from '../../lambdas/analyzer/analyze-object';
+import { analyzeObject } from '../../lambdas/core/pipeline/analyze-object';
 import { scanObjects } from '../../lambdas/cli/scan';
-import { DetectionEngine } from '../../lambdas/core/detect/engine';
+import { DEFAULT_CONFIG, DetectionEngine } from '../../lambdas/core/detect/engine';
+import { FindingPolicy } from '../../lambdas/core/detect/finding-policy';
 import type { Finding } from '../../lambdas/core/finding';
 import type { FindingsStore, Publisher } from '../../lambdas/core/ports';
 import type { ProblemKind, ReadStats } from '../../lambdas/core/read';
-import { RULES } from '../../lambdas/core/rules';
+import { EVENT_RULES } from '../../lambdas/core/rules';
 import { STORIES } from '../../scripts/attack-stories';
 import type { Ev } from '../helpers/shipping';
 
@@ -149,9 +150,10 @@ async function viaAnalyzer(bytes: Buffer): Promise<{ findings: Finding[]; stats:
     query: () => Promise.resolve([]),
   };
   const publisher: Publisher = { publish: () => Promise.resolve() };
-  const result = await analyzeObject(REF, {
-    open: () => Promise.resolve(Readable.from([bytes])),
-    engine: new DetectionEngine(RULES),
+  const object = { name: `s3://${REF.bucket}/${REF.key}`, key: REF.key, size: bytes.length, open: () => Promise.resolve(Readable.from([bytes])) };
+  const result = await analyzeObject(object, {
+    engine: new DetectionEngine(EVENT_RULES),
+    policy: new FindingPolicy(DEFAULT_CONFIG),
     store,
     publisher,
     minAlertSeverity: 'high',

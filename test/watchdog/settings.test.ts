@@ -1,4 +1,7 @@
 import { settingsFromEnv, WatchdogSettingsError } from '../../lambdas/watchdog/settings';
+import { ConfigError } from '../../lambdas/core/config/schema';
+import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
+import { reporterSettingsFromEnv } from '../../lambdas/reporter/settings';
 
 const base = { FINDINGS_TABLE: 'findings', ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts' };
 
@@ -20,6 +23,7 @@ describe('watchdog settings from the environment', () => {
       silenceMinutes: 30,
       watchedClusters: [],
       findingsRetentionDays: 400,
+      config: DEFAULT_CONFIG,
     });
   });
 
@@ -34,6 +38,7 @@ describe('watchdog settings from the environment', () => {
       silenceMinutes: 45,
       watchedClusters: ['prod-eu', 'staging', 'eks_dev-2'],
       findingsRetentionDays: 90,
+      config: DEFAULT_CONFIG,
     });
   });
 
@@ -57,10 +62,18 @@ describe('watchdog settings from the environment', () => {
     expect(() => settingsFromEnv({})).toThrow(/invalid watchdog environment:\n {2}- FINDINGS_TABLE is required/);
   });
 
-  it('reads the analyzer configuration (ANALYZER_CONFIG), so its policy applies to the watchdog findings', () => {
-    const settings = settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [audit-tampering.log-silence]\n' });
-    expect(settings.config?.disabled).toEqual(['audit-tampering.log-silence']);
-    expect(settingsFromEnv(base).config).toBeUndefined();
-    expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no-such-rule]\n' })).toThrow(/no-such-rule/);
+  it('reads ANALYZER_CONFIG exactly as the reporter does, so the watchdog applies the same configuration', () => {
+    const text = 'rules:\n  disabled: [audit-tampering.log-silence]\n  severity: { audit-tampering.eks-audit-logging-disabled: medium }\nexceptions:\n  - rules: ["*"]\n    users: [ci]\n    reason: the CI cluster is torn down nightly\n';
+    const watchdog = settingsFromEnv({ ...base, ANALYZER_CONFIG: text }).config;
+    expect(watchdog.disabled).toEqual(['audit-tampering.log-silence']);
+    expect(watchdog.severity).toEqual({ 'audit-tampering.eks-audit-logging-disabled': 'medium' });
+    expect(watchdog.exceptions).toEqual([{ rules: ['*'], users: ['ci'], reason: 'the CI cluster is torn down nightly' }]);
+    expect(watchdog).toEqual(reporterSettingsFromEnv({ ...base, REPORTS_BUCKET: 'artifacts', ANALYZER_CONFIG: text }).config);
+    expect(settingsFromEnv({ ...base, ANALYZER_CONFIG: '' }).config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('rejects an invalid ANALYZER_CONFIG with the field paths', () => {
+    expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no.such-rule]\n' })).toThrow(ConfigError);
+    expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no.such-rule]\n' })).toThrow(/rules\.disabled\[0\]: unknown rule id or category "no\.such-rule"/);
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * Writes docs/reference/configuration.md from the configuration file's zod schema
+ * (lambdas/core/config/schema.ts) and its defaults (lambdas/core/config/settings.ts), so the
+ * reference cannot drift from the loader (a test fails when the file is stale). The schema gives
+ * the fields, their types and bounds; the sentences below say what each one does, and rendering
+ * fails on a field without one. Run with `npm run docs:configuration`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { configSchema } from '../lambdas/core/config/schema';
+import { DEFAULT_SETTINGS } from '../lambdas/core/config/settings';
+import type { JsonSchema } from './json-schema-text';
+import { cell, code, typeText } from './json-schema-text';
+
+export const CONFIGURATION_REFERENCE = join(__dirname, '..', 'docs', 'reference', 'configuration.md');
+
+/** What each field does, by its path (`[]` for a list's entries). */
+export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
+  'rules.disabled': 'rule ids (`image.mutable-tag`) or whole categories (`untrusted-image`) switched off',
+  'rules.severity': 'the severity a rule id’s findings get instead of their own',
+  'settings.restarts.threshold': '`restart.crash-loop`: more restarts than this within the window',
+  'settings.restarts.windowMinutes': '`restart.crash-loop`: the window the restarts are counted in',
+  'settings.images.allowedRegistries': 'only when set do images from other registries raise `image.registry-not-allowed`',
+  'settings.images.flagMutableTags': '`image.mutable-tag` on new workloads using a mutable tag',
+  'settings.serviceAccountTokens.maxExpirationSeconds': 'TokenRequests asking for a longer lifetime are rated higher',
+  'settings.secrets.bulkReadNamespaces': 'accepted and validated, but no shipped rule reads it yet (`secret.bulk-read` judges each list or watch on its own)',
+  'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',
+  'exceptions[].users': 'user names the exception applies to',
+  'exceptions[].groups': 'groups the exception applies to (any group of the user)',
+  'exceptions[].serviceAccounts': 'service accounts as `namespace:name`',
+  'exceptions[].namespaces': 'namespaces of the target object',
+  'exceptions[].names': 'names of the target object',
+  'exceptions[].reason': 'why the exception exists, for the next reader',
+  'exceptions[].expires': 'after it the exception stops applying and is reported as expired',
+};
+
+interface Field {
+  path: string;
+  node: JsonSchema;
+  required: boolean;
+}
+
+function fields(node: JsonSchema, prefix: string, required: boolean): Field[] {
+  if (node.type === 'array' && node.items?.type === 'object' && node.items.properties) return fields(node.items, `${prefix}[]`, true);
+  if (node.type === 'object' && node.properties) {
+    return Object.entries(node.properties).flatMap(([name, child]) => fields(child, prefix === '' ? name : `${prefix}.${name}`, node.required?.includes(name) ?? false));
+  }
+  return [{ path: prefix, node, required }];
+}
+
+function defaultOf(path: string): string {
+  const [section, group, name] = path.split('.');
+  if (section !== 'settings') return '—';
+  const value = (DEFAULT_SETTINGS as unknown as Record<string, Record<string, unknown>>)[group]?.[name];
+  if (Array.isArray(value) && value.length === 0) return 'none';
+  return value === undefined ? '—' : code(value);
+}
+
+export function renderConfigurationReference(): string {
+  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const all = fields(schema, '', false);
+  const missing = all.filter((f) => FIELD_MEANINGS[f.path] === undefined).map((f) => f.path);
+  if (missing.length > 0) throw new Error(`scripts/configuration-reference.ts: say what these fields do in FIELD_MEANINGS: ${missing.join(', ')}`);
+  const row = (f: Field): string => `| \`${f.path}\` | ${cell(typeText(f.node))} | ${f.path.startsWith('exceptions[]') ? (f.required ? 'yes' : 'no') : 'no'} | ${defaultOf(f.path)} | ${cell(FIELD_MEANINGS[f.path])} |`;
+  const header = ['| field | type | required | default | what it does |', '| --- | --- | --- | --- | --- |'];
+  const section = (title: string, intro: string, prefix: string): string[] => ['', `## ${title}`, '', intro, '', ...header, ...all.filter((f) => f.path.startsWith(prefix)).map(row)];
+  return (
+    [
+      '# Configuration file reference',
+      '',
+      '<!-- Generated from lambdas/core/config/schema.ts by `npm run docs:configuration`; do not edit by hand. -->',
+      '',
+      'Every field of the configuration file (YAML or JSON) that the CLI takes with `--config` and the deployed functions',
+      'with `analyzerConfigFile`; how to use them: [configuration.md](../configuration.md). Every field is optional unless',
+      'marked; unknown fields, rule ids and categories are errors, and every problem is reported at once with its path.',
+      ...section('rules', 'Rules switched off and severity overrides.', 'rules.'),
+      ...section('settings', 'Thresholds and allowlists the rules read; what is left out keeps its default.', 'settings.'),
+      ...section(
+        'exceptions',
+        'A list; each entry covers some rules for the identities and scope it names. Every field given must match (a list matches any of its entries), and an entry must name at least one of `users`, `groups`, `serviceAccounts`, `namespaces`, `names`.',
+        'exceptions[]',
+      ),
+    ].join('\n') + '\n'
+  );
+}
+
+if (require.main === module) {
+  writeFileSync(CONFIGURATION_REFERENCE, renderConfigurationReference());
+  console.log(`wrote ${CONFIGURATION_REFERENCE}`);
+}
