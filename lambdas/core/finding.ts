@@ -1,4 +1,4 @@
-/** The contracts other code and users rely on (../shared/DESIGN.md). */
+/** The contracts other code and users rely on: a finding, its categories and its severities, in order. */
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -6,7 +6,7 @@ import type { Finding } from '../../../lambdas/core/finding';
 import { severityRank } from '../../../lambdas/core/finding';
 import { readAuditLog } from '../../../lambdas/core/read';
 import { accessRules } from '../../../lambdas/core/rules/access';
-import { CORPUS_DIR, CORPUS_FILES } from '../../helpers/corpus';
+import { CORPUS_DIR, CORPUS_FILES } from '../../../devkit/corpus';
 
 /**
  * The labelled corpus, scored the README's way for the categories these rules own, with the real

@@ -7,7 +7,7 @@ import { severityRank } from '../../../lambdas/core/finding';
 import type { Category, Severity } from '../../../lambdas/core/finding';
 import { CompiledInterest } from '../../../lambdas/core/read/interest';
 import { workloadRules } from '../../../lambdas/core/rules/workloads';
-import { CORPUS_DIR, corpusEvents } from '../../helpers/corpus';
+import { CORPUS_DIR, corpusEvents } from '../../../devkit/corpus';
 import { auditEvent } from '../../helpers/events';
 import { hitsOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
