@@ -21,4 +21,16 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
+  // What the tests, the benchmarks and the scripts share lives in devkit/; they never import each other.
+  ...[
+    { folder: 'test', not: 'bench' },
+    { folder: 'bench', not: 'test' },
+    { folder: 'scripts', not: 'test' },
+    { folder: 'devkit', not: 'test|bench|scripts' },
+  ].map(({ folder, not }) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\.?/)+(${not})/`, message: `${folder}/ does not import ${not.split('|').join(' or ')}/: move what is shared into devkit/.` }] }],
+    },
+  })),
 );

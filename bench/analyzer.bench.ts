@@ -6,7 +6,7 @@
  * traffic. Prints figures, a bare gunzip + JSON.parse baseline, and a cost estimate per million
  * audit events next to GuardDuty's price; then, optionally, the findings and cost with and without
  * a rules configuration side by side; the end-to-end lag from S3 put to SNS publish; and a cost
- * model per cluster and month at a quiet and a busy traffic profile (bench/cost-model.ts), with
+ * model per cluster and month at a quiet and a busy traffic profile (devkit/cost-model.ts), with
  * the log delivery costs apart. Asserts nothing.
  *
  *   npm run bench:analyzer                         # 200 objects × 4,000 events (a few minutes)
@@ -52,17 +52,17 @@ import { makeHandler } from '../lambdas/analyzer/handler';
 import { configFromEnvironment } from '../lambdas/commons/analyzer-config';
 import type { Config } from '../lambdas/core/config/types';
 import { SEVERITIES } from '../lambdas/core/finding';
-import { s3Record } from '../test/analyzer/lambda-events';
-import { createFindingsTable, startLocalDynamoDb } from '../test/helpers/local-dynamodb';
-import { repoRoot } from './paths';
-import { localS3Client, startLocalS3 } from '../test/helpers/local-s3';
-import type { LocalSns } from '../test/helpers/local-sns';
-import { startLocalSns } from '../test/helpers/local-sns';
-import type { FirehoseMode, MonthlyCost, Rates, Traffic } from './cost-model';
-import { BREAKDOWN_LABELS, bufferedBytesPerEvent, firehoseBilledBytes, GIB, HOURS_PER_MONTH, monthlyCost, PRICES } from './cost-model';
-import { auditLines, GENERATOR_VERSION } from './generate';
-import type { Ev } from './shipping';
-import { cloudWatchRecord, firehoseGzip } from './shipping';
+import { s3Record } from '../devkit/lambda-events';
+import { createFindingsTable, startLocalDynamoDb } from '../devkit/local-dynamodb';
+import { repoRoot } from '../devkit/paths';
+import { localS3Client, startLocalS3 } from '../devkit/local-s3';
+import type { LocalSns } from '../devkit/local-sns';
+import { startLocalSns } from '../devkit/local-sns';
+import type { FirehoseMode, MonthlyCost, Rates, Traffic } from '../devkit/cost-model';
+import { BREAKDOWN_LABELS, bufferedBytesPerEvent, firehoseBilledBytes, GIB, HOURS_PER_MONTH, monthlyCost, PRICES } from '../devkit/cost-model';
+import { auditLines, GENERATOR_VERSION } from '../devkit/generate';
+import type { Ev } from '../devkit/shipping';
+import { cloudWatchRecord, firehoseGzip } from '../devkit/shipping';
 
 const MB = 1e6;
 const MIB = 1024 * 1024;
@@ -72,7 +72,7 @@ const TABLE = 'findings';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:k8s-audit-alerts';
 const CLUSTER = 'prod-eu';
 
-/** us-east-1 list prices (FIELD-NOTES "Prices"; check the price pages before quoting them): bench/cost-model.ts. */
+/** us-east-1 list prices (check the price pages before quoting them): devkit/cost-model.ts. */
 const PRICE = {
   lambdaGbSecond: PRICES.lambdaGbSecond, // arm64
   lambdaRequest: PRICES.lambdaRequest,

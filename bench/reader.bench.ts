@@ -19,9 +19,9 @@ import * as zlib from 'node:zlib';
 import { interestOf } from '../lambdas/core/rules';
 import type { ReadOptions } from '../lambdas/core/read';
 import { readAuditLog } from '../lambdas/core/read';
-import type { WrittenLog } from './generate';
-import { GENERATOR_VERSION, writeAuditLog } from './generate';
-import { repoRoot } from './paths';
+import type { WrittenLog } from '../devkit/generate';
+import { GENERATOR_VERSION, writeAuditLog } from '../devkit/generate';
+import { repoRoot } from '../devkit/paths';
 
 const RULES_INTEREST = interestOf();
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { EXIT } from '../lambdas/cli/io';
 import { main } from '../lambdas/cli/main';
 
 main(process.argv.slice(2), {
@@ -12,6 +13,6 @@ main(process.argv.slice(2), {
   },
   (error: unknown) => {
     process.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 70;
+    process.exitCode = EXIT.internal;
   },
 );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { SEVERITIES } from '../lambdas/core/finding';
 
-const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type DeploySeverity = (typeof SEVERITIES)[number];
 
 // `cdk deploy -c key=value` hands every value over as a string; cdk.json and `--context` files

@@ -1,7 +1,8 @@
 import { SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import { SEVERITIES } from '../lambdas/core/finding';
 import type { DeploySeverity } from './deploy-settings';
 
-const ORDER: readonly DeploySeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
+const ORDER: readonly DeploySeverity[] = SEVERITIES;
 
 /** Severities at or above `min`, lowest first. */
 export function severitiesFrom(min: DeploySeverity): DeploySeverity[] {

@@ -11,7 +11,7 @@
  * AWS account are made up.
  */
 import { createHash } from 'node:crypto';
-import type { Ev } from '../bench/shipping';
+import type { Ev } from '../devkit/shipping';
 
 // ---------------------------------------------------------------------------------------------
 // Where events go: the sample objects, by the hour they cover

@@ -1,5 +1,5 @@
 /**
- * Scores the rules against the labelled corpus of real audit events (../shared/corpus), the way
+ * Scores the rules against the labelled corpus of real audit events (devkit/corpus), the way
  * its README defines: a positive is found when a finding for its auditID has an expected
  * category; a false alarm is a medium-or-higher finding on a `none` line whose category is not
  * tolerated. The events go through the real reader (pre-check on) and engine.
@@ -10,35 +10,27 @@
  *
  *   npm run eval            # table by category, misses and false alarms listed
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { DetectionEngine } from '../lambdas/core/detect/engine';
 import type { Category, Finding } from '../lambdas/core/finding';
 import { severityRank } from '../lambdas/core/finding';
 import { readAuditLog } from '../lambdas/core/read';
 import { EVENT_RULES } from '../lambdas/core/rules';
-
-interface Label {
-  file: string;
-  line: number;
-  auditID: string;
-  expect: string[];
-  tolerate: string[];
-}
+import type { CorpusLabel } from '../devkit/corpus';
+import { CORPUS_DIR, corpusLabels } from '../devkit/corpus';
 
 export interface CorpusScore {
   byCategory: Array<{ category: string; positives: number; found: number }>;
   positives: number;
   found: number;
   recall: number;
-  misses: Array<Label & { got: string[] }>;
-  falseAlarms: Array<Label & { finding: Pick<Finding, 'ruleId' | 'category' | 'severity' | 'summary'> }>;
+  misses: Array<CorpusLabel & { got: string[] }>;
+  falseAlarms: Array<CorpusLabel & { finding: Pick<Finding, 'ruleId' | 'category' | 'severity' | 'summary'> }>;
 }
 
-export const DEFAULT_CORPUS = join(__dirname, '..', '..', 'shared', 'corpus');
-
-export async function scoreCorpus(dir = DEFAULT_CORPUS): Promise<CorpusScore> {
-  const labels = readFileSync(join(dir, 'labels.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Label);
+export async function scoreCorpus(dir = CORPUS_DIR): Promise<CorpusScore> {
+  const labels = corpusLabels(dir);
   const engine = new DetectionEngine(EVENT_RULES);
   const findings = new Map<string, Finding[]>(); // by file + auditID
   const findingsByLine = new Map<string, Finding[]>(); // by file + line of the event that raised them

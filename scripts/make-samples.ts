@@ -2,7 +2,7 @@
  * Writes samples/: five hours of Friday 2026-11-20 in the EKS cluster prod-eu, each hour stored
  * the way a different shipper delivers it, with the attack stories of scripts/attack-stories.ts
  * woven into the benign traffic (samples/README.md tells them). The benign traffic is the
- * benchmark's generator (bench/generate.ts), one seed per object, plus a few everyday requests it
+ * benchmark's generator (devkit/generate.ts), one seed per object, plus a few everyday requests it
  * does not make (denied requests, a developer at work). Deterministic: fixed seeds, timestamps and
  * ids, so the committed files only change when the generator or the stories do. Run with
  * `npm run samples`.
@@ -10,9 +10,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { auditLines } from '../bench/generate';
-import type { Ev } from '../bench/shipping';
-import { CONTROL_MESSAGE, chunksOf, cloudWatchRecord, eventList, jsonLines } from '../bench/shipping';
+import { auditLines } from '../devkit/generate';
+import type { Ev } from '../devkit/shipping';
+import { CONTROL_MESSAGE, chunksOf, cloudWatchRecord, eventList, jsonLines } from '../devkit/shipping';
 import type { Caller, SampleObject } from './attack-stories';
 import { JORDAN, JORDAN_REASON, call, storyEvents } from './attack-stories';
 
@@ -148,7 +148,7 @@ function merged(object: SampleObject, benign: Ev[]): Ev[] {
 const epochMs = (e: Ev): number => Date.parse(String(e.stageTimestamp));
 
 /**
- * EKS: CloudWatch Logs subscription → Firehose (GZIP on) → S3. The records of bench/shipping.ts,
+ * EKS: CloudWatch Logs subscription → Firehose (GZIP on) → S3. The records of devkit/shipping.ts,
  * with each log event's timestamp set to when the API server wrote it (CloudWatch's clock).
  */
 function firehose(events: Ev[], perRecord: number, cluster: string): Buffer {

@@ -9,8 +9,11 @@ import { isS3Uri, listS3Pages, parseS3Uri } from '../adapters/object-source';
 import { s3NotificationBody } from '../adapters/s3-notification';
 import type { RejectedMessage } from '../adapters/sqs-work-sender';
 import { MAX_BATCH, SqsWorkSender, WorkQueueError } from '../adapters/sqs-work-sender';
-import type { Io } from './main';
+import type { Io } from './io';
+import { EXIT, usageError } from './io';
+import { commandProgress } from './progress';
 import { parseTimeArgument } from './time-range';
+import { count, decimalBytes } from './units';
 
 export const BACKFILL_HELP = `k8s-audit-analyzer backfill: send existing audit-log objects through the analyzer fleet
 
@@ -51,8 +54,6 @@ Examples:
 
 Exit codes: 0 done, 2 usage error or the objects could not be listed, 3 some messages could not be
 sent (what was sent is in the state file: run the command again to resume), 130 stopped by Ctrl-C.`;
-
-export const BACKFILL_EXIT = { ok: 0, usage: 2, unsent: 3, interrupted: 130 } as const;
 
 /** The message attribute that marks backfill traffic (the analyzer ignores it). */
 export const BACKFILL_ATTRIBUTES = { source: 'backfill' } as const;
@@ -225,10 +226,7 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
 
 /** `k8s-audit-analyzer backfill …`: returns the exit code. Clients and the clock can be given (tests); by default the standard AWS credential chain. */
 export async function backfillCommand(argv: string[], io: Io, given: Partial<BackfillDeps> & { cwd?: string; onInterrupt?: (stop: () => void) => () => void } = {}): Promise<number> {
-  const fail = (message: string): number => {
-    io.err(`${message}\n\nRun 'k8s-audit-analyzer backfill --help' for usage.`);
-    return BACKFILL_EXIT.usage;
-  };
+  const fail = (message: string): number => usageError(io, message, 'backfill');
   let parsed;
   try {
     parsed = parseArgs({
@@ -252,7 +250,7 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
   const { values, positionals } = parsed;
   if (values.help) {
     io.out(BACKFILL_HELP);
-    return BACKFILL_EXIT.ok;
+    return EXIT.ok;
   }
   const now = given.now ?? (() => new Date());
   const queueUrl = values['queue-url'];
@@ -292,9 +290,8 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
     }
   }
 
-  const env = io.env ?? process.env;
   const quiet = values.quiet;
-  const bar = progressLine(io.errStream ?? process.stderr, io.errStream?.isTTY === true && !quiet && !env.CI);
+  const bar = commandProgress(io, quiet, 'messages');
   let stopping = false;
   const onInterrupt = given.onInterrupt ?? ((stop: () => void) => {
     const handler = (): void => stop();
@@ -335,7 +332,7 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
 
   if (result.interrupted && result.sent === 0) {
     io.err('stopped by Ctrl-C before anything was sent');
-    return BACKFILL_EXIT.interrupted;
+    return EXIT.interrupted;
   }
   const rangeNote = result.outOfRange > 0 ? `${count(result.outOfRange)} last modified outside --since/--until, left out` : undefined;
   if (result.listed === 0) {
@@ -348,7 +345,7 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
   if (dryRun) {
     io.out(
       [
-        `dry run: ${objects(result.toSend)} (${bytes(result.toSendBytes)}) to send${queueUrl ? ` to ${queueUrl}` : ''}`,
+        `dry run: ${objects(result.toSend)} (${decimalBytes(result.toSendBytes)}) to send${queueUrl ? ` to ${queueUrl}` : ''}`,
         skippedClause('would be skipped'),
         rangeNote,
       ]
@@ -356,30 +353,30 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
         .join('; '),
     );
     if (!quiet && statePath === undefined) io.err('note: without --queue-url or --state there is no state to say what was sent before');
-    return BACKFILL_EXIT.ok;
+    return EXIT.ok;
   }
 
   const unsent = result.toSend - result.sent;
-  io.out([`sent ${objects(result.sent)} (${bytes(result.sentBytes)}) to ${queueUrl}`, skippedClause('skipped'), unsent > 0 ? `${count(unsent)} not sent` : undefined].filter(Boolean).join('; '));
+  io.out([`sent ${objects(result.sent)} (${decimalBytes(result.sentBytes)}) to ${queueUrl}`, skippedClause('skipped'), unsent > 0 ? `${count(unsent)} not sent` : undefined].filter(Boolean).join('; '));
   if (!quiet && rangeNote && result.listed > result.outOfRange) io.err(`note: ${rangeNote}`);
   const resume = `the state is kept in ${statePath}: run the same command again to resume`;
   if (result.error) {
     io.err(`error: SQS did not take the messages: ${result.error.name}: ${result.error.message}`);
     io.err(resume);
-    return BACKFILL_EXIT.unsent;
+    return EXIT.incomplete;
   }
   if (result.rejected.length > 0) {
     io.err(`error: SQS rejected ${count(result.rejected.length)} ${result.rejected.length === 1 ? 'message' : 'messages'} after retries:`);
     for (const r of result.rejected.slice(0, 5)) io.err(`  ${r.uri}: ${r.code}: ${r.message}`);
     if (result.rejected.length > 5) io.err(`  … and ${count(result.rejected.length - 5)} more`);
     io.err(resume);
-    return BACKFILL_EXIT.unsent;
+    return EXIT.incomplete;
   }
   if (result.interrupted) {
     io.err(`stopped by Ctrl-C; ${resume}`);
-    return BACKFILL_EXIT.interrupted;
+    return EXIT.interrupted;
   }
-  return BACKFILL_EXIT.ok;
+  return EXIT.ok;
 }
 
 class StateFileError extends Error {
@@ -473,51 +470,6 @@ function batchOption(value: string | undefined): number {
   return n;
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 function objects(n: number): string {
   return `${count(n)} ${n === 1 ? 'object' : 'objects'}`;
-}
-
-/** Decimal units, as S3's console shows sizes: 5.6 GB. */
-export function bytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = n / 1000;
-  let unit = 0;
-  while (value >= 999.95 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** A one-line progress display on a terminal, as progress.ts draws it, with the rate in messages per second. */
-function progressLine(stream: NodeJS.WriteStream, enabled: boolean, clock: () => number = Date.now) {
-  const started = clock();
-  let last = 0;
-  let drawn = false;
-  return {
-    update({ objects, totalObjects, bytes: done, totalBytes }: { objects: number; totalObjects: number; bytes: number; totalBytes: number }): void {
-      if (!enabled) return;
-      const t = clock();
-      if (t - last < 100 && objects < totalObjects) return;
-      last = t;
-      const fraction = totalObjects > 0 ? objects / totalObjects : 0;
-      const width = 24;
-      const filled = Math.round(fraction * width);
-      const rate = objects / Math.max(0.001, (t - started) / 1000);
-      stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${count(objects)}/${count(totalObjects)} objects  ${bytes(done)} of ${bytes(totalBytes)}  ${rate.toFixed(0)} messages/s`);
-      drawn = true;
-    },
-    clear(): void {
-      if (drawn) stream.write('\r\x1b[K');
-    },
-    done(): void {
-      if (drawn) stream.write('\r\x1b[K');
-      drawn = false;
-    },
-  };
 }

@@ -18,25 +18,17 @@ import { aggregate, countBySeverity } from '../core/report/aggregate';
 import { RULES } from '../core/rules';
 import { backfillCommand } from './backfill-command';
 import { concurrencyOption, configOption, listInputs } from './inputs';
-import { progressBar } from './progress';
+import type { Io } from './io';
+import { EXIT, usageError } from './io';
+import { commandProgress } from './progress';
 import { reportCommand } from './report-command';
 import { renderRuleDetails, renderRuleList } from './rules-command';
 import { anyAtOrAbove, scanObjects } from './scan';
 import { readStats, renderStatsTable } from './stats-command';
 import { parseTimeArgument } from './time-range';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, unreadable: 3 } as const;
 const FORMATS = ['table', 'json', 'ndjson', 'markdown', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** stderr, for the progress bar; only used when it is a terminal. */
-  errStream?: NodeJS.WriteStream;
-  stdoutIsTty?: boolean;
-  env?: NodeJS.ProcessEnv;
-}
 
 const HELP = `k8s-audit-analyzer: find persistence in Kubernetes audit logs
 
@@ -86,11 +78,6 @@ export function shownDetail(detail: string): string {
   return displayText(redactProblemDetail(detail));
 }
 
-function usage(io: Io, message: string): number {
-  io.err(`${message}\n\nRun 'k8s-audit-analyzer --help' for usage.`);
-  return EXIT.usage;
-}
-
 function severityOption(name: string, value: string | undefined): Severity | undefined {
   if (value === undefined) return undefined;
   if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;
@@ -124,7 +111,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       },
     });
   } catch (error) {
-    return usage(io, (error as Error).message);
+    return usageError(io, (error as Error).message);
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
@@ -141,25 +128,25 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(renderRuleList(RULES));
       return EXIT.ok;
     }
-    if (rest[0] !== 'show' || rest.length !== 2) return usage(io, `usage: k8s-audit-analyzer rules [show <rule-id>]`);
+    if (rest[0] !== 'show' || rest.length !== 2) return usageError(io, `usage: k8s-audit-analyzer rules [show <rule-id>]`);
     const rule = RULES.find((r) => r.id === rest[1]);
-    if (!rule) return usage(io, `no rule "${rest[1]}"; 'k8s-audit-analyzer rules' lists them`);
+    if (!rule) return usageError(io, `no rule "${rest[1]}"; 'k8s-audit-analyzer rules' lists them`);
     io.out(renderRuleDetails(rule));
     return EXIT.ok;
   }
   if (command === 'stats') {
-    if (rest.length === 0) return usage(io, 'stats needs at least one file or directory');
+    if (rest.length === 0) return usageError(io, 'stats needs at least one file or directory');
     let result;
     try {
       result = await readStats(rest, { all: values.all });
     } catch (error) {
-      return usage(io, `cannot read input: ${(error as Error).message}`);
+      return usageError(io, `cannot read input: ${(error as Error).message}`);
     }
     io.out(values.json ? JSON.stringify(result, null, 2) : renderStatsTable(result));
-    return result.total.complete ? EXIT.ok : EXIT.unreadable;
+    return result.total.complete ? EXIT.ok : EXIT.incomplete;
   }
-  if (command !== 'scan') return usage(io, `unknown command: ${command}`);
-  if (rest.length === 0) return usage(io, 'scan needs at least one file, directory or s3://bucket/prefix');
+  if (command !== 'scan') return usageError(io, `unknown command: ${command}`);
+  if (rest.length === 0) return usageError(io, 'scan needs at least one file, directory or s3://bucket/prefix');
 
   // Options, all checked before any input is read.
   let format: Format;
@@ -181,20 +168,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (values.report !== undefined && !values.report.endsWith('.html')) throw new Error('--report must name an .html file');
     if (values.config !== undefined) config = configOption(values.config);
   } catch (error) {
-    return usage(io, error instanceof ConfigError ? error.message : (error as Error).message);
+    return usageError(io, error instanceof ConfigError ? error.message : (error as Error).message);
   }
 
   let objects: SourceObject[];
   try {
     objects = await listInputs(rest);
   } catch (error) {
-    return usage(io, `cannot list input: ${(error as Error).message}`);
+    return usageError(io, `cannot list input: ${(error as Error).message}`);
   }
   if (objects.length === 0) io.err('note: no objects found under the given locations');
 
   const env = io.env ?? process.env;
-  const interactive = io.errStream?.isTTY === true && !values.quiet && !env.CI;
-  const progress = progressBar(io.errStream ?? process.stderr, interactive);
+  const progress = commandProgress(io, values.quiet);
   const result = await scanObjects(objects, {
     config,
     since,
@@ -242,7 +228,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
   }
-  if (result.summary.incomplete > 0) return EXIT.unreadable;
+  if (result.summary.incomplete > 0) return EXIT.incomplete;
   return failOn && anyAtOrAbove(result.findings, failOn) ? EXIT.findings : EXIT.ok;
 }
 

@@ -12,11 +12,12 @@ import { ConfigError } from '../core/config/schema';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Finding } from '../core/finding';
-import { SEVERITIES } from '../core/finding';
+import { SEVERITIES_DESC } from '../core/finding';
 import { RULES } from '../core/rules';
-import type { Io } from './main';
+import type { Io } from './io';
+import { EXIT, usageError } from './io';
 import { concurrencyOption, configOption, listInputs, readOptionFile } from './inputs';
-import { progressBar } from './progress';
+import { commandProgress } from './progress';
 import { scanObjects } from './scan';
 import { parseTimeArgument } from './time-range';
 
@@ -53,14 +54,9 @@ Examples:
 Exit codes: 0 written, 2 usage or configuration error, 3 some input could not be read completely
 (the report is still written from what could be read).`;
 
-const EXIT = { ok: 0, usage: 2, unreadable: 3 } as const;
-
 /** `k8s-audit-analyzer report …`: returns the exit code. */
 export async function reportCommand(argv: string[], io: Io, now: () => Date = () => new Date()): Promise<number> {
-  const fail = (message: string): number => {
-    io.err(`${message}\n\nRun 'k8s-audit-analyzer report --help' for usage.`);
-    return EXIT.usage;
-  };
+  const fail = (message: string): number => usageError(io, message, 'report');
   let parsed;
   try {
     parsed = parseArgs({
@@ -131,8 +127,7 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
       return fail(`cannot list input: ${(error as Error).message}`);
     }
     if (objects.length === 0 && !values.quiet) io.err('note: no objects found under the given locations');
-    const env = io.env ?? process.env;
-    const progress = progressBar(io.errStream ?? process.stderr, io.errStream?.isTTY === true && !values.quiet && !env.CI);
+    const progress = commandProgress(io, values.quiet);
     const result = await scanObjects(objects, {
       config,
       concurrency,
@@ -173,11 +168,11 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
     return fail(`cannot write the report to ${out}: ${(error as Error).message}`);
   }
   io.out(summaryLine(report, files));
-  return incomplete > 0 ? EXIT.unreadable : EXIT.ok;
+  return incomplete > 0 ? EXIT.incomplete : EXIT.ok;
 }
 
 function summaryLine(report: ComplianceReport, files: { html: string; csv: string; json: string }): string {
-  const counts = [...SEVERITIES].reverse().filter((s) => report.summary.bySeverity[s] > 0).map((s) => `${report.summary.bySeverity[s]} ${s}`);
+  const counts = SEVERITIES_DESC.filter((s) => report.summary.bySeverity[s] > 0).map((s) => `${report.summary.bySeverity[s]} ${s}`);
   const states = { held: 0, violated: 0, 'not-assessed': 0 };
   for (const c of report.controls) states[c.state]++;
   return [

@@ -1,7 +1,16 @@
-/** The contracts other code and users rely on (../shared/DESIGN.md). */
+/** The contracts other code and users rely on: a finding, its categories and its severities, in order. */
 
+/** The severities, least severe first: the one place their order is written. */
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+
+/** Most severe first, the order every report, page and message lists severities in. */
+export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse();
+
+/** A count for every severity, all zero, keyed most severe first (the order JSON output shows). */
+export function zeroSeverityCounts(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES_DESC.map((s) => [s, 0])) as Record<Severity, number>;
+}
 
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);

@@ -3,8 +3,8 @@ import { claimToken, cooldownKey, DynamoDbAlertCooldown } from '../../lambdas/ad
 import { findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { AlertGroup } from '../../lambdas/core/ports';
 import type { Finding } from '../../lambdas/core/finding';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
 
 const TABLE = 'findings';
 const MINUTE = 60_000;

@@ -3,8 +3,8 @@ import { CLAIM_LEASE_MS, DynamoDbAlertLedger } from '../../lambdas/adapters/dyna
 import { DynamoDbFindingsStore, findingKey } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { Finding } from '../../lambdas/core/finding';
 import { registryFinding } from '../helpers/findings';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
 
 const TABLE = 'findings';
 const T0 = Date.parse('2026-11-20T10:05:00Z');

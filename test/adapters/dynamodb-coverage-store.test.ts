@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CLUSTER_REGISTRY_KEY, coverageKey, DynamoDbCoverageStore, periodDays } from '../../lambdas/adapters/dynamodb-coverage-store';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
 
 const TABLE = 'coverage';
 const WEEK = { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' };

@@ -5,8 +5,8 @@ import { DynamoDbFindingsStore, findingItem, findingKey, findingOfItem } from '.
 import { listFiles } from '../../lambdas/adapters/object-source';
 import { scanObjects } from '../../lambdas/cli/scan';
 import type { Finding } from '../../lambdas/core/finding';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
 
 const SAMPLES = join(__dirname, '..', '..', 'samples');
 const RETENTION_DAYS = 400;

@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbWatchdogState, silenceKey } from '../../lambdas/adapters/dynamodb-watchdog-state';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
 
 const TABLE = 'watchdog-state';
 

@@ -3,8 +3,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAlertLedger } from '../../lambdas/adapters/dynamodb-alert-ledger';
 import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
 import type { Finding } from '../../lambdas/core/finding';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
 
 function finding(overrides: Partial<Finding> = {}): Finding {
   return {

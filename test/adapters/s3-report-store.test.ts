@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { MAX_PRESIGN_SECONDS, periodFolder, S3ReportStore } from '../../lambdas/adapters/s3-report-store';
-import type { LocalS3 } from '../helpers/local-s3';
-import { startLocalS3 } from '../helpers/local-s3';
+import type { LocalS3 } from '../../devkit/local-s3';
+import { startLocalS3 } from '../../devkit/local-s3';
 
 const BUCKET = 'reports-bucket';
 const WEEK = { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z' };

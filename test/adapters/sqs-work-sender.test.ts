@@ -1,6 +1,6 @@
 import { MAX_BATCH, SqsWorkSender, WorkQueueError } from '../../lambdas/adapters/sqs-work-sender';
-import type { LocalSqs } from '../helpers/local-sqs';
-import { accessDenied, internalError, startLocalSqs } from '../helpers/local-sqs';
+import type { LocalSqs } from '../../devkit/local-sqs';
+import { accessDenied, internalError, startLocalSqs } from '../../devkit/local-sqs';
 
 describe('sending work to SQS with SendMessageBatch', () => {
   let sqs: LocalSqs;

@@ -8,10 +8,10 @@ import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-
 import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler } from '../../lambdas/analyzer/handler';
 import { clusterAdminBinding, leaseUpdate } from '../helpers/events';
-import type { LocalAws } from '../helpers/local-aws';
-import { startLocalAws } from '../helpers/local-aws';
+import type { LocalAws } from '../../devkit/local-aws';
+import { startLocalAws } from '../../devkit/local-aws';
 import type { Ev } from '../helpers/shipping';
-import { lambdaContext, s3Record } from './lambda-events';
+import { lambdaContext, s3Record } from '../../devkit/lambda-events';
 
 /**
  * The analyzer's deadline, against s3rver, dynalite and a local SNS endpoint, with a Lambda

@@ -13,7 +13,7 @@ import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler } from '../../lambdas/analyzer/handler';
 import { clusterAdminBinding, leaseUpdate } from '../helpers/events';
 import type { Ev } from '../helpers/shipping';
-import { lambdaContext, s3Record } from './lambda-events';
+import { lambdaContext, s3Record } from '../../devkit/lambda-events';
 
 /**
  * The analyzer's failure paths, with the AWS clients mocked at `send` (no retries: the SDK's

@@ -9,12 +9,12 @@ import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler } from '../../lambdas/analyzer/handler';
 import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
 import { auditEvent, leaseUpdate } from '../helpers/events';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import type { LocalAws } from '../helpers/local-aws';
-import { startLocalAws } from '../helpers/local-aws';
-import type { LocalS3 } from '../helpers/local-s3';
-import type { LocalSns } from '../helpers/local-sns';
-import { encodeKey, lambdaContext, sqsRecord } from './lambda-events';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import type { LocalAws } from '../../devkit/local-aws';
+import { startLocalAws } from '../../devkit/local-aws';
+import type { LocalS3 } from '../../devkit/local-s3';
+import type { LocalSns } from '../../devkit/local-sns';
+import { encodeKey, lambdaContext, sqsRecord } from '../../devkit/lambda-events';
 
 const BUCKET = 'audit-logs';
 const TABLE = 'findings';

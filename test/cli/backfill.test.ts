@@ -6,11 +6,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { objectsInMessage } from '../../lambdas/analyzer/s3-event';
 import type { BackfillState } from '../../lambdas/cli/backfill-command';
-import { backfillCommand, bytes, defaultStatePath } from '../../lambdas/cli/backfill-command';
+import { backfillCommand, defaultStatePath } from '../../lambdas/cli/backfill-command';
+import { decimalBytes as bytes } from '../../lambdas/cli/units';
 import { main } from '../../lambdas/cli/main';
-import { localS3Client } from '../helpers/local-s3';
-import type { LocalSqs } from '../helpers/local-sqs';
-import { accessDenied, startLocalSqs } from '../helpers/local-sqs';
+import { localS3Client } from '../../devkit/local-s3';
+import type { LocalSqs } from '../../devkit/local-sqs';
+import { accessDenied, startLocalSqs } from '../../devkit/local-sqs';
 
 // s3rver ships no types; this is the part of its API the tests use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

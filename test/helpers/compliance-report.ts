@@ -1,6 +1,6 @@
 import type { ComplianceReport, ControlAssessment, ControlFramework, ControlState, Coverage, TopActor, Trend } from '../../lambdas/core/compliance/types';
 import type { Category, Severity } from '../../lambdas/core/finding';
-import { SEVERITIES, maxSeverity, severityRank } from '../../lambdas/core/finding';
+import { SEVERITIES, maxSeverity, severityRank, zeroSeverityCounts } from '../../lambdas/core/finding';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 
 /**
@@ -28,7 +28,7 @@ export function aggRow(overrides: Partial<AggregatedRow> = {}): AggregatedRow {
   };
 }
 
-const zero = (): Record<Severity, number> => ({ critical: 0, high: 0, medium: 0, low: 0, info: 0 });
+const zero = zeroSeverityCounts;
 
 export interface FixtureInput {
   rows: AggregatedRow[];

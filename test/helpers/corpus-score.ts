@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Rule } from '../../lambdas/core/detect/rule';
 import type { Category } from '../../lambdas/core/finding';
-import { CORPUS_DIR, CORPUS_FILES, corpusEvents } from './corpus';
+import { severityRank } from '../../lambdas/core/finding';
+import { CORPUS_FILES, corpusEvents, corpusLabels } from '../../devkit/corpus';
 import { hitsOf } from './rules';
-
-export interface Label {
-  file: string;
-  line: number;
-  expect: string[];
-  tolerate: string[];
-}
 
 /** The corpus score for one category: labelled positives found, and medium+ hits on `none` lines that do not tolerate it. */
 export function corpusScore(rules: readonly Rule[], category: Category): { positives: number; missed: string[]; falseAlarms: string[] } {
-  const labels = readFileSync(join(CORPUS_DIR, 'labels.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Label);
+  const labels = corpusLabels();
   const missed: string[] = [];
   const falseAlarms: string[] = [];
   let positives = 0;
@@ -31,7 +20,7 @@ export function corpusScore(rules: readonly Rule[], category: Category): { posit
         positives++;
         if (hits.length === 0) missed.push(`${file}:${label.line}`);
       } else if (label.expect.includes('none') && !label.tolerate.includes(category)) {
-        const loud = rules.filter((r) => r.category === category).flatMap((r) => hitsOf(r, event)).filter((h) => ['medium', 'high', 'critical'].includes(h.severity));
+        const loud = rules.filter((r) => r.category === category).flatMap((r) => hitsOf(r, event)).filter((h) => severityRank(h.severity) >= severityRank('medium'));
         if (loud.length > 0) falseAlarms.push(`${file}:${label.line} ${hits.join(' | ')}`);
       }
     });

@@ -4,6 +4,7 @@ import type { Settings } from '../../lambdas/core/config/settings';
 import { viewOf } from '../../lambdas/core/detect/event-view';
 import { ruleApplies } from '../../lambdas/core/detect/engine';
 import type { Rule, RuleHit } from '../../lambdas/core/detect/rule';
+import { maxSeverity } from '../../lambdas/core/finding';
 import type { Ev } from './shipping';
 
 /** What a rule raises for an event, gated exactly as the engine gates it (final stage, success). */
@@ -16,7 +17,6 @@ export function hitsOf(rule: Rule, event: Ev, settings: Settings = DEFAULT_SETTI
 
 /** The highest severity among a rule's hits, or undefined when it raised nothing. */
 export function severityOf(rule: Rule, event: Ev, settings?: Settings): string | undefined {
-  const order = ['info', 'low', 'medium', 'high', 'critical'];
   const hits = hitsOf(rule, event, settings);
-  return hits.length === 0 ? undefined : hits.map((h) => h.severity).sort((a, b) => order.indexOf(b) - order.indexOf(a))[0];
+  return hits.length === 0 ? undefined : hits.map((h) => h.severity).reduce(maxSeverity);
 }

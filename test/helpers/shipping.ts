@@ -1,7 +1,7 @@
 import type { ReadEvent, ReadOptions, ReadStats } from '../../lambdas/core/read';
 import { readAuditLog } from '../../lambdas/core/read';
 
-export * from '../../bench/shipping';
+export * from '../../devkit/shipping';
 
 /** Splits bytes at the given cut points, as a network or a file system might deliver them. */
 export function cut(bytes: Buffer, cuts: number[]): Buffer[] {

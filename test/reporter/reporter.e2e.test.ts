@@ -14,11 +14,11 @@ import type { Finding, Severity } from '../../lambdas/core/finding';
 import type { ReporterDeps, ReporterHandler } from '../../lambdas/reporter/handler';
 import { makeHandler } from '../../lambdas/reporter/handler';
 import { reporterSettingsFromEnv } from '../../lambdas/reporter/settings';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import type { LocalAws } from '../helpers/local-aws';
-import { startLocalAws } from '../helpers/local-aws';
-import type { LocalS3 } from '../helpers/local-s3';
-import type { LocalSns } from '../helpers/local-sns';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import type { LocalAws } from '../../devkit/local-aws';
+import { startLocalAws } from '../../devkit/local-aws';
+import type { LocalS3 } from '../../devkit/local-s3';
+import type { LocalSns } from '../../devkit/local-sns';
 
 const TABLE = 'findings';
 const BUCKET = 'artifacts';

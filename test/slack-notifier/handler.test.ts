@@ -9,8 +9,8 @@ import type { Severity } from '../../lambdas/core/finding';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import type { SlackNotifierDeps, SlackNotifierHandler } from '../../lambdas/slack-notifier/handler';
 import { makeHandler, notifierSettingsFromEnv } from '../../lambdas/slack-notifier/handler';
-import type { LocalWebhook } from '../helpers/local-webhook';
-import { startLocalWebhook } from '../helpers/local-webhook';
+import type { LocalWebhook } from '../../devkit/local-webhook';
+import { startLocalWebhook } from '../../devkit/local-webhook';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-webhook-AbCdEf';
 const TOKEN = 'XXXXsecretTOKENvalue';

@@ -7,10 +7,10 @@ import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler as makeAnalyzer } from '../../lambdas/analyzer/handler';
 import type { WatchdogHandler } from '../../lambdas/watchdog/handler';
 import { makeHandler as makeWatchdog } from '../../lambdas/watchdog/handler';
-import { encodeKey, lambdaContext, sqsRecord } from '../analyzer/lambda-events';
+import { encodeKey, lambdaContext, sqsRecord } from '../../devkit/lambda-events';
 import { leaseUpdate } from '../helpers/events';
-import type { LocalAws } from '../helpers/local-aws';
-import { startLocalAws } from '../helpers/local-aws';
+import type { LocalAws } from '../../devkit/local-aws';
+import { startLocalAws } from '../../devkit/local-aws';
 
 /**
  * What tells the watchdog a cluster still logs: objects the analyzer read audit events from. Anyone

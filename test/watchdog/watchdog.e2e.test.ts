@@ -12,10 +12,10 @@ import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
 import type { Finding } from '../../lambdas/core/finding';
 import type { WatchdogDeps, WatchdogHandler } from '../../lambdas/watchdog/handler';
 import { makeHandler, WatchdogCheckError } from '../../lambdas/watchdog/handler';
-import type { LocalDynamoDb } from '../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../helpers/local-dynamodb';
-import type { LocalSns } from '../helpers/local-sns';
-import { startLocalSns } from '../helpers/local-sns';
+import type { LocalDynamoDb } from '../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../devkit/local-dynamodb';
+import type { LocalSns } from '../../devkit/local-sns';
+import { startLocalSns } from '../../devkit/local-sns';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
 const context = { functionName: 'watchdog', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:watchdog' } as unknown as Context;

@@ -1,9 +1,10 @@
 import type { ComplianceReport, ControlState, Period, ReportCadence, Trend } from '../compliance/types';
 import type { Severity } from '../finding';
+import { SEVERITIES_DESC } from '../finding';
 import type { AggregatedRow } from '../report/aggregate';
 import { displayText, jsonText } from '../report/display-text';
 import { clipVisible, tableLines, truncate } from '../report/plain-text';
-import { formatNumber, SEVERITIES_DESC } from '../report/summary-line';
+import { formatNumber } from '../report/summary-line';
 import type { AlertMessage } from './sns-message';
 import { SNS_MAX_BYTES } from './sns-message';
 import { clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Category, Severity } from '../finding';
-import { SEVERITIES, severityRank } from '../finding';
+import { SEVERITIES, SEVERITIES_DESC, severityRank } from '../finding';
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
 import { displayText } from '../report/display-text';
 import { tableLines, truncate } from '../report/plain-text';
-import { formatNumber, SEVERITIES_DESC, summaryLine } from '../report/summary-line';
+import { formatNumber, summaryLine } from '../report/summary-line';
 // A cycle (report-message uses this module's escaping), harmless: neither uses the other at load time.
 import type { ReportPayload } from './report-message';
 import { escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';

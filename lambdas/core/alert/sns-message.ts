@@ -1,5 +1,5 @@
 import type { Severity } from '../finding';
-import { SEVERITIES } from '../finding';
+import { SEVERITIES_DESC, maxSeverity } from '../finding';
 import type { AggregatedRow, ScanSummary } from '../report/aggregate';
 import { displayText, jsonText } from '../report/display-text';
 import { renderPlainText } from '../report/plain-text';
@@ -141,9 +141,7 @@ function clip(text: string, max: number): string {
 }
 
 function highestSeverity(rows: readonly AggregatedRow[]): Severity {
-  let best = 0;
-  for (const r of rows) best = Math.max(best, SEVERITIES.indexOf(r.severity));
-  return SEVERITIES[best];
+  return rows.reduce<Severity>((worst, r) => maxSeverity(worst, r.severity), 'info');
 }
 
 /**
@@ -152,9 +150,7 @@ function highestSeverity(rows: readonly AggregatedRow[]): Severity {
  * rule id are shown through `displayText`, so nothing in them can break the line.
  */
 export function subjectOf(rows: readonly AggregatedRow[], cluster?: string): string {
-  const counts = [...SEVERITIES]
-    .reverse()
-    .map((s) => [s, rows.filter((r) => r.severity === s).reduce((n, r) => n + r.count, 0)] as const)
+  const counts = SEVERITIES_DESC.map((s) => [s, rows.filter((r) => r.severity === s).reduce((n, r) => n + r.count, 0)] as const)
     .filter(([, n]) => n > 0)
     .slice(0, 2)
     .map(([s, n]) => `${n} ${s}`)

@@ -1,10 +1,9 @@
 import type { Category, Severity } from '../finding';
-import { severityRank } from '../finding';
+import { SEVERITIES_DESC, severityRank } from '../finding';
 import type { AggregatedRow } from '../report/aggregate';
 import type { Bar, BarGroup, RuleInfo } from '../report/html-parts';
 import {
   REPORT_STYLE,
-  SEVERITIES_DESC,
   barChart,
   breakable,
   chartSection,

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types';
 import type { DetectionMetadata } from '../detect/rule';
 import type { Category, Finding, Severity } from '../finding';
-import { CATEGORIES, SEVERITIES, maxSeverity, severityRank } from '../finding';
+import { CATEGORIES, SEVERITIES, maxSeverity, severityRank, zeroSeverityCounts } from '../finding';
 import type { LocatedFinding } from '../report/aggregate';
 import { aggregate } from '../report/aggregate';
 import { controlsOf, resolveControl, unresolvedReferences } from './controls';
@@ -109,7 +109,7 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
 const clusterOf = (f: Finding): string => f.cluster ?? NO_CLUSTER;
 
 function countSeverities(findings: readonly Finding[]): Record<Severity, number> {
-  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  const counts = zeroSeverityCounts();
   for (const f of findings) counts[f.severity]++;
   return counts;
 }

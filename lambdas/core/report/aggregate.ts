@@ -1,5 +1,5 @@
 import type { Category, Finding, Severity } from '../finding';
-import { maxSeverity, severityRank } from '../finding';
+import { maxSeverity, severityRank, zeroSeverityCounts } from '../finding';
 
 /** A finding with the object it was read from (S3 key or file path). */
 export interface LocatedFinding {
@@ -91,7 +91,7 @@ export interface ScanSummary {
 }
 
 export function countBySeverity(findings: readonly LocatedFinding[]): Record<Severity, number> {
-  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  const counts = zeroSeverityCounts();
   for (const { finding } of findings) counts[finding.severity]++;
   return counts;
 }

@@ -1,6 +1,5 @@
 import type { Rule } from '../detect/rule';
-import type { Severity } from '../finding';
-import { SEVERITIES, severityRank } from '../finding';
+import { severityRank } from '../finding';
 import type { AggregatedRow } from './aggregate';
 import { displayText } from './display-text';
 import { formatNumber } from './summary-line';
@@ -17,9 +16,6 @@ export type RuleInfo = Pick<Rule, 'id' | 'title' | 'category' | 'severity' | 'de
 
 /** No script, no fetch of any kind; styles inline; data: images only (the empty favicon). */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
-
-/** Most severe first, the order every page lists severities in. */
-export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse();
 
 /** From `<!doctype html>` to `<body>`: the CSP first, before anything it governs. */
 export function documentStart(title: string, style: string): string[] {

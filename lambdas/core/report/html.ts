@@ -1,8 +1,8 @@
 import type { Category, Finding, Severity } from '../finding';
-import { SEVERITIES, severityRank } from '../finding';
+import { SEVERITIES, SEVERITIES_DESC, severityRank, zeroSeverityCounts } from '../finding';
 import type { AggregatedRow, ScanSummary } from './aggregate';
 import type { RuleInfo } from './html-parts';
-import { REPORT_STYLE, SEVERITIES_DESC, barChart, chartSection, documentStart, esc, findingsTable, fix, formatTime, parseTime, rulesSection } from './html-parts';
+import { REPORT_STYLE, barChart, chartSection, documentStart, esc, findingsTable, fix, formatTime, parseTime, rulesSection } from './html-parts';
 import { formatBytes, formatNumber } from './summary-line';
 
 export type { RuleInfo } from './html-parts';
@@ -151,7 +151,7 @@ function renderTimeline(findings: readonly Finding[]): string {
     const n = Math.floor((last - origin) / step) + 1;
     const buckets: Bucket[] = Array.from({ length: n }, (_, i) => ({
       start: origin + i * step,
-      counts: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+      counts: zeroSeverityCounts(),
       total: 0,
       worst: 'info',
     }));

@@ -1,9 +1,5 @@
-import type { Severity } from '../finding';
-import { SEVERITIES } from '../finding';
+import { SEVERITIES_DESC } from '../finding';
 import type { ScanSummary } from './aggregate';
-
-/** Most severe first, the order every renderer lists severities in. */
-export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse();
 
 /**
  * The run in one line, for the end of the terminal table, the top of Markdown and email:

@@ -9,8 +9,8 @@ import { FindingPolicy } from '../../../lambdas/core/detect/finding-policy';
 import type { Finding } from '../../../lambdas/core/finding';
 import type { Publisher } from '../../../lambdas/core/ports';
 import { registryFinding } from '../../helpers/findings';
-import type { LocalDynamoDb } from '../../helpers/local-dynamodb';
-import { createFindingsTable, startLocalDynamoDb } from '../../helpers/local-dynamodb';
+import type { LocalDynamoDb } from '../../../devkit/local-dynamodb';
+import { createFindingsTable, startLocalDynamoDb } from '../../../devkit/local-dynamodb';
 
 /**
  * Two deliveries of the same work raising the same findings at once, against dynalite: the

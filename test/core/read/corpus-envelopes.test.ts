@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { interestOf } from '../../../lambdas/core/rules';
-import { CORPUS_FILES, corpusEvents } from '../../helpers/corpus';
+import { CORPUS_FILES, corpusEvents } from '../../../devkit/corpus';
 import type { Ev } from '../../helpers/shipping';
 import {
   aksDiagnostics,

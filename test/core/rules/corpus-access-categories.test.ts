@@ -12,7 +12,7 @@ import { execRules } from '../../../lambdas/core/rules/exec';
 import { secretRules } from '../../../lambdas/core/rules/secret';
 import { serviceAccountRules } from '../../../lambdas/core/rules/service-account';
 import { storageRules } from '../../../lambdas/core/rules/storage';
-import { CORPUS_DIR, CORPUS_FILES } from '../../helpers/corpus';
+import { CORPUS_DIR, CORPUS_FILES } from '../../../devkit/corpus';
 
 /**
  * The labelled corpus, scored the README's way for the categories these rules own, with the real

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Rule } from '../../../lambdas/core/detect/rule';
 import { severityRank } from '../../../lambdas/core/finding';
 import type { Category } from '../../../lambdas/core/finding';
-import { CORPUS_DIR, corpusEvents } from '../../helpers/corpus';
+import { CORPUS_DIR, corpusEvents } from '../../../devkit/corpus';
 import { hitsOf } from '../../helpers/rules';
 import { controllerRules } from '../../../lambdas/core/rules/controller';
 import { cronjobRules } from '../../../lambdas/core/rules/cronjob';

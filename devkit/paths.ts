@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** The project root, whether the benchmark runs from `bench/` (tsx) or from `dist/bench/` (compiled). */
+/** The project root, whether the code runs from its sources (tsx, jest) or compiled into `dist/`. */
 export function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json'))) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import { auditLines, mulberry32, writeAuditLog } from '../../bench/generate';
+import { auditLines, mulberry32, writeAuditLog } from '../../devkit/generate';
 import { interestOf } from '../../lambdas/core/rules';
 import { readAuditLog } from '../../lambdas/core/read';
 

@@ -1,5 +1,5 @@
-import type { Rates } from '../../bench/cost-model';
-import { HOURS_PER_MONTH, PRICES, firehoseBilledBytes, guardDutyMonthly, monthlyCost, objectsPerHour } from '../../bench/cost-model';
+import type { Rates } from '../../devkit/cost-model';
+import { HOURS_PER_MONTH, PRICES, firehoseBilledBytes, guardDutyMonthly, monthlyCost, objectsPerHour } from '../../devkit/cost-model';
 
 // Figures computed by hand from the list prices (see the comments), not by the code under test.
 const rates: Rates = {

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 
 /**
  * The shapes audit events are shipped in, built the way each shipper writes them (see
- * ../shared/FIELD-NOTES.md): for tests, the samples and the benchmark.
+ * docs/shipping.md): for tests, the samples and the benchmark.
  */
 export type Ev = Record<string, unknown>;
 

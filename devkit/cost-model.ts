@@ -38,8 +38,8 @@ export interface Prices {
 }
 
 /**
- * us-east-1 list prices (../shared/FIELD-NOTES.md "Prices"; check the price pages before quoting
- * them). Lambda arm64. GuardDuty EKS audit-log monitoring: $1.60 per million events for the first
+ * us-east-1 list prices, as noted when the model was written (check the AWS price pages before
+ * quoting them). Lambda arm64. GuardDuty EKS audit-log monitoring: $1.60 per million events for the first
  * 100M a month, $0.80 for the next 100M; the notes give no price above 200M, so $0.80 is carried
  * on (if the price page lists a lower tier there, GuardDuty's figure above 200M is an upper bound).
  */

@@ -1,0 +1,38 @@
+/** What every command shares: where it writes, and what its exit code means. */
+
+/** A command's surroundings; tests pass their own to capture the output. */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** stderr, for the progress bar; only used when it is a terminal. */
+  errStream?: NodeJS.WriteStream;
+  stdoutIsTty?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The exit codes of every command; each command's help lists those it can return. */
+export const EXIT = {
+  ok: 0,
+  /** scan: a finding at or above --fail-on. */
+  findings: 1,
+  /** A usage or configuration error, or (backfill) the objects could not be listed. */
+  usage: 2,
+  /** Done in part: some input could not be read completely (scan, report, stats), or some messages could not be sent (backfill). */
+  incomplete: 3,
+  /** An error the CLI did not expect (a bug). */
+  internal: 70,
+  /** backfill: stopped by Ctrl-C. */
+  interrupted: 130,
+} as const;
+
+/** Prints a usage error with the pointer to the right help, and returns its exit code. */
+export function usageError(io: Io, message: string, command?: string): number {
+  io.err(`${message}\n\nRun 'k8s-audit-analyzer ${command ? `${command} ` : ''}--help' for usage.`);
+  return EXIT.usage;
+}
+
+/** Progress is drawn on a terminal only: not in CI logs, not into a pipe, not with --quiet. */
+export function drawsProgress(io: Io, quiet: boolean): boolean {
+  const env = io.env ?? process.env;
+  return io.errStream?.isTTY === true && !quiet && !env.CI;
+}
