@@ -16,16 +16,26 @@ const SDKS = ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'aws-cdk-li
  * benchmarks and the scripts share what they share through devkit/, never each other.
  */
 const LAYERS = {
-  'lambdas/core': { not: ['adapters', 'commons', ...ENTRIES, ...OUTSIDE_LAMBDAS], packages: SDKS, why: 'lambdas/core is pure: it imports only itself (ports in core/ports.ts are implemented by adapters).' },
+  'lambdas/core': {
+    not: ['adapters', 'commons', ...ENTRIES, ...OUTSIDE_LAMBDAS],
+    packages: SDKS,
+    why: 'lambdas/core is pure: it imports only itself (ports in core/ports.ts are implemented by adapters).',
+  },
   'lambdas/adapters': { not: ['commons', ...ENTRIES, ...OUTSIDE_LAMBDAS], why: 'adapters import only the core.' },
   'lambdas/commons': { not: [...ENTRIES, ...OUTSIDE_LAMBDAS], why: 'commons serve the entries; they import the core and adapters only.' },
   ...Object.fromEntries(
     ENTRIES.map((entry) => [
       `lambdas/${entry}`,
-      { not: [...ENTRIES.filter((e) => e !== entry), ...OUTSIDE_LAMBDAS], why: `lambdas/${entry} is an entry: it wires the core, adapters and commons, and imports no other entry (move what is shared into core/ or commons/).` },
+      {
+        not: [...ENTRIES.filter((e) => e !== entry), ...OUTSIDE_LAMBDAS],
+        why: `lambdas/${entry} is an entry: it wires the core, adapters and commons, and imports no other entry (move what is shared into core/ or commons/).`,
+      },
     ]),
   ),
-  lib: { not: [...ENTRIES, 'adapters'].map((f) => `lambdas/${f}`).concat(['test', 'bench', 'scripts', 'devkit']), why: 'lib/ (infrastructure) takes only contracts from lambdas/ (commons/env, core types), never a handler or adapter.' },
+  lib: {
+    not: [...ENTRIES, 'adapters'].map((f) => `lambdas/${f}`).concat(['test', 'bench', 'scripts', 'devkit']),
+    why: 'lib/ (infrastructure) takes only contracts from lambdas/ (commons/env, core types), never a handler or adapter.',
+  },
   test: { not: ['bench'], why: 'test/ does not import bench/: move what is shared into devkit/.' },
   bench: { not: ['test'], why: 'bench/ does not import test/: move what is shared into devkit/.' },
   scripts: { not: ['test'], why: 'scripts/ do not import test/: move what is shared into devkit/.' },
@@ -70,7 +80,11 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/extensions': ['.ts'], 'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] }, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    settings: {
+      'import-x/extensions': ['.ts'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
 );

@@ -80,7 +80,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const telemetry = { logger, metrics };
   const now = deps.now ?? Date.now;
   const retentionDays = deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS;
-  const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, { retentionDays, now, cooldownMinutes: deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES });
+  const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, {
+    retentionDays,
+    now,
+    cooldownMinutes: deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES,
+  });
   const rules = deps.rules ?? EVENT_RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
   const raise: RaiseDeps = {
@@ -105,8 +109,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     const object = s3Object(deps.s3, ref);
     const result = await analyzeObject(object, { ...raise, engine, now, shouldStop: deadline.passed }).catch((error: unknown) => {
       if (error instanceof MissingObjectError) return undefined;
-      if (error instanceof ObjectReadError) logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: logSafe(ref.key), error });
-      throw error instanceof ObjectReadError ? new ObjectReadError(`s3://${ref.bucket}/${logSafe(ref.key)}: cannot get the object: ${error.message}`, { cause: error }) : error;
+      if (error instanceof ObjectReadError)
+        logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: logSafe(ref.key), error });
+      throw error instanceof ObjectReadError
+        ? new ObjectReadError(`s3://${ref.bucket}/${logSafe(ref.key)}: cannot get the object: ${error.message}`, { cause: error })
+        : error;
     });
     if (!result) {
       metrics.addMetric('MissingObjects', MetricUnit.Count, 1);
@@ -123,14 +130,31 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   }
 
   async function processRemovals(removed: readonly S3RemovalRef[], messageId: string): Promise<void> {
-    const shown = removed.map((r) => ({ bucket: r.bucket, key: logSafe(r.key), versionId: logSafe(r.versionId), eventName: r.eventName, principalId: logSafe(r.principalId), sourceIPAddress: logSafe(r.sourceIPAddress) }));
+    const shown = removed.map((r) => ({
+      bucket: r.bucket,
+      key: logSafe(r.key),
+      versionId: logSafe(r.versionId),
+      eventName: r.eventName,
+      principalId: logSafe(r.principalId),
+      sourceIPAddress: logSafe(r.sourceIPAddress),
+    }));
     const result = await raiseRemovals(removed, { ...raise, now });
     metrics.addMetric('RemovedObjects', MetricUnit.Count, removed.length);
     countRaised(metrics, result);
-    if (result.archiveError) logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
+    if (result.archiveError)
+      logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
     const { withheld, newFindings, alerted, published, suppressed, heldElsewhere } = result;
     // Withheld by the configuration (switched off, excepted): still said, the bucket lost objects.
-    logger.warn('objects were removed from the log bucket', { messageId, removed: shown, withheld, newFindings, alerted, published, suppressed, ...(heldElsewhere > 0 ? { heldElsewhere } : {}) });
+    logger.warn('objects were removed from the log bucket', {
+      messageId,
+      removed: shown,
+      withheld,
+      newFindings,
+      alerted,
+      published,
+      suppressed,
+      ...(heldElsewhere > 0 ? { heldElsewhere } : {}),
+    });
   }
 
   const recordHandlerFor =
@@ -139,7 +163,10 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       try {
         const { created, removed, ignored } = notificationsInMessage(record.body);
         if (created.length === 0 && removed.length === 0) {
-          logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', { messageId: record.messageId, ignored });
+          logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', {
+            messageId: record.messageId,
+            ignored,
+          });
           return;
         }
         if (deadline.passed()) throw new DeferredRecordError('not started: the invocation is near its timeout');
@@ -155,7 +182,8 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
           throw error;
         }
         if (!(error instanceof DeadlineError)) metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
-        if (!(error instanceof ObjectReadError || error instanceof DeadlineError)) logger.error('record failed; it will be retried', { messageId: record.messageId, error: error as Error });
+        if (!(error instanceof ObjectReadError || error instanceof DeadlineError))
+          logger.error('record failed; it will be retried', { messageId: record.messageId, error: error as Error });
         throw error;
       }
     };
@@ -170,7 +198,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     const ordered = Array.isArray(event.Records) ? { ...event, Records: [...event.Records].sort((a, b) => receiveCount(b) - receiveCount(a)) } : event;
     try {
       // A processor per invocation; one record at a time (see above); a full batch failure is answered, not thrown.
-      return await processPartialResponse(ordered, recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false, processInParallel: false });
+      return await processPartialResponse(ordered, recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: false,
+      });
     } finally {
       metrics.publishStoredMetrics();
     }

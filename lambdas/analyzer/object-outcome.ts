@@ -49,7 +49,15 @@ export function countRaised(metrics: Metrics, result: RaiseResult): void {
  * (see there). A truncated or corrupt object never reads better: it is reported and returns
  * (retrying it would only park it in the DLQ). What was read is stored and alerted on either way.
  */
-export function reportObject(t: Telemetry, ref: S3ObjectRef, messageId: string, result: AnalyzeResult, end: ReadEnd, share: { startedWithMs: number; budgetMs: number }, now: number): void {
+export function reportObject(
+  t: Telemetry,
+  ref: S3ObjectRef,
+  messageId: string,
+  result: AnalyzeResult,
+  end: ReadEnd,
+  share: { startedWithMs: number; budgetMs: number },
+  now: number,
+): void {
   const { logger, metrics } = t;
   const { stats } = result;
   const shownKey = logSafe(ref.key);
@@ -59,7 +67,8 @@ export function reportObject(t: Telemetry, ref: S3ObjectRef, messageId: string, 
   metrics.addMetric('Bytes', MetricUnit.Bytes, stats.bytesIn);
   metrics.addMetric('MalformedLines', MetricUnit.Count, malformed);
   countRaised(metrics, result);
-  if (result.archiveError) logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: shownKey, error: result.archiveError });
+  if (result.archiveError)
+    logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: shownKey, error: result.archiveError });
   if (!stats.complete) metrics.addMetric('IncompleteObjects', MetricUnit.Count, 1);
   for (const severity of SEVERITIES) {
     if (result.bySeverity[severity] > 0) metrics.addMetric(`Findings_${severity}`, MetricUnit.Count, result.bySeverity[severity]);
@@ -101,10 +110,18 @@ export function reportObject(t: Telemetry, ref: S3ObjectRef, messageId: string, 
   if (end.stopped) {
     metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
     if (!end.hadItsShare) {
-      logger.warn('object read stopped at the deadline after a late start; what was read is kept and the record will be retried', { ...fields, ...share, problems, samples });
+      logger.warn('object read stopped at the deadline after a late start; what was read is kept and the record will be retried', {
+        ...fields,
+        ...share,
+        problems,
+        samples,
+      });
       throw new DeadlineError(`s3://${ref.bucket}/${shownKey}: stopped at the deadline after starting with ${share.startedWithMs} of ${share.budgetMs} ms`);
     }
-    logger.error('object read stopped at the deadline with most of the time spent on it; what was read is kept and the record succeeds (a retry would only stop again)', { ...fields, ...share, problems, samples });
+    logger.error(
+      'object read stopped at the deadline with most of the time spent on it; what was read is kept and the record succeeds (a retry would only stop again)',
+      { ...fields, ...share, problems, samples },
+    );
     return;
   }
   logger.warn('object could not be read completely; what was read is kept', { ...fields, problems, samples });

@@ -181,7 +181,8 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     dirty = false;
   };
 
-  const progress = () => deps.onProgress?.({ objects: result.sent + result.rejected.length, totalObjects: result.toSend, bytes: result.sentBytes, totalBytes: result.toSendBytes });
+  const progress = () =>
+    deps.onProgress?.({ objects: result.sent + result.rejected.length, totalObjects: result.toSend, bytes: result.sentBytes, totalBytes: result.toSendBytes });
   // Written once before anything is sent: a state file that cannot be written stops the run here.
   await flush();
   progress();
@@ -225,7 +226,11 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
 }
 
 /** `k8s-audit-analyzer backfill …`: returns the exit code. Clients and the clock can be given (tests); by default the standard AWS credential chain. */
-export async function backfillCommand(argv: string[], io: Io, given: Partial<BackfillDeps> & { cwd?: string; onInterrupt?: (stop: () => void) => () => void } = {}): Promise<number> {
+export async function backfillCommand(
+  argv: string[],
+  io: Io,
+  given: Partial<BackfillDeps> & { cwd?: string; onInterrupt?: (stop: () => void) => () => void } = {},
+): Promise<number> {
   const fail = (message: string): number => usageError(io, message, 'backfill');
   let parsed;
   try {
@@ -275,12 +280,19 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
     return fail((error as Error).message);
   }
   const locations = [...new Set(positionals)];
-  const statePath = values.state !== undefined ? resolve(given.cwd ?? process.cwd(), values.state) : queueUrl !== undefined ? defaultStatePath(given.cwd ?? process.cwd(), queueUrl, locations, values.since, values.until) : undefined;
+  const statePath =
+    values.state !== undefined
+      ? resolve(given.cwd ?? process.cwd(), values.state)
+      : queueUrl !== undefined
+        ? defaultStatePath(given.cwd ?? process.cwd(), queueUrl, locations, values.since, values.until)
+        : undefined;
 
   const s3 = given.s3 ?? new S3Client({ ...(queueRegion ? { region: queueRegion } : {}), followRegionRedirects: true });
   // The queue URL's host is where the SDK sends anyway; naming it as the endpoint keeps the SDK from
   // warning on every call when it differs from the region's default (legacy URLs, VPC endpoints).
-  const sqs = dryRun ? given.sqs : (given.sqs ?? new SQSClient({ ...(queueRegion ? { region: queueRegion } : {}), endpoint: new URL(queueUrl as string).origin, maxAttempts: 5 }));
+  const sqs = dryRun
+    ? given.sqs
+    : (given.sqs ?? new SQSClient({ ...(queueRegion ? { region: queueRegion } : {}), endpoint: new URL(queueUrl as string).origin, maxAttempts: 5 }));
   let region = queueRegion ?? '';
   if (!dryRun && !region) {
     try {
@@ -293,11 +305,13 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
   const quiet = values.quiet;
   const bar = commandProgress(io, quiet, 'messages');
   let stopping = false;
-  const onInterrupt = given.onInterrupt ?? ((stop: () => void) => {
-    const handler = (): void => stop();
-    process.once('SIGINT', handler);
-    return () => process.removeListener('SIGINT', handler);
-  });
+  const onInterrupt =
+    given.onInterrupt ??
+    ((stop: () => void) => {
+      const handler = (): void => stop();
+      process.once('SIGINT', handler);
+      return () => process.removeListener('SIGINT', handler);
+    });
   const release = dryRun
     ? () => undefined
     : onInterrupt(() => {
@@ -357,7 +371,15 @@ export async function backfillCommand(argv: string[], io: Io, given: Partial<Bac
   }
 
   const unsent = result.toSend - result.sent;
-  io.out([`sent ${objects(result.sent)} (${decimalBytes(result.sentBytes)}) to ${queueUrl}`, skippedClause('skipped'), unsent > 0 ? `${count(unsent)} not sent` : undefined].filter(Boolean).join('; '));
+  io.out(
+    [
+      `sent ${objects(result.sent)} (${decimalBytes(result.sentBytes)}) to ${queueUrl}`,
+      skippedClause('skipped'),
+      unsent > 0 ? `${count(unsent)} not sent` : undefined,
+    ]
+      .filter(Boolean)
+      .join('; '),
+  );
   if (!quiet && rangeNote && result.listed > result.outOfRange) io.err(`note: ${rangeNote}`);
   const resume = `the state is kept in ${statePath}: run the same command again to resume`;
   if (result.error) {
@@ -427,10 +449,13 @@ async function loadState(path: string, options: BackfillOptions): Promise<Backfi
   } catch (error) {
     throw new StateFileError(`the state file ${path} is not JSON (${(error as Error).message}); remove it or run with --restart`, { cause: error });
   }
-  if (state?.kind !== STATE_KIND || typeof state.sent !== 'object' || state.sent === null) throw new StateFileError(`${path} is not a backfill state file (${STATE_KIND}); remove it or give another --state`);
+  if (state?.kind !== STATE_KIND || typeof state.sent !== 'object' || state.sent === null)
+    throw new StateFileError(`${path} is not a backfill state file (${STATE_KIND}); remove it or give another --state`);
   // What was sent to one queue says nothing about another.
   if (options.queueUrl !== undefined && state.queueUrl !== options.queueUrl) {
-    throw new StateFileError(`the state file ${path} records messages sent to ${state.queueUrl}, not ${options.queueUrl}; give another --state, or --restart to overwrite it`);
+    throw new StateFileError(
+      `the state file ${path} records messages sent to ${state.queueUrl}, not ${options.queueUrl}; give another --state, or --restart to overwrite it`,
+    );
   }
   return state;
 }
@@ -449,7 +474,8 @@ async function saveState(path: string, state: BackfillState): Promise<void> {
 
 /** A queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`); returns its region when the host names one. */
 function checkQueueUrl(value: string): string | undefined {
-  if (value.startsWith('arn:')) throw new Error(`--queue-url takes the queue's URL, not its ARN (aws sqs get-queue-url --queue-name ${value.split(':').pop()})`);
+  if (value.startsWith('arn:'))
+    throw new Error(`--queue-url takes the queue's URL, not its ARN (aws sqs get-queue-url --queue-name ${value.split(':').pop()})`);
   let url: URL;
   try {
     url = new URL(value);
@@ -466,7 +492,8 @@ function checkQueueUrl(value: string): string | undefined {
 function batchOption(value: string | undefined): number {
   if (value === undefined) return MAX_BATCH;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH) throw new Error(`--batch must be a whole number from 1 to ${MAX_BATCH} (SendMessageBatch takes at most ${MAX_BATCH})`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH)
+    throw new Error(`--batch must be a whole number from 1 to ${MAX_BATCH} (SendMessageBatch takes at most ${MAX_BATCH})`);
   return n;
 }
 
