@@ -110,8 +110,8 @@ const SUMMARY: ScanSummary = { objects: 1, bytes: 1, events: 2, skipped: 0, malf
  * What no output may carry raw, defined here rather than taken from the code under test: the
  * characters of UNSAFE above, by their ranges, and lone surrogates.
  */
-// eslint-disable-next-line no-control-regex -- control characters are what this looks for
 const UNSAFE_CHARACTERS =
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]|[\ud800-\udfff]/gu;
 
 /** The unsafe characters in `text`, other than those in `allowed` (a format's own line breaks). */
