@@ -242,13 +242,11 @@ describe('the Slack notifier', () => {
   });
 
   it('throws a clear error when the secret cannot be read, and posts nothing', async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(
-        Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notifier is not authorized to perform: secretsmanager:GetSecretValue'), {
-          name: 'AccessDeniedException',
-        }),
-      );
+    secrets.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notifier is not authorized to perform: secretsmanager:GetSecretValue'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const error = await thrown(notifier()(event(alertRecord([row(0, 'critical')])), context));
     expect(error).toBeInstanceOf(WebhookSecretError);
     expect(error.message).toMatch(new RegExp(`^could not read the Slack webhook secret ${SECRET_ARN}: AccessDeniedException: User: .* is not authorized`));
