@@ -30,7 +30,14 @@ export default tseslint.config(
   ].map(({ folder, not }) => ({
     files: [`${folder}/**/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\.?/)+(${not})/`, message: `${folder}/ does not import ${not.split('|').join(' or ')}/: move what is shared into devkit/.` }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: `^(\\.\\.?/)+(${not})/`, message: `${folder}/ does not import ${not.split('|').join(' or ')}/: move what is shared into devkit/.` },
+          ],
+        },
+      ],
     },
   })),
 );

@@ -159,7 +159,18 @@ async function ensureInput(p: Params): Promise<{ dir: string; meta: InputMeta }>
   if (existsSync(metaPath)) return { dir, meta: JSON.parse(readFileSync(metaPath, 'utf8')) as InputMeta };
   process.stdout.write(`generating ${p.objects} objects × ${fmt(p.eventsPerObject)} events in a child process ... `);
   const started = process.hrtime.bigint();
-  const args = ['--generate', dir, '--objects', String(p.objects), '--events-per-object', String(p.eventsPerObject), '--events-per-record', String(p.eventsPerRecord), '--seed', String(p.seed)];
+  const args = [
+    '--generate',
+    dir,
+    '--objects',
+    String(p.objects),
+    '--events-per-object',
+    String(p.eventsPerObject),
+    '--events-per-record',
+    String(p.eventsPerRecord),
+    '--seed',
+    String(p.seed),
+  ];
   await new Promise<void>((resolvePromise, reject) => {
     const proc = spawnSelf(args, ['ignore', 'inherit', 'inherit']);
     proc.on('error', reject);
@@ -485,7 +496,7 @@ function bareParse(object: Buffer): { events: number; bytes: number; firehoseByt
   const received = gunzipSync(object); // the gzipped CloudWatch records, as Firehose received them
   const text = gunzipSync(received).toString('utf8');
   let events = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const next = text.indexOf(`}${RECORD_START}`, start);
     const end = next === -1 ? text.length : next + 1;
     const record = JSON.parse(text.slice(start, end)) as CloudWatchRecord;
@@ -531,7 +542,11 @@ function fmt(n: number, digits = 0): string {
 const usd = (n: number): string => (n === 0 ? '$0' : n < 0.001 ? `$${n.toPrecision(2)}` : `$${n.toFixed(4)}`);
 const pct = (part: number, whole: number): string => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(0)}%`);
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const cpuModel = (): string => (os.cpus()[0]?.model ?? 'unknown CPU').trim();
 const list = (counts: Map<string, number>): string => [...counts].map(([k, n]) => `${k} ${fmt(n)}`).join(', ') || 'none';
 const top = (counts: Map<string, number>, n: number): string => list(new Map([...counts].sort((a, b) => b[1] - a[1]).slice(0, n)));
@@ -576,30 +591,61 @@ function printFigures({ meta, inProcessServers, run, base, metrics, counters, re
       [
         ['objects / events (as the handler counted them)', `${fmt(metrics.total('Objects'))} / ${fmt(events)}`],
         ['compressed MB (the S3 objects)', fmt(metrics.total('Bytes') / MB, 1)],
-        ['uncompressed MB: CloudWatch JSON (both gzip layers off) / the audit events as JSON lines', `${fmt(base.decodedBytes / MB, 1)} / ${fmt(meta.auditJsonBytes / MB, 1)}`],
+        [
+          'uncompressed MB: CloudWatch JSON (both gzip layers off) / the audit events as JSON lines',
+          `${fmt(base.decodedBytes / MB, 1)} / ${fmt(meta.auditJsonBytes / MB, 1)}`,
+        ],
         ['wall time s', fmt(wall, 2)],
         [
           `process CPU s (user+sys: zlib and GC threads included${inProcessServers ? ', s3rver and dynalite too' : ''})`,
           `${fmt(run.cpuSeconds, 2)} (${(run.cpuSeconds / wall).toFixed(2)}× wall)`,
         ],
         ['events/s per instance', fmt(events / wall)],
-        ['uncompressed MB/s per instance (CloudWatch JSON / audit JSON lines)', `${fmt(base.decodedBytes / MB / wall, 1)} / ${fmt(meta.auditJsonBytes / MB / wall, 1)}`],
-        ['invocation duration mean / p95 / max s', `${fmt(mean(run.durations), 3)} / ${fmt(percentile(run.durations, 95), 3)} / ${fmt(Math.max(...run.durations), 3)}`],
+        [
+          'uncompressed MB/s per instance (CloudWatch JSON / audit JSON lines)',
+          `${fmt(base.decodedBytes / MB / wall, 1)} / ${fmt(meta.auditJsonBytes / MB / wall, 1)}`,
+        ],
+        [
+          'invocation duration mean / p95 / max s',
+          `${fmt(mean(run.durations), 3)} / ${fmt(percentile(run.durations, 95), 3)} / ${fmt(Math.max(...run.durations), 3)}`,
+        ],
         ['invocation CPU mean / p95 s', `${fmt(mean(run.cpuDurations), 3)} / ${fmt(percentile(run.cpuDurations, 95), 3)}`],
         ['RSS before the handler / peak sampled every 10 ms MiB', `${fmt(run.rssBefore / MIB)} / ${fmt(run.peakRss / MIB)}`],
         ['maxRSS (resourceUsage) before → after the handler MiB', `${fmt(run.maxRssBeforeKiB / 1024)} → ${fmt(run.maxRssKiB / 1024)}`],
-        ['failed SQS records / malformed lines / incomplete objects', `${fmt(run.failedRecords)} / ${fmt(metrics.total('MalformedLines'))} / ${fmt(metrics.total('IncompleteObjects'))}`],
+        [
+          'failed SQS records / malformed lines / incomplete objects',
+          `${fmt(run.failedRecords)} / ${fmt(metrics.total('MalformedLines'))} / ${fmt(metrics.total('IncompleteObjects'))}`,
+        ],
         ['S3 requests', list(counters.s3)],
-        ['DynamoDB requests (by item kind: F# finding, S# detector state, A# alert cooldown)', `${list(dynamo.requests)}; conditional-check failures ${fmt(dynamo.conditionalFailures)}`],
+        [
+          'DynamoDB requests (by item kind: F# finding, S# detector state, A# alert cooldown)',
+          `${list(dynamo.requests)}; conditional-check failures ${fmt(dynamo.conditionalFailures)}`,
+        ],
         [
           'DynamoDB: time with a request in flight s / mean request ms / round trips as if sequential (each 1/in flight)',
-          `${fmt(dynamo.busySeconds, 2)} (${pct(dynamo.busySeconds, wall)} of wall) / ${fmt((1000 * dynamo.latencySeconds) / Math.max(1, sumOf(dynamo.requests, () => true)), 1)} / ${fmt(dynamo.roundTrips)}`,
+          `${fmt(dynamo.busySeconds, 2)} (${pct(dynamo.busySeconds, wall)} of wall) / ${fmt(
+            (1000 * dynamo.latencySeconds) /
+              Math.max(
+                1,
+                sumOf(dynamo.requests, () => true),
+              ),
+            1,
+          )} / ${fmt(dynamo.roundTrips)}`,
         ],
         ['DynamoDB write requests / WRU per million events', `${perMillion(sumOf(dynamo.requests, isWrite))} / ${perMillion(dynamo.writeUnits)}`],
         ['DynamoDB read requests / RRU per million events', `${perMillion(sumOf(dynamo.requests, (k) => !isWrite(k)))} / ${perMillion(dynamo.readUnits)}`],
-        ['DynamoDB capacity units per million events, by request', [...dynamo.unitsByRequest].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${perMillion(n)}`).join(', ') || 'none'],
+        [
+          'DynamoDB capacity units per million events, by request',
+          [...dynamo.unitsByRequest]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `${k} ${perMillion(n)}`)
+            .join(', ') || 'none',
+        ],
         ['SNS publishes: sent / received by the endpoint / per million events', `${fmt(publishes)} / ${fmt(received)} / ${perMillion(publishes)}`],
-        ['findings / new findings / findings per million events', `${fmt(findingsTotal)} / ${fmt(metrics.total('NewFindings'))} / ${perMillion(findingsTotal)}`],
+        [
+          'findings / new findings / findings per million events',
+          `${fmt(findingsTotal)} / ${fmt(metrics.total('NewFindings'))} / ${perMillion(findingsTotal)}`,
+        ],
         ['findings by severity', findings.map(([s, n]) => `${s} ${fmt(n)}`).join(', ')],
         ['new findings by rule (top 6)', top(dynamo.findingsByRule, 6)],
         ["the handler's metrics (totals; ProcessingLag left out)", list(new Map([...metrics.totals].filter(([name]) => name !== 'ProcessingLag')))],
@@ -614,8 +660,22 @@ function printFigures({ meta, inProcessServers, run, base, metrics, counters, re
     table(
       ['case', 's', 'events', 'k events/s', 'MB/s (CloudWatch JSON)', 'time vs baseline'],
       [
-        ['analyzer handler (S3 GET, read, detect, store, alert)', fmt(wall, 2), fmt(events), fmt(events / wall / 1000, 1), fmt(base.decodedBytes / MB / wall, 1), `${(wall / base.seconds).toFixed(2)}×`],
-        ['baseline: gunzip + JSON.parse', fmt(base.seconds, 2), fmt(base.events), fmt(base.events / base.seconds / 1000, 1), fmt(base.decodedBytes / MB / base.seconds, 1), '1.00×'],
+        [
+          'analyzer handler (S3 GET, read, detect, store, alert)',
+          fmt(wall, 2),
+          fmt(events),
+          fmt(events / wall / 1000, 1),
+          fmt(base.decodedBytes / MB / wall, 1),
+          `${(wall / base.seconds).toFixed(2)}×`,
+        ],
+        [
+          'baseline: gunzip + JSON.parse',
+          fmt(base.seconds, 2),
+          fmt(base.events),
+          fmt(base.events / base.seconds / 1000, 1),
+          fmt(base.decodedBytes / MB / base.seconds, 1),
+          '1.00×',
+        ],
       ],
     ),
   );
@@ -821,7 +881,7 @@ function printComparison(runs: ConfiguredRun[], objects: number, monthly: (run: 
         row('DynamoDB WRU / RRU', (c) => `${fmt(c.perMillion(c.r.counters.dynamo.writeUnits), 1)} / ${fmt(c.perMillion(c.r.counters.dynamo.readUnits), 1)}`),
         row('handler CPU s (this machine)', (c) => fmt(c.perMillion(c.r.run.cpuSeconds), 1)),
         row(`analysis cost (${DEPLOYED_MEMORY_MB} MB)`, (c) => usd(c.total)),
-        row('GuardDuty ÷ analysis', (c) => `${fmt(MILLION * PRICE.guardDutyEvent / c.total, 1)}×`),
+        row('GuardDuty ÷ analysis', (c) => `${fmt((MILLION * PRICE.guardDutyEvent) / c.total, 1)}×`),
         row(`cost model, ${fmt(BUSY_EVENTS_PER_HOUR)} events/h, ${FIREHOSE_BUFFER_SECONDS} s, extract: analysis a month`, (c) => money(c.busy.analysis)),
         row('  ÷ GuardDuty a month (see the cost model below)', (c) => ratioText(c.busy.ratio)),
         row('new findings by rule (top 5)', (c) => top(c.r.counters.dynamo.findingsByRule, 5)),
@@ -901,7 +961,10 @@ function attackEvent(i: number): Ev {
     kind: 'Event',
     apiVersion: 'audit.k8s.io/v1',
     level: 'Metadata',
-    auditID: createHash('sha256').update(`latency-${i}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, '$1-$2-$3-$4-$5'),
+    auditID: createHash('sha256')
+      .update(`latency-${i}`)
+      .digest('hex')
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/, '$1-$2-$3-$4-$5'),
     stage: 'ResponseComplete',
     requestURI: `/api/v1/namespaces/payments/pods/${pod}/exec?command=cat&command=%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken&container=api&stderr=true&stdout=true`,
     verb: 'get',
@@ -917,7 +980,10 @@ function attackEvent(i: number): Ev {
     responseStatus: { metadata: {}, code: 101 },
     requestReceivedTimestamp: time(0),
     stageTimestamp: time(1200),
-    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "developers-edit" of ClusterRole "edit" to Group "developers"' },
+    annotations: {
+      'authorization.k8s.io/decision': 'allow',
+      'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "developers-edit" of ClusterRole "edit" to Group "developers"',
+    },
   };
 }
 
@@ -951,7 +1017,15 @@ async function latencyPhase(bench: Bench, handler: AnalyzerHandler, dir: string,
       events: source.events + 1,
     };
   });
-  const figures: LagFigures = { objects: count, eventsPerObject: mean(objects.map((o) => o.events)), putToPublish: [], put: [], handler: [], namingAttack: 0, failedRecords: 0 };
+  const figures: LagFigures = {
+    objects: count,
+    eventsPerObject: mean(objects.map((o) => o.events)),
+    putToPublish: [],
+    put: [],
+    handler: [],
+    namingAttack: 0,
+    failedRecords: 0,
+  };
   bench.probe.reset();
   for (const [i, object] of objects.entries()) {
     bench.probe.publishAcks = [];
@@ -975,7 +1049,8 @@ async function latencyPhase(bench: Bench, handler: AnalyzerHandler, dir: string,
 }
 
 function printLag(lag: LagFigures, tiny: TinyFigures, choice: ConfigChoice): void {
-  const stats = (values: number[]): string[] => (values.length === 0 ? ['-', '-', '-'] : [fmt(percentile(values, 50), 1), fmt(percentile(values, 95), 1), fmt(Math.max(...values), 1)]);
+  const stats = (values: number[]): string[] =>
+    values.length === 0 ? ['-', '-', '-'] : [fmt(percentile(values, 50), 1), fmt(percentile(values, 95), 1), fmt(Math.max(...values), 1)];
   console.log('');
   console.log(
     `end-to-end lag, put → publish: ${fmt(lag.objects)} objects of ${fmt(lag.eventsPerObject)} events (the main input's, each with one injected exec reading a service account token: a high finding), ` +
@@ -990,7 +1065,10 @@ function printLag(lag: LagFigures, tiny: TinyFigures, choice: ConfigChoice): voi
         [`put → publish (${fmt(lag.putToPublish.length)} of ${fmt(lag.objects)} objects alerted)`, ...stats(lag.putToPublish)],
         ['  of which the put (S3 client → s3rver)', ...stats(lag.put)],
         ['handler invocation, one object (all objects)', ...stats(lag.handler)],
-        [`handler invocation, tiny object (${tiny.events} events; ${fmt(tiny.objects - 1)} warm invocations)`, ...stats(tiny.wall.slice(1).map((s) => s * 1000))],
+        [
+          `handler invocation, tiny object (${tiny.events} events; ${fmt(tiny.objects - 1)} warm invocations)`,
+          ...stats(tiny.wall.slice(1).map((s) => s * 1000)),
+        ],
       ],
     ),
   );
@@ -1062,7 +1140,12 @@ function printCostModel(figures: SavedFigures): void {
     profile(BUSY_EVENTS_PER_HOUR, FIREHOSE_BUFFER_SECONDS_MAX, 'raw', true),
   ];
   const costs = profiles.map((p) => ({ ...p, cost: monthlyCost(rates, p.traffic) }));
-  const perEventPerMillion = monthlyCost(rates, { eventsPerHour: MILLION / HOURS_PER_MONTH, bufferSeconds: FIREHOSE_BUFFER_SECONDS, bufferMiB: FIREHOSE_BUFFER_MIB, mode: 'extract' }).perEventPart;
+  const perEventPerMillion = monthlyCost(rates, {
+    eventsPerHour: MILLION / HOURS_PER_MONTH,
+    bufferSeconds: FIREHOSE_BUFFER_SECONDS,
+    bufferMiB: FIREHOSE_BUFFER_MIB,
+    mode: 'extract',
+  }).perEventPart;
   const gb = rates.memoryMb / 1024;
   const perObject =
     rates.objectSeconds * gb * PRICES.lambdaGbSecond +
@@ -1073,7 +1156,9 @@ function printCostModel(figures: SavedFigures): void {
     (1 + 2 / rates.objectsPerBatch) * PRICES.sqsRequest;
 
   console.log('');
-  console.log(`cost model per cluster: Lambda arm64 at ${rates.memoryMb} MB, us-east-1 list prices, ${HOURS_PER_MONTH} hours a month; rules configuration ${figures.config}`);
+  console.log(
+    `cost model per cluster: Lambda arm64 at ${rates.memoryMb} MB, us-east-1 list prices, ${HOURS_PER_MONTH} hours a month; rules configuration ${figures.config}`,
+  );
   console.log(
     `- per event (measured over ${fmt(figures.events)} events in objects of ${fmt(figures.eventsPerObject)}): Lambda ${fmt(rates.lambdaSecondsPerEvent * MILLION, 1)} s per million events ` +
       `(CPU time × ${FULL_VCPU_MB}/${rates.memoryMb}, per ms per invocation), DynamoDB ${fmt(rates.writeUnitsPerEvent * MILLION)} WRU and ${fmt(rates.readUnitsPerEvent * MILLION)} RRU per million ` +
@@ -1205,7 +1290,9 @@ async function main(): Promise<void> {
   const mainChoice = options.config ? loadConfig(options.config) : NO_CONFIG;
   const compareChoice = options.compareConfig ? loadConfig(options.compareConfig) : undefined;
   console.log('# k8s-audit-analyzer: analyzer Lambda handler benchmark');
-  console.log(`node ${process.version}, ${os.cpus().length} × ${cpuModel()}, ${os.platform()}/${os.arch()}, ${new Date().toISOString().slice(0, 10)}; load average ${load()}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} × ${cpuModel()}, ${os.platform()}/${os.arch()}, ${new Date().toISOString().slice(0, 10)}; load average ${load()}`,
+  );
   const { dir, meta } = await ensureInput(params);
   console.log(
     `input: ${dir.slice(repoRoot().length + 1)}: ${fmt(meta.objects)} EKS Firehose objects (gzip around gzip members of CloudWatch DATA_MESSAGE records, ` +
@@ -1232,14 +1319,18 @@ async function main(): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(join(dir, f.file)) }));
       objects.push({ key, size: f.bytes });
     }
-    console.log(`put into s3rver with the S3 client in ${(Number(process.hrtime.bigint() - uploadStarted) / 1e9).toFixed(1)} s; s3rver and dynalite run ${servers.where}, the SNS endpoint in this process`);
+    console.log(
+      `put into s3rver with the S3 client in ${(Number(process.hrtime.bigint() - uploadStarted) / 1e9).toFixed(1)} s; s3rver and dynalite run ${servers.where}, the SNS endpoint in this process`,
+    );
 
     const bench: Bench = { s3, dynamodb, sns, snsClient, probe: instrument({ s3, sns: snsClient, dynamodb }), batchSize, tables: 0 };
     const main = await runWith(bench, objects, mainChoice);
     const { run, metrics, counters } = main;
     const base = runBaseline(dir, meta);
 
-    console.log(`handler: ${fmt(objects.length)} objects in ${fmt(run.durations.length)} invocations of up to ${batchSize} SQS records, one after the other (one instance); load average now ${load()}`);
+    console.log(
+      `handler: ${fmt(objects.length)} objects in ${fmt(run.durations.length)} invocations of up to ${batchSize} SQS records, one after the other (one instance); load average now ${load()}`,
+    );
     console.log('');
     const results: Results = { meta, batchSize, inProcessServers, run, base, metrics, counters, received: main.received };
     printFigures(results);

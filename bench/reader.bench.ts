@@ -217,12 +217,16 @@ async function main(): Promise<void> {
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`# k8s-audit-analyzer reader benchmark`);
-  console.log(`node ${process.version}, ${os.cpus().length} × ${cpu.trim()}, ${os.platform()}/${os.arch()}, ${new Date().toISOString().slice(0, 10)}${global.gc ? '' : ' (no --expose-gc)'}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} × ${cpu.trim()}, ${os.platform()}/${os.arch()}, ${new Date().toISOString().slice(0, 10)}${global.gc ? '' : ' (no --expose-gc)'}`,
+  );
   console.log('');
 
   const log = await ensureLog(`audit-${events}-s${seed}.jsonl.gz`, seed, { events });
   console.log(`input: ${log.path.slice(repoRoot().length + 1)}`);
-  console.log(`  ${fmt(log.events)} events, ${fmt(log.bytes / MB, 1)} MB JSON lines (avg ${fmt(log.bytes / log.events)} B/event), ${fmt(log.storedBytes / MB, 1)} MB gzip: ratio ${(log.bytes / log.storedBytes).toFixed(2)}x`);
+  console.log(
+    `  ${fmt(log.events)} events, ${fmt(log.bytes / MB, 1)} MB JSON lines (avg ${fmt(log.bytes / log.events)} B/event), ${fmt(log.storedBytes / MB, 1)} MB gzip: ratio ${(log.bytes / log.storedBytes).toFixed(2)}x`,
+  );
   console.log('');
 
   const cases: Case[] = [
@@ -259,7 +263,11 @@ async function main(): Promise<void> {
   console.log('');
   const gunzipBest = Math.max(mbps(cases[0].name, median), mbps(cases[1].name, median));
   const naiveMed = mbps(cases[2].name, median);
-  const rows2 = [cases[3], cases[4]].map((c) => [c.name, `${(mbps(c.name, median) / gunzipBest).toFixed(2)}x`, `${(mbps(c.name, median) / naiveMed).toFixed(2)}x`]);
+  const rows2 = [cases[3], cases[4]].map((c) => [
+    c.name,
+    `${(mbps(c.name, median) / gunzipBest).toFixed(2)}x`,
+    `${(mbps(c.name, median) / naiveMed).toFixed(2)}x`,
+  ]);
   console.log('ratios (medians; gunzip = the faster of the two gunzip rows):');
   console.log('');
   console.log(table(['reader', 'vs gunzip (target ≥ 0.5x, aim 0.7x)', 'vs naive (target ≥ 3x)'], rows2));
@@ -272,7 +280,9 @@ async function main(): Promise<void> {
     return;
   }
   const big = await ensureLog(`audit-big-${bigMiB}mib-s${seed}.jsonl.gz`, seed, { bytes: bigMiB * MIB });
-  console.log(`peak memory: ${big.path.slice(repoRoot().length + 1)}: ${fmt(big.events)} events, ${fmt(big.bytes / MB, 0)} MB JSON lines, ${fmt(big.storedBytes / MB, 0)} MB gzip (${(big.bytes / big.storedBytes).toFixed(2)}x); read in a fresh child process (node ${process.version}, no flags):`);
+  console.log(
+    `peak memory: ${big.path.slice(repoRoot().length + 1)}: ${fmt(big.events)} events, ${fmt(big.bytes / MB, 0)} MB JSON lines, ${fmt(big.storedBytes / MB, 0)} MB gzip (${(big.bytes / big.storedBytes).toFixed(2)}x); read in a fresh child process (node ${process.version}, no flags):`,
+  );
   console.log('');
   const childRows: string[][] = [];
   for (const mode of ['interest', 'all']) {

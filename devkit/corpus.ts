@@ -23,7 +23,9 @@ export interface CorpusLabel {
 }
 
 function nonEmptyLines(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 export function corpusLines(file: CorpusFile, dir = CORPUS_DIR): string[] {

@@ -105,7 +105,8 @@ export interface Traffic {
 }
 
 /** What one event adds to Firehose's buffer: an uncompressed JSON line (`extract`) or its share of the gzipped records (`raw`). */
-export const bufferedBytesPerEvent = (rates: Rates, mode: FirehoseMode): number => (mode === 'extract' ? rates.auditBytesPerEvent + 1 : rates.firehoseBytesPerEvent);
+export const bufferedBytesPerEvent = (rates: Rates, mode: FirehoseMode): number =>
+  mode === 'extract' ? rates.auditBytesPerEvent + 1 : rates.firehoseBytesPerEvent;
 
 /**
  * Objects Firehose writes an hour: one per buffering interval that saw any event (at most one per

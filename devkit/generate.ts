@@ -253,7 +253,16 @@ class ClusterSim {
   private readonly serviceAccounts: ServiceAccountIdentity[] = [];
   private readonly humans: Human[] = [];
   private readonly ci: Human[] = [];
-  private readonly leaders: { namespace: string; name: string; user: User; userAgent: string; uid: string; holder: string; created: string; transitions: number }[] = [];
+  private readonly leaders: {
+    namespace: string;
+    name: string;
+    user: User;
+    userAgent: string;
+    uid: string;
+    holder: string;
+    created: string;
+    transitions: number;
+  }[] = [];
   private readonly kcm: User = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
   private readonly scheduler: User = { username: 'system:kube-scheduler', groups: ['system:authenticated'] };
   private readonly controllers = new Map<string, User>();
@@ -482,11 +491,26 @@ class ClusterSim {
 
   private nodeImages(): JsonObject[] {
     const repos = [
-      `${ECR}/amazon-k8s-cni`, `${ECR}/amazon-k8s-cni-init`, `${ECR}/eks/kube-proxy`, `${ECR}/eks/coredns`, `${ECR}/eks/pause`,
-      `${ECR}/eks/aws-ebs-csi-driver`, `${ECR}/eks/csi-node-driver-registrar`, `${ECR}/eks/livenessprobe`, `${ECR}/amazon/aws-network-policy-agent`,
-      'public.ecr.aws/aws-observability/aws-for-fluent-bit', 'quay.io/prometheus/node-exporter', 'registry.k8s.io/metrics-server/metrics-server',
-      'quay.io/argoproj/argocd', 'quay.io/jetstack/cert-manager-controller', 'registry.k8s.io/ingress-nginx/controller', 'docker.io/grafana/grafana',
-      'quay.io/prometheus/prometheus', 'docker.io/library/redis', 'docker.io/bitnami/postgresql', 'public.ecr.aws/karpenter/controller',
+      `${ECR}/amazon-k8s-cni`,
+      `${ECR}/amazon-k8s-cni-init`,
+      `${ECR}/eks/kube-proxy`,
+      `${ECR}/eks/coredns`,
+      `${ECR}/eks/pause`,
+      `${ECR}/eks/aws-ebs-csi-driver`,
+      `${ECR}/eks/csi-node-driver-registrar`,
+      `${ECR}/eks/livenessprobe`,
+      `${ECR}/amazon/aws-network-policy-agent`,
+      'public.ecr.aws/aws-observability/aws-for-fluent-bit',
+      'quay.io/prometheus/node-exporter',
+      'registry.k8s.io/metrics-server/metrics-server',
+      'quay.io/argoproj/argocd',
+      'quay.io/jetstack/cert-manager-controller',
+      'registry.k8s.io/ingress-nginx/controller',
+      'docker.io/grafana/grafana',
+      'quay.io/prometheus/prometheus',
+      'docker.io/library/redis',
+      'docker.io/bitnami/postgresql',
+      'public.ecr.aws/karpenter/controller',
     ];
     const images: JsonObject[] = [];
     for (const repo of repos) {
@@ -521,7 +545,13 @@ class ClusterSim {
       for (const name of names) this.addWorkload(namespace, name, 'Deployment', this.int(2, 6), team);
     }
     for (const name of ['aws-node', 'kube-proxy', 'ebs-csi-node', 'fluent-bit', 'node-exporter']) {
-      this.addWorkload(name === 'node-exporter' ? 'monitoring' : name === 'fluent-bit' ? 'amazon-cloudwatch' : 'kube-system', name, 'DaemonSet', this.nodes.length, 'platform');
+      this.addWorkload(
+        name === 'node-exporter' ? 'monitoring' : name === 'fluent-bit' ? 'amazon-cloudwatch' : 'kube-system',
+        name,
+        'DaemonSet',
+        this.nodes.length,
+        'platform',
+      );
     }
     this.addWorkload('monitoring', 'prometheus-k8s', 'StatefulSet', 2, 'observability');
     this.addWorkload('payments', 'postgres', 'StatefulSet', 3, 'payments');
@@ -570,7 +600,12 @@ class ClusterSim {
 
   private newPod(w: Workload, node: Node): Pod {
     const suffix = this.chars(K8S_SUFFIX, 5);
-    const name = w.kind === 'Deployment' ? `${w.name}-${w.rsHash}-${suffix}` : w.kind === 'DaemonSet' ? `${w.name}-${suffix}` : `${w.name}-${this.pods.filter((p) => p.workload === w).length}`;
+    const name =
+      w.kind === 'Deployment'
+        ? `${w.name}-${w.rsHash}-${suffix}`
+        : w.kind === 'DaemonSet'
+          ? `${w.name}-${suffix}`
+          : `${w.name}-${this.pods.filter((p) => p.workload === w).length}`;
     return {
       workload: w,
       name,
@@ -619,19 +654,41 @@ class ClusterSim {
       const namespace = name === 'argocd-application-controller' ? 'argocd' : pod.workload.namespace;
       this.serviceAccounts.push({ namespace, name, user: this.saUser(namespace, name, pod), ip: pod.ip, userAgent });
     }
-    for (const c of ['replicaset-controller', 'deployment-controller', 'endpoint-controller', 'endpointslice-controller', 'daemon-set-controller', 'statefulset-controller', 'namespace-controller', 'generic-garbage-collector', 'resourcequota-controller', 'node-controller', 'job-controller', 'horizontal-pod-autoscaler', 'disruption-controller', 'pvc-protection-controller', 'ttl-controller']) {
+    for (const c of [
+      'replicaset-controller',
+      'deployment-controller',
+      'endpoint-controller',
+      'endpointslice-controller',
+      'daemon-set-controller',
+      'statefulset-controller',
+      'namespace-controller',
+      'generic-garbage-collector',
+      'resourcequota-controller',
+      'node-controller',
+      'job-controller',
+      'horizontal-pod-autoscaler',
+      'disruption-controller',
+      'pvc-protection-controller',
+      'ttl-controller',
+    ]) {
       this.controllers.set(c, this.saUser('kube-system', c));
     }
     const sso = `AWSReservedSSO_PlatformAdmin_${this.chars(HEX, 16)}`;
     for (const person of ['alice.nguyen', 'bob.schmidt', 'carla.rossi', 'dmitri.ivanov']) {
       this.humans.push({
-        user: this.awsUser(`arn:aws:sts::${this.account}:assumed-role/${sso}/${person}@example.com`, sso, `${person}@example.com`, ['eks:cluster-admins', 'system:authenticated']),
+        user: this.awsUser(`arn:aws:sts::${this.account}:assumed-role/${sso}/${person}@example.com`, sso, `${person}@example.com`, [
+          'eks:cluster-admins',
+          'system:authenticated',
+        ]),
         ip: `${this.int(20, 220)}.${this.int(0, 255)}.${this.int(0, 255)}.${this.int(1, 254)}`,
         userAgent: `kubectl/v1.31.${this.int(0, 4)} (${this.pick(['darwin/arm64', 'linux/amd64', 'windows/amd64'])}) kubernetes/${this.chars(HEX, 7)}`,
       });
     }
     this.ci.push({
-      user: this.awsUser(`arn:aws:sts::${this.account}:assumed-role/github-actions-deploy/GitHubActions`, 'github-actions-deploy', 'GitHubActions', ['ci:deployers', 'system:authenticated']),
+      user: this.awsUser(`arn:aws:sts::${this.account}:assumed-role/github-actions-deploy/GitHubActions`, 'github-actions-deploy', 'GitHubActions', [
+        'ci:deployers',
+        'system:authenticated',
+      ]),
       ip: `${this.int(4, 140)}.${this.int(0, 255)}.${this.int(0, 255)}.${this.int(1, 254)}`,
       userAgent: 'kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9',
     });
@@ -640,7 +697,12 @@ class ClusterSim {
     const leaderUsers: [string, string, User, string][] = [
       ['kube-system', 'kube-controller-manager', this.kcm, `kube-controller-manager/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/leader-election`],
       ['kube-system', 'kube-scheduler', this.scheduler, `kube-scheduler/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/leader-election`],
-      ['kube-system', 'cloud-controller-manager', { username: 'eks:cloud-controller-manager', groups: ['system:authenticated'] }, `aws-cloud-controller-manager/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/leader-election`],
+      [
+        'kube-system',
+        'cloud-controller-manager',
+        { username: 'eks:cloud-controller-manager', groups: ['system:authenticated'] },
+        `aws-cloud-controller-manager/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/leader-election`,
+      ],
       ['kube-system', 'aws-load-balancer-controller-leader', this.sa('aws-load-balancer-controller').user, this.sa('aws-load-balancer-controller').userAgent],
       ['kube-system', 'cluster-autoscaler', this.sa('cluster-autoscaler').user, this.sa('cluster-autoscaler').userAgent],
       ['karpenter', 'karpenter-leader-election', this.sa('karpenter').user, this.sa('karpenter').userAgent],
@@ -648,7 +710,16 @@ class ClusterSim {
       ['ingress-nginx', 'ingress-nginx-leader', this.sa('ingress-nginx-controller').user, this.sa('ingress-nginx-controller').userAgent],
     ];
     for (const [namespace, name, user, userAgent] of leaderUsers) {
-      this.leaders.push({ namespace, name, user, userAgent, uid: this.uuid(), holder: `ip-172-16-${this.int(0, 127)}-${this.int(2, 254)}.${REGION}.compute.internal_${this.uuid()}`, created: this.ago(86_400 * 30, 86_400 * 300), transitions: this.int(3, 90) });
+      this.leaders.push({
+        namespace,
+        name,
+        user,
+        userAgent,
+        uid: this.uuid(),
+        holder: `ip-172-16-${this.int(0, 127)}-${this.int(2, 254)}.${REGION}.compute.internal_${this.uuid()}`,
+        created: this.ago(86_400 * 30, 86_400 * 300),
+        transitions: this.int(3, 90),
+      });
     }
   }
 
@@ -677,7 +748,12 @@ class ClusterSim {
   }
 
   private kcmReason(controller: string): string {
-    return this.rbacReason('ClusterRoleBinding', `system:controller:${controller}`, `system:controller:${controller}`, `ServiceAccount "${controller}/kube-system"`);
+    return this.rbacReason(
+      'ClusterRoleBinding',
+      `system:controller:${controller}`,
+      `system:controller:${controller}`,
+      `ServiceAccount "${controller}/kube-system"`,
+    );
   }
 
   private managedFields(manager: string, operation: 'Update' | 'Apply', apiVersion: string, object: JsonObject, subresource?: string): JsonObject {
@@ -700,7 +776,19 @@ class ClusterSim {
         resourceVersion,
         creationTimestamp: node.leaseCreated,
         ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid }],
-        managedFields: [{ manager: 'kubelet', operation: 'Update', apiVersion: 'coordination.k8s.io/v1', time: this.seconds(this.now), fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:ownerReferences': { '.': {}, [`k:{"uid":"${node.uid}"}`]: {} } }, 'f:spec': { 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {}, 'f:renewTime': {} } } }],
+        managedFields: [
+          {
+            manager: 'kubelet',
+            operation: 'Update',
+            apiVersion: 'coordination.k8s.io/v1',
+            time: this.seconds(this.now),
+            fieldsType: 'FieldsV1',
+            fieldsV1: {
+              'f:metadata': { 'f:ownerReferences': { '.': {}, [`k:{"uid":"${node.uid}"}`]: {} } },
+              'f:spec': { 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {}, 'f:renewTime': {} },
+            },
+          },
+        ],
       },
       spec,
     });
@@ -711,7 +799,15 @@ class ClusterSim {
       user: node.user,
       ip: node.ip,
       userAgent: `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087`,
-      objectRef: { resource: 'leases', namespace: 'kube-node-lease', name: node.name, uid: node.leaseUid, apiGroup: 'coordination.k8s.io', apiVersion: 'v1', resourceVersion: String(Number(rv) - this.int(200, 5000)) },
+      objectRef: {
+        resource: 'leases',
+        namespace: 'kube-node-lease',
+        name: node.name,
+        uid: node.leaseUid,
+        apiGroup: 'coordination.k8s.io',
+        apiVersion: 'v1',
+        resourceVersion: String(Number(rv) - this.int(200, 5000)),
+      },
       requestObject: lease(String(Number(rv) - this.int(200, 5000))),
       responseObject: lease(rv),
       latencyUs: this.latency(1, 3),
@@ -746,9 +842,24 @@ class ClusterSim {
         uid: l.uid,
         resourceVersion,
         creationTimestamp: l.created,
-        managedFields: [{ manager: l.userAgent.split('/')[0], operation: 'Update', apiVersion: 'coordination.k8s.io/v1', time: this.seconds(this.now), fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:acquireTime': {}, 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {}, 'f:leaseTransitions': {}, 'f:renewTime': {} } } }],
+        managedFields: [
+          {
+            manager: l.userAgent.split('/')[0],
+            operation: 'Update',
+            apiVersion: 'coordination.k8s.io/v1',
+            time: this.seconds(this.now),
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:spec': { 'f:acquireTime': {}, 'f:holderIdentity': {}, 'f:leaseDurationSeconds': {}, 'f:leaseTransitions': {}, 'f:renewTime': {} } },
+          },
+        ],
       },
-      spec: { holderIdentity: l.holder, leaseDurationSeconds: 15, acquireTime: l.created.replace('Z', '.000000Z'), renewTime: this.micro(this.now), leaseTransitions: l.transitions },
+      spec: {
+        holderIdentity: l.holder,
+        leaseDurationSeconds: 15,
+        acquireTime: l.created.replace('Z', '.000000Z'),
+        renewTime: this.micro(this.now),
+        leaseTransitions: l.transitions,
+      },
     });
     this.request({
       level: 'RequestResponse',
@@ -757,7 +868,15 @@ class ClusterSim {
       user: l.user,
       ip: l.user.extra ? this.pick(this.nodes).ip : this.cp(),
       userAgent: l.userAgent,
-      objectRef: { resource: 'leases', namespace: l.namespace, name: l.name, uid: l.uid, apiGroup: 'coordination.k8s.io', apiVersion: 'v1', resourceVersion: String(Number(rv) - this.int(10, 900)) },
+      objectRef: {
+        resource: 'leases',
+        namespace: l.namespace,
+        name: l.name,
+        uid: l.uid,
+        apiGroup: 'coordination.k8s.io',
+        apiVersion: 'v1',
+        resourceVersion: String(Number(rv) - this.int(10, 900)),
+      },
       requestObject: lease(String(Number(rv) - this.int(10, 900))),
       responseObject: lease(rv),
       latencyUs: this.latency(1, 4),
@@ -780,19 +899,44 @@ class ClusterSim {
       const c = this.pick([...this.controllers.keys()]);
       return [this.controller(c), this.cp(), this.kcmAgent(c), this.kcmReason(c)];
     }
-    return [this.scheduler, this.cp(), `kube-scheduler/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/scheduler`, this.rbacReason('ClusterRoleBinding', 'system:kube-scheduler', 'system:kube-scheduler', 'User "system:kube-scheduler"')];
+    return [
+      this.scheduler,
+      this.cp(),
+      `kube-scheduler/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/scheduler`,
+      this.rbacReason('ClusterRoleBinding', 'system:kube-scheduler', 'system:kube-scheduler', 'User "system:kube-scheduler"'),
+    ];
   }
 
   private static readonly READ_TARGETS: [string, string, string][] = [
     // [resource, apiGroup, version]
-    ['pods', '', 'v1'], ['nodes', '', 'v1'], ['services', '', 'v1'], ['endpoints', '', 'v1'], ['configmaps', '', 'v1'], ['namespaces', '', 'v1'],
-    ['serviceaccounts', '', 'v1'], ['persistentvolumeclaims', '', 'v1'], ['persistentvolumes', '', 'v1'],
-    ['deployments', 'apps', 'v1'], ['replicasets', 'apps', 'v1'], ['daemonsets', 'apps', 'v1'], ['statefulsets', 'apps', 'v1'],
-    ['endpointslices', 'discovery.k8s.io', 'v1'], ['ingresses', 'networking.k8s.io', 'v1'], ['networkpolicies', 'networking.k8s.io', 'v1'],
-    ['csinodes', 'storage.k8s.io', 'v1'], ['storageclasses', 'storage.k8s.io', 'v1'], ['volumeattachments', 'storage.k8s.io', 'v1'],
-    ['runtimeclasses', 'node.k8s.io', 'v1'], ['poddisruptionbudgets', 'policy', 'v1'], ['horizontalpodautoscalers', 'autoscaling', 'v2'],
-    ['customresourcedefinitions', 'apiextensions.k8s.io', 'v1'], ['nodepools', 'karpenter.sh', 'v1'], ['nodeclaims', 'karpenter.sh', 'v1'],
-    ['certificates', 'cert-manager.io', 'v1'], ['applications', 'argoproj.io', 'v1alpha1'], ['servicemonitors', 'monitoring.coreos.com', 'v1'],
+    ['pods', '', 'v1'],
+    ['nodes', '', 'v1'],
+    ['services', '', 'v1'],
+    ['endpoints', '', 'v1'],
+    ['configmaps', '', 'v1'],
+    ['namespaces', '', 'v1'],
+    ['serviceaccounts', '', 'v1'],
+    ['persistentvolumeclaims', '', 'v1'],
+    ['persistentvolumes', '', 'v1'],
+    ['deployments', 'apps', 'v1'],
+    ['replicasets', 'apps', 'v1'],
+    ['daemonsets', 'apps', 'v1'],
+    ['statefulsets', 'apps', 'v1'],
+    ['endpointslices', 'discovery.k8s.io', 'v1'],
+    ['ingresses', 'networking.k8s.io', 'v1'],
+    ['networkpolicies', 'networking.k8s.io', 'v1'],
+    ['csinodes', 'storage.k8s.io', 'v1'],
+    ['storageclasses', 'storage.k8s.io', 'v1'],
+    ['volumeattachments', 'storage.k8s.io', 'v1'],
+    ['runtimeclasses', 'node.k8s.io', 'v1'],
+    ['poddisruptionbudgets', 'policy', 'v1'],
+    ['horizontalpodautoscalers', 'autoscaling', 'v2'],
+    ['customresourcedefinitions', 'apiextensions.k8s.io', 'v1'],
+    ['nodepools', 'karpenter.sh', 'v1'],
+    ['nodeclaims', 'karpenter.sh', 'v1'],
+    ['certificates', 'cert-manager.io', 'v1'],
+    ['applications', 'argoproj.io', 'v1alpha1'],
+    ['servicemonitors', 'monitoring.coreos.com', 'v1'],
   ];
 
   private static base(group: string, version: string): string {
@@ -841,7 +985,16 @@ class ClusterSim {
     const [user, ip, userAgent, reason] = this.reader();
     const pod = this.pick(this.pods);
     const clusterScoped = resource === 'nodes' || resource === 'namespaces' || resource === 'persistentvolumes';
-    const name = resource === 'pods' ? pod.name : resource === 'nodes' ? pod.node.name : resource === 'namespaces' ? pod.workload.namespace : resource === 'configmaps' ? this.pick(['kube-root-ca.crt', 'aws-auth', 'coredns', 'kube-proxy-config', `${pod.workload.name}-config`]) : pod.workload.name;
+    const name =
+      resource === 'pods'
+        ? pod.name
+        : resource === 'nodes'
+          ? pod.node.name
+          : resource === 'namespaces'
+            ? pod.workload.namespace
+            : resource === 'configmaps'
+              ? this.pick(['kube-root-ca.crt', 'aws-auth', 'coredns', 'kube-proxy-config', `${pod.workload.name}-config`])
+              : pod.workload.name;
     const namespace = clusterScoped ? undefined : pod.workload.namespace;
     const missing = this.chance(0.04);
     this.request({
@@ -852,7 +1005,9 @@ class ClusterSim {
       ip,
       userAgent,
       objectRef: { resource, namespace, name, apiGroup: group || undefined, apiVersion: version },
-      status: missing ? { metadata: {}, status: 'Failure', message: `${resource} "${name}" not found`, reason: 'NotFound', details: { name, kind: resource }, code: 404 } : OK,
+      status: missing
+        ? { metadata: {}, status: 'Failure', message: `${resource} "${name}" not found`, reason: 'NotFound', details: { name, kind: resource }, code: 404 }
+        : OK,
       latencyUs: this.latency(0.4, 2),
       reason,
     });
@@ -867,9 +1022,10 @@ class ClusterSim {
     const timeout = this.int(300, 600);
     this.request({
       level: 'Metadata',
-      uri: verb === 'watch'
-        ? `/api/v1/namespaces/${pod.workload.namespace}/secrets?allowWatchBookmarks=true&fieldSelector=metadata.name%3D${name}&resourceVersion=${this.resourceVersion - this.int(0, 90_000)}&timeout=${Math.floor(timeout / 60)}m${timeout % 60}s&timeoutSeconds=${timeout}&watch=true`
-        : `/api/v1/namespaces/${pod.workload.namespace}/secrets${verb === 'get' ? `/${name}` : '?limit=500'}`,
+      uri:
+        verb === 'watch'
+          ? `/api/v1/namespaces/${pod.workload.namespace}/secrets?allowWatchBookmarks=true&fieldSelector=metadata.name%3D${name}&resourceVersion=${this.resourceVersion - this.int(0, 90_000)}&timeout=${Math.floor(timeout / 60)}m${timeout % 60}s&timeoutSeconds=${timeout}&watch=true`
+          : `/api/v1/namespaces/${pod.workload.namespace}/secrets${verb === 'get' ? `/${name}` : '?limit=500'}`,
       verb,
       user: byNode ? pod.node.user : sa.user,
       ip: byNode ? pod.node.ip : sa.ip,
@@ -885,7 +1041,15 @@ class ClusterSim {
     const c = pod.workload.containers[i];
     const id = `containerd://${pod.containerIds[i]}`;
     const lastState: JsonObject = terminated
-      ? { terminated: { containerID: `containerd://${this.chars(HEX, 64)}`, exitCode: this.pick([1, 2, 137, 143, 255]), finishedAt: this.ago(1, 20), reason: this.pick(['Error', 'OOMKilled', 'Completed']), startedAt: this.ago(60, 7200) } }
+      ? {
+          terminated: {
+            containerID: `containerd://${this.chars(HEX, 64)}`,
+            exitCode: this.pick([1, 2, 137, 143, 255]),
+            finishedAt: this.ago(1, 20),
+            reason: this.pick(['Error', 'OOMKilled', 'Completed']),
+            startedAt: this.ago(60, 7200),
+          },
+        }
       : {};
     return {
       containerID: id,
@@ -896,7 +1060,14 @@ class ClusterSim {
       ready: !terminated,
       restartCount: pod.restarts[i],
       started: !terminated,
-      state: terminated ? { waiting: { message: `back-off 5m0s restarting failed container=${c.name} pod=${pod.name}_${pod.workload.namespace}(${pod.uid})`, reason: 'CrashLoopBackOff' } } : { running: { startedAt: pod.started } },
+      state: terminated
+        ? {
+            waiting: {
+              message: `back-off 5m0s restarting failed container=${c.name} pod=${pod.name}_${pod.workload.namespace}(${pod.uid})`,
+              reason: 'CrashLoopBackOff',
+            },
+          }
+        : { running: { startedAt: pod.started } },
     };
   }
 
@@ -907,10 +1078,28 @@ class ClusterSim {
     const ready = terminated ? 'False' : 'True';
     const withContainers = terminated || this.chance(0.5);
     const status: JsonObject = {
-      '$setElementOrder/conditions': [{ type: 'PodReadyToStartContainers' }, { type: 'Initialized' }, { type: 'Ready' }, { type: 'ContainersReady' }, { type: 'PodScheduled' }],
+      '$setElementOrder/conditions': [
+        { type: 'PodReadyToStartContainers' },
+        { type: 'Initialized' },
+        { type: 'Ready' },
+        { type: 'ContainersReady' },
+        { type: 'PodScheduled' },
+      ],
       conditions: [
-        { lastTransitionTime: this.seconds(this.now), message: terminated ? `containers with unready status: [${pod.workload.containers[0].name}]` : undefined, reason: terminated ? 'ContainersNotReady' : undefined, status: ready, type: 'Ready' },
-        { lastTransitionTime: this.seconds(this.now), message: terminated ? `containers with unready status: [${pod.workload.containers[0].name}]` : undefined, reason: terminated ? 'ContainersNotReady' : undefined, status: ready, type: 'ContainersReady' },
+        {
+          lastTransitionTime: this.seconds(this.now),
+          message: terminated ? `containers with unready status: [${pod.workload.containers[0].name}]` : undefined,
+          reason: terminated ? 'ContainersNotReady' : undefined,
+          status: ready,
+          type: 'Ready',
+        },
+        {
+          lastTransitionTime: this.seconds(this.now),
+          message: terminated ? `containers with unready status: [${pod.workload.containers[0].name}]` : undefined,
+          reason: terminated ? 'ContainersNotReady' : undefined,
+          status: ready,
+          type: 'ContainersReady',
+        },
       ],
       containerStatuses: withContainers ? pod.workload.containers.map((_, i) => this.containerStatus(pod, i, terminated && i === 0)) : undefined,
       podIP: this.chance(0.2) ? pod.ip : undefined,
@@ -960,8 +1149,16 @@ class ClusterSim {
       ['Pulled', `Container image "${pod.workload.containers[0].image}" already present on machine`, 'Normal'],
       ['Created', `Created container ${pod.workload.containers[0].name}`, 'Normal'],
       ['Started', `Started container ${pod.workload.containers[0].name}`, 'Normal'],
-      ['Unhealthy', `Readiness probe failed: Get "http://${pod.ip}:${pod.workload.containers[0].port}/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, 'Warning'],
-      ['BackOff', `Back-off restarting failed container ${pod.workload.containers[0].name} in pod ${pod.name}_${pod.workload.namespace}(${pod.uid})`, 'Warning'],
+      [
+        'Unhealthy',
+        `Readiness probe failed: Get "http://${pod.ip}:${pod.workload.containers[0].port}/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+        'Warning',
+      ],
+      [
+        'BackOff',
+        `Back-off restarting failed container ${pod.workload.containers[0].name} in pod ${pod.name}_${pod.workload.namespace}(${pod.uid})`,
+        'Warning',
+      ],
       ['Killing', `Stopping container ${pod.workload.containers[0].name}`, 'Normal'],
     ]);
     const name = `${pod.name}.${this.chars(HEX, 16)}`;
@@ -970,7 +1167,15 @@ class ClusterSim {
       kind: 'Event',
       apiVersion: 'v1',
       metadata: { name, namespace: pod.workload.namespace, creationTimestamp: null },
-      involvedObject: { kind: 'Pod', namespace: pod.workload.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1', resourceVersion: String(this.resourceVersion - this.int(100, 90_000)), fieldPath: `spec.containers{${pod.workload.containers[0].name}}` },
+      involvedObject: {
+        kind: 'Pod',
+        namespace: pod.workload.namespace,
+        name: pod.name,
+        uid: pod.uid,
+        apiVersion: 'v1',
+        resourceVersion: String(this.resourceVersion - this.int(100, 90_000)),
+        fieldPath: `spec.containers{${pod.workload.containers[0].name}}`,
+      },
       reason,
       message,
       source: { component: 'kubelet', host: pod.node.name },
@@ -1010,7 +1215,11 @@ class ClusterSim {
       ip: this.cp(),
       userAgent: this.kcmAgent(c),
       objectRef: { resource: 'events', namespace: pod.workload.namespace, name, apiVersion: 'v1' },
-      requestObject: { count: this.int(2, 4000), lastTimestamp: this.seconds(this.now), message: `Failed to update endpoint ${pod.workload.namespace}/${pod.workload.name}: Operation cannot be fulfilled on endpoints "${pod.workload.name}": the object has been modified; please apply your changes to the latest version and try again` },
+      requestObject: {
+        count: this.int(2, 4000),
+        lastTimestamp: this.seconds(this.now),
+        message: `Failed to update endpoint ${pod.workload.namespace}/${pod.workload.name}: Operation cannot be fulfilled on endpoints "${pod.workload.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      },
       latencyUs: this.latency(1, 3),
       reason: this.kcmReason(c),
     });
@@ -1019,16 +1228,18 @@ class ClusterSim {
   private jwt(sa: ServiceAccountIdentity): string {
     const header = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjNmNDI1ZDEyYjk2NzY0YzEwYWE0YmE3YTA4ODcxMmRiMGQ2NjcwYTEifQ';
     const iat = Math.floor(this.now / 1e6) - this.int(0, 3000);
-    const payload = Buffer.from(JSON.stringify({
-      aud: ['https://kubernetes.default.svc'],
-      exp: iat + 3607,
-      iat,
-      iss: `https://oidc.eks.${REGION}.amazonaws.com/id/${this.account}`,
-      jti: this.uuid(),
-      'kubernetes.io': { namespace: sa.namespace, serviceaccount: { name: sa.name } },
-      nbf: iat,
-      sub: `system:serviceaccount:${sa.namespace}:${sa.name}`,
-    })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        aud: ['https://kubernetes.default.svc'],
+        exp: iat + 3607,
+        iat,
+        iss: `https://oidc.eks.${REGION}.amazonaws.com/id/${this.account}`,
+        jti: this.uuid(),
+        'kubernetes.io': { namespace: sa.namespace, serviceaccount: { name: sa.name } },
+        nbf: iat,
+        sub: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+      }),
+    ).toString('base64url');
     return `${header}.${payload}.${this.chars(B64URL, 342)}`;
   }
 
@@ -1046,7 +1257,25 @@ class ClusterSim {
       objectRef: { resource: 'tokenreviews', apiGroup: 'authentication.k8s.io', apiVersion: 'v1' },
       status: CREATED,
       requestObject: { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { user: {} } },
-      responseObject: { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null, managedFields: [{ manager: caller.userAgent.split('/')[0], operation: 'Update', apiVersion: 'authentication.k8s.io/v1', time: this.seconds(this.now), fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:audiences': {}, 'f:token': {} } } }] }, spec, status: { authenticated: true, user: subject.user, audiences: spec.audiences } },
+      responseObject: {
+        kind: 'TokenReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: {
+          creationTimestamp: null,
+          managedFields: [
+            {
+              manager: caller.userAgent.split('/')[0],
+              operation: 'Update',
+              apiVersion: 'authentication.k8s.io/v1',
+              time: this.seconds(this.now),
+              fieldsType: 'FieldsV1',
+              fieldsV1: { 'f:spec': { 'f:audiences': {}, 'f:token': {} } },
+            },
+          ],
+        },
+        spec,
+        status: { authenticated: true, user: subject.user, audiences: spec.audiences },
+      },
       latencyUs: this.latency(0.5, 2),
       reason: this.rbacReason('ClusterRoleBinding', 'system:auth-delegator', 'system:auth-delegator', `ServiceAccount "${caller.name}/${caller.namespace}"`),
     });
@@ -1059,7 +1288,15 @@ class ClusterSim {
     const subject = this.pick(this.serviceAccounts);
     const attributes: JsonObject = this.chance(0.5)
       ? { nonResourceAttributes: { path: '/metrics', verb: 'get' } }
-      : { resourceAttributes: { namespace: this.pick(this.workloads).namespace, verb: this.pick(['get', 'list', 'create']), version: 'v1', resource: this.pick(['nodes', 'pods', 'services']), subresource: this.pick(['metrics', 'proxy', 'stats', 'log']) } };
+      : {
+          resourceAttributes: {
+            namespace: this.pick(this.workloads).namespace,
+            verb: this.pick(['get', 'list', 'create']),
+            version: 'v1',
+            resource: this.pick(['nodes', 'pods', 'services']),
+            subresource: this.pick(['metrics', 'proxy', 'stats', 'log']),
+          },
+        };
     const spec: JsonObject = { ...attributes, user: subject.user.username, groups: subject.user.groups, extra: subject.user.extra, uid: subject.user.uid };
     const allowed = this.chance(0.9);
     this.request({
@@ -1071,10 +1308,34 @@ class ClusterSim {
       userAgent: byNode ? `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087` : (caller as ServiceAccountIdentity).userAgent,
       objectRef: { resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', apiVersion: 'v1' },
       status: CREATED,
-      requestObject: { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: false } },
-      responseObject: { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: allowed ? { allowed: true, reason: this.rbacReason('ClusterRoleBinding', 'prometheus-k8s', 'prometheus-k8s', `ServiceAccount "${subject.name}/${subject.namespace}"`) } : { allowed: false } },
+      requestObject: {
+        kind: 'SubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec,
+        status: { allowed: false },
+      },
+      responseObject: {
+        kind: 'SubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec,
+        status: allowed
+          ? {
+              allowed: true,
+              reason: this.rbacReason('ClusterRoleBinding', 'prometheus-k8s', 'prometheus-k8s', `ServiceAccount "${subject.name}/${subject.namespace}"`),
+            }
+          : { allowed: false },
+      },
       latencyUs: this.latency(0.3, 1),
-      reason: byNode ? SYSTEM_NODES_REASON : this.rbacReason('ClusterRoleBinding', 'system:auth-delegator', 'system:auth-delegator', `ServiceAccount "${(caller as ServiceAccountIdentity).name}/${(caller as ServiceAccountIdentity).namespace}"`),
+      reason: byNode
+        ? SYSTEM_NODES_REASON
+        : this.rbacReason(
+            'ClusterRoleBinding',
+            'system:auth-delegator',
+            'system:auth-delegator',
+            `ServiceAccount "${(caller as ServiceAccountIdentity).name}/${(caller as ServiceAccountIdentity).namespace}"`,
+          ),
     });
   }
 
@@ -1104,8 +1365,21 @@ class ClusterSim {
     const body = (resourceVersion: string): JsonObject => ({
       kind: 'Endpoints',
       apiVersion: 'v1',
-      metadata: { name: w.name, namespace: w.namespace, uid: w.uid, resourceVersion, creationTimestamp: w.created, labels: { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/part-of': w.team }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': this.seconds(this.now) } },
-      subsets: [{ addresses: pods.map((p) => ({ ip: p.ip, nodeName: p.node.name, targetRef: { kind: 'Pod', namespace: w.namespace, name: p.name, uid: p.uid } })), ports: [{ name: 'http', port: w.containers[0].port, protocol: 'TCP' }] }],
+      metadata: {
+        name: w.name,
+        namespace: w.namespace,
+        uid: w.uid,
+        resourceVersion,
+        creationTimestamp: w.created,
+        labels: { 'app.kubernetes.io/name': w.name, 'app.kubernetes.io/part-of': w.team },
+        annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': this.seconds(this.now) },
+      },
+      subsets: [
+        {
+          addresses: pods.map((p) => ({ ip: p.ip, nodeName: p.node.name, targetRef: { kind: 'Pod', namespace: w.namespace, name: p.name, uid: p.uid } })),
+          ports: [{ name: 'http', port: w.containers[0].port, protocol: 'TCP' }],
+        },
+      ],
     });
     this.request({
       level: 'RequestResponse',
@@ -1131,12 +1405,24 @@ class ClusterSim {
       kind: 'EndpointSlice',
       apiVersion: 'discovery.k8s.io/v1',
       metadata: {
-        name, generateName: `${w.name}-`, namespace: w.namespace, uid: w.rsUid, resourceVersion, generation: w.generation, creationTimestamp: w.created,
+        name,
+        generateName: `${w.name}-`,
+        namespace: w.namespace,
+        uid: w.rsUid,
+        resourceVersion,
+        generation: w.generation,
+        creationTimestamp: w.created,
         labels: { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'kubernetes.io/service-name': w.name },
         ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: w.name, uid: w.uid, controller: true, blockOwnerDeletion: true }],
       },
       addressType: 'IPv4',
-      endpoints: pods.map((p) => ({ addresses: [p.ip], conditions: { ready: true, serving: true, terminating: false }, targetRef: { kind: 'Pod', namespace: w.namespace, name: p.name, uid: p.uid }, nodeName: p.node.name, zone: `${REGION}${this.pick(['a', 'b', 'c'])}` })),
+      endpoints: pods.map((p) => ({
+        addresses: [p.ip],
+        conditions: { ready: true, serving: true, terminating: false },
+        targetRef: { kind: 'Pod', namespace: w.namespace, name: p.name, uid: p.uid },
+        nodeName: p.node.name,
+        zone: `${REGION}${this.pick(['a', 'b', 'c'])}`,
+      })),
       ports: [{ name: 'http', protocol: 'TCP', port: w.containers[0].port }],
     });
     this.request({
@@ -1146,7 +1432,15 @@ class ClusterSim {
       user: this.controller('endpointslice-controller'),
       ip: this.cp(),
       userAgent: this.kcmAgent('endpointslice-controller'),
-      objectRef: { resource: 'endpointslices', namespace: w.namespace, name, uid: w.rsUid, apiGroup: 'discovery.k8s.io', apiVersion: 'v1', resourceVersion: String(Number(rv) - 17) },
+      objectRef: {
+        resource: 'endpointslices',
+        namespace: w.namespace,
+        name,
+        uid: w.rsUid,
+        apiGroup: 'discovery.k8s.io',
+        apiVersion: 'v1',
+        resourceVersion: String(Number(rv) - 17),
+      },
       requestObject: body(String(Number(rv) - 17)),
       responseObject: body(rv),
       latencyUs: this.latency(2, 5),
@@ -1157,7 +1451,14 @@ class ClusterSim {
   private workloadStatusUpdate(): void {
     const w = this.pick(this.workloads);
     const resource = w.kind === 'Deployment' ? (this.chance(0.5) ? 'deployments' : 'replicasets') : w.kind === 'DaemonSet' ? 'daemonsets' : 'statefulsets';
-    const c = resource === 'deployments' ? 'deployment-controller' : resource === 'replicasets' ? 'replicaset-controller' : resource === 'daemonsets' ? 'daemon-set-controller' : 'statefulset-controller';
+    const c =
+      resource === 'deployments'
+        ? 'deployment-controller'
+        : resource === 'replicasets'
+          ? 'replicaset-controller'
+          : resource === 'daemonsets'
+            ? 'daemon-set-controller'
+            : 'statefulset-controller';
     const name = resource === 'replicasets' ? `${w.name}-${w.rsHash}` : w.name;
     const ready = this.int(Math.max(0, w.replicas - 1), w.replicas);
     this.request({
@@ -1167,13 +1468,47 @@ class ClusterSim {
       user: this.controller(c),
       ip: this.cp(),
       userAgent: this.kcmAgent(c),
-      objectRef: { resource, namespace: w.namespace, name, uid: resource === 'replicasets' ? w.rsUid : w.uid, apiGroup: 'apps', apiVersion: 'v1', resourceVersion: String(this.resourceVersion - this.int(1, 500)), subresource: 'status' },
+      objectRef: {
+        resource,
+        namespace: w.namespace,
+        name,
+        uid: resource === 'replicasets' ? w.rsUid : w.uid,
+        apiGroup: 'apps',
+        apiVersion: 'v1',
+        resourceVersion: String(this.resourceVersion - this.int(1, 500)),
+        subresource: 'status',
+      },
       requestObject: {
         kind: w.kind === 'Deployment' && resource === 'replicasets' ? 'ReplicaSet' : w.kind,
         apiVersion: 'apps/v1',
-        metadata: { name, namespace: w.namespace, uid: w.uid, resourceVersion: String(this.resourceVersion - this.int(1, 500)), generation: w.generation, creationTimestamp: w.created, labels: { app: w.name, 'app.kubernetes.io/part-of': w.team } },
+        metadata: {
+          name,
+          namespace: w.namespace,
+          uid: w.uid,
+          resourceVersion: String(this.resourceVersion - this.int(1, 500)),
+          generation: w.generation,
+          creationTimestamp: w.created,
+          labels: { app: w.name, 'app.kubernetes.io/part-of': w.team },
+        },
         spec: { replicas: w.replicas, selector: { matchLabels: { app: w.name } } },
-        status: { observedGeneration: w.generation, replicas: w.replicas, updatedReplicas: w.replicas, readyReplicas: ready, availableReplicas: ready, unavailableReplicas: w.replicas - ready || undefined, conditions: [{ type: 'Available', status: ready === w.replicas ? 'True' : 'False', lastUpdateTime: this.ago(10, 5000), lastTransitionTime: this.ago(5000, 90_000), reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }] },
+        status: {
+          observedGeneration: w.generation,
+          replicas: w.replicas,
+          updatedReplicas: w.replicas,
+          readyReplicas: ready,
+          availableReplicas: ready,
+          unavailableReplicas: w.replicas - ready || undefined,
+          conditions: [
+            {
+              type: 'Available',
+              status: ready === w.replicas ? 'True' : 'False',
+              lastUpdateTime: this.ago(10, 5000),
+              lastTransitionTime: this.ago(5000, 90_000),
+              reason: 'MinimumReplicasAvailable',
+              message: 'Deployment has minimum availability.',
+            },
+          ],
+        },
       },
       latencyUs: this.latency(2, 6),
       reason: this.kcmReason(c),
@@ -1192,7 +1527,17 @@ class ClusterSim {
       userAgent: `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087`,
       objectRef: { resource: 'serviceaccounts', namespace: pod.workload.namespace, name: sa, apiVersion: 'v1', subresource: 'token' },
       status: CREATED,
-      requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.name, uid: pod.uid } }, status: { token: '', expirationTimestamp: null } },
+      requestObject: {
+        kind: 'TokenRequest',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec: {
+          audiences: ['https://kubernetes.default.svc'],
+          expirationSeconds: 3607,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.name, uid: pod.uid },
+        },
+        status: { token: '', expirationTimestamp: null },
+      },
       latencyUs: this.latency(1, 3),
       reason: SYSTEM_NODES_REASON,
     });
@@ -1200,7 +1545,16 @@ class ClusterSim {
 
   private discovery(): void {
     const [user, ip, userAgent] = this.reader();
-    const uri = this.pick(['/api', '/apis', '/api/v1?timeout=32s', '/apis/apps/v1?timeout=32s', '/version', '/openapi/v3', '/apis/karpenter.sh/v1?timeout=32s', '/livez?verbose']);
+    const uri = this.pick([
+      '/api',
+      '/apis',
+      '/api/v1?timeout=32s',
+      '/apis/apps/v1?timeout=32s',
+      '/version',
+      '/openapi/v3',
+      '/apis/karpenter.sh/v1?timeout=32s',
+      '/livez?verbose',
+    ]);
     this.request({
       level: 'Metadata',
       uri,
@@ -1231,17 +1585,48 @@ class ClusterSim {
     return {
       volumes: [
         { name: 'config', configMap: { name: `${w.name}-config`, defaultMode: 420 } },
-        { name: volume, projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } }], defaultMode: 420 } },
+        {
+          name: volume,
+          projected: {
+            sources: [
+              { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            ],
+            defaultMode: 420,
+          },
+        },
       ],
       containers: w.containers.map((c) => ({
         name: c.name,
         image: c.image,
         ports: [{ name: 'http', containerPort: c.port, protocol: 'TCP' }],
-        env: [...c.env, { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }, { name: 'AWS_ROLE_ARN', value: `arn:aws:iam::${this.account}:role/${w.team}-${w.name}` }, { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' }],
+        env: [
+          ...c.env,
+          { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+          { name: 'AWS_ROLE_ARN', value: `arn:aws:iam::${this.account}:role/${w.team}-${w.name}` },
+          { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' },
+        ],
         resources: { limits: { memory: c.memory }, requests: { cpu: c.cpu, memory: c.memory } },
-        volumeMounts: [{ name: 'config', readOnly: true, mountPath: '/etc/app' }, { name: volume, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
-        livenessProbe: { httpGet: { path: '/healthz', port: c.port, scheme: 'HTTP' }, initialDelaySeconds: 10, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
-        readinessProbe: { httpGet: { path: '/ready', port: c.port, scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 5, successThreshold: 1, failureThreshold: 3 },
+        volumeMounts: [
+          { name: 'config', readOnly: true, mountPath: '/etc/app' },
+          { name: volume, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+        ],
+        livenessProbe: {
+          httpGet: { path: '/healthz', port: c.port, scheme: 'HTTP' },
+          initialDelaySeconds: 10,
+          timeoutSeconds: 1,
+          periodSeconds: 10,
+          successThreshold: 1,
+          failureThreshold: 3,
+        },
+        readinessProbe: {
+          httpGet: { path: '/ready', port: c.port, scheme: 'HTTP' },
+          timeoutSeconds: 1,
+          periodSeconds: 5,
+          successThreshold: 1,
+          failureThreshold: 3,
+        },
         terminationMessagePath: '/dev/termination-log',
         terminationMessagePolicy: 'File',
         imagePullPolicy: 'IfNotPresent',
@@ -1254,9 +1639,18 @@ class ClusterSim {
       serviceAccount: w.serviceAccount,
       nodeName: pod.node.name,
       securityContext: { fsGroup: 65534 },
-      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: w.name } }, topologyKey: 'topology.kubernetes.io/zone' } }] } },
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: w.name } }, topologyKey: 'topology.kubernetes.io/zone' } },
+          ],
+        },
+      },
       schedulerName: 'default-scheduler',
-      tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }, { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
+      tolerations: [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      ],
       priority: 0,
       enableServiceLinks: true,
       preemptionPolicy: 'PreemptLowerPriority',
@@ -1283,7 +1677,14 @@ class ClusterSim {
     const response: JsonObject = {
       kind: 'Pod',
       apiVersion: 'v1',
-      metadata: { ...metadata, name: pod.name, uid: pod.uid, resourceVersion: this.nextRv(), creationTimestamp: this.seconds(this.now), managedFields: [this.managedFields('kube-controller-manager', 'Update', 'v1', { metadata, spec })] },
+      metadata: {
+        ...metadata,
+        name: pod.name,
+        uid: pod.uid,
+        resourceVersion: this.nextRv(),
+        creationTimestamp: this.seconds(this.now),
+        managedFields: [this.managedFields('kube-controller-manager', 'Update', 'v1', { metadata, spec })],
+      },
       spec,
       status: { phase: 'Pending', qosClass: 'Burstable' },
     };
@@ -1302,7 +1703,8 @@ class ClusterSim {
       reason: this.kcmReason('replicaset-controller'),
       annotations: {
         'mutation.webhook.admission.k8s.io/round_0_index_0': '{"configuration":"pod-identity-webhook","webhook":"iam-for-pods.amazonaws.com","mutated":true}',
-        'patch.webhook.admission.k8s.io/round_0_index_0': '{"configuration":"pod-identity-webhook","webhook":"iam-for-pods.amazonaws.com","patch":[{"op":"add","path":"/spec/volumes/0","value":{"name":"aws-iam-token","projected":{"sources":[{"serviceAccountToken":{"audience":"sts.amazonaws.com","expirationSeconds":86400,"path":"token"}}]}}}],"patchType":"JSONPatch"}',
+        'patch.webhook.admission.k8s.io/round_0_index_0':
+          '{"configuration":"pod-identity-webhook","webhook":"iam-for-pods.amazonaws.com","patch":[{"op":"add","path":"/spec/volumes/0","value":{"name":"aws-iam-token","projected":{"sources":[{"serviceAccountToken":{"audience":"sts.amazonaws.com","expirationSeconds":86400,"path":"token"}}]}}}],"patchType":"JSONPatch"}',
         'pod-security.kubernetes.io/enforce-policy': 'privileged:latest',
       },
     });
@@ -1319,7 +1721,12 @@ class ClusterSim {
       userAgent: `kube-scheduler/${K8S_VERSION} (linux/amd64) kubernetes/${K8S_COMMIT}/scheduler`,
       objectRef: { resource: 'pods', namespace: pod.workload.namespace, name: pod.name, apiVersion: 'v1', subresource: 'binding' },
       status: CREATED,
-      requestObject: { kind: 'Binding', apiVersion: 'v1', metadata: { name: pod.name, namespace: pod.workload.namespace, uid: pod.uid, creationTimestamp: null }, target: { kind: 'Node', name: pod.node.name } },
+      requestObject: {
+        kind: 'Binding',
+        apiVersion: 'v1',
+        metadata: { name: pod.name, namespace: pod.workload.namespace, uid: pod.uid, creationTimestamp: null },
+        target: { kind: 'Node', name: pod.node.name },
+      },
       latencyUs: this.latency(2, 5),
       reason: this.rbacReason('ClusterRoleBinding', 'system:kube-scheduler', 'system:kube-scheduler', 'User "system:kube-scheduler"'),
     });
@@ -1336,7 +1743,12 @@ class ClusterSim {
       ip: byNode ? pod.node.ip : this.cp(),
       userAgent: byNode ? `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087` : this.kcmAgent('replicaset-controller'),
       objectRef: { resource: 'pods', namespace: pod.workload.namespace, name: pod.name, apiVersion: 'v1' },
-      requestObject: { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/__internal', gracePeriodSeconds: byNode ? 0 : undefined, preconditions: { uid: pod.uid } },
+      requestObject: {
+        kind: 'DeleteOptions',
+        apiVersion: 'meta.k8s.io/__internal',
+        gracePeriodSeconds: byNode ? 0 : undefined,
+        preconditions: { uid: pod.uid },
+      },
       latencyUs: this.latency(3, 8),
       reason: byNode ? SYSTEM_NODES_REASON : this.kcmReason('replicaset-controller'),
     });
@@ -1351,9 +1763,24 @@ class ClusterSim {
     const pod = this.pods.find((p) => p.workload === w) as Pod;
     const spec = this.podSpec(w, pod);
     delete spec.nodeName;
-    const metadata: JsonObject = { labels: { app: w.name, 'app.kubernetes.io/part-of': w.team, 'argocd.argoproj.io/instance': `${w.team}-prod` }, annotations: { 'argocd.argoproj.io/tracking-id': `${w.team}-prod:apps/Deployment:${w.namespace}/${w.name}` } };
-    const deploymentSpec: JsonObject = { replicas: w.replicas, selector: { matchLabels: { app: w.name } }, template: { metadata: { creationTimestamp: null, labels: { app: w.name, 'app.kubernetes.io/part-of': w.team } }, spec }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 };
-    const lastApplied = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { ...metadata, name: w.name, namespace: w.namespace }, spec: deploymentSpec });
+    const metadata: JsonObject = {
+      labels: { app: w.name, 'app.kubernetes.io/part-of': w.team, 'argocd.argoproj.io/instance': `${w.team}-prod` },
+      annotations: { 'argocd.argoproj.io/tracking-id': `${w.team}-prod:apps/Deployment:${w.namespace}/${w.name}` },
+    };
+    const deploymentSpec: JsonObject = {
+      replicas: w.replicas,
+      selector: { matchLabels: { app: w.name } },
+      template: { metadata: { creationTimestamp: null, labels: { app: w.name, 'app.kubernetes.io/part-of': w.team } }, spec },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+    };
+    const lastApplied = JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { ...metadata, name: w.name, namespace: w.namespace },
+      spec: deploymentSpec,
+    });
     this.request({
       level: 'RequestResponse',
       uri: `/apis/apps/v1/namespaces/${w.namespace}/deployments/${w.name}?fieldManager=${actor === this.ci[1] ? 'argocd-controller' : 'kubectl-client-side-apply'}&fieldValidation=Strict`,
@@ -1362,20 +1789,86 @@ class ClusterSim {
       ip: actor.ip,
       userAgent: actor.userAgent,
       objectRef: { resource: 'deployments', namespace: w.namespace, name: w.name, apiGroup: 'apps', apiVersion: 'v1' },
-      requestObject: { metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }, spec: { template: { spec: { '$setElementOrder/containers': w.containers.map((c) => ({ name: c.name })), containers: [{ image: w.containers[0].image, name: w.containers[0].name }] } } } },
+      requestObject: {
+        metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } },
+        spec: {
+          template: {
+            spec: {
+              '$setElementOrder/containers': w.containers.map((c) => ({ name: c.name })),
+              containers: [{ image: w.containers[0].image, name: w.containers[0].name }],
+            },
+          },
+        },
+      },
       responseObject: {
         kind: 'Deployment',
         apiVersion: 'apps/v1',
         metadata: {
-          name: w.name, namespace: w.namespace, uid: w.uid, resourceVersion: this.nextRv(), generation: w.generation, creationTimestamp: w.created,
-          labels: metadata.labels, annotations: { 'deployment.kubernetes.io/revision': String(w.generation), 'kubectl.kubernetes.io/last-applied-configuration': lastApplied, ...(metadata.annotations as JsonObject) },
-          managedFields: [this.managedFields('argocd-controller', 'Update', 'apps/v1', { metadata, spec: deploymentSpec }), this.managedFields('kube-controller-manager', 'Update', 'apps/v1', { metadata: { annotations: { 'deployment.kubernetes.io/revision': '' } }, status: { availableReplicas: 0, conditions: [], observedGeneration: 0, readyReplicas: 0, replicas: 0, updatedReplicas: 0 } }, 'status')],
+          name: w.name,
+          namespace: w.namespace,
+          uid: w.uid,
+          resourceVersion: this.nextRv(),
+          generation: w.generation,
+          creationTimestamp: w.created,
+          labels: metadata.labels,
+          annotations: {
+            'deployment.kubernetes.io/revision': String(w.generation),
+            'kubectl.kubernetes.io/last-applied-configuration': lastApplied,
+            ...(metadata.annotations as JsonObject),
+          },
+          managedFields: [
+            this.managedFields('argocd-controller', 'Update', 'apps/v1', { metadata, spec: deploymentSpec }),
+            this.managedFields(
+              'kube-controller-manager',
+              'Update',
+              'apps/v1',
+              {
+                metadata: { annotations: { 'deployment.kubernetes.io/revision': '' } },
+                status: { availableReplicas: 0, conditions: [], observedGeneration: 0, readyReplicas: 0, replicas: 0, updatedReplicas: 0 },
+              },
+              'status',
+            ),
+          ],
         },
         spec: deploymentSpec,
-        status: { observedGeneration: w.generation - 1, replicas: w.replicas, updatedReplicas: w.replicas, readyReplicas: w.replicas, availableReplicas: w.replicas, conditions: [{ type: 'Available', status: 'True', lastUpdateTime: w.created, lastTransitionTime: w.created, reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }, { type: 'Progressing', status: 'True', lastUpdateTime: this.ago(60, 9000), lastTransitionTime: w.created, reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${w.name}-${w.rsHash}" has successfully progressed.` }] },
+        status: {
+          observedGeneration: w.generation - 1,
+          replicas: w.replicas,
+          updatedReplicas: w.replicas,
+          readyReplicas: w.replicas,
+          availableReplicas: w.replicas,
+          conditions: [
+            {
+              type: 'Available',
+              status: 'True',
+              lastUpdateTime: w.created,
+              lastTransitionTime: w.created,
+              reason: 'MinimumReplicasAvailable',
+              message: 'Deployment has minimum availability.',
+            },
+            {
+              type: 'Progressing',
+              status: 'True',
+              lastUpdateTime: this.ago(60, 9000),
+              lastTransitionTime: w.created,
+              reason: 'NewReplicaSetAvailable',
+              message: `ReplicaSet "${w.name}-${w.rsHash}" has successfully progressed.`,
+            },
+          ],
+        },
       },
       latencyUs: this.latency(6, 15),
-      reason: actor === this.ci[1] ? this.rbacReason('ClusterRoleBinding', 'argocd-application-controller', 'argocd-application-controller', 'ServiceAccount "argocd-application-controller/argocd"') : 'EKS Access Policy: allowed by ClusterRoleBinding "arn:aws:iam::' + this.account + ':role/PlatformAdmin+arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" of ClusterRole "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" to User "admin"',
+      reason:
+        actor === this.ci[1]
+          ? this.rbacReason(
+              'ClusterRoleBinding',
+              'argocd-application-controller',
+              'argocd-application-controller',
+              'ServiceAccount "argocd-application-controller/argocd"',
+            )
+          : 'EKS Access Policy: allowed by ClusterRoleBinding "arn:aws:iam::' +
+            this.account +
+            ':role/PlatformAdmin+arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" of ClusterRole "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" to User "admin"',
     });
   }
 
@@ -1383,7 +1876,13 @@ class ClusterSim {
     const w = this.pick(this.workloads);
     const actor = this.chance(0.5) ? this.pick(this.humans) : this.pick(this.ci);
     const name = `${w.team}-${this.pick(['readers', 'deployers', 'oncall', 'debug'])}-${this.chars(K8S_SUFFIX, 4)}`;
-    const body: JsonObject = { kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', metadata: { name, namespace: w.namespace, creationTimestamp: null, labels: { 'app.kubernetes.io/managed-by': 'argocd' } }, subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `${w.team}-engineers` }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.pick(['view', 'edit']) } };
+    const body: JsonObject = {
+      kind: 'RoleBinding',
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      metadata: { name, namespace: w.namespace, creationTimestamp: null, labels: { 'app.kubernetes.io/managed-by': 'argocd' } },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: `${w.team}-engineers` }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.pick(['view', 'edit']) },
+    };
     this.request({
       level: 'RequestResponse',
       uri: `/apis/rbac.authorization.k8s.io/v1/namespaces/${w.namespace}/rolebindings?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`,
@@ -1394,7 +1893,16 @@ class ClusterSim {
       objectRef: { resource: 'rolebindings', namespace: w.namespace, name, apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' },
       status: CREATED,
       requestObject: body,
-      responseObject: { ...body, metadata: { ...(body.metadata as JsonObject), uid: this.uuid(), resourceVersion: this.nextRv(), creationTimestamp: this.seconds(this.now), managedFields: [this.managedFields('kubectl-client-side-apply', 'Update', 'rbac.authorization.k8s.io/v1', body)] } },
+      responseObject: {
+        ...body,
+        metadata: {
+          ...(body.metadata as JsonObject),
+          uid: this.uuid(),
+          resourceVersion: this.nextRv(),
+          creationTimestamp: this.seconds(this.now),
+          managedFields: [this.managedFields('kubectl-client-side-apply', 'Update', 'rbac.authorization.k8s.io/v1', body)],
+        },
+      },
       latencyUs: this.latency(3, 6),
       reason: 'EKS Access Policy: allowed by ClusterRoleBinding "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"',
     });
@@ -1445,7 +1953,12 @@ class ClusterSim {
     const name = `${w.name}-config-${this.chars(K8S_SUFFIX, 10)}`;
     const data: JsonObject = {};
     for (const c of w.containers[0].env) data[(c.name as string).toLowerCase().replace(/_/g, '.')] = c.value;
-    const body: JsonObject = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: w.namespace, creationTimestamp: null, labels: { app: w.name } }, data };
+    const body: JsonObject = {
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name, namespace: w.namespace, creationTimestamp: null, labels: { app: w.name } },
+      data,
+    };
     this.request({
       level: 'Metadata',
       uri: `/api/v1/namespaces/${w.namespace}/configmaps?fieldManager=argocd-controller`,

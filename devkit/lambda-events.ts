@@ -21,7 +21,11 @@ export function s3Record(messageId: string, bucket: string, key: string): SQSRec
         awsRegion: 'eu-west-1',
         eventTime: new Date().toISOString(),
         eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeKey(key), size: 100, eTag: 'e', sequencer: '0A' } },
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeKey(key), size: 100, eTag: 'e', sequencer: '0A' },
+        },
       },
     ],
   };

@@ -10,7 +10,13 @@ interface S3rverInstance {
 }
 // s3rver ships no types; this is the part of its API the tests use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as new (options: { port: number; address: string; silent: boolean; directory: string; resetOnClose: boolean }) => S3rverInstance;
+const S3rver = require('s3rver') as new (options: {
+  port: number;
+  address: string;
+  silent: boolean;
+  directory: string;
+  resetOnClose: boolean;
+}) => S3rverInstance;
 
 /** An S3 protocol server in this process (s3rver, files in a temp dir) on a free port, and a client for it. */
 export interface LocalS3 {

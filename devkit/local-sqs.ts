@@ -76,7 +76,13 @@ export function accessDenied(queueUrl = 'the queue'): RequestFailure {
 }
 
 export function internalError(): RequestFailure {
-  return { status: 500, code: 'InternalError', type: 'com.amazonaws.sqs#InternalError', message: 'We encountered an internal error. Please try again.', fault: 'Receiver' };
+  return {
+    status: 500,
+    code: 'InternalError',
+    type: 'com.amazonaws.sqs#InternalError',
+    message: 'We encountered an internal error. Please try again.',
+    fault: 'Receiver',
+  };
 }
 
 const ACCOUNT = '000000000000';
@@ -107,14 +113,19 @@ export async function startLocalSqs(): Promise<LocalSqs> {
     const attrs = decodeAttributes(attributes);
     const message: ReceivedMessage = { messageId: randomUUID(), queueUrl, body, attributes: attrs, md5OfBody: md5(body) };
     state.messages.push(message);
-    return { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody, ...(Object.keys(attrs).length > 0 ? { MD5OfMessageAttributes: md5OfAttributes(attrs) } : {}) };
+    return {
+      MessageId: message.messageId,
+      MD5OfMessageBody: message.md5OfBody,
+      ...(Object.keys(attrs).length > 0 ? { MD5OfMessageAttributes: md5OfAttributes(attrs) } : {}),
+    };
   };
 
   const handle = (operation: string, input: Record<string, unknown>): { status: number; body: unknown; queryError?: string } => {
     const clientError = (code: string, type: string, message: string) => ({ status: 400, body: { __type: type, message }, queryError: `${code};Sender` });
     if (operation === 'GetQueueUrl') {
       const name = input.QueueName;
-      if (typeof name !== 'string' || !queues.has(name)) return clientError('AWS.SimpleQueueService.NonExistentQueue', 'com.amazonaws.sqs#QueueDoesNotExist', 'The specified queue does not exist.');
+      if (typeof name !== 'string' || !queues.has(name))
+        return clientError('AWS.SimpleQueueService.NonExistentQueue', 'com.amazonaws.sqs#QueueDoesNotExist', 'The specified queue does not exist.');
       return { status: 200, body: { QueueUrl: `${state.endpoint}/${ACCOUNT}/${name}` } };
     }
     const queue = queueOf(input.QueueUrl);
@@ -124,20 +135,51 @@ export async function startLocalSqs(): Promise<LocalSqs> {
       case 'GetQueueAttributes':
         return {
           status: 200,
-          body: { Attributes: { QueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:${queue}`, ApproximateNumberOfMessages: String(state.messages.filter((m) => m.queueUrl === queueUrl).length) } },
+          body: {
+            Attributes: {
+              QueueArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:${queue}`,
+              ApproximateNumberOfMessages: String(state.messages.filter((m) => m.queueUrl === queueUrl).length),
+            },
+          },
         };
       case 'SendMessage':
-        if (typeof input.MessageBody !== 'string' || input.MessageBody === '') return clientError('MissingParameter', 'com.amazonaws.sqs#MissingParameter', 'The request must contain the parameter MessageBody.');
+        if (typeof input.MessageBody !== 'string' || input.MessageBody === '')
+          return clientError('MissingParameter', 'com.amazonaws.sqs#MissingParameter', 'The request must contain the parameter MessageBody.');
         return { status: 200, body: accept(queueUrl, input.MessageBody, input.MessageAttributes) };
       case 'SendMessageBatch': {
         const entries = Array.isArray(input.Entries) ? (input.Entries as Array<{ Id?: unknown; MessageBody?: unknown; MessageAttributes?: unknown }>) : [];
-        if (entries.length === 0) return clientError('AWS.SimpleQueueService.EmptyBatchRequest', 'com.amazonaws.sqs#EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
-        if (entries.length > 10) return clientError('AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 'com.amazonaws.sqs#TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
+        if (entries.length === 0)
+          return clientError(
+            'AWS.SimpleQueueService.EmptyBatchRequest',
+            'com.amazonaws.sqs#EmptyBatchRequest',
+            'There should be at least one SendMessageBatchRequestEntry in the request.',
+          );
+        if (entries.length > 10)
+          return clientError(
+            'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+            'com.amazonaws.sqs#TooManyEntriesInBatchRequest',
+            `Maximum number of entries per request are 10. You have sent ${entries.length}.`,
+          );
         const ids = entries.map((e) => e.Id);
-        if (ids.some((id) => typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(id))) return clientError('AWS.SimpleQueueService.InvalidBatchEntryId', 'com.amazonaws.sqs#InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
-        if (new Set(ids).size !== ids.length) return clientError('AWS.SimpleQueueService.BatchEntryIdsNotDistinct', 'com.amazonaws.sqs#BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+        if (ids.some((id) => typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(id)))
+          return clientError(
+            'AWS.SimpleQueueService.InvalidBatchEntryId',
+            'com.amazonaws.sqs#InvalidBatchEntryId',
+            'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+          );
+        if (new Set(ids).size !== ids.length)
+          return clientError(
+            'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+            'com.amazonaws.sqs#BatchEntryIdsNotDistinct',
+            'Two or more batch entries in the request have the same Id.',
+          );
         const total = entries.reduce((n, e) => n + Buffer.byteLength(typeof e.MessageBody === 'string' ? e.MessageBody : ''), 0);
-        if (total > 1024 * 1024) return clientError('AWS.SimpleQueueService.BatchRequestTooLong', 'com.amazonaws.sqs#BatchRequestTooLong', 'Batch requests cannot be longer than 1048576 bytes.');
+        if (total > 1024 * 1024)
+          return clientError(
+            'AWS.SimpleQueueService.BatchRequestTooLong',
+            'com.amazonaws.sqs#BatchRequestTooLong',
+            'Batch requests cannot be longer than 1048576 bytes.',
+          );
         const successful: unknown[] = [];
         const failed: unknown[] = [];
         for (const entry of entries) {
@@ -172,11 +214,18 @@ export async function startLocalSqs(): Promise<LocalSqs> {
       };
       const target = String(req.headers['x-amz-target'] ?? '');
       if (req.method !== 'POST' || !target.startsWith('AmazonSQS.') || !String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0')) {
-        reply(400, { __type: 'com.amazon.coral.service#UnknownOperationException', message: `expected an AWS JSON 1.0 POST with X-Amz-Target AmazonSQS.*, got ${req.method} ${target || '(no target)'}` });
+        reply(400, {
+          __type: 'com.amazon.coral.service#UnknownOperationException',
+          message: `expected an AWS JSON 1.0 POST with X-Amz-Target AmazonSQS.*, got ${req.method} ${target || '(no target)'}`,
+        });
         return;
       }
       if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
-        reply(400, { __type: 'com.amazon.coral.service#MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' }, 'MissingAuthenticationToken;Sender');
+        reply(
+          400,
+          { __type: 'com.amazon.coral.service#MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' },
+          'MissingAuthenticationToken;Sender',
+        );
         return;
       }
       let input: Record<string, unknown>;
@@ -187,7 +236,12 @@ export async function startLocalSqs(): Promise<LocalSqs> {
         return;
       }
       const operation = target.slice('AmazonSQS.'.length);
-      const request: ReceivedRequest = { operation, headers: req.headers, input, ...(operation === 'SendMessageBatch' && Array.isArray(input.Entries) ? { entries: input.Entries.length } : {}) };
+      const request: ReceivedRequest = {
+        operation,
+        headers: req.headers,
+        input,
+        ...(operation === 'SendMessageBatch' && Array.isArray(input.Entries) ? { entries: input.Entries.length } : {}),
+      };
       state.requests.push(request);
       const failure = state.failRequest?.(request);
       if (failure) {

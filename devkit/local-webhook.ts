@@ -47,7 +47,13 @@ export async function startLocalWebhook(clock: () => number = Date.now, token = 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      state.received.push({ method: req.method, path: req.url, contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8'), at: clock() });
+      state.received.push({
+        method: req.method,
+        path: req.url,
+        contentType: req.headers['content-type'],
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: clock(),
+      });
       const answer = state.always ?? queue.shift() ?? { status: 200, body: 'ok' };
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
       res.end(answer.body ?? '');

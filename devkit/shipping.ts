@@ -45,7 +45,11 @@ export const firehoseGzip = (events: Ev[], perRecord = 3, cluster = 'prod-eu'): 
 
 /** Firehose with decompression but no newline delimiter: records concatenated as `}{`. */
 export const firehoseConcatenated = (events: Ev[], perRecord = 3): Buffer =>
-  Buffer.from(chunksOf(events, perRecord).map((batch, i) => JSON.stringify(cloudWatchRecord(batch, 'prod-eu', i))).join(''));
+  Buffer.from(
+    chunksOf(events, perRecord)
+      .map((batch, i) => JSON.stringify(cloudWatchRecord(batch, 'prod-eu', i)))
+      .join(''),
+  );
 
 export const fluentBit = (events: Ev[]): Buffer =>
   Buffer.from(events.map((e, i) => JSON.stringify({ date: 1700000000.123 + i, log: JSON.stringify(e) }) + '\n').join(''));
@@ -56,23 +60,22 @@ export const vectorObjects = (events: Ev[]): Buffer =>
 export const aksDiagnostics = (events: Ev[], asString: boolean): Buffer =>
   Buffer.from(
     events
-      .map((e) =>
-        JSON.stringify({
-          category: 'kube-audit',
-          operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read',
-          resourceId: '/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-PROD',
-          properties: { log: asString ? JSON.stringify(e) : e, stream: 'stdout', pod: 'kube-apiserver-1' },
-        }) + '\n',
+      .map(
+        (e) =>
+          JSON.stringify({
+            category: 'kube-audit',
+            operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read',
+            resourceId: '/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-PROD',
+            properties: { log: asString ? JSON.stringify(e) : e, stream: 'stdout', pod: 'kube-apiserver-1' },
+          }) + '\n',
       )
       .join(''),
   );
 
-export const fluentdText = (events: Ev[]): Buffer =>
-  Buffer.from(events.map((e) => `2024-05-01T10:00:00+00:00\tkube.audit\t${JSON.stringify(e)}\n`).join(''));
+export const fluentdText = (events: Ev[]): Buffer => Buffer.from(events.map((e) => `2024-05-01T10:00:00+00:00\tkube.audit\t${JSON.stringify(e)}\n`).join(''));
 
 export function chunksOf<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-

@@ -21,9 +21,7 @@ export class AlertsTopic extends Construct {
     super(scope, id);
     this.topic = new Topic(this, 'Topic', { displayName: props.displayName, masterKey: props.masterKey, enforceSSL: true });
     for (const email of props.emails ?? []) {
-      this.topic.addSubscription(
-        new EmailSubscription(email, props.emailMinSeverity ? { filterPolicy: severityFilterPolicy(props.emailMinSeverity) } : {}),
-      );
+      this.topic.addSubscription(new EmailSubscription(email, props.emailMinSeverity ? { filterPolicy: severityFilterPolicy(props.emailMinSeverity) } : {}));
     }
   }
 }

@@ -49,11 +49,15 @@ export class AnalyzerFunction extends Construct {
   constructor(scope: Construct, id: string, props: AnalyzerFunctionProps) {
     super(scope, id);
     if (props.reservedConcurrency !== undefined && props.reservedConcurrency < props.maxConcurrency) {
-      throw new Error(`AnalyzerFunction: reserved concurrency ${props.reservedConcurrency} is below the queue's maximum concurrency ${props.maxConcurrency}; SQS would be throttled.`);
+      throw new Error(
+        `AnalyzerFunction: reserved concurrency ${props.reservedConcurrency} is below the queue's maximum concurrency ${props.maxConcurrency}; SQS would be throttled.`,
+      );
     }
     // Lambda allows 4 KB of environment in all; the rest of it takes well under 1 KB.
     if (props.analyzerConfig !== undefined && Buffer.byteLength(props.analyzerConfig) > 3072) {
-      throw new Error(`AnalyzerFunction: the analyzer config is ${Buffer.byteLength(props.analyzerConfig)} bytes; Lambda's environment holds at most 3072 of it. Remove comments or move long allowlists into fewer patterns.`);
+      throw new Error(
+        `AnalyzerFunction: the analyzer config is ${Buffer.byteLength(props.analyzerConfig)} bytes; Lambda's environment holds at most 3072 of it. Remove comments or move long allowlists into fewer patterns.`,
+      );
     }
     this.function = new NodeFunction(this, 'Analyzer', {
       entry: 'lambdas/analyzer/handler.ts',
@@ -97,7 +101,11 @@ export class AnalyzerFunction extends Construct {
         new PolicyStatement({ sid: 'PublishAlerts', actions: ['sns:Publish'], resources: [props.alertsTopic.topicArn] }),
         new PolicyStatement({ sid: 'EncryptAlerts', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.alertsKey.keyArn] }),
       )
-      .bind('ARCHIVE_BUCKET', props.artifactsBucket.bucketName, new PolicyStatement({ sid: 'ArchiveOversizedAlerts', actions: ['s3:PutObject'], resources: [archiveResource.arn] }));
+      .bind(
+        'ARCHIVE_BUCKET',
+        props.artifactsBucket.bucketName,
+        new PolicyStatement({ sid: 'ArchiveOversizedAlerts', actions: ['s3:PutObject'], resources: [archiveResource.arn] }),
+      );
     this.acknowledge([
       {
         id: `AwsSolutions-IAM5[Resource::${archiveResource.nagId}]`,

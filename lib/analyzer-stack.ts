@@ -40,7 +40,8 @@ export class AnalyzerStack extends Stack {
     super(scope, id, props);
     const { stackName: _stackName, existingLogBucketName, acceptResponsibilityForImportedBucket, ...settings } = props.settings ?? parseDeploySettings({});
     // At the path it had before the construct existed: its notifications' logical id stays.
-    const logBucket = existingLogBucketName !== undefined ? Bucket.fromBucketName(new Construct(this, 'AuditLogs'), 'Imported', existingLogBucketName) : undefined;
+    const logBucket =
+      existingLogBucketName !== undefined ? Bucket.fromBucketName(new Construct(this, 'AuditLogs'), 'Imported', existingLogBucketName) : undefined;
     // `Default` is the id CDK leaves out of logical ids: the resources keep the ids they had when
     // this stack built them itself, so an existing deployment updates in place.
     const analyzer = new KubernetesAuditAnalyzer(this, 'Default', { ...settings, logBucket, acceptResponsibilityForImportedBucket });

@@ -29,7 +29,12 @@ export class ArtifactsBucket extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'artifacts-bucket/',
       lifecycleRules: [
-        { id: 'alerts', prefix: ArtifactsBucket.ALERTS_PREFIX, expiration: Duration.days(props.expireAfterDays ?? 400), noncurrentVersionExpiration: Duration.days(30) },
+        {
+          id: 'alerts',
+          prefix: ArtifactsBucket.ALERTS_PREFIX,
+          expiration: Duration.days(props.expireAfterDays ?? 400),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
         {
           id: 'reports',
           prefix: ArtifactsBucket.REPORTS_PREFIX,

@@ -17,35 +17,71 @@ const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'not an email addre
 export const deploySettingsSchema = z
   .object({
     stackName: text.default('K8sAuditAnalyzer').describe('the CloudFormation stack name'),
-    existingLogBucketName: text.optional().describe('use this bucket instead of creating one; needs `acceptResponsibilityForImportedBucket=true` (this stack cannot enforce encryption, TLS, versioning or logging on a bucket it does not own). Notifications are added next to the bucket\'s existing ones'),
-    acceptResponsibilityForImportedBucket: flag.default(false).describe('the explicit opt-in for `existingLogBucketName`: you manage that bucket\'s encryption, TLS, versioning and logging'),
-    logPrefixes: list.default([]).describe('key prefixes to analyze, e.g. `clusters/prod-eu/,clusters/prod-us/`: one notification and one read grant per prefix. Empty: the whole bucket (only `clusters/` with `eksClusters`)'),
+    existingLogBucketName: text
+      .optional()
+      .describe(
+        "use this bucket instead of creating one; needs `acceptResponsibilityForImportedBucket=true` (this stack cannot enforce encryption, TLS, versioning or logging on a bucket it does not own). Notifications are added next to the bucket's existing ones",
+      ),
+    acceptResponsibilityForImportedBucket: flag
+      .default(false)
+      .describe("the explicit opt-in for `existingLogBucketName`: you manage that bucket's encryption, TLS, versioning and logging"),
+    logPrefixes: list
+      .default([])
+      .describe(
+        'key prefixes to analyze, e.g. `clusters/prod-eu/,clusters/prod-us/`: one notification and one read grant per prefix. Empty: the whole bucket (only `clusters/` with `eksClusters`)',
+      ),
     alertEmails: list.pipe(z.array(email)).default([]).describe('addresses subscribed to the alerts topic'),
     opsEmails: list.pipe(z.array(email)).optional().describe('addresses for the operations alarms; `alertEmails` when unset'),
-    emailMinSeverity: severity.default('high').describe('the lowest severity emailed (an SNS filter policy on the message\'s `severity` attribute)'),
-    slackWebhookSecretArn: z.string().regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN').optional().describe('the Secrets Manager secret holding the Slack incoming-webhook URL; adds the notifier. No Slack when unset'),
+    emailMinSeverity: severity.default('high').describe("the lowest severity emailed (an SNS filter policy on the message's `severity` attribute)"),
+    slackWebhookSecretArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
+      .optional()
+      .describe('the Secrets Manager secret holding the Slack incoming-webhook URL; adds the notifier. No Slack when unset'),
     slackMinSeverity: severity.default('high').describe('the lowest severity posted to Slack (filter policy, and rows below it are left out of the post)'),
-    chatbotSlackWorkspaceId: text.optional().describe('with `chatbotSlackChannelId`: an Amazon Q Developer in chat applications (AWS Chatbot) Slack channel for the alerts and ops topics, with the `AWSDenyAll` guardrail (notifications only). The workspace must be authorized in the console once'),
+    chatbotSlackWorkspaceId: text
+      .optional()
+      .describe(
+        'with `chatbotSlackChannelId`: an Amazon Q Developer in chat applications (AWS Chatbot) Slack channel for the alerts and ops topics, with the `AWSDenyAll` guardrail (notifications only). The workspace must be authorized in the console once',
+      ),
     chatbotSlackChannelId: text.optional().describe('the Slack channel of the Chatbot channel; goes with `chatbotSlackWorkspaceId`'),
-    alertCooldownMinutes: integer(0, 10_080).default(60).describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
+    alertCooldownMinutes: integer(0, 10_080)
+      .default(60)
+      .describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
     analyzerMemoryMb: integer(128, 10_240).default(1024).describe('analyzer memory (and so CPU share)'),
-    analyzerTimeoutSeconds: integer(30, 900).default(180).describe('analyzer timeout; the queue\'s visibility timeout is six times this'),
-    analyzerReservedConcurrency: integer(1, 1000).optional().describe('reserve concurrency for the analyzer (at least `analyzerMaxConcurrency`); unreserved when unset'),
+    analyzerTimeoutSeconds: integer(30, 900).default(180).describe("analyzer timeout; the queue's visibility timeout is six times this"),
+    analyzerReservedConcurrency: integer(1, 1000)
+      .optional()
+      .describe('reserve concurrency for the analyzer (at least `analyzerMaxConcurrency`); unreserved when unset'),
     analyzerMaxConcurrency: integer(2, 1000).default(10).describe('the most concurrent analyzer invocations the queue drives'),
-    findingsRetentionDays: integer(1, 3650).default(400).describe('findings expire from the table (TTL) and alert archives and reports from the artifacts bucket after this'),
-    logRetentionDays: integer(1, 3653).default(365).describe('the functions\' CloudWatch log retention (rounded up to an allowed value)'),
-    analyzerConfig: z.string().optional().describe('the rules\' configuration text (YAML or JSON), as the CLI\'s `--config` takes it; usually given as a file with `analyzerConfigFile`. At most 3 KB: it travels in the functions\' environment'),
+    findingsRetentionDays: integer(1, 3650)
+      .default(400)
+      .describe('findings expire from the table (TTL) and alert archives and reports from the artifacts bucket after this'),
+    logRetentionDays: integer(1, 3653).default(365).describe("the functions' CloudWatch log retention (rounded up to an allowed value)"),
+    analyzerConfig: z
+      .string()
+      .optional()
+      .describe(
+        "the rules' configuration text (YAML or JSON), as the CLI's `--config` takes it; usually given as a file with `analyzerConfigFile`. At most 3 KB: it travels in the functions' environment",
+      ),
     reportSchedule: z
       .string()
       .trim()
       .regex(/^(weekly|daily|cron\([^)]+\))$/, 'weekly, daily, or an EventBridge cron(...) expression')
-      .default('weekly').describe('when the compliance report runs: `weekly`, `daily`, or an EventBridge `cron(...)` expression with `reportCadence`'),
-    reportCadence: z.enum(['weekly', 'daily']).optional().describe('`weekly` or `daily`: the period each report covers; from the schedule when unset, required with a `cron(...)` schedule'),
+      .default('weekly')
+      .describe('when the compliance report runs: `weekly`, `daily`, or an EventBridge `cron(...)` expression with `reportCadence`'),
+    reportCadence: z
+      .enum(['weekly', 'daily'])
+      .optional()
+      .describe('`weekly` or `daily`: the period each report covers; from the schedule when unset, required with a `cron(...)` schedule'),
     reportLinkTtlHours: integer(1, 168).default(12).describe('how long the pre-signed link in the report summary is meant to work'),
     reportClusters: list.default([]).describe('clusters always listed in the report, even with no objects in the period'),
     silenceMinutes: integer(5, 10_080).default(30).describe('a cluster with no new object for this long raises `audit-tampering.log-silence`'),
     watchedClusters: list.default([]).describe('clusters watched for silence even before their first object'),
-    eksClusters: list.pipe(z.array(z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'not an EKS cluster name'))).default([]).describe('EKS clusters whose audit log the stack ships to the bucket (CloudWatch Logs → Firehose); they are watched for silence too'),
+    eksClusters: list
+      .pipe(z.array(z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'not an EKS cluster name')))
+      .default([])
+      .describe('EKS clusters whose audit log the stack ships to the bucket (CloudWatch Logs → Firehose); they are watched for silence too'),
     eksIngestionMode: z.enum(['extract', 'raw']).default('extract').describe('`extract` (JSON lines) or `raw` (CloudWatch records as they come)'),
     eksBufferSeconds: integer(0, 900).default(60).describe('Firehose buffering interval, 0–900 s: latency against objects (and cost) per hour'),
   })
@@ -54,7 +90,11 @@ export const deploySettingsSchema = z
       ctx.addIssue({ code: 'custom', message: 'chatbotSlackWorkspaceId and chatbotSlackChannelId go together', path: ['chatbotSlackChannelId'] });
     }
     if (s.reportSchedule.startsWith('cron(') && s.reportCadence === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'a cron(...) schedule needs reportCadence (weekly or daily): the period each report covers', path: ['reportCadence'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a cron(...) schedule needs reportCadence (weekly or daily): the period each report covers',
+        path: ['reportCadence'],
+      });
     }
     if (s.existingLogBucketName === undefined && s.acceptResponsibilityForImportedBucket) {
       ctx.addIssue({ code: 'custom', message: 'set only together with existingLogBucketName', path: ['acceptResponsibilityForImportedBucket'] });
@@ -78,7 +118,7 @@ export function reportScheduleOf(settings: Pick<DeploySettings, 'reportSchedule'
 export const CONFIG_FILE_CONTEXT_KEY = {
   key: 'analyzerConfigFile',
   description:
-    'a YAML or JSON [configuration file](../configuration.md), the one the CLI takes with `--config` (allowlists, exceptions, thresholds, switched-off rules); checked at synth, at most 3 KB (it travels in the functions\' environment). Sets `analyzerConfig`',
+    "a YAML or JSON [configuration file](../configuration.md), the one the CLI takes with `--config` (allowlists, exceptions, thresholds, switched-off rules); checked at synth, at most 3 KB (it travels in the functions' environment). Sets `analyzerConfig`",
 } as const;
 
 /** The context keys this app reads; anything else in the context belongs to CDK itself. */
@@ -98,5 +138,7 @@ export function parseDeploySettings(context: Record<string, unknown>, from: 'con
   if (result.success) return result.data;
   const flag = from === 'context' ? '-c ' : '';
   const problems = result.error.issues.map((i) => `  ${flag}${i.path.join('.') || `(${from})`}: ${i.message}`);
-  throw new DeploySettingsError(`${from === 'context' ? 'invalid context for k8s-audit-analyzer' : 'invalid KubernetesAuditAnalyzer props'}:\n${problems.join('\n')}`);
+  throw new DeploySettingsError(
+    `${from === 'context' ? 'invalid context for k8s-audit-analyzer' : 'invalid KubernetesAuditAnalyzer props'}:\n${problems.join('\n')}`,
+  );
 }

@@ -153,7 +153,11 @@ export class EksAuditIngestion extends Construct {
     this.prefixes = this.clusters.map((c) => c.prefix);
   }
 
-  private ingest(cluster: string, props: EksAuditIngestionProps, opts: { bufferInterval: Duration; bufferSize: Size; retention: RetentionDays }): ClusterAuditIngestion {
+  private ingest(
+    cluster: string,
+    props: EksAuditIngestionProps,
+    opts: { bufferInterval: Duration; bufferSize: Size; retention: RetentionDays },
+  ): ClusterAuditIngestion {
     const scope = new Construct(this, cluster);
     const stack = Stack.of(this);
     const prefix = `clusters/${cluster}/`;
@@ -256,7 +260,9 @@ function validateClusters(clusters: readonly string[]): void {
   if (clusters.length === 0) throw new Error('EksAuditIngestion: clusters is empty; name at least one EKS cluster');
   const bad = clusters.filter((c) => !CLUSTER_NAME.test(c));
   if (bad.length > 0) {
-    throw new Error(`EksAuditIngestion: not an EKS cluster name: ${bad.map((c) => JSON.stringify(c)).join(', ')} (1-100 letters, digits, '-' or '_', starting with a letter or digit)`);
+    throw new Error(
+      `EksAuditIngestion: not an EKS cluster name: ${bad.map((c) => JSON.stringify(c)).join(', ')} (1-100 letters, digits, '-' or '_', starting with a letter or digit)`,
+    );
   }
   const seen = new Set<string>();
   const dup = clusters.filter((c) => (seen.has(c) ? true : (seen.add(c), false)));

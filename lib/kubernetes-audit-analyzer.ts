@@ -163,12 +163,16 @@ export class KubernetesAuditAnalyzer extends Construct {
     const settings = parseDeploySettings({ ...rest, acceptResponsibilityForImportedBucket: undefined }, 'props');
     this.settings = settings;
     if (logBucket !== undefined) assertMayUseBucket(logBucket, props.acceptResponsibilityForImportedBucket, 'KubernetesAuditAnalyzer');
-    else if (props.acceptResponsibilityForImportedBucket === true) throw new Error('KubernetesAuditAnalyzer: acceptResponsibilityForImportedBucket is set but no logBucket was given.');
+    else if (props.acceptResponsibilityForImportedBucket === true)
+      throw new Error('KubernetesAuditAnalyzer: acceptResponsibilityForImportedBucket is set but no logBucket was given.');
 
     this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogs').bucket;
     this.createdLogBucket = logBucket === undefined ? new AuditLogBucket(this, 'AuditLogs', { accessLogsBucket: this.accessLogsBucket }) : undefined;
     this.logBucket = logBucket ?? this.createdLogBucket!.bucket;
-    this.artifactsBucket = new ArtifactsBucket(this, 'Artifacts', { accessLogsBucket: this.accessLogsBucket, expireAfterDays: settings.findingsRetentionDays }).bucket;
+    this.artifactsBucket = new ArtifactsBucket(this, 'Artifacts', {
+      accessLogsBucket: this.accessLogsBucket,
+      expireAfterDays: settings.findingsRetentionDays,
+    }).bucket;
     this.key = new PipelineKey(this, 'PipelineKey');
     this.encryptionKey = this.key.key;
     const timeout = Duration.seconds(settings.analyzerTimeoutSeconds);
@@ -195,10 +199,18 @@ export class KubernetesAuditAnalyzer extends Construct {
       });
       destinations.push(settings.slackMinSeverity);
     }
-    this.ops = new AlertsTopic(this, 'Ops', { displayName: 'k8s-audit-analyzer operations', masterKey: this.encryptionKey, emails: settings.opsEmails ?? settings.alertEmails });
+    this.ops = new AlertsTopic(this, 'Ops', {
+      displayName: 'k8s-audit-analyzer operations',
+      masterKey: this.encryptionKey,
+      emails: settings.opsEmails ?? settings.alertEmails,
+    });
     this.opsTopic = this.ops.topic;
     if (settings.chatbotSlackWorkspaceId !== undefined && settings.chatbotSlackChannelId !== undefined) {
-      new ChatbotChannel(this, 'Chatbot', { slackWorkspaceId: settings.chatbotSlackWorkspaceId, slackChannelId: settings.chatbotSlackChannelId, topics: [this.alertsTopic, this.opsTopic] });
+      new ChatbotChannel(this, 'Chatbot', {
+        slackWorkspaceId: settings.chatbotSlackWorkspaceId,
+        slackChannelId: settings.chatbotSlackChannelId,
+        topics: [this.alertsTopic, this.opsTopic],
+      });
     }
 
     this.analyzer = new AnalyzerFunction(this, 'Analyzer', {

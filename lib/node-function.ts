@@ -57,7 +57,10 @@ export class NodeFunction<C extends EnvContract = EnvContract> extends Construct
   constructor(scope: Construct, id: string, props: NodeFunctionProps<C>) {
     super(scope, id);
     this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
-    this.logGroup = new LogGroup(this, 'Logs', { retention: retentionDaysAtLeast(props.logRetentionDays) as RetentionDays, removalPolicy: RemovalPolicy.RETAIN });
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: retentionDaysAtLeast(props.logRetentionDays) as RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.logGroup.grantWrite(this.role);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(PROJECT_ROOT, props.entry),

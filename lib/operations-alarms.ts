@@ -66,7 +66,12 @@ export class OperationsAlarms extends Construct {
     );
     props.functions.forEach((fn, i) => {
       add(`Errors${i}`, `Function ${fn.node.path} failed invocations.`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 1);
-      add(`Throttles${i}`, `Function ${fn.node.path} was throttled: raise its reserved concurrency or lower the queue's maximum.`, fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), 1);
+      add(
+        `Throttles${i}`,
+        `Function ${fn.node.path} was throttled: raise its reserved concurrency or lower the queue's maximum.`,
+        fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        1,
+      );
     });
     add(
       'OldestWork',
@@ -74,7 +79,13 @@ export class OperationsAlarms extends Construct {
       props.workQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
       maxLag.toSeconds(),
     );
-    add('ProcessingLag', `Objects are analyzed more than ${maxLag.toMinutes()} minutes after they arrived.`, analyzerMetric('ProcessingLag', 'Maximum'), maxLag.toMilliseconds(), 2);
+    add(
+      'ProcessingLag',
+      `Objects are analyzed more than ${maxLag.toMinutes()} minutes after they arrived.`,
+      analyzerMetric('ProcessingLag', 'Maximum'),
+      maxLag.toMilliseconds(),
+      2,
+    );
     add(
       'RepeatedFailures',
       `A work record has been delivered ${repeatedReceives} times or more: it failed on every try (or kept being deferred at the deadline) and reaches the dead-letter queue after a few more. Find its messageId in the analyzer's "record failed" logs.`,

@@ -38,11 +38,18 @@ export class PipelineKey extends Construct {
     // Read at synth, so `allowNotificationsFrom()` may add buckets after construction. With none,
     // the S3 statement keeps only the account condition.
     const buckets = Lazy.any({
-      produce: () => (this.notifyingBuckets.length === 0 ? undefined : { 'aws:SourceArn': this.notifyingBuckets.length === 1 ? this.notifyingBuckets[0] : [...this.notifyingBuckets] }),
+      produce: () =>
+        this.notifyingBuckets.length === 0
+          ? undefined
+          : { 'aws:SourceArn': this.notifyingBuckets.length === 1 ? this.notifyingBuckets[0] : [...this.notifyingBuckets] },
     });
     for (const [sid, service, arnLike] of [
       ['S3NotificationsToQueue', 's3.amazonaws.com', buckets],
-      ['CloudWatchAlarmsToTopic', 'cloudwatch.amazonaws.com', { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }],
+      [
+        'CloudWatchAlarmsToTopic',
+        'cloudwatch.amazonaws.com',
+        { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      ],
       ['EventBridgeToDeadLetters', 'events.amazonaws.com', { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) }],
     ] as const) {
       this.key.addToResourcePolicy(

@@ -62,9 +62,17 @@ export class Reporter extends Construct {
     });
     const reports = bucketObjectsResource(props.artifactsBucket, `${ArtifactsBucket.REPORTS_PREFIX}*`);
     this.function
-      .bind('FINDINGS_TABLE', props.table.tableName, new PolicyStatement({ sid: 'ReadFindings', actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [props.table.tableArn] }))
+      .bind(
+        'FINDINGS_TABLE',
+        props.table.tableName,
+        new PolicyStatement({ sid: 'ReadFindings', actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [props.table.tableArn] }),
+      )
       // GetObject because the pre-signed link is signed as this role: S3 checks the signer's rights.
-      .bind('REPORTS_BUCKET', props.artifactsBucket.bucketName, new PolicyStatement({ sid: 'WriteAndLinkReports', actions: ['s3:PutObject', 's3:GetObject'], resources: [reports.arn] }))
+      .bind(
+        'REPORTS_BUCKET',
+        props.artifactsBucket.bucketName,
+        new PolicyStatement({ sid: 'WriteAndLinkReports', actions: ['s3:PutObject', 's3:GetObject'], resources: [reports.arn] }),
+      )
       .bind(
         'ALERTS_TOPIC_ARN',
         props.topic.topicArn,
@@ -76,7 +84,8 @@ export class Reporter extends Construct {
       acknowledgeNag(policy, [
         {
           id: `AwsSolutions-IAM5[Resource::${reports.nagId}]`,
-          reason: 'Each run writes and links reports/<scope>/<period>/{report.html,findings.csv,report.json}; the keys are made per period. Only under reports/.',
+          reason:
+            'Each run writes and links reports/<scope>/<period>/{report.html,findings.csv,report.json}; the keys are made per period. Only under reports/.',
         },
       ]);
     }

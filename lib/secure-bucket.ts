@@ -4,7 +4,10 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import type { Construct } from 'constructs';
 
 /** What a bucket of this project may choose; the rest is the secure floor below. */
-export type SecureBucketProps = Omit<BucketProps, 'blockPublicAccess' | 'enforceSSL' | 'versioned' | 'publicReadAccess' | 'websiteIndexDocument' | 'websiteErrorDocument'>;
+export type SecureBucketProps = Omit<
+  BucketProps,
+  'blockPublicAccess' | 'enforceSSL' | 'versioned' | 'publicReadAccess' | 'websiteIndexDocument' | 'websiteErrorDocument'
+>;
 
 /**
  * Every bucket this project creates, with its secure defaults written once: public access

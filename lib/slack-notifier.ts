@@ -48,7 +48,9 @@ export class SlackNotifier extends Construct {
       new PolicyStatement({ sid: 'ReadWebhookUrl', actions: ['secretsmanager:GetSecretValue'], resources: [props.webhookSecretArn] }),
     );
     // The dead-letter queue is encrypted with the pipeline key: Lambda sends to it as this role.
-    this.function.role.addToPrincipalPolicy(new PolicyStatement({ sid: 'DeadLettersKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }));
+    this.function.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'DeadLettersKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
+    );
     props.topic.addSubscription(new LambdaSubscription(this.function.fn, { filterPolicy: severityFilterPolicy(props.minSeverity) }));
   }
 }

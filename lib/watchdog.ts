@@ -73,7 +73,10 @@ export class Watchdog extends Construct {
         new PolicyStatement({ sid: 'PipelineKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.encryptionKey.keyArn] }),
       );
     const target = new LambdaFunction(this.function.fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) });
-    this.schedule = new Rule(this, 'Every5Minutes', { description: 'k8s-audit-analyzer: audit-log silence check', schedule: Schedule.rate(Duration.minutes(5)) });
+    this.schedule = new Rule(this, 'Every5Minutes', {
+      description: 'k8s-audit-analyzer: audit-log silence check',
+      schedule: Schedule.rate(Duration.minutes(5)),
+    });
     this.schedule.addTarget(target);
     this.loggingChanges = new Rule(this, 'EksLoggingChanges', {
       description: 'k8s-audit-analyzer: EKS cluster logging configuration changes (CloudTrail)',

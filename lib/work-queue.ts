@@ -53,7 +53,8 @@ export class WorkQueue extends Construct {
       acknowledgeNag(helper, [
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: "CDK's own bucket-notification helper (aws-cdk-lib BucketNotificationsHandler) runs only during deployment; its role and policy are not configurable.",
+          reason:
+            "CDK's own bucket-notification helper (aws-cdk-lib BucketNotificationsHandler) runs only during deployment; its role and policy are not configurable.",
         },
       ]);
     }

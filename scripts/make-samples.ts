@@ -52,14 +52,23 @@ const priya: Caller = {
   reason: '',
 };
 
-const anonymousScanner: Caller = { user: { username: 'system:anonymous', groups: ['system:unauthenticated'] }, ip: '192.0.2.201', userAgent: 'Mozilla/5.0 zgrab/0.x', reason: '' };
+const anonymousScanner: Caller = {
+  user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+  ip: '192.0.2.201',
+  userAgent: 'Mozilla/5.0 zgrab/0.x',
+  reason: '',
+};
 
 const ciDeployer: Caller = {
   user: {
     username: `arn:aws:sts::${ACCOUNT}:assumed-role/github-actions-deploy/GitHubActions`,
     uid: `aws-iam-authenticator:${ACCOUNT}:AROAZ4QX7KJ2GHACT10NS`,
     groups: ['ci:deployers', 'system:authenticated'],
-    extra: { arn: [`arn:aws:sts::${ACCOUNT}:assumed-role/github-actions-deploy/GitHubActions`], canonicalArn: [`arn:aws:iam::${ACCOUNT}:role/github-actions-deploy`], sessionName: ['GitHubActions'] },
+    extra: {
+      arn: [`arn:aws:sts::${ACCOUNT}:assumed-role/github-actions-deploy/GitHubActions`],
+      canonicalArn: [`arn:aws:iam::${ACCOUNT}:role/github-actions-deploy`],
+      sessionName: ['GitHubActions'],
+    },
   },
   ip: '192.0.2.150',
   userAgent: 'kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9',
@@ -67,7 +76,11 @@ const ciDeployer: Caller = {
 };
 
 const grafana: Caller = {
-  user: { username: 'system:serviceaccount:monitoring:grafana', uid: 'b0d2e4c6-1a3f-4e5d-9c7b-2f4e6a8c0d1e', groups: ['system:serviceaccounts', 'system:serviceaccounts:monitoring', 'system:authenticated'] },
+  user: {
+    username: 'system:serviceaccount:monitoring:grafana',
+    uid: 'b0d2e4c6-1a3f-4e5d-9c7b-2f4e6a8c0d1e',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:monitoring', 'system:authenticated'],
+  },
   ip: '10.0.41.23',
   userAgent: 'grafana/11.3.1',
   reason: '',
@@ -85,50 +98,110 @@ function everyday(object: SampleObject): Ev[] {
     case 'eks-09':
       return [
         ...call({
-          id: 'everyday/priya-secrets', at: '2026-11-20T09:00:06.212087Z', ms: 1.9, level: 'Metadata', verb: 'list', uri: '/api/v1/namespaces/payments/secrets?limit=500', by: priya,
-          objectRef: { resource: 'secrets', namespace: 'payments', apiVersion: 'v1' }, code: 403, forbiddenMessage: forbidden(PRIYA, 'list', 'secrets', '', 'payments'),
+          id: 'everyday/priya-secrets',
+          at: '2026-11-20T09:00:06.212087Z',
+          ms: 1.9,
+          level: 'Metadata',
+          verb: 'list',
+          uri: '/api/v1/namespaces/payments/secrets?limit=500',
+          by: priya,
+          objectRef: { resource: 'secrets', namespace: 'payments', apiVersion: 'v1' },
+          code: 403,
+          forbiddenMessage: forbidden(PRIYA, 'list', 'secrets', '', 'payments'),
         }),
         ...call({
-          id: 'everyday/grafana-nodes', at: '2026-11-20T09:00:07.705391Z', ms: 0.9, level: 'Metadata', verb: 'list', uri: '/api/v1/nodes?limit=500', by: grafana,
-          objectRef: { resource: 'nodes', apiVersion: 'v1' }, code: 403, forbiddenMessage: forbidden('system:serviceaccount:monitoring:grafana', 'list', 'nodes', ''),
+          id: 'everyday/grafana-nodes',
+          at: '2026-11-20T09:00:07.705391Z',
+          ms: 0.9,
+          level: 'Metadata',
+          verb: 'list',
+          uri: '/api/v1/nodes?limit=500',
+          by: grafana,
+          objectRef: { resource: 'nodes', apiVersion: 'v1' },
+          code: 403,
+          forbiddenMessage: forbidden('system:serviceaccount:monitoring:grafana', 'list', 'nodes', ''),
         }),
       ];
     case 'self-managed-10':
       return call({
-        id: 'everyday/scanner-secrets', at: '2026-11-20T10:00:03.044710Z', ms: 0.6, level: 'Metadata', verb: 'list', uri: '/api/v1/namespaces/kube-system/secrets', by: anonymousScanner,
-        objectRef: { resource: 'secrets', namespace: 'kube-system', apiVersion: 'v1' }, code: 403, forbiddenMessage: forbidden('system:anonymous', 'list', 'secrets', '', 'kube-system'),
+        id: 'everyday/scanner-secrets',
+        at: '2026-11-20T10:00:03.044710Z',
+        ms: 0.6,
+        level: 'Metadata',
+        verb: 'list',
+        uri: '/api/v1/namespaces/kube-system/secrets',
+        by: anonymousScanner,
+        objectRef: { resource: 'secrets', namespace: 'kube-system', apiVersion: 'v1' },
+        code: 403,
+        forbiddenMessage: forbidden('system:anonymous', 'list', 'secrets', '', 'kube-system'),
       });
     case 'self-managed-11':
       return [];
     case 'fluent-bit-12':
       return call({
-        id: 'everyday/ci-coredns', at: '2026-11-20T12:00:02.618830Z', ms: 1.4, level: 'Request', verb: 'patch',
-        uri: '/apis/apps/v1/namespaces/kube-system/deployments/coredns?fieldManager=kubectl-client-side-apply&fieldValidation=Strict', by: ciDeployer,
-        objectRef: { resource: 'deployments', namespace: 'kube-system', name: 'coredns', apiGroup: 'apps', apiVersion: 'v1' }, code: 403,
+        id: 'everyday/ci-coredns',
+        at: '2026-11-20T12:00:02.618830Z',
+        ms: 1.4,
+        level: 'Request',
+        verb: 'patch',
+        uri: '/apis/apps/v1/namespaces/kube-system/deployments/coredns?fieldManager=kubectl-client-side-apply&fieldValidation=Strict',
+        by: ciDeployer,
+        objectRef: { resource: 'deployments', namespace: 'kube-system', name: 'coredns', apiGroup: 'apps', apiVersion: 'v1' },
+        code: 403,
         forbiddenMessage: forbidden(String(ciDeployer.user.username), 'patch', 'deployments', 'apps', 'kube-system', 'coredns'),
         requestObject: { spec: { replicas: 3 } },
       });
     case 'webhook-13':
       return [
-        ...call({ id: 'everyday/jordan-pods', at: '2026-11-20T13:00:01.115730Z', ms: 9.8, level: 'Metadata', verb: 'list', uri: '/api/v1/namespaces/checkout/pods?limit=500', by: jordanAtWork, objectRef: { resource: 'pods', namespace: 'checkout', apiVersion: 'v1' } }),
         ...call({
-          id: 'everyday/jordan-deployment', at: '2026-11-20T13:00:09.402264Z', ms: 2.3, level: 'Metadata', verb: 'get', uri: '/apis/apps/v1/namespaces/checkout/deployments/checkout-api', by: jordanAtWork,
+          id: 'everyday/jordan-pods',
+          at: '2026-11-20T13:00:01.115730Z',
+          ms: 9.8,
+          level: 'Metadata',
+          verb: 'list',
+          uri: '/api/v1/namespaces/checkout/pods?limit=500',
+          by: jordanAtWork,
+          objectRef: { resource: 'pods', namespace: 'checkout', apiVersion: 'v1' },
+        }),
+        ...call({
+          id: 'everyday/jordan-deployment',
+          at: '2026-11-20T13:00:09.402264Z',
+          ms: 2.3,
+          level: 'Metadata',
+          verb: 'get',
+          uri: '/apis/apps/v1/namespaces/checkout/deployments/checkout-api',
+          by: jordanAtWork,
           objectRef: { resource: 'deployments', namespace: 'checkout', name: 'checkout-api', apiGroup: 'apps', apiVersion: 'v1' },
         }),
         // `kubectl rollout status`: a watch on the one Deployment, ended by kubectl when the rollout is done.
         ...call({
-          id: 'everyday/jordan-rollout', at: '2026-11-20T13:00:09.431805Z', ms: 63_118.4, startedMs: 1.2, level: 'Metadata', verb: 'watch',
-          uri: '/apis/apps/v1/namespaces/checkout/deployments?fieldSelector=metadata.name%3Dcheckout-api&resourceVersion=183890344&watch=true', by: jordanAtWork,
+          id: 'everyday/jordan-rollout',
+          at: '2026-11-20T13:00:09.431805Z',
+          ms: 63_118.4,
+          startedMs: 1.2,
+          level: 'Metadata',
+          verb: 'watch',
+          uri: '/apis/apps/v1/namespaces/checkout/deployments?fieldSelector=metadata.name%3Dcheckout-api&resourceVersion=183890344&watch=true',
+          by: jordanAtWork,
           objectRef: { resource: 'deployments', namespace: 'checkout', name: 'checkout-api', apiGroup: 'apps', apiVersion: 'v1' },
         }),
         ...call({
-          id: 'everyday/priya-rolebinding', at: '2026-11-20T13:05:00.874126Z', ms: 1.7, level: 'RequestResponse', verb: 'create',
-          uri: '/apis/rbac.authorization.k8s.io/v1/namespaces/checkout/rolebindings?fieldManager=kubectl-create&fieldValidation=Strict', by: priya,
-          objectRef: { resource: 'rolebindings', namespace: 'checkout', name: 'priya-debug', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' }, code: 403,
+          id: 'everyday/priya-rolebinding',
+          at: '2026-11-20T13:05:00.874126Z',
+          ms: 1.7,
+          level: 'RequestResponse',
+          verb: 'create',
+          uri: '/apis/rbac.authorization.k8s.io/v1/namespaces/checkout/rolebindings?fieldManager=kubectl-create&fieldValidation=Strict',
+          by: priya,
+          objectRef: { resource: 'rolebindings', namespace: 'checkout', name: 'priya-debug', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' },
+          code: 403,
           forbiddenMessage: forbidden(PRIYA, 'create', 'rolebindings', 'rbac.authorization.k8s.io', 'checkout'),
           requestObject: {
-            kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', metadata: { name: 'priya-debug', namespace: 'checkout', creationTimestamp: null },
-            subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: PRIYA }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+            kind: 'RoleBinding',
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            metadata: { name: 'priya-debug', namespace: 'checkout', creationTimestamp: null },
+            subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: PRIYA }],
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
           },
         }),
       ];
@@ -142,7 +215,10 @@ function everyday(object: SampleObject): Ev[] {
 function merged(object: SampleObject, benign: Ev[]): Ev[] {
   const stamp = (e: Ev): string => String(e.stageTimestamp);
   const all = [...benign, ...everyday(object), ...storyEvents(object)];
-  return all.map((e, i) => ({ e, i })).sort((a, b) => stamp(a.e).localeCompare(stamp(b.e)) || a.i - b.i).map(({ e }) => e);
+  return all
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => stamp(a.e).localeCompare(stamp(b.e)) || a.i - b.i)
+    .map(({ e }) => e);
 }
 
 const epochMs = (e: Ev): number => Date.parse(String(e.stageTimestamp));
@@ -181,16 +257,25 @@ export interface SampleFile {
 export function buildSamples(): SampleFile[] {
   return [
     // EKS: CloudWatch Logs subscription → Firehose (GZIP on) → S3, partitioned by hour.
-    { path: 'eks/prod-eu/2026/11/20/09/audit-firehose-1-2026-11-20-09-00-00.gz', bytes: firehose(merged('eks-09', generated(1000, 11, '2026-11-20T09:00:00Z')), 40, 'prod-eu') },
+    {
+      path: 'eks/prod-eu/2026/11/20/09/audit-firehose-1-2026-11-20-09-00-00.gz',
+      bytes: firehose(merged('eks-09', generated(1000, 11, '2026-11-20T09:00:00Z')), 40, 'prod-eu'),
+    },
     // --audit-log-path JSON lines, as a self-managed control plane writes them: gzip-rotated, and the live file.
-    { path: 'self-managed/kube-apiserver-audit-2026-11-20T10.log.gz', bytes: gzipSync(jsonLines(merged('self-managed-10', generated(1000, 18, '2026-11-20T10:00:00Z')))) },
+    {
+      path: 'self-managed/kube-apiserver-audit-2026-11-20T10.log.gz',
+      bytes: gzipSync(jsonLines(merged('self-managed-10', generated(1000, 18, '2026-11-20T10:00:00Z')))),
+    },
     { path: 'self-managed/kube-apiserver-audit.log', bytes: jsonLines(merged('self-managed-11', generated(100, 13, '2026-11-20T11:00:00Z'))) },
     // Fluent Bit without a JSON parser: each line wrapped as {"date":…,"log":"<event>"}.
     { path: 'fluent-bit/audit-2026-11-20T12.jsonl.gz', bytes: gzipSync(fluentBit(merged('fluent-bit-12', generated(600, 22, '2026-11-20T12:00:00Z')))) },
     // The webhook audit backend: EventList batches.
     {
       path: 'webhook/eventlist-2026-11-20T13.json',
-      bytes: eventLists(merged('webhook-13', [...generated(50, 15, '2026-11-20T13:00:00Z'), ...generated(50, 16, '2026-11-20T13:05:00Z')]), '2026-11-20T13:05:00Z'),
+      bytes: eventLists(
+        merged('webhook-13', [...generated(50, 15, '2026-11-20T13:00:00Z'), ...generated(50, 16, '2026-11-20T13:05:00Z')]),
+        '2026-11-20T13:05:00Z',
+      ),
     },
   ];
 }

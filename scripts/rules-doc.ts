@@ -25,7 +25,7 @@ export function renderRulesDoc(rules: readonly RegisteredDetection[] = RULES): s
     'exceptions in the configuration file (see [configuration.md](configuration.md)). The audit level is the lowest at which a rule sees what it looks for:',
     'Metadata rules decide from who did what to which object; Request rules need the request body for their main case, so the',
     'audit policy should log the resources they watch at Request level (or RequestResponse). Detections from outside the log read no',
-    'audit event: their findings come from S3 notifications, CloudTrail or the analyzer\'s coverage records, as each one says.',
+    "audit event: their findings come from S3 notifications, CloudTrail or the analyzer's coverage records, as each one says.",
     '',
     '| id | category | severity | audit level | title | ATT&CK |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -42,9 +42,12 @@ export class BackfillStateFile implements BackfillStateStore {
     } catch (error) {
       throw new StateFileError(`the state file ${path} is not JSON (${(error as Error).message}); remove it or run with --restart`, { cause: error });
     }
-    if (state?.kind !== STATE_KIND || typeof state.sent !== 'object' || state.sent === null) throw new StateFileError(`${path} is not a backfill state file (${STATE_KIND}); remove it or give another --state`);
+    if (state?.kind !== STATE_KIND || typeof state.sent !== 'object' || state.sent === null)
+      throw new StateFileError(`${path} is not a backfill state file (${STATE_KIND}); remove it or give another --state`);
     if (this.queueUrl !== undefined && state.queueUrl !== this.queueUrl) {
-      throw new StateFileError(`the state file ${path} records messages sent to ${state.queueUrl}, not ${this.queueUrl}; give another --state, or --restart to overwrite it`);
+      throw new StateFileError(
+        `the state file ${path} records messages sent to ${state.queueUrl}, not ${this.queueUrl}; give another --state, or --restart to overwrite it`,
+      );
     }
     return state;
   }

@@ -61,7 +61,8 @@ export class DynamoDbAlertCooldown implements AlertCooldown {
     private readonly now: () => number = Date.now,
     private readonly concurrency = 10,
   ) {
-    if (!Number.isInteger(windowMinutes) || windowMinutes < 1) throw new Error(`alert cooldown window must be a whole number of minutes >= 1, not ${windowMinutes}`);
+    if (!Number.isInteger(windowMinutes) || windowMinutes < 1)
+      throw new Error(`alert cooldown window must be a whole number of minutes >= 1, not ${windowMinutes}`);
   }
 
   async claim(groups: readonly AlertGroup[]): Promise<CooldownDecision[]> {

@@ -149,7 +149,11 @@ export class DynamoDbAlertLedger implements AlertLedger {
     const states = new Map<string, LedgerState>();
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
       let request: Record<string, { Keys: Array<Record<string, unknown>>; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-        [this.tableName]: { Keys: keys.slice(i, i + BATCH_GET_MAX).map(keyOf), ConsistentRead: true, ProjectionExpression: 'pk, sk, alertedAt, claim, claimedUntil' },
+        [this.tableName]: {
+          Keys: keys.slice(i, i + BATCH_GET_MAX).map(keyOf),
+          ConsistentRead: true,
+          ProjectionExpression: 'pk, sk, alertedAt, claim, claimedUntil',
+        },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));

@@ -47,7 +47,8 @@ export function findingKey(finding: Finding): { pk: string; sk: string } {
 /** Between the rule id and the fingerprint in a sort key; a key without one has `#` and the auditID there. */
 const FINGERPRINT_MARK = '@';
 
-const hasFingerprint = (finding: Finding): finding is Finding & { fingerprint: string } => typeof finding.fingerprint === 'string' && finding.fingerprint !== '';
+const hasFingerprint = (finding: Finding): finding is Finding & { fingerprint: string } =>
+  typeof finding.fingerprint === 'string' && finding.fingerprint !== '';
 
 /** Audit timestamps as ISO 8601 UTC; a finding with no readable time files under the epoch rather than nowhere. */
 function normalizedTime(time: string): string {

@@ -72,7 +72,12 @@ export class DynamoDbWatchdogState implements WatchdogState {
   async clear(cluster: string, since: string): Promise<boolean> {
     try {
       await this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: silenceKey(cluster), ConditionExpression: 'since = :since', ExpressionAttributeValues: { ':since': since } }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: silenceKey(cluster),
+          ConditionExpression: 'since = :since',
+          ExpressionAttributeValues: { ':since': since },
+        }),
       );
       return true;
     } catch (error) {

@@ -67,7 +67,13 @@ export async function* listS3Pages(client: S3Client, uri: string): AsyncGenerato
     const objects: S3Listed[] = [];
     for (const item of page.Contents ?? []) {
       if (item.Key === undefined || item.Key.endsWith('/')) continue;
-      objects.push({ bucket, key: item.Key, size: item.Size ?? 0, eTag: (item.ETag ?? '').replace(/^"|"$/g, ''), lastModified: item.LastModified ?? new Date(0) });
+      objects.push({
+        bucket,
+        key: item.Key,
+        size: item.Size ?? 0,
+        eTag: (item.ETag ?? '').replace(/^"|"$/g, ''),
+        lastModified: item.LastModified ?? new Date(0),
+      });
     }
     yield objects;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;

@@ -16,9 +16,7 @@ export class S3FindingsArchive implements FindingsArchive {
 
   async put(name: { cluster: string; day: string; id: string }, archive: AlertArchive): Promise<string> {
     const key = `${this.prefix}${segment(name.cluster)}/${segment(name.day)}/${segment(name.id)}.json`;
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(archive), ContentType: 'application/json' }),
-    );
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(archive), ContentType: 'application/json' }));
     return `s3://${this.bucket}/${key}`;
   }
 }

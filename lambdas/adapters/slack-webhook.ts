@@ -112,7 +112,8 @@ export class SecretsManagerWebhookUrl implements WebhookUrlProvider {
       throw new WebhookSecretError(`the Slack webhook secret ${id} does not hold a URL (expected the URL or {"webhookUrl": "https://hooks.slack.com/…"})`);
     }
     const host = url.hostname.toLowerCase();
-    if (!this.allowedHosts.has(host)) throw new WebhookSecretError(`the Slack webhook URL in ${id} is not on an allowed host (${[...this.allowedHosts].join(', ')})`);
+    if (!this.allowedHosts.has(host))
+      throw new WebhookSecretError(`the Slack webhook URL in ${id} is not on an allowed host (${[...this.allowedHosts].join(', ')})`);
     const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(host));
     if (!secure) throw new WebhookSecretError(`the Slack webhook URL in ${id} must use https`);
     if (url.username !== '' || url.password !== '') throw new WebhookSecretError(`the Slack webhook URL in ${id} must not carry credentials`);
@@ -218,7 +219,13 @@ export class SlackWebhookPoster {
       const what = status !== undefined ? `HTTP ${status}${slackError ? ` ${slackError}` : ''}` : `network error ${slackError ?? ''}`.trim();
       if (wait === undefined) throw new SlackPostError(`Slack webhook refused the message: ${what} (not retried)`, status, slackError, attempt);
       if (attempt > this.maxRetries) throw new SlackPostError(`Slack webhook failed after ${attempt} attempts: ${what}`, status, slackError, attempt);
-      if (wait > this.maxRetryAfterMs) throw new SlackPostError(`Slack webhook asked to wait ${Math.ceil(wait / 1000)} s, longer than ${this.maxRetryAfterMs / 1000} s: ${what}`, status, slackError, attempt);
+      if (wait > this.maxRetryAfterMs)
+        throw new SlackPostError(
+          `Slack webhook asked to wait ${Math.ceil(wait / 1000)} s, longer than ${this.maxRetryAfterMs / 1000} s: ${what}`,
+          status,
+          slackError,
+          attempt,
+        );
       await this.sleep(wait);
     }
   }
@@ -248,7 +255,11 @@ function retryAfterMs(header: string | null, now: number): number | undefined {
 
 /** Slack answers errors with a short code such as `invalid_payload`; anything else is cut to a safe token. */
 function shortError(text: string): string | undefined {
-  const token = text.trim().slice(0, 80).replace(/[^\w.:-]+/g, ' ').trim();
+  const token = text
+    .trim()
+    .slice(0, 80)
+    .replace(/[^\w.:-]+/g, ' ')
+    .trim();
   return token === '' ? undefined : token;
 }
 

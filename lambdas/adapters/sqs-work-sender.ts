@@ -68,7 +68,12 @@ export class SqsWorkSender {
         );
       } catch (error) {
         const e = error as Error;
-        throw new WorkQueueError(e.name || 'Error', e.message || String(error), accepted.sort((a, b) => a - b), { cause: error });
+        throw new WorkQueueError(
+          e.name || 'Error',
+          e.message || String(error),
+          accepted.sort((a, b) => a - b),
+          { cause: error },
+        );
       }
       const retry: number[] = [];
       const answered = new Set<number>();
@@ -89,7 +94,8 @@ export class SqsWorkSender {
       // An entry the response does not mention was not accepted: send it again.
       for (const index of pending) {
         if (answered.has(index)) continue;
-        if (attempt >= this.attempts) rejected.push({ index, code: 'NoResult', message: 'SQS reported neither success nor failure for this entry', senderFault: false });
+        if (attempt >= this.attempts)
+          rejected.push({ index, code: 'NoResult', message: 'SQS reported neither success nor failure for this entry', senderFault: false });
         else retry.push(index);
       }
       pending = retry;

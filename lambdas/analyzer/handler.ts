@@ -81,7 +81,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   const telemetry = { logger, metrics };
   const now = deps.now ?? Date.now;
   const retentionDays = deps.findingsRetentionDays ?? DEFAULT_RETENTION_DAYS;
-  const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, { retentionDays, now, cooldownMinutes: deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES });
+  const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, {
+    retentionDays,
+    now,
+    cooldownMinutes: deps.alertCooldownMinutes ?? DEFAULT_COOLDOWN_MINUTES,
+  });
   const rules = deps.rules ?? EVENT_RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
   const raise: RaiseDeps = {
@@ -105,7 +109,15 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     const startedWith = deadline.left();
     const arrivedAt = () => (ref.eventTime === undefined || Number.isNaN(Date.parse(ref.eventTime)) ? now() : Date.parse(ref.eventTime));
     const willRetry = (result: AnalyzeResult) => readEnd(result, startedWith, deadline).retried;
-    const analyzed = await analyzeArrivedObject(s3Object(deps.s3, ref), { ...raise, engine, now, shouldStop: deadline.passed, coverage: table.coverage, arrivedAt, willRetry }).catch((error: unknown) => {
+    const analyzed = await analyzeArrivedObject(s3Object(deps.s3, ref), {
+      ...raise,
+      engine,
+      now,
+      shouldStop: deadline.passed,
+      coverage: table.coverage,
+      arrivedAt,
+      willRetry,
+    }).catch((error: unknown) => {
       if (!(error instanceof ObjectReadError)) throw error;
       logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: logSafe(ref.key), error });
       throw new ObjectReadError(`s3://${ref.bucket}/${logSafe(ref.key)}: cannot get the object: ${error.message}`, { cause: error });
@@ -130,7 +142,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
         object: (ref) => processObject(ref, messageId, deadline),
         name: (ref) => `s3://${ref.bucket}/${logSafe(ref.key)}`,
       });
-      if (!handled) logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', { messageId, ignored: notification.ignored });
+      if (!handled)
+        logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', {
+          messageId,
+          ignored: notification.ignored,
+        });
     } catch (error) {
       reportRecordFailure(telemetry, messageId, error);
       throw error;
@@ -142,7 +158,11 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
     const deadline = invocationDeadline(context, deps.deadlineReserveMs);
     try {
       // A processor per invocation; one record at a time (see above); a full batch failure is answered, not thrown.
-      return await processPartialResponse(mostDeliveredFirst(event, metrics), recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false, processInParallel: false });
+      return await processPartialResponse(mostDeliveredFirst(event, metrics), recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: false,
+      });
     } finally {
       metrics.publishStoredMetrics();
     }

@@ -49,7 +49,15 @@ export function countRaised(metrics: Metrics, result: RaiseResult): void {
  * (see there). A truncated or corrupt object never reads better: it is reported and returns
  * (retrying it would only park it in the DLQ). What was read is stored and alerted on either way.
  */
-export function reportObject(t: Telemetry, ref: S3ObjectRef, messageId: string, result: AnalyzeResult, end: ReadEnd, share: { startedWithMs: number; budgetMs: number }, now: number): void {
+export function reportObject(
+  t: Telemetry,
+  ref: S3ObjectRef,
+  messageId: string,
+  result: AnalyzeResult,
+  end: ReadEnd,
+  share: { startedWithMs: number; budgetMs: number },
+  now: number,
+): void {
   const { logger, metrics } = t;
   const { stats } = result;
   const shownKey = logSafe(ref.key);
@@ -59,7 +67,8 @@ export function reportObject(t: Telemetry, ref: S3ObjectRef, messageId: string, 
   metrics.addMetric('Bytes', MetricUnit.Bytes, stats.bytesIn);
   metrics.addMetric('MalformedLines', MetricUnit.Count, malformed);
   countRaised(metrics, result);
-  if (result.archiveError) logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: shownKey, error: result.archiveError });
+  if (result.archiveError)
+    logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, key: shownKey, error: result.archiveError });
   if (!stats.complete) metrics.addMetric('IncompleteObjects', MetricUnit.Count, 1);
   for (const severity of SEVERITIES) {
     if (result.bySeverity[severity] > 0) metrics.addMetric(`Findings_${severity}`, MetricUnit.Count, result.bySeverity[severity]);
@@ -101,10 +110,18 @@ export function reportObject(t: Telemetry, ref: S3ObjectRef, messageId: string, 
   if (end.stopped) {
     metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
     if (!end.hadItsShare) {
-      logger.warn('object read stopped at the deadline after a late start; what was read is kept and the record will be retried', { ...fields, ...share, problems, samples });
+      logger.warn('object read stopped at the deadline after a late start; what was read is kept and the record will be retried', {
+        ...fields,
+        ...share,
+        problems,
+        samples,
+      });
       throw new DeadlineError(`s3://${ref.bucket}/${shownKey}: stopped at the deadline after starting with ${share.startedWithMs} of ${share.budgetMs} ms`);
     }
-    logger.error('object read stopped at the deadline with most of the time spent on it; what was read is kept and the record succeeds (a retry would only stop again)', { ...fields, ...share, problems, samples });
+    logger.error(
+      'object read stopped at the deadline with most of the time spent on it; what was read is kept and the record succeeds (a retry would only stop again)',
+      { ...fields, ...share, problems, samples },
+    );
     return;
   }
   logger.warn('object could not be read completely; what was read is kept', { ...fields, problems, samples });
@@ -132,12 +149,29 @@ export function reportCoverageFailures(t: Telemetry, ref: S3ObjectRef, messageId
 
 /** Tells what raising the removals' findings did. Withheld by the configuration (switched off, excepted) is still said: the bucket lost objects. */
 export function reportRemovals(t: Telemetry, removed: readonly S3RemovalRef[], messageId: string, result: RaiseResult): void {
-  const shown = removed.map((r) => ({ bucket: r.bucket, key: logSafe(r.key), versionId: logSafe(r.versionId), eventName: r.eventName, principalId: logSafe(r.principalId), sourceIPAddress: logSafe(r.sourceIPAddress) }));
+  const shown = removed.map((r) => ({
+    bucket: r.bucket,
+    key: logSafe(r.key),
+    versionId: logSafe(r.versionId),
+    eventName: r.eventName,
+    principalId: logSafe(r.principalId),
+    sourceIPAddress: logSafe(r.sourceIPAddress),
+  }));
   t.metrics.addMetric('RemovedObjects', MetricUnit.Count, removed.length);
   countRaised(t.metrics, result);
-  if (result.archiveError) t.logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
+  if (result.archiveError)
+    t.logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
   const { withheld, newFindings, alerted, published, suppressed, heldElsewhere } = result;
-  t.logger.warn('objects were removed from the log bucket', { messageId, removed: shown, withheld, newFindings, alerted, published, suppressed, ...(heldElsewhere > 0 ? { heldElsewhere } : {}) });
+  t.logger.warn('objects were removed from the log bucket', {
+    messageId,
+    removed: shown,
+    withheld,
+    newFindings,
+    alerted,
+    published,
+    suppressed,
+    ...(heldElsewhere > 0 ? { heldElsewhere } : {}),
+  });
 }
 
 /** Tells why a record failed (it comes back): deferred at the deadline, stopped there, or failed. Already-logged read failures are only counted. */
@@ -148,5 +182,6 @@ export function reportRecordFailure(t: Telemetry, messageId: string, error: unkn
     return;
   }
   if (!(error instanceof DeadlineError)) t.metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
-  if (!(error instanceof ObjectReadError || error instanceof DeadlineError)) t.logger.error('record failed; it will be retried', { messageId, error: error as Error });
+  if (!(error instanceof ObjectReadError || error instanceof DeadlineError))
+    t.logger.error('record failed; it will be retried', { messageId, error: error as Error });
 }

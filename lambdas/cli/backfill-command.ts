@@ -128,12 +128,19 @@ export async function backfillCommand(argv: string[], io: Io, given: BackfillCom
     return fail((error as Error).message);
   }
   const locations = [...new Set(positionals)];
-  const statePath = values.state !== undefined ? resolve(given.cwd ?? process.cwd(), values.state) : queueUrl !== undefined ? defaultStatePath(given.cwd ?? process.cwd(), queueUrl, locations, values.since, values.until) : undefined;
+  const statePath =
+    values.state !== undefined
+      ? resolve(given.cwd ?? process.cwd(), values.state)
+      : queueUrl !== undefined
+        ? defaultStatePath(given.cwd ?? process.cwd(), queueUrl, locations, values.since, values.until)
+        : undefined;
 
   const s3 = given.s3 ?? new S3Client({ ...(queueRegion ? { region: queueRegion } : {}), followRegionRedirects: true });
   // The queue URL's host is where the SDK sends anyway; naming it as the endpoint keeps the SDK from
   // warning on every call when it differs from the region's default (legacy URLs, VPC endpoints).
-  const sqs = dryRun ? given.sqs : (given.sqs ?? new SQSClient({ ...(queueRegion ? { region: queueRegion } : {}), endpoint: new URL(queueUrl as string).origin, maxAttempts: 5 }));
+  const sqs = dryRun
+    ? given.sqs
+    : (given.sqs ?? new SQSClient({ ...(queueRegion ? { region: queueRegion } : {}), endpoint: new URL(queueUrl as string).origin, maxAttempts: 5 }));
   let region = queueRegion ?? '';
   if (!dryRun && !region) {
     try {
@@ -146,11 +153,13 @@ export async function backfillCommand(argv: string[], io: Io, given: BackfillCom
   const quiet = values.quiet;
   const bar = commandProgress(io, quiet, 'messages');
   let stopping = false;
-  const onInterrupt = given.onInterrupt ?? ((stop: () => void) => {
-    const handler = (): void => stop();
-    process.once('SIGINT', handler);
-    return () => process.removeListener('SIGINT', handler);
-  });
+  const onInterrupt =
+    given.onInterrupt ??
+    ((stop: () => void) => {
+      const handler = (): void => stop();
+      process.once('SIGINT', handler);
+      return () => process.removeListener('SIGINT', handler);
+    });
   const release = dryRun
     ? () => undefined
     : onInterrupt(() => {
@@ -165,7 +174,14 @@ export async function backfillCommand(argv: string[], io: Io, given: BackfillCom
       { locations, queueUrl, since, until, sinceText: values.since, untilText: values.until, dryRun, restart: values.restart, batchSize },
       {
         lister: { pages: (location) => listS3Pages(s3, location) },
-        ...(sqs && queueUrl !== undefined ? { queue: new S3NotificationQueue(new SqsWorkSender(sqs, queueUrl, { attempts: given.attempts, retryDelayMs: given.retryDelayMs, sleep: given.sleep }), { region, now }) } : {}),
+        ...(sqs && queueUrl !== undefined
+          ? {
+              queue: new S3NotificationQueue(
+                new SqsWorkSender(sqs, queueUrl, { attempts: given.attempts, retryDelayMs: given.retryDelayMs, sleep: given.sleep }),
+                { region, now },
+              ),
+            }
+          : {}),
         ...(statePath !== undefined ? { state: new BackfillStateFile(statePath, queueUrl) } : {}),
         now,
         ...(given.flushIntervalMs !== undefined ? { flushIntervalMs: given.flushIntervalMs } : {}),
@@ -211,7 +227,15 @@ export async function backfillCommand(argv: string[], io: Io, given: BackfillCom
   }
 
   const unsent = result.toSend - result.sent;
-  io.out([`sent ${objects(result.sent)} (${decimalBytes(result.sentBytes)}) to ${queueUrl}`, skippedClause('skipped'), unsent > 0 ? `${count(unsent)} not sent` : undefined].filter(Boolean).join('; '));
+  io.out(
+    [
+      `sent ${objects(result.sent)} (${decimalBytes(result.sentBytes)}) to ${queueUrl}`,
+      skippedClause('skipped'),
+      unsent > 0 ? `${count(unsent)} not sent` : undefined,
+    ]
+      .filter(Boolean)
+      .join('; '),
+  );
   if (!quiet && rangeNote && result.listed > result.outOfRange) io.err(`note: ${rangeNote}`);
   const resume = `the state is kept in ${statePath}: run the same command again to resume`;
   if (result.error) {
@@ -235,7 +259,8 @@ export async function backfillCommand(argv: string[], io: Io, given: BackfillCom
 
 /** A queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`); returns its region when the host names one. */
 function checkQueueUrl(value: string): string | undefined {
-  if (value.startsWith('arn:')) throw new Error(`--queue-url takes the queue's URL, not its ARN (aws sqs get-queue-url --queue-name ${value.split(':').pop()})`);
+  if (value.startsWith('arn:'))
+    throw new Error(`--queue-url takes the queue's URL, not its ARN (aws sqs get-queue-url --queue-name ${value.split(':').pop()})`);
   let url: URL;
   try {
     url = new URL(value);
@@ -252,7 +277,8 @@ function checkQueueUrl(value: string): string | undefined {
 function batchOption(value: string | undefined): number {
   if (value === undefined) return MAX_BATCH;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH) throw new Error(`--batch must be a whole number from 1 to ${MAX_BATCH} (SendMessageBatch takes at most ${MAX_BATCH})`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH)
+    throw new Error(`--batch must be a whole number from 1 to ${MAX_BATCH} (SendMessageBatch takes at most ${MAX_BATCH})`);
   return n;
 }
 

@@ -212,10 +212,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 
   if (!values.quiet) {
-    for (const e of result.expiredExceptions) io.err(`note: exception for ${e.rules.join(', ')} expired on ${e.expires ?? '?'} and was not applied (${e.reason})`);
+    for (const e of result.expiredExceptions)
+      io.err(`note: exception for ${e.rules.join(', ')} expired on ${e.expires ?? '?'} and was not applied (${e.reason})`);
     for (const o of result.stats.objects) {
-      if (!o.stats.complete) io.err(`warning: ${displayText(o.source)} could not be read completely; what was read is reported (${o.stats.samples.filter((s) => ['truncated-input', 'corrupt-input', 'unsupported-compression', 'source-error'].includes(s.kind)).map((s) => shownDetail(s.detail)).join('; ')})`);
-      if (values.verbose) for (const s of o.stats.samples) io.err(`  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${shownDetail(s.detail)}`);
+      if (!o.stats.complete)
+        io.err(
+          `warning: ${displayText(o.source)} could not be read completely; what was read is reported (${o.stats.samples
+            .filter((s) => ['truncated-input', 'corrupt-input', 'unsupported-compression', 'source-error'].includes(s.kind))
+            .map((s) => shownDetail(s.detail))
+            .join('; ')})`,
+        );
+      if (values.verbose)
+        for (const s of o.stats.samples) io.err(`  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${shownDetail(s.detail)}`);
     }
   }
   if (values.report !== undefined) {

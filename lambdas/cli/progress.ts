@@ -32,12 +32,14 @@ const LAYOUTS: Record<ProgressUnit, Layout> = {
   // Reading: the bytes are the work; the object count says where in the list it is.
   bytes: {
     fraction: (p) => (p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : p.totalObjects > 0 ? p.objects / p.totalObjects : 0),
-    detail: (p, seconds) => `${binaryBytes(p.bytes)} of ${binaryBytes(p.totalBytes)}  ${p.objects}/${p.totalObjects} objects  ${binaryBytes(p.bytes / seconds)}/s`,
+    detail: (p, seconds) =>
+      `${binaryBytes(p.bytes)} of ${binaryBytes(p.totalBytes)}  ${p.objects}/${p.totalObjects} objects  ${binaryBytes(p.bytes / seconds)}/s`,
   },
   // Sending: one message an object; the sizes are S3's, shown as S3's console shows them.
   messages: {
     fraction: (p) => (p.totalObjects > 0 ? p.objects / p.totalObjects : 0),
-    detail: (p, seconds) => `${count(p.objects)}/${count(p.totalObjects)} objects  ${decimalBytes(p.bytes)} of ${decimalBytes(p.totalBytes)}  ${(p.objects / seconds).toFixed(0)} messages/s`,
+    detail: (p, seconds) =>
+      `${count(p.objects)}/${count(p.totalObjects)} objects  ${decimalBytes(p.bytes)} of ${decimalBytes(p.totalBytes)}  ${(p.objects / seconds).toFixed(0)} messages/s`,
   },
 };
 

@@ -91,7 +91,8 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
   let concurrency: number;
   try {
     if (values.findings !== undefined && positionals.length > 0) throw new Error('give audit logs to scan or --findings FILE, not both');
-    if (values.findings === undefined && positionals.length === 0) throw new Error('report needs audit logs (files, directories, s3://bucket/prefix) or --findings FILE');
+    if (values.findings === undefined && positionals.length === 0)
+      throw new Error('report needs audit logs (files, directories, s3://bucket/prefix) or --findings FILE');
     const at = values.at !== undefined ? parseTimeArgument(values.at, now()) : now();
     if (values.period !== undefined) {
       if (values.from !== undefined || values.to !== undefined) throw new Error('give --period or --from/--to, not both');
@@ -140,10 +141,14 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
     findings = result.findings.map((f) => f.finding);
     coverage = result.coverage;
     incomplete = result.summary.incomplete;
-    if (!values.quiet) for (const o of result.stats.objects) if (!o.stats.complete) io.err(`warning: ${o.source} could not be read completely; what was read is in the report`);
+    if (!values.quiet)
+      for (const o of result.stats.objects) if (!o.stats.complete) io.err(`warning: ${o.source} could not be read completely; what was read is in the report`);
   }
 
-  const within = (p: Period) => (f: Finding): boolean => f.time >= p.from && f.time < p.to;
+  const within =
+    (p: Period) =>
+    (f: Finding): boolean =>
+      f.time >= p.from && f.time < p.to;
   const report = buildComplianceReport({
     period,
     previousPeriod: previous,
@@ -192,7 +197,11 @@ export function parseFindingsFile(text: string, name: string): Finding[] {
       const doc = JSON.parse(trimmed) as { findings?: unknown };
       if (!Array.isArray(doc.findings)) throw new Error('no "findings" array');
       values = doc.findings;
-    } else values = trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    } else
+      values = trimmed
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as unknown);
   } catch (error) {
     throw new Error(`${name} is not a findings file ('scan --format json' or ndjson output, or a report.json): ${(error as Error).message}`, { cause: error });
   }

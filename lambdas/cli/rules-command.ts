@@ -6,7 +6,10 @@ import type { RegisteredDetection } from '../core/rules';
 export function renderRuleList(rules: readonly DetectionMetadata[]): string {
   const rows = [['ID', 'CATEGORY', 'SEVERITY', 'ATT&CK', 'TITLE'], ...rules.map((r) => [r.id, r.category, r.severity, r.attack.join(','), r.title])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + `\n\n${rules.length} rules. 'k8s-audit-analyzer rules show ID' prints one in full.`;
+  return (
+    rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') +
+    `\n\n${rules.length} rules. 'k8s-audit-analyzer rules show ID' prints one in full.`
+  );
 }
 
 /**

@@ -57,10 +57,17 @@ export function renderStatsTable({ objects, total }: { objects: ObjectStats[]; t
   ];
   const rows = [header, ...objects.map((o) => row(o.source, o.stats)), row(`total (${objects.length} objects)`, total, '')];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) => r.map((cell, i) => (i === 0 || i === 1 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i === 0 || i === 1 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  const notes = objects.flatMap((o) => o.stats.samples.map((s) => `  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${displayText(redactProblemDetail(s.detail))}`));
+  const notes = objects.flatMap((o) =>
+    o.stats.samples.map((s) => `  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${displayText(redactProblemDetail(s.detail))}`),
+  );
   if (notes.length > 0) lines.push('', 'problems (first of each kind per object):', ...notes);
   if (total.clusters.length > 0) lines.push('', `clusters: ${total.clusters.join(', ')}`);
   return lines.join('\n');

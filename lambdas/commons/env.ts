@@ -21,7 +21,9 @@ export type EnvContract = Readonly<Record<string, z.ZodType>>;
 export type RequiredName<C extends EnvContract> = { [K in keyof C]: C[K] extends { readonly [REQUIRED]: true } ? K : never }[keyof C] & string;
 
 /** The environment `lib/` sets for a function: every value a string, the required ones present. */
-export type EnvironmentOf<C extends EnvContract> = { readonly [K in RequiredName<C>]: string } & { readonly [K in Exclude<keyof C, RequiredName<C>> & string]?: string };
+export type EnvironmentOf<C extends EnvContract> = { readonly [K in RequiredName<C>]: string } & {
+  readonly [K in Exclude<keyof C, RequiredName<C>> & string]?: string;
+};
 
 export function isRequired(schema: z.ZodType): boolean {
   return (schema as Partial<RequiredVariable>)[REQUIRED] === true;
@@ -40,7 +42,16 @@ function markRequired<T extends z.ZodType>(schema: T): RequiredVariable<T> {
 }
 
 /** A required, non-blank string. */
-export const required = (name: string) => markRequired(z.preprocess(unset, z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`)));
+export const required = (name: string) =>
+  markRequired(
+    z.preprocess(
+      unset,
+      z
+        .string({ error: `${name} is required` })
+        .trim()
+        .min(1, `${name} is required`),
+    ),
+  );
 
 /** A whole number in decimal digits only: `Number()` would take `1e3`, `0x10` and ` `. */
 export const wholeNumber = (name: string, min: number, max: number, fallback: number, unit: string) =>
@@ -69,8 +80,7 @@ const keyPrefix = (name: string, fallback: string) =>
       .default(fallback),
   );
 
-const severity = (name: string) =>
-  z.preprocess(unset, z.enum(SEVERITIES, { error: `${name} must be one of ${SEVERITIES.join(', ')}` }).default('high'));
+const severity = (name: string) => z.preprocess(unset, z.enum(SEVERITIES, { error: `${name} must be one of ${SEVERITIES.join(', ')}` }).default('high'));
 
 /** The rules' configuration, the CLI's `--config` text (parsed by commons/analyzer-config.ts). */
 const analyzerConfig = z.preprocess(unset, z.string().optional());
@@ -109,7 +119,9 @@ export const ANALYZER_ENV = {
 /** The compliance reporter (lambdas/reporter). */
 export const REPORTER_ENV = {
   FINDINGS_TABLE: required('FINDINGS_TABLE'),
-  REPORTS_BUCKET: markRequired(z.preprocess(unset, z.string({ error: 'REPORTS_BUCKET is required' }).regex(BUCKET_NAME, 'REPORTS_BUCKET must be a bucket name (not an ARN or s3:// URI)'))),
+  REPORTS_BUCKET: markRequired(
+    z.preprocess(unset, z.string({ error: 'REPORTS_BUCKET is required' }).regex(BUCKET_NAME, 'REPORTS_BUCKET must be a bucket name (not an ARN or s3:// URI)')),
+  ),
   REPORTS_PREFIX: keyPrefix('REPORTS_PREFIX', DEFAULT_REPORTS_PREFIX),
   ALERTS_TOPIC_ARN: required('ALERTS_TOPIC_ARN'),
   REPORT_CADENCE: z.preprocess(
@@ -122,8 +134,18 @@ export const REPORTER_ENV = {
     z
       .string()
       .optional()
-      .transform((list) => [...new Set((list ?? '').split(',').map((c) => c.trim()).filter((c) => c !== ''))])
-      .refine((list) => list.every((c) => c.length <= 200 && !/[\s#]/.test(c)), 'REPORT_CLUSTERS must be cluster names separated by commas (no spaces or "#" in a name)'),
+      .transform((list) => [
+        ...new Set(
+          (list ?? '')
+            .split(',')
+            .map((c) => c.trim())
+            .filter((c) => c !== ''),
+        ),
+      ])
+      .refine(
+        (list) => list.every((c) => c.length <= 200 && !/[\s#]/.test(c)),
+        'REPORT_CLUSTERS must be cluster names separated by commas (no spaces or "#" in a name)',
+      ),
   ),
   ANALYZER_CONFIG: analyzerConfig,
 } satisfies EnvContract;
@@ -141,8 +163,16 @@ export const WATCHDOG_ENV = {
     z
       .string()
       .optional()
-      .transform((text) => (text ?? '').split(',').map((c) => c.trim()).filter((c) => c !== ''))
-      .refine((names) => names.every((n) => CLUSTER_NAME.test(n)), 'WATCHED_CLUSTERS must be cluster names separated by commas (no spaces or slashes in a name, at most 100 characters each)')
+      .transform((text) =>
+        (text ?? '')
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== ''),
+      )
+      .refine(
+        (names) => names.every((n) => CLUSTER_NAME.test(n)),
+        'WATCHED_CLUSTERS must be cluster names separated by commas (no spaces or slashes in a name, at most 100 characters each)',
+      )
       .transform((names) => [...new Set(names)]),
   ),
   FINDINGS_RETENTION_DAYS: findingsRetention,

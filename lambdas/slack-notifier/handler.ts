@@ -54,7 +54,8 @@ export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
       logger.info('nothing at or above the minimum severity; not posted', { ...fields, minSeverity });
       return;
     }
-    if (render.kind === 'notice') logger.warn('message is not a findings alert this notifier renders; posting a notice from its subject', { ...fields, reason: render.reason });
+    if (render.kind === 'notice')
+      logger.warn('message is not a findings alert this notifier renders; posting a notice from its subject', { ...fields, reason: render.reason });
     const url = await webhook.get();
     let result: PostResult;
     try {
@@ -78,7 +79,10 @@ export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
       try {
         await notify(record);
       } catch (error) {
-        logger.error('Slack notification failed; Lambda retries the event, then sends it to the DLQ', { messageId: record.Sns.MessageId, error: error as Error });
+        logger.error('Slack notification failed; Lambda retries the event, then sends it to the DLQ', {
+          messageId: record.Sns.MessageId,
+          error: error as Error,
+        });
         throw error;
       }
     }

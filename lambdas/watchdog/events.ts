@@ -39,7 +39,8 @@ export function triggerOf(event: unknown): WatchdogTrigger {
   if (typeof event !== 'object' || event === null) return { kind: 'unknown', reason: 'event is not an object' };
   const e = event as EventBridgeShape;
   if (e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event') return { kind: 'schedule', ...(str(e.time) ? { time: str(e.time) } : {}) };
-  if (e.source !== 'aws.eks' || e['detail-type'] !== 'AWS API Call via CloudTrail') return { kind: 'unknown', reason: `source ${String(e.source)}, detail-type ${String(e['detail-type'])}` };
+  if (e.source !== 'aws.eks' || e['detail-type'] !== 'AWS API Call via CloudTrail')
+    return { kind: 'unknown', reason: `source ${String(e.source)}, detail-type ${String(e['detail-type'])}` };
   const d = (typeof e.detail === 'object' && e.detail !== null ? e.detail : {}) as CloudTrailDetail;
   if (d.eventName !== 'UpdateClusterConfig') return { kind: 'unknown', reason: `EKS call ${String(d.eventName)}` };
   const eventID = str(d.eventID);

@@ -68,7 +68,13 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
   const table = findingsTableAdapters(deps.dynamodb, deps.findingsTable, { retentionDays: deps.findingsRetentionDays, now });
   const publisher = new SnsPublisher(deps.sns, deps.alertsTopicArn);
   // Its findings are high (silence) and critical (EKS logging off): every one is alerted.
-  const raise: RaiseDeps = { policy: new FindingPolicy(deps.config ?? DEFAULT_CONFIG, now), store: table.findings, ledger: table.ledger, publisher, minAlertSeverity: 'high' };
+  const raise: RaiseDeps = {
+    policy: new FindingPolicy(deps.config ?? DEFAULT_CONFIG, now),
+    store: table.findings,
+    ledger: table.ledger,
+    publisher,
+    minAlertSeverity: 'high',
+  };
   const coverage = table.coverage;
   const memory = table.watchdog;
   const silenceMinutes = deps.silenceMinutes ?? DEFAULT_SILENCE_MINUTES;
@@ -85,13 +91,23 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
     if (result.resumed.length > 0) metrics.addMetric('SilencesResolved', MetricUnit.Count, result.resumed.length);
     // Cluster names come from object keys: logged redacted.
     for (const c of silent) {
-      logger.warn('audit logs of a cluster are silent', { cluster: logSafe(c.cluster), since: c.since, silentMinutes: c.silentMinutes, thresholdMinutes: silenceMinutes, raised: c.raised, published: c.published, ...(c.withheld ? { withheld: c.withheld } : {}) });
+      logger.warn('audit logs of a cluster are silent', {
+        cluster: logSafe(c.cluster),
+        since: c.since,
+        silentMinutes: c.silentMinutes,
+        thresholdMinutes: silenceMinutes,
+        raised: c.raised,
+        published: c.published,
+        ...(c.withheld ? { withheld: c.withheld } : {}),
+      });
     }
     for (const r of result.resumed) logger.info('audit logs of a cluster resumed', { ...r, cluster: logSafe(r.cluster) });
     if (failed.length > 0) {
       metrics.addMetric('CheckFailures', MetricUnit.Count, failed.length);
       for (const f of failed) logger.error('cannot check a cluster; the invocation will be retried', { cluster: logSafe(f.cluster), error: f.error });
-      throw new WatchdogCheckError(`silence check failed for ${failed.map((f) => logSafe(f.cluster)).join(', ')}: ${failed[0].error.message}`, { cause: failed[0].error });
+      throw new WatchdogCheckError(`silence check failed for ${failed.map((f) => logSafe(f.cluster)).join(', ')}: ${failed[0].error.message}`, {
+        cause: failed[0].error,
+      });
     }
     logger.info('silence check done', { checkedAt: result.checkedAt, clusters: result.clusters.length, silent: silent.length, resumed: result.resumed.length });
     return {
@@ -116,11 +132,19 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
     const withheld = withheldOf(raised.withheld);
     metrics.addMetric('EksAuditLoggingDisabled', MetricUnit.Count, 1);
     if (raised.published) metrics.addMetric('AlertsPublished', MetricUnit.Count, 1);
-    logger.warn('EKS audit logging switched off', { ...about, actor: logSafe(call.actor), sourceIPAddress: logSafe(call.sourceIPAddress), newFinding: raised.newFindings > 0, published: raised.published, ...(withheld ? { withheld } : {}) });
+    logger.warn('EKS audit logging switched off', {
+      ...about,
+      actor: logSafe(call.actor),
+      sourceIPAddress: logSafe(call.sourceIPAddress),
+      newFinding: raised.newFindings > 0,
+      published: raised.published,
+      ...(withheld ? { withheld } : {}),
+    });
     if (withheld) return { kind: 'eks-config', cluster: call.cluster, raised: false, published: false, withheld };
     // Another invocation holds the alert (EventBridge delivered the call twice at once). If that
     // one fails, nothing would send it: throw, so Lambda retries this one after the claim lapsed.
-    if (raised.heldElsewhere > 0) throw new WatchdogCheckError(`the alert for CloudTrail event ${about.eventID} is held by another invocation; retried to make sure it is sent`);
+    if (raised.heldElsewhere > 0)
+      throw new WatchdogCheckError(`the alert for CloudTrail event ${about.eventID} is held by another invocation; retried to make sure it is sent`);
     return { kind: 'eks-config', cluster: call.cluster, raised: raised.newFindings > 0, published: raised.published };
   }
 

@@ -79,12 +79,22 @@ describe('the alert cooldown in DynamoDB (dynalite)', () => {
     const opened = await item(g);
     expect(opened).toMatchObject({ windowStart: T0, windowEnd: T0 + 60 * MINUTE, suppressed: 0, alerted: 1, claim: claimToken([finding('w1')]) });
     expect(opened?.expiresAt).toBe((T0 + 60 * MINUTE) / 1000 + 3600);
-    expect(opened?.findingGroup).toEqual({ cluster: 'prod-eu', ruleId: 'rbac.privileged-role-bound', actor: 'alice', target: { resource: 'clusterrolebindings', name: 'window' } });
+    expect(opened?.findingGroup).toEqual({
+      cluster: 'prod-eu',
+      ruleId: 'rbac.privileged-role-bound',
+      actor: 'alice',
+      target: { resource: 'clusterrolebindings', name: 'window' },
+    });
 
     clock = T0 + 10 * MINUTE;
     const later = { ...g, findings: [finding('w2', { time: '2026-11-20T10:09:00Z' }), finding('w3', { time: '2026-11-20T10:09:30Z' })] };
     expect(await cooldown().claim([later])).toEqual([{ alert: false }]);
-    expect(await item(g)).toMatchObject({ suppressed: 2, lastSeen: '2026-11-20T10:09:30Z', windowEnd: T0 + 60 * MINUTE, lastSuppressedAt: '2026-11-20T10:10:00.000Z' });
+    expect(await item(g)).toMatchObject({
+      suppressed: 2,
+      lastSeen: '2026-11-20T10:09:30Z',
+      windowEnd: T0 + 60 * MINUTE,
+      lastSuppressedAt: '2026-11-20T10:10:00.000Z',
+    });
 
     clock = T0 + 60 * MINUTE; // the window is [start, end): at its end a new one opens
     const next = { ...g, findings: [finding('w4')] };
@@ -110,7 +120,13 @@ describe('the alert cooldown in DynamoDB (dynalite)', () => {
     // Same rule, actor, target and auditID: the real, critical hit alerts all the same.
     const real = group([finding('d1', { severity: 'critical', fingerprint: 'real' })], { target });
     expect(await cooldown().claim([real])).toEqual([{ alert: true, suppressedBefore: 0 }]);
-    expect(await item(real)).toMatchObject({ rank: 4, claim: claimToken(real.findings), windowStart: T0, escalatedAt: new Date(clock).toISOString(), alerted: 2 });
+    expect(await item(real)).toMatchObject({
+      rank: 4,
+      claim: claimToken(real.findings),
+      windowStart: T0,
+      escalatedAt: new Date(clock).toISOString(),
+      alerted: 2,
+    });
     // From then on the window holds back hits up to that severity, as before.
     clock = T0 + 2 * MINUTE;
     expect(await cooldown().claim([group([finding('d2', { severity: 'high' })], { target })])).toEqual([{ alert: false }]);
@@ -123,7 +139,9 @@ describe('the alert cooldown in DynamoDB (dynalite)', () => {
     const target = { resource: 'clusterrolebindings', name: 'old-window' };
     const g = group([finding('o1')], { target });
     await cooldown().claim([g]);
-    await db.documents.send(new UpdateCommand({ TableName: TABLE, Key: cooldownKey(g), UpdateExpression: 'REMOVE #rank', ExpressionAttributeNames: { '#rank': 'rank' } }));
+    await db.documents.send(
+      new UpdateCommand({ TableName: TABLE, Key: cooldownKey(g), UpdateExpression: 'REMOVE #rank', ExpressionAttributeNames: { '#rank': 'rank' } }),
+    );
     clock = T0 + MINUTE;
     expect(await cooldown().claim([group([finding('o2')], { target })])).toEqual([{ alert: true, suppressedBefore: 0 }]);
     expect(await cooldown().claim([group([finding('o3')], { target })])).toEqual([{ alert: false }]);

@@ -18,7 +18,9 @@ const ledger = (): DynamoDbAlertLedger => new DynamoDbAlertLedger(db.documents, 
 /** `n` stored findings of a cluster of their own, with fingerprints. */
 async function stored(n: number): Promise<Finding[]> {
   cluster++;
-  const findings = Array.from({ length: n }, (_, i) => registryFinding('rbac.privileged-role-bound', { cluster: `ledger-${cluster}`, fingerprint: `fp-${cluster}-${String(i).padStart(3, '0')}` }));
+  const findings = Array.from({ length: n }, (_, i) =>
+    registryFinding('rbac.privileged-role-bound', { cluster: `ledger-${cluster}`, fingerprint: `fp-${cluster}-${String(i).padStart(3, '0')}` }),
+  );
   await store.putNew(findings);
   return findings;
 }

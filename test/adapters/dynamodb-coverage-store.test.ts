@@ -57,7 +57,9 @@ describe('the coverage store against a local DynamoDB (dynalite)', () => {
       await first.record('zeta', '2026-11-24', { Metadata: 1 }, 1);
       await first.record('zeta', '2026-11-24', { Metadata: 1 }, 1);
       await first.record('zeta', '2026-11-25', { Metadata: 1 }, 1);
-      const registryWrites = sent.mock.calls.filter(([c]) => c instanceof UpdateCommand && (c.input.Key as Record<string, string>).pk === CLUSTER_REGISTRY_KEY.pk);
+      const registryWrites = sent.mock.calls.filter(
+        ([c]) => c instanceof UpdateCommand && (c.input.Key as Record<string, string>).pk === CLUSTER_REGISTRY_KEY.pk,
+      );
       expect(registryWrites).toHaveLength(1);
       expect(sent).toHaveBeenCalledTimes(4); // three coverage updates, one registry update
     } finally {
@@ -129,7 +131,11 @@ describe('the coverage store against a local DynamoDB (dynalite)', () => {
     try {
       expect(await store.lastObjectAt('newest', '2026-11-21')).toBe('2026-11-21T00:03:00.000Z');
       expect(sent.mock.calls.map(([c]) => c.constructor.name)).toEqual(['QueryCommand']);
-      expect((sent.mock.calls[0][0] as QueryCommand).input).toMatchObject({ KeyConditionExpression: 'pk = :pk AND sk <= :today', ScanIndexForward: false, Limit: 2 });
+      expect((sent.mock.calls[0][0] as QueryCommand).input).toMatchObject({
+        KeyConditionExpression: 'pk = :pk AND sk <= :today',
+        ScanIndexForward: false,
+        Limit: 2,
+      });
     } finally {
       sent.mockRestore();
     }

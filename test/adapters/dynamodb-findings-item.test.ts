@@ -36,7 +36,12 @@ function valueSize(value: unknown): number {
   }
   if (value instanceof Uint8Array) return value.length;
   if (Array.isArray(value)) return 3 + value.filter((v) => v !== undefined).reduce((sum: number, v) => sum + 1 + valueSize(v), 0);
-  return 3 + Object.entries(value as object).filter(([, v]) => v !== undefined).reduce((sum: number, [name, v]) => sum + 1 + Buffer.byteLength(name) + valueSize(v), 0);
+  return (
+    3 +
+    Object.entries(value as object)
+      .filter(([, v]) => v !== undefined)
+      .reduce((sum: number, [name, v]) => sum + 1 + Buffer.byteLength(name) + valueSize(v), 0)
+  );
 }
 
 const writeUnits = (bytes: number): number => Math.ceil(bytes / 1024);

@@ -39,7 +39,10 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
     });
 
     it('keys a finding with a fingerprint by it, not by the auditID the client chose', () => {
-      expect(findingKey(finding({ fingerprint: 'AAAAAAAAAAAAAAAAAAAAAA' }))).toEqual({ pk: 'F#prod-eu#2026-11-20', sk: '2026-11-20T23:59:58.123Z#rbac.privileged-role-bound@AAAAAAAAAAAAAAAAAAAAAA' });
+      expect(findingKey(finding({ fingerprint: 'AAAAAAAAAAAAAAAAAAAAAA' }))).toEqual({
+        pk: 'F#prod-eu#2026-11-20',
+        sk: '2026-11-20T23:59:58.123Z#rbac.privileged-role-bound@AAAAAAAAAAAAAAAAAAAAAA',
+      });
       // Whatever the auditID holds: the key is as long as the fingerprint (an auditID past DynamoDB's 1 KB key limit failed the put).
       expect(findingKey(finding({ auditID: 'x'.repeat(5000), fingerprint: 'AAAAAAAAAAAAAAAAAAAAAA' })).sk).toHaveLength(24 + 1 + 26 + 1 + 22);
     });
@@ -47,8 +50,18 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
     it('stores a decoy and the real finding apart when they share the rule, the auditID and the millisecond', async () => {
       const store = new DynamoDbFindingsStore(db.documents, 'findings');
       const ledger = new DynamoDbAlertLedger(db.documents, 'findings', () => new Date('2026-11-21T00:00:01Z'));
-      const decoy = finding({ cluster: 'decoy', auditID: 'chosen', fingerprint: 'decoy-fingerprint-0001', target: { resource: 'clusterrolebindings', name: 'harmless' } });
-      const real = finding({ cluster: 'decoy', auditID: 'chosen', fingerprint: 'real-fingerprint-00001', target: { resource: 'clusterrolebindings', name: 'backdoor' } });
+      const decoy = finding({
+        cluster: 'decoy',
+        auditID: 'chosen',
+        fingerprint: 'decoy-fingerprint-0001',
+        target: { resource: 'clusterrolebindings', name: 'harmless' },
+      });
+      const real = finding({
+        cluster: 'decoy',
+        auditID: 'chosen',
+        fingerprint: 'real-fingerprint-00001',
+        target: { resource: 'clusterrolebindings', name: 'backdoor' },
+      });
       expect(await store.putNew([decoy])).toEqual([decoy]);
       await ledger.markAlerted([decoy]);
       expect(await store.putNew([real])).toEqual([real]);
@@ -107,7 +120,12 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
       await store.putNew([stored]);
       const { Item } = await db.documents.send(new GetCommand({ TableName: 'findings', Key: findingKey(stored) }));
       expect(Object.keys(Item!).sort()).toEqual(['expiresAt', 'fz', 'pk', 'ruleId', 'severity', 'sk']);
-      expect(Item).toMatchObject({ ...findingKey(stored), severity: 'high', ruleId: 'rbac.privileged-role-bound', expiresAt: Math.floor(Date.parse(stored.time) / 1000) + 400 * 86_400 });
+      expect(Item).toMatchObject({
+        ...findingKey(stored),
+        severity: 'high',
+        ruleId: 'rbac.privileged-role-bound',
+        expiresAt: Math.floor(Date.parse(stored.time) / 1000) + 400 * 86_400,
+      });
       expect(Item!.fz).toBeInstanceOf(Uint8Array);
       const [got] = await store.query({ cluster: 'compact', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
       expect(got).toStrictEqual(stored);
@@ -118,8 +136,13 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
       const old = finding({ cluster: 'upgraded', time: '2026-11-20T10:00:00Z', auditID: 'old', evidence: { images: ['x:1'], count: 2 } });
       // What putNew wrote before the compact layout.
       const expiresAt = Math.floor(Date.parse(old.time) / 1000) + 400 * 86_400;
-      await db.documents.send(new PutCommand({ TableName: 'findings', Item: { ...findingKey(old), finding: old, severity: old.severity, ruleId: old.ruleId, expiresAt } }));
-      const newer = [finding({ cluster: 'upgraded', time: '2026-11-20T09:00:00Z', auditID: 'before' }), finding({ cluster: 'upgraded', time: '2026-11-20T11:00:00Z', auditID: 'after' })];
+      await db.documents.send(
+        new PutCommand({ TableName: 'findings', Item: { ...findingKey(old), finding: old, severity: old.severity, ruleId: old.ruleId, expiresAt } }),
+      );
+      const newer = [
+        finding({ cluster: 'upgraded', time: '2026-11-20T09:00:00Z', auditID: 'before' }),
+        finding({ cluster: 'upgraded', time: '2026-11-20T11:00:00Z', auditID: 'after' }),
+      ];
       expect(await store.putNew([old, ...newer])).toEqual(newer);
       const got = await store.query({ cluster: 'upgraded', from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
       expect(got).toStrictEqual([newer[0], old, newer[1]]);
@@ -159,7 +182,8 @@ describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
     it('writes nothing when an update changes nothing, until the item is past half its life', async () => {
       let now = Date.parse('2026-11-20T00:00:00Z');
       const store = new DynamoDbStateStore(db.documents, 'findings', 8, () => now);
-      const version = async (): Promise<unknown> => (await db.documents.send(new GetCommand({ TableName: 'findings', Key: { pk: 'S#same', sk: 'state' } }))).Item?.version;
+      const version = async (): Promise<unknown> =>
+        (await db.documents.send(new GetCommand({ TableName: 'findings', Key: { pk: 'S#same', sk: 'state' } }))).Item?.version;
       await store.update<number>('same', () => 7, 600);
       expect(await version()).toBe(1);
       expect(await store.update<number>('same', (n) => n ?? 0, 600)).toBe(7);

@@ -18,10 +18,20 @@ describe('S3 objects', () => {
   });
 
   it('lists every page of a prefix, skips folder markers, and streams each object through the reader', async () => {
-    const bodies: Record<string, Buffer> = { 'prod/a.gz': gzipSync(jsonLines([clusterAdminBinding()])), 'prod/b c.gz': gzipSync(jsonLines([clusterAdminBinding()])) };
+    const bodies: Record<string, Buffer> = {
+      'prod/a.gz': gzipSync(jsonLines([clusterAdminBinding()])),
+      'prod/b c.gz': gzipSync(jsonLines([clusterAdminBinding()])),
+    };
     const body = bodies['prod/a.gz'];
     s3.on(ListObjectsV2Command, { Bucket: 'audit-logs', Prefix: 'prod/', ContinuationToken: undefined })
-      .resolves({ IsTruncated: true, NextContinuationToken: 't2', Contents: [{ Key: 'prod/', Size: 0 }, { Key: 'prod/a.gz', Size: body.length }] })
+      .resolves({
+        IsTruncated: true,
+        NextContinuationToken: 't2',
+        Contents: [
+          { Key: 'prod/', Size: 0 },
+          { Key: 'prod/a.gz', Size: body.length },
+        ],
+      })
       .on(ListObjectsV2Command, { Bucket: 'audit-logs', Prefix: 'prod/', ContinuationToken: 't2' })
       .resolves({ IsTruncated: false, Contents: [{ Key: 'prod/b c.gz', Size: body.length }] });
     // The SDK's Node.js body is a Readable underneath; the reader only iterates it.

@@ -6,7 +6,16 @@ import type { AlertArchive } from '../../lambdas/core/ports';
 const archive: AlertArchive = {
   source: 's3://audit-logs/clusters/prod-eu/a.gz',
   cluster: 'prod-eu',
-  summary: { objects: 1, bytes: 10, events: 1, skipped: 0, malformed: 0, incomplete: 0, findings: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } },
+  summary: {
+    objects: 1,
+    bytes: 10,
+    events: 1,
+    skipped: 0,
+    malformed: 0,
+    incomplete: 0,
+    findings: 0,
+    bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+  },
   table: [],
   findings: [],
 };

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { objectsInMessage } from '../../lambdas/analyzer/s3-event';
 import { encodeS3EventKey, s3NotificationBody } from '../../lambdas/adapters/s3-notification';
 
-const object = (key: string) => ({ bucket: 'audit-logs', key, size: 1234, eTag: '"5d41402abc4b2a76b9719d911017c592"', eventTime: '2026-11-30T14:00:00.000Z', region: 'eu-west-1' });
+const object = (key: string) => ({
+  bucket: 'audit-logs',
+  key,
+  size: 1234,
+  eTag: '"5d41402abc4b2a76b9719d911017c592"',
+  eventTime: '2026-11-30T14:00:00.000Z',
+  region: 'eu-west-1',
+});
 
 describe('the S3 notification body for a backfilled object', () => {
   it('has the shape S3 sends: one ObjectCreated:Put record, the key form-encoded, the ETag unquoted', () => {
@@ -19,7 +26,12 @@ describe('the S3 notification body for a backfilled object', () => {
             s3SchemaVersion: '1.0',
             configurationId: 'backfill',
             bucket: { name: 'audit-logs', arn: 'arn:aws:s3:::audit-logs' },
-            object: { key: 'clusters/prod-eu/2026/11/audit+log%2B1.gz', size: 1234, eTag: '5d41402abc4b2a76b9719d911017c592', sequencer: expect.stringMatching(/^[0-9A-F]{16}$/) as unknown },
+            object: {
+              key: 'clusters/prod-eu/2026/11/audit+log%2B1.gz',
+              size: 1234,
+              eTag: '5d41402abc4b2a76b9719d911017c592',
+              sequencer: expect.stringMatching(/^[0-9A-F]{16}$/) as unknown,
+            },
           },
         },
       ],
@@ -27,7 +39,8 @@ describe('the S3 notification body for a backfilled object', () => {
   });
 
   it('names the partition in the bucket ARN', () => {
-    const arn = (region: string) => (JSON.parse(s3NotificationBody({ ...object('a.gz'), region })) as { Records: Array<{ s3: { bucket: { arn: string } } }> }).Records[0].s3.bucket.arn;
+    const arn = (region: string) =>
+      (JSON.parse(s3NotificationBody({ ...object('a.gz'), region })) as { Records: Array<{ s3: { bucket: { arn: string } } }> }).Records[0].s3.bucket.arn;
     expect(arn('cn-north-1')).toBe('arn:aws-cn:s3:::audit-logs');
     expect(arn('us-gov-west-1')).toBe('arn:aws-us-gov:s3:::audit-logs');
   });

@@ -31,7 +31,9 @@ describe('the report store against s3rver', () => {
     });
     expect(stored.uris.html).toBe(`s3://${BUCKET}/reports/all/2026-11-23_2026-11-29/report.html`);
     const types = await Promise.all(
-      (['html', 'csv', 'json'] as const).map(async (kind) => (await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: stored.keys[kind] }))).ContentType),
+      (['html', 'csv', 'json'] as const).map(
+        async (kind) => (await s3.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: stored.keys[kind] }))).ContentType,
+      ),
     );
     expect(types).toEqual(['text/html; charset=utf-8', 'text/csv; charset=utf-8', 'application/json']);
 

@@ -31,7 +31,10 @@ describe('sending work to SQS with SendMessageBatch', () => {
   });
 
   it('sends again the entries a call reports as failed, with backoff, until SQS takes them', async () => {
-    const failures = new Map<string, number>([['message 2', 2], ['message 7', 1]]);
+    const failures = new Map<string, number>([
+      ['message 2', 2],
+      ['message 7', 1],
+    ]);
     sqs.failEntry = ({ body }) => {
       const left = failures.get(body) ?? 0;
       if (left === 0) return undefined;
@@ -44,7 +47,10 @@ describe('sending work to SQS with SendMessageBatch', () => {
     expect(outcome).toEqual({ accepted: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], rejected: [] });
     expect(sqs.requests.map((r) => r.entries)).toEqual([10, 2, 1]);
     // Ids are unique per call: positions in it.
-    expect(sqs.requests[1].input.Entries).toEqual([expect.objectContaining({ Id: '0', MessageBody: 'message 2' }), expect.objectContaining({ Id: '1', MessageBody: 'message 7' })]);
+    expect(sqs.requests[1].input.Entries).toEqual([
+      expect.objectContaining({ Id: '0', MessageBody: 'message 2' }),
+      expect.objectContaining({ Id: '1', MessageBody: 'message 7' }),
+    ]);
     expect(sqs.messages).toHaveLength(10);
     expect(waits).toHaveLength(2);
     expect(waits[0]).toBeGreaterThanOrEqual(50);
@@ -55,7 +61,11 @@ describe('sending work to SQS with SendMessageBatch', () => {
 
   it('gives up on an entry after the attempts, and at once on one SQS blames on the sender', async () => {
     sqs.failEntry = ({ body }) =>
-      body === 'message 1' ? { code: 'InternalError', message: 'still failing', senderFault: false } : body === 'message 3' ? { code: 'InvalidParameterValue', message: 'bad body', senderFault: true } : undefined;
+      body === 'message 1'
+        ? { code: 'InternalError', message: 'still failing', senderFault: false }
+        : body === 'message 3'
+          ? { code: 'InvalidParameterValue', message: 'bad body', senderFault: true }
+          : undefined;
     const outcome = await new SqsWorkSender(sqs.client, queueUrl, { ...noWait, attempts: 3 }).send(messages(4));
     expect(outcome.accepted).toEqual([0, 2]);
     expect(outcome.rejected).toEqual([
@@ -86,6 +96,9 @@ describe('sending work to SQS with SendMessageBatch', () => {
   });
 
   it('names a queue that does not exist', async () => {
-    await expect(new SqsWorkSender(sqs.client, `${sqs.endpoint}/000000000000/nope`, noWait).send(messages(1))).rejects.toMatchObject({ code: 'QueueDoesNotExist', message: 'The specified queue does not exist.' });
+    await expect(new SqsWorkSender(sqs.client, `${sqs.endpoint}/000000000000/nope`, noWait).send(messages(1))).rejects.toMatchObject({
+      code: 'QueueDoesNotExist',
+      message: 'The specified queue does not exist.',
+    });
   });
 });

@@ -66,7 +66,11 @@ const binding = (name: string): Ev => {
 const cooldownItem = async (cluster: string, ruleId: string, name: string): Promise<Record<string, unknown> | undefined> =>
   (
     await ddb.documents.send(
-      new GetCommand({ TableName: TABLE, Key: cooldownKey({ cluster, ruleId, actor: ACTOR, target: { resource: 'clusterrolebindings', name } }), ConsistentRead: true }),
+      new GetCommand({
+        TableName: TABLE,
+        Key: cooldownKey({ cluster, ruleId, actor: ACTOR, target: { resource: 'clusterrolebindings', name } }),
+        ConsistentRead: true,
+      }),
     )
   ).Item;
 
@@ -155,8 +159,14 @@ describe('alert cooldown, end to end against s3rver, dynalite and a local SNS en
       ['persist', 2],
       ['persist', 2],
     ]);
-    expect(email).toMatch(/4 hits of these groups counted without an alert in their previous window:\n {2}rbac\.broad-subject-bound: 2\n {2}rbac\.privileged-role-bound: 2/);
-    expect(await cooldownItem('cool-a', 'rbac.privileged-role-bound', 'persist')).toMatchObject({ suppressed: 0, windowStart: clock, windowEnd: clock + 60 * MINUTE });
+    expect(email).toMatch(
+      /4 hits of these groups counted without an alert in their previous window:\n {2}rbac\.broad-subject-bound: 2\n {2}rbac\.privileged-role-bound: 2/,
+    );
+    expect(await cooldownItem('cool-a', 'rbac.privileged-role-bound', 'persist')).toMatchObject({
+      suppressed: 0,
+      windowStart: clock,
+      windowEnd: clock + 60 * MINUTE,
+    });
   });
 
   it('still sends an alert whose publish failed when the object comes back, even after the group was hit again', async () => {
@@ -193,7 +203,10 @@ describe('alert cooldown, end to end against s3rver, dynalite and a local SNS en
     clock = windowStart;
     const key = 'clusters/cool-c/2026/11/20/10/burst.json.gz';
     const names = Array.from({ length: 100 }, (_, i) => `burst-${String(i).padStart(3, '0')}`);
-    await putLog(key, names.flatMap((name) => [binding(name), leaseUpdate()]));
+    await putLog(
+      key,
+      names.flatMap((name) => [binding(name), leaseUpdate()]),
+    );
     const published = sns.published.length;
 
     // A failed publish first: the redelivery must overwrite the archive, not add a second one.

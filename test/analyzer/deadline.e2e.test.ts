@@ -90,7 +90,10 @@ describe('the analyzer deadline', () => {
     const gets = jest.spyOn(local.s3.client, 'send');
     const added = jest.spyOn(metrics, 'addMetric');
     try {
-      const response = await invoke(s3Record('late-1', BUCKET, 'clusters/late/2026/11/20/10/a.json.gz'), s3Record('late-2', BUCKET, 'clusters/late/2026/11/20/10/a.json.gz'));
+      const response = await invoke(
+        s3Record('late-1', BUCKET, 'clusters/late/2026/11/20/10/a.json.gz'),
+        s3Record('late-2', BUCKET, 'clusters/late/2026/11/20/10/a.json.gz'),
+      );
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'late-1' }, { itemIdentifier: 'late-2' }]);
       expect(gets.mock.calls.filter(([c]) => c instanceof GetObjectCommand)).toHaveLength(0);
       expect(added.mock.calls.filter(([name]) => name === 'DeferredRecords')).toHaveLength(2);

@@ -109,7 +109,9 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
     expect(coverage?.expiresAt).toBe(Date.parse('2026-11-21T00:00:00Z') / 1000 + 400 * 86_400);
     const { Item: registry } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'CLUSTERS', sk: 'all' } }));
     expect([...(registry?.clusters as Set<string>)]).toEqual(['prod-eu']);
-    expect(await new DynamoDbCoverageStore(documents, TABLE).coverage('prod-eu', { from: DAY.from.toISOString(), to: DAY.to.toISOString() })).toMatchObject({ objects: 1 });
+    expect(await new DynamoDbCoverageStore(documents, TABLE).coverage('prod-eu', { from: DAY.from.toISOString(), to: DAY.to.toISOString() })).toMatchObject({
+      objects: 1,
+    });
   });
 
   it('stores nothing new and sends nothing when the same event is delivered again', async () => {
@@ -172,7 +174,10 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
       const response = await invoke(batch(s3Record('m-missing', gone), s3Record('m-3', key)));
       expect(response.batchItemFailures).toEqual([]);
       expect(added).toHaveBeenCalledWith('MissingObjects', 'Count', 1);
-      expect(warned).toHaveBeenCalledWith(expect.stringContaining('deleted before it was read'), expect.objectContaining({ key: gone, messageId: 'm-missing' }));
+      expect(warned).toHaveBeenCalledWith(
+        expect.stringContaining('deleted before it was read'),
+        expect.objectContaining({ key: gone, messageId: 'm-missing' }),
+      );
     } finally {
       added.mockRestore();
       warned.mockRestore();
@@ -181,7 +186,13 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
 
   it('keeps and alerts on what a truncated object held, without failing the record', async () => {
     const key = 'clusters/prod-eu/2026/11/20/13/audit log 4.json.gz';
-    const whole = gzipSync(withBackdoor('backdoor-4').map((e) => JSON.stringify(e)).join('\n') + '\n' + Array.from({ length: 200 }, () => JSON.stringify(leaseUpdate())).join('\n'));
+    const whole = gzipSync(
+      withBackdoor('backdoor-4')
+        .map((e) => JSON.stringify(e))
+        .join('\n') +
+        '\n' +
+        Array.from({ length: 200 }, () => JSON.stringify(leaseUpdate())).join('\n'),
+    );
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: whole.subarray(0, whole.length - 40) }));
     const published = sns.published.length;
     const response = await invoke(batch(s3Record('m-4', key)));
@@ -207,9 +218,15 @@ describe('analyzer handler, end to end against s3rver, dynalite and a local SNS 
 
 describe('every hit alerted once, whatever the client chose, end to end', () => {
   const DANGEROUS = 'rbac.dangerous-role-permissions';
-  const machineOf = (alert: { message?: string }): { summary: { findings: number }; table: Array<{ ruleId: string; count: number; target: { name?: string } }> } =>
-    JSON.parse((JSON.parse(alert.message!) as { lambda: string }).lambda) as { summary: { findings: number }; table: Array<{ ruleId: string; count: number; target: { name?: string } }> };
-  const alertedAt = async (f: Finding): Promise<unknown> => (await documents.send(new GetCommand({ TableName: TABLE, Key: findingKey(f), ConsistentRead: true }))).Item?.alertedAt;
+  const machineOf = (alert: {
+    message?: string;
+  }): { summary: { findings: number }; table: Array<{ ruleId: string; count: number; target: { name?: string } }> } =>
+    JSON.parse((JSON.parse(alert.message!) as { lambda: string }).lambda) as {
+      summary: { findings: number };
+      table: Array<{ ruleId: string; count: number; target: { name?: string } }>;
+    };
+  const alertedAt = async (f: Finding): Promise<unknown> =>
+    (await documents.send(new GetCommand({ TableName: TABLE, Key: findingKey(f), ConsistentRead: true }))).Item?.alertedAt;
 
   /** A ClusterRole whose two rules entries each grant an escalation-grade power: two hits of one rule on one event. */
   const twoPowers = (name: string): Ev =>
@@ -269,7 +286,16 @@ describe('every hit alerted once, whatever the client chose, end to end', () => 
   it('sends one alert when two invocations process the same notification at once', async () => {
     const key = 'clusters/prod-eu/2026/11/20/16/twice.json.gz';
     await putLog(key, withBackdoor('delivered-twice'));
-    const second = makeHandler({ s3: s3.client, dynamodb: ddb.client, sns: sns.client, findingsTable: TABLE, alertsTopicArn: TOPIC, minAlertSeverity: 'high', logger, metrics });
+    const second = makeHandler({
+      s3: s3.client,
+      dynamodb: ddb.client,
+      sns: sns.client,
+      findingsTable: TABLE,
+      alertsTopicArn: TOPIC,
+      minAlertSeverity: 'high',
+      logger,
+      metrics,
+    });
     const published = sns.published.length;
     const responses = await Promise.all([invoke(batch(s3Record('m-twice', key))), second(batch(s3Record('m-twice', key)), context)]);
     expect(responses.map((r) => r.batchItemFailures)).toEqual([[], []]);

@@ -93,7 +93,7 @@ describe('the analyzer handler when AWS calls fail', () => {
     expect(markedAlerted()).toBeGreaterThan(0);
   });
 
-  it('reports how often the batch\'s most-delivered record came, for the alarm before the dead-letter queue', async () => {
+  it("reports how often the batch's most-delivered record came, for the alarm before the dead-letter queue", async () => {
     const added = jest.spyOn(metrics, 'addMetric');
     const again = { ...s3Record('m-again', BUCKET, KEY), attributes: { ...s3Record('m-again', BUCKET, KEY).attributes, ApproximateReceiveCount: '4' } };
     expect((await handler({ Records: [s3Record('m-new', BUCKET, OTHER), again] }, lambdaContext)).batchItemFailures).toEqual([]);
@@ -149,7 +149,11 @@ describe('the analyzer handler when AWS calls fail', () => {
 
   describe('storing the findings in DynamoDB', () => {
     it.each([
-      ['ProvisionedThroughputExceededException', () => new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} })],
+      [
+        'ProvisionedThroughputExceededException',
+        () =>
+          new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} }),
+      ],
       ['ThrottlingException', () => new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} })],
     ])('fails the record on %s and publishes nothing: nobody is told about a finding that is not stored', async (_name, error) => {
       ddb.on(PutCommand).rejects(error());
@@ -170,7 +174,8 @@ describe('the analyzer handler when AWS calls fail', () => {
   });
 
   describe('recording coverage (best effort)', () => {
-    const coverageUpdates = () => ddb.commandCalls(UpdateCommand).filter((c) => /^(V#|CLUSTERS$)/.test(String((c.args[0].input.Key as Record<string, unknown>).pk)));
+    const coverageUpdates = () =>
+      ddb.commandCalls(UpdateCommand).filter((c) => /^(V#|CLUSTERS$)/.test(String((c.args[0].input.Key as Record<string, unknown>).pk)));
 
     it('writes one coverage update per object and registers the cluster once, after the alert', async () => {
       expect((await invoke(KEY, OTHER)).batchItemFailures).toEqual([]);
@@ -188,7 +193,10 @@ describe('the analyzer handler when AWS calls fail', () => {
       expect((await invoke(KEY)).batchItemFailures).toEqual([]);
       expect(added).toHaveBeenCalledWith('CoverageFailures', 'Count', 1);
       expect(added).not.toHaveBeenCalledWith('FailedRecords', 'Count', 1);
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('cannot record coverage'), expect.objectContaining({ key: KEY, cluster: 'prod-eu', day: '2026-11-20' }));
+      expect(logged).toHaveBeenCalledWith(
+        expect.stringContaining('cannot record coverage'),
+        expect.objectContaining({ key: KEY, cluster: 'prod-eu', day: '2026-11-20' }),
+      );
       expect(ddb.commandCalls(PutCommand).length).toBeGreaterThan(0);
       expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
       expect(markedAlerted()).toBeGreaterThan(0);
@@ -231,9 +239,13 @@ describe('the analyzer handler when AWS calls fail', () => {
     });
 
     it('fails the record and publishes nothing when the claim cannot be written', async () => {
-      ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) =>
-        input.UpdateExpression === 'SET claim = :token, claimedUntil = :until' ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} })) : Promise.resolve({}),
-      );
+      ddb
+        .on(UpdateCommand)
+        .callsFake((input: { UpdateExpression: string }) =>
+          input.UpdateExpression === 'SET claim = :token, claimedUntil = :until'
+            ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} }))
+            : Promise.resolve({}),
+        );
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
       expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     });
@@ -246,7 +258,10 @@ describe('the analyzer handler when AWS calls fail', () => {
       expect(claims.length).toBeGreaterThan(0);
       expect(releases).toHaveLength(claims.length);
       for (const [i, r] of releases.entries()) {
-        expect(r.args[0].input).toMatchObject({ ConditionExpression: 'claim = :token', ExpressionAttributeValues: { ':token': claims[0].args[0].input.ExpressionAttributeValues![':token'] as unknown } });
+        expect(r.args[0].input).toMatchObject({
+          ConditionExpression: 'claim = :token',
+          ExpressionAttributeValues: { ':token': claims[0].args[0].input.ExpressionAttributeValues![':token'] as unknown },
+        });
         expect(r.args[0].input.Key).toEqual(claims[i].args[0].input.Key);
         expect(r.calledAfter(sns.commandCalls(PublishCommand)[0])).toBe(true);
       }
@@ -254,13 +269,20 @@ describe('the analyzer handler when AWS calls fail', () => {
 
     it('still fails the record with the publish error when giving the claims back fails too (they lapse)', async () => {
       sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
-      ddb.on(UpdateCommand).callsFake((input: { UpdateExpression: string }) =>
-        input.UpdateExpression.startsWith('REMOVE claim') ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} })) : Promise.resolve({}),
-      );
+      ddb
+        .on(UpdateCommand)
+        .callsFake((input: { UpdateExpression: string }) =>
+          input.UpdateExpression.startsWith('REMOVE claim')
+            ? Promise.reject(new ThrottlingException({ message: 'throttled', $metadata: {} }))
+            : Promise.resolve({}),
+        );
       const logged = jest.spyOn(logger, 'error');
       expect((await invoke(KEY)).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
       expect(updates('REMOVE claim, claimedUntil').length).toBeGreaterThan(0);
-      expect(logged).toHaveBeenCalledWith(expect.stringContaining('record failed'), expect.objectContaining({ error: expect.objectContaining({ name: 'ThrottledException' }) as unknown }));
+      expect(logged).toHaveBeenCalledWith(
+        expect.stringContaining('record failed'),
+        expect.objectContaining({ error: expect.objectContaining({ name: 'ThrottledException' }) as unknown }),
+      );
     });
   });
 

@@ -110,7 +110,15 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
         actor: { username: MALLORY, sourceIPs: ['198.51.100.23'] },
         target: { resource: 's3-objects', namespace: BUCKET, name: key },
         verb: 'delete',
-        evidence: { bucket: BUCKET, key, versionId: '3HL4kqtJlcpXroDTDmJ', eventName: 'ObjectRemoved:Delete', sourceIPAddress: '198.51.100.23', sequencer: '0066F1A2B3C4D5E6F7', region: 'eu-west-1' },
+        evidence: {
+          bucket: BUCKET,
+          key,
+          versionId: '3HL4kqtJlcpXroDTDmJ',
+          eventName: 'ObjectRemoved:Delete',
+          sourceIPAddress: '198.51.100.23',
+          sequencer: '0066F1A2B3C4D5E6F7',
+          region: 'eu-west-1',
+        },
       }),
     ]);
 
@@ -127,7 +135,13 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
       kind: 'findings',
       cluster: 'prod-eu',
       source: `s3://${BUCKET}/${key}`,
-      table: [{ ruleId: 'audit-tampering.log-object-deleted', actor: MALLORY, summary: `${MALLORY} permanently deleted version 3HL4kqtJlcpXroDTDmJ of audit log object s3://${BUCKET}/${key} from 198.51.100.23` }],
+      table: [
+        {
+          ruleId: 'audit-tampering.log-object-deleted',
+          actor: MALLORY,
+          summary: `${MALLORY} permanently deleted version 3HL4kqtJlcpXroDTDmJ of audit log object s3://${BUCKET}/${key} from 198.51.100.23`,
+        },
+      ],
     });
   });
 
@@ -141,7 +155,13 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
     const [stored] = await removedFindings();
     expect(stored.fingerprint).toMatch(/^[\w-]{22}$/);
     // The same key removed again later (another version): another finding, another fingerprint.
-    const again = s3Notification('m-del-1b', { eventName: 'ObjectRemoved:Delete', key, versionId: 'OlderVersion0001', sequencer: '0066F1A2B3C4D5E6F8', eventTime: '2026-11-20T10:42:09.000Z' });
+    const again = s3Notification('m-del-1b', {
+      eventName: 'ObjectRemoved:Delete',
+      key,
+      versionId: 'OlderVersion0001',
+      sequencer: '0066F1A2B3C4D5E6F8',
+      eventTime: '2026-11-20T10:42:09.000Z',
+    });
     expect((await invoke(again)).batchItemFailures).toEqual([]);
     const findings = (await removedFindings()).filter((f) => f.target.name === key);
     expect(findings).toHaveLength(2);
@@ -151,7 +171,13 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
 
   it('counts further removals by the same principal in the bucket into the open cooldown window: stored, not sent again', async () => {
     clock += 60_000;
-    const marker = s3Notification('m-del-2', { eventName: 'ObjectRemoved:DeleteMarkerCreated', key: 'clusters/prod-eu/2026/11/20/10/audit log 2.json.gz', versionId: 'marker-1', sequencer: '0066F1A2B3C4D5E700', eventTime: '2026-11-20T10:43:00.000Z' });
+    const marker = s3Notification('m-del-2', {
+      eventName: 'ObjectRemoved:DeleteMarkerCreated',
+      key: 'clusters/prod-eu/2026/11/20/10/audit log 2.json.gz',
+      versionId: 'marker-1',
+      sequencer: '0066F1A2B3C4D5E700',
+      eventTime: '2026-11-20T10:43:00.000Z',
+    });
     const before = (await removedFindings()).length;
     const added = jest.spyOn(metrics, 'addMetric');
     try {
@@ -167,14 +193,26 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
   });
 
   it('alerts on another principal at once', async () => {
-    const other = s3Notification('m-del-3', { eventName: 'ObjectRemoved:Delete', key: 'clusters/prod-eu/2026/11/20/10/audit log 3.json.gz', principalId: 'AWS:AIDAEXAMPLEUSERID', sequencer: '0066F1A2B3C4D5E701', eventTime: '2026-11-20T10:44:00.000Z' });
+    const other = s3Notification('m-del-3', {
+      eventName: 'ObjectRemoved:Delete',
+      key: 'clusters/prod-eu/2026/11/20/10/audit log 3.json.gz',
+      principalId: 'AWS:AIDAEXAMPLEUSERID',
+      sequencer: '0066F1A2B3C4D5E701',
+      eventTime: '2026-11-20T10:44:00.000Z',
+    });
     expect((await invoke(other)).batchItemFailures).toEqual([]);
     expect(sns.published).toHaveLength(2);
     expect(sns.published[1].message).toContain('AWS:AIDAEXAMPLEUSERID deleted audit log object');
   });
 
   it('fails the record when the alert cannot be sent, keeps the finding, and alerts on redelivery', async () => {
-    const third = s3Notification('m-del-4', { eventName: 'ObjectRemoved:Delete', key: 'clusters/prod-eu/2026/11/20/10/audit log 4.json.gz', principalId: 'AWS:AROAOTHERROLE:cleanup', sequencer: '0066F1A2B3C4D5E702', eventTime: '2026-11-20T10:44:30.000Z' });
+    const third = s3Notification('m-del-4', {
+      eventName: 'ObjectRemoved:Delete',
+      key: 'clusters/prod-eu/2026/11/20/10/audit log 4.json.gz',
+      principalId: 'AWS:AROAOTHERROLE:cleanup',
+      sequencer: '0066F1A2B3C4D5E702',
+      eventTime: '2026-11-20T10:44:30.000Z',
+    });
     sns.failWith = 500;
     try {
       expect((await invoke(third)).batchItemFailures).toEqual([{ itemIdentifier: 'm-del-4' }]);
@@ -191,7 +229,13 @@ describe('objects removed from the log bucket, end to end against dynalite, s3rv
 
   it('raises nothing for lifecycle expirations', async () => {
     const before = (await removedFindings()).length;
-    const lifecycle = s3Notification('m-lc', { eventName: 'LifecycleExpiration:Delete', key: 'clusters/prod-eu/2026/11/20/09/old.json.gz', principalId: 's3.amazonaws.com', sourceIPAddress: 's3.amazonaws.com', sequencer: '0066F1A2B3C4D5E7FF' });
+    const lifecycle = s3Notification('m-lc', {
+      eventName: 'LifecycleExpiration:Delete',
+      key: 'clusters/prod-eu/2026/11/20/09/old.json.gz',
+      principalId: 's3.amazonaws.com',
+      sourceIPAddress: 's3.amazonaws.com',
+      sequencer: '0066F1A2B3C4D5E7FF',
+    });
     expect((await invoke(lifecycle)).batchItemFailures).toEqual([]);
     expect(await removedFindings()).toHaveLength(before);
     expect(sns.published).toHaveLength(3);
@@ -232,11 +276,26 @@ describe('a removed object whose key holds a credential', () => {
   it('stores and alerts it with the key redacted, and logs it redacted', async () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNlY3JldA';
     const key = `clusters/prod-eu/2026/11/20/10/${jwt}.json.gz`;
-    const record = s3Notification('m-del-jwt', { eventName: 'ObjectRemoved:Delete', key, principalId: 'AWS:AIDAJWTEXAMPLE', sequencer: '0066F1A2B3C4D5E7B0', eventTime: '2026-11-20T10:44:40.000Z' });
+    const record = s3Notification('m-del-jwt', {
+      eventName: 'ObjectRemoved:Delete',
+      key,
+      principalId: 'AWS:AIDAJWTEXAMPLE',
+      sequencer: '0066F1A2B3C4D5E7B0',
+      eventTime: '2026-11-20T10:44:40.000Z',
+    });
     const published = sns.published.length;
     const logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
     const warned = jest.spyOn(logger, 'warn');
-    const own = makeHandler({ s3: s3.client, dynamodb: ddb.client, sns: sns.client, findingsTable: TABLE, alertsTopicArn: TOPIC, logger, metrics, now: () => clock });
+    const own = makeHandler({
+      s3: s3.client,
+      dynamodb: ddb.client,
+      sns: sns.client,
+      findingsTable: TABLE,
+      alertsTopicArn: TOPIC,
+      logger,
+      metrics,
+      now: () => clock,
+    });
     expect((await own({ Records: [record] }, lambdaContext)).batchItemFailures).toEqual([]);
     const [finding] = (await removedFindings()).filter((f) => f.actor.username === 'AWS:AIDAJWTEXAMPLE');
     expect(JSON.stringify(finding)).not.toContain(jwt);
@@ -262,7 +321,11 @@ describe('objects removed when the rule is switched off', () => {
     });
     const published = sns.published.length;
     const before = (await removedFindings()).length;
-    const record = s3Notification('m-off', { eventName: 'ObjectRemoved:Delete', key: 'clusters/prod-eu/2026/11/20/10/audit log 9.json.gz', sequencer: '0066F1A2B3C4D5E7AA' });
+    const record = s3Notification('m-off', {
+      eventName: 'ObjectRemoved:Delete',
+      key: 'clusters/prod-eu/2026/11/20/10/audit log 9.json.gz',
+      sequencer: '0066F1A2B3C4D5E7AA',
+    });
     expect((await off({ Records: [record] }, lambdaContext)).batchItemFailures).toEqual([]);
     expect(await removedFindings()).toHaveLength(before);
     expect(sns.published).toHaveLength(published);

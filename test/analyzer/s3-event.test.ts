@@ -12,7 +12,12 @@ const record = (key: string, extra: Record<string, unknown> = {}): Record<string
 
 describe('S3 events in SQS messages', () => {
   it('names the objects, with keys decoded as S3 encodes them', () => {
-    const body = JSON.stringify({ Records: [record('clusters/prod-eu/2026/11/20/10/audit+log+%2B1.gz'), record('x%3Dy/caf%C3%A9.gz', { eventVersion: '2.6', eventName: 'ObjectCreated:CompleteMultipartUpload' })] });
+    const body = JSON.stringify({
+      Records: [
+        record('clusters/prod-eu/2026/11/20/10/audit+log+%2B1.gz'),
+        record('x%3Dy/caf%C3%A9.gz', { eventVersion: '2.6', eventName: 'ObjectCreated:CompleteMultipartUpload' }),
+      ],
+    });
     expect(objectsInMessage(body)).toEqual([
       { bucket: 'audit-logs', key: 'clusters/prod-eu/2026/11/20/10/audit log +1.gz', size: 1234, eventTime: '2026-11-20T10:00:01.123Z' },
       { bucket: 'audit-logs', key: 'x=y/café.gz', size: 1234, eventTime: '2026-11-20T10:00:01.123Z' },
@@ -64,7 +69,9 @@ const removal = (key: string, eventName: string, object: Record<string, unknown>
 
 describe('S3 removal notifications', () => {
   it('names who removed which object (Delete of a version), with the key decoded', () => {
-    const body = JSON.stringify({ Records: [removal('clusters/prod-eu/2026/11/20/10/audit+log+1.gz', 'ObjectRemoved:Delete', { versionId: '3HL4kqtJlcpXroDTDmJ' })] });
+    const body = JSON.stringify({
+      Records: [removal('clusters/prod-eu/2026/11/20/10/audit+log+1.gz', 'ObjectRemoved:Delete', { versionId: '3HL4kqtJlcpXroDTDmJ' })],
+    });
     expect(notificationsInMessage(body)).toEqual({
       created: [],
       removed: [
@@ -96,9 +103,19 @@ describe('S3 removal notifications', () => {
   });
 
   it('ignores lifecycle expirations (LifecycleExpiration:*, not ObjectRemoved:*), so retention rules raise nothing', () => {
-    const lifecycle = (eventName: string): Record<string, unknown> => ({ ...removal('old.gz', eventName), userIdentity: { principalId: 's3.amazonaws.com' }, requestParameters: { sourceIPAddress: 's3.amazonaws.com' } });
-    const body = JSON.stringify({ Records: [lifecycle('LifecycleExpiration:Delete'), lifecycle('LifecycleExpiration:DeleteMarkerCreated'), removal('r.gz', 'ObjectRestore:Completed')] });
-    expect(notificationsInMessage(body)).toEqual({ created: [], removed: [], ignored: ['LifecycleExpiration:Delete', 'LifecycleExpiration:DeleteMarkerCreated', 'ObjectRestore:Completed'] });
+    const lifecycle = (eventName: string): Record<string, unknown> => ({
+      ...removal('old.gz', eventName),
+      userIdentity: { principalId: 's3.amazonaws.com' },
+      requestParameters: { sourceIPAddress: 's3.amazonaws.com' },
+    });
+    const body = JSON.stringify({
+      Records: [lifecycle('LifecycleExpiration:Delete'), lifecycle('LifecycleExpiration:DeleteMarkerCreated'), removal('r.gz', 'ObjectRestore:Completed')],
+    });
+    expect(notificationsInMessage(body)).toEqual({
+      created: [],
+      removed: [],
+      ignored: ['LifecycleExpiration:Delete', 'LifecycleExpiration:DeleteMarkerCreated', 'ObjectRestore:Completed'],
+    });
   });
 
   it('sorts a mixed message, and leaves out what a record does not say', () => {
@@ -106,6 +123,8 @@ describe('S3 removal notifications', () => {
     const { created, removed } = notificationsInMessage(JSON.stringify({ Records: [record('new.gz'), bare] }));
     expect(created.map((c) => c.key)).toEqual(['new.gz']);
     expect(removed).toEqual([{ bucket: 'audit-logs', key: 'x.gz', eventName: 'ObjectRemoved:Delete' }]);
-    expect(() => notificationsInMessage(JSON.stringify({ Records: [{ eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: 'b' } } }] }))).toThrow(NotAnS3EventError);
+    expect(() => notificationsInMessage(JSON.stringify({ Records: [{ eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: 'b' } } }] }))).toThrow(
+      NotAnS3EventError,
+    );
   });
 });

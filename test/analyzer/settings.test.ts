@@ -17,7 +17,15 @@ describe('analyzer settings from the environment', () => {
   });
 
   it('treats empty variables as unset (CDK and consoles write empty strings)', () => {
-    const s = settingsFromEnv({ ...base, MIN_ALERT_SEVERITY: '', ALERT_COOLDOWN_MINUTES: '', FINDINGS_RETENTION_DAYS: '', ARCHIVE_BUCKET: '', ARCHIVE_PREFIX: '', ANALYZER_CONFIG: '' });
+    const s = settingsFromEnv({
+      ...base,
+      MIN_ALERT_SEVERITY: '',
+      ALERT_COOLDOWN_MINUTES: '',
+      FINDINGS_RETENTION_DAYS: '',
+      ARCHIVE_BUCKET: '',
+      ARCHIVE_PREFIX: '',
+      ANALYZER_CONFIG: '',
+    });
     expect(s).toEqual(settingsFromEnv(base));
   });
 
@@ -31,7 +39,13 @@ describe('analyzer settings from the environment', () => {
       ARCHIVE_PREFIX: 'k8s/alerts/',
       ANALYZER_CONFIG: 'rules:\n  disabled: [exec]\n',
     });
-    expect(s).toMatchObject({ minAlertSeverity: 'critical', alertCooldownMinutes: 15, findingsRetentionDays: 30, archiveBucket: 'my-alert-archive', archivePrefix: 'k8s/alerts/' });
+    expect(s).toMatchObject({
+      minAlertSeverity: 'critical',
+      alertCooldownMinutes: 15,
+      findingsRetentionDays: 30,
+      archiveBucket: 'my-alert-archive',
+      archivePrefix: 'k8s/alerts/',
+    });
     expect(s.config?.disabled).toEqual(['exec']);
     expect(s.config?.settings).toEqual(DEFAULT_CONFIG.settings);
   });
@@ -40,7 +54,9 @@ describe('analyzer settings from the environment', () => {
     expect(settingsFromEnv({ ...base, ALERT_COOLDOWN_MINUTES: '0' }).alertCooldownMinutes).toBe(0);
     expect(settingsFromEnv({ ...base, ALERT_COOLDOWN_MINUTES: '10080' }).alertCooldownMinutes).toBe(10080);
     for (const bad of ['10081', '-1', '1.5', '1e3', '0x10', 'sixty', '60m']) {
-      expect(() => settingsFromEnv({ ...base, ALERT_COOLDOWN_MINUTES: bad })).toThrow(/ALERT_COOLDOWN_MINUTES must be a whole number of minutes \(0 switches the cooldown off\) from 0 to 10080/);
+      expect(() => settingsFromEnv({ ...base, ALERT_COOLDOWN_MINUTES: bad })).toThrow(
+        /ALERT_COOLDOWN_MINUTES must be a whole number of minutes \(0 switches the cooldown off\) from 0 to 10080/,
+      );
     }
   });
 
@@ -80,8 +96,12 @@ describe('analyzer settings from the environment', () => {
       }
       throw new Error('expected a ConfigError');
     };
-    expect(check('{"rules": {"disabled": ["no.such-rule"]}}').message).toMatch(/invalid configuration in ANALYZER_CONFIG:\n {2}- rules\.disabled\[0\]: unknown rule id or category "no\.such-rule"/);
-    expect(check('exceptions:\n  - rules: ["*"]\n    users: [ci]\n').problems).toEqual(['exceptions[0].reason: Invalid input: expected string, received undefined']);
+    expect(check('{"rules": {"disabled": ["no.such-rule"]}}').message).toMatch(
+      /invalid configuration in ANALYZER_CONFIG:\n {2}- rules\.disabled\[0\]: unknown rule id or category "no\.such-rule"/,
+    );
+    expect(check('exceptions:\n  - rules: ["*"]\n    users: [ci]\n').problems).toEqual([
+      'exceptions[0].reason: Invalid input: expected string, received undefined',
+    ]);
     expect(check('rules: [unclosed').message).toMatch(/invalid configuration in ANALYZER_CONFIG/);
   });
 });

@@ -32,17 +32,23 @@ const HOSTILE_ACTOR = '<img src=x onerror=alert(1)>';
 const HOSTILE_TARGET = '"><script>alert(2)</script>';
 const HOSTILE_CLUSTER = 'prod\u202eue-dorp';
 
-
 /** A week whose values an attacker chose: an actor, an object name, a cluster name. */
 function hostileReport(): ComplianceReport {
   const rows = [
-    aggRow({ actor: HOSTILE_ACTOR, target: { resource: 'secrets', namespace: 'prod', name: HOSTILE_TARGET }, summary: `${HOSTILE_ACTOR} read ${HOSTILE_TARGET}`, clusters: [HOSTILE_CLUSTER] }),
+    aggRow({
+      actor: HOSTILE_ACTOR,
+      target: { resource: 'secrets', namespace: 'prod', name: HOSTILE_TARGET },
+      summary: `${HOSTILE_ACTOR} read ${HOSTILE_TARGET}`,
+      clusters: [HOSTILE_CLUSTER],
+    }),
     aggRow({ ruleId: 'exec.pod-exec', title: 'Command run in a container', category: 'exec', severity: 'high', actor: 'bob', clusters: ['prod-eu'], count: 3 }),
   ];
   return complianceFixture({
     rows,
     previous: { bySeverity: { high: 1 } },
-    controls: [assessment('CIS-5.1.1', 'CIS', 'Ensure that the cluster-admin role is only used where required', 'violated', ['rbac.privileged-role-bound'], { rows })],
+    controls: [
+      assessment('CIS-5.1.1', 'CIS', 'Ensure that the cluster-admin role is only used where required', 'violated', ['rbac.privileged-role-bound'], { rows }),
+    ],
     coverage: [{ cluster: HOSTILE_CLUSTER, objects: 3, byLevel: { Metadata: 10 } }],
     notes: [`cluster ${HOSTILE_CLUSTER} sent ${HOSTILE_TARGET}`],
   });
@@ -158,7 +164,8 @@ describeInBrowser('the compliance report in chromium', () => {
     const { page, consoleErrors, requests } = await open('empty.html', emptyComplianceReport());
     for (const id of ['header', ...SECTIONS]) expect((await box(page, `#${id}`)).height).toBeGreaterThan(40);
     await expect(page.locator('svg').count()).resolves.toBe(0);
-    for (const id of ['by-severity', 'by-category', 'by-cluster']) await expect(page.locator(`#${id}`).innerText()).resolves.toContain('No findings in this period.');
+    for (const id of ['by-severity', 'by-category', 'by-cluster'])
+      await expect(page.locator(`#${id}`).innerText()).resolves.toContain('No findings in this period.');
     await expect(page.locator('#summary').innerText()).resolves.toContain('No findings in this period');
     await expect(page.locator('#trend').innerText()).resolves.toContain('No findings in this period or in the previous one');
     await expect(page.locator('#controls tbody.control').count()).resolves.toBe(2);

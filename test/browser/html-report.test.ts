@@ -20,7 +20,6 @@ import { RULES } from '../../lambdas/core/rules';
 
 const HOSTILE_USER = '<img src=x onerror=alert(1)>';
 
-
 function finding(i: number, severity: Severity, overrides: Partial<Finding> = {}): Finding {
   return {
     ruleId: 'rbac.privileged-role-bound',
@@ -42,10 +41,20 @@ function finding(i: number, severity: Severity, overrides: Partial<Finding> = {}
 const FINDINGS: Finding[] = [
   ...Array.from({ length: 8 }, (_, i) => finding(i, i % 3 === 0 ? 'critical' : 'high')),
   ...Array.from({ length: 6 }, (_, i) =>
-    finding(10 + i, i < 3 ? 'medium' : 'low', { ruleId: 'exec.pod-exec', category: 'exec', title: 'Command run in a container', target: { resource: 'pods', subresource: 'exec', namespace: 'prod', name: `db-${i % 2}` } }),
+    finding(10 + i, i < 3 ? 'medium' : 'low', {
+      ruleId: 'exec.pod-exec',
+      category: 'exec',
+      title: 'Command run in a container',
+      target: { resource: 'pods', subresource: 'exec', namespace: 'prod', name: `db-${i % 2}` },
+    }),
   ),
   ...Array.from({ length: 6 }, (_, i) =>
-    finding(20 + i, i < 2 ? 'low' : 'info', { ruleId: 'secret.read', category: 'secret', title: 'Secret read', target: { resource: 'secrets', namespace: 'prod', name: 'tls"&<x>' } }),
+    finding(20 + i, i < 2 ? 'low' : 'info', {
+      ruleId: 'secret.read',
+      category: 'secret',
+      title: 'Secret read',
+      target: { resource: 'secrets', namespace: 'prod', name: 'tls"&<x>' },
+    }),
   ),
   finding(30, 'high', { actor: { username: HOSTILE_USER }, summary: `${HOSTILE_USER} bound cluster-admin` }),
 ];
@@ -55,7 +64,16 @@ function report(findings: Finding[]): string {
   return renderHtmlReport({
     rows: aggregate(located),
     findings,
-    summary: { objects: 2, bytes: 1_234_567, events: 50_000, skipped: 48_000, malformed: 1, incomplete: 0, findings: located.length, bySeverity: countBySeverity(located) },
+    summary: {
+      objects: 2,
+      bytes: 1_234_567,
+      events: 50_000,
+      skipped: 48_000,
+      malformed: 1,
+      incomplete: 0,
+      findings: located.length,
+      bySeverity: countBySeverity(located),
+    },
     rules: RULES,
     generatedAt: '2026-11-21T08:00:00Z',
   });
@@ -86,7 +104,12 @@ describeInBrowser('the HTML report in chromium', () => {
     const found = [];
     for (const bar of await page.locator(selector).all()) {
       const b = await bar.boundingBox();
-      found.push({ kind: (await bar.getAttribute('class')) ?? '', count: Number(await bar.getAttribute('data-count')), width: b?.width ?? 0, height: b?.height ?? 0 });
+      found.push({
+        kind: (await bar.getAttribute('class')) ?? '',
+        count: Number(await bar.getAttribute('data-count')),
+        width: b?.width ?? 0,
+        height: b?.height ?? 0,
+      });
     }
     return found;
   }

@@ -35,11 +35,19 @@ interface Put {
 // staging (not asked for), and a second bucket; keys with spaces, a plus, a percent and unicode.
 const special = ['clusters/prod-eu/2026/10/01/audit log é 日本 +1.gz', 'clusters/prod-eu/2026/10/02/100% done.gz', 'clusters/prod-eu/2026/10/03/a+b%2Bc.gz'];
 const OBJECTS: Put[] = [
-  ...Array.from({ length: 20 }, (_, i) => ({ bucket: 'audit-logs', key: `clusters/prod-eu/2026/${8 + Math.floor(i / 7)}/${String(1 + (i % 7) * 4).padStart(2, '0')}/audit-${i}.jsonl.gz`, at: `2026-${String(8 + Math.floor(i / 7)).padStart(2, '0')}-${String(1 + (i % 7) * 4).padStart(2, '0')}T10:00:00Z` })),
+  ...Array.from({ length: 20 }, (_, i) => ({
+    bucket: 'audit-logs',
+    key: `clusters/prod-eu/2026/${8 + Math.floor(i / 7)}/${String(1 + (i % 7) * 4).padStart(2, '0')}/audit-${i}.jsonl.gz`,
+    at: `2026-${String(8 + Math.floor(i / 7)).padStart(2, '0')}-${String(1 + (i % 7) * 4).padStart(2, '0')}T10:00:00Z`,
+  })),
   ...special.map((key, i) => ({ bucket: 'audit-logs', key, at: `2026-10-0${i + 1}T12:00:00Z` })),
   { bucket: 'audit-logs', key: 'clusters/prod-eu/2026/07/31/too-old.gz', at: '2026-07-31T23:59:59Z' },
   { bucket: 'audit-logs', key: 'clusters/prod-eu/2026/11/01/too-new.gz', at: '2026-11-01T00:00:00Z' },
-  ...Array.from({ length: 4 }, (_, i) => ({ bucket: 'audit-logs', key: `clusters/prod-us/2026/09/0${i + 1}/audit-${i}.gz`, at: `2026-09-0${i + 1}T00:00:00Z` })),
+  ...Array.from({ length: 4 }, (_, i) => ({
+    bucket: 'audit-logs',
+    key: `clusters/prod-us/2026/09/0${i + 1}/audit-${i}.gz`,
+    at: `2026-09-0${i + 1}T00:00:00Z`,
+  })),
   { bucket: 'audit-logs', key: 'clusters/staging/2026/09/01/audit.gz', at: '2026-09-01T00:00:00Z' },
   { bucket: 'other-logs', key: 'eks/prod-ap/2026/09/01/audit.gz', at: '2026-09-01T00:00:00Z' },
   { bucket: 'other-logs', key: 'eks/prod-ap/2026/09/02/audit.gz', at: '2026-09-02T00:00:00Z' },
@@ -66,7 +74,10 @@ describe('k8s-audit-analyzer backfill', () => {
     utimesSync(file, new Date(p.at), new Date(p.at));
   };
 
-  async function run(argv: string[], options: { interruptAfterCalls?: number; interruptAtOnce?: boolean; errStream?: NodeJS.WriteStream; cwd?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+  async function run(
+    argv: string[],
+    options: { interruptAfterCalls?: number; interruptAtOnce?: boolean; errStream?: NodeJS.WriteStream; cwd?: string } = {},
+  ): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
     let stop: (() => void) | undefined;
@@ -77,19 +88,23 @@ describe('k8s-audit-analyzer backfill', () => {
         return undefined;
       };
     }
-    const code = await backfillCommand(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), env: options.errStream ? {} : { CI: 'true' }, errStream: options.errStream }, {
-      s3,
-      sqs: sqs.client,
-      now: () => NOW,
-      cwd: options.cwd ?? dir,
-      retryDelayMs: 0,
-      flushIntervalMs: 0,
-      onInterrupt: (s) => {
-        stop = s;
-        if (options.interruptAtOnce) s();
-        return () => (stop = undefined);
+    const code = await backfillCommand(
+      argv,
+      { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), env: options.errStream ? {} : { CI: 'true' }, errStream: options.errStream },
+      {
+        s3,
+        sqs: sqs.client,
+        now: () => NOW,
+        cwd: options.cwd ?? dir,
+        retryDelayMs: 0,
+        flushIntervalMs: 0,
+        onInterrupt: (s) => {
+          stop = s;
+          if (options.interruptAtOnce) s();
+          return () => (stop = undefined);
+        },
       },
-    });
+    );
     return { code, out, err };
   }
   const state = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as BackfillState;
@@ -131,9 +146,16 @@ describe('k8s-audit-analyzer backfill', () => {
     expect(sqs.requests.every((r) => r.operation === 'SendMessageBatch' && (r.entries ?? 0) <= 10)).toBe(true);
     expect(sqs.requests.map((r) => r.entries)).toEqual([10, 10, 9]);
     for (const m of sqs.messages) {
-      const record = (JSON.parse(m.body) as { Records: Array<Record<string, unknown> & { s3: { object: { key: string; size: number; eTag: string } } }> }).Records;
+      const record = (JSON.parse(m.body) as { Records: Array<Record<string, unknown> & { s3: { object: { key: string; size: number; eTag: string } } }> })
+        .Records;
       expect(record).toHaveLength(1);
-      expect(record[0]).toMatchObject({ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'eu-west-1', eventTime: NOW.toISOString(), eventName: 'ObjectCreated:Put' });
+      expect(record[0]).toMatchObject({
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'eu-west-1',
+        eventTime: NOW.toISOString(),
+        eventName: 'ObjectCreated:Put',
+      });
       const [ref] = objectsInMessage(m.body);
       const p = EXPECTED.find((e) => uri(e) === uri(ref)) as Put;
       expect(ref.size).toBe(Buffer.byteLength(bodyOf(p)));
@@ -185,7 +207,9 @@ describe('k8s-audit-analyzer backfill', () => {
     reset();
     const withState = await run([...LOCATIONS, '--queue-url', queueUrl, ...RANGE, '--state', 'dry.json', '--dry-run']);
     expect(withState.code).toBe(0);
-    expect(withState.out).toBe(`dry run: 0 objects (0 B) to send to ${queueUrl}; ${EXPECTED.length} already sent before, would be skipped; 2 last modified outside --since/--until, left out\n`);
+    expect(withState.out).toBe(
+      `dry run: 0 objects (0 B) to send to ${queueUrl}; ${EXPECTED.length} already sent before, would be skipped; 2 last modified outside --since/--until, left out\n`,
+    );
     // Durations back from the (injected) now: 91d is 2026-08-31T12:00Z, 89d 2026-09-02T12:00Z.
     const recent = await run(['s3://audit-logs/clusters/prod-us/', '--since', '91d', '--dry-run', '-q']);
     expect(recent.out).toMatch(/^dry run: 4 objects \(\d+ B\) to send$/m);
@@ -219,7 +243,9 @@ describe('k8s-audit-analyzer backfill', () => {
     sqs.failRequest = () => (sqs.requests.length > 2 ? accessDenied(queueUrl) : undefined);
     const failed = await run([...LOCATIONS, '--queue-url', queueUrl, ...RANGE, '--state', 'denied.json']);
     expect(failed.code).toBe(3);
-    expect(failed.out).toBe(`sent 20 objects (${bytes(received().reduce((n, u) => n + Buffer.byteLength(bodyOf(EXPECTED.find((p) => uri(p) === u) as Put)), 0))}) to ${queueUrl}; ${EXPECTED.length - 20} not sent\n`);
+    expect(failed.out).toBe(
+      `sent 20 objects (${bytes(received().reduce((n, u) => n + Buffer.byteLength(bodyOf(EXPECTED.find((p) => uri(p) === u) as Put)), 0))}) to ${queueUrl}; ${EXPECTED.length - 20} not sent\n`,
+    );
     expect(failed.err).toMatch(/^error: SQS did not take the messages: AccessDenied: User: .* is not authorized to perform: sqs:sendmessage/m);
     expect(failed.err).toMatch(/state is kept in .*denied\.json: run the same command again to resume/);
     const first = received();
@@ -233,11 +259,14 @@ describe('k8s-audit-analyzer backfill', () => {
   });
 
   it('reports the messages SQS would not take at all and exits 3; they are sent on the next run', async () => {
-    sqs.failEntry = ({ body }) => (objectsInMessage(body)[0].key.endsWith('audit-2.gz') ? { code: 'InvalidParameterValue', message: 'refused', senderFault: true } : undefined);
+    sqs.failEntry = ({ body }) =>
+      objectsInMessage(body)[0].key.endsWith('audit-2.gz') ? { code: 'InvalidParameterValue', message: 'refused', senderFault: true } : undefined;
     const { code, out, err } = await run(['s3://audit-logs/clusters/prod-us/', '--queue-url', queueUrl, '--state', 'rejected.json']);
     expect(code).toBe(3);
     expect(out).toMatch(/^sent 3 objects .*; 1 not sent$/m);
-    expect(err).toMatch(/SQS rejected 1 message after retries:\n {2}s3:\/\/audit-logs\/clusters\/prod-us\/2026\/09\/03\/audit-2\.gz: InvalidParameterValue: refused/);
+    expect(err).toMatch(
+      /SQS rejected 1 message after retries:\n {2}s3:\/\/audit-logs\/clusters\/prod-us\/2026\/09\/03\/audit-2\.gz: InvalidParameterValue: refused/,
+    );
     sqs.failEntry = undefined;
     const again = await run(['s3://audit-logs/clusters/prod-us/', '--queue-url', queueUrl, '--state', 'rejected.json']);
     expect(again.out).toMatch(/^sent 1 object \(\d+ B\) to .*; 3 already sent before, skipped$/m);
@@ -251,7 +280,9 @@ describe('k8s-audit-analyzer backfill', () => {
     expect(err).toMatch(/stopped by Ctrl-C; the state is kept in/);
     expect(Object.keys(state('interrupted.json').sent)).toHaveLength(10);
     reset();
-    expect((await run([...LOCATIONS, '--queue-url', queueUrl, ...RANGE, '--state', 'interrupted.json'])).out).toMatch(new RegExp(`^sent ${EXPECTED.length - 10} objects .*; 10 already sent before, skipped`));
+    expect((await run([...LOCATIONS, '--queue-url', queueUrl, ...RANGE, '--state', 'interrupted.json'])).out).toMatch(
+      new RegExp(`^sent ${EXPECTED.length - 10} objects .*; 10 already sent before, skipped`),
+    );
 
     reset();
     const early = await run([...LOCATIONS, '--queue-url', queueUrl, ...RANGE, '--state', 'early.json'], { interruptAtOnce: true });

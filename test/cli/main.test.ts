@@ -50,7 +50,9 @@ describe('k8s-audit-analyzer stats', () => {
 
   it('lists problems with where they are, and exits 3 when an object could not be read whole', async () => {
     const broken = join(dir, 'broken.jsonl.gz');
-    const gz = gzipSync(Buffer.concat([jsonLines([execViaGet(), auditEvent()]), Buffer.from('{"not":"closed"\n'), jsonLines(Array.from({ length: 500 }, () => auditEvent()))]));
+    const gz = gzipSync(
+      Buffer.concat([jsonLines([execViaGet(), auditEvent()]), Buffer.from('{"not":"closed"\n'), jsonLines(Array.from({ length: 500 }, () => auditEvent()))]),
+    );
     writeFileSync(broken, gz.subarray(0, gz.length - 40));
     const { code, out } = await run('stats', broken);
     expect(code).toBe(3);

@@ -19,7 +19,9 @@ describe('k8s-audit-analyzer rules show', () => {
 
   it('names where an external detection reads its evidence, and no audit level', async () => {
     const externals = RULES.filter(isExternal);
-    expect(externals.map((r) => r.id)).toEqual(expect.arrayContaining(['audit-tampering.log-object-deleted', 'audit-tampering.log-silence', 'audit-tampering.eks-audit-logging-disabled']));
+    expect(externals.map((r) => r.id)).toEqual(
+      expect.arrayContaining(['audit-tampering.log-object-deleted', 'audit-tampering.log-silence', 'audit-tampering.eks-audit-logging-disabled']),
+    );
     for (const rule of externals) {
       const { code, out } = await run('rules', 'show', rule.id);
       expect(code).toBe(0);

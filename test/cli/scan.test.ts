@@ -41,7 +41,11 @@ describe('k8s-audit-analyzer scan', () => {
   it('--format json prints one document with findings, table and stats, and nothing else', async () => {
     const { code, out } = await run('scan', logFile, '--format', 'json');
     expect(code).toBe(0);
-    const doc = JSON.parse(out) as { findings: Finding[]; table: AggregatedRow[]; stats: { objects: number; bytes: number; events: number; skipped: number; malformed: number; perObject: Array<{ source: string }> } };
+    const doc = JSON.parse(out) as {
+      findings: Finding[];
+      table: AggregatedRow[];
+      stats: { objects: number; bytes: number; events: number; skipped: number; malformed: number; perObject: Array<{ source: string }> };
+    };
     expect(Object.keys(doc)).toEqual(['findings', 'table', 'stats']);
     expect(doc.findings.map((f) => f.auditID)).toEqual(expect.arrayContaining([String(binding.auditID), String(exec.auditID)]));
     expect(doc.table[0].severity).toBe('critical');
@@ -78,7 +82,9 @@ describe('k8s-audit-analyzer scan', () => {
   });
 
   it('--since and --until select events by their time', async () => {
-    const doc = JSON.parse((await run('scan', logFile, '--format', 'json', '--since', '2026-11-20T11:00:00Z', '--until', '2026-11-21')).out) as { findings: Finding[] };
+    const doc = JSON.parse((await run('scan', logFile, '--format', 'json', '--since', '2026-11-20T11:00:00Z', '--until', '2026-11-21')).out) as {
+      findings: Finding[];
+    };
     expect(doc.findings.map((f) => f.auditID)).toEqual([String(exec.auditID)]);
   });
 

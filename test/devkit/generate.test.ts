@@ -23,7 +23,25 @@ interface Parsed {
   stageTimestamp?: string;
 }
 
-const FIELD_ORDER = ['kind', 'apiVersion', 'level', 'auditID', 'stage', 'requestURI', 'verb', 'user', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'requestObject', 'responseObject', 'requestReceivedTimestamp', 'stageTimestamp', 'annotations'];
+const FIELD_ORDER = [
+  'kind',
+  'apiVersion',
+  'level',
+  'auditID',
+  'stage',
+  'requestURI',
+  'verb',
+  'user',
+  'sourceIPs',
+  'userAgent',
+  'objectRef',
+  'responseStatus',
+  'requestObject',
+  'responseObject',
+  'requestReceivedTimestamp',
+  'stageTimestamp',
+  'annotations',
+];
 const N = 6000;
 const lines = [...auditLines({ events: N, seed: 1 })];
 const events = lines.map((l) => JSON.parse(l) as Parsed);
@@ -59,7 +77,13 @@ describe('auditLines', () => {
       // Fields in the API server's order.
       const positions = Object.keys(e).map((k) => FIELD_ORDER.indexOf(k));
       const ordered = positions.every((p, j) => p >= 0 && (j === 0 || p > positions[j - 1]));
-      const valid = e.kind === 'Event' && e.apiVersion === 'audit.k8s.io/v1' && typeof e.auditID === 'string' && e.auditID !== '' && typeof e.verb === 'string' && (e.objectRef !== undefined || typeof e.requestURI === 'string');
+      const valid =
+        e.kind === 'Event' &&
+        e.apiVersion === 'audit.k8s.io/v1' &&
+        typeof e.auditID === 'string' &&
+        e.auditID !== '' &&
+        typeof e.verb === 'string' &&
+        (e.objectRef !== undefined || typeof e.requestURI === 'string');
       if (line.includes('\n') || !ordered || !valid) wrong.push(line.slice(0, 300));
     }
     expect(wrong).toEqual([]);
@@ -110,7 +134,9 @@ describe('auditLines', () => {
   });
 
   it('has kubelet pod status patches reporting a terminated container', () => {
-    const terminated = lines.filter((l, i) => resourceOf(events[i]) === 'pods/status' && events[i].verb === 'patch' && l.includes('"lastState":{"terminated":{'));
+    const terminated = lines.filter(
+      (l, i) => resourceOf(events[i]) === 'pods/status' && events[i].verb === 'patch' && l.includes('"lastState":{"terminated":{'),
+    );
     expect(terminated.length).toBeGreaterThan(10);
     expect(terminated.every((l) => l.includes('"username":"system:node:ip-10-0-'))).toBe(true);
   });

@@ -154,7 +154,8 @@ describe('GitHub heading anchors', () => {
 
 describe('the link checker', () => {
   const files: Record<string, string> = {
-    'README.md': '# Top\n\n[ok](docs/a.md#part-one) [gone](docs/b.md) [bad anchor](docs/a.md#part-two) [self](#top) [web](https://example.com/x.md#y)\n`[not a link](nowhere.md)`\n',
+    'README.md':
+      '# Top\n\n[ok](docs/a.md#part-one) [gone](docs/b.md) [bad anchor](docs/a.md#part-two) [self](#top) [web](https://example.com/x.md#y)\n`[not a link](nowhere.md)`\n',
     'docs/a.md': '# A\n\n## Part one\n\n[up](../README.md#top) [outside](../../etc/passwd) ![picture](a.png)\n',
   };
   let root: string;

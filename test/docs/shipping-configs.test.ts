@@ -89,10 +89,21 @@ const bigConfigMap = (): Ev =>
     requestObject: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: 'x'.repeat(300 * 1024) } },
   });
 const nonAscii = (): Ev =>
-  auditEvent({ user: { username: 'zoë@example.com', groups: ['développeurs', 'system:authenticated'] }, annotations: { 'example.com/note': 'ünïcödé ✓ 🚀 </script>' } });
+  auditEvent({
+    user: { username: 'zoë@example.com', groups: ['développeurs', 'system:authenticated'] },
+    annotations: { 'example.com/note': 'ünïcödé ✓ 🚀 </script>' },
+  });
 
 function auditLogEvents(): Ev[] {
-  return [auditEvent(), leaseUpdate(), execViaGet(), clusterAdminBinding(), bigConfigMap(), nonAscii(), auditEvent({ verb: 'delete', stage: 'ResponseComplete' })];
+  return [
+    auditEvent(),
+    leaseUpdate(),
+    execViaGet(),
+    clusterAdminBinding(),
+    bigConfigMap(),
+    nonAscii(),
+    auditEvent({ verb: 'delete', stage: 'ResponseComplete' }),
+  ];
 }
 const linesOf = (events: Ev[]): string[] => events.map((e) => JSON.stringify(e));
 
@@ -159,9 +170,7 @@ describe('docs/fluent-bit.conf', () => {
     // s3 with json_date_key false: the record as is, one JSON line each; compression gzip.
     const object = fluentBitObject(records);
     const firstRecordTime = new Date('2026-11-20T10:59:59Z');
-    const key = strftime(output.get('s3_key_format')!, firstRecordTime)
-      .replace('$UUID', 'AbCd1234')
-      .replace(/^\//, ''); // Fluent Bit requests /<bucket><key>: the object key starts after the slash
+    const key = strftime(output.get('s3_key_format')!, firstRecordTime).replace('$UUID', 'AbCd1234').replace(/^\//, ''); // Fluent Bit requests /<bucket><key>: the object key starts after the slash
     expect(key).toBe('clusters/prod-eu/2026/11/20/10/AbCd1234.gz');
     expect(clusterFromKey(key)).toBe('prod-eu');
     await expectReadBack(object, events);
@@ -233,7 +242,13 @@ describe('docs/vector.yaml', () => {
   /** Vector's log event from the file source, after the remap, as the json codec writes it: keys in sorted order (Vector's maps are ordered), one per line. */
   function vectorObject(lines: string[]): Buffer {
     const encoded = lines.map((line, i) => {
-      const event: Ev = { file: AUDIT_LOG, host: 'cp-1.example.internal', message: line, source_type: 'file', timestamp: `2026-11-20T10:00:0${i % 10}.123456789Z` };
+      const event: Ev = {
+        file: AUDIT_LOG,
+        host: 'cp-1.example.internal',
+        message: line,
+        source_type: 'file',
+        timestamp: `2026-11-20T10:00:0${i % 10}.123456789Z`,
+      };
       delete event.source_type; // del(.source_type)
       const sorted = Object.fromEntries(Object.entries(event).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       return JSON.stringify(sorted) + '\n';
@@ -257,7 +272,9 @@ describe('docs/vector.yaml', () => {
 
 describe('both examples', () => {
   const fluentBit = parseFluentBitClassic(readFileSync(join(DOCS, 'fluent-bit.conf'), 'utf8'));
-  const vector = parseYaml(readFileSync(join(DOCS, 'vector.yaml'), 'utf8')) as { sinks: Record<string, { key_prefix: string; bucket: string; region: string }> };
+  const vector = parseYaml(readFileSync(join(DOCS, 'vector.yaml'), 'utf8')) as {
+    sinks: Record<string, { key_prefix: string; bucket: string; region: string }>;
+  };
   const s3 = sectionOf(fluentBit, 'OUTPUT', 's3');
   const sink = Object.values(vector.sinks)[0];
 

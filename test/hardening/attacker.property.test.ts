@@ -42,11 +42,24 @@ const COUNTED_AS: Record<Noise['kind'], ProblemKind[] | undefined> = {
 };
 
 /** Lines that are no audit event; blank lines and an empty array hold nothing to count. */
-const junkLine = fc.oneof(
-  fc.constantFrom('{}', 'null', '"x"', '{"kind":"Event"}', '{"log":12}', '{', '}{', 'not json at all', '\u0000\u0001', '{"messageType":"DATA_MESSAGE","logEvents":7}'),
-  fc.string({ maxLength: 40 }).filter((s) => !s.includes('\n')),
-  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-).filter((line) => line.trim() !== '' && line.trim() !== '[]');
+const junkLine = fc
+  .oneof(
+    fc.constantFrom(
+      '{}',
+      'null',
+      '"x"',
+      '{"kind":"Event"}',
+      '{"log":12}',
+      '{',
+      '}{',
+      'not json at all',
+      '\u0000\u0001',
+      '{"messageType":"DATA_MESSAGE","logEvents":7}',
+    ),
+    fc.string({ maxLength: 40 }).filter((s) => !s.includes('\n')),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+  )
+  .filter((line) => line.trim() !== '' && line.trim() !== '[]');
 
 /** Noise; decoys, oversize and wrong-typed copies are made of events that raise findings alone (`attacks`, indexes into REAL). */
 const noise = (attacks: readonly number[]): fc.Arbitrary<Noise> => {
@@ -81,7 +94,11 @@ function decoy(real: Ev, change: Extract<Noise, { kind: 'decoy' }>['change']): E
 
 /** The real event with a body that pushes it over the document limit (Go's `\u003c` escapes make 6 bytes of each `<`). */
 function oversize(real: Ev): Ev {
-  return { ...structuredClone(real), auditID: `${String(real.auditID)}-big`, requestObject: { kind: 'ConfigMap', data: { blob: '<'.repeat(MAX_DOCUMENT_BYTES) } } };
+  return {
+    ...structuredClone(real),
+    auditID: `${String(real.auditID)}-big`,
+    requestObject: { kind: 'ConfigMap', data: { blob: '<'.repeat(MAX_DOCUMENT_BYTES) } },
+  };
 }
 
 function wrongTyped(real: Ev, field: Extract<Noise, { kind: 'wrong-type' }>['field']): Ev {
@@ -175,28 +192,25 @@ describe('what an attacker adds cannot hide a real event', () => {
 
   it('keeps every finding of the real events, counts every problem, and scan and the analyzer agree', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat({ max: REAL.length }), noise(attacks)), { minLength: 1, maxLength: 12 }),
-        async (inserts) => {
-          // Noise at any position: before the first real event (0), between any two, after the last.
-          const items: Array<{ real: Ev } | { noise: Noise }> = [];
-          for (let i = 0; i <= REAL.length; i++) {
-            for (const [at, n] of inserts) if (at === i) items.push({ noise: n });
-            if (i < REAL.length) items.push({ real: REAL[i] });
-          }
-          const bytes = objectBytes(items);
-          const scanned = await viaScan(bytes);
-          const analyzed = await viaAnalyzer(bytes);
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat({ max: REAL.length }), noise(attacks)), { minLength: 1, maxLength: 12 }), async (inserts) => {
+        // Noise at any position: before the first real event (0), between any two, after the last.
+        const items: Array<{ real: Ev } | { noise: Noise }> = [];
+        for (let i = 0; i <= REAL.length; i++) {
+          for (const [at, n] of inserts) if (at === i) items.push({ noise: n });
+          if (i < REAL.length) items.push({ real: REAL[i] });
+        }
+        const bytes = objectBytes(items);
+        const scanned = await viaScan(bytes);
+        const analyzed = await viaAnalyzer(bytes);
 
-          const got = new Set(scanned.findings.map(identity));
-          for (const f of alone) expect(got).toContain(f);
-          for (const kind of new Set(inserts.map(([, n]) => n.kind))) {
-            const kinds = COUNTED_AS[kind];
-            if (kinds) expect(kinds.reduce((n, k) => n + scanned.stats.problems[k], 0)).toBeGreaterThan(0);
-          }
-          expect([...new Set(analyzed.findings.map(identity))].sort()).toEqual([...got].sort());
-        },
-      ),
+        const got = new Set(scanned.findings.map(identity));
+        for (const f of alone) expect(got).toContain(f);
+        for (const kind of new Set(inserts.map(([, n]) => n.kind))) {
+          const kinds = COUNTED_AS[kind];
+          if (kinds) expect(kinds.reduce((n, k) => n + scanned.stats.problems[k], 0)).toBeGreaterThan(0);
+        }
+        expect([...new Set(analyzed.findings.map(identity))].sort()).toEqual([...got].sort());
+      }),
       { numRuns: 40, seed: 20261202 },
     );
   }, 120_000);

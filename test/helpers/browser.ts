@@ -10,7 +10,15 @@ import { chromium } from 'playwright-core';
  * tests are skipped with a note (`apt-get install chromium`, or CHROMIUM_PATH=...).
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 export const chromiumAvailable = existsSync(CHROMIUM);
 export const inCI = Boolean(process.env.CI);

@@ -20,7 +20,10 @@ export function corpusScore(rules: readonly Rule[], category: Category): { posit
         positives++;
         if (hits.length === 0) missed.push(`${file}:${label.line}`);
       } else if (label.expect.includes('none') && !label.tolerate.includes(category)) {
-        const loud = rules.filter((r) => r.category === category).flatMap((r) => hitsOf(r, event)).filter((h) => severityRank(h.severity) >= severityRank('medium'));
+        const loud = rules
+          .filter((r) => r.category === category)
+          .flatMap((r) => hitsOf(r, event))
+          .filter((h) => severityRank(h.severity) >= severityRank('medium'));
         if (loud.length > 0) falseAlarms.push(`${file}:${label.line} ${hits.join(' | ')}`);
       }
     });

@@ -52,8 +52,12 @@ describe('buckets', () => {
   });
 
   it('logs access to the audit-log and artifacts buckets', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' } });
-    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts-bucket/' } });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'artifacts-bucket/' },
+    });
   });
 
   it('refuses requests that are not over TLS on every bucket', () => {
@@ -99,16 +103,20 @@ describe('an existing bucket', () => {
   });
 
   it('the opt-in without a bucket name is a configuration error too', () => {
-    expect(() => synth({ acceptResponsibilityForImportedBucket: true })).toThrow(/acceptResponsibilityForImportedBucket: set only together with existingLogBucketName/);
+    expect(() => synth({ acceptResponsibilityForImportedBucket: true })).toThrow(
+      /acceptResponsibilityForImportedBucket: set only together with existingLogBucketName/,
+    );
   });
 });
 
 describe('the pipeline key', () => {
   const { template } = synth();
 
-  it('lets each service use it only on behalf of the resources that need it: the log bucket, this account\'s alarms and rules', () => {
+  it("lets each service use it only on behalf of the resources that need it: the log bucket, this account's alarms and rules", () => {
     const statements = (Object.values(template.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement;
-    const logBucket = logicalIdOf(template, 'AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' } });
+    const logBucket = logicalIdOf(template, 'AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'audit-log-bucket/' },
+    });
     const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
     expect(bySid('S3NotificationsToQueue')?.Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': '123456789012' },
@@ -163,10 +171,16 @@ describe('the work queue', () => {
 
   it('refuses requests that are not over TLS and accepts S3 notifications only from the log bucket', () => {
     const statements = statementsOf(template, 'AWS::SQS::QueuePolicy');
-    const tlsDenies = statements.filter((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }));
+    const tlsDenies = statements.filter(
+      (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+    );
     expect(tlsDenies).toHaveLength(Object.keys(template.findResources('AWS::SQS::Queue')).length);
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Condition: { ArnLike: { 'aws:SourceArn': expect.anything() as unknown } } }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Condition: { ArnLike: { 'aws:SourceArn': expect.anything() as unknown } },
+      }),
     );
   });
 });
@@ -225,7 +239,9 @@ describe('the analyzer function', () => {
     const { template: withPrefixes } = synth({ logPrefixes: 'clusters/prod-eu/,clusters/prod-us/' });
     const read = statementsOf(withPrefixes, 'AWS::IAM::Policy').find((s) => s.Sid === 'ReadAuditLogObjects');
     expect(JSON.stringify(read?.Resource)).toMatch(/clusters\/prod-eu\/\*.*clusters\/prod-us\/\*/);
-    const [notifications] = Object.values(withPrefixes.findResources('Custom::S3BucketNotifications')) as Array<{ Properties: { NotificationConfiguration: { QueueConfigurations: unknown[] } } }>;
+    const [notifications] = Object.values(withPrefixes.findResources('Custom::S3BucketNotifications')) as Array<{
+      Properties: { NotificationConfiguration: { QueueConfigurations: unknown[] } };
+    }>;
     expect(notifications.Properties.NotificationConfiguration.QueueConfigurations).toHaveLength(4); // created and removed, per prefix
   });
 
@@ -249,7 +265,9 @@ describe('no role of the stack', () => {
     for (const statement of statementsOf(template, 'AWS::IAM::Policy')) {
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
     }
-    const withManaged = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) => (r.Properties as { ManagedPolicyArns?: unknown[] }).ManagedPolicyArns);
+    const withManaged = Object.entries(template.findResources('AWS::IAM::Role')).filter(
+      ([, r]) => (r.Properties as { ManagedPolicyArns?: unknown[] }).ManagedPolicyArns,
+    );
     expect(withManaged.map(([id]) => id)).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
   });
 });
@@ -290,17 +308,27 @@ describe('alerts', () => {
 
   it('reach each email at its own minimum severity, and the ops topic unfiltered', () => {
     for (const email of ['secops@example.com', 'oncall@example.com']) {
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, FilterPolicy: { $or: [{ severity: ['critical'] }, { kind: ['report', 'watchdog'] }] } });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+        FilterPolicy: { $or: [{ severity: ['critical'] }, { kind: ['report', 'watchdog'] }] },
+      });
     }
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform@example.com', FilterPolicy: Match.absent() });
   });
 
   it('are published at the lowest destination minimum: Slack at medium here', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Environment: { Variables: Match.objectLike({ MIN_ALERT_SEVERITY: 'medium' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 1024,
+      Environment: { Variables: Match.objectLike({ MIN_ALERT_SEVERITY: 'medium' }) },
+    });
   });
 
   it('reach Slack through the notifier: the secret ARN (never the URL), a severity filter, a DLQ, one poster at a time', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', FilterPolicy: { $or: [{ severity: ['medium', 'high', 'critical'] }, { kind: ['report', 'watchdog'] }] } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      FilterPolicy: { $or: [{ severity: ['medium', 'high', 'critical'] }, { kind: ['report', 'watchdog'] }] },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -340,13 +368,25 @@ describe('the compliance reporter', () => {
       Architectures: ['arm64'],
       DeadLetterConfig: { TargetArn: Match.anyValue() },
       Environment: {
-        Variables: Match.objectLike({ FINDINGS_TABLE: Match.anyValue(), REPORTS_BUCKET: Match.anyValue(), REPORTS_PREFIX: 'reports/', ALERTS_TOPIC_ARN: Match.anyValue(), REPORT_LINK_TTL_HOURS: '12' }),
+        Variables: Match.objectLike({
+          FINDINGS_TABLE: Match.anyValue(),
+          REPORTS_BUCKET: Match.anyValue(),
+          REPORTS_PREFIX: 'reports/',
+          ALERTS_TOPIC_ARN: Match.anyValue(),
+          REPORT_LINK_TTL_HOURS: '12',
+        }),
       },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 6 ? * MON *)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [reporterId, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [reporterId, 'Arn'] },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 },
+        }),
+      ],
     });
   });
 
@@ -374,7 +414,9 @@ describe('the compliance reporter', () => {
     synth({ reportSchedule: 'daily' }).template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 6 * * ? *)' });
     const custom = synth({ reportSchedule: 'cron(30 7 ? * SUN *)', reportCadence: 'weekly', reportLinkTtlHours: '6' }).template;
     custom.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(30 7 ? * SUN *)' });
-    custom.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REPORT_CADENCE: 'weekly', REPORT_LINK_TTL_HOURS: '6' }) } });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPORT_CADENCE: 'weekly', REPORT_LINK_TTL_HOURS: '6' }) },
+    });
     expect(() => synth({ reportSchedule: 'cron(30 7 ? * SUN *)' })).toThrow(/reportCadence: a cron\(\.\.\.\) schedule needs reportCadence/);
     expect(() => synth({ reportSchedule: 'hourly' })).toThrow(/reportSchedule: weekly, daily, or an EventBridge cron/);
   });
@@ -395,14 +437,25 @@ describe('the watchdog', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [watchdogId, 'Arn'] }, DeadLetterConfig: { Arn: Match.anyValue() } })],
     });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.eks'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['eks.amazonaws.com'], eventName: ['UpdateClusterConfig'] } },
+      EventPattern: {
+        source: ['aws.eks'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['eks.amazonaws.com'], eventName: ['UpdateClusterConfig'] },
+      },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [watchdogId, 'Arn'] } })],
     });
   });
 
   it('may read and write the table by key and publish, nothing more', () => {
     const statement = statementsOf(template, 'AWS::IAM::Policy').find((s) => s.Sid === 'FindingsAndWatchState');
-    expect(actionsOf(statement!).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actionsOf(statement!).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
   });
 });
 
@@ -413,8 +466,11 @@ describe('EKS ingestion from context', () => {
     template.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 2);
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/aws/eks/prod-eu/cluster' });
-    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications')) as Array<{ Properties: { NotificationConfiguration: { QueueConfigurations: Array<{ Filter: unknown }> } } }>;
-    for (const c of notifications.Properties.NotificationConfiguration.QueueConfigurations) expect(c.Filter).toEqual({ Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/' }] } });
+    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications')) as Array<{
+      Properties: { NotificationConfiguration: { QueueConfigurations: Array<{ Filter: unknown }> } };
+    }>;
+    for (const c of notifications.Properties.NotificationConfiguration.QueueConfigurations)
+      expect(c.Filter).toEqual({ Key: { FilterRules: [{ Name: 'prefix', Value: 'clusters/' }] } });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WATCHED_CLUSTERS: 'prod-eu,prod-us' }) } });
   });
 
@@ -426,7 +482,9 @@ describe('EKS ingestion from context', () => {
 describe('stack outputs', () => {
   it('give the work queue URL for backfill and the names operators look for', () => {
     const outputs = synth().template.toJSON().Outputs as Record<string, unknown>;
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['WorkQueueUrl', 'LogBucketName', 'ArtifactsBucketName', 'AlertsTopicArn', 'FindingsTableName']));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['WorkQueueUrl', 'LogBucketName', 'ArtifactsBucketName', 'AlertsTopicArn', 'FindingsTableName']),
+    );
   });
 });
 
@@ -446,12 +504,20 @@ describe('operations alarms', () => {
     expect(byMetric('Errors')).toHaveLength(4);
     expect(byMetric('Throttles')).toHaveLength(4);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toEqual([expect.objectContaining({ Threshold: 900 })]);
-    expect(byMetric('ProcessingLag')).toEqual([expect.objectContaining({ Namespace: 'K8sAuditAnalyzer', Threshold: 900_000, Dimensions: [{ Name: 'service', Value: 'analyzer' }] })]);
+    expect(byMetric('ProcessingLag')).toEqual([
+      expect.objectContaining({ Namespace: 'K8sAuditAnalyzer', Threshold: 900_000, Dimensions: [{ Name: 'service', Value: 'analyzer' }] }),
+    ]);
   });
 
   it('page before a record that fails every time reaches the dead-letter queue, and when an object was cut short at the deadline', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
-    const analyzer = { Namespace: 'K8sAuditAnalyzer', Dimensions: [{ Name: 'service', Value: 'analyzer' }], Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' };
+    const analyzer = {
+      Namespace: 'K8sAuditAnalyzer',
+      Dimensions: [{ Name: 'service', Value: 'analyzer' }],
+      Period: 300,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    };
     // The work queue parks a message after 5 receives: the third already pages.
     expect(alarms.filter((a) => a.MetricName === 'RecordReceiveCount')).toEqual([expect.objectContaining({ ...analyzer, Statistic: 'Maximum', Threshold: 3 })]);
     template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 } });

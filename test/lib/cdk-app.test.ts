@@ -40,11 +40,17 @@ describe('cdk synth of bin/app.ts', () => {
     const ours = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs24.x');
     expect(ours).toHaveLength(4); // the analyzer, the Slack notifier, the reporter and the watchdog
     const analyzer = ours.find((r) => (r.Properties.Environment as { Variables: Record<string, string> }).Variables.ALERT_COOLDOWN_MINUTES);
-    expect((analyzer?.Properties.Environment as { Variables: Record<string, string> }).Variables.ANALYZER_CONFIG).toBe(readFileSync(join(ROOT, 'examples', 'config.yaml'), 'utf8'));
+    expect((analyzer?.Properties.Environment as { Variables: Record<string, string> }).Variables.ANALYZER_CONFIG).toBe(
+      readFileSync(join(ROOT, 'examples', 'config.yaml'), 'utf8'),
+    );
     for (const fn of ours) {
       const assetPath = (fn.Metadata as { 'aws:asset:path': string })['aws:asset:path'];
       // The deployed runtime is Node 24; the bundle must still load on the Node 20 the tests run on.
-      const loaded = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(join(out, assetPath, 'index.js'))}).handler)`], { encoding: 'utf8' });
+      const loaded = execFileSync(
+        process.execPath,
+        ['-e', `process.stdout.write(typeof require(${JSON.stringify(join(out, assetPath, 'index.js'))}).handler)`],
+        { encoding: 'utf8' },
+      );
       expect(loaded).toBe('function');
     }
   }, 120_000);

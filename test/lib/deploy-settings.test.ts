@@ -27,8 +27,18 @@ describe('deploy settings from CDK context', () => {
   });
 
   it('takes `-c key=value` strings and JSON values alike', () => {
-    const fromCli = parseDeploySettings({ alertEmails: 'a@example.com, b@example.com', alertCooldownMinutes: '0', acceptResponsibilityForImportedBucket: 'true', existingLogBucketName: 'logs' });
-    const fromJson = parseDeploySettings({ alertEmails: ['a@example.com', 'b@example.com'], alertCooldownMinutes: 0, acceptResponsibilityForImportedBucket: true, existingLogBucketName: 'logs' });
+    const fromCli = parseDeploySettings({
+      alertEmails: 'a@example.com, b@example.com',
+      alertCooldownMinutes: '0',
+      acceptResponsibilityForImportedBucket: 'true',
+      existingLogBucketName: 'logs',
+    });
+    const fromJson = parseDeploySettings({
+      alertEmails: ['a@example.com', 'b@example.com'],
+      alertCooldownMinutes: 0,
+      acceptResponsibilityForImportedBucket: true,
+      existingLogBucketName: 'logs',
+    });
     expect(fromCli).toEqual(fromJson);
     expect(fromCli.alertEmails).toEqual(['a@example.com', 'b@example.com']);
     expect(fromCli.alertCooldownMinutes).toBe(0);
@@ -37,7 +47,13 @@ describe('deploy settings from CDK context', () => {
   it('names every bad key at once', () => {
     let message = '';
     try {
-      parseDeploySettings({ alertEmails: 'not-an-email', slackMinSeverity: 'urgent', analyzerTimeoutSeconds: '5000', chatbotSlackWorkspaceId: 'T1', slackWebhookSecretArn: 'https://hooks.slack.com/services/x' });
+      parseDeploySettings({
+        alertEmails: 'not-an-email',
+        slackMinSeverity: 'urgent',
+        analyzerTimeoutSeconds: '5000',
+        chatbotSlackWorkspaceId: 'T1',
+        slackWebhookSecretArn: 'https://hooks.slack.com/services/x',
+      });
     } catch (error) {
       message = (error as Error).message;
     }

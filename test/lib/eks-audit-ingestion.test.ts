@@ -14,7 +14,11 @@ import type { Ev } from '../helpers/shipping';
 import { firehoseGzip, readAll } from '../helpers/shipping';
 
 const CLUSTERS = ['prod-eu', 'staging'];
-type Build = Omit<EksAuditIngestionProps, 'bucket' | 'clusters' | 'encryptionKey'> & { clusters?: string[]; key?: boolean; bucket?: 'created' | 'imported' | 'kms' };
+type Build = Omit<EksAuditIngestionProps, 'bucket' | 'clusters' | 'encryptionKey'> & {
+  clusters?: string[];
+  key?: boolean;
+  bucket?: 'created' | 'imported' | 'kms';
+};
 
 function build(options: Build = {}): { stack: Stack; template: Template; ingestion: EksAuditIngestion } {
   const { key = true, bucket: bucketKind = 'created', clusters = CLUSTERS, ...props } = options;
@@ -47,7 +51,9 @@ const only = (template: Template, type: string, props: Record<string, unknown>):
   return found[0];
 };
 const streamOf = (template: Template, cluster: string): [string, Resource] =>
-  only(template, 'AWS::KinesisFirehose::DeliveryStream', { ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: `clusters/${cluster}/!{timestamp:yyyy/MM/dd/HH}/` }) });
+  only(template, 'AWS::KinesisFirehose::DeliveryStream', {
+    ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: `clusters/${cluster}/!{timestamp:yyyy/MM/dd/HH}/` }),
+  });
 const roleIdOf = (roleArn: unknown): string => (roleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 const policyOf = (template: Template, roleId: string): Statement[] => {
   const policies = resources(template, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
@@ -55,7 +61,8 @@ const policyOf = (template: Template, roleId: string): Statement[] => {
   return (policies[0][1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
 };
 const trustOf = (template: Template, roleId: string): Statement[] =>
-  ((template.toJSON() as { Resources: Record<string, Resource> }).Resources[roleId].Properties.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
+  ((template.toJSON() as { Resources: Record<string, Resource> }).Resources[roleId].Properties.AssumeRolePolicyDocument as { Statement: Statement[] })
+    .Statement;
 const nagViolations = (stack: Stack): string[] =>
   new AwsSolutionsChecks(stack).validateScope(stack).violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 
@@ -69,7 +76,11 @@ describe('the subscription filters', () => {
     for (const cluster of CLUSTERS) {
       const [streamId] = streamOf(template, cluster);
       const [, filter] = only(template, 'AWS::Logs::SubscriptionFilter', { LogGroupName: `/aws/eks/${cluster}/cluster` });
-      expect(filter.Properties).toMatchObject({ FilterPattern: PATTERN, DestinationArn: { 'Fn::GetAtt': [streamId, 'Arn'] }, FilterName: 'k8s-audit-analyzer-audit-events' });
+      expect(filter.Properties).toMatchObject({
+        FilterPattern: PATTERN,
+        DestinationArn: { 'Fn::GetAtt': [streamId, 'Arn'] },
+        FilterName: 'k8s-audit-analyzer-audit-events',
+      });
     }
   });
 
@@ -163,7 +174,9 @@ describe('the delivery streams', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     for (const group of Object.values(groups)) expect(group).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 365 } });
     const used = CLUSTERS.map(
-      (cluster) => (streamOf(template, cluster)[1].Properties.ExtendedS3DestinationConfiguration as { CloudWatchLoggingOptions: { LogGroupName: { Ref: string } } }).CloudWatchLoggingOptions.LogGroupName.Ref,
+      (cluster) =>
+        (streamOf(template, cluster)[1].Properties.ExtendedS3DestinationConfiguration as { CloudWatchLoggingOptions: { LogGroupName: { Ref: string } } })
+          .CloudWatchLoggingOptions.LogGroupName.Ref,
     );
     expect(new Set(used)).toEqual(new Set(Object.keys(groups))); // one each, no default group left over
     const { template: short } = build({ logRetentionDays: 100 });
@@ -211,10 +224,18 @@ describe('the roles', () => {
   it('let Firehose, for this account only, write objects under its cluster’s two prefixes and its own error log: no read, list or delete', () => {
     for (const cluster of CLUSTERS) {
       const [, stream] = streamOf(template, cluster);
-      const destination = stream.Properties.ExtendedS3DestinationConfiguration as { RoleARN: unknown; CloudWatchLoggingOptions: { LogGroupName: { Ref: string } } };
+      const destination = stream.Properties.ExtendedS3DestinationConfiguration as {
+        RoleARN: unknown;
+        CloudWatchLoggingOptions: { LogGroupName: { Ref: string } };
+      };
       const roleId = roleIdOf(destination.RoleARN);
       expect(trustOf(template, roleId)).toEqual([
-        { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'firehose.amazonaws.com' }, Condition: { StringEquals: { 'sts:ExternalId': '123456789012' } } },
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'firehose.amazonaws.com' },
+          Condition: { StringEquals: { 'sts:ExternalId': '123456789012' } },
+        },
       ]);
       const statements = policyOf(template, roleId);
       expect(statements.map((s) => [s.Sid, actionsOf(s)])).toEqual([
@@ -282,7 +303,9 @@ describe('cdk-nag AwsSolutions', () => {
       .flatMap((c) =>
         c.node.metadata
           .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^Annotation::/, ''), reason }))),
+          .flatMap((m) =>
+            Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^Annotation::/, ''), reason })),
+          ),
       );
     expect(acknowledged).toEqual(
       ingestion.clusters.flatMap((c) =>

@@ -62,27 +62,39 @@ describe('KubernetesAuditAnalyzer in a user’s own stack', () => {
     expect(read).toContain(':s3:::corp-eks-audit/clusters/prod/*');
     expect(read).toContain(':s3:::legacy-audit/k8s/*');
     expect(JSON.stringify(statements.find((s) => s.Sid === 'TellDeletedObjects')?.Resource)).toMatch(/corp-eks-audit.*legacy-audit/);
-    const keyStatements = (Object.values(template.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy.Statement;
+    const keyStatements = (Object.values(template.findResources('AWS::KMS::Key'))[0].Properties as { KeyPolicy: { Statement: Statement[] } }).KeyPolicy
+      .Statement;
     const s3 = keyStatements.find((s) => s.Sid === 'S3NotificationsToQueue');
     expect(JSON.stringify(s3?.Condition)).toMatch(/ArnLike.*:s3:::corp-eks-audit.*:s3:::legacy-audit/);
   });
 
   it('exposes the topics and the table for the user to extend', () => {
     const topicIds = Object.keys(template.findResources('AWS::SNS::Topic'));
-    expect(topicIds).toEqual(expect.arrayContaining([stack.getLogicalId(analyzer.alertsTopic.node.defaultChild as never), stack.getLogicalId(analyzer.opsTopic.node.defaultChild as never)]));
+    expect(topicIds).toEqual(
+      expect.arrayContaining([
+        stack.getLogicalId(analyzer.alertsTopic.node.defaultChild as never),
+        stack.getLogicalId(analyzer.opsTopic.node.defaultChild as never),
+      ]),
+    );
     expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual([stack.getLogicalId(analyzer.findingsTable.node.defaultChild as never)]);
   });
 
   it('gives the watchdog the rules’ configuration, as the analyzer and the reporter get it', () => {
     const withConfig = Object.values(template.findResources('AWS::Lambda::Function')).filter(
-      (f) => (f.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables?.ANALYZER_CONFIG === 'rules:\n  disabled: [audit-tampering.log-silence]\n',
+      (f) =>
+        (f.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables?.ANALYZER_CONFIG ===
+        'rules:\n  disabled: [audit-tampering.log-silence]\n',
     );
     expect(withConfig).toHaveLength(3);
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SILENCE_MINUTES: '30', ANALYZER_CONFIG: Match.anyValue() }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SILENCE_MINUTES: '30', ANALYZER_CONFIG: Match.anyValue() }) },
+    });
   });
 
   it('sets every variable each handler requires, as its env contract names them', () => {
-    const variables = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => Object.keys((f.Properties as { Environment?: { Variables?: object } }).Environment?.Variables ?? {}));
+    const variables = Object.values(template.findResources('AWS::Lambda::Function')).map((f) =>
+      Object.keys((f.Properties as { Environment?: { Variables?: object } }).Environment?.Variables ?? {}),
+    );
     for (const [marker, contract] of [
       ['ALERT_COOLDOWN_MINUTES', ANALYZER_ENV],
       ['REPORT_CADENCE', REPORTER_ENV],
@@ -115,7 +127,9 @@ describe('imported buckets need the explicit opt-in', () => {
   it('refuses an imported logBucket without it, naming the bucket and the flag, before adding anything', () => {
     const { stack } = usersStack();
     const bucket = Bucket.fromBucketName(stack, 'CorpAudit', 'corp-eks-audit');
-    expect(() => new KubernetesAuditAnalyzer(stack, 'AuditAnalyzer', { logBucket: bucket })).toThrow(/"corp-eks-audit" is imported but acceptResponsibilityForImportedBucket is not true/);
+    expect(() => new KubernetesAuditAnalyzer(stack, 'AuditAnalyzer', { logBucket: bucket })).toThrow(
+      /"corp-eks-audit" is imported but acceptResponsibilityForImportedBucket is not true/,
+    );
     expect(bucket.node.tryFindChild('Notifications')).toBeUndefined();
   });
 
@@ -123,7 +137,9 @@ describe('imported buckets need the explicit opt-in', () => {
     const { stack } = usersStack();
     const analyzer = new KubernetesAuditAnalyzer(stack, 'AuditAnalyzer');
     const legacy = Bucket.fromBucketName(stack, 'Legacy', 'legacy-audit');
-    expect(() => analyzer.addLogBucket(legacy)).toThrow(/addLogBucket: the bucket "legacy-audit" is imported but acceptResponsibilityForImportedBucket is not true/);
+    expect(() => analyzer.addLogBucket(legacy)).toThrow(
+      /addLogBucket: the bucket "legacy-audit" is imported but acceptResponsibilityForImportedBucket is not true/,
+    );
     expect(legacy.node.tryFindChild('Notifications')).toBeUndefined();
   });
 
@@ -145,7 +161,15 @@ describe('imported buckets need the explicit opt-in', () => {
 describe('NodeFunction and its env contract', () => {
   it('fails synth when a variable the handler requires is set neither in its environment nor by bind()', () => {
     const { app, stack } = usersStack();
-    new NodeFunction(stack, 'Fn', { entry: 'lambdas/watchdog/handler.ts', description: 'x', memorySize: 128, timeout: Duration.seconds(10), logRetentionDays: 1, contract: WATCHDOG_ENV, environment: { FINDINGS_TABLE: 't' } });
+    new NodeFunction(stack, 'Fn', {
+      entry: 'lambdas/watchdog/handler.ts',
+      description: 'x',
+      memorySize: 128,
+      timeout: Duration.seconds(10),
+      logRetentionDays: 1,
+      contract: WATCHDOG_ENV,
+      environment: { FINDINGS_TABLE: 't' },
+    });
     expect(() => app.synth()).toThrow(/PlatformSecurity\/Fn: the handler requires ALERTS_TOPIC_ARN, which is not set/);
   });
 });

@@ -23,7 +23,11 @@ import type { LocalSns } from '../../devkit/local-sns';
 const TABLE = 'findings';
 const BUCKET = 'artifacts';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
-const CONTEXT = { functionName: 'reporter', awsRequestId: 'req-r', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:reporter' } as unknown as Context;
+const CONTEXT = {
+  functionName: 'reporter',
+  awsRequestId: 'req-r',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:reporter',
+} as unknown as Context;
 
 /** What EventBridge sends a scheduled rule's target; `time` is the schedule time. */
 const scheduled = (time: string): ScheduledEvent => ({
@@ -179,7 +183,11 @@ describe('the reporter, end to end against dynalite, s3rver and a local SNS endp
     expect(document.findings.map((f) => f.auditID).sort()).toEqual(CURRENT.map((f) => f.auditID).sort());
     const report = document.report;
     expect(report.clusters).toEqual(['prod-eu', 'staging']);
-    expect(report.summary).toMatchObject({ findings: 5, bySeverity: { critical: 2, high: 2, medium: 1, low: 0, info: 0 }, byCluster: { 'prod-eu': 3, staging: 2 } });
+    expect(report.summary).toMatchObject({
+      findings: 5,
+      bySeverity: { critical: 2, high: 2, medium: 1, low: 0, info: 0 },
+      byCluster: { 'prod-eu': 3, staging: 2 },
+    });
     expect(report.trend.findings).toEqual({ current: 5, previous: PREVIOUS.length });
     expect(report.coverage).toEqual([
       { cluster: 'prod-eu', objects: 15, byLevel: { Metadata: 1000, RequestResponse: 40 } },
@@ -202,7 +210,12 @@ describe('the reporter, end to end against dynalite, s3rver and a local SNS endp
       period: run.period,
       summary: { findings: 5 },
       trend: { findings: { current: 5, previous: 3 } },
-      links: { html: `s3://${BUCKET}/${run.keys.html}`, csv: `s3://${BUCKET}/${run.keys.csv}`, json: `s3://${BUCKET}/${run.keys.json}`, linkExpiresAt: '2026-12-01T06:00:07.000Z' },
+      links: {
+        html: `s3://${BUCKET}/${run.keys.html}`,
+        csv: `s3://${BUCKET}/${run.keys.csv}`,
+        json: `s3://${BUCKET}/${run.keys.json}`,
+        linkExpiresAt: '2026-12-01T06:00:07.000Z',
+      },
     });
     expect(payload.worst.length).toBeGreaterThan(0);
     expect(payload.worst.length).toBeLessThanOrEqual(5);
@@ -214,7 +227,10 @@ describe('the reporter, end to end against dynalite, s3rver and a local SNS endp
     expect(url.pathname).toBe(`/${BUCKET}/${run.keys.html}`);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('86400');
     const signedAt = url.searchParams.get('X-Amz-Date')!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
-    const again = await getSignedUrl(s3.client, new GetObjectCommand({ Bucket: BUCKET, Key: run.keys.html }), { expiresIn: 86_400, signingDate: new Date(signedAt) });
+    const again = await getSignedUrl(s3.client, new GetObjectCommand({ Bucket: BUCKET, Key: run.keys.html }), {
+      expiresIn: 86_400,
+      signingDate: new Date(signedAt),
+    });
     expect(run.htmlUrl).toBe(again);
     const opened = await fetch(run.htmlUrl);
     expect(opened.status).toBe(200);

@@ -37,7 +37,13 @@ describe('reporter settings from the environment', () => {
   it('names every problem at once', () => {
     let error: unknown;
     try {
-      reporterSettingsFromEnv({ REPORTS_BUCKET: 's3://my-artifacts', REPORT_CADENCE: 'monthly', REPORT_LINK_TTL_HOURS: '169', REPORTS_PREFIX: '/reports/', REPORT_CLUSTERS: 'a b' });
+      reporterSettingsFromEnv({
+        REPORTS_BUCKET: 's3://my-artifacts',
+        REPORT_CADENCE: 'monthly',
+        REPORT_LINK_TTL_HOURS: '169',
+        REPORTS_PREFIX: '/reports/',
+        REPORT_CLUSTERS: 'a b',
+      });
     } catch (e) {
       error = e;
     }
@@ -51,7 +57,8 @@ describe('reporter settings from the environment', () => {
       'REPORT_LINK_TTL_HOURS must be a whole number of hours from 1 to 168',
       'REPORT_CLUSTERS must be cluster names separated by commas (no spaces or "#" in a name)',
     ]);
-    for (const bad of ['0', '1.5', '1e2', 'day']) expect(() => reporterSettingsFromEnv({ ...base, REPORT_LINK_TTL_HOURS: bad })).toThrow(/REPORT_LINK_TTL_HOURS/);
+    for (const bad of ['0', '1.5', '1e2', 'day'])
+      expect(() => reporterSettingsFromEnv({ ...base, REPORT_LINK_TTL_HOURS: bad })).toThrow(/REPORT_LINK_TTL_HOURS/);
   });
 
   it('checks ANALYZER_CONFIG as the analyzer does', () => {

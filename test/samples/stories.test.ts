@@ -33,12 +33,53 @@ const BACKDOOR_TOKEN_USER = 'system:serviceaccount:kube-system:node-health-agent
 
 /** What each story's main finding must say beyond rule and target: who, from where, in which object. */
 const STORY_CHECKS: Array<{ story: string; ruleId: string; target: string; actor: string; sourceIP?: string; object: string }> = [
-  { story: 'a', ruleId: 'rbac.privileged-role-bound', target: 'node-health-agent', actor: String(JORDAN.username), sourceIP: STOLEN_KEY_IP, object: 'eks/prod-eu/' },
-  { story: 'b', ruleId: 'daemonset.created-or-changed', target: 'kube-system/node-health-agent', actor: String(JORDAN.username), sourceIP: STOLEN_KEY_IP, object: 'eks/prod-eu/' },
-  { story: 'c', ruleId: 'admission.webhook-configuration-changed', target: 'eks-pod-identity-cache', actor: BACKDOOR_TOKEN_USER, sourceIP: ATTACKER_SERVER_IP, object: 'webhook/' },
-  { story: 'd', ruleId: 'cronjob.created-or-changed', target: 'kube-system/image-gc-helper', actor: BACKDOOR_TOKEN_USER, sourceIP: ATTACKER_SERVER_IP, object: 'fluent-bit/' },
-  { story: 'e', ruleId: 'exec.pod-exec', target: 'payments/postgres-0', actor: BACKDOOR_TOKEN_USER, sourceIP: ATTACKER_SERVER_IP, object: 'self-managed/kube-apiserver-audit.log' },
-  { story: 'f', ruleId: 'restart.crash-loop', target: 'kube-system/node-health-agent-q7x2m', actor: 'system:node:ip-10-0-77-12.us-west-2.compute.internal', object: 'self-managed/kube-apiserver-audit-2026-11-20T10.log.gz' },
+  {
+    story: 'a',
+    ruleId: 'rbac.privileged-role-bound',
+    target: 'node-health-agent',
+    actor: String(JORDAN.username),
+    sourceIP: STOLEN_KEY_IP,
+    object: 'eks/prod-eu/',
+  },
+  {
+    story: 'b',
+    ruleId: 'daemonset.created-or-changed',
+    target: 'kube-system/node-health-agent',
+    actor: String(JORDAN.username),
+    sourceIP: STOLEN_KEY_IP,
+    object: 'eks/prod-eu/',
+  },
+  {
+    story: 'c',
+    ruleId: 'admission.webhook-configuration-changed',
+    target: 'eks-pod-identity-cache',
+    actor: BACKDOOR_TOKEN_USER,
+    sourceIP: ATTACKER_SERVER_IP,
+    object: 'webhook/',
+  },
+  {
+    story: 'd',
+    ruleId: 'cronjob.created-or-changed',
+    target: 'kube-system/image-gc-helper',
+    actor: BACKDOOR_TOKEN_USER,
+    sourceIP: ATTACKER_SERVER_IP,
+    object: 'fluent-bit/',
+  },
+  {
+    story: 'e',
+    ruleId: 'exec.pod-exec',
+    target: 'payments/postgres-0',
+    actor: BACKDOOR_TOKEN_USER,
+    sourceIP: ATTACKER_SERVER_IP,
+    object: 'self-managed/kube-apiserver-audit.log',
+  },
+  {
+    story: 'f',
+    ruleId: 'restart.crash-loop',
+    target: 'kube-system/node-health-agent-q7x2m',
+    actor: 'system:node:ip-10-0-77-12.us-west-2.compute.internal',
+    object: 'self-managed/kube-apiserver-audit-2026-11-20T10.log.gz',
+  },
 ];
 
 describe('samples/', () => {
@@ -50,7 +91,11 @@ describe('samples/', () => {
   it('reads every object completely, in every shipping format, with no problem', () => {
     expect(result.stats.objects).toHaveLength(5);
     for (const { source, stats } of result.stats.objects) {
-      expect({ source, complete: stats.complete, problems: Object.values(stats.problems).reduce((a, b) => a + b, 0) }).toEqual({ source, complete: true, problems: 0 });
+      expect({ source, complete: stats.complete, problems: Object.values(stats.problems).reduce((a, b) => a + b, 0) }).toEqual({
+        source,
+        complete: true,
+        problems: 0,
+      });
       expect(stats.events).toBeGreaterThan(0);
     }
     expect(new Set(result.stats.objects.map((o) => o.stats.compression.join('+')))).toEqual(new Set(['plain', 'gzip', 'gzip+gzip']));
@@ -67,10 +112,14 @@ describe('samples/', () => {
       .map(({ finding }) => finding)
       .filter(isHighOrCritical)
       .map((f) => key(storyOf.get(f.auditID) ?? 'benign traffic', f.ruleId, f.severity, targetOf(f)));
-    expect([...new Set(raised)].sort()).toEqual(promised().map((p) => key(p.story, p.ruleId, p.severity, p.target)).sort());
+    expect([...new Set(raised)].sort()).toEqual(
+      promised()
+        .map((p) => key(p.story, p.ruleId, p.severity, p.target))
+        .sort(),
+    );
   });
 
-  it.each(STORY_CHECKS)("finds story $story: $ruleId on $target", ({ story, ruleId, target, actor, sourceIP, object }) => {
+  it.each(STORY_CHECKS)('finds story $story: $ruleId on $target', ({ story, ruleId, target, actor, sourceIP, object }) => {
     const found = result.findings.filter(({ finding }) => finding.ruleId === ruleId && targetOf(finding) === target && isHighOrCritical(finding));
     expect(found.length).toBeGreaterThan(0);
     for (const { finding, source } of found) {

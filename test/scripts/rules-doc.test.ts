@@ -19,7 +19,10 @@ describe('the rule registry', () => {
 
   it('gives every rule what a person needs to act on it', () => {
     for (const r of RULES) {
-      expect({ id: r.id, ok: r.title.length > 0 && r.description.length > 40 && r.remediation.length > 20 && r.falsePositives.length > 10 }).toEqual({ id: r.id, ok: true });
+      expect({ id: r.id, ok: r.title.length > 0 && r.description.length > 40 && r.remediation.length > 20 && r.falsePositives.length > 10 }).toEqual({
+        id: r.id,
+        ok: true,
+      });
       expect(r.attack.every((t) => /^T\d{4}(\.\d{3})?$/.test(t))).toBe(true);
       // Detections from outside the log (S3, CloudTrail, the clock) read no audit event;
       // a rule about oversize events sees them whatever its interest.

@@ -14,7 +14,13 @@ import { startLocalWebhook } from '../../devkit/local-webhook';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-webhook-AbCdEf';
 const TOKEN = 'XXXXsecretTOKENvalue';
-const context = { functionName: 'slack-notifier', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:slack-notifier', memoryLimitInMB: '256', functionVersion: '$LATEST' } as unknown as Context;
+const context = {
+  functionName: 'slack-notifier',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:slack-notifier',
+  memoryLimitInMB: '256',
+  functionVersion: '$LATEST',
+} as unknown as Context;
 
 const row = (i: number, severity: Severity): AggregatedRow => ({
   ruleId: i === 0 ? 'rbac.cluster-admin-binding' : 'exec.pod-exec',
@@ -36,7 +42,12 @@ const row = (i: number, severity: Severity): AggregatedRow => ({
 function alertRecord(rows: AggregatedRow[], messageId = 'msg-1'): SNSEventRecord {
   const bySeverity = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   for (const r of rows) bySeverity[r.severity] += r.count;
-  const alert = buildAlert({ rows, summary: { objects: 1, bytes: 100, events: 10, skipped: 0, malformed: 0, incomplete: 0, findings: rows.length, bySeverity }, source: 's3://audit-logs/clusters/prod-eu/a.gz', cluster: 'prod-eu' });
+  const alert = buildAlert({
+    rows,
+    summary: { objects: 1, bytes: 100, events: 10, skipped: 0, malformed: 0, incomplete: 0, findings: rows.length, bySeverity },
+    source: 's3://audit-logs/clusters/prod-eu/a.gz',
+    cluster: 'prod-eu',
+  });
   const message = (JSON.parse(alert.Message) as { lambda: string }).lambda;
   return snsRecord(message, alert.Subject, messageId, alert.MessageAttributes.severity.StringValue);
 }
@@ -150,7 +161,15 @@ describe('the Slack notifier', () => {
     expect(post.body).not.toContain('backdoor-2'); // the low row is below the default minimum
 
     const done = logged().find((l) => l.message === 'posted to Slack');
-    expect(done).toMatchObject({ messageId: 'msg-1', subject: record.Sns.Subject, kind: 'findings', rowsPosted: 2, rowsLeftOut: 0, attempts: 1, function_request_id: 'req-1' });
+    expect(done).toMatchObject({
+      messageId: 'msg-1',
+      subject: record.Sns.Subject,
+      kind: 'findings',
+      rowsPosted: 2,
+      rowsLeftOut: 0,
+      attempts: 1,
+      function_request_id: 'req-1',
+    });
   });
 
   it('reads the webhook URL from a JSON secret too', async () => {
@@ -162,14 +181,21 @@ describe('the Slack notifier', () => {
   it('posts nothing when no row reaches the minimum severity, and says so in the log', async () => {
     await notifier({ minSeverity: 'critical' })(event(alertRecord([row(0, 'high'), row(1, 'medium')])), context);
     expect(webhook.received).toHaveLength(0);
-    expect(logged().find((l) => l.message === 'nothing at or above the minimum severity; not posted')).toMatchObject({ messageId: 'msg-1', minSeverity: 'critical' });
+    expect(logged().find((l) => l.message === 'nothing at or above the minimum severity; not posted')).toMatchObject({
+      messageId: 'msg-1',
+      minSeverity: 'critical',
+    });
   });
 
   it('posts a plain notice from the subject for a message kind it does not render', async () => {
     const digest = JSON.stringify({ kind: 'digest', period: '2026-11', link: 'https://reports.example.com/r.html' });
     await notifier({ minSeverity: 'critical' })(event(snsRecord(digest, 'k8s-audit-analyzer monthly report <!channel>', 'msg-r', 'info')), context);
     expect(webhook.received).toHaveLength(1);
-    expect(JSON.parse(webhook.received[0].body)).toEqual({ text: 'k8s-audit-analyzer monthly report &lt;!channel&gt;', unfurl_links: false, unfurl_media: false });
+    expect(JSON.parse(webhook.received[0].body)).toEqual({
+      text: 'k8s-audit-analyzer monthly report &lt;!channel&gt;',
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     expect(logged().find((l) => l.level === 'WARN')).toMatchObject({ messageId: 'msg-r', reason: 'kind "digest" is not rendered' });
   });
 
@@ -195,7 +221,7 @@ describe('the Slack notifier', () => {
     expect(logged().find((l) => l.level === 'ERROR')).toMatchObject({ messageId: 'msg-1', error: { name: 'SlackPostError' } });
   });
 
-  it('does not retry other 4xx and reports Slack\'s error text', async () => {
+  it("does not retry other 4xx and reports Slack's error text", async () => {
     webhook.script({ status: 400, body: 'invalid_payload' });
     const error = await thrown(notifier()(event(alertRecord([row(0, 'critical')])), context));
     expect(error).toMatchObject({ name: 'SlackPostError', status: 400, slackError: 'invalid_payload', attempts: 1 });
@@ -216,7 +242,11 @@ describe('the Slack notifier', () => {
   });
 
   it('throws a clear error when the secret cannot be read, and posts nothing', async () => {
-    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notifier is not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
+    secrets.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notifier is not authorized to perform: secretsmanager:GetSecretValue'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const error = await thrown(notifier()(event(alertRecord([row(0, 'critical')])), context));
     expect(error).toBeInstanceOf(WebhookSecretError);
     expect(error.message).toMatch(new RegExp(`^could not read the Slack webhook secret ${SECRET_ARN}: AccessDeniedException: User: .* is not authorized`));

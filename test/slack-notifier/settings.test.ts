@@ -5,11 +5,17 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-w
 describe('slack notifier settings from the environment', () => {
   it('needs the secret ARN; the minimum severity defaults to high', () => {
     expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: 'high' });
-    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'medium' })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: 'medium' });
+    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'medium' })).toEqual({
+      webhookSecretId: SECRET_ARN,
+      minSeverity: 'medium',
+    });
   });
 
   it('treats empty variables as unset (CDK and consoles write empty strings)', () => {
-    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: '' })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: 'high' });
+    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: '' })).toEqual({
+      webhookSecretId: SECRET_ARN,
+      minSeverity: 'high',
+    });
     expect(() => slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: '  ' })).toThrow('SLACK_WEBHOOK_SECRET_ARN is required');
   });
 
@@ -21,7 +27,12 @@ describe('slack notifier settings from the environment', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(SlackNotifierSettingsError);
-    expect((error as SlackNotifierSettingsError).problems).toEqual(['SLACK_WEBHOOK_SECRET_ARN is required', 'MIN_SEVERITY must be one of info, low, medium, high, critical']);
-    expect((error as Error).message).toMatch(/^invalid slack-notifier environment:\n {2}- SLACK_WEBHOOK_SECRET_ARN is required\n {2}- MIN_SEVERITY must be one of/);
+    expect((error as SlackNotifierSettingsError).problems).toEqual([
+      'SLACK_WEBHOOK_SECRET_ARN is required',
+      'MIN_SEVERITY must be one of info, low, medium, high, critical',
+    ]);
+    expect((error as Error).message).toMatch(
+      /^invalid slack-notifier environment:\n {2}- SLACK_WEBHOOK_SECRET_ARN is required\n {2}- MIN_SEVERITY must be one of/,
+    );
   });
 });

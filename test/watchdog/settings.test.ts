@@ -32,7 +32,9 @@ describe('watchdog settings from the environment', () => {
   });
 
   it('reads every variable; the watched clusters trimmed, without empties or repeats', () => {
-    expect(settingsFromEnv({ ...base, SILENCE_MINUTES: '45', WATCHED_CLUSTERS: ' prod-eu, staging ,,prod-eu,eks_dev-2', FINDINGS_RETENTION_DAYS: '90' })).toEqual({
+    expect(
+      settingsFromEnv({ ...base, SILENCE_MINUTES: '45', WATCHED_CLUSTERS: ' prod-eu, staging ,,prod-eu,eks_dev-2', FINDINGS_RETENTION_DAYS: '90' }),
+    ).toEqual({
       findingsTable: 'findings',
       alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
       silenceMinutes: 45,
@@ -63,7 +65,8 @@ describe('watchdog settings from the environment', () => {
   });
 
   it('reads ANALYZER_CONFIG exactly as the reporter does, so the watchdog applies the same configuration', () => {
-    const text = 'rules:\n  disabled: [audit-tampering.log-silence]\n  severity: { audit-tampering.eks-audit-logging-disabled: medium }\nexceptions:\n  - rules: ["*"]\n    users: [ci]\n    reason: the CI cluster is torn down nightly\n';
+    const text =
+      'rules:\n  disabled: [audit-tampering.log-silence]\n  severity: { audit-tampering.eks-audit-logging-disabled: medium }\nexceptions:\n  - rules: ["*"]\n    users: [ci]\n    reason: the CI cluster is torn down nightly\n';
     const watchdog = settingsFromEnv({ ...base, ANALYZER_CONFIG: text }).config;
     expect(watchdog.disabled).toEqual(['audit-tampering.log-silence']);
     expect(watchdog.severity).toEqual({ 'audit-tampering.eks-audit-logging-disabled': 'medium' });
@@ -74,6 +77,8 @@ describe('watchdog settings from the environment', () => {
 
   it('rejects an invalid ANALYZER_CONFIG with the field paths', () => {
     expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no.such-rule]\n' })).toThrow(ConfigError);
-    expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no.such-rule]\n' })).toThrow(/rules\.disabled\[0\]: unknown rule id or category "no\.such-rule"/);
+    expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no.such-rule]\n' })).toThrow(
+      /rules\.disabled\[0\]: unknown rule id or category "no\.such-rule"/,
+    );
   });
 });

@@ -30,7 +30,20 @@ let clock = Date.parse('2026-11-20T10:00:00Z');
 
 /** S3's notification of a new object, as it arrives at `time`. */
 function created(messageId: string, key: string, time: string): SQSRecord {
-  return sqsRecord(messageId, JSON.stringify({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventTime: time, eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key: encodeKey(key), size: 1 } } }] }));
+  return sqsRecord(
+    messageId,
+    JSON.stringify({
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          eventTime: time,
+          eventName: 'ObjectCreated:Put',
+          s3: { bucket: { name: BUCKET }, object: { key: encodeKey(key), size: 1 } },
+        },
+      ],
+    }),
+  );
 }
 
 /** The object is written and analyzed at `time`. */
@@ -42,9 +55,22 @@ async function arrives(key: string, body: Buffer, time: string): Promise<void> {
 
 const check = (time: string) => {
   clock = Date.parse(time);
-  return watchdog({ version: '0', id: 'e', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time, region: 'eu-west-1', resources: [], detail: {} }, {
-    functionName: 'watchdog',
-  } as Context);
+  return watchdog(
+    {
+      version: '0',
+      id: 'e',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time,
+      region: 'eu-west-1',
+      resources: [],
+      detail: {},
+    },
+    {
+      functionName: 'watchdog',
+    } as Context,
+  );
 };
 
 beforeAll(async () => {

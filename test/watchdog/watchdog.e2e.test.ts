@@ -18,7 +18,11 @@ import type { LocalSns } from '../../devkit/local-sns';
 import { startLocalSns } from '../../devkit/local-sns';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
-const context = { functionName: 'watchdog', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:watchdog' } as unknown as Context;
+const context = {
+  functionName: 'watchdog',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:watchdog',
+} as unknown as Context;
 
 let ddb: LocalDynamoDb;
 let sns: LocalSns;
@@ -58,7 +62,15 @@ const updateClusterConfig = (clusterLogging: unknown, overrides: Record<string, 
       arn: 'arn:aws:sts::123456789012:assumed-role/Admin/mallory',
       accountId: '123456789012',
       accessKeyId: 'ASIAEXAMPLEKEYID',
-      sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEROLEID', arn: 'arn:aws:iam::123456789012:role/Admin', accountId: '123456789012', userName: 'Admin' } },
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLEROLEID',
+          arn: 'arn:aws:iam::123456789012:role/Admin',
+          accountId: '123456789012',
+          userName: 'Admin',
+        },
+      },
     },
     eventTime: '2026-11-20T10:15:00Z',
     eventSource: 'eks.amazonaws.com',
@@ -68,7 +80,14 @@ const updateClusterConfig = (clusterLogging: unknown, overrides: Record<string, 
     userAgent: 'aws-cli/2.17.0 md/Botocore#1.34.0 ua/2.0 os/linux#6.1 command/eks.update-cluster-config',
     requestParameters: { name: 'prod-us', logging: { clusterLogging }, clientRequestToken: '6e3a1c2d-aaaa-bbbb-cccc-0123456789ab' },
     responseElements: {
-      update: { id: 'a1b2c3d4-1111-2222-3333-444455556666', status: 'InProgress', type: 'LoggingUpdate', params: [{ type: 'ClusterLogging', value: JSON.stringify(clusterLogging) }], createdAt: 'Nov 20, 2026 10:15:00 AM', errors: [] },
+      update: {
+        id: 'a1b2c3d4-1111-2222-3333-444455556666',
+        status: 'InProgress',
+        type: 'LoggingUpdate',
+        params: [{ type: 'ClusterLogging', value: JSON.stringify(clusterLogging) }],
+        createdAt: 'Nov 20, 2026 10:15:00 AM',
+        errors: [],
+      },
     },
     requestID: '0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f',
     eventID: '5f2a7c1e-3b4d-4e5f-8a9b-0c1d2e3f4a5b',
@@ -110,7 +129,8 @@ async function world(options: Partial<WatchdogDeps> = {}) {
       now = at(time);
       return handler(event, context);
     },
-    findings: (cluster: string): Promise<Finding[]> => findings.query({ cluster, from: new Date('2026-11-19T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') }),
+    findings: (cluster: string): Promise<Finding[]> =>
+      findings.query({ cluster, from: new Date('2026-11-19T00:00:00Z'), to: new Date('2026-11-22T00:00:00Z') }),
     state: async (cluster: string) => (await documents.send(new GetCommand({ TableName: table, Key: silenceKey(cluster), ConsistentRead: true }))).Item,
   };
 }
@@ -139,7 +159,14 @@ describe('the watchdog on silence, end to end against dynalite and a local SNS e
 
   it('finds nothing while a cluster keeps sending', async () => {
     await w.object('prod-eu', '2026-11-20T10:00:00.000Z');
-    expect(await w.check('2026-11-20T10:10:00Z')).toEqual({ kind: 'schedule', checkedAt: '2026-11-20T10:10:00.000Z', clusters: 1, silent: [], raised: [], resumed: [] });
+    expect(await w.check('2026-11-20T10:10:00Z')).toEqual({
+      kind: 'schedule',
+      checkedAt: '2026-11-20T10:10:00.000Z',
+      clusters: 1,
+      silent: [],
+      raised: [],
+      resumed: [],
+    });
     expect(await w.check('2026-11-20T10:30:00Z')).toMatchObject({ silent: [] }); // exactly the threshold is not yet silence
     expect(await w.findings('prod-eu')).toEqual([]);
     expect(await w.state('prod-eu')).toBeUndefined();
@@ -164,7 +191,13 @@ describe('the watchdog on silence, end to end against dynalite and a local SNS e
     expect(alert.attributes.severity).toEqual({ dataType: 'String', value: 'high' });
     expect(JSON.parse(alert.attributes.categories.value!)).toEqual(['audit-tampering']);
     expect(JSON.parse((JSON.parse(alert.message!) as { lambda: string }).lambda)).toMatchObject({ kind: 'findings', source: 'watchdog', cluster: 'prod-eu' });
-    expect(await w.state('prod-eu')).toMatchObject({ pk: 'W#prod-eu', sk: 'silence', since: '2026-11-20T10:00:00.000Z', auditID: findings[0].auditID, alertedAt: '2026-11-20T10:31:00.000Z' });
+    expect(await w.state('prod-eu')).toMatchObject({
+      pk: 'W#prod-eu',
+      sk: 'silence',
+      since: '2026-11-20T10:00:00.000Z',
+      auditID: findings[0].auditID,
+      alertedAt: '2026-11-20T10:31:00.000Z',
+    });
     // Keyed on what names the silence (the cluster and its start), like every finding.
     expect(findings[0].fingerprint).toMatch(/^[\w-]{22}$/);
   });
@@ -194,7 +227,14 @@ describe('the watchdog on silence, end to end against dynalite and a local SNS e
     expect(notice.attributes).toEqual({ kind: { dataType: 'String', value: 'watchdog' }, cluster: { dataType: 'String', value: 'prod-eu' } });
     expect(notice.messageStructure).toBe('json');
     const bodies = JSON.parse(notice.message!) as Record<string, string>;
-    expect(JSON.parse(bodies.lambda)).toMatchObject({ kind: 'watchdog', event: 'log-silence-resolved', cluster: 'prod-eu', since: '2026-11-20T10:00:00.000Z', resumedAt: '2026-11-20T10:47:00.000Z', silentMinutes: 47 });
+    expect(JSON.parse(bodies.lambda)).toMatchObject({
+      kind: 'watchdog',
+      event: 'log-silence-resolved',
+      cluster: 'prod-eu',
+      since: '2026-11-20T10:00:00.000Z',
+      resumedAt: '2026-11-20T10:47:00.000Z',
+      silentMinutes: 47,
+    });
     expect(bodies.email).toContain('Audit logs of cluster prod-eu are arriving again.');
     expect(JSON.parse(bodies.https)).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
     // And the check after that is quiet again.
@@ -221,7 +261,11 @@ describe('the watchdog on clusters it was told to expect', () => {
     expect(await w.check('2026-11-20T10:25:00Z')).toMatchObject({ silent: [] });
     expect(await w.check('2026-11-20T10:31:00Z')).toMatchObject({ silent: ['dr-site'], raised: ['dr-site'] });
     const [finding] = await w.findings('dr-site');
-    expect(finding).toMatchObject({ ruleId: 'audit-tampering.log-silence', time: '2026-11-20T10:00:00.000Z', evidence: { neverSeen: true, silentMinutes: 31 } });
+    expect(finding).toMatchObject({
+      ruleId: 'audit-tampering.log-silence',
+      time: '2026-11-20T10:00:00.000Z',
+      evidence: { neverSeen: true, silentMinutes: 31 },
+    });
     expect(finding.summary).toContain('since the watchdog started expecting it at 2026-11-20T10:00:00.000Z');
     expect(sns.published).toHaveLength(published + 1);
     expect(await w.check('2026-11-20T10:36:00Z')).toMatchObject({ raised: [] });
@@ -306,7 +350,11 @@ describe('the watchdog on EKS control-plane logging (CloudTrail)', () => {
     const w = await world({ logger });
     const published = sns.published.length;
     const secret = 'Bearer abcdefghijklmnopqrstuvwxyz0123456789';
-    const call = updateClusterConfig([{ types: ['audit'], enabled: false }], { eventID: 'e-ua', userAgent: `curl/8.0 (${secret})`, sourceIPAddress: 'https://admin:hunter2hunter2@proxy.example' });
+    const call = updateClusterConfig([{ types: ['audit'], enabled: false }], {
+      eventID: 'e-ua',
+      userAgent: `curl/8.0 (${secret})`,
+      sourceIPAddress: 'https://admin:hunter2hunter2@proxy.example',
+    });
     expect(await w.invoke(call)).toMatchObject({ raised: true, published: true });
     const [finding] = await w.findings('prod-us');
     expect(finding.actor.userAgent).toBe('curl/8.0 (Bearer [redacted])');
@@ -318,9 +366,25 @@ describe('the watchdog on EKS control-plane logging (CloudTrail)', () => {
   it('raises nothing for a call that enables logging, touches other types only, or failed, nor for other events', async () => {
     const w = await world();
     const published = sns.published.length;
-    expect(await w.invoke(updateClusterConfig([{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: true }]))).toMatchObject({ raised: false });
-    expect(await w.invoke(updateClusterConfig([{ types: ['scheduler'], enabled: false }, { types: ['audit'], enabled: true }], { eventID: 'e-2' }))).toMatchObject({ raised: false });
-    expect(await w.invoke(updateClusterConfig([{ types: ['audit'], enabled: false }], { eventID: 'e-3', errorCode: 'AccessDeniedException', errorMessage: 'not authorized' }))).toMatchObject({ raised: false });
+    expect(await w.invoke(updateClusterConfig([{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: true }]))).toMatchObject({
+      raised: false,
+    });
+    expect(
+      await w.invoke(
+        updateClusterConfig(
+          [
+            { types: ['scheduler'], enabled: false },
+            { types: ['audit'], enabled: true },
+          ],
+          { eventID: 'e-2' },
+        ),
+      ),
+    ).toMatchObject({ raised: false });
+    expect(
+      await w.invoke(
+        updateClusterConfig([{ types: ['audit'], enabled: false }], { eventID: 'e-3', errorCode: 'AccessDeniedException', errorMessage: 'not authorized' }),
+      ),
+    ).toMatchObject({ raised: false });
     const { requestParameters: _rp, ...withoutParams } = updateClusterConfig([]).detail;
     expect(await w.invoke({ ...updateClusterConfig([]), detail: { ...withoutParams, eventName: 'UpdateClusterVersion' } })).toMatchObject({ kind: 'ignored' });
     expect(await w.invoke({ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} })).toMatchObject({ kind: 'ignored' });
@@ -337,14 +401,25 @@ describe('the watchdog under the analyzer configuration (ANALYZER_CONFIG), end t
     const published = sns.published.length;
     await w.object('prod-eu', '2026-11-20T10:00:00.000Z');
     expect(await w.check('2026-11-20T10:31:00Z')).toMatchObject({ silent: ['prod-eu'], raised: [] });
-    expect(await w.invoke(updateClusterConfig([{ types: ['audit'], enabled: false }]))).toEqual({ kind: 'eks-config', cluster: 'prod-us', raised: false, published: false, withheld: 'disabled' });
+    expect(await w.invoke(updateClusterConfig([{ types: ['audit'], enabled: false }]))).toEqual({
+      kind: 'eks-config',
+      cluster: 'prod-us',
+      raised: false,
+      published: false,
+      withheld: 'disabled',
+    });
     expect([...(await w.findings('prod-eu')), ...(await w.findings('prod-us'))]).toEqual([]);
     expect(sns.published).toHaveLength(published);
     expect(await w.state('prod-eu')).toBeUndefined();
   });
 
   it('takes a severity override, and honours an exception on the caller until it expires', async () => {
-    const exception = { rules: ['audit-tampering.eks-audit-logging-disabled'], users: [ARN], reason: 'cost cutting on test clusters', expires: '2026-11-20T12:00:00Z' };
+    const exception = {
+      rules: ['audit-tampering.eks-audit-logging-disabled'],
+      users: [ARN],
+      reason: 'cost cutting on test clusters',
+      expires: '2026-11-20T12:00:00Z',
+    };
     const w = await world({ config: { ...DEFAULT_CONFIG, severity: { 'audit-tampering.log-silence': 'critical' }, exceptions: [exception] } });
     await w.object('prod-eu', '2026-11-20T10:00:00.000Z');
     await w.check('2026-11-20T10:31:00Z');

@@ -105,7 +105,10 @@ export function reportPayload(input: ReportSummaryInput, worst = WORST_ROWS): Re
     worst: report.rows.slice(0, worst).map((row) => ({ ...row, sources: row.sources.slice(0, ROW_SOURCES_MAX) })),
     groups: report.rows.length,
     controls: { held: states.held, violated: states.violated, notAssessed: states['not-assessed'] },
-    violatedControls: report.controls.filter((c) => c.state === 'violated').map((c) => c.control.id).slice(0, 10),
+    violatedControls: report.controls
+      .filter((c) => c.state === 'violated')
+      .map((c) => c.control.id)
+      .slice(0, 10),
     links: { ...input.objects, htmlUrl: input.htmlUrl, linkExpiresAt: input.linkExpiresAt },
   };
 }
@@ -176,14 +179,19 @@ function chatbotReport(input: ReportSummaryInput, subject: string, worst: number
     const target = [row.target.namespace, row.target.name].filter(Boolean).join('/') || row.target.resource;
     return `• *${escapeMrkdwn(row.severity)}* \`${escapeMrkdwnCode(truncate(row.ruleId, 80))}\` ${escapeMrkdwn(truncate(row.actor, 80))} → ${escapeMrkdwn(truncate(target, 80))}${row.count > 1 ? ` (×${row.count})` : ''}`;
   });
-  const description = clipUnits([
-    `*Findings:* ${report.summary.findings} (${trendText(report.trend.findings)})${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`,
-    `*Controls:* ${states.held} held, ${states.violated} violated, ${states['not-assessed']} not assessed`,
-    ...(rows.length > 0 ? ['*Worst finding groups:*', ...rows] : ['No findings in this period.']),
-  ].join('\n'), CHATBOT_DESCRIPTION_MAX);
+  const description = clipUnits(
+    [
+      `*Findings:* ${report.summary.findings} (${trendText(report.trend.findings)})${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`,
+      `*Controls:* ${states.held} held, ${states.violated} violated, ${states['not-assessed']} not assessed`,
+      ...(rows.length > 0 ? ['*Worst finding groups:*', ...rows] : ['No findings in this period.']),
+    ].join('\n'),
+    CHATBOT_DESCRIPTION_MAX,
+  );
   const link = linkFor(input.htmlUrl);
   const nextSteps = [
-    link ? `<${link.replace(/&/g, '&amp;')}|Open the report> (until ${escapeMrkdwn(input.linkExpiresAt)} at most)` : `Report: ${escapeMrkdwn(input.objects.html)}`,
+    link
+      ? `<${link.replace(/&/g, '&amp;')}|Open the report> (until ${escapeMrkdwn(input.linkExpiresAt)} at most)`
+      : `Report: ${escapeMrkdwn(input.objects.html)}`,
     `Files: ${escapeMrkdwn(input.objects.html)}, ${escapeMrkdwn(input.objects.csv)}, ${escapeMrkdwn(input.objects.json)}`,
   ];
   const cluster = report.clusters.length === 1 ? report.clusters[0] : undefined;

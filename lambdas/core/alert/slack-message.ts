@@ -135,7 +135,8 @@ export function parseAlertPayload(message: string): ParsedPayload {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'message is not a JSON object' };
   const kind = (raw as { kind?: unknown }).kind;
-  if (kind !== undefined && kind !== 'findings') return { ok: false, reason: typeof kind === 'string' ? `kind "${truncate(displayText(kind), 40)}" is not rendered` : 'kind is not a string' };
+  if (kind !== undefined && kind !== 'findings')
+    return { ok: false, reason: typeof kind === 'string' ? `kind "${truncate(displayText(kind), 40)}" is not rendered` : 'kind is not a string' };
   const result = findingsSchema.safeParse(raw);
   if (!result.success) {
     const paths = result.error.issues.slice(0, 5).map((i) => i.path.join('.') || '(root)');
@@ -174,7 +175,10 @@ const reportSchema = z.object({
 });
 
 /** What the Slack message reads of a report summary (a subset of `ReportPayload`). */
-export type ReportSummaryPayload = Pick<ReportPayload, 'kind' | 'title' | 'cadence' | 'generatedAt' | 'period' | 'previousPeriod' | 'clusters' | 'worst' | 'groups' | 'controls' | 'links'> & {
+export type ReportSummaryPayload = Pick<
+  ReportPayload,
+  'kind' | 'title' | 'cadence' | 'generatedAt' | 'period' | 'previousPeriod' | 'clusters' | 'worst' | 'groups' | 'controls' | 'links'
+> & {
   summary: Pick<ReportPayload['summary'], 'findings' | 'bySeverity'>;
   trend: Pick<ReportPayload['trend'], 'findings' | 'bySeverity'>;
   violatedControls?: string[];
@@ -217,7 +221,13 @@ export function reportMessage(payload: ReportSummaryPayload, subject: string | n
   const header: Block = { type: 'header', text: { type: 'plain_text', text: clip(`${what}: ${days}`, SLACK_LIMITS.headerText), emoji: false } };
 
   const [prevFirst, prevLast] = periodDays(payload.previousPeriod);
-  const clusters = payload.clusters.length > 0 ? payload.clusters.slice(0, 20).map((c) => escapeMrkdwn(truncate(c, 100))).join(', ') + (payload.clusters.length > 20 ? ` …and ${payload.clusters.length - 20} more` : '') : 'none';
+  const clusters =
+    payload.clusters.length > 0
+      ? payload.clusters
+          .slice(0, 20)
+          .map((c) => escapeMrkdwn(truncate(c, 100)))
+          .join(', ') + (payload.clusters.length > 20 ? ` …and ${payload.clusters.length - 20} more` : '')
+      : 'none';
   const context: Block = {
     type: 'context',
     elements: [mrkdwn(`*Clusters:* ${clusters}`), mrkdwn(`*Compared with:* ${prevFirst === prevLast ? prevFirst : `${prevFirst} – ${prevLast}`}`)],
@@ -259,14 +269,23 @@ export function reportMessage(payload: ReportSummaryPayload, subject: string | n
       ? mrkdwn(`*<${link.replace(/&/g, '&amp;')}|Open the HTML report>* (the link works until ${until} at most)`)
       : mrkdwn(`Report: ${escapeMrkdwn(truncate(payload.links.html, 500))}`),
   });
-  const files = [linkOrText('HTML in S3', payload.links.html), linkOrText('CSV', payload.links.csv), linkOrText('JSON', payload.links.json)].filter((l): l is TextObject => l !== undefined);
+  const files = [linkOrText('HTML in S3', payload.links.html), linkOrText('CSV', payload.links.csv), linkOrText('JSON', payload.links.json)].filter(
+    (l): l is TextObject => l !== undefined,
+  );
   if (files.length > 0) blocks.push({ type: 'context', elements: files });
 
   const highest = SEVERITIES_DESC.find((s) => payload.summary.bySeverity[s] > 0);
-  const fallback = subject ? escapeMrkdwn(truncate(subject, 200)) : `k8s-audit-analyzer ${what.toLowerCase()}: ${formatNumber(payload.summary.findings)} findings`;
+  const fallback = subject
+    ? escapeMrkdwn(truncate(subject, 200))
+    : `k8s-audit-analyzer ${what.toLowerCase()}: ${formatNumber(payload.summary.findings)} findings`;
   return {
     kind: 'report',
-    body: { text: fallback, attachments: [{ color: highest ? SEVERITY_COLORS[highest] : CLEAN_REPORT_COLOR, blocks }], unfurl_links: false, unfurl_media: false },
+    body: {
+      text: fallback,
+      attachments: [{ color: highest ? SEVERITY_COLORS[highest] : CLEAN_REPORT_COLOR, blocks }],
+      unfurl_links: false,
+      unfurl_media: false,
+    },
     findings: payload.summary.findings,
     rowsPosted,
   };
@@ -283,7 +302,8 @@ export function reportMessage(payload: ReportSummaryPayload, subject: string | n
  */
 export function slackMessageFor(sns: { subject?: string | null; message: string }, options: SlackMessageOptions): SlackRender | undefined {
   const report = parseReportPayload(sns.message);
-  if (report) return report.ok ? reportMessage(report.payload, sns.subject, options) : { kind: 'notice', body: noticeMessage(sns.subject), reason: report.reason };
+  if (report)
+    return report.ok ? reportMessage(report.payload, sns.subject, options) : { kind: 'notice', body: noticeMessage(sns.subject), reason: report.reason };
   const parsed = parseAlertPayload(sns.message);
   if (!parsed.ok) return { kind: 'notice', body: noticeMessage(sns.subject), reason: parsed.reason };
   return findingsMessage(parsed.payload, sns.subject, options);
@@ -305,13 +325,22 @@ export function findingsMessage(payload: FindingsPayload, subject: string | null
   const omittedCount = rows.length === 0 && summaryAtOrAbove.length === 0 ? 0 : payload.omittedRows;
   if (rows.length === 0 && omittedCount === 0) return undefined;
 
-  const highest = rows[0] ? rows.reduce<Severity>((h, r) => (severityRank(r.severity) > severityRank(h) ? r.severity : h), rows[0].severity) : summaryAtOrAbove[summaryAtOrAbove.length - 1];
+  const highest = rows[0]
+    ? rows.reduce<Severity>((h, r) => (severityRank(r.severity) > severityRank(h) ? r.severity : h), rows[0].severity)
+    : summaryAtOrAbove[summaryAtOrAbove.length - 1];
   const total = rows.length + omittedCount;
 
   const header: Block = {
     type: 'header',
     // Our words only: plain_text is not parsed for mentions, but log values stay out of it anyway.
-    text: { type: 'plain_text', text: clip(`${capitalise(highest)} severity: ${formatNumber(total)} finding group${total === 1 ? '' : 's'} (${options.minSeverity} and above)`, SLACK_LIMITS.headerText), emoji: false },
+    text: {
+      type: 'plain_text',
+      text: clip(
+        `${capitalise(highest)} severity: ${formatNumber(total)} finding group${total === 1 ? '' : 's'} (${options.minSeverity} and above)`,
+        SLACK_LIMITS.headerText,
+      ),
+      emoji: false,
+    },
   };
   const counts = SEVERITIES_DESC.filter((s) => payload.summary.bySeverity[s] > 0).map((s) => `${formatNumber(payload.summary.bySeverity[s])} ${s}`);
   const context: Block = {
@@ -339,7 +368,9 @@ export function findingsMessage(payload: FindingsPayload, subject: string | null
     tail.push({ type: 'section', text: mrkdwn(`…and ${formatNumber(leftOut)} more finding group${leftOut === 1 ? '' : 's'}${unsent}`) });
   }
   // One element per link: each stays under 3000 characters whatever the other's length.
-  const links = [linkOrText('Full findings', payload.fullFindings), linkOrText('Source object', payload.source)].filter((l): l is TextObject => l !== undefined);
+  const links = [linkOrText('Full findings', payload.fullFindings), linkOrText('Source object', payload.source)].filter(
+    (l): l is TextObject => l !== undefined,
+  );
   if (links.length > 0) tail.push({ type: 'context', elements: links });
 
   const fallback = subject ? escapeMrkdwn(truncate(subject, 200)) : `k8s-audit-analyzer: ${formatNumber(total)} finding groups`;
@@ -362,7 +393,10 @@ export function findingsMessage(payload: FindingsPayload, subject: string | null
  * line below), split into code-block sections of at most 3000 characters at row boundaries.
  * Rows are added while every budget holds; the rest are left out, and counted by the caller.
  */
-function tableSections(rows: readonly AggregatedRow[], limits: { maxRows: number; maxChars: number; maxSections: number; width: number }): { blocks: Block[]; rows: number } {
+function tableSections(
+  rows: readonly AggregatedRow[],
+  limits: { maxRows: number; maxChars: number; maxSections: number; width: number },
+): { blocks: Block[]; rows: number } {
   const candidates = rows.slice(0, Math.max(0, limits.maxRows));
   if (candidates.length === 0) return { blocks: [], rows: 0 };
   const lines = tableLines(candidates, { width: limits.width, summary: 'below' }).map(codeText);
@@ -380,7 +414,12 @@ function tableSections(rows: readonly AggregatedRow[], limits: { maxRows: number
     const next = fence(group).length;
     if (grown <= SLACK_LIMITS.sectionText && closedChars + grown <= limits.maxChars) {
       current.push(...group);
-    } else if (shown > 0 && sections.length + 2 <= limits.maxSections && next <= SLACK_LIMITS.sectionText && closedChars + fence(current).length + next <= limits.maxChars) {
+    } else if (
+      shown > 0 &&
+      sections.length + 2 <= limits.maxSections &&
+      next <= SLACK_LIMITS.sectionText &&
+      closedChars + fence(current).length + next <= limits.maxChars
+    ) {
       // The group opens the next section.
       closedChars += fence(current).length;
       sections.push(current);

@@ -104,7 +104,15 @@ function messageBody(input: AlertInput, keep: number, subject: string): string {
   });
   // Machines read the values as logged (the Slack notifier escapes them when it renders them);
   // jsonText keeps characters a person could be fooled by out of the message text itself.
-  const machine = jsonText({ kind: 'findings', source: input.source, cluster: input.cluster, summary: input.summary, table, omittedRows: left, fullFindings: input.fullFindings });
+  const machine = jsonText({
+    kind: 'findings',
+    source: input.source,
+    cluster: input.cluster,
+    summary: input.summary,
+    table,
+    omittedRows: left,
+    fullFindings: input.fullFindings,
+  });
   const https = chatbotNotification({ subject, rows, summary: input.summary, source: input.source, cluster: input.cluster, fullFindings: input.fullFindings });
   return jsonText({ default: email, email, lambda: machine, sqs: machine, https });
 }

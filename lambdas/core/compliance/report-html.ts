@@ -68,7 +68,8 @@ const CADENCE: Record<string, string> = { daily: 'Daily compliance report', week
 function renderHeader(report: ComplianceReport): string {
   const { period, previousPeriod: previous } = report;
   const item = (key: string, label: string, value: string): string => `<div data-meta="${key}"><dt>${label}</dt><dd>${value}</dd></div>`;
-  const clusters = report.clusters.length > 0 ? report.clusters.map((c) => `<span class="cluster mono">${breakable(c)}</span>`).join(', ') : '<span class="muted">none</span>';
+  const clusters =
+    report.clusters.length > 0 ? report.clusters.map((c) => `<span class="cluster mono">${breakable(c)}</span>`).join(', ') : '<span class="muted">none</span>';
   return [
     '<header class="page" id="header">',
     `<p class="eyebrow">${report.cadence ? CADENCE[report.cadence] : 'Compliance report'}</p>`,
@@ -191,13 +192,20 @@ function renderTrend(report: ComplianceReport): string {
     .sort(([a, x], [b, y]) => y.current - x.current || y.previous - x.previous || a.localeCompare(b))
     .map(([c, t]) => group(c, c, t));
   const options = { width: 540, noteW: 60 };
-  const chart = (id: string, heading: string, svg: string): string => `<figure class="trend-chart" id="${id}"><figcaption>${heading}</figcaption>\n${svg}\n</figure>`;
+  const chart = (id: string, heading: string, svg: string): string =>
+    `<figure class="trend-chart" id="${id}"><figcaption>${heading}</figcaption>\n${svg}\n</figure>`;
   const legend = `<ul class="legend"><li><span class="swatch series-current"></span>${SERIES.current} (${text(utcLabel(report.period))})</li><li><span class="swatch series-previous"></span>${SERIES.previous} (${text(utcLabel(report.previousPeriod))})</li></ul>`;
   return [
     head,
     '<div class="trend-grid">',
     chart('trend-severity', 'By severity', groupedBarChart('trend-severity', 'Findings by severity, this period against the previous one', severity, options)),
-    categories.length > 0 ? chart('trend-category', 'By category', groupedBarChart('trend-category', 'Findings by category, this period against the previous one', categories, options)) : '',
+    categories.length > 0
+      ? chart(
+          'trend-category',
+          'By category',
+          groupedBarChart('trend-category', 'Findings by category, this period against the previous one', categories, options),
+        )
+      : '',
     '</div>',
     `<div class="chart-foot">${legend}<p class="muted">Each row: this period above, the previous period below; the change on the right.</p></div>`,
     '</section>',
@@ -292,7 +300,9 @@ function countStates(controls: readonly ControlAssessment[]): Record<ControlStat
 
 function countLine(controls: readonly ControlAssessment[]): string {
   const n = countStates(controls);
-  return (['held', 'violated', 'not-assessed'] as const).map((s) => `<span data-count="${s}"><span class="num">${formatNumber(n[s])}</span> ${STATES[s].label}</span>`).join(', ');
+  return (['held', 'violated', 'not-assessed'] as const)
+    .map((s) => `<span data-count="${s}"><span class="num">${formatNumber(n[s])}</span> ${STATES[s].label}</span>`)
+    .join(', ');
 }
 
 /** The badge says the state in words; its colour and mark only repeat it. */
@@ -346,7 +356,9 @@ function renderControl(c: ControlAssessment, fired: ReadonlySet<string>): string
     `<td class="num">${c.state === 'not-assessed' ? '<span class="muted">—</span>' : formatNumber(c.findings)}</td>`,
     '</tr>',
   ].join('');
-  const details = [c.state === 'violated' ? controlFindings(c, fired) : '', c.state === 'not-assessed' || c.notAssessed.length > 0 ? reasons(c) : ''].filter(Boolean);
+  const details = [c.state === 'violated' ? controlFindings(c, fired) : '', c.state === 'not-assessed' || c.notAssessed.length > 0 ? reasons(c) : ''].filter(
+    Boolean,
+  );
   const detail = details.length > 0 ? `\n<tr class="control-detail"><td colspan="${COLUMNS}">${details.join('')}</td></tr>` : '';
   return `<tbody class="control state-${c.state}" id="control-${text(control.id)}" data-control="${text(control.id)}" data-state="${c.state}">\n${row}${detail}\n</tbody>`;
 }

@@ -61,9 +61,13 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
   const located = (fs: readonly Finding[]): LocatedFinding[] => fs.map((finding) => ({ finding, source: sourceOf(finding) }));
 
   // By cluster name, what carried none (`-`) last.
-  const coverage = input.coverage ? [...input.coverage].sort((a, b) => Number(a.cluster === NO_CLUSTER) - Number(b.cluster === NO_CLUSTER) || a.cluster.localeCompare(b.cluster)) : undefined;
+  const coverage = input.coverage
+    ? [...input.coverage].sort((a, b) => Number(a.cluster === NO_CLUSTER) - Number(b.cluster === NO_CLUSTER) || a.cluster.localeCompare(b.cluster))
+    : undefined;
   // Named clusters only: what carried no cluster name is counted under `-` in byCluster and coverage.
-  const clusters = [...new Set([...current.map(clusterOf), ...(coverage ?? []).map((c) => c.cluster)])].filter((c) => c !== NO_CLUSTER).sort((a, b) => a.localeCompare(b));
+  const clusters = [...new Set([...current.map(clusterOf), ...(coverage ?? []).map((c) => c.cluster)])]
+    .filter((c) => c !== NO_CLUSTER)
+    .sort((a, b) => a.localeCompare(b));
 
   const bySeverity = countSeverities(current);
   const previousBySeverity = countSeverities(previous);
@@ -74,7 +78,8 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
 
   const trendByCategory: Partial<Record<Category, Trend>> = {};
   for (const c of CATEGORIES) {
-    if (byCategory[c] !== undefined || previousByCategory[c] !== undefined) trendByCategory[c] = { current: byCategory[c] ?? 0, previous: previousByCategory[c] ?? 0 };
+    if (byCategory[c] !== undefined || previousByCategory[c] !== undefined)
+      trendByCategory[c] = { current: byCategory[c] ?? 0, previous: previousByCategory[c] ?? 0 };
   }
 
   // The engine's reading of `disabled` (a rule id or its category), over both kinds of detection:
@@ -147,7 +152,11 @@ function topActors(findings: readonly Finding[]): TopActor[] {
 }
 
 function defaultTitle(cadence: ReportCadence | undefined): string {
-  return cadence === 'daily' ? 'Daily Kubernetes compliance report' : cadence === 'weekly' ? 'Weekly Kubernetes compliance report' : 'Kubernetes compliance report';
+  return cadence === 'daily'
+    ? 'Daily Kubernetes compliance report'
+    : cadence === 'weekly'
+      ? 'Weekly Kubernetes compliance report'
+      : 'Kubernetes compliance report';
 }
 
 // --- controls ------------------------------------------------------------------------------
@@ -160,8 +169,7 @@ interface Sight {
   requestBodies: boolean;
 }
 
-const atOrAbove = (c: Coverage, level: AuditLevel): number =>
-  AUDIT_LEVELS.slice(AUDIT_LEVELS.indexOf(level)).reduce((sum, l) => sum + (c.byLevel[l] ?? 0), 0);
+const atOrAbove = (c: Coverage, level: AuditLevel): number => AUDIT_LEVELS.slice(AUDIT_LEVELS.indexOf(level)).reduce((sum, l) => sum + (c.byLevel[l] ?? 0), 0);
 
 function evidence(coverage: readonly Coverage[] | undefined): Sight | undefined {
   if (!coverage) return undefined;
@@ -286,7 +294,10 @@ function notes({ controls, coverage, sight, rules, enabled, unreadable }: NotesI
     const metadataOnly = coverage.filter((c) => atOrAbove(c, 'Metadata') > 0 && atOrAbove(c, 'Request') === 0);
     const needBodies = rules.filter((r) => enabled.has(r.id) && (r.evidenceLevel ?? 'Request') === 'Request').length;
     for (const c of metadataOnly) {
-      if (needBodies > 0) out.push(`${clusterName(c.cluster)} logged only Metadata-level events: the ${plural(needBodies, 'rule')} that need request bodies could not see what they look for there.`);
+      if (needBodies > 0)
+        out.push(
+          `${clusterName(c.cluster)} logged only Metadata-level events: the ${plural(needBodies, 'rule')} that need request bodies could not see what they look for there.`,
+        );
     }
   }
 
@@ -295,15 +306,21 @@ function notes({ controls, coverage, sight, rules, enabled, unreadable }: NotesI
     const onlyOff = notAssessed.filter((c) => c.notAssessed.length > 0 && c.notAssessed.every((n) => n.reason === NOT_ASSESSED.switchedOff));
     out.push(
       `Switched off in the configuration: ${disabled.join(', ')}.` +
-        (onlyOff.length > 0 ? ` ${plural(onlyOff.length, 'control')} ${onlyOff.length === 1 ? 'has' : 'have'} only switched-off rules and ${onlyOff.length === 1 ? 'is' : 'are'} not assessed: ${ids(onlyOff)}.` : ''),
+        (onlyOff.length > 0
+          ? ` ${plural(onlyOff.length, 'control')} ${onlyOff.length === 1 ? 'has' : 'have'} only switched-off rules and ${onlyOff.length === 1 ? 'is' : 'are'} not assessed: ${ids(onlyOff)}.`
+          : ''),
     );
   }
 
   for (const rule of rules) {
     const unknown = unresolvedReferences(rule);
-    if (unknown.length > 0) out.push(`Rule ${rule.id} refers to ${unknown.map((u) => `"${u}"`).join(', ')}, which the control catalogue does not know; left out of the controls.`);
+    if (unknown.length > 0)
+      out.push(`Rule ${rule.id} refers to ${unknown.map((u) => `"${u}"`).join(', ')}, which the control catalogue does not know; left out of the controls.`);
   }
-  if (unreadable > 0) out.push(`${plural(unreadable, 'finding')} without a readable time ${unreadable === 1 ? 'was' : 'were'} left out: ${unreadable === 1 ? 'it falls' : 'they fall'} in no period.`);
+  if (unreadable > 0)
+    out.push(
+      `${plural(unreadable, 'finding')} without a readable time ${unreadable === 1 ? 'was' : 'were'} left out: ${unreadable === 1 ? 'it falls' : 'they fall'} in no period.`,
+    );
   return out;
 }
 

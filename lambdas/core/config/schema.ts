@@ -13,7 +13,10 @@ const exception = z
     rules: names.describe('rule ids, categories, or "*"'),
     users: names.optional(),
     groups: names.optional(),
-    serviceAccounts: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"')).min(1).optional(),
+    serviceAccounts: z
+      .array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"'))
+      .min(1)
+      .optional(),
     namespaces: names.optional(),
     names: names.optional(),
     reason: z.string().trim().min(1, 'say why the exception exists'),
@@ -80,7 +83,11 @@ export function parseConfig(text: string, source: string, knownIds?: ReadonlySet
       ...Object.keys(config.severity).map((id) => [`rules.severity.${id}`, id] as const),
       ...config.exceptions.flatMap((e, i) => e.rules.map((id, j) => [`exceptions[${i}].rules[${j}]`, id] as const)),
     ].filter(([, id]) => id !== '*' && !knownIds.has(id));
-    if (unknown.length > 0) throw new ConfigError(source, unknown.map(([path, id]) => `${path}: unknown rule id or category "${id}" (see \`k8s-audit-analyzer rules\`)`));
+    if (unknown.length > 0)
+      throw new ConfigError(
+        source,
+        unknown.map(([path, id]) => `${path}: unknown rule id or category "${id}" (see \`k8s-audit-analyzer rules\`)`),
+      );
   }
   return config;
 }

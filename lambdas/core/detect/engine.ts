@@ -140,7 +140,14 @@ export class DetectionEngine {
           if (this.seen.has(fingerprint)) continue; // the same request's other stage
           this.seen.add(fingerprint);
           const more = i === kept.length - 1 ? hits.length - kept.length : 0;
-          const shown = more > 0 ? { ...hit, summary: `${hit.summary} (and ${more} more hits of this rule on this event, not shown)`, evidence: { ...hit.evidence, hitsNotShown: more } } : hit;
+          const shown =
+            more > 0
+              ? {
+                  ...hit,
+                  summary: `${hit.summary} (and ${more} more hits of this rule on this event, not shown)`,
+                  evidence: { ...hit.evidence, hitsNotShown: more },
+                }
+              : hit;
           const finding = this.policy.apply(this.toFinding(rule, shown, view, fingerprint, time));
           if (finding) findings.push(finding);
         }
@@ -156,13 +163,24 @@ export class DetectionEngine {
     if (!stats) return;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // The rule id first: details are cut at 200 characters, and the auditID is the client's.
-    recordProblem(stats, 'rule-error', read.offset, read.line, redactProblemDetail(`rule ${ruleId} threw: ${message.slice(0, 120)} (auditID ${read.event.auditID})`));
+    recordProblem(
+      stats,
+      'rule-error',
+      read.offset,
+      read.line,
+      redactProblemDetail(`rule ${ruleId} threw: ${message.slice(0, 120)} (auditID ${read.event.auditID})`),
+    );
   }
 
   /** For an event with no readable time: its object's latest earlier time, said in the evidence; else empty. */
   private fallbackTime(read: ReadEvent, stats: ReadStats | undefined): { time: string; note: string } {
     const logged = read.event.stageTimestamp ?? read.event.requestReceivedTimestamp ?? read.event.timestamp;
-    const what = logged === undefined ? (read.oversize !== undefined ? 'its timestamps were past the size limit' : 'it carries no timestamp') : `its timestamp ${JSON.stringify(logged.slice(0, 40))} cannot be read`;
+    const what =
+      logged === undefined
+        ? read.oversize !== undefined
+          ? 'its timestamps were past the size limit'
+          : 'it carries no timestamp'
+        : `its timestamp ${JSON.stringify(logged.slice(0, 40))} cannot be read`;
     const previous = stats ? this.lastTimes.get(stats) : undefined;
     if (previous !== undefined) return { time: previous, note: `the time of the event before it in the same object: ${what}` };
     return { time: '', note: `unknown: ${what} and no earlier event of the object has a time` };

@@ -62,7 +62,7 @@ const PROTOTYPE_SEGMENT = /(?:^|\/)(?:__proto__|constructor|prototype)(?:\/|$)/;
 export function safePatch(patch: unknown): unknown {
   if (!Array.isArray(patch)) return patch;
   const unsafe = (op: unknown): boolean =>
-    isObject(op) && ['path', 'from'].some((k) => typeof op[k] === 'string' && PROTOTYPE_SEGMENT.test((op[k]).replace(/~1/g, '/').replace(/~0/g, '~')));
+    isObject(op) && ['path', 'from'].some((k) => typeof op[k] === 'string' && PROTOTYPE_SEGMENT.test(op[k].replace(/~1/g, '/').replace(/~0/g, '~')));
   return patch.some(unsafe) ? patch.filter((op) => !unsafe(op)) : patch;
 }
 

@@ -13,8 +13,22 @@ import type { Finding } from '../finding';
 export const REDACTED = '[redacted]';
 
 const SECRET_KEYS = new Set([
-  'token', 'accesstoken', 'refreshtoken', 'idtoken', 'bearertoken', 'password', 'passwd', 'secretaccesskey',
-  'privatekey', 'client-key-data', 'clientkey', 'apikey', 'api_key', 'authorization', 'cookie', 'sessiontoken',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'bearertoken',
+  'password',
+  'passwd',
+  'secretaccesskey',
+  'privatekey',
+  'client-key-data',
+  'clientkey',
+  'apikey',
+  'api_key',
+  'authorization',
+  'cookie',
+  'sessiontoken',
 ]);
 /** Keys whose string values are credentials, in any case and with any prefix: `dbPassword`, `client_secret`, `X-Api-Key`. */
 const SECRET_KEY_SUFFIX = /(?:password|passwd|passphrase|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|credentials?)$/i;
@@ -60,7 +74,8 @@ const FLAG_VALUE = /(?<![\w-])(--?[A-Za-z][\w.-]{0,80}?)(\s+)("[^"]*"|'[^']*'|[^
 /** `-u user:password`, `--user=user:password`, `-uuser:password`. */
 const USER_PASSWORD = /(?<![\w-])(-u|-U|--user|--proxy-user|--http-user)(=|\s+)?(["']?)([^\s:"'@/]{1,200}):([^\s"'`]+)/g;
 /** `mysql … -pSECRET` within one command (up to a separator). */
-const MYSQL_PASSWORD = /(\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mysqlsh|mariadb|mariadb-dump|mariadb-admin)\b[^|;&\n]{0,500}?\s)-p(?=[^\s])([^\s"'`]+)/g;
+const MYSQL_PASSWORD =
+  /(\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlpump|mysqlsh|mariadb|mariadb-dump|mariadb-admin)\b[^|;&\n]{0,500}?\s)-p(?=[^\s])([^\s"'`]+)/g;
 
 /** Whether a name is that of a credential (see SECRET_NAME). */
 export function isSecretName(name: string): boolean {

@@ -77,7 +77,10 @@ export function isFromAllowedRegistry(ref: ImageReference, allowed: readonly str
 }
 
 function normalizeEntry(entry: string): string {
-  let e = entry.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  let e = entry
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/+$/, '');
   const slash = e.indexOf('/');
   const host = (slash >= 0 ? e.slice(0, slash) : e).toLowerCase();
   e = (DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host) + (slash >= 0 ? e.slice(slash) : '');

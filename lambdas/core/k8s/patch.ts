@@ -35,7 +35,10 @@ function fromJsonPatch(ops: unknown[]): JsonObject {
   const root: JsonObject = {};
   for (const op of ops) {
     if (!isOp(op) || (op.op !== 'add' && op.op !== 'replace')) continue;
-    const segments = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segments = op.path
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (segments.length === 0) {
       if (typeof op.value === 'object' && op.value !== null && !Array.isArray(op.value)) {
         for (const [key, v] of Object.entries(op.value)) put(root, key, v);
@@ -74,11 +77,17 @@ function withoutDirectives(value: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
     if (key.startsWith('$')) continue;
-    put(out, key, Array.isArray(v)
-      ? (v as unknown[]).map((item): unknown => (typeof item === 'object' && item !== null && !Array.isArray(item) ? withoutDirectives(item as JsonObject) : item))
-      : typeof v === 'object' && v !== null
-        ? withoutDirectives(v as JsonObject)
-        : v);
+    put(
+      out,
+      key,
+      Array.isArray(v)
+        ? (v as unknown[]).map((item): unknown =>
+            typeof item === 'object' && item !== null && !Array.isArray(item) ? withoutDirectives(item as JsonObject) : item,
+          )
+        : typeof v === 'object' && v !== null
+          ? withoutDirectives(v as JsonObject)
+          : v,
+    );
   }
   return out;
 }

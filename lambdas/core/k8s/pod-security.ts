@@ -39,7 +39,15 @@ export interface PodRisk {
 
 /** Risks that break the container boundary or weaken it: what `privileged-workload` is about. */
 export const PRIVILEGE_KINDS: ReadonlySet<RiskKind> = new Set<RiskKind>([
-  'privileged', 'host-process', 'host-namespace', 'host-path', 'capability', 'privilege-escalation', 'run-as-root', 'proc-mount', 'unconfined',
+  'privileged',
+  'host-process',
+  'host-namespace',
+  'host-path',
+  'capability',
+  'privilege-escalation',
+  'run-as-root',
+  'proc-mount',
+  'unconfined',
 ]);
 /** Commands that fetch code at start: what runs is not what the image holds. */
 export const COMMAND_KINDS: ReadonlySet<RiskKind> = new Set<RiskKind>(['download-exec', 'reverse-shell']);
@@ -90,19 +98,40 @@ function hostNamespaces(spec: JsonObject): PodRisk[] {
 
 /** Container runtime sockets: whoever reaches one starts privileged containers on the node. */
 const RUNTIME_SOCKETS = [
-  '/var/run/docker.sock', '/run/docker.sock',
-  '/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock',
-  '/var/run/crio/crio.sock', '/run/crio/crio.sock',
-  '/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock',
-  '/var/run/dockershim.sock', '/run/k3s/containerd/containerd.sock',
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/var/run/containerd/containerd.sock',
+  '/run/containerd/containerd.sock',
+  '/var/run/crio/crio.sock',
+  '/run/crio/crio.sock',
+  '/var/run/cri-dockerd.sock',
+  '/run/cri-dockerd.sock',
+  '/var/run/dockershim.sock',
+  '/run/k3s/containerd/containerd.sock',
 ];
 
 /** Host paths holding credentials, the kubelet's and runtime's state, or the kernel's interfaces. */
 const SENSITIVE_PATHS: ReadonlyArray<[string, Severity]> = [
-  ['/etc', 'high'], ['/root', 'high'], ['/home', 'high'], ['/proc', 'high'], ['/sys', 'high'], ['/dev', 'high'], ['/boot', 'high'],
-  ['/var/lib/kubelet', 'high'], ['/etc/kubernetes', 'high'], ['/var/lib/etcd', 'high'], ['/var/lib/docker', 'high'],
-  ['/var/lib/containerd', 'high'], ['/var/lib/rancher', 'high'], ['/usr', 'high'], ['/bin', 'high'], ['/sbin', 'high'],
-  ['/lib', 'high'], ['/lib64', 'high'], ['/opt/cni', 'high'], ['/etc/cni', 'high'],
+  ['/etc', 'high'],
+  ['/root', 'high'],
+  ['/home', 'high'],
+  ['/proc', 'high'],
+  ['/sys', 'high'],
+  ['/dev', 'high'],
+  ['/boot', 'high'],
+  ['/var/lib/kubelet', 'high'],
+  ['/etc/kubernetes', 'high'],
+  ['/var/lib/etcd', 'high'],
+  ['/var/lib/docker', 'high'],
+  ['/var/lib/containerd', 'high'],
+  ['/var/lib/rancher', 'high'],
+  ['/usr', 'high'],
+  ['/bin', 'high'],
+  ['/sbin', 'high'],
+  ['/lib', 'high'],
+  ['/lib64', 'high'],
+  ['/opt/cni', 'high'],
+  ['/etc/cni', 'high'],
   // Writable /var/log plus the kubelet's /logs endpoint reads any host file through a symlink.
   ['/var/log', 'medium'],
 ];
@@ -206,7 +235,12 @@ function containerSecurity(sc: JsonObject, pod: JsonObject, label: string, hostP
     risks.push({ kind: 'capability', severity, text: `capability ${name} added to ${label}`, evidence: { capabilities: { add: [raw] } } });
   }
   if (sc.allowPrivilegeEscalation === true && sc.privileged !== true) {
-    risks.push({ kind: 'privilege-escalation', severity: 'low', text: `privilege escalation allowed for ${label}`, evidence: { securityContext: { allowPrivilegeEscalation: true } } });
+    risks.push({
+      kind: 'privilege-escalation',
+      severity: 'low',
+      text: `privilege escalation allowed for ${label}`,
+      evidence: { securityContext: { allowPrivilegeEscalation: true } },
+    });
   }
   // The container's own setting overrides the pod's; report the one that applies.
   const runAsUser = sc.runAsUser ?? pod.runAsUser;

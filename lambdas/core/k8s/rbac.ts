@@ -196,7 +196,9 @@ function resourceMatches(list: string[] | undefined, resource: string): boolean 
 }
 
 function covers(entry: PolicyRuleEntry, target: Target): boolean {
-  return listMatches(entry.apiGroups, target.group) && resourceMatches(entry.resources, target.resource) && target.verbs.some((v) => listMatches(entry.verbs, v));
+  return (
+    listMatches(entry.apiGroups, target.group) && resourceMatches(entry.resources, target.resource) && target.verbs.some((v) => listMatches(entry.verbs, v))
+  );
 }
 
 /**
@@ -237,14 +239,16 @@ function shownExplicitly(entry: PolicyRuleEntry, power: PowerId, targets: readon
  */
 export function describePowers(powers: readonly Power[]): string {
   const ids = new Set(powers.map((p) => p.id));
-  if (ids.has('all-verbs') && ids.has('all-resources')) return ids.has('all-api-groups') ? 'do anything (every verb on every resource in every API group)' : 'use every verb on every resource';
+  if (ids.has('all-verbs') && ids.has('all-resources'))
+    return ids.has('all-api-groups') ? 'do anything (every verb on every resource in every API group)' : 'use every verb on every resource';
   return powers.map((p) => p.label).join('; ');
 }
 
 /** `verbs [get, list] on [secrets] in API groups [""]` */
 export function describeEntry(entry: PolicyRuleEntry): string {
   const list = (v: string[] | undefined): string => (v === undefined ? '(not logged)' : `[${v.map((s) => (s === '' ? '""' : s)).join(', ')}]`);
-  if (entry.nonResourceURLs !== undefined && entry.resources === undefined) return `verbs ${list(entry.verbs)} on non-resource URLs ${list(entry.nonResourceURLs)}`;
+  if (entry.nonResourceURLs !== undefined && entry.resources === undefined)
+    return `verbs ${list(entry.verbs)} on non-resource URLs ${list(entry.nonResourceURLs)}`;
   const names = entry.resourceNames && entry.resourceNames.length > 0 ? ` named ${list(entry.resourceNames)}` : '';
   return `verbs ${list(entry.verbs)} on ${list(entry.resources)}${names} in API groups ${list(entry.apiGroups)}`;
 }
@@ -293,13 +297,7 @@ export function describeSubject(s: Subject): string {
 }
 
 export type SubjectReachId =
-  | 'anonymous'
-  | 'unauthenticated'
-  | 'all-authenticated'
-  | 'all-service-accounts'
-  | 'namespace-service-accounts'
-  | 'default-service-account'
-  | 'system-masters';
+  'anonymous' | 'unauthenticated' | 'all-authenticated' | 'all-service-accounts' | 'namespace-service-accounts' | 'default-service-account' | 'system-masters';
 
 export interface SubjectReach {
   id: SubjectReachId;
@@ -324,7 +322,8 @@ export function subjectReach(s: Subject, bindingNamespace: string): SubjectReach
     }
     if (s.name === 'system:masters') return { id: 'system-masters', label: 'system:masters (already unrestricted)' };
   }
-  const sa = s.kind === 'ServiceAccount' ? { namespace: s.namespace ?? bindingNamespace, name: s.name } : s.kind === 'User' ? serviceAccountUser(s.name) : undefined;
+  const sa =
+    s.kind === 'ServiceAccount' ? { namespace: s.namespace ?? bindingNamespace, name: s.name } : s.kind === 'User' ? serviceAccountUser(s.name) : undefined;
   if (sa?.name === 'default') return { id: 'default-service-account', label: `every pod in namespace ${sa.namespace || '?'} that names no service account` };
   return undefined;
 }

@@ -60,7 +60,14 @@ export async function analyzeObject(object: SourceObject, deps: AnalyzeDeps): Pr
   const raised = await raiseFindings(findings, deps, {
     source,
     ...(cluster ? { cluster } : {}),
-    read: { objects: 1, bytes: stats.bytesIn, events: stats.events, skipped: skippedCount(stats), malformed: malformedCount(stats), incomplete: stats.complete ? 0 : 1 },
+    read: {
+      objects: 1,
+      bytes: stats.bytesIn,
+      events: stats.events,
+      skipped: skippedCount(stats),
+      malformed: malformedCount(stats),
+      incomplete: stats.complete ? 0 : 1,
+    },
   });
 
   return {

@@ -108,7 +108,8 @@ export async function backfill(options: BackfillOptions, deps: BackfillDeps): Pr
     dirty = false;
   };
 
-  const progress = () => deps.onProgress?.({ objects: result.sent + result.rejected.length, totalObjects: result.toSend, bytes: result.sentBytes, totalBytes: result.toSendBytes });
+  const progress = () =>
+    deps.onProgress?.({ objects: result.sent + result.rejected.length, totalObjects: result.toSend, bytes: result.sentBytes, totalBytes: result.toSendBytes });
   await flush();
   progress();
   try {

@@ -129,7 +129,12 @@ export interface CoverageFailure {
  * Best effort: a tally that cannot be written is returned, not thrown (the findings, which
  * matter, are already kept; retrying would re-read the object for a counter).
  */
-export async function recordCoverage(store: CoverageStore, tallies: readonly CoverageTally[], arrivedAt: number, heldEvents: boolean): Promise<CoverageFailure[]> {
+export async function recordCoverage(
+  store: CoverageStore,
+  tallies: readonly CoverageTally[],
+  arrivedAt: number,
+  heldEvents: boolean,
+): Promise<CoverageFailure[]> {
   const lastObjectAt = heldEvents ? new Date(arrivedAt).toISOString() : undefined;
   const oldestLiveDay = utcDay(arrivedAt - 86_400_000);
   const failures: CoverageFailure[] = [];

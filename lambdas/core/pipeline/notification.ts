@@ -62,7 +62,10 @@ export interface ArrivedObjectDeps extends AnalyzeDeps {
  * comes back for it (it would count twice). An object deleted before it was read gives undefined;
  * one that cannot be fetched now throws (`ObjectReadError`).
  */
-export async function analyzeArrivedObject(object: SourceObject, deps: ArrivedObjectDeps): Promise<{ result: AnalyzeResult; coverageFailures: CoverageFailure[] } | undefined> {
+export async function analyzeArrivedObject(
+  object: SourceObject,
+  deps: ArrivedObjectDeps,
+): Promise<{ result: AnalyzeResult; coverageFailures: CoverageFailure[] } | undefined> {
   const result = await analyzeObject(object, deps).catch((error: unknown) => {
     if (error instanceof MissingObjectError) return undefined;
     throw error;

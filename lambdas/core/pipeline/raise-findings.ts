@@ -136,7 +136,9 @@ export async function raiseFindings(made: readonly Finding[], deps: RaiseDeps, c
         summary,
         source,
         ...(alertCluster ? { cluster: alertCluster } : {}),
-        ...(deps.cooldown ? { cooldown: { minutes: deps.cooldown.windowMinutes, suppressedBefore: rows.map((r) => suppressedBefore.get(rowKey(r)) ?? 0) } } : {}),
+        ...(deps.cooldown
+          ? { cooldown: { minutes: deps.cooldown.windowMinutes, suppressedBefore: rows.map((r) => suppressedBefore.get(rowKey(r)) ?? 0) } }
+          : {}),
       };
       if (deps.archive && !allRowsFit(input)) {
         try {
@@ -191,7 +193,12 @@ interface HoldBack {
 const noHoldBack = (toAlert: Finding[]): HoldBack => ({ toPublish: toAlert, suppressed: [], suppressedGroups: 0, suppressedBefore: new Map() });
 
 /** The cooldown's claims: what to publish, and what an open window of another alert covers. */
-async function holdBack(toAlert: Finding[], cooldown: AlertCooldown, ledger: AlertLedger | undefined, groupTarget: RaiseContext['groupTarget']): Promise<HoldBack> {
+async function holdBack(
+  toAlert: Finding[],
+  cooldown: AlertCooldown,
+  ledger: AlertLedger | undefined,
+  groupTarget: RaiseContext['groupTarget'],
+): Promise<HoldBack> {
   if (toAlert.length === 0) return noHoldBack(toAlert);
   const groups = alertGroups(toAlert, groupTarget);
   const decisions = await cooldown.claim(groups);
@@ -271,5 +278,8 @@ function firstDay(findings: readonly Finding[]): string {
  */
 function findingsId(findings: readonly Finding[]): string {
   const ids = findings.map((f) => JSON.stringify([f.cluster ?? null, f.time, f.ruleId, f.fingerprint ?? f.auditID]));
-  return createHash('sha256').update(JSON.stringify([...new Set(ids)].sort())).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([...new Set(ids)].sort()))
+    .digest('hex')
+    .slice(0, 32);
 }

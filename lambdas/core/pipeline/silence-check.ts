@@ -73,7 +73,10 @@ export async function checkSilences(deps: SilenceCheckDeps): Promise<CheckResult
       // Objects resumed after the silence began: say so once if it was alerted, then forget it.
       const notified = state.alertedAt !== undefined;
       // The cluster's name comes from object keys: shown redacted, like every string from a key.
-      if (notified) await deps.notices.publish(resumedMessage({ cluster: redactText(cluster), since: state.since, resumedAt: last, ...(state.auditID ? { auditID: state.auditID } : {}) }));
+      if (notified)
+        await deps.notices.publish(
+          resumedMessage({ cluster: redactText(cluster), since: state.since, resumedAt: last, ...(state.auditID ? { auditID: state.auditID } : {}) }),
+        );
       await deps.memory.clear(cluster, state.since);
       result.resumed.push({ cluster, since: state.since, resumedAt: last, notified });
       state = undefined;

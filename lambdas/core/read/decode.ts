@@ -103,7 +103,10 @@ const NEWLINE = Buffer.from('\n');
  * a newline goes between them. Whitespace, so concatenated JSON is not harmed either; none before
  * any output, so the next layer still sniffs its magic bytes.
  */
-async function* separatedAtBreaks(decode: (onProblem: (problem: DecodeProblem) => void) => AsyncIterable<Buffer>, onProblem: (problem: DecodeProblem) => void): AsyncGenerator<Buffer> {
+async function* separatedAtBreaks(
+  decode: (onProblem: (problem: DecodeProblem) => void) => AsyncIterable<Buffer>,
+  onProblem: (problem: DecodeProblem) => void,
+): AsyncGenerator<Buffer> {
   let broken = false;
   let lastByte: number | undefined;
   for await (const chunk of decode((problem) => {

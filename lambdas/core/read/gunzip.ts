@@ -290,7 +290,12 @@ function trailingProblem({ from, count, zeros, found }: Skipped): DecodeProblem 
       detail: `${count} bytes that are not gzip data${zeros ? ' (all zero)' : ''} at stored byte ${from}, after a gzip member; reading resumes at the gzip member at stored byte ${from + count}`,
     };
   }
-  if (zeros) return { kind: 'corrupt-input', detail: `${count} zero bytes after the last gzip member (from stored byte ${from}): padding, nothing is lost`, nothingLost: true };
+  if (zeros)
+    return {
+      kind: 'corrupt-input',
+      detail: `${count} zero bytes after the last gzip member (from stored byte ${from}): padding, nothing is lost`,
+      nothingLost: true,
+    };
   return { kind: 'corrupt-input', detail: `${count} bytes that are not gzip data after the last gzip member (from stored byte ${from})` };
 }
 

@@ -80,7 +80,8 @@ export async function* inflateMember(source: ByteSource): AsyncGenerator<Buffer,
     inflater.destroy();
   }
   const trailer = await source.readExactly(8);
-  if (trailer.length < 8) return { ok: false, kind: 'truncated-input', detail: `compressed stream ends early: gzip member at stored byte ${start} has no trailer` };
+  if (trailer.length < 8)
+    return { ok: false, kind: 'truncated-input', detail: `compressed stream ends early: gzip member at stored byte ${start} has no trailer` };
   if (trailer.readUInt32LE(0) !== crc >>> 0 || trailer.readUInt32LE(4) !== size % 0x100000000) {
     return { ok: false, kind: 'corrupt-input', detail: `corrupt compressed data: incorrect data check (gzip member at stored byte ${start})` };
   }

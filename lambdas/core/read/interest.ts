@@ -90,7 +90,10 @@ export class CompiledInterest {
    */
   matches(verb: string, resource: string, subresource: string, has: (substring: number) => boolean): boolean {
     const table = this.byVerb.get(verb);
-    return (table !== undefined && matchTable(table, resource, subresource, has)) || (this.anyVerb !== undefined && matchTable(this.anyVerb, resource, subresource, has));
+    return (
+      (table !== undefined && matchTable(table, resource, subresource, has)) ||
+      (this.anyVerb !== undefined && matchTable(this.anyVerb, resource, subresource, has))
+    );
   }
 }
 

@@ -456,7 +456,8 @@ export class AuditLogParser {
       const named = unwrap ? (this.noteCluster(clusterFromResourceId(value.resourceId)) ?? cluster) : cluster;
       if (typeof payload === 'string') this.acceptEmbedded(payload, named, offset, out);
       else if (isRecord(payload)) this.acceptEnvelope(payload, named, false, offset, out);
-      else recordProblem(this.stats, 'unknown-envelope', offset, this.line, `no audit event in a document with keys ${Object.keys(value).slice(0, 6).join(', ')}`);
+      else
+        recordProblem(this.stats, 'unknown-envelope', offset, this.line, `no audit event in a document with keys ${Object.keys(value).slice(0, 6).join(', ')}`);
     }
   }
 
@@ -480,7 +481,14 @@ export class AuditLogParser {
    * `raw`: the event's own text, when it was read as such; `oversize`: set for an event judged
    * from the head of a document over the limit (the document's size as far as it was seen).
    */
-  private acceptEvent(value: Record<string, unknown>, cluster: string | undefined, offset: number, out: ReadEvent[], raw?: Buffer | string, oversize?: number): void {
+  private acceptEvent(
+    value: Record<string, unknown>,
+    cluster: string | undefined,
+    offset: number,
+    out: ReadEvent[],
+    raw?: Buffer | string,
+    oversize?: number,
+  ): void {
     const reason = invalidEventReason(value);
     if (reason) {
       recordProblem(this.stats, 'invalid-event', offset, this.line, reason);
@@ -544,7 +552,7 @@ function contentDigest(content: Buffer | string | Record<string, unknown>, overs
  */
 function parseErrorDetail(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, ": not valid JSON");
+  return message.replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, ': not valid JSON');
 }
 
 function skipWhitespace(buf: Buffer, start: number, end: number): number {

@@ -273,7 +273,9 @@ export class PreCheck {
   private spelledOtherwise(variant: Variant): boolean {
     for (const code of variant.codes) if (this.escaped[code] === this.epoch) return true;
     if (variant.slash && this.within(ESCAPED_SLASH, this.rangeStart, this.rangeEnd)) return true;
-    const folded = (this.folded ??= (this.buf ? this.buf.toString('latin1', this.rangeStart, this.rangeEnd) : this.str.slice(this.rangeStart, this.rangeEnd)).toLowerCase());
+    const folded = (this.folded ??= (
+      this.buf ? this.buf.toString('latin1', this.rangeStart, this.rangeEnd) : this.str.slice(this.rangeStart, this.rangeEnd)
+    ).toLowerCase());
     for (const piece of variant.pieces) if (!folded.includes(piece)) return false;
     return variant.spaced === undefined || variant.spaced.test(folded);
   }
@@ -435,7 +437,9 @@ export class PreCheck {
  */
 function checkNeedle(needle: string, marker: boolean): void {
   if (needle === '' || !/^[\x20-\x7e]*$/.test(needle) || needle.includes('\\') || (marker && needle.includes('"'))) {
-    throw new Error(`interest ${marker ? 'marker' : 'substring'} ${JSON.stringify(needle)}: use printable ASCII without backslashes${marker ? ' or quotes' : ''}`);
+    throw new Error(
+      `interest ${marker ? 'marker' : 'substring'} ${JSON.stringify(needle)}: use printable ASCII without backslashes${marker ? ' or quotes' : ''}`,
+    );
   }
 }
 
@@ -493,7 +497,7 @@ class InternedStrings {
   get(buf: Buffer, from: number, to: number): string {
     const length = to - from;
     if (length === 0) return '';
-    const slot = ((length * 31 + buf[from] * 7 + buf[to - 1] * 131 + buf[from + (length >> 1)]) & 1023);
+    const slot = (length * 31 + buf[from] * 7 + buf[to - 1] * 131 + buf[from + (length >> 1)]) & 1023;
     const cached = this.slots[slot];
     if (cached.length === length) {
       let same = true;
@@ -523,10 +527,30 @@ function bytesAt(buf: Buffer, at: number, needle: Buffer): boolean {
  * times a line), so windows are chosen outside them.
  */
 const EVERYWHERE = [
-  'system:authenticated', 'system:serviceaccount:', 'system:serviceaccounts', 'system:node:', 'system:nodes', 'system:masters',
-  'authorization.k8s.io/decision', 'authorization.k8s.io/reason', 'authentication.k8s.io', 'coordination.k8s.io',
-  'ResponseComplete', 'ResponseStarted', 'RequestReceived', 'requestReceivedTimestamp', 'stageTimestamp', 'creationTimestamp',
-  'resourceVersion', 'apiVersion', 'audit.k8s.io/v1', 'userAgent', 'sourceIPs', 'managedFields', 'kube-system', 'namespace',
+  'system:authenticated',
+  'system:serviceaccount:',
+  'system:serviceaccounts',
+  'system:node:',
+  'system:nodes',
+  'system:masters',
+  'authorization.k8s.io/decision',
+  'authorization.k8s.io/reason',
+  'authentication.k8s.io',
+  'coordination.k8s.io',
+  'ResponseComplete',
+  'ResponseStarted',
+  'RequestReceived',
+  'requestReceivedTimestamp',
+  'stageTimestamp',
+  'creationTimestamp',
+  'resourceVersion',
+  'apiVersion',
+  'audit.k8s.io/v1',
+  'userAgent',
+  'sourceIPs',
+  'managedFields',
+  'kube-system',
+  'namespace',
 ].join('\n');
 
 /**

@@ -26,7 +26,8 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
 
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const bytes =
+        typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       stats.bytesIn += bytes.length;
       yield bytes;
     }
@@ -46,7 +47,13 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
       for await (const chunk of asUtf8(layers, (encoding) => stats.compression.push(encoding))) {
         if (options.shouldStop?.()) {
           stats.complete = false;
-          recordProblem(stats, 'deadline', stats.bytesDecoded, parser.currentLine, `stopped before the end of the object: the deadline came (after ${stats.bytesIn} stored bytes)`);
+          recordProblem(
+            stats,
+            'deadline',
+            stats.bytesDecoded,
+            parser.currentLine,
+            `stopped before the end of the object: the deadline came (after ${stats.bytesIn} stored bytes)`,
+          );
           break;
         }
         parser.push(chunk, out);

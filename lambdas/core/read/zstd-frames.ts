@@ -220,11 +220,16 @@ export async function* unzstdChecked(input: AsyncIterable<Buffer>, onProblem: (p
     for (const piece of pieces) {
       if (piece.type === 'frame-start') {
         const hash = new Xxh64();
-        const current = { hash, failed: false, index: frames++, decoder: new Decompress((data) => {
-          if (data.length === 0) return;
-          hash.update(data);
-          ready.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-        }) };
+        const current = {
+          hash,
+          failed: false,
+          index: frames++,
+          decoder: new Decompress((data) => {
+            if (data.length === 0) return;
+            hash.update(data);
+            ready.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+          }),
+        };
         frame = current;
       } else if (piece.type === 'frame-bytes') {
         feed(piece.bytes, false);

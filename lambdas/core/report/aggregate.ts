@@ -72,7 +72,10 @@ export function aggregate(findings: readonly LocatedFinding[]): AggregatedRow[] 
   }
   return [...rows.values()]
     .map(({ exampleTime: _exampleTime, ...row }) => row)
-    .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId) || a.lastSeen.localeCompare(b.lastSeen));
+    .sort(
+      (a, b) =>
+        severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId) || a.lastSeen.localeCompare(b.lastSeen),
+    );
 }
 
 /** The run's numbers every renderer's summary line shows. */

@@ -15,7 +15,8 @@
  * lone surrogates (not text at all: encoders turn them into U+FFFD or refuse them).
  */
 /** Everything but the C0 controls, as a character-class body (the \u{…} form needs the `u` flag). */
-const INVISIBLE = '\\u007f-\\u009f\\u00ad\\u061c\\u115f\\u1160\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ufff9-\\ufffb\\u{e0000}-\\u{e007f}';
+const INVISIBLE =
+  '\\u007f-\\u009f\\u00ad\\u061c\\u115f\\u1160\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ufff9-\\ufffb\\u{e0000}-\\u{e007f}';
 /** Lone surrogates: in `u` mode this class matches no half of a well-formed pair. */
 const LONE_SURROGATE = '[\\ud800-\\udfff]';
 

@@ -75,7 +75,12 @@ const LABEL_MAX = 20;
 
 /** Horizontal bars with the label left and the number right: readable without hovering. */
 export function barChart(id: string, title: string, bars: readonly Bar[], options: BarChartOptions = {}): string {
-  return groupedBarChart(id, title, bars.map((b) => ({ label: b.label, key: b.key, bars: [{ value: b.value, kind: b.kind }] })), options);
+  return groupedBarChart(
+    id,
+    title,
+    bars.map((b) => ({ label: b.label, key: b.key, bars: [{ value: b.value, kind: b.kind }] })),
+    options,
+  );
 }
 
 /**
@@ -104,7 +109,10 @@ export function groupedBarChart(id: string, title: string, groups: readonly BarG
   }
   groups.forEach((g, i) => {
     const y = top + i * rowH;
-    parts.push(`<g class="bar-row" data-key="${text(g.key)}">`, `<text class="label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${chartLabel(g.label)}</text>`);
+    parts.push(
+      `<g class="bar-row" data-key="${text(g.key)}">`,
+      `<text class="label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${chartLabel(g.label)}</text>`,
+    );
     g.bars.forEach((b, j) => {
       const by = y + 4 + j * (barH + gap);
       const w = b.value === 0 ? 0 : Math.max(2, (b.value / max) * plotW);

@@ -61,7 +61,8 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
 function renderSummary(s: ScanSummary, groups: number): string {
   const severities = SEVERITIES_DESC.map(
-    (sev) => `<li class="sev-count" data-severity="${sev}"><span class="badge sev-${sev}">${sev}</span> <span class="num">${formatNumber(s.bySeverity[sev])}</span></li>`,
+    (sev) =>
+      `<li class="sev-count" data-severity="${sev}"><span class="badge sev-${sev}">${sev}</span> <span class="num">${formatNumber(s.bySeverity[sev])}</span></li>`,
   ).join('');
   const stat = (key: string, label: string, value: string, warn = false): string =>
     `<div class="stat${warn ? ' warn' : ''}" data-stat="${key}"><dt>${label}</dt><dd class="num">${value}</dd></div>`;
@@ -105,7 +106,11 @@ function renderCategoryChart(findings: readonly Finding[]): string {
     .sort(([a, x], [b, y]) => y.n - x.n || a.localeCompare(b))
     .map(([category, c]) => ({ label: category, value: c.n, kind: `sev-${c.worst}`, key: category }));
   const svg = barChart('by-category', 'Findings by category, each bar coloured by its most severe finding', bars);
-  return chartSection('by-category', 'Findings by category', `${svg}\n<p class="muted small chart-note">Each bar has the colour of its most severe finding.</p>`);
+  return chartSection(
+    'by-category',
+    'Findings by category',
+    `${svg}\n<p class="muted small chart-note">Each bar has the colour of its most severe finding.</p>`,
+  );
 }
 
 const MINUTE = 60_000;
@@ -141,7 +146,9 @@ function renderTimeline(findings: readonly Finding[]): string {
   ];
   let caption = '';
   if (timed.length === 0) {
-    parts.push(`<text class="empty-chart" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${findings.length === 0 ? 'No findings' : 'No finding has a readable time'}</text>`);
+    parts.push(
+      `<text class="empty-chart" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${findings.length === 0 ? 'No findings' : 'No finding has a readable time'}</text>`,
+    );
   } else {
     // A loop, not Math.min(...): a large scan has more findings than a call takes arguments.
     const first = timed.reduce((m, x) => Math.min(m, x.t), Infinity);
@@ -185,7 +192,9 @@ function renderTimeline(findings: readonly Finding[]): string {
         if (b.counts[s] === 0) continue;
         const h = Math.max(1.5, (b.counts[s] / max) * plotH);
         y -= h;
-        parts.push(`<rect class="bar sev-${s}" data-count="${b.counts[s]}" data-severity="${s}" x="${fix(x)}" y="${fix(y)}" width="${fix(barW)}" height="${fix(h)}"/>`);
+        parts.push(
+          `<rect class="bar sev-${s}" data-count="${b.counts[s]}" data-severity="${s}" x="${fix(x)}" y="${fix(y)}" width="${fix(barW)}" height="${fix(h)}"/>`,
+        );
       }
       parts.push('</g>');
     }
@@ -212,7 +221,9 @@ function renderTimeline(findings: readonly Finding[]): string {
 function periodOf(rows: readonly AggregatedRow[]): string | undefined {
   const times = rows.flatMap((r) => [parseTime(r.firstSeen), parseTime(r.lastSeen)]).filter((t): t is number => t !== undefined);
   if (times.length === 0) return undefined;
-  const [a, b] = [times.reduce((m, t) => Math.min(m, t)), times.reduce((m, t) => Math.max(m, t))].map((t) => new Date(t).toISOString().slice(0, 19).replace('T', ' '));
+  const [a, b] = [times.reduce((m, t) => Math.min(m, t)), times.reduce((m, t) => Math.max(m, t))].map((t) =>
+    new Date(t).toISOString().slice(0, 19).replace('T', ' '),
+  );
   return a === b ? a : `${a} to ${b}`;
 }
 
@@ -233,4 +244,3 @@ function stepName(step: number): string {
   if (step >= HOUR) return step === HOUR ? '1 hour' : `${step / HOUR} hours`;
   return step === MINUTE ? '1 minute' : `${step / MINUTE} minutes`;
 }
-

@@ -153,7 +153,12 @@ export function tableLines(rows: readonly AggregatedRow[], options: TableOptions
   rows.forEach((row, r) => {
     const paintSeverity = options.paintSeverity;
     const paint = paintSeverity ? (text: string, at: number) => (COLUMNS[shown[at]].key === 'severity' ? paintSeverity(row.severity, text) : text) : undefined;
-    out.push(line(shown.map((i) => cells[i][r]), paint));
+    out.push(
+      line(
+        shown.map((i) => cells[i][r]),
+        paint,
+      ),
+    );
     if (below) out.push(`${BELOW_INDENT}${truncate(displayText(summaryCell(row)), width - BELOW_INDENT.length)}`);
   });
   return out.map((l) => clipVisible(l, width));

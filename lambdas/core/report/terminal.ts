@@ -35,7 +35,10 @@ export function renderTerminal(rows: readonly AggregatedRow[], summary: ScanSumm
       : tableLines(rows, {
           width,
           ...(options.colour
-            ? { paintSeverity: (severity: Severity, text: string) => `${SEVERITY_STYLE[severity]}${text}${RESET}`, paintHeader: (text: string) => `${BOLD}${text}${RESET}` }
+            ? {
+                paintSeverity: (severity: Severity, text: string) => `${SEVERITY_STYLE[severity]}${text}${RESET}`,
+                paintHeader: (text: string) => `${BOLD}${text}${RESET}`,
+              }
             : {}),
         });
   return [...table, '', ...wrapText(summaryLine(summary), width)].join('\n');

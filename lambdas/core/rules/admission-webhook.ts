@@ -144,7 +144,8 @@ function webhookReport(webhook: JsonObject, validating: boolean, patchedWebhook:
   const exempt = [...exemptions(webhook.namespaceSelector, 'namespaceSelector'), ...exemptions(webhook.objectSelector, 'objectSelector')];
   if (exempt.length > 0) risks.push({ id: 'exempts', label: exempt.map(describeExemption).join(', ') });
   // Failing open is how many webhooks ship; it matters when someone switches an existing check to it.
-  if (validating && asString(patchedWebhook?.failurePolicy) === 'Ignore') risks.push({ id: 'fails-open', label: 'was switched to fail open (failurePolicy Ignore)' });
+  if (validating && asString(patchedWebhook?.failurePolicy) === 'Ignore')
+    risks.push({ id: 'fails-open', label: 'was switched to fail open (failurePolicy Ignore)' });
   const service = asObject(client?.service);
   return {
     name: asString(webhook.name) ?? '(unnamed)',
@@ -152,7 +153,12 @@ function webhookReport(webhook: JsonObject, validating: boolean, patchedWebhook:
     evidence: {
       name: asString(webhook.name),
       risks: risks.map((r) => r.id),
-      clientConfig: url !== undefined ? { url } : service ? { service: { namespace: service.namespace, name: service.name, path: service.path, port: service.port } } : undefined,
+      clientConfig:
+        url !== undefined
+          ? { url }
+          : service
+            ? { service: { namespace: service.namespace, name: service.name, path: service.path, port: service.port } }
+            : undefined,
       rules: webhook.rules,
       failurePolicy: webhook.failurePolicy,
       namespaceSelector: webhook.namespaceSelector,
@@ -193,14 +199,17 @@ const webhookConfigurationChanged: Rule = {
     const validating = view.resource === 'validatingwebhookconfigurations';
     const head = `${actorText(view)} ${DID[view.verb]} ${objectPhrase(view)}`;
     const after = writtenObject(view);
-    if (!after) return { severity: forActor(view, 'medium'), summary: `${head}; configuration not logged (${view.missingEvidence ?? 'no body'})`, evidence: {} };
+    if (!after)
+      return { severity: forActor(view, 'medium'), summary: `${head}; configuration not logged (${view.missingEvidence ?? 'no body'})`, evidence: {} };
     const patched = asArray(patchSets(view)?.webhooks).map(asObject);
     const reports = asArray(after.webhooks).flatMap((w, i) => {
       const webhook = asObject(w);
       if (!webhook) return [];
       const name = asString(webhook.name);
       // a strategic-merge patch names the webhook it changes; a JSON patch addresses it by index
-      const setHere = (name !== undefined ? patched.find((p) => p !== undefined && asString(p.name) === name) : undefined) ?? (Array.isArray(view.patch) ? patched[i] : undefined);
+      const setHere =
+        (name !== undefined ? patched.find((p) => p !== undefined && asString(p.name) === name) : undefined) ??
+        (Array.isArray(view.patch) ? patched[i] : undefined);
       return [webhookReport(webhook, validating, setHere)];
     });
     const removed = validating ? removedWebhookParts(view) : [];
@@ -254,7 +263,8 @@ const admissionPolicyChanged: Rule = {
     if (set) {
       if (!mutating && asString(set.failurePolicy) === 'Ignore') risks.push({ id: 'fails-open', label: 'was switched to fail open (failurePolicy Ignore)' });
       const actions = set.validationActions;
-      if (Array.isArray(actions) && !strings(actions).includes('Deny')) risks.push({ id: 'stops-denying', label: `no longer denies (validationActions ${strings(actions).join(', ') || 'none'})` });
+      if (Array.isArray(actions) && !strings(actions).includes('Deny'))
+        risks.push({ id: 'stops-denying', label: `no longer denies (validationActions ${strings(actions).join(', ') || 'none'})` });
       const match = asObject(set.matchResources) ?? asObject(set.matchConstraints);
       const exempt = exemptions(match?.namespaceSelector, binding ? 'matchResources.namespaceSelector' : 'matchConstraints.namespaceSelector');
       if (exempt.length > 0) risks.push({ id: 'exempts', label: exempt.map(describeExemption).join(', ') });
@@ -265,7 +275,9 @@ const admissionPolicyChanged: Rule = {
       summary: `${head}${risks.length > 0 ? `: ${risks.map((r) => r.label).join('; ')}` : ''}`,
       evidence: {
         risks: risks.map((r) => r.id),
-        ...(binding ? { policyName: spec.policyName, validationActions: spec.validationActions, paramRef: spec.paramRef } : { failurePolicy: spec.failurePolicy }),
+        ...(binding
+          ? { policyName: spec.policyName, validationActions: spec.validationActions, paramRef: spec.paramRef }
+          : { failurePolicy: spec.failurePolicy }),
         matchResources: spec.matchResources ?? spec.matchConstraints,
       },
     };
@@ -288,7 +300,12 @@ const admissionDefenceRemoved: Rule = {
   evidenceLevel: 'Metadata', // a delete is seen from verb and resource
   falsePositives: 'Uninstalling or reinstalling a policy engine; policy clean-ups by the platform team.',
   remediation: 'Restore the object from Git or the chart, then list what was created while it was missing.',
-  interest: [{ verbs: ['delete', 'deletecollection'], resources: ['validatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings'] }],
+  interest: [
+    {
+      verbs: ['delete', 'deletecollection'],
+      resources: ['validatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+    },
+  ],
   evaluate(view) {
     if (isPlatform(view.actor)) return undefined;
     return {
@@ -304,10 +321,29 @@ const admissionDefenceRemoved: Rule = {
 
 /** API groups the API server serves itself: an APIService claiming one is a takeover, not an extension. */
 const BUILT_IN_GROUPS = new Set([
-  '', 'apps', 'batch', 'autoscaling', 'policy', 'rbac.authorization.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io',
-  'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'certificates.k8s.io', 'coordination.k8s.io',
-  'discovery.k8s.io', 'events.k8s.io', 'networking.k8s.io', 'node.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io',
-  'flowcontrol.apiserver.k8s.io', 'resource.k8s.io', 'internal.apiserver.k8s.io', 'storagemigration.k8s.io',
+  '',
+  'apps',
+  'batch',
+  'autoscaling',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'events.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'resource.k8s.io',
+  'internal.apiserver.k8s.io',
+  'storagemigration.k8s.io',
 ]);
 
 const apiServiceRegistered: Rule = {
@@ -317,7 +353,7 @@ const apiServiceRegistered: Rule = {
   severity: 'critical',
   description:
     'An APIService (apiregistration.k8s.io) backed by a Service was created or re-pointed by an identity that is not part of the platform. ' +
-    'The API server then proxies every request for that group and version to the Service, with the caller\'s identity in headers: a foreign ' +
+    "The API server then proxies every request for that group and version to the Service, with the caller's identity in headers: a foreign " +
     'server inside the API surface that can answer, record or forge. Claiming a built-in group is raised high. APIServices are reported ' +
     'in the admission-webhook category (the spec also names them under controller; this is the only rule that raises them).',
   attack: ['T1557', 'T1098'],
@@ -351,6 +387,14 @@ const apiServiceRegistered: Rule = {
   },
 };
 
-const API_GROUP_OF: Record<string, string> = { ...Object.fromEntries([...WEBHOOK_CONFIGS, ...POLICIES].map((r) => [r, 'admissionregistration.k8s.io'])), apiservices: 'apiregistration.k8s.io' };
+const API_GROUP_OF: Record<string, string> = {
+  ...Object.fromEntries([...WEBHOOK_CONFIGS, ...POLICIES].map((r) => [r, 'admissionregistration.k8s.io'])),
+  apiservices: 'apiregistration.k8s.io',
+};
 
-export const admissionWebhookRules: Rule[] = inApiGroups(API_GROUP_OF, [webhookConfigurationChanged, admissionPolicyChanged, admissionDefenceRemoved, apiServiceRegistered]);
+export const admissionWebhookRules: Rule[] = inApiGroups(API_GROUP_OF, [
+  webhookConfigurationChanged,
+  admissionPolicyChanged,
+  admissionDefenceRemoved,
+  apiServiceRegistered,
+]);

@@ -85,10 +85,18 @@ export const anonymousAllowedRule: Rule = {
   evaluate(view): RuleHit | undefined {
     if (!isAnonymous(view)) return undefined;
     if (!view.verb && !view.event.requestURI && view.resource === '') {
-      return { severity: 'low', summary: `system:anonymous${sourceText(view)} made a request the log does not describe (no verb, URI or object)`, evidence: evidence(view) };
+      return {
+        severity: 'low',
+        summary: `system:anonymous${sourceText(view)} made a request the log does not describe (no verb, URI or object)`,
+        evidence: evidence(view),
+      };
     }
     if (view.resource === '' && isHealthPath(requestPath(view))) return undefined;
-    return { severity: severityOfAllowed(view), summary: `${view.actor.username} (unauthenticated)${sourceText(view)} was allowed to ${requestText(view)}`, evidence: evidence(view) };
+    return {
+      severity: severityOfAllowed(view),
+      summary: `${view.actor.username} (unauthenticated)${sourceText(view)} was allowed to ${requestText(view)}`,
+      evidence: evidence(view),
+    };
   },
 };
 
@@ -105,7 +113,8 @@ export const anonymousDeniedRule: Rule = {
   controls: ['CIS-1.2.1', 'NSA-CISA-k8s: Network separation and hardening'],
   evidenceLevel: 'Metadata', // user and response status decide
   falsePositives: 'Internet scanners, misconfigured clients that forgot their credentials. Switch it off if the endpoint is public on purpose.',
-  remediation: 'Restrict the API endpoint to known networks (EKS: public access CIDRs or private endpoint) and turn anonymous authentication off where load balancers do not need it.',
+  remediation:
+    'Restrict the API endpoint to known networks (EKS: public access CIDRs or private endpoint) and turn anonymous authentication off where load balancers do not need it.',
   // Anonymous is the user system:anonymous or the group system:unauthenticated (a group another
   // authenticator or a log writer may give any name): either marker anywhere means "parse".
   interest: [{ contains: ['system:anonymous'] }],

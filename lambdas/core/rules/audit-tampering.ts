@@ -101,7 +101,10 @@ function describePolicy(doc: PolicyDocument): { text: string; off: boolean } {
   if (doc.rules === 0) return { text: `the policy in key ${doc.key} has no rules: the API server logs nothing`, off: true };
   if (doc.catchAllNone === 0) return { text: `the policy in key ${doc.key} logs nothing (its first rule sets level None for every request)`, off: true };
   if (doc.catchAllNone !== undefined) {
-    return { text: `the policy in key ${doc.key} stops logging every request its first ${doc.catchAllNone} rule${doc.catchAllNone === 1 ? '' : 's'} do not match (a catch-all level None rule)`, off: false };
+    return {
+      text: `the policy in key ${doc.key} stops logging every request its first ${doc.catchAllNone} rule${doc.catchAllNone === 1 ? '' : 's'} do not match (a catch-all level None rule)`,
+      off: false,
+    };
   }
   return { text: `key ${doc.key} holds an audit policy of ${doc.rules ?? '?'} rules`, off: false };
 }
@@ -109,7 +112,8 @@ function describePolicy(doc: PolicyDocument): { text: string; off: boolean } {
 /** A patch that only touches metadata (labels, annotations): it changes nothing the API server reads. */
 function metadataOnlyPatch(view: EventView): boolean {
   if (view.verb !== 'patch' || view.patch === undefined || removedPaths(view.patch).some((p) => !p.startsWith('/metadata'))) return false;
-  if (Array.isArray(view.patch)) return view.patch.every((op) => /^\/metadata(\/|$)/.test(asString(asObject(op)?.path) ?? '') || asString(asObject(op)?.op) === 'test');
+  if (Array.isArray(view.patch))
+    return view.patch.every((op) => /^\/metadata(\/|$)/.test(asString(asObject(op)?.path) ?? '') || asString(asObject(op)?.op) === 'test');
   const fields = patchedFields(view.patch);
   return fields !== undefined && Object.keys(fields).every((k) => k === 'metadata' || k === 'apiVersion' || k === 'kind');
 }
@@ -134,7 +138,11 @@ function configMapHit(view: EventView): RuleHit | undefined {
   if (docs.length > 0) {
     const described = docs.map(describePolicy);
     const off = described.some((d) => d.off);
-    return { severity: forActor(view, off ? 'critical' : 'high'), summary: `${head}: ${described[0].text}${docs.length > 1 ? ` (and ${docs.length - 1} more)` : ''}`, evidence };
+    return {
+      severity: forActor(view, off ? 'critical' : 'high'),
+      summary: `${head}: ${described[0].text}${docs.length > 1 ? ` (and ${docs.length - 1} more)` : ''}`,
+      evidence,
+    };
   }
   let why: string;
   if (data === undefined) why = view.missingEvidence ? `body not logged (${view.missingEvidence})` : 'the data it set is not in the log';
@@ -244,7 +252,7 @@ function judgeFlags(flags: ApiServerInvocation['flags']): FlagJudgement | undefi
 
 function apiServerPodHit(view: EventView): RuleHit | undefined {
   if (view.resource !== 'pods' || view.subresource !== '' || view.namespace !== 'kube-system' || !view.name.startsWith('kube-apiserver')) return undefined;
-  const head = `${actorText(view)} ${view.actor.class === 'node' && view.verb === 'create' ? 'registered' : DID[view.verb] ?? view.verb} pod kube-system/${view.name}`;
+  const head = `${actorText(view)} ${view.actor.class === 'node' && view.verb === 'create' ? 'registered' : (DID[view.verb] ?? view.verb)} pod kube-system/${view.name}`;
   const written = view.verb === 'patch' ? patchedFields(view.patch) : view.object;
   const invocation = apiServerInvocation(written);
   if (!invocation) {
@@ -290,7 +298,7 @@ const policyChanged: Rule = {
   remediation:
     'Compare the policy and the kube-apiserver manifest (/etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node) with ' +
     'their source of truth and restore them; find who edited them and what they did while the trail was down (node logs, CloudTrail, the ' +
-    'other API servers\' audit logs).',
+    "other API servers' audit logs).",
   // Beside CONFIGMAP_NEEDLES, the names AUDIT_WORD reads with a dot: `x.audit`, and `audit.x` as a
   // whole name (`audit.` alone is in every event: its apiVersion is audit.k8s.io/v1).
   interest: [
@@ -389,15 +397,15 @@ const oversizeEvent: Rule = {
   category: 'audit-tampering',
   severity: 'critical',
   description:
-    'An audit event was longer than the reader\'s limit (4 MiB by default), so its request and response bodies were not read: it was ' +
+    "An audit event was longer than the reader's limit (4 MiB by default), so its request and response bodies were not read: it was " +
     'judged from the fields the API server writes before them (who, verb, object, response status), the rules that decide from those ' +
     'still ran, and the rules that need a body did not see it. Padding a request (an annotation or a ConfigMap value of junk, thousands ' +
     'of dummy RBAC entries) until its audit event is too large for the detection pipeline is a cheap way to slip a privileged pod or a ' +
-    'binding past it; the API server\'s JSON encoder writes each `<`, `>` and `&` as six bytes, so a body under the API server\'s own ' +
+    "binding past it; the API server's JSON encoder writes each `<`, `>` and `&` as six bytes, so a body under the API server's own " +
     'request limit can still make a larger event. Rated by what is known: a successful write (create, update, patch, delete) to RBAC, ' +
     'workloads, admission webhooks and policies, CRDs and API services, Secrets, service accounts, CSRs, nodes or kube-system ConfigMaps ' +
     'is high, in any namespace; any other write medium; a read low; failed and dry-run requests raise nothing. A request with no ' +
-    'username is raised one step, an anonymous one is critical; the control plane\'s own large writes are info.',
+    "username is raised one step, an anonymous one is critical; the control plane's own large writes are info.",
   attack: ['T1027.001'],
   controls: ['CIS-3.2.2', NSA_LOGGING],
   evidenceLevel: 'Metadata', // made for events whose bodies were not read
@@ -446,7 +454,7 @@ const logObjectDeleted: ExternalDetection = {
   description:
     'An audit log object was deleted from the bucket the logs land in (S3 ObjectRemoved:Delete, or ObjectRemoved:DeleteMarkerCreated on a ' +
     'versioned bucket, which hides the object behind a delete marker). Deleting the record of what they did is what an intruder does ' +
-    'once they can. Raised by the analyzer from the bucket\'s event notifications, one finding per object, with the S3 principal and ' +
+    "once they can. Raised by the analyzer from the bucket's event notifications, one finding per object, with the S3 principal and " +
     'source IP; not from the audit log. Lifecycle expirations are other S3 events (LifecycleExpiration:*) and raise nothing.',
   attack: ['T1070'],
   controls: [NSA_LOGGING],
@@ -478,7 +486,7 @@ const logSilence: ExternalDetection = {
     'Clusters that were deleted or scaled to nothing, very quiet test clusters (raise the threshold), and an analyzer backlog longer than ' +
     'the threshold (the time is that of the last object analyzed).',
   remediation:
-    'Check the cluster\'s audit logging (EKS: the cluster\'s logging configuration; self-managed: the kube-apiserver flags), then each hop ' +
+    "Check the cluster's audit logging (EKS: the cluster's logging configuration; self-managed: the kube-apiserver flags), then each hop " +
     'of the shipping path; find who changed it and what happened while the trail was down.',
 };
 
@@ -489,9 +497,9 @@ const eksAuditLoggingDisabled: ExternalDetection = {
   category: 'audit-tampering',
   severity: 'critical',
   description:
-    'An UpdateClusterConfig call switched off the audit log type of an EKS cluster\'s control-plane logging (clusterLogging with ' +
-    'enabled: false for types including audit): from then on the API server\'s audit events go nowhere. Raised by the watchdog from the ' +
-    'CloudTrail event EventBridge delivers, with the caller\'s ARN and source IP; calls that enable logging, that only touch other log ' +
+    "An UpdateClusterConfig call switched off the audit log type of an EKS cluster's control-plane logging (clusterLogging with " +
+    "enabled: false for types including audit): from then on the API server's audit events go nowhere. Raised by the watchdog from the " +
+    "CloudTrail event EventBridge delivers, with the caller's ARN and source IP; calls that enable logging, that only touch other log " +
     'types, or that failed raise nothing. Not from the audit log.',
   attack: ['T1562.008'],
   controls: [NSA_LOGGING],
@@ -502,7 +510,13 @@ const eksAuditLoggingDisabled: ExternalDetection = {
     'ask the caller, and review what the cluster did while it was off (CloudTrail, the other log types).',
 };
 
-export const auditTamperingRules: ReadonlyArray<Rule | ExternalDetection> = [policyChanged, oversizeEvent, logObjectDeleted, logSilence, eksAuditLoggingDisabled];
+export const auditTamperingRules: ReadonlyArray<Rule | ExternalDetection> = [
+  policyChanged,
+  oversizeEvent,
+  logObjectDeleted,
+  logSilence,
+  eksAuditLoggingDisabled,
+];
 
 export const LOG_OBJECT_DELETED = logObjectDeleted.id;
 export const LOG_SILENCE = logSilence.id;
@@ -568,7 +582,15 @@ export function logObjectDeletedFinding(removal: LogObjectRemoval, now: () => nu
     severity: 'critical',
     summary: `${principal} ${what}${removal.sourceIPAddress ? ` from ${removal.sourceIPAddress}` : ''}`,
     auditID: derivedAuditID('s3-removal', removal.bucket, removal.key, removal.versionId ?? '', occurrence),
-    fingerprint: digest([logObjectDeleted.id, removal.bucket, removal.key, removal.versionId ?? null, removal.eventName, removal.eventTime ?? null, removal.sequencer ?? null]),
+    fingerprint: digest([
+      logObjectDeleted.id,
+      removal.bucket,
+      removal.key,
+      removal.versionId ?? null,
+      removal.eventName,
+      removal.eventTime ?? null,
+      removal.sequencer ?? null,
+    ]),
     time,
     ...(removal.cluster ? { cluster: removal.cluster } : {}),
     actor: { username: principal, ...(removal.sourceIPAddress ? { sourceIPs: [removal.sourceIPAddress] } : {}) },
@@ -618,7 +640,13 @@ export function logSilenceFinding(silence: LogSilence): Finding {
     actor: { username: '(unknown)' },
     target: { resource: 'audit-logs', name: silence.cluster },
     verb: 'stopped',
-    evidence: { since: silence.since, checkedAt: silence.checkedAt, silentMinutes: minutes, thresholdMinutes: silence.thresholdMinutes, neverSeen: silence.neverSeen },
+    evidence: {
+      since: silence.since,
+      checkedAt: silence.checkedAt,
+      silentMinutes: minutes,
+      thresholdMinutes: silence.thresholdMinutes,
+      neverSeen: silence.neverSeen,
+    },
   });
 }
 
@@ -667,7 +695,11 @@ export function eksAuditLoggingDisabledFinding(call: EksClusterConfigCall): Find
     fingerprint: digest([eksAuditLoggingDisabled.id, call.eventID, call.cluster, call.eventTime]),
     time: call.eventTime,
     cluster: call.cluster,
-    actor: { username: call.actor, ...(call.sourceIPAddress ? { sourceIPs: [call.sourceIPAddress] } : {}), ...(call.userAgent ? { userAgent: call.userAgent } : {}) },
+    actor: {
+      username: call.actor,
+      ...(call.sourceIPAddress ? { sourceIPs: [call.sourceIPAddress] } : {}),
+      ...(call.userAgent ? { userAgent: call.userAgent } : {}),
+    },
     target: { resource: 'eks-clusters', name: call.cluster },
     verb: 'UpdateClusterConfig',
     evidence: {

@@ -41,8 +41,10 @@ export const containerRestartDetector: StatefulDetector = {
   attack: ['T1543', 'T1496'],
   controls: ['NSA-CISA-k8s: Logging and threat detection'],
   evidenceLevel: 'Request', // restart counts are in the pods/status body
-  falsePositives: 'Applications with genuine bugs or too little memory crash-loop too. Raise the threshold per namespace with an exception once the cause is known.',
-  remediation: 'Look at the container\'s last termination reason and logs (`kubectl logs --previous`), compare its image and command with what was deployed, and check who last changed the workload.',
+  falsePositives:
+    'Applications with genuine bugs or too little memory crash-loop too. Raise the threshold per namespace with an exception once the cause is known.',
+  remediation:
+    "Look at the container's last termination reason and logs (`kubectl logs --previous`), compare its image and command with what was deployed, and check who last changed the workload.",
   // Every status update carries restartCount; only containers that have restarted carry a
   // terminated lastState, and those are the ones to count (a first sighting sets the baseline).
   interest: [{ verbs: ['update', 'patch'], resources: ['pods/status'], contains: ['"lastState":{"terminated"'] }],
@@ -73,7 +75,9 @@ export const containerRestartDetector: StatefulDetector = {
             return current;
           }
           const rise = current ? Math.max(0, count - current.restartCount) : 0;
-          const restarts = [...(current?.restarts ?? []), ...Array<number>(Math.min(rise, MAX_REMEMBERED)).fill(at)].filter((t) => t > at - windowMs).slice(-MAX_REMEMBERED);
+          const restarts = [...(current?.restarts ?? []), ...Array<number>(Math.min(rise, MAX_REMEMBERED)).fill(at)]
+            .filter((t) => t > at - windowMs)
+            .slice(-MAX_REMEMBERED);
           alert = rise > 0 && restarts.length >= threshold && (current?.alertedAt === undefined || current.alertedAt <= at - windowMs);
           return {
             restartCount: Math.max(count, current?.restartCount ?? 0),

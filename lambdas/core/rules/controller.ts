@@ -35,7 +35,7 @@ const systemNamespaceWorkload: Rule = {
     'or install add-ons into their own namespaces.',
   remediation:
     'Confirm the workload with the platform team; delete it if unknown and check the service account it runs as. Restrict create rights in ' +
-    'system namespaces to the platform\'s own identities.',
+    "system namespaces to the platform's own identities.",
   interest: [{ verbs: ['create'], resources: WORKLOAD_RESOURCES }],
   evaluate(view) {
     if (view.verb !== 'create' || !isWorkloadWrite(view, WORKLOAD_RESOURCES) || !inSystemNamespace(view.namespace) || isBaseline(view)) return undefined;
@@ -68,11 +68,11 @@ const mirrorPod: Rule = {
   controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security'],
   evidenceLevel: 'Request', // the mirror annotation, the node binding and the spec are in the body; at Metadata only node-registered pods outside the system namespaces are seen
   falsePositives:
-    'kubeadm\'s control-plane static pods (etcd, kube-apiserver, ...) are baseline and not reported; distributions that run privileged ' +
+    "kubeadm's control-plane static pods (etcd, kube-apiserver, ...) are baseline and not reported; distributions that run privileged " +
     'components as static pods (kube-proxy on RKE2) are reported as medium once per node registration.',
   remediation:
-    'On the node named by the actor, look in the kubelet\'s static pod directory (`staticPodPath`, often /etc/kubernetes/manifests) for the ' +
-    'manifest and how it got there; remove it and rotate the node\'s credentials.',
+    "On the node named by the actor, look in the kubelet's static pod directory (`staticPodPath`, often /etc/kubernetes/manifests) for the " +
+    "manifest and how it got there; remove it and rotate the node's credentials.",
   interest: [{ verbs: ['create'], resources: ['pods'] }],
   evaluate(view) {
     if (view.verb !== 'create' || view.resource !== 'pods' || view.subresource !== '' || isPlatform(view.actor)) return undefined;
@@ -92,11 +92,20 @@ const mirrorPod: Rule = {
     const node = view.actor.nodeName ?? '';
     if (!spec) {
       // Nodes can only create mirror pods; the level did not log which.
-      return inSystemNamespace(view.namespace) ? undefined : { severity: 'low', summary: `node ${node} registered static pod ${pod} outside the system namespaces; spec not logged` };
+      return inSystemNamespace(view.namespace)
+        ? undefined
+        : { severity: 'low', summary: `node ${node} registered static pod ${pod} outside the system namespaces; spec not logged` };
     }
     const boundTo = asString(spec.nodeName);
     const risks = analyzePodSpec(spec).filter((r) => r.kind !== 'node-name' && r.kind !== 'tolerates-all-taints');
-    const escaping = risks.filter((r) => r.kind === 'privileged' || r.kind === 'host-process' || COMMAND_KINDS.has(r.kind) || r.severity === 'critical' || (r.kind === 'host-namespace' && r.evidence.hostPID === true));
+    const escaping = risks.filter(
+      (r) =>
+        r.kind === 'privileged' ||
+        r.kind === 'host-process' ||
+        COMMAND_KINDS.has(r.kind) ||
+        r.severity === 'critical' ||
+        (r.kind === 'host-namespace' && r.evidence.hostPID === true),
+    );
     let severity: Severity | undefined;
     const reasons: string[] = [];
     if (boundTo !== undefined && boundTo !== node) {
@@ -134,7 +143,7 @@ const customResourceDefinition: Rule = {
   description:
     'A CustomResourceDefinition was created by someone other than the platform, or a CRD was given a conversion webhook. New CRDs usually ' +
     'arrive with an operator: a controller that will act on the cluster with its own rights. A conversion webhook makes the API server send ' +
-    'every object of that type to a server of the author\'s choosing, which can read and rewrite them; one pointing at a URL rather than an ' +
+    "every object of that type to a server of the author's choosing, which can read and rewrite them; one pointing at a URL rather than an " +
     'in-cluster service is medium.',
   attack: ['T1543.005', 'T1557'],
   controls: ['NSA-CISA-k8s: Audit logging and threat detection'],
@@ -170,7 +179,10 @@ const customResourceDefinition: Rule = {
     return {
       severity,
       summary: `${actorText(view)} ${did(view.verb)} ${what}${detail}${!changed && view.missingEvidence ? '; body not logged' : ''}`,
-      evidence: { ...(group ? { group } : {}), ...(url || service ? { conversionClientConfig: { ...(url ? { url } : {}), ...(service ? { service } : {}) } } : {}) },
+      evidence: {
+        ...(group ? { group } : {}),
+        ...(url || service ? { conversionClientConfig: { ...(url ? { url } : {}), ...(service ? { service } : {}) } } : {}),
+      },
     };
   },
 };

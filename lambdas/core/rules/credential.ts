@@ -78,7 +78,7 @@ export const csrApprovalRule: Rule = {
   category: 'credential',
   severity: 'critical',
   description:
-    'A CertificateSigningRequest was approved through its `approval` subresource by someone other than the control plane\'s own approver. ' +
+    "A CertificateSigningRequest was approved through its `approval` subresource by someone other than the control plane's own approver. " +
     'An approved CSR for the `kubernetes.io/kube-apiserver-client` signer becomes a client certificate that authenticates as any user and group named in its subject, ' +
     'cannot be revoked, and stays valid for up to a year: an attacker who can approve CSRs mints their own permanent credential. ' +
     'High; critical when the subject claims `system:masters` or `system:nodes`. When the body was not logged, the write is reported as medium because approval and denial look alike.',
@@ -95,7 +95,11 @@ export const csrApprovalRule: Rule = {
     const conditions = conditionTypes(csr);
     const who = actorText(view);
     if (csr === undefined || conditions.length === 0) {
-      return { severity: 'medium', summary: `${who} wrote the approval of CertificateSigningRequest ${view.name} (approved or denied: not logged)`, evidence: {} };
+      return {
+        severity: 'medium',
+        summary: `${who} wrote the approval of CertificateSigningRequest ${view.name} (approved or denied: not logged)`,
+        evidence: {},
+      };
     }
     if (!conditions.includes('Approved')) return undefined;
     const signer = asString(asObject(csr.spec)?.signerName);
@@ -106,7 +110,11 @@ export const csrApprovalRule: Rule = {
     return {
       severity,
       summary: `${who} approved CertificateSigningRequest ${view.name} (${signer ?? 'signer not logged'})${subjectText(subject)}`,
-      evidence: { ...csrEvidence(csr, subject), issues: kind, ...(privileged ? { reasons: ['the subject names a group that bypasses authorization or acts as a node'] } : {}) },
+      evidence: {
+        ...csrEvidence(csr, subject),
+        issues: kind,
+        ...(privileged ? { reasons: ['the subject names a group that bypasses authorization or acts as a node'] } : {}),
+      },
     };
   },
 };
@@ -118,12 +126,12 @@ export const clientCsrRule: Rule = {
   severity: 'high',
   description:
     'A person or a workload created a CertificateSigningRequest for the `kubernetes.io/kube-apiserver-client` signer: a request for a client certificate that, once approved, ' +
-    'authenticates to the API server as whoever its subject names, with no expiry short of the certificate\'s own and no way to revoke it. Medium; high when the subject claims `system:masters` or `system:nodes`. ' +
+    "authenticates to the API server as whoever its subject names, with no expiry short of the certificate's own and no way to revoke it. Medium; high when the subject claims `system:masters` or `system:nodes`. " +
     'Kubelet CSRs (bootstrap and rotation) use other signers and are not reported.',
   attack: ['T1649'],
   controls: ['CIS-5.1.11', 'NSA-CISA-k8s: Authentication and authorization'],
   evidenceLevel: 'Request', // the signer and subject are in the body
-  falsePositives: 'Onboarding scripts that issue client certificates to people; prefer OIDC and add exceptions for those scripts\' identities.',
+  falsePositives: "Onboarding scripts that issue client certificates to people; prefer OIDC and add exceptions for those scripts' identities.",
   remediation: 'Deny the CSR if it was not expected (`kubectl certificate deny NAME`) and find out how the requester intended to get it approved.',
   interest: [{ verbs: ['create'], resources: ['certificatesigningrequests'] }],
   evaluate(view): RuleHit | undefined {
@@ -147,11 +155,12 @@ export const nodeCreatedRule: Rule = {
   severity: 'high',
   description:
     'A Node object was created by a person, a workload, or a kubelet registering a node other than itself. Kubelets register their own Node; a fake node is how an attacker gets pods scheduled to a machine they control ' +
-    '(and with them the pods\' Secrets and service account tokens through the node authorizer), or masquerades as a node. High for people and other nodes, medium for service accounts (node autoscalers and virtual kubelets create nodes).',
+    "(and with them the pods' Secrets and service account tokens through the node authorizer), or masquerades as a node. High for people and other nodes, medium for service accounts (node autoscalers and virtual kubelets create nodes).",
   attack: ['T1036', 'T1078', 'T1098'],
   controls: ['NSA-CISA-k8s: Authentication and authorization'],
   evidenceLevel: 'Metadata',
-  falsePositives: 'Karpenter (older versions), virtual-kubelet providers and cluster-API tooling create Node objects with their service accounts. Add exceptions for them.',
+  falsePositives:
+    'Karpenter (older versions), virtual-kubelet providers and cluster-API tooling create Node objects with their service accounts. Add exceptions for them.',
   remediation: 'Cordon and delete the Node if it is not a real machine, and check which pods and Secrets were sent to it.',
   interest: [{ verbs: ['create'], resources: ['nodes'] }],
   evaluate(view): RuleHit | undefined {
@@ -165,4 +174,3 @@ export const nodeCreatedRule: Rule = {
 };
 
 export const credentialRules: Rule[] = [csrApprovalRule, clientCsrRule, nodeCreatedRule];
-

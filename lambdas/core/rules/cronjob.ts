@@ -48,9 +48,9 @@ const job: Rule = {
   category: 'cronjob',
   severity: 'critical',
   description:
-    'A Job was created or changed by someone other than the platform (the CronJob controller\'s own Jobs are baseline). Jobs run to ' +
+    "A Job was created or changed by someone other than the platform (the CronJob controller's own Jobs are baseline). Jobs run to " +
     'completion and are everyday tooling, so a plain one is information only when a person creates it; the finding rises like a ' +
-    'CronJob\'s when the template is privileged, mounts the host, runs in a system namespace or downloads code at start.',
+    "CronJob's when the template is privileged, mounts the host, runs in a system namespace or downloads code at start.",
   attack: ['T1053.007', 'T1610'],
   controls: ['CIS-5.2.2', 'CIS-5.7.1', 'NSA-CISA-k8s: Kubernetes Pod security'],
   evidenceLevel: 'Request', // a Job is raised for what its template does

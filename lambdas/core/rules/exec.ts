@@ -10,13 +10,22 @@ import { actorText, inSystemNamespace, raise, requestPath } from './support/comm
 const INDICATORS: ReadonlyArray<[string, RegExp]> = [
   // The token a pod runs with (and the IRSA / EKS Pod Identity web-identity tokens) is the
   // credential an attacker wants from a container.
-  ['reads service account token', /\/(var\/)?run\/secrets\/(kubernetes\.io\/serviceaccount|eks\.amazonaws\.com|tokens)\b|serviceaccount\/token|AWS_WEB_IDENTITY_TOKEN_FILE|AWS_CONTAINER_AUTHORIZATION_TOKEN/i],
-  ['reads credential files', /\.kube\/config|\/etc\/kubernetes\/[\w-]+\.conf|\/etc\/kubernetes\/pki|\/var\/lib\/kubelet\/(kubeconfig|pki)|\.aws\/credentials|\/etc\/shadow|\bid_(rsa|ed25519|ecdsa)\b/i],
+  [
+    'reads service account token',
+    /\/(var\/)?run\/secrets\/(kubernetes\.io\/serviceaccount|eks\.amazonaws\.com|tokens)\b|serviceaccount\/token|AWS_WEB_IDENTITY_TOKEN_FILE|AWS_CONTAINER_AUTHORIZATION_TOKEN/i,
+  ],
+  [
+    'reads credential files',
+    /\.kube\/config|\/etc\/kubernetes\/[\w-]+\.conf|\/etc\/kubernetes\/pki|\/var\/lib\/kubelet\/(kubeconfig|pki)|\.aws\/credentials|\/etc\/shadow|\bid_(rsa|ed25519|ecdsa)\b/i,
+  ],
   // Instance metadata (IMDS v4/v6), ECS/EKS Pod Identity credential endpoints, GCP/Azure
   // metadata, and the decimal / hex spellings of 169.254.169.254 used to dodge filters.
   ['reaches cloud metadata', /169\.254\.169\.254|169\.254\.170\.(2|23)\b|fd00:ec2::(254|23)\b|metadata\.google\.internal|\b2852039166\b|0xa9fea9fe/i],
   // Tools as commands (after a separator or a directory), not inside other words or file names.
-  ['downloads or opens a network connection', /(^|[\s/;|&(`'"])(curl|wget|tftp|aria2c|scp|rsync|nc|ncat|netcat|socat|iwr|Invoke-WebRequest)(?=$|[\s;|&)`'"])|\/dev\/(tcp|udp)\/|urllib|requests\.get/i],
+  [
+    'downloads or opens a network connection',
+    /(^|[\s/;|&(`'"])(curl|wget|tftp|aria2c|scp|rsync|nc|ncat|netcat|socat|iwr|Invoke-WebRequest)(?=$|[\s;|&)`'"])|\/dev\/(tcp|udp)\/|urllib|requests\.get/i,
+  ],
 ];
 
 /** Files named like credentials: a weaker sign than the paths above. */
@@ -63,7 +72,11 @@ export function streamRequest(view: EventView): StreamRequest {
  * passwords typed on the command line are redacted here, before the cut.
  */
 export function commandLine(command: readonly string[], max = 300): string {
-  const text = redactText(redactArgv(command).map((a) => (/[\s'"]/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' '));
+  const text = redactText(
+    redactArgv(command)
+      .map((a) => (/[\s'"]/.test(a) || a === '' ? JSON.stringify(a) : a))
+      .join(' '),
+  );
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
@@ -160,14 +173,14 @@ export const podExecRule: Rule = {
     'The command is decoded from the request URI, where the API server always records it, so the finding says what ran. ' +
     'Both transports are covered: SPDY (`create`) and websockets (`get`, the default from kubectl 1.30 and on EKS), which rules that only watch `create` miss. ' +
     'Severity rises for interactive shells, for commands that read service account or cloud web-identity tokens or kubeconfigs, reach the cloud metadata service, or download code, for files copied into a container, and for system namespaces. ' +
-    'Attackers exec into pods to steal the pod\'s token, pivot to the cloud through the node\'s instance role, or plant tools in a container that will keep running.',
+    "Attackers exec into pods to steal the pod's token, pivot to the cloud through the node's instance role, or plant tools in a container that will keep running.",
   attack: ['T1609', 'T1552.007', 'T1528', 'T1552.005', 'T1105'],
   controls: ['NSA-CISA-k8s: Authentication and authorization', 'NSA-CISA-k8s: Audit logging and threat detection'],
   evidenceLevel: 'Metadata', // the command is in the request URI, which every level records
   falsePositives:
     'Operators debugging workloads, CI jobs running migrations through exec, and backup tools that copy files out with `kubectl cp`. Add exceptions by user, service account and namespace; never by command, which the caller chooses.',
   remediation:
-    'Confirm with the person who ran it. If unexpected, treat the pod\'s service account token and the node\'s cloud credentials as exposed: rotate them, inspect the container for planted files, and restrict `pods/exec` to a few break-glass roles.',
+    "Confirm with the person who ran it. If unexpected, treat the pod's service account token and the node's cloud credentials as exposed: rotate them, inspect the container for planted files, and restrict `pods/exec` to a few break-glass roles.",
   interest: [{ verbs: ['create', 'get'], resources: ['pods/exec', 'pods/attach', 'pods/portforward'] }],
   evaluate(view) {
     if (view.resource !== 'pods' || !['exec', 'attach', 'portforward'].includes(view.subresource)) return undefined;
@@ -202,7 +215,12 @@ function evaluateProxy(view: EventView): RuleHit | undefined {
       return {
         severity,
         summary: `${who} ran${what} through the kubelet API of node ${view.name} (${path})`,
-        evidence: { proxiedPath: path, ...(command.length > 0 ? { command } : {}), ...(indicators.length > 0 ? { reasons: indicators } : {}), via: 'nodes/proxy bypasses pods/exec authorization and its audit' },
+        evidence: {
+          proxiedPath: path,
+          ...(command.length > 0 ? { command } : {}),
+          ...(indicators.length > 0 ? { reasons: indicators } : {}),
+          via: 'nodes/proxy bypasses pods/exec authorization and its audit',
+        },
       };
     }
     if (KUBELET_SENSITIVE.test(path)) {
@@ -227,15 +245,17 @@ export const apiserverProxyRule: Rule = {
   category: 'exec',
   severity: 'critical',
   description:
-    'Requests through the API server\'s proxy subresources: `nodes/proxy` reaches the kubelet API on the node, whose `/run`, `/exec` and `/attach` endpoints run commands in any container on that node without a `pods/exec` permission check or audit event of their own ' +
+    "Requests through the API server's proxy subresources: `nodes/proxy` reaches the kubelet API on the node, whose `/run`, `/exec` and `/attach` endpoints run commands in any container on that node without a `pods/exec` permission check or audit event of their own " +
     '(even the `get` verb suffices over websockets); `/pods`, `/configz`, `/logs` and `/checkpoint` disclose pod specs, node configuration and container memory. ' +
     '`pods/proxy` and `services/proxy` by a person reach workloads (dashboards, databases) past network policies. ' +
     'Metrics scraping by service accounts is routine and ignored.',
   attack: ['T1609', 'T1552.007', 'T1613'],
   controls: ['CIS-5.1.10', 'NSA-CISA-k8s: Authentication and authorization'],
   evidenceLevel: 'Metadata', // the proxied path and command are in the request URI
-  falsePositives: 'Monitoring agents that read kubelet endpoints other than metrics, and people opening dashboards with `kubectl proxy`. Add exceptions by identity.',
-  remediation: 'Remove `nodes/proxy` from roles that do not need it (CIS 5.1.10); if commands ran, treat the node and its pods as compromised and check what the command did.',
+  falsePositives:
+    'Monitoring agents that read kubelet endpoints other than metrics, and people opening dashboards with `kubectl proxy`. Add exceptions by identity.',
+  remediation:
+    'Remove `nodes/proxy` from roles that do not need it (CIS 5.1.10); if commands ran, treat the node and its pods as compromised and check what the command did.',
   interest: [{ verbs: ['get', 'create', 'update', 'patch', 'delete'], resources: ['nodes/proxy', 'pods/proxy', 'services/proxy'] }],
   evaluate(view) {
     if (view.subresource !== 'proxy' || !['nodes', 'pods', 'services'].includes(view.resource)) return undefined;

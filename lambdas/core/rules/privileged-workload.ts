@@ -28,7 +28,20 @@ function placement(spec: JsonObject): JsonObject {
   return out;
 }
 
-const PRIVILEGE_CONTROLS = ['CIS-5.2.2', 'CIS-5.2.3', 'CIS-5.2.4', 'CIS-5.2.5', 'CIS-5.2.6', 'CIS-5.2.7', 'CIS-5.2.8', 'CIS-5.2.9', 'CIS-5.2.11', 'CIS-5.2.12', 'CIS-5.7.3', 'NSA-CISA-k8s: Kubernetes Pod security'];
+const PRIVILEGE_CONTROLS = [
+  'CIS-5.2.2',
+  'CIS-5.2.3',
+  'CIS-5.2.4',
+  'CIS-5.2.5',
+  'CIS-5.2.6',
+  'CIS-5.2.7',
+  'CIS-5.2.8',
+  'CIS-5.2.9',
+  'CIS-5.2.11',
+  'CIS-5.2.12',
+  'CIS-5.7.3',
+  'NSA-CISA-k8s: Kubernetes Pod security',
+];
 
 /** The hit for a privileged spec written by a non-baseline identity. */
 function privilegedSpecHit(view: EventView, written: WrittenPodSpec, what: string): RuleHit | undefined {
@@ -60,7 +73,7 @@ const privilegedPod: Rule = {
   severity: 'critical',
   description:
     'A pod was created with a spec that breaks or weakens the container boundary: privileged containers, the host PID, network or IPC ' +
-    'namespace, hostPath volumes (the root filesystem, the container runtime socket, /etc, the kubelet\'s directory rate highest), dangerous ' +
+    "namespace, hostPath volumes (the root filesystem, the container runtime socket, /etc, the kubelet's directory rate highest), dangerous " +
     'added capabilities (SYS_ADMIN, SYS_MODULE, BPF, SYS_PTRACE, ...), allowPrivilegeEscalation or an explicit root user, in any of its ' +
     'containers, init containers or ephemeral containers. Such a pod is one command away from root on the node, and from there from every ' +
     'credential the node holds. Pods created by the kube-system controllers from a template are reported as information only outside system ' +
@@ -143,9 +156,9 @@ const ephemeralContainer: Rule = {
   severity: 'critical',
   description:
     'An ephemeral container was added to a running pod through the pods/ephemeralcontainers subresource (`kubectl debug`). It runs any image ' +
-    'and command inside the pod\'s namespaces, with the pod\'s service account and volumes, and can target another container\'s process ' +
+    "and command inside the pod's namespaces, with the pod's service account and volumes, and can target another container's process " +
     'namespace: a way to run code in a workload without changing its spec or image, and to read its secrets. Raised to critical when the ' +
-    'injected container is privileged or the pod shares the host\'s namespaces.',
+    "injected container is privileged or the pod shares the host's namespaces.",
   attack: ['T1609', 'T1610', 'T1611'],
   controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security'],
   evidenceLevel: 'Metadata', // any injection is raised from the subresource; the container spec needs the body
@@ -161,7 +174,11 @@ const ephemeralContainer: Rule = {
     const base: Severity = isAnonymous(view) ? 'critical' : 'high';
     const spec = podSpecOf('pods', view.object);
     const patched = podSpecOf('pods', patchedFields(view.patch));
-    const injectedNames = new Set(containersOf(patched ?? {}).filter((c) => c.kind === 'ephemeralContainer').map((c) => c.name));
+    const injectedNames = new Set(
+      containersOf(patched ?? {})
+        .filter((c) => c.kind === 'ephemeralContainer')
+        .map((c) => c.name),
+    );
     // Full definitions from the response when logged; the patch's own entries otherwise. An update
     // re-sends every ephemeral container, so without a patch all of them are listed.
     const all = containersOf(spec ?? patched ?? {}).filter((c) => c.kind === 'ephemeralContainer');

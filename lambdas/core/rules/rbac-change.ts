@@ -149,13 +149,14 @@ const broadSubjectBound: Rule = {
   severity: 'critical',
   description:
     'A binding grants a role to system:anonymous, system:unauthenticated, system:authenticated, every service account ' +
-    '(system:serviceaccounts, system:serviceaccounts:<ns>) or a namespace\'s default service account. Such a grant reaches callers ' +
+    "(system:serviceaccounts, system:serviceaccounts:<ns>) or a namespace's default service account. Such a grant reaches callers " +
     'nobody named: anyone who can reach the API server, anyone holding any credential, or every pod that does not choose its service ' +
     'account. Attackers use it to keep access without any credential of their own.',
   attack: ['T1098.006', 'T1078.001'],
   controls: ['CIS-5.1.5', 'CIS-5.1.1', NSA_AUTHZ],
   evidenceLevel: 'Request', // the subjects are in the body
-  falsePositives: 'Re-creating the API server\'s own discovery grants (system:public-info-viewer, system:discovery, system:basic-user) and kubeadm\'s cluster-info grant are reported low.',
+  falsePositives:
+    "Re-creating the API server's own discovery grants (system:public-info-viewer, system:discovery, system:basic-user) and kubeadm's cluster-info grant are reported low.",
   remediation: 'Remove the broad subject from the binding and bind a dedicated identity instead. Check the API server for anonymous requests since.',
   interest: [{ verbs: WRITES, resources: BINDINGS }],
   evaluate(view) {
@@ -278,7 +279,8 @@ const builtInRoleTampered: Rule = {
   controls: ['CIS-5.1.1', NSA_AUTHZ],
   evidenceLevel: 'Metadata', // built-in objects are known by name (system:, cluster-admin, ...); the bootstrapping label and what changed need the body
   falsePositives: 'Cluster upgrades run by an administrator (kubeadm upgrade apply as kubernetes-admin) and add-on updates applied by hand.',
-  remediation: 'Compare the object with the default for the cluster version (kubectl auth reconcile); restore it and set the autoupdate annotation back to "true".',
+  remediation:
+    'Compare the object with the default for the cluster version (kubectl auth reconcile); restore it and set the autoupdate annotation back to "true".',
   interest: [{ verbs: ['update', 'patch', 'delete'], resources: RBAC_OBJECTS }],
   evaluate(view) {
     if (isPlatform(view.actor) || !view.name) return undefined;
@@ -317,7 +319,8 @@ const awsAuthChanged: Rule = {
   controls: ['CIS-5.1.7', 'CIS-5.1.1', NSA_AUTHZ],
   evidenceLevel: 'Metadata', // any write to kube-system/aws-auth is raised; the mappings need the body
   falsePositives: 'eksctl, Terraform or an administrator adding node groups or team roles. EKS access entries replace this file on current clusters.',
-  remediation: 'Review every mapping, remove unknown ARNs and mappings to system:masters; move to EKS access entries and lock aws-auth edits to the platform team.',
+  remediation:
+    'Review every mapping, remove unknown ARNs and mappings to system:masters; move to EKS access entries and lock aws-auth edits to the platform team.',
   interest: [{ verbs: [...WRITES, 'delete'], resources: ['configmaps'], contains: ['aws-auth'] }],
   evaluate(view) {
     if (view.namespace !== 'kube-system' || view.name !== 'aws-auth' || isPlatform(view.actor)) return undefined;
@@ -356,7 +359,7 @@ const deniedRbacWrite: Rule = {
   severity: 'medium',
   description:
     'A user or service account was refused (403) when creating, changing or deleting a role or binding. Probing for RBAC write access, ' +
-    'or trying to grant more than one holds (the API server\'s escalation check), is what an intruder does right after stealing a credential.',
+    "or trying to grant more than one holds (the API server's escalation check), is what an intruder does right after stealing a credential.",
   attack: ['T1098.006', 'T1078'],
   controls: ['CIS-5.1.8', NSA_AUTHZ],
   evidenceLevel: 'Metadata', // the 403 is in responseStatus
@@ -377,6 +380,20 @@ const deniedRbacWrite: Rule = {
   },
 };
 
-const API_GROUP_OF: Record<string, string> = { roles: RBAC_GROUP, clusterroles: RBAC_GROUP, rolebindings: RBAC_GROUP, clusterrolebindings: RBAC_GROUP, configmaps: '' };
+const API_GROUP_OF: Record<string, string> = {
+  roles: RBAC_GROUP,
+  clusterroles: RBAC_GROUP,
+  rolebindings: RBAC_GROUP,
+  clusterrolebindings: RBAC_GROUP,
+  configmaps: '',
+};
 
-export const rbacChangeRules: Rule[] = inApiGroups(API_GROUP_OF, [roleOrBindingChanged, privilegedRoleBound, broadSubjectBound, dangerousRolePermissions, builtInRoleTampered, awsAuthChanged, deniedRbacWrite]);
+export const rbacChangeRules: Rule[] = inApiGroups(API_GROUP_OF, [
+  roleOrBindingChanged,
+  privilegedRoleBound,
+  broadSubjectBound,
+  dangerousRolePermissions,
+  builtInRoleTampered,
+  awsAuthChanged,
+  deniedRbacWrite,
+]);

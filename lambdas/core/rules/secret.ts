@@ -42,7 +42,7 @@ export const secretWriteRule: Rule = {
     let severity: Severity;
     if (view.namespace === 'kube-system') {
       severity = deletion ? 'medium' : 'high';
-      reasons.push('kube-system holds the platform\'s own credentials');
+      reasons.push("kube-system holds the platform's own credentials");
     } else if (inSystemNamespace(view.namespace)) {
       severity = 'medium';
       reasons.push(`system namespace ${view.namespace}`);
@@ -124,7 +124,11 @@ export const secretBulkReadRule: Rule = {
     const who = actorText(view);
     const one = singleSecret(view);
     if (one !== undefined) {
-      return { severity: inSystemNamespace(view.namespace) ? 'medium' : 'low', summary: `${who} ${pastTense(view.verb)} Secret ${view.namespace ? `${view.namespace}/` : ''}${one}`, evidence: { fieldSelector: view.query.get('fieldSelector') } };
+      return {
+        severity: inSystemNamespace(view.namespace) ? 'medium' : 'low',
+        summary: `${who} ${pastTense(view.verb)} Secret ${view.namespace ? `${view.namespace}/` : ''}${one}`,
+        evidence: { fieldSelector: view.query.get('fieldSelector') },
+      };
     }
     const selector = view.query.get('labelSelector') ?? view.query.get('fieldSelector');
     const evidence = { scope: view.namespace ? `namespace ${view.namespace}` : 'all namespaces', ...(selector ? { selector } : {}) };
@@ -133,7 +137,11 @@ export const secretBulkReadRule: Rule = {
       const severity: Severity = sa === undefined ? 'high' : inSystemNamespace(sa.namespace) ? 'low' : 'medium';
       return { severity, summary: `${who} ${pastTense(view.verb)} Secrets in all namespaces`, evidence };
     }
-    return { severity: inSystemNamespace(view.namespace) ? 'medium' : 'low', summary: `${who} ${pastTense(view.verb)} Secrets in namespace ${view.namespace}`, evidence };
+    return {
+      severity: inSystemNamespace(view.namespace) ? 'medium' : 'low',
+      summary: `${who} ${pastTense(view.verb)} Secrets in namespace ${view.namespace}`,
+      evidence,
+    };
   },
 };
 

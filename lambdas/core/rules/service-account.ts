@@ -30,7 +30,8 @@ export const tokenRequestRule: Rule = {
   attack: ['T1528', 'T1098.001', 'T1550.001'],
   controls: ['CIS-5.1.13', 'CIS-5.1.6', 'NSA-CISA-k8s: Authentication and authorization'],
   evidenceLevel: 'Metadata', // every token request is raised; lifetime and audiences need the body
-  falsePositives: 'Operators creating short-lived tokens for debugging, CI systems that mint deploy tokens. Add exceptions by identity and by the target service account\'s namespace.',
+  falsePositives:
+    "Operators creating short-lived tokens for debugging, CI systems that mint deploy tokens. Add exceptions by identity and by the target service account's namespace.",
   remediation:
     'Tokens cannot be revoked one by one: delete and recreate the service account (which invalidates its tokens) if the request was not expected, and remove `create` on `serviceaccounts/token` from roles that do not need it (CIS 5.1.13).',
   interest: [{ verbs: ['create'], resources: ['serviceaccounts/token'] }],
@@ -40,7 +41,11 @@ export const tokenRequestRule: Rule = {
     const who = actorText(view);
     if (isPlatform(view.actor)) {
       if (inSystemNamespace(view.namespace) || view.namespace === '') return undefined;
-      return { severity: 'info', summary: `${who} requested a token for ${target}`, evidence: { reasons: ['the control plane mints tokens for its own controllers in kube-system, not for workloads'] } };
+      return {
+        severity: 'info',
+        summary: `${who} requested a token for ${target}`,
+        evidence: { reasons: ['the control plane mints tokens for its own controllers in kube-system, not for workloads'] },
+      };
     }
     const spec = asObject(view.object?.spec);
     const requested = numberAt(field(asObject(view.event.requestObject), 'spec', 'expirationSeconds'));
@@ -89,13 +94,15 @@ export const tokenSecretRule: Rule = {
   severity: 'critical',
   description:
     'A Secret of type `kubernetes.io/service-account-token` was created by a person or a workload. The token controller fills it with a token for the named service account that never expires, ' +
-    'the classic way to keep a credential for a powerful service account after the attacker\'s own access is gone. Since Kubernetes 1.24 nothing creates these automatically. ' +
-    'High, critical in system namespaces (where the controllers\' own service accounts live).',
+    "the classic way to keep a credential for a powerful service account after the attacker's own access is gone. Since Kubernetes 1.24 nothing creates these automatically. " +
+    "High, critical in system namespaces (where the controllers' own service accounts live).",
   attack: ['T1528', 'T1098.001'],
   controls: ['CIS-5.1.13', 'CIS-5.1.6', 'NSA-CISA-k8s: Authentication and authorization'],
   evidenceLevel: 'Request', // the Secret type is in the body
-  falsePositives: 'Legacy integrations that still need a non-expiring token (older CI systems, some dashboards). Prefer TokenRequest; add an exception per service account.',
-  remediation: 'Delete the Secret (which invalidates the token) unless it is a known integration, and check what the token was used for: requests by the service account from unusual source IPs.',
+  falsePositives:
+    'Legacy integrations that still need a non-expiring token (older CI systems, some dashboards). Prefer TokenRequest; add an exception per service account.',
+  remediation:
+    'Delete the Secret (which invalidates the token) unless it is a known integration, and check what the token was used for: requests by the service account from unusual source IPs.',
   interest: [{ verbs: ['create'], resources: ['secrets'], contains: [SERVICE_ACCOUNT_TOKEN_TYPE] }],
   evaluate(view): RuleHit | undefined {
     if (view.resource !== 'secrets' || view.subresource !== '' || view.verb !== 'create' || isBaseline(view)) return undefined;
@@ -116,16 +123,18 @@ export const systemNamespaceServiceAccountRule: Rule = {
   category: 'service-account',
   severity: 'low',
   description:
-    'A service account was created in kube-system (or kube-public, kube-node-lease) by someone other than the control plane. An identity there blends in with the platform\'s own controllers, ' +
+    "A service account was created in kube-system (or kube-public, kube-node-lease) by someone other than the control plane. An identity there blends in with the platform's own controllers, " +
     'which is where an attacker hides the account a backdoor binding or token will use. On its own it grants nothing, so it is low; the binding that follows is reported by the RBAC rules.',
   attack: ['T1136', 'T1036.005'],
   controls: ['CIS-5.1.5', 'CIS-5.7.1', 'NSA-CISA-k8s: Authentication and authorization'],
   evidenceLevel: 'Metadata',
-  falsePositives: 'Installing cluster add-ons (CNI, CSI drivers, ingress controllers) into kube-system with kubectl or Helm. Add exceptions for the deploying identity.',
+  falsePositives:
+    'Installing cluster add-ons (CNI, CSI drivers, ingress controllers) into kube-system with kubectl or Helm. Add exceptions for the deploying identity.',
   remediation: 'Check which add-on the service account belongs to; delete it and any bindings to it if none does.',
   interest: [{ verbs: ['create'], resources: ['serviceaccounts'] }],
   evaluate(view): RuleHit | undefined {
-    if (view.resource !== 'serviceaccounts' || view.subresource !== '' || view.verb !== 'create' || !inSystemNamespace(view.namespace) || isBaseline(view)) return undefined;
+    if (view.resource !== 'serviceaccounts' || view.subresource !== '' || view.verb !== 'create' || !inSystemNamespace(view.namespace) || isBaseline(view))
+      return undefined;
     const automount = view.object?.automountServiceAccountToken;
     return {
       severity: 'low',

@@ -6,8 +6,24 @@ import { actorText, changedFields, field, isBaseline, kindOf, pastTense, written
 
 /** Host paths that hand over the node: its root, configuration, credentials, runtime sockets. */
 const SENSITIVE_HOST_PATHS = [
-  '/etc', '/root', '/home', '/proc', '/sys', '/dev', '/boot', '/var/run', '/run', '/var/lib/kubelet', '/var/lib/docker',
-  '/var/lib/containerd', '/etc/kubernetes', '/var/log', '/usr', '/bin', '/sbin', '/lib',
+  '/etc',
+  '/root',
+  '/home',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/var/run',
+  '/run',
+  '/var/lib/kubelet',
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  '/etc/kubernetes',
+  '/var/log',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
 ];
 
 /** A path as the kernel resolves it: `//etc/./kubernetes/` is `/etc/kubernetes`. */
@@ -40,8 +56,10 @@ export const hostPathVolumeRule: Rule = {
   attack: ['T1611', 'T1006'],
   controls: ['CIS-5.1.9', 'CIS-5.2.12', 'NSA-CISA-k8s: Pod security'],
   evidenceLevel: 'Request', // the volume source is in the body; at Metadata only PersistentVolumes people create are seen
-  falsePositives: 'Single-node and lab clusters with hostPath provisioners (minikube, kind\'s local-path-provisioner). Add exceptions for the provisioner\'s service account.',
-  remediation: 'Delete the PersistentVolume and any claim bound to it, check which pods mounted it, and restrict `create` on persistentvolumes to storage administrators (CIS 5.1.9).',
+  falsePositives:
+    "Single-node and lab clusters with hostPath provisioners (minikube, kind's local-path-provisioner). Add exceptions for the provisioner's service account.",
+  remediation:
+    'Delete the PersistentVolume and any claim bound to it, check which pods mounted it, and restrict `create` on persistentvolumes to storage administrators (CIS 5.1.9).',
   interest: [{ verbs: ['create', 'update', 'patch'], resources: ['persistentvolumes'] }],
   evaluate(view): RuleHit | undefined {
     if (!isPersistentVolume(view) || !['create', 'update', 'patch'].includes(view.verb) || isBaseline(view)) return undefined;
@@ -92,7 +110,10 @@ export const volumeDeletedRule: Rule = {
     if ((view.resource !== 'persistentvolumes' && view.resource !== 'persistentvolumeclaims') || view.subresource !== '') return undefined;
     if ((view.verb !== 'delete' && view.verb !== 'deletecollection') || isBaseline(view)) return undefined;
     const kind = kindOf(view.resource);
-    const target = view.verb === 'deletecollection' ? `all ${kind}s${view.namespace ? ` in namespace ${view.namespace}` : ''}` : `${kind} ${view.namespace ? `${view.namespace}/` : ''}${view.name}`;
+    const target =
+      view.verb === 'deletecollection'
+        ? `all ${kind}s${view.namespace ? ` in namespace ${view.namespace}` : ''}`
+        : `${kind} ${view.namespace ? `${view.namespace}/` : ''}${view.name}`;
     const policy = asString(field(view.object, 'spec', 'persistentVolumeReclaimPolicy'));
     return {
       severity: view.actor.class === 'service-account' ? 'low' : 'medium',
@@ -110,7 +131,7 @@ export const reclaimPolicyRule: Rule = {
   category: 'storage',
   severity: 'medium',
   description:
-    'A PersistentVolume\'s `persistentVolumeReclaimPolicy` was set to `Delete` or `Recycle` by a person or a workload: the next deletion of its claim destroys (or wipes) the data, so this is the quiet first half of a data-destruction attack. ' +
+    "A PersistentVolume's `persistentVolumeReclaimPolicy` was set to `Delete` or `Recycle` by a person or a workload: the next deletion of its claim destroys (or wipes) the data, so this is the quiet first half of a data-destruction attack. " +
     'Medium when a patch sets it; an update is low because the log holds only the new object and the previous policy is unknown.',
   attack: ['T1485'],
   controls: ['CIS-5.1.9'],
@@ -139,7 +160,7 @@ export const storageClassRule: Rule = {
   severity: 'medium',
   description:
     'A StorageClass was written by someone other than the platform. It decides which provisioner creates every new volume and what happens to the data on release; ' +
-    'pointing the default class at an attacker\'s provisioner hands it the data of every new claim. Low; medium when the write makes the class the cluster default.',
+    "pointing the default class at an attacker's provisioner hands it the data of every new claim. Low; medium when the write makes the class the cluster default.",
   attack: ['T1485', 'T1565'],
   controls: ['CIS-5.1.9'],
   evidenceLevel: 'Metadata', // every write is raised; the provisioner and default-class annotation need the body
@@ -147,7 +168,8 @@ export const storageClassRule: Rule = {
   remediation: 'Compare the class with what the storage team installed, in particular `provisioner` and the default-class annotation.',
   interest: [{ verbs: ['create', 'update', 'patch', 'delete'], resources: ['storageclasses'] }],
   evaluate(view): RuleHit | undefined {
-    if (view.resource !== 'storageclasses' || view.subresource !== '' || !['create', 'update', 'patch', 'delete'].includes(view.verb) || isBaseline(view)) return undefined;
+    if (view.resource !== 'storageclasses' || view.subresource !== '' || !['create', 'update', 'patch', 'delete'].includes(view.verb) || isBaseline(view))
+      return undefined;
     const body = view.verb === 'delete' ? undefined : writtenObject(view);
     const changed = changedFields(view);
     const annotations = asObject(field(changed, 'metadata', 'annotations'));

@@ -46,7 +46,7 @@ const registryNotAllowed: Rule = {
   description:
     'A pod, pod template or ephemeral container was given an image from a registry that is not in settings.images.allowedRegistries. ' +
     'Reports only when the allowlist is set. Images from unknown registries are how attackers bring their tools in (and how typosquatted ' +
-    'public images get run); high when the same spec is also privileged. Registry names are compared after Docker Hub\'s defaults are applied ' +
+    "public images get run); high when the same spec is also privileged. Registry names are compared after Docker Hub's defaults are applied " +
     '(`nginx` is docker.io/library/nginx).',
   attack: ['T1204.003', 'T1525', 'T1610'],
   controls: ['CIS-5.5.1', 'NSA-CISA-k8s: Kubernetes Pod security'],

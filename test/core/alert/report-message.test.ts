@@ -66,7 +66,9 @@ describe('the report summary for SNS', () => {
     const alert = buildReportSummary(input(reportOf(week, lastWeek)));
     expect(alert.Subject).toBe('k8s-audit-analyzer weekly report 2026-11-23 to 2026-11-29: 2 critical, 5 high');
     expect(reportSubject(reportOf([], [], 'daily'))).toBe('k8s-audit-analyzer daily report 2026-11-29: no findings');
-    expect(reportSubject(reportOf([finding('2026-11-29T01:00:00Z', 'high')], [], 'daily', ['prod-eu']))).toBe('k8s-audit-analyzer prod-eu daily report 2026-11-29: 1 high');
+    expect(reportSubject(reportOf([finding('2026-11-29T01:00:00Z', 'high')], [], 'daily', ['prod-eu']))).toBe(
+      'k8s-audit-analyzer prod-eu daily report 2026-11-29: 1 high',
+    );
   });
 
   it('keeps the subject under 100 printable ASCII characters whatever the cluster is called', () => {
@@ -79,7 +81,16 @@ describe('the report summary for SNS', () => {
   it('is filtered by kind, never by severity: attributes kind and cluster only', () => {
     const two = buildReportSummary(input(reportOf(week, lastWeek)));
     expect(two.MessageAttributes).toEqual({ kind: { DataType: 'String', StringValue: 'report' } });
-    const one = buildReportSummary(input(reportOf(week.filter((f) => f.cluster === 'prod-eu'), [], 'weekly', ['prod-eu'])));
+    const one = buildReportSummary(
+      input(
+        reportOf(
+          week.filter((f) => f.cluster === 'prod-eu'),
+          [],
+          'weekly',
+          ['prod-eu'],
+        ),
+      ),
+    );
     expect(one.MessageAttributes).toEqual({ kind: { DataType: 'String', StringValue: 'report' }, cluster: { DataType: 'String', StringValue: 'prod-eu' } });
     expect(one.MessageAttributes.severity).toBeUndefined();
   });
@@ -153,7 +164,9 @@ describe('the report summary for SNS', () => {
     expect(https).toMatchObject({ version: '1.0', source: 'custom', metadata: { eventType: 'k8s-audit-analyzer.report' } });
     expect(https.content.description).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
     expect(https.content.description).not.toContain('<!channel>');
-    expect(https.content.nextSteps[0]).toMatch(/^<https:\/\/reports-bucket\.s3\.eu-west-1\.amazonaws\.com\/reports\/all\/.*&amp;X-Amz-SignedHeaders=host\|Open the report>/);
+    expect(https.content.nextSteps[0]).toMatch(
+      /^<https:\/\/reports-bucket\.s3\.eu-west-1\.amazonaws\.com\/reports\/all\/.*&amp;X-Amz-SignedHeaders=host\|Open the report>/,
+    );
   });
 
   it('stays within 256 KB when the worst groups carry huge log values, dropping groups rather than the summary', () => {
@@ -170,7 +183,9 @@ describe('the report summary for SNS', () => {
   });
 
   it('cuts the sources of a row in the machine body', () => {
-    const many = Array.from({ length: 30 }, (_, i) => finding(`2026-11-24T10:${String(i).padStart(2, '0')}:00Z`, 'high', { actor: { username: 'same' }, target: { resource: 'secrets', name: 'same' } }));
+    const many = Array.from({ length: 30 }, (_, i) =>
+      finding(`2026-11-24T10:${String(i).padStart(2, '0')}:00Z`, 'high', { actor: { username: 'same' }, target: { resource: 'secrets', name: 'same' } }),
+    );
     const report = buildComplianceReport({
       ...{ period: reportPeriod('weekly', MONDAY), previousPeriod: previousPeriod(reportPeriod('weekly', MONDAY)) },
       current: many,

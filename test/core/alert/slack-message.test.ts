@@ -7,7 +7,15 @@ import { DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
 import type { Finding } from '../../../lambdas/core/finding';
 import { RULES } from '../../../lambdas/core/rules';
 import type { Block, SlackMessage, SlackRender, TextObject } from '../../../lambdas/core/alert/slack-message';
-import { CLEAN_REPORT_COLOR, escapeMrkdwn, linkFor, parseAlertPayload, parseReportPayload, SEVERITY_COLORS, slackMessageFor } from '../../../lambdas/core/alert/slack-message';
+import {
+  CLEAN_REPORT_COLOR,
+  escapeMrkdwn,
+  linkFor,
+  parseAlertPayload,
+  parseReportPayload,
+  SEVERITY_COLORS,
+  slackMessageFor,
+} from '../../../lambdas/core/alert/slack-message';
 import type { Severity } from '../../../lambdas/core/finding';
 import { SEVERITIES } from '../../../lambdas/core/finding';
 import type { AggregatedRow, ScanSummary } from '../../../lambdas/core/report/aggregate';
@@ -70,12 +78,14 @@ function findings(r: SlackRender | undefined): Extract<SlackRender, { kind: 'fin
 }
 
 const blocksOf = (body: SlackMessage): Block[] => body.attachments?.[0]?.blocks ?? [];
-const textsOf = (body: SlackMessage): TextObject[] =>
-  blocksOf(body).flatMap((b) => (b.type === 'context' ? b.elements : [b.text]));
+const textsOf = (body: SlackMessage): TextObject[] => blocksOf(body).flatMap((b) => (b.type === 'context' ? b.elements : [b.text]));
 const tableSections = (body: SlackMessage): string[] =>
   blocksOf(body).flatMap((b) => (b.type === 'section' && b.text.text.startsWith('```') ? [b.text.text] : []));
 /** The text inside the code fences, fences removed. */
-const tableText = (body: SlackMessage): string => tableSections(body).map((s) => s.slice(4, -4)).join('\n');
+const tableText = (body: SlackMessage): string =>
+  tableSections(body)
+    .map((s) => s.slice(4, -4))
+    .join('\n');
 
 describe('the Slack message for a findings alert', () => {
   it('stays inside Slack limits with 500 rows, and says how many were left out', () => {
@@ -109,7 +119,7 @@ describe('the Slack message for a findings alert', () => {
     expect(shown).toEqual(Array.from({ length: r.rowsPosted }, (_, i) => String(i)));
     expect(r.rowsPosted).toBeGreaterThan(10);
     expect(r.rowsLeftOut).toBe(500 - r.rowsPosted + 40);
-    expect(json).toContain(`…and ${(r.rowsLeftOut).toLocaleString('en-US')} more finding groups (40 of them were left out of the alert to fit SNS)`);
+    expect(json).toContain(`…and ${r.rowsLeftOut.toLocaleString('en-US')} more finding groups (40 of them were left out of the alert to fit SNS)`);
   });
 
   it('keeps every block and section limit even when the table budget is lifted', () => {
@@ -124,7 +134,13 @@ describe('the Slack message for a findings alert', () => {
 
   it('reads the body the analyzer publishes (sns-message.ts), including one it had to cut to fit SNS', () => {
     const rows = [row(0, 'critical'), ...Array.from({ length: 3000 }, (_, i) => row(i + 1, 'high'))];
-    const alert = buildAlert({ rows, summary: summaryOf(rows), source: 's3://audit-logs/a.gz', cluster: 'prod-eu', fullFindings: 's3://findings-bucket/run-1.json' });
+    const alert = buildAlert({
+      rows,
+      summary: summaryOf(rows),
+      source: 's3://audit-logs/a.gz',
+      cluster: 'prod-eu',
+      fullFindings: 's3://findings-bucket/run-1.json',
+    });
     const lambdaBody = (JSON.parse(alert.Message) as { lambda: string }).lambda;
     const parsed = parseAlertPayload(lambdaBody);
     if (!parsed.ok) throw new Error(parsed.reason);
@@ -209,7 +225,12 @@ describe('values from the logs', () => {
   ];
   const r = findings(
     render(
-      { rows: hostile, cluster: 'prod <!everyone>\n*bold*', source: 's3://audit-logs/<!channel>|x.gz', fullFindings: 'https://findings.example.com/a?b=1&c=<!channel>|label' },
+      {
+        rows: hostile,
+        cluster: 'prod <!everyone>\n*bold*',
+        source: 's3://audit-logs/<!channel>|x.gz',
+        fullFindings: 'https://findings.example.com/a?b=1&c=<!channel>|label',
+      },
       'high',
       'k8s-audit-analyzer prod <!channel>: 1 critical',
     ),
@@ -223,7 +244,10 @@ describe('values from the logs', () => {
     expect(r.body.text).toBe('k8s-audit-analyzer prod &lt;!channel&gt;: 1 critical');
     // The only `<` left in any text opens one of our own links.
     for (const t of textsOf(r.body)) {
-      for (const m of t.text.matchAll(/</g)) expect(t.text.slice(m.index)).toMatch(/^<https:\/\/(console\.aws\.amazon\.com\/s3\/object\/audit-logs\?|findings\.example\.com\/a\?b=1&amp;c=%3C!channel%3E%7Clabel\|Full findings>)/);
+      for (const m of t.text.matchAll(/</g))
+        expect(t.text.slice(m.index)).toMatch(
+          /^<https:\/\/(console\.aws\.amazon\.com\/s3\/object\/audit-logs\?|findings\.example\.com\/a\?b=1&amp;c=%3C!channel%3E%7Clabel\|Full findings>)/,
+        );
     }
     expect(tableText(r.body)).toContain('mallory &lt;!channel&gt; &lt;@U024BE7LH&gt;');
     expect(tableText(r.body)).toContain('&amp; &lt;https://evil.example|c');
@@ -251,7 +275,9 @@ describe('values from the logs', () => {
 
 describe('links', () => {
   it('turns s3:// URIs into S3 console links and keeps https links, encoded so they cannot split', () => {
-    expect(linkFor('s3://findings-bucket/runs/2026 11/x|y>.json')).toBe('https://console.aws.amazon.com/s3/object/findings-bucket?prefix=runs%2F2026%2011%2Fx%7Cy%3E.json');
+    expect(linkFor('s3://findings-bucket/runs/2026 11/x|y>.json')).toBe(
+      'https://console.aws.amazon.com/s3/object/findings-bucket?prefix=runs%2F2026%2011%2Fx%7Cy%3E.json',
+    );
     expect(linkFor('https://findings.example.com/x?a=1&b=2|3')).toBe('https://findings.example.com/x?a=1&b=2%7C3');
     expect(linkFor('http://findings.example.com/x')).toBeUndefined();
     expect(linkFor('javascript:alert(1)')).toBeUndefined();
@@ -267,7 +293,11 @@ describe('links', () => {
       type: 'context',
       elements: [
         { type: 'mrkdwn', verbatim: true, text: '<https://console.aws.amazon.com/s3/object/findings-bucket?prefix=runs%2F1.json|Full findings>' },
-        { type: 'mrkdwn', verbatim: true, text: '<https://console.aws.amazon.com/s3/object/audit-logs?prefix=clusters%2Fprod-eu%2F2026%2F11%2F20%2F10%2Fa.gz|Source object>' },
+        {
+          type: 'mrkdwn',
+          verbatim: true,
+          text: '<https://console.aws.amazon.com/s3/object/audit-logs?prefix=clusters%2Fprod-eu%2F2026%2F11%2F20%2F10%2Fa.gz|Source object>',
+        },
       ],
     });
 
@@ -389,7 +419,11 @@ describe('the Slack message for a compliance report summary', () => {
     const link = texts.find((t) => t.includes('Open the HTML report'));
     expect(link).toBe(`*<${LINK.replace(/&/g, '&amp;')}|Open the HTML report>* (the link works until 2026-12-01T06:00:00.000Z at most)`);
     expect(link!.length).toBeLessThanOrEqual(3000);
-    expect(texts.some((t) => t.startsWith('<https://console.aws.amazon.com/s3/object/reports-bucket?prefix=reports%2Fall%2F2026-11-23_2026-11-29%2Ffindings.csv|CSV>'))).toBe(true);
+    expect(
+      texts.some((t) =>
+        t.startsWith('<https://console.aws.amazon.com/s3/object/reports-bucket?prefix=reports%2Fall%2F2026-11-23_2026-11-29%2Ffindings.csv|CSV>'),
+      ),
+    ).toBe(true);
     for (const t of textsOf(r.body)) expect(t.text.length).toBeLessThanOrEqual(3000);
     expect(blocks.length).toBeLessThanOrEqual(50);
     expect(r.body).toMatchObject({ unfurl_links: false, unfurl_media: false });

@@ -17,7 +17,16 @@ const row = (i: number, severity: AggregatedRow['severity'] = 'high', extra: Par
   clusters: ['prod-eu'],
   ...extra,
 });
-const summary: ScanSummary = { objects: 1, bytes: 1000, events: 500, skipped: 480, malformed: 0, incomplete: 0, findings: 3, bySeverity: { critical: 1, high: 2, medium: 0, low: 0, info: 0 } };
+const summary: ScanSummary = {
+  objects: 1,
+  bytes: 1000,
+  events: 500,
+  skipped: 480,
+  malformed: 0,
+  incomplete: 0,
+  findings: 3,
+  bySeverity: { critical: 1, high: 2, medium: 0, low: 0, info: 0 },
+};
 
 describe('the SNS alert', () => {
   it('has a short subject with the counts, per-protocol bodies and filterable attributes', () => {
@@ -47,15 +56,24 @@ describe('the SNS alert', () => {
     const alert = buildAlert({ rows, summary, source: 's3://audit-logs/a.gz', fullFindings: 's3://findings/run-1.json' });
     const size = Buffer.byteLength(alert.Message) + Buffer.byteLength(alert.Subject) + Buffer.byteLength(JSON.stringify(alert.MessageAttributes));
     expect(size).toBeLessThanOrEqual(SNS_MAX_BYTES);
-    const machine = JSON.parse((JSON.parse(alert.Message) as { lambda: string }).lambda) as { table: AggregatedRow[]; omittedRows: number; fullFindings: string };
+    const machine = JSON.parse((JSON.parse(alert.Message) as { lambda: string }).lambda) as {
+      table: AggregatedRow[];
+      omittedRows: number;
+      fullFindings: string;
+    };
     expect(machine.table[0].severity).toBe('critical');
     expect(machine.omittedRows).toBe(5001 - machine.table.length);
     expect(machine.fullFindings).toBe('s3://findings/run-1.json');
-    expect((JSON.parse(alert.Message) as { email: string }).email).toMatch(/more finding groups are not in this message[\s\S]*full findings: s3:\/\/findings\/run-1\.json/);
+    expect((JSON.parse(alert.Message) as { email: string }).email).toMatch(
+      /more finding groups are not in this message[\s\S]*full findings: s3:\/\/findings\/run-1\.json/,
+    );
   });
 
   it('marks the machine body as findings, the same for Lambda and SQS subscribers', () => {
-    const bodies = JSON.parse(buildAlert({ rows: [row(0, 'critical')], summary, source: 's3://audit-logs/a.gz', cluster: 'prod-eu' }).Message) as Record<string, string>;
+    const bodies = JSON.parse(buildAlert({ rows: [row(0, 'critical')], summary, source: 's3://audit-logs/a.gz', cluster: 'prod-eu' }).Message) as Record<
+      string,
+      string
+    >;
     expect(bodies.sqs).toBe(bodies.lambda);
     const machine = JSON.parse(bodies.lambda) as Record<string, unknown>;
     expect(machine.kind).toBe('findings');
@@ -86,16 +104,32 @@ describe('the SNS alert', () => {
     expect(email({ cooldown: { minutes: 60, suppressedBefore: [1, 0, 0] } })).toContain('1 hit of these groups');
     expect(text.split('\n').every((l) => l.length <= 100)).toBe(true);
     // Machines get the count on the row it belongs to, and only where there is one.
-    const table = (JSON.parse((JSON.parse(buildAlert({ ...input, cooldown: { minutes: 60, suppressedBefore: [0, 3, 4] } }).Message) as { lambda: string }).lambda) as { table: Array<{ suppressedBefore?: number }> }).table;
+    const table = (
+      JSON.parse((JSON.parse(buildAlert({ ...input, cooldown: { minutes: 60, suppressedBefore: [0, 3, 4] } }).Message) as { lambda: string }).lambda) as {
+        table: Array<{ suppressedBefore?: number }>;
+      }
+    ).table;
     expect(table.map((r) => r.suppressedBefore)).toEqual([undefined, 3, 4]);
   });
 
   it('gives HTTPS subscribers (Amazon Q Developer / Chatbot) a custom notification with every log value escaped', () => {
     const hostile = row(1, 'high', { actor: '<!channel> mallory', target: { resource: 'pods', namespace: 'ns', name: '<https://evil.example|click>' } });
     const rows = [row(0, 'critical'), hostile, ...Array.from({ length: 30 }, (_, i) => row(i + 2, 'low'))];
-    const bodies = JSON.parse(buildAlert({ rows, summary, source: 's3://audit-logs/a.gz', cluster: 'prod-eu', fullFindings: 's3://findings/run-1.json' }).Message) as Record<string, string>;
-    const note = JSON.parse(bodies.https) as { version: string; source: string; content: { textType: string; title: string; description: string; nextSteps: string[] }; metadata: { threadId: string } };
-    expect(note).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' }, metadata: { threadId: 'k8s-audit-analyzer-prod-eu' } });
+    const bodies = JSON.parse(
+      buildAlert({ rows, summary, source: 's3://audit-logs/a.gz', cluster: 'prod-eu', fullFindings: 's3://findings/run-1.json' }).Message,
+    ) as Record<string, string>;
+    const note = JSON.parse(bodies.https) as {
+      version: string;
+      source: string;
+      content: { textType: string; title: string; description: string; nextSteps: string[] };
+      metadata: { threadId: string };
+    };
+    expect(note).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown' },
+      metadata: { threadId: 'k8s-audit-analyzer-prod-eu' },
+    });
     expect(note.content.title).toMatch(/^k8s-audit-analyzer prod-eu: 1 critical, 1 high/);
     expect(note.content.description.split('\n')).toHaveLength(16); // 15 rows and the "…and N more" line
     expect(note.content.description).toContain('…and 17 more finding groups');

@@ -31,7 +31,12 @@ describe('the control catalogue', () => {
   });
 
   it('names ATT&CK techniques as v16 does, with their page', () => {
-    expect(resolveControl('T1078')).toEqual({ id: 'T1078', framework: 'MITRE-ATTACK', title: 'Valid Accounts', url: 'https://attack.mitre.org/techniques/T1078/' });
+    expect(resolveControl('T1078')).toEqual({
+      id: 'T1078',
+      framework: 'MITRE-ATTACK',
+      title: 'Valid Accounts',
+      url: 'https://attack.mitre.org/techniques/T1078/',
+    });
     expect(resolveControl('T1053.007')).toEqual({
       id: 'T1053.007',
       framework: 'MITRE-ATTACK',
@@ -53,14 +58,18 @@ describe('the control catalogue', () => {
   });
 
   it('resolves nothing for references it does not know', () => {
-    for (const typo of ['CIS-5.1.14', 'CIS 5.1.1', 'cis-5.1.1', 'NSA-CISA-k8s: Pod securty', 'NSA-CISA-k8s:', 'T1610.001', 'T161', '']) expect(resolveControl(typo)).toBeUndefined();
+    for (const typo of ['CIS-5.1.14', 'CIS 5.1.1', 'cis-5.1.1', 'NSA-CISA-k8s: Pod securty', 'NSA-CISA-k8s:', 'T1610.001', 'T161', ''])
+      expect(resolveControl(typo)).toBeUndefined();
     expect(unresolvedReferences({ controls: ['CIS-5.1.1', 'CIS-5.1.99'], attack: ['T1610', 'T9999'] })).toEqual(['CIS-5.1.99', 'T9999']);
   });
 });
 
 describe('controlsOf', () => {
   it('gives a rule its controls, then its techniques, each once', () => {
-    const controls = controlsOf({ controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security', 'NSA-CISA-k8s: Pod security', 'CIS-5.2.2'], attack: ['T1610', 'T1610', 'T1611'] });
+    const controls = controlsOf({
+      controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security', 'NSA-CISA-k8s: Pod security', 'CIS-5.2.2'],
+      attack: ['T1610', 'T1610', 'T1611'],
+    });
     expect(controls.map((c) => c.id)).toEqual(['CIS-5.2.2', 'NSA-CISA:pod-security', 'T1610', 'T1611']);
   });
 

@@ -13,7 +13,12 @@ function finding(overrides: Partial<Finding> = {}): Finding {
     auditID: '00000000-0000-4000-8000-000000000001',
     time: '2026-11-25T10:00:00.123456Z',
     cluster: 'prod',
-    actor: { username: 'alice@example.com', groups: ['system:authenticated', 'devs'], sourceIPs: ['203.0.113.9', '10.0.0.1'], userAgent: 'kubectl/v1.31.0 (linux/amd64)' },
+    actor: {
+      username: 'alice@example.com',
+      groups: ['system:authenticated', 'devs'],
+      sourceIPs: ['203.0.113.9', '10.0.0.1'],
+      userAgent: 'kubectl/v1.31.0 (linux/amd64)',
+    },
     target: { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: 'pwn' },
     verb: 'create',
     attack: ['T1098.006', 'T1078'],
@@ -74,8 +79,10 @@ describe('renderFindingsCsv', () => {
     expect(record[FINDINGS_CSV_COLUMNS.indexOf('attack')]).toBe('T1610;T1611');
   });
 
-  it('falls back to the finding\'s own lists for a rule it does not know, keeping unknown references as written', () => {
-    const [, record] = parse(renderFindingsCsv([finding({ ruleId: 'custom.rule', controls: ['NSA-CISA-k8s: Pod security', 'ACME-42'], attack: ['T1610'] })], []));
+  it("falls back to the finding's own lists for a rule it does not know, keeping unknown references as written", () => {
+    const [, record] = parse(
+      renderFindingsCsv([finding({ ruleId: 'custom.rule', controls: ['NSA-CISA-k8s: Pod security', 'ACME-42'], attack: ['T1610'] })], []),
+    );
     expect(record[FINDINGS_CSV_COLUMNS.indexOf('controls')]).toBe('NSA-CISA:pod-security;ACME-42');
     expect(record[FINDINGS_CSV_COLUMNS.indexOf('attack')]).toBe('T1610');
   });
@@ -102,7 +109,10 @@ describe('renderFindingsCsv', () => {
       expect(record[FINDINGS_CSV_COLUMNS.indexOf('actor')]).toBe(`'${name}`);
     }
     // A leading tab or carriage return is shown as text, which no spreadsheet runs.
-    for (const [name, shown] of [['\tcmd', '\\u{9}cmd'], ['\r=1', '\\u{d}=1']]) {
+    for (const [name, shown] of [
+      ['\tcmd', '\\u{9}cmd'],
+      ['\r=1', '\\u{d}=1'],
+    ]) {
       const [, record] = parse(renderFindingsCsv([finding({ target: { resource: 'secrets', name } })], RULES));
       expect(record[FINDINGS_CSV_COLUMNS.indexOf('name')]).toBe(shown);
     }

@@ -5,7 +5,11 @@ const at = (iso: string): Date => new Date(iso);
 
 describe('reportPeriod: daily', () => {
   it('is the previous UTC day', () => {
-    expect(reportPeriod('daily', at('2026-11-30T06:00:00Z'))).toEqual({ from: '2026-11-29T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z', label: '2026-11-29 (UTC)' });
+    expect(reportPeriod('daily', at('2026-11-30T06:00:00Z'))).toEqual({
+      from: '2026-11-29T00:00:00.000Z',
+      to: '2026-11-30T00:00:00.000Z',
+      label: '2026-11-29 (UTC)',
+    });
   });
 
   it('at exactly midnight is the day that has just ended', () => {
@@ -15,12 +19,20 @@ describe('reportPeriod: daily', () => {
 
   it('crosses month and year ends', () => {
     expect(reportPeriod('daily', at('2026-12-01T01:00:00Z'))).toMatchObject({ from: '2026-11-30T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
-    expect(reportPeriod('daily', at('2027-01-01T00:30:00Z'))).toEqual({ from: '2026-12-31T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z', label: '2026-12-31 (UTC)' });
+    expect(reportPeriod('daily', at('2027-01-01T00:30:00Z'))).toEqual({
+      from: '2026-12-31T00:00:00.000Z',
+      to: '2027-01-01T00:00:00.000Z',
+      label: '2026-12-31 (UTC)',
+    });
     expect(reportPeriod('daily', at('2026-03-01T08:00:00Z')).label).toBe('2026-02-28 (UTC)');
   });
 
   it('knows the leap day', () => {
-    expect(reportPeriod('daily', at('2028-03-01T08:00:00Z'))).toEqual({ from: '2028-02-29T00:00:00.000Z', to: '2028-03-01T00:00:00.000Z', label: '2028-02-29 (UTC)' });
+    expect(reportPeriod('daily', at('2028-03-01T08:00:00Z'))).toEqual({
+      from: '2028-02-29T00:00:00.000Z',
+      to: '2028-03-01T00:00:00.000Z',
+      label: '2028-02-29 (UTC)',
+    });
   });
 
   it('reads a time given with an offset as the UTC instant it is', () => {
@@ -33,7 +45,11 @@ describe('reportPeriod: daily', () => {
 
 describe('reportPeriod: weekly', () => {
   it('is the last complete ISO week, Monday to Monday', () => {
-    expect(reportPeriod('weekly', at('2026-12-02T09:00:00Z'))).toEqual({ from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z', label: '2026-11-23 – 2026-11-29 (UTC)' });
+    expect(reportPeriod('weekly', at('2026-12-02T09:00:00Z'))).toEqual({
+      from: '2026-11-23T00:00:00.000Z',
+      to: '2026-11-30T00:00:00.000Z',
+      label: '2026-11-23 – 2026-11-29 (UTC)',
+    });
   });
 
   it('on Monday at midnight is the week that has just ended; a moment before, the one before it', () => {
@@ -46,7 +62,11 @@ describe('reportPeriod: weekly', () => {
   });
 
   it('spans the year end as ISO week 53 of 2026 does', () => {
-    expect(reportPeriod('weekly', at('2027-01-05T10:00:00Z'))).toEqual({ from: '2026-12-28T00:00:00.000Z', to: '2027-01-04T00:00:00.000Z', label: '2026-12-28 – 2027-01-03 (UTC)' });
+    expect(reportPeriod('weekly', at('2027-01-05T10:00:00Z'))).toEqual({
+      from: '2026-12-28T00:00:00.000Z',
+      to: '2027-01-04T00:00:00.000Z',
+      label: '2026-12-28 – 2027-01-03 (UTC)',
+    });
   });
 
   it('holds the leap day in its week', () => {
@@ -66,8 +86,16 @@ describe('reportPeriod: weekly', () => {
 
 describe('previousPeriod', () => {
   it('is the week before a week and the day before a day', () => {
-    expect(previousPeriod(reportPeriod('weekly', at('2027-01-05T10:00:00Z')))).toEqual({ from: '2026-12-21T00:00:00.000Z', to: '2026-12-28T00:00:00.000Z', label: '2026-12-21 – 2026-12-27 (UTC)' });
-    expect(previousPeriod(reportPeriod('daily', at('2028-03-01T08:00:00Z')))).toEqual({ from: '2028-02-28T00:00:00.000Z', to: '2028-02-29T00:00:00.000Z', label: '2028-02-28 (UTC)' });
+    expect(previousPeriod(reportPeriod('weekly', at('2027-01-05T10:00:00Z')))).toEqual({
+      from: '2026-12-21T00:00:00.000Z',
+      to: '2026-12-28T00:00:00.000Z',
+      label: '2026-12-21 – 2026-12-27 (UTC)',
+    });
+    expect(previousPeriod(reportPeriod('daily', at('2028-03-01T08:00:00Z')))).toEqual({
+      from: '2028-02-28T00:00:00.000Z',
+      to: '2028-02-29T00:00:00.000Z',
+      label: '2028-02-28 (UTC)',
+    });
     expect(previousPeriod(reportPeriod('daily', at('2027-01-01T00:00:00Z'))).label).toBe('2026-12-30 (UTC)');
   });
 
@@ -84,7 +112,11 @@ describe('previousPeriod', () => {
 
 describe('periodOf', () => {
   it('labels whole days with the last day inclusive', () => {
-    expect(periodOf(at('2026-11-01'), at('2026-12-01'))).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z', label: '2026-11-01 – 2026-11-30 (UTC)' });
+    expect(periodOf(at('2026-11-01'), at('2026-12-01'))).toEqual({
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-12-01T00:00:00.000Z',
+      label: '2026-11-01 – 2026-11-30 (UTC)',
+    });
     expect(periodOf(at('2028-02-29T00:00:00Z'), at('2028-03-01T00:00:00Z')).label).toBe('2028-02-29 (UTC)');
   });
 

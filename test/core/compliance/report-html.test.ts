@@ -106,9 +106,16 @@ describe('the compliance report page', () => {
   describe('the summary', () => {
     it('gives the total with its change against the previous period, and the counts by severity with theirs', () => {
       const s = section(render(), 'summary');
-      expect(s).toMatch(/<span class="big num">100<\/span> findings <span class="delta delta-up" data-delta="up" title="71 in the previous period">↑ 41%<\/span>/);
+      expect(s).toMatch(
+        /<span class="big num">100<\/span> findings <span class="delta delta-up" data-delta="up" title="71 in the previous period">↑ 41%<\/span>/,
+      );
       expect(plain(s)).toContain('against 71 in the previous period');
-      const counts = Object.fromEntries([...s.matchAll(/data-severity="(\w+)">.*?<span class="num">(\d+)<\/span> <span class="delta[^>]*>([^<]*)<\/span>/g)].map((m) => [m[1], `${m[2]} ${m[3]}`]));
+      const counts = Object.fromEntries(
+        [...s.matchAll(/data-severity="(\w+)">.*?<span class="num">(\d+)<\/span> <span class="delta[^>]*>([^<]*)<\/span>/g)].map((m) => [
+          m[1],
+          `${m[2]} ${m[3]}`,
+        ]),
+      );
       expect(counts).toEqual({ critical: '3 ↑ 200%', high: '19 ↑ 73%', medium: '15 ↑ 25%', low: '59 ↑ 44%', info: '4 ↓ 33%' });
     });
 
@@ -121,7 +128,9 @@ describe('the compliance report page', () => {
     it('says "new" when the previous period had none, and shows no change where neither had any', () => {
       const report = complianceFixture({ rows: [aggRow({ count: 4 })], previous: {} });
       const s = section(render(report), 'summary');
-      expect(s).toMatch(/<span class="big num">4<\/span> findings <span class="delta delta-new" data-delta="new" title="none in the previous period">new<\/span>/);
+      expect(s).toMatch(
+        /<span class="big num">4<\/span> findings <span class="delta delta-new" data-delta="new" title="none in the previous period">new<\/span>/,
+      );
       expect(s).toMatch(/data-severity="critical">.*?<span class="num">4<\/span> <span class="delta delta-new"/);
       expect(s).toMatch(/data-severity="high">.*?<span class="num">0<\/span><\/li>/);
     });
@@ -145,14 +154,34 @@ describe('the compliance report page', () => {
       expect(sev).toContain('<svg class="bars grouped"');
       expect(all(sev, /<g class="bar-row" data-key="(\w+)">/g)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
       const bars = [...sev.matchAll(/<rect class="bar (series-\w+)" data-series="([^"]+)" data-count="(\d+)"/g)].map((m) => `${m[1]}:${m[3]}`);
-      expect(bars).toEqual(['series-current:3', 'series-previous:1', 'series-current:19', 'series-previous:11', 'series-current:15', 'series-previous:12', 'series-current:59', 'series-previous:41', 'series-current:4', 'series-previous:6']);
+      expect(bars).toEqual([
+        'series-current:3',
+        'series-previous:1',
+        'series-current:19',
+        'series-previous:11',
+        'series-current:15',
+        'series-previous:12',
+        'series-current:59',
+        'series-previous:41',
+        'series-current:4',
+        'series-previous:6',
+      ]);
       expect(all(sev, /<text class="note ([\w-]+)"/g)).toEqual(['delta-up', 'delta-up', 'delta-up', 'delta-up', 'delta-down']);
       expect(all(sev, /<text class="note [\w-]+"[^>]*>([^<]*)</g)).toEqual(['↑ 200%', '↑ 73%', '↑ 25%', '↑ 44%', '↓ 33%']);
       expect(sev).toContain('<title>critical, this period: 3 findings</title>');
       expect(sev).toContain('<title>critical, previous period: 1 finding</title>');
 
       const cat = s.slice(s.indexOf('id="trend-category"'), s.indexOf('</figure>', s.indexOf('id="trend-category"')));
-      expect(all(cat, /<g class="bar-row" data-key="([\w-]+)">/g)).toEqual(['anonymous-access', 'untrusted-image', 'exec', 'secret', 'rbac-change', 'daemonset', 'privileged-workload', 'service-account']);
+      expect(all(cat, /<g class="bar-row" data-key="([\w-]+)">/g)).toEqual([
+        'anonymous-access',
+        'untrusted-image',
+        'exec',
+        'secret',
+        'rbac-change',
+        'daemonset',
+        'privileged-workload',
+        'service-account',
+      ]);
       expect(cat).toMatch(/data-key="daemonset">[^]*?<text class="note delta-new"[^>]*>new<\/text>/);
       expect(plain(s)).toContain('this period (2026-11-23 – 2026-11-29 (UTC))');
     });
@@ -172,7 +201,10 @@ describe('the compliance report page', () => {
 
     it('shows every cluster of the report, one without findings too, and cuts a long name to fit with the whole in a tooltip', () => {
       const long = 'arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod';
-      const report = complianceFixture({ rows: [aggRow({ clusters: [long], count: 3 }), aggRow({ actor: 'bob', clusters: ['prod-eu'] })], clusters: ['prod-eu', 'quiet', long] });
+      const report = complianceFixture({
+        rows: [aggRow({ clusters: [long], count: 3 }), aggRow({ actor: 'bob', clusters: ['prod-eu'] })],
+        clusters: ['prod-eu', 'quiet', long],
+      });
       const s = section(render(report), 'by-cluster');
       expect(all(s, /data-key="([^"]+)"/g)).toEqual([long, 'prod-eu', 'quiet']);
       expect(all(s, /data-count="(\d+)"/g).map(Number)).toEqual([3, 1, 0]);
@@ -235,11 +267,21 @@ describe('the compliance report page', () => {
 
     it('gives every control a badge that says its state in words: held green, violated red, not assessed grey', () => {
       const s = section(render(), 'controls');
-      const states = [...s.matchAll(/<tbody class="control state-([\w-]+)"[^>]*data-state="([\w-]+)">\n<tr class="control-row">.*?<span class="status status-([\w-]+)" data-state="[\w-]+"><span aria-hidden="true">(.)<\/span> ([\w ]+)<\/span>/g)];
+      const states = [
+        ...s.matchAll(
+          /<tbody class="control state-([\w-]+)"[^>]*data-state="([\w-]+)">\n<tr class="control-row">.*?<span class="status status-([\w-]+)" data-state="[\w-]+"><span aria-hidden="true">(.)<\/span> ([\w ]+)<\/span>/g,
+        ),
+      ];
       expect(states).toHaveLength(15);
       for (const [, cls, state, badge, mark, words] of states) {
         expect([cls, badge]).toEqual([state, state]);
-        expect({ state, mark, words }).toEqual({ held: { state, mark: '✓', words: 'held' }, violated: { state, mark: '✗', words: 'violated' }, 'not-assessed': { state, mark: '–', words: 'not assessed' } }[state]);
+        expect({ state, mark, words }).toEqual(
+          {
+            held: { state, mark: '✓', words: 'held' },
+            violated: { state, mark: '✗', words: 'violated' },
+            'not-assessed': { state, mark: '–', words: 'not assessed' },
+          }[state],
+        );
       }
       const style = render().slice(0, render().indexOf('</style>'));
       expect(style).toMatch(/\.status-held \{ background: var\(--ok\); \}/);
@@ -267,7 +309,11 @@ describe('the compliance report page', () => {
     it('lists the findings of a violated control: rule, actor, target, count, last seen', () => {
       const c = control(render(), 'CIS-5.1.2');
       expect(plain(c)).toContain('11 findings in 2 groups');
-      const rows = c.slice(c.indexOf('<table class="mini">')).split('<tr>').slice(2).map((r) => plain(r).trim());
+      const rows = c
+        .slice(c.indexOf('<table class="mini">'))
+        .split('<tr>')
+        .slice(2)
+        .map((r) => plain(r).trim());
       expect(rows).toEqual([
         'high secret.bulk-read bob@corp.example secrets payments 2 2026-11-27 03:02:51',
         'medium secret.read system:serviceaccount:ci:jenkins-deployer secrets payments/db-credentials 9 2026-11-29 11:00:03',
@@ -276,14 +322,18 @@ describe('the compliance report page', () => {
     });
 
     it('says when a violated control has more findings than the rows it lists', () => {
-      const c = assessment('CIS-5.1.2', 'CIS', 'Minimize access to secrets', 'violated', ['secret.read'], { rows: [aggRow({ ruleId: 'secret.read', count: 3 })] });
+      const c = assessment('CIS-5.1.2', 'CIS', 'Minimize access to secrets', 'violated', ['secret.read'], {
+        rows: [aggRow({ ruleId: 'secret.read', count: 3 })],
+      });
       const html = render(complianceFixture({ rows: PROD_EU_ROWS, controls: [{ ...c, findings: 40 }] }));
       expect(plain(control(html, 'CIS-5.1.2'))).toContain('40 findings in 1 group (the most severe group shown; 37 more findings in the Findings table)');
     });
 
     it('gives the reasons of a control not assessed, and of the rules that could not see under a held or violated one', () => {
       const html = render();
-      expect(plain(control(html, 'CIS-5.1.9'))).toContain('Not assessed: storage.hostpath-persistent-volume: switched off storage.volume-deleted: switched off');
+      expect(plain(control(html, 'CIS-5.1.9'))).toContain(
+        'Not assessed: storage.hostpath-persistent-volume: switched off storage.volume-deleted: switched off',
+      );
       expect(plain(control(html, 'T1528'))).toContain('Not assessed by: service-account.token-secret: switched off');
       expect(plain(control(html, 'T1611'))).toMatch(/2 findings in 1 group.*Not assessed by: storage.hostpath-persistent-volume: switched off/);
       const bare = render(complianceFixture({ rows: [], controls: [assessment('X-1', 'CIS', 'Nothing maps', 'not-assessed', [])] }));
@@ -303,8 +353,24 @@ describe('the compliance report page', () => {
 
     function hostile(): string {
       const rows = [
-        aggRow({ actor: SCRIPT, target: { resource: 'secrets', namespace: 'prod', name: ATTR }, summary: `${SCRIPT} read ${ATTR}`, clusters: [ATTR], sources: [ATTR], exampleAuditID: ATTR, lastSeen: ATTR }),
-        aggRow({ ruleId: 'exec.pod-exec', title: SCRIPT, category: 'exec', severity: 'high', actor: BIDI, target: { resource: 'pods', name: CONTROL }, clusters: [BIDI] }),
+        aggRow({
+          actor: SCRIPT,
+          target: { resource: 'secrets', namespace: 'prod', name: ATTR },
+          summary: `${SCRIPT} read ${ATTR}`,
+          clusters: [ATTR],
+          sources: [ATTR],
+          exampleAuditID: ATTR,
+          lastSeen: ATTR,
+        }),
+        aggRow({
+          ruleId: 'exec.pod-exec',
+          title: SCRIPT,
+          category: 'exec',
+          severity: 'high',
+          actor: BIDI,
+          target: { resource: 'pods', name: CONTROL },
+          clusters: [BIDI],
+        }),
       ];
       const report = complianceFixture({
         rows,
@@ -312,7 +378,10 @@ describe('the compliance report page', () => {
         clusters: [ATTR, BIDI, CONTROL],
         controls: [
           { ...assessment(`X${ATTR}`, 'CIS', SCRIPT, 'violated', ['rbac.privileged-role-bound'], { rows, url: `javascript:alert(1)//${ATTR}` }) },
-          assessment('Y', 'NSA-CISA', BIDI, 'not-assessed', [ATTR], { notAssessed: [{ ruleId: ATTR, reason: `${SCRIPT} ${CONTROL}` }], url: `https://example.com/${ATTR}` }),
+          assessment('Y', 'NSA-CISA', BIDI, 'not-assessed', [ATTR], {
+            notAssessed: [{ ruleId: ATTR, reason: `${SCRIPT} ${CONTROL}` }],
+            url: `https://example.com/${ATTR}`,
+          }),
         ],
         coverage: [{ cluster: ATTR, objects: 1, byLevel: { Metadata: 1 } }],
         notes: [`cluster ${ATTR} ${SCRIPT} ${BIDI}`],
@@ -336,7 +405,10 @@ describe('the compliance report page', () => {
 
     it('does not link a control page that is not http(s)', () => {
       const html = hostile();
-      const c = html.slice(html.indexOf('<th scope="row" class="control-id mono">X'), html.indexOf('</th>', html.indexOf('<th scope="row" class="control-id mono">X')));
+      const c = html.slice(
+        html.indexOf('<th scope="row" class="control-id mono">X'),
+        html.indexOf('</th>', html.indexOf('<th scope="row" class="control-id mono">X')),
+      );
       expect(c).not.toContain('<a ');
     });
 
@@ -353,7 +425,9 @@ describe('the compliance report page', () => {
   describe('an empty period', () => {
     it('says there are no findings instead of drawing empty charts', () => {
       const html = render(emptyComplianceReport());
-      expect(section(html, 'summary')).toMatch(/<span class="big num">0<\/span> findings <span class="delta delta-same" data-delta="same"[^>]*>no change<\/span>/);
+      expect(section(html, 'summary')).toMatch(
+        /<span class="big num">0<\/span> findings <span class="delta delta-same" data-delta="same"[^>]*>no change<\/span>/,
+      );
       expect(section(html, 'summary')).toContain('No findings in this period');
       expect(section(html, 'trend')).toContain('No findings in this period or in the previous one');
       for (const id of ['trend', 'by-severity', 'by-category', 'by-cluster']) {

@@ -27,7 +27,16 @@ const FULL = [coverage('prod', { Metadata: 9_000, Request: 800, RequestResponse:
 const METADATA_ONLY = [coverage('prod', { Metadata: 9_000 })];
 
 function build(overrides: Partial<BuildReportInput> = {}): ComplianceReport {
-  return buildComplianceReport({ period: WEEK, previousPeriod: PREVIOUS, current: [], previous: [], rules: RULES, config: config(), generatedAt: '2026-12-02T09:00:00.000Z', ...overrides });
+  return buildComplianceReport({
+    period: WEEK,
+    previousPeriod: PREVIOUS,
+    current: [],
+    previous: [],
+    rules: RULES,
+    config: config(),
+    generatedAt: '2026-12-02T09:00:00.000Z',
+    ...overrides,
+  });
 }
 
 function control(report: ComplianceReport, id: string): ControlAssessment {
@@ -87,7 +96,9 @@ describe('control states', () => {
     const report = build({ coverage: [coverage('a', { Metadata: 5 }), coverage('b', { Request: 1 })] });
     expect(control(report, 'CIS-5.2.3').state).toBe('held');
     const needBodies = RULES.filter((r) => r.evidenceLevel === 'Request').length;
-    expect(report.notes).toContain(`Cluster a logged only Metadata-level events: the ${needBodies} rules that need request bodies could not see what they look for there.`);
+    expect(report.notes).toContain(
+      `Cluster a logged only Metadata-level events: the ${needBodies} rules that need request bodies could not see what they look for there.`,
+    );
   });
 
   it('not assessed when no audit event was read in the period', () => {
@@ -167,7 +178,9 @@ describe('the controls table', () => {
   });
 
   it('keeps at most 10 rows per control, the most severe first', () => {
-    const many = Array.from({ length: 12 }, (_, i) => finding('secret.read', { severity: i === 7 ? 'medium' : 'low', target: { resource: 'secrets', namespace: 'app', name: `s${i}` } }));
+    const many = Array.from({ length: 12 }, (_, i) =>
+      finding('secret.read', { severity: i === 7 ? 'medium' : 'low', target: { resource: 'secrets', namespace: 'app', name: `s${i}` } }),
+    );
     const c = control(build({ coverage: FULL, current: many }), 'CIS-5.1.2');
     expect(c.findings).toBe(12);
     expect(c.rows).toHaveLength(10);
@@ -224,7 +237,10 @@ describe('summary, trend and top actors', () => {
     finding('rbac.privileged-role-bound', { severity: 'high', cluster: 'staging' }),
     finding('secret.read', { severity: 'low', cluster: undefined }),
   ];
-  const previous = [finding('rbac.privileged-role-bound', { severity: 'high', time: '2026-11-20T00:00:00Z' }), finding('exec.pod-exec', { severity: 'medium', time: '2026-11-21T00:00:00Z' })];
+  const previous = [
+    finding('rbac.privileged-role-bound', { severity: 'high', time: '2026-11-20T00:00:00Z' }),
+    finding('exec.pod-exec', { severity: 'medium', time: '2026-11-21T00:00:00Z' }),
+  ];
 
   it('counts by severity, category and cluster, and lists the clusters', () => {
     const report = build({ current, previous, coverage: [coverage('-', { Metadata: 1 }), coverage('prod', {}), coverage('dev', { Metadata: 2 })] });
@@ -242,7 +258,13 @@ describe('summary, trend and top actors', () => {
   it('compares with the previous period per severity and category', () => {
     const { trend } = build({ current, previous });
     expect(trend.findings).toEqual({ current: 3, previous: 2 });
-    expect(trend.bySeverity).toEqual({ critical: { current: 0, previous: 0 }, high: { current: 2, previous: 1 }, medium: { current: 0, previous: 1 }, low: { current: 1, previous: 0 }, info: { current: 0, previous: 0 } });
+    expect(trend.bySeverity).toEqual({
+      critical: { current: 0, previous: 0 },
+      high: { current: 2, previous: 1 },
+      medium: { current: 0, previous: 1 },
+      low: { current: 1, previous: 0 },
+      info: { current: 0, previous: 0 },
+    });
     expect(trend.byCategory).toEqual({ 'rbac-change': { current: 2, previous: 1 }, exec: { current: 0, previous: 1 }, secret: { current: 1, previous: 0 } });
   });
 
@@ -250,7 +272,11 @@ describe('summary, trend and top actors', () => {
     const report = build({ current, sourceOf: (f) => `s3://audit/${f.cluster ?? 'unknown'}/part-1.gz` });
     const located = current.map((f) => ({ finding: f, source: `s3://audit/${f.cluster ?? 'unknown'}/part-1.gz` }));
     expect(report.rows).toEqual(aggregate(located));
-    expect(build({ current }).rows.flatMap((r) => r.sources).sort()).toEqual(['-', 'prod', 'staging']);
+    expect(
+      build({ current })
+        .rows.flatMap((r) => r.sources)
+        .sort(),
+    ).toEqual(['-', 'prod', 'staging']);
   });
 
   it('ranks at most 10 actors by findings, then highest severity, then name', () => {
@@ -278,7 +304,13 @@ describe('summary, trend and top actors', () => {
 
   it('carries title, cadence, periods and generatedAt', () => {
     const report = build({ cadence: 'weekly' });
-    expect(report).toMatchObject({ title: 'Weekly Kubernetes compliance report', cadence: 'weekly', period: WEEK, previousPeriod: PREVIOUS, generatedAt: '2026-12-02T09:00:00.000Z' });
+    expect(report).toMatchObject({
+      title: 'Weekly Kubernetes compliance report',
+      cadence: 'weekly',
+      period: WEEK,
+      previousPeriod: PREVIOUS,
+      generatedAt: '2026-12-02T09:00:00.000Z',
+    });
     expect(build({ title: 'ACME weekly' }).title).toBe('ACME weekly');
     expect('cadence' in build()).toBe(false);
   });
@@ -288,7 +320,9 @@ describe('notes', () => {
   it('count the states and describe what each cluster logged', () => {
     const report = build({ coverage: [coverage('prod', { Metadata: 12_345, Request: 5 }, 3)], current: [finding('secret.read')] });
     const total = report.controls.length;
-    expect(report.notes[0]).toBe(`Of ${total} controls the rules map to, ${report.controls.filter((c) => c.state === 'violated').length} violated, ${total - report.controls.filter((c) => c.state === 'violated').length} held and 0 not assessed.`);
+    expect(report.notes[0]).toBe(
+      `Of ${total} controls the rules map to, ${report.controls.filter((c) => c.state === 'violated').length} violated, ${total - report.controls.filter((c) => c.state === 'violated').length} held and 0 not assessed.`,
+    );
     expect(report.notes).toContain('Cluster prod: 3 objects read, 12,350 audit events of interest (Metadata 12,345, Request 5).');
   });
 
@@ -302,7 +336,7 @@ describe('notes', () => {
 });
 
 describe('renderReportJson', () => {
-  it('is one pretty-printed document: schema, report and the period\'s findings', () => {
+  it("is one pretty-printed document: schema, report and the period's findings", () => {
     const inside = finding('secret.read');
     const outside = finding('secret.read', { time: '2026-12-01T00:00:00Z' });
     const report = build({ current: [inside, outside], coverage: FULL });

@@ -77,11 +77,15 @@ exceptions:
 
   it('refuses an exception without a reason, or one that names no identity or scope', () => {
     expect(problemsOf('exceptions: [{ rules: [secret], users: [bob], reason: "  " }]')).toEqual([expect.stringMatching(/^exceptions\[0\]\.reason: say why/)]);
-    expect(problemsOf('exceptions: [{ rules: [secret], reason: everyone }]')).toEqual([expect.stringMatching(/^exceptions\[0\]: an exception must name at least one of/)]);
+    expect(problemsOf('exceptions: [{ rules: [secret], reason: everyone }]')).toEqual([
+      expect.stringMatching(/^exceptions\[0\]: an exception must name at least one of/),
+    ]);
   });
 
   it('catches unknown rule ids, which would otherwise switch nothing off', () => {
-    expect(problemsOf('rules: { disabled: [exec.pod-exce] }')).toEqual(['rules.disabled[0]: unknown rule id or category "exec.pod-exce" (see `k8s-audit-analyzer rules`)']);
+    expect(problemsOf('rules: { disabled: [exec.pod-exce] }')).toEqual([
+      'rules.disabled[0]: unknown rule id or category "exec.pod-exce" (see `k8s-audit-analyzer rules`)',
+    ]);
   });
 
   it('reports YAML syntax errors and duplicate keys', () => {

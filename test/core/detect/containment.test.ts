@@ -47,10 +47,15 @@ const failingDetector: StatefulDetector = {
   observe: () => Promise.reject(new TypeError('state broke')),
 };
 
-async function analyzeAll(rules: readonly Detection[], events: Ev[], stats: ReadStats = emptyStats()): Promise<{ findings: Finding[]; stats: ReadStats; engine: DetectionEngine }> {
+async function analyzeAll(
+  rules: readonly Detection[],
+  events: Ev[],
+  stats: ReadStats = emptyStats(),
+): Promise<{ findings: Finding[]; stats: ReadStats; engine: DetectionEngine }> {
   const engine = new DetectionEngine(rules);
   const findings: Finding[] = [];
-  for (const [i, event] of events.entries()) findings.push(...(await engine.analyze({ event: event as unknown as AuditEvent, offset: i * 100, line: i + 1, truncated: false }, stats)));
+  for (const [i, event] of events.entries())
+    findings.push(...(await engine.analyze({ event: event as unknown as AuditEvent, offset: i * 100, line: i + 1, truncated: false }, stats)));
   return { findings, stats, engine };
 }
 
@@ -64,7 +69,9 @@ describe('a rule that throws', () => {
     expect(findings.filter((f) => f.ruleId === 'test.careless')).toHaveLength(2);
     expect(stats.problems['rule-error']).toBe(1);
     expect(engine.ruleErrors).toBe(1);
-    expect(stats.samples).toEqual([{ kind: 'rule-error', offset: 100, line: 2, detail: expect.stringContaining('rule test.careless threw: TypeError') as unknown }]);
+    expect(stats.samples).toEqual([
+      { kind: 'rule-error', offset: 100, line: 2, detail: expect.stringContaining('rule test.careless threw: TypeError') as unknown },
+    ]);
     expect(stats.samples[0].detail).toContain(`(auditID ${bad.auditID as string})`);
   });
 
@@ -89,8 +96,18 @@ describe('a rule that throws', () => {
   it('never happens with the shipped rules on wrong-typed bodies (they are the first line, the engine the second)', async () => {
     const events = [
       hostile(),
-      auditEvent({ verb: 'create', level: 'RequestResponse', objectRef: { resource: 'pods', namespace: 'kube-system', name: 'p' }, requestObject: { spec: { containers: { a: 1 }, volumes: 'x' } } }),
-      auditEvent({ verb: 'patch', level: 'RequestResponse', objectRef: { resource: 'clusterroles', name: 'r', apiGroup: 'rbac.authorization.k8s.io' }, requestObject: [{ op: 'add', path: '/rules/0', value: 'x' }, 5, null] }),
+      auditEvent({
+        verb: 'create',
+        level: 'RequestResponse',
+        objectRef: { resource: 'pods', namespace: 'kube-system', name: 'p' },
+        requestObject: { spec: { containers: { a: 1 }, volumes: 'x' } },
+      }),
+      auditEvent({
+        verb: 'patch',
+        level: 'RequestResponse',
+        objectRef: { resource: 'clusterroles', name: 'r', apiGroup: 'rbac.authorization.k8s.io' },
+        requestObject: [{ op: 'add', path: '/rules/0', value: 'x' }, 5, null],
+      }),
     ];
     const { stats } = await analyzeAll(EVENT_RULES, events);
     expect(stats.problems['rule-error']).toBe(0);

@@ -19,17 +19,23 @@ const everything: Rule = {
   falsePositives: 'f',
   remediation: 'r',
   interest: [{ verbs: ['get', 'create', 'patch'], resources: ['secrets', 'pods/exec'] }],
-  evaluate: (view) => ({ severity: 'high', summary: `${view.actor.username} ${view.verb} ${view.resource}`, evidence: { object: view.object, uri: view.event.requestURI } }),
+  evaluate: (view) => ({
+    severity: 'high',
+    summary: `${view.actor.username} ${view.verb} ${view.resource}`,
+    evidence: { object: view.object, uri: view.event.requestURI },
+  }),
 };
 
 async function run(events: Ev[], config: Partial<Config> = {}, now = new Date('2026-11-23T00:00:00Z')) {
   const engine = new DetectionEngine([everything], { ...DEFAULT_CONFIG, ...config }, new MemoryStateStore(), now);
   const findings = [];
-  for (const e of events) findings.push(...(await engine.analyze({ event: e as unknown as AuditEvent, cluster: 'prod', offset: 0, line: 1, truncated: false })));
+  for (const e of events)
+    findings.push(...(await engine.analyze({ event: e as unknown as AuditEvent, cluster: 'prod', offset: 0, line: 1, truncated: false })));
   return { engine, findings };
 }
 
-const secretRead = (overrides: Ev = {}): Ev => auditEvent({ verb: 'get', objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' }, ...overrides });
+const secretRead = (overrides: Ev = {}): Ev =>
+  auditEvent({ verb: 'get', objectRef: { resource: 'secrets', namespace: 'prod', name: 'db', apiVersion: 'v1' }, ...overrides });
 
 describe('the detection engine', () => {
   it('builds a Finding with the contract fields', async () => {
@@ -46,7 +52,13 @@ describe('the detection engine', () => {
         fingerprint: expect.stringMatching(/^[\w-]{22}$/) as unknown,
         time: e.stageTimestamp,
         cluster: 'prod',
-        actor: { username: 'alice@example.com', groups: ['developers', 'system:authenticated'], sourceIPs: ['203.0.113.7'], userAgent: e.userAgent, impersonatedUser: 'system:serviceaccount:prod:app' },
+        actor: {
+          username: 'alice@example.com',
+          groups: ['developers', 'system:authenticated'],
+          sourceIPs: ['203.0.113.7'],
+          userAgent: e.userAgent,
+          impersonatedUser: 'system:serviceaccount:prod:app',
+        },
         target: { resource: 'secrets', namespace: 'prod', name: 'db' },
         verb: 'get',
         attack: ['T1552.007'],
@@ -112,14 +124,26 @@ describe('the detection engine', () => {
       level: 'RequestResponse',
       requestURI: '/api/v1/namespaces/prod/secrets?access_token=abcdef123456',
       objectRef: { resource: 'secrets', namespace: 'prod', name: 'db' },
-      requestObject: { kind: 'Secret', metadata: { name: 'db', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"password":"aHVudGVyMg=="}}' } }, data: { password: 'aHVudGVyMg==' } },
+      requestObject: {
+        kind: 'Secret',
+        metadata: { name: 'db', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"password":"aHVudGVyMg=="}}' } },
+        data: { password: 'aHVudGVyMg==' },
+      },
     });
-    const patched = auditEvent({ verb: 'patch', level: 'RequestResponse', objectRef: { resource: 'secrets', namespace: 'prod', name: 'db' }, requestObject: { stringData: { password: 'hunter2' } } });
+    const patched = auditEvent({
+      verb: 'patch',
+      level: 'RequestResponse',
+      objectRef: { resource: 'secrets', namespace: 'prod', name: 'db' },
+      requestObject: { stringData: { password: 'hunter2' } },
+    });
     const { findings } = await run([created, patched]);
     const text = JSON.stringify(findings);
     expect(text).not.toContain('aHVudGVyMg');
     expect(text).not.toContain('abcdef123456');
-    expect(findings[0].evidence.object).toMatchObject({ data: { password: REDACTED }, metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': REDACTED } } });
+    expect(findings[0].evidence.object).toMatchObject({
+      data: { password: REDACTED },
+      metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': REDACTED } },
+    });
     expect(findings[0].evidence.uri).toBe(`/api/v1/namespaces/prod/secrets?access_token=${REDACTED}`);
   });
 

@@ -20,7 +20,8 @@ const finding = (overrides: Partial<Finding> = {}): Finding => ({
   ...overrides,
 });
 
-const policy = (config: Partial<typeof DEFAULT_CONFIG>, now = Date.parse('2026-11-20T12:00:00Z')) => new FindingPolicy({ ...DEFAULT_CONFIG, ...config }, () => now);
+const policy = (config: Partial<typeof DEFAULT_CONFIG>, now = Date.parse('2026-11-20T12:00:00Z')) =>
+  new FindingPolicy({ ...DEFAULT_CONFIG, ...config }, () => now);
 
 describe('the finding policy', () => {
   it('redacts every string and keeps the fingerprint; applying it twice changes nothing', () => {
@@ -54,7 +55,11 @@ describe('the finding policy', () => {
 
   it('overrides the severity by rule id, and counts what it withholds', () => {
     const p = policy({ severity: { 'exec.pod-exec': 'critical' }, disabled: ['rbac'] });
-    const { kept, withheld } = p.applyAll([finding(), finding({ ruleId: 'rbac.cluster-admin-binding', category: 'rbac-change' }), finding({ ruleId: 'rbac.x', category: 'rbac-change' })]);
+    const { kept, withheld } = p.applyAll([
+      finding(),
+      finding({ ruleId: 'rbac.cluster-admin-binding', category: 'rbac-change' }),
+      finding({ ruleId: 'rbac.x', category: 'rbac-change' }),
+    ]);
     expect(kept.map((f) => [f.ruleId, f.severity])).toEqual([
       ['exec.pod-exec', 'critical'],
       ['rbac.cluster-admin-binding', 'high'],

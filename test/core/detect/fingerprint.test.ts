@@ -12,7 +12,11 @@ const ev = (e: Ev): AuditEvent => e as unknown as AuditEvent;
 function reordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reordered);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reordered(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reordered(v)]),
+  );
 }
 
 const twoEntryRole = (): Ev =>
@@ -78,7 +82,9 @@ describe('the request identity behind fingerprints', () => {
 
   it('gives two hits of one rule on one event two fingerprints', () => {
     const request = requestDigest(ev(twoEntryRole()));
-    expect(hitFingerprint('r', request, { summary: 's', evidence: { rulesIndex: 0 } })).not.toBe(hitFingerprint('r', request, { summary: 's', evidence: { rulesIndex: 1 } }));
+    expect(hitFingerprint('r', request, { summary: 's', evidence: { rulesIndex: 0 } })).not.toBe(
+      hitFingerprint('r', request, { summary: 's', evidence: { rulesIndex: 1 } }),
+    );
   });
 });
 

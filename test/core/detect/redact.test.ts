@@ -11,7 +11,9 @@ describe('redaction', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IkFCQyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
     expect(redactText(`Authorization: Bearer ${jwt}`)).toBe(`Authorization: Bearer ${REDACTED}`);
     expect(redactText(`token is ${jwt} ok`)).toBe(`token is ${REDACTED} ok`);
-    expect(redactText('curl https://admin:s3cr3tpass@repo.example.com/x?token=abc123&v=1')).toBe(`curl https://${REDACTED}@repo.example.com/x?token=${REDACTED}&v=1`);
+    expect(redactText('curl https://admin:s3cr3tpass@repo.example.com/x?token=abc123&v=1')).toBe(
+      `curl https://${REDACTED}@repo.example.com/x?token=${REDACTED}&v=1`,
+    );
     expect(redactText('aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')).toBe(`aws_secret_access_key=${REDACTED}`);
   });
 
@@ -38,7 +40,10 @@ describe('redaction', () => {
   });
 
   it('treats JSON patches to a Secret as secret data', () => {
-    const patch = [{ op: 'replace', path: '/data/password', value: 'bmV3' }, { op: 'add', path: '/metadata/labels/x', value: 'y' }];
+    const patch = [
+      { op: 'replace', path: '/data/password', value: 'bmV3' },
+      { op: 'add', path: '/metadata/labels/x', value: 'y' },
+    ];
     expect(redactEvidence({ patch }, { secret: true })).toEqual({ patch: [{ op: 'replace', path: '/data/password', value: REDACTED }, patch[1]] });
   });
 
@@ -107,17 +112,45 @@ describe('credentials on command lines, in headers and in URLs (defect 4)', () =
 
   it('is idempotent, so any later step may redact again', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom('--password', 'hunter2', '-u', 'a:b', 'mysql', '-px', 'PGPASSWORD=x', 'Authorization: token t', '?token=a&b=c', 'AKIAIOSFODNN7EXAMPLE'))), (parts) => {
-        const text = parts.join(' ');
-        expect(redactText(redactText(text))).toBe(redactText(text));
-        expect(redactArgv(redactArgv(parts))).toEqual(redactArgv(parts));
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.constantFrom(
+              '--password',
+              'hunter2',
+              '-u',
+              'a:b',
+              'mysql',
+              '-px',
+              'PGPASSWORD=x',
+              'Authorization: token t',
+              '?token=a&b=c',
+              'AKIAIOSFODNN7EXAMPLE',
+            ),
+          ),
+        ),
+        (parts) => {
+          const text = parts.join(' ');
+          expect(redactText(redactText(text))).toBe(redactText(text));
+          expect(redactArgv(redactArgv(parts))).toEqual(redactArgv(parts));
+        },
+      ),
     );
   });
 
   it('takes time linear in the text, however hostile (200 KB in well under a second each)', () => {
     const n = 200_000;
-    for (const text of ['a.'.repeat(n / 2), 'a'.repeat(n), 'mysql '.repeat(n / 6), '--a '.repeat(n / 4), 'x='.repeat(n / 2), '"a":'.repeat(n / 4), `x://${'a:'.repeat(n / 2)}`, '-a'.repeat(n / 2)]) {
+    for (const text of [
+      'a.'.repeat(n / 2),
+      'a'.repeat(n),
+      'mysql '.repeat(n / 6),
+      '--a '.repeat(n / 4),
+      'x='.repeat(n / 2),
+      '"a":'.repeat(n / 4),
+      `x://${'a:'.repeat(n / 2)}`,
+      '-a'.repeat(n / 2),
+    ]) {
       const start = process.hrtime.bigint();
       redactText(text);
       expect({ text: text.slice(0, 8), ms: Number(process.hrtime.bigint() - start) / 1e6 < 1000 }).toEqual({ text: text.slice(0, 8), ms: true });
@@ -126,7 +159,9 @@ describe('credentials on command lines, in headers and in URLs (defect 4)', () =
 
   it('drops the input JSON.parse quotes in a problem detail, and redacts the rest', () => {
     expect(redactProblemDetail(`Unexpected token 'h', ..."assword": hunter2}" is not valid JSON`)).toBe("Unexpected token 'h' (input not shown)");
-    expect(redactProblemDetail(`embedded event: Unexpected token 'h', "{"password": hunter2, "aaa`)).toBe("embedded event: Unexpected token 'h' (input not shown)");
+    expect(redactProblemDetail(`embedded event: Unexpected token 'h', "{"password": hunter2, "aaa`)).toBe(
+      "embedded event: Unexpected token 'h' (input not shown)",
+    );
     expect(redactProblemDetail('document longer than 4194304 bytes skipped')).toBe('document longer than 4194304 bytes skipped');
     expect(redactProblemDetail('rule x threw: TypeError: near PGPASSWORD=hunter2')).toBe(`rule x threw: TypeError: near PGPASSWORD=${REDACTED}`);
   });
@@ -169,7 +204,8 @@ describe('redactFinding', () => {
     const exec = auditEvent({
       verb: 'create',
       stage: 'ResponseStarted',
-      requestURI: '/api/v1/namespaces/db/pods/pg-0/exec?command=psql&command=--password&command=hunter2&command=-c&command=PGPASSWORD%3Dhunter3&container=pg&stdin=true',
+      requestURI:
+        '/api/v1/namespaces/db/pods/pg-0/exec?command=psql&command=--password&command=hunter2&command=-c&command=PGPASSWORD%3Dhunter3&container=pg&stdin=true',
       userAgent: 'curl/8 -u admin:hunter4',
       objectRef: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'pg-0' },
       responseStatus: { code: 101 },

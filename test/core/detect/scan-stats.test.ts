@@ -36,7 +36,10 @@ const careless: Rule = {
 describe('scanObjects and the engine', () => {
   it('counts a rule that threw in the stats of the object the event came from, and still reports the rest', async () => {
     const hostile = { ...clusterAdminBinding(), requestObject: { kind: 'ClusterRoleBinding', metadata: { name: 'x' } } };
-    const result = await scanObjects([object('a.log', [JSON.stringify(clusterAdminBinding())]), object('b.log', [JSON.stringify(hostile), JSON.stringify(clusterAdminBinding())])], { rules: [careless], concurrency: 1 });
+    const result = await scanObjects(
+      [object('a.log', [JSON.stringify(clusterAdminBinding())]), object('b.log', [JSON.stringify(hostile), JSON.stringify(clusterAdminBinding())])],
+      { rules: [careless], concurrency: 1 },
+    );
     expect(result.findings.map((f) => f.source)).toEqual(['a.log', 'b.log']);
     expect(result.stats.objects.map((o) => o.stats.problems['rule-error'])).toEqual([0, 1]);
     expect(result.stats.total.problems['rule-error']).toBe(1);

@@ -109,11 +109,16 @@ describe('pod security analysis', () => {
       containers: [{ name: 'agent', volumeMounts: [{ name: 'sock', mountPath: '/var/run/docker.sock' }] }],
       volumes: [{ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }],
     });
-    expect(risk).toMatchObject({ kind: 'host-path', severity: 'critical', evidence: { volume: 'sock', mounts: [{ container: 'agent', mountPath: '/var/run/docker.sock', readOnly: false }] } });
+    expect(risk).toMatchObject({
+      kind: 'host-path',
+      severity: 'critical',
+      evidence: { volume: 'sock', mounts: [{ container: 'agent', mountPath: '/var/run/docker.sock', readOnly: false }] },
+    });
   });
 
   it('rates added capabilities, not harmless ones', () => {
-    const caps = (add: string[], extra: Record<string, unknown> = {}) => kinds({ ...extra, containers: [{ name: 'c', securityContext: { capabilities: { add } } }] });
+    const caps = (add: string[], extra: Record<string, unknown> = {}) =>
+      kinds({ ...extra, containers: [{ name: 'c', securityContext: { capabilities: { add } } }] });
     expect(caps(['SYS_ADMIN', 'NET_RAW'])).toEqual(['capability:high', 'capability:low']);
     expect(caps(['CAP_SYS_MODULE'])).toEqual(['capability:high']);
     expect(caps(['all'])).toEqual(['capability:high']);

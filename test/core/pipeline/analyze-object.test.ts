@@ -96,12 +96,14 @@ describe('analyzeObject with an alert cooldown', () => {
     const { deps } = world([]);
     const findings: Finding[] = [];
     for (const event of [binding('a'), binding('a'), binding('b'), binding('a', 'bob'), execViaGet()]) {
-      for (const cluster of ['prod-eu', 'prod-us']) findings.push(...(await deps.engine.analyze({ event: event as unknown as AuditEvent, cluster, offset: 0, line: 1, truncated: false })));
+      for (const cluster of ['prod-eu', 'prod-us'])
+        findings.push(...(await deps.engine.analyze({ event: event as unknown as AuditEvent, cluster, offset: 0, line: 1, truncated: false })));
     }
     const groups = alertGroups(findings);
     expect(groups.flatMap((g) => g.findings)).toHaveLength(findings.length);
     for (const g of groups) expect(aggregate(g.findings.map((finding) => ({ finding, source: 's' })))).toHaveLength(1);
-    const perCluster = (cluster: string): number => aggregate(findings.filter((f) => f.cluster === cluster).map((finding) => ({ finding, source: 's' }))).length;
+    const perCluster = (cluster: string): number =>
+      aggregate(findings.filter((f) => f.cluster === cluster).map((finding) => ({ finding, source: 's' }))).length;
     expect(groups).toHaveLength(perCluster('prod-eu') + perCluster('prod-us'));
   });
 
@@ -187,6 +189,9 @@ describe('analyzeObject coverage', () => {
     const keyless = { bucket: 'audit-logs', key: 'logs/a.json' };
     expect((await analyzeObject(object(keyless), { ...deps, now })).coverage).toEqual([{ cluster: '-', day: '2026-11-22', levels: { Metadata: 1 } }]);
     const empty = world([]);
-    expect(await analyzeObject(empty.object(REF), { ...empty.deps, now })).toMatchObject({ levels: {}, coverage: [{ cluster: 'prod-eu', day: '2026-11-22', levels: {} }] });
+    expect(await analyzeObject(empty.object(REF), { ...empty.deps, now })).toMatchObject({
+      levels: {},
+      coverage: [{ cluster: 'prod-eu', day: '2026-11-22', levels: {} }],
+    });
   });
 });

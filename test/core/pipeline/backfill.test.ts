@@ -6,7 +6,13 @@ import { WorkQueueError } from '../../../lambdas/core/ports';
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/k8s-audit-work';
 
-const object = (key: string, at: string, eTag = `etag-${key}`, size = 100, bucket = 'audit-logs'): ListedObject => ({ bucket, key, size, eTag, lastModified: new Date(at) });
+const object = (key: string, at: string, eTag = `etag-${key}`, size = 100, bucket = 'audit-logs'): ListedObject => ({
+  bucket,
+  key,
+  size,
+  eTag,
+  lastModified: new Date(at),
+});
 const uri = (o: ListedObject) => `s3://${o.bucket}/${o.key}`;
 
 /** A lister over fixed pages per location; a location it does not know fails as S3 does. */
@@ -71,7 +77,10 @@ const options = (over: Partial<BackfillOptions> = {}): BackfillOptions => ({
   ...over,
 });
 
-async function run(over: Partial<BackfillOptions> = {}, deps: { queue?: FakeQueue; state?: MemoryState; interrupted?: () => boolean; pages?: Record<string, ListedObject[][]> } = {}) {
+async function run(
+  over: Partial<BackfillOptions> = {},
+  deps: { queue?: FakeQueue; state?: MemoryState; interrupted?: () => boolean; pages?: Record<string, ListedObject[][]> } = {},
+) {
   const queue = deps.queue ?? new FakeQueue();
   const state = deps.state ?? new MemoryState();
   const progress: Array<{ objects: number; totalObjects: number; bytes: number; totalBytes: number }> = [];
@@ -132,7 +141,15 @@ describe('backfill: stored objects through the analyzer fleet', () => {
   });
 
   it('a dry run counts what it would send and skip, and sends and saves nothing', async () => {
-    const state = new MemoryState({ queueUrl: QUEUE, locations: [], since: null, until: null, createdAt: '', updatedAt: '', sent: { 's3://audit-logs/eu/1': 'etag-eu/1' } });
+    const state = new MemoryState({
+      queueUrl: QUEUE,
+      locations: [],
+      since: null,
+      until: null,
+      createdAt: '',
+      updatedAt: '',
+      sent: { 's3://audit-logs/eu/1': 'etag-eu/1' },
+    });
     const { result, queue } = await run({ dryRun: true }, { state });
     expect(result).toMatchObject({ listed: 7, outOfRange: 2, skipped: 1, toSend: 4, toSendBytes: 300, sent: 0 });
     expect(queue.batches).toEqual([]);
@@ -209,6 +226,8 @@ describe('backfill: stored objects through the analyzer fleet', () => {
     const { result, state } = await run({ until: new Date('2026-01-01T00:00:00Z') });
     expect(result).toMatchObject({ listed: 7, outOfRange: 7, toSend: 0 });
     expect(state.saves).toEqual([]);
-    await expect(backfill(options(), { lister: lister(PAGES), now: () => NOW })).rejects.toThrow('backfill needs the queue URL, a work queue and a state store to send');
+    await expect(backfill(options(), { lister: lister(PAGES), now: () => NOW })).rejects.toThrow(
+      'backfill needs the queue URL, a work queue and a state store to send',
+    );
   });
 });

@@ -44,9 +44,26 @@ function world(config: Partial<Config>) {
 /** The three sources outside the log, each raising its one finding through the pipeline. */
 const SOURCES: Record<string, (deps: RaiseDeps) => Promise<RaiseResult | { withheld: RaiseResult['withheld'] }>> = {
   'a removed log object': (deps) =>
-    raiseRemovals([{ bucket: 'audit-logs', key: 'clusters/prod-eu/2026/11/20/10/a.json.gz', eventName: 'ObjectRemoved:Delete', eventTime: '2026-11-20T10:42:07Z', principalId: MALLORY }], { ...deps, now: () => NOW }),
-  "the EKS call that switches audit logging off": (deps) => {
-    const finding = eksAuditLoggingDisabledFinding({ eventID: 'e-1', eventTime: '2026-11-20T10:15:00Z', cluster: 'prod-eu', clusterLogging: [{ types: ['audit'], enabled: false }], actor: ADMIN_ARN });
+    raiseRemovals(
+      [
+        {
+          bucket: 'audit-logs',
+          key: 'clusters/prod-eu/2026/11/20/10/a.json.gz',
+          eventName: 'ObjectRemoved:Delete',
+          eventTime: '2026-11-20T10:42:07Z',
+          principalId: MALLORY,
+        },
+      ],
+      { ...deps, now: () => NOW },
+    ),
+  'the EKS call that switches audit logging off': (deps) => {
+    const finding = eksAuditLoggingDisabledFinding({
+      eventID: 'e-1',
+      eventTime: '2026-11-20T10:15:00Z',
+      cluster: 'prod-eu',
+      clusterLogging: [{ types: ['audit'], enabled: false }],
+      actor: ADMIN_ARN,
+    });
     return raiseFindings([finding!], deps, { source: 'cloudtrail:e-1', read: NOTHING_READ });
   },
   "a cluster's silence": async (deps) => {
@@ -70,9 +87,18 @@ const SOURCES: Record<string, (deps: RaiseDeps) => Promise<RaiseResult | { withh
 
 /** The rule id each source raises, and an exception that names its finding's identity or scope. */
 const RULE: Record<string, { id: string; exception: Config['exceptions'][number] }> = {
-  'a removed log object': { id: 'audit-tampering.log-object-deleted', exception: { rules: ['audit-tampering.log-object-deleted'], users: [MALLORY], namespaces: ['audit-logs'], reason: 'retention job' } },
-  'the EKS call that switches audit logging off': { id: 'audit-tampering.eks-audit-logging-disabled', exception: { rules: ['audit-tampering'], users: [ADMIN_ARN], reason: 'cost cutting on test clusters' } },
-  "a cluster's silence": { id: 'audit-tampering.log-silence', exception: { rules: ['audit-tampering.log-silence'], names: ['prod-eu'], reason: 'cluster being retired' } },
+  'a removed log object': {
+    id: 'audit-tampering.log-object-deleted',
+    exception: { rules: ['audit-tampering.log-object-deleted'], users: [MALLORY], namespaces: ['audit-logs'], reason: 'retention job' },
+  },
+  'the EKS call that switches audit logging off': {
+    id: 'audit-tampering.eks-audit-logging-disabled',
+    exception: { rules: ['audit-tampering'], users: [ADMIN_ARN], reason: 'cost cutting on test clusters' },
+  },
+  "a cluster's silence": {
+    id: 'audit-tampering.log-silence',
+    exception: { rules: ['audit-tampering.log-silence'], names: ['prod-eu'], reason: 'cluster being retired' },
+  },
 };
 
 function memoryState(): WatchdogState {
@@ -96,7 +122,10 @@ describe.each(Object.keys(SOURCES))('the finding policy on %s', (source) => {
     expect(published).toHaveLength(1);
   });
 
-  it.each([['its rule id', id], ['its category', 'audit-tampering']])('stores and sends nothing when %s is switched off', async (_what, disabled) => {
+  it.each([
+    ['its rule id', id],
+    ['its category', 'audit-tampering'],
+  ])('stores and sends nothing when %s is switched off', async (_what, disabled) => {
     const { deps, stored, published } = world({ disabled: [disabled] });
     expect((await raise(deps)).withheld).toEqual({ disabled: 1, excepted: 0 });
     expect(stored).toEqual([]);

@@ -28,9 +28,13 @@ describe('one work message', () => {
   });
 
   it('starts nothing once the time is up, naming the first object not started', async () => {
-    await expect(handleNotification({ created: ['a'], removed: [removal] }, steps(0))).rejects.toThrow(new DeferredRecordError('not started: the invocation is near its timeout'));
+    await expect(handleNotification({ created: ['a'], removed: [removal] }, steps(0))).rejects.toThrow(
+      new DeferredRecordError('not started: the invocation is near its timeout'),
+    );
     const s = steps(2);
-    await expect(handleNotification({ created: ['a', 'b', 'c'], removed: [] }, s)).rejects.toThrow('s3://audit-logs/c not started: the invocation is near its timeout');
+    await expect(handleNotification({ created: ['a', 'b', 'c'], removed: [] }, s)).rejects.toThrow(
+      's3://audit-logs/c not started: the invocation is near its timeout',
+    );
     expect(s.done).toEqual(['a', 'b']);
   });
 });

@@ -79,7 +79,11 @@ function deps(p: Publisher, options: { cooldown?: boolean } = {}): RaiseDeps {
 function objectFindings(n = 3): Finding[] {
   batch++;
   return Array.from({ length: n }, (_, i) =>
-    registryFinding('rbac.privileged-role-bound', { cluster: `race-${batch}`, fingerprint: `race-${batch}-${i}`, target: { resource: 'clusterrolebindings', name: `b${batch}-${i}` } }),
+    registryFinding('rbac.privileged-role-bound', {
+      cluster: `race-${batch}`,
+      fingerprint: `race-${batch}-${i}`,
+      target: { resource: 'clusterrolebindings', name: `b${batch}-${i}` },
+    }),
   );
 }
 

@@ -24,7 +24,12 @@ const big = auditEvent({ requestObject: { pad: 'p'.repeat(2500) }, annotations: 
 
 /** Each shape with a document limit that some of its documents exceed. */
 const shapes: Array<[string, Buffer, number, number]> = [
-  ['JSON lines with bad and oversize lines between', Buffer.concat([jsonLines(events.slice(0, 3)), Buffer.from('{"broken":\nnot json\n\n'), jsonLines([big]), jsonLines(events.slice(3))]), 1500, 1],
+  [
+    'JSON lines with bad and oversize lines between',
+    Buffer.concat([jsonLines(events.slice(0, 3)), Buffer.from('{"broken":\nnot json\n\n'), jsonLines([big]), jsonLines(events.slice(3))]),
+    1500,
+    1,
+  ],
   ['concatenated CloudWatch records, one oversize', firehoseConcatenated([...events.slice(0, 4), big, ...events.slice(4)], 1), 2000, 1],
   ['an EventList', eventList(events), 64 * 1024, 0],
   ['Fluent Bit wrappers', fluentBit([...events, big]), 2000, 1],
@@ -56,9 +61,16 @@ describe('any chunking of the same bytes yields the same events and statistics',
   });
 
   it('byte by byte, including oversize documents skipped mid-chunk', () => {
-    const bytes = Buffer.concat([jsonLines([clusterAdminBinding()]), jsonLines([auditEvent({ requestObject: { pad: 'p'.repeat(3000) } })]), jsonLines(events.slice(1, 3))]);
+    const bytes = Buffer.concat([
+      jsonLines([clusterAdminBinding()]),
+      jsonLines([auditEvent({ requestObject: { pad: 'p'.repeat(3000) } })]),
+      jsonLines(events.slice(1, 3)),
+    ]);
     const whole = parseInChunks([bytes], false);
-    const single = parseInChunks([...bytes].map((b) => Buffer.from([b])), false);
+    const single = parseInChunks(
+      [...bytes].map((b) => Buffer.from([b])),
+      false,
+    );
     expect(single).toEqual(whole);
     expect((whole.stats as { problems: { oversize: number } }).problems.oversize).toBe(1);
   });

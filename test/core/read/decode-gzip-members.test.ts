@@ -29,7 +29,11 @@ function corruptCrc(events: Ev[]): Buffer {
 }
 
 /** Splits into pieces of `size` bytes, as a socket delivers them. */
-const pieces = (bytes: Buffer, size: number): Buffer[] => cut(bytes, Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size));
+const pieces = (bytes: Buffer, size: number): Buffer[] =>
+  cut(
+    bytes,
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size),
+  );
 
 describe('a corrupt gzip member', () => {
   it('keeps every event of the members before it and reads the members after it (the reported case)', async () => {
@@ -151,7 +155,12 @@ describe('property: whatever member is corrupt, the others are all read and the 
           const parts = members.map(member);
           parts.splice(at, 0, corruptions[how](batch(20, 'bad')));
           const bytes = Buffer.concat(parts);
-          const { events, stats } = await readAll(cut(bytes, cuts.map((c) => c % bytes.length)));
+          const { events, stats } = await readAll(
+            cut(
+              bytes,
+              cuts.map((c) => c % bytes.length),
+            ),
+          );
           const good = auditIds(members.flat());
           expect(events.map((e) => e.event.auditID).filter((id) => good.includes(id))).toEqual(good);
           expect(stats.duplicates).toBe(0);

@@ -17,7 +17,8 @@ const member = (events: Ev[]): Buffer => gzipSync(jsonLines(events));
 const auditIds = (events: Ev[]): unknown[] => events.map((e) => e.auditID);
 const zeros = (n: number): Buffer => Buffer.alloc(n);
 const JUNK = Buffer.from('\x00\x00not gzip, but who wrote it?\n');
-const detailOf = (stats: { samples: Array<{ kind: string; detail: string }> }): string | undefined => stats.samples.find((s) => s.kind === 'corrupt-input')?.detail;
+const detailOf = (stats: { samples: Array<{ kind: string; detail: string }> }): string | undefined =>
+  stats.samples.find((s) => s.kind === 'corrupt-input')?.detail;
 
 describe('bytes after a gzip member that are not a gzip member', () => {
   it('zero bytes then another member: both members are read, the skipped bytes are counted', async () => {
@@ -83,7 +84,10 @@ describe('bytes after a gzip member that are not a gzip member', () => {
     const before = Array.from({ length: 2500 }, (_, i) => batch(2, `r${i}`));
     const after = Array.from({ length: 5000 }, (_, i) => batch(2, `s${i}`));
     const bytes = Buffer.concat([...before.map(member), zeros(4096), ...after.map(member)]);
-    const pieces = cut(bytes, Array.from({ length: Math.ceil(bytes.length / 16384) }, (_, i) => i * 16384));
+    const pieces = cut(
+      bytes,
+      Array.from({ length: Math.ceil(bytes.length / 16384) }, (_, i) => i * 16384),
+    );
     const { events, stats } = await readAll(pieces);
     expect(events.map((e) => e.event.auditID)).toEqual(auditIds([...before, ...after].flat()));
     expect(stats.duplicates).toBe(0);
@@ -130,7 +134,10 @@ describe('a sound stream is unchanged', () => {
     const bytes = Buffer.concat(records.map(member));
     const plain = await readAll(jsonLines(records.flat()));
     for (const size of [1, 7, 1000, bytes.length]) {
-      const pieces = cut(bytes, Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size));
+      const pieces = cut(
+        bytes,
+        Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size),
+      );
       const { events, stats } = await readAll(pieces);
       expect(events).toEqual(plain.events);
       expect(stats.complete).toBe(true);
@@ -160,7 +167,12 @@ describe('property: whatever follows a member and however it is cut, no member b
           const parts = members.map(member);
           parts.splice(at, 0, fillers[how](length));
           const bytes = Buffer.concat(parts);
-          const { events, stats } = await readAll(cut(bytes, cuts.map((c) => c % bytes.length)));
+          const { events, stats } = await readAll(
+            cut(
+              bytes,
+              cuts.map((c) => c % bytes.length),
+            ),
+          );
           expect(events.map((e) => e.event.auditID)).toEqual(auditIds(members.flat()));
           expect(stats.problems['corrupt-input']).toBe(1);
           expect(stats.complete).toBe(false);

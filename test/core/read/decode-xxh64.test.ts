@@ -15,14 +15,14 @@ function reference(bytes: Uint8Array): bigint {
     const v = [(P1 + P2) & M, P2, 0n, (M + 1n - P1) & M];
     for (; at + 32 <= bytes.length; at += 32) for (let i = 0; i < 4; i++) v[i] = round(v[i], u64(at + 8 * i));
     h = (rotl(v[0], 1n) + rotl(v[1], 7n) + rotl(v[2], 12n) + rotl(v[3], 18n)) & M;
-    for (const lane of v) h = (((h ^ round(0n, lane)) * P1 + P4) & M);
+    for (const lane of v) h = ((h ^ round(0n, lane)) * P1 + P4) & M;
   } else {
     h = P5;
   }
   h = (h + BigInt(bytes.length)) & M;
-  for (; at + 8 <= bytes.length; at += 8) h = ((rotl(h ^ round(0n, u64(at)), 27n) * P1 + P4) & M);
+  for (; at + 8 <= bytes.length; at += 8) h = (rotl(h ^ round(0n, u64(at)), 27n) * P1 + P4) & M;
   if (at + 4 <= bytes.length) {
-    h = ((rotl(h ^ ((u32(at) * P1) & M), 23n) * P2 + P3) & M);
+    h = (rotl(h ^ ((u32(at) * P1) & M), 23n) * P2 + P3) & M;
     at += 4;
   }
   for (; at < bytes.length; at++) h = (rotl(h ^ ((BigInt(bytes[at]) * P5) & M), 11n) * P1) & M;

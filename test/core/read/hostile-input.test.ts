@@ -37,7 +37,11 @@ describe('a reused Audit-ID does not hide the real event', () => {
 describe('an oversize event is judged from its head', () => {
   const limit = 64 * 1024;
   // 12,000 `<` are 72 KB as the API server writes them: over the limit, though the body is small.
-  const padded = auditEvent({ verb: 'create', objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth', apiVersion: 'v1' }, requestObject: { data: { x: '<'.repeat(12_000) } } });
+  const padded = auditEvent({
+    verb: 'create',
+    objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth', apiVersion: 'v1' },
+    requestObject: { data: { x: '<'.repeat(12_000) } },
+  });
 
   it('in JSON lines: who did what to which object reaches the rules, with its size, and is counted', async () => {
     const bytes = Buffer.from(`${goJson(leaseUpdate())}\n${goJson(padded)}\n${goJson(execViaGet())}\n`);

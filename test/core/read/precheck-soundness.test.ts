@@ -62,7 +62,12 @@ const configMapPatch = (namespace: string, name: string, patch: Ev): Ev =>
     requestObject: patch,
   });
 const configMapUpdate = (namespace: string, name: string): Ev =>
-  auditEvent({ verb: 'update', user: alice, requestURI: `/api/v1/namespaces/${namespace}/configmaps/${name}`, objectRef: { resource: 'configmaps', namespace, name, apiVersion: 'v1' } });
+  auditEvent({
+    verb: 'update',
+    user: alice,
+    requestURI: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
+    objectRef: { resource: 'configmaps', namespace, name, apiVersion: 'v1' },
+  });
 
 /** A kubelet status patch on which the restart detector fires on its own: the same container seen at 0 and then at 7 restarts, each with a terminated last state. */
 const crashLoop = (): Ev =>
@@ -90,7 +95,12 @@ const tokenSecret = (): Ev =>
     requestURI: '/api/v1/namespaces/kube-system/secrets',
     objectRef: { resource: 'secrets', namespace: 'kube-system', name: 'keep', apiVersion: 'v1' },
     responseStatus: { metadata: {}, code: 201 },
-    requestObject: { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'keep', annotations: { 'kubernetes.io/service-account.name': 'admin' } }, type: 'kubernetes.io/service-account-token' },
+    requestObject: {
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: 'keep', annotations: { 'kubernetes.io/service-account.name': 'admin' } },
+      type: 'kubernetes.io/service-account-token',
+    },
   });
 
 const anonymousList = (user: Ev): Ev =>
@@ -103,7 +113,10 @@ describe('contains needles: a miss proves nothing while an escape or another cas
   });
 
   it('keeps an audit-policy ConfigMap patch whose data key is upper-case (the rule reads keys without case)', async () => {
-    await expectKept(JSON.stringify(configMapPatch('clusters-prod', 'kas-config', { data: { 'AUDIT-POLICY.YAML': 'rules: []' } })), 'audit-tampering.policy-changed');
+    await expectKept(
+      JSON.stringify(configMapPatch('clusters-prod', 'kas-config', { data: { 'AUDIT-POLICY.YAML': 'rules: []' } })),
+      'audit-tampering.policy-changed',
+    );
   });
 
   it('keeps an audit policy written with escapes inside the value', async () => {
@@ -112,7 +125,7 @@ describe('contains needles: a miss proves nothing while an escape or another cas
     await expectKept(escapeAll(raw, 'Policy', 'P\\u006flicy'), 'audit-tampering.policy-changed');
   });
 
-  it('keeps an aws-auth ConfigMap created under an escaped name (the name is in the body: a create\'s objectRef has none)', async () => {
+  it("keeps an aws-auth ConfigMap created under an escaped name (the name is in the body: a create's objectRef has none)", async () => {
     const create = auditEvent({
       level: 'Request',
       verb: 'create',
@@ -125,7 +138,7 @@ describe('contains needles: a miss proves nothing while an escape or another cas
     await expectKept(escapeAll(JSON.stringify(create), 'aws-auth', 'aws-\\u0061uth'), 'rbac.aws-auth-changed');
   });
 
-  it('keeps a service-account token Secret whose type escapes its slash (\\/), on the token rule\'s own interest', async () => {
+  it("keeps a service-account token Secret whose type escapes its slash (\\/), on the token rule's own interest", async () => {
     // Every Secret write is of interest to the Secret rules anyway: the needle is tested on its own.
     const raw = escapeAll(JSON.stringify(tokenSecret()), 'kubernetes.io/service-account-token', 'kubernetes.io\\/service-account-token');
     await expectKept(raw, 'service-account.token-secret', { by: new CompiledInterest(interestOf([tokenSecretRule])) });
@@ -142,7 +155,10 @@ describe('contains needles: a miss proves nothing while an escape or another cas
 describe('markers: an escaped identity is the same identity', () => {
   it('keeps a request by an escaped system:anonymous', async () => {
     const raw = JSON.stringify(anonymousList({ username: 'system:anonymous', groups: ['system:unauthenticated'] }));
-    await expectKept(escapeAll(escapeAll(raw, 'system:anonymous', 'system:\\u0061nonymous'), 'system:unauthenticated', 'system:un\\u0061uthenticated'), 'anonymous.allowed-request');
+    await expectKept(
+      escapeAll(escapeAll(raw, 'system:anonymous', 'system:\\u0061nonymous'), 'system:unauthenticated', 'system:un\\u0061uthenticated'),
+      'anonymous.allowed-request',
+    );
   });
 
   it('keeps a request whose only sign of being unauthenticated is its group', async () => {
@@ -150,7 +166,7 @@ describe('markers: an escaped identity is the same identity', () => {
   });
 });
 
-describe('verbs and objectRefs: what JSON.parse reads as the event\'s own must be what the scan reads', () => {
+describe("verbs and objectRefs: what JSON.parse reads as the event's own must be what the scan reads", () => {
   it('keeps an event whose real "verb" key is escaped behind a decoy', async () => {
     const raw = JSON.stringify(configMapPatch('kube-system', 'aws-auth', { data: { mapUsers: '[]' } }));
     await expectKept(raw.replace('"verb":"patch"', '"verb":"get","\\u0076erb":"patch"'), 'rbac.aws-auth-changed');
@@ -172,7 +188,7 @@ describe('verbs and objectRefs: what JSON.parse reads as the event\'s own must b
     await expectKept(raw.replace('"stage":"ResponseStarted"', '"stage":"RequestReceived","st\\u0061ge":"ResponseStarted"'), 'exec.pod-exec');
   });
 
-  it('keeps a wrapper whose RequestReceived stage is its own, not the event\'s (an event with no stage is final)', async () => {
+  it("keeps a wrapper whose RequestReceived stage is its own, not the event's (an event with no stage is final)", async () => {
     const { stage: _stage, ...event } = execViaGet();
     await expectKept(JSON.stringify({ stage: 'RequestReceived', log: event }), 'exec.pod-exec', { bytesOnly: true });
   });
@@ -306,7 +322,12 @@ const apiServerPod = auditEvent({
     kind: 'Pod',
     apiVersion: 'v1',
     metadata: { name: 'kube-apiserver-cp-1', namespace: 'kube-system', annotations: { 'kubernetes.io/config.mirror': '6b5d1c0f' } },
-    spec: { nodeName: 'cp-1', containers: [{ name: 'kube-apiserver', image: 'registry.k8s.io/kube-apiserver:v1.31.0', command: ['kube-apiserver', '--etcd-servers=https://127.0.0.1:2379'] }] },
+    spec: {
+      nodeName: 'cp-1',
+      containers: [
+        { name: 'kube-apiserver', image: 'registry.k8s.io/kube-apiserver:v1.31.0', command: ['kube-apiserver', '--etcd-servers=https://127.0.0.1:2379'] },
+      ],
+    },
   },
 });
 
@@ -327,7 +348,13 @@ const SEEDS: Ev[] = [
   apiServerPod,
   leaseUpdate(),
   configMapUpdate('kube-system', 'coredns'),
-  auditEvent({ verb: 'patch', user: node, level: 'Request', objectRef: { resource: 'pods', namespace: 'web', name: 'web-0', apiVersion: 'v1', subresource: 'status' }, requestObject: { status: { containerStatuses: [{ name: 'web', restartCount: 0, lastState: {} }] } } }),
+  auditEvent({
+    verb: 'patch',
+    user: node,
+    level: 'Request',
+    objectRef: { resource: 'pods', namespace: 'web', name: 'web-0', apiVersion: 'v1', subresource: 'status' },
+    requestObject: { status: { containerStatuses: [{ name: 'web', restartCount: 0, lastState: {} }] } },
+  }),
 ].map((e, i) => ({ ...e, auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
 
 const arbitraryRewrite: fc.Arbitrary<Rewrite> = fc.record({

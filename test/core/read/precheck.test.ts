@@ -18,7 +18,13 @@ const chatter: Ev[] = [
   auditEvent({ verb: 'create', objectRef: ref('tokenreviews', { apiGroup: 'authentication.k8s.io' }) }),
   auditEvent({ verb: 'create', objectRef: ref('events') }),
   auditEvent({ verb: 'patch', user: node, objectRef: ref('nodes', { subresource: 'status' }) }),
-  auditEvent({ verb: 'patch', user: node, level: 'Request', objectRef: ref('pods', { subresource: 'status' }), requestObject: { status: { containerStatuses: [{ name: 'web', ready: true, restartCount: 0, state: { running: {} } }] } } }),
+  auditEvent({
+    verb: 'patch',
+    user: node,
+    level: 'Request',
+    objectRef: ref('pods', { subresource: 'status' }),
+    requestObject: { status: { containerStatuses: [{ name: 'web', ready: true, restartCount: 0, state: { running: {} } }] } },
+  }),
   auditEvent({ verb: 'get', requestURI: '/healthz', objectRef: undefined, user: { username: 'system:kube-controller-manager' } }),
 ];
 
@@ -27,13 +33,27 @@ const mustParse: Array<[string, Ev]> = [
   ['exec over SPDY (create pods/exec)', auditEvent({ verb: 'create', objectRef: ref('pods', { subresource: 'exec' }) })],
   ['attach', auditEvent({ verb: 'get', objectRef: ref('pods', { subresource: 'attach' }) })],
   ['port-forward', auditEvent({ verb: 'create', objectRef: ref('pods', { subresource: 'portforward' }) })],
-  ['an anonymous read of a non-resource URL', auditEvent({ verb: 'get', requestURI: '/version', objectRef: undefined, user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } })],
+  [
+    'an anonymous read of a non-resource URL',
+    auditEvent({ verb: 'get', requestURI: '/version', objectRef: undefined, user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } }),
+  ],
   ['an anonymous list of pods', auditEvent({ verb: 'list', objectRef: ref('pods'), user: { username: 'system:anonymous' } })],
   ['a secret read', auditEvent({ verb: 'get', objectRef: ref('secrets') })],
   ['a secret list', auditEvent({ verb: 'list', objectRef: ref('secrets') })],
   ['a cluster-admin binding', clusterAdminBinding()],
-  ['a pod status patch reporting a terminated container', auditEvent({ verb: 'patch', user: node, objectRef: ref('pods', { subresource: 'status' }), requestObject: { status: { containerStatuses: [{ name: 'miner', restartCount: 7, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] } } })],
-  ['a CSR approval', auditEvent({ verb: 'update', objectRef: ref('certificatesigningrequests', { subresource: 'approval', apiGroup: 'certificates.k8s.io' }) })],
+  [
+    'a pod status patch reporting a terminated container',
+    auditEvent({
+      verb: 'patch',
+      user: node,
+      objectRef: ref('pods', { subresource: 'status' }),
+      requestObject: { status: { containerStatuses: [{ name: 'miner', restartCount: 7, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] } },
+    }),
+  ],
+  [
+    'a CSR approval',
+    auditEvent({ verb: 'update', objectRef: ref('certificatesigningrequests', { subresource: 'approval', apiGroup: 'certificates.k8s.io' }) }),
+  ],
   ['a token request', auditEvent({ verb: 'create', objectRef: ref('serviceaccounts', { subresource: 'token' }) })],
   ['an aws-auth edit', auditEvent({ verb: 'patch', objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth', apiVersion: 'v1' } })],
   ['a RequestReceived-only event in another shape', auditEvent({ verb: 'create', objectRef: ref('daemonsets', { apiGroup: 'apps' }) })],
@@ -87,7 +107,11 @@ describe('the pre-check never hides an event a rule needs', () => {
 
   it('reads the objectRef exactly, so a name holding `}` or quotes cannot cut the subresource off', async () => {
     const exec = execViaGet();
-    const named = (name: string): Ev => ({ ...exec, auditID: name, objectRef: { resource: 'pods', namespace: 'db', name, apiVersion: 'v1', subresource: 'exec' } });
+    const named = (name: string): Ev => ({
+      ...exec,
+      auditID: name,
+      objectRef: { resource: 'pods', namespace: 'db', name, apiVersion: 'v1', subresource: 'exec' },
+    });
     const { events } = await readAll(jsonLines([named('a}b'), named('a\\"}b'), named('{}')]), { interest });
     expect(events).toHaveLength(3);
   });
@@ -110,7 +134,10 @@ describe('the pre-check never hides an event a rule needs', () => {
       resource: fc.option(fc.constantFrom(...resources), { nil: undefined }),
       subresource: fc.constantFrom(...subresources),
       user: fc.constantFrom(...users),
-      decoy: fc.option(fc.record({ verb: fc.constantFrom(...verbs), resource: fc.constantFrom(...resources), subresource: fc.constantFrom('exec', 'status') }), { nil: undefined }),
+      decoy: fc.option(
+        fc.record({ verb: fc.constantFrom(...verbs), resource: fc.constantFrom(...resources), subresource: fc.constantFrom('exec', 'status') }),
+        { nil: undefined },
+      ),
       terminated: fc.boolean(),
       bodyFirst: fc.boolean(),
       stage: fc.constantFrom('ResponseComplete', 'ResponseStarted', 'RequestReceived'),
@@ -126,7 +153,11 @@ describe('the pre-check never hides an event a rule needs', () => {
             requestObject: s.terminated ? { status: { containerStatuses: [{ lastState: { terminated: { exitCode: 2 } } }] } } : undefined,
           });
           if (!s.decoy) return base;
-          const body = { kind: 'SubjectAccessReview', spec: { resourceAttributes: s.decoy }, objectRef: { resource: s.decoy.resource, subresource: s.decoy.subresource } };
+          const body = {
+            kind: 'SubjectAccessReview',
+            spec: { resourceAttributes: s.decoy },
+            objectRef: { resource: s.decoy.resource, subresource: s.decoy.subresource },
+          };
           return s.bodyFirst ? { responseObject: body, ...base } : { ...base, responseObject: body };
         });
         const { events: out, stats } = await readAll(jsonLines(events), { interest });
@@ -166,7 +197,7 @@ describe('interest declarations', () => {
     expect(c.matches('watch', '', '', has)).toBe(false);
   });
 
-  it('looks for a selector\'s substring inside the event only, wherever the log repeats or lacks it', async () => {
+  it("looks for a selector's substring inside the event only, wherever the log repeats or lacks it", async () => {
     const selectors = [{ verbs: ['update'], resources: ['configmaps'], contains: ['audit-policy'] }];
     const cm = (name: string): Ev => auditEvent({ verb: 'update', objectRef: { resource: 'configmaps', namespace: 'kube-system', name, apiVersion: 'v1' } });
     // The substring appears in the third event only: the two before it and the one after are not parsed.

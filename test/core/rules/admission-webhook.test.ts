@@ -43,7 +43,13 @@ function write(resource: string, name: string, body: Record<string, unknown> | u
 
 function patchOf(event: Ev, patch: unknown, response: unknown): Ev {
   const { responseObject: _r, ...rest } = event;
-  return { ...rest, verb: 'patch', level: response === undefined ? 'Request' : 'RequestResponse', requestObject: patch, ...(response !== undefined ? { responseObject: response } : {}) };
+  return {
+    ...rest,
+    verb: 'patch',
+    level: response === undefined ? 'Request' : 'RequestResponse',
+    requestObject: patch,
+    ...(response !== undefined ? { responseObject: response } : {}),
+  };
 }
 
 const failed = (e: Ev): Ev => ({ ...e, responseStatus: { metadata: {}, code: 403 }, responseObject: undefined });
@@ -93,7 +99,11 @@ describe('admission.webhook-configuration-changed', () => {
 
   it('rates wildcard rules, a URL outside the cluster and Secrets in scope high', () => {
     const wildcard = { ...sidecarWebhook, rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] };
-    expect(hitsOf(r, mutating([wildcard]))[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com created MutatingWebhookConfiguration sidecar: webhook inject.sidecar.example.com intercepts every operation on every resource' });
+    expect(hitsOf(r, mutating([wildcard]))[0]).toMatchObject({
+      severity: 'high',
+      summary:
+        'alice@example.com created MutatingWebhookConfiguration sidecar: webhook inject.sidecar.example.com intercepts every operation on every resource',
+    });
     const external = { ...policyWebhook, clientConfig: { url: 'https://203.0.113.9:8443/validate' } };
     expect(hitsOf(r, validating([external]))[0].summary).toBe(
       'alice@example.com created ValidatingWebhookConfiguration policy: webhook validate.policy.example.com calls https://203.0.113.9:8443/validate instead of an in-cluster Service',
@@ -103,10 +113,14 @@ describe('admission.webhook-configuration-changed', () => {
   });
 
   it('rates selectors that exempt namespaces or objects high, and names them', () => {
-    const exempt = { ...policyWebhook, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'tools'] }] } };
+    const exempt = {
+      ...policyWebhook,
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'tools'] }] },
+    };
     expect(hitsOf(r, validating([policyWebhook, exempt]))[0]).toMatchObject({
       severity: 'high',
-      summary: 'alice@example.com created ValidatingWebhookConfiguration policy: webhook validate.policy.example.com exempts namespaces whose kubernetes.io/metadata.name is kube-system, tools',
+      summary:
+        'alice@example.com created ValidatingWebhookConfiguration policy: webhook validate.policy.example.com exempts namespaces whose kubernetes.io/metadata.name is kube-system, tools',
     });
     const optOut = { ...sidecarWebhook, objectSelector: { matchExpressions: [{ key: 'skip-policy', operator: 'DoesNotExist' }] } };
     expect(hitsOf(r, mutating([optOut]))[0].summary).toMatch(/exempts objects without label skip-policy$/);
@@ -117,42 +131,68 @@ describe('admission.webhook-configuration-changed', () => {
   it('rates a validating webhook switched to fail open high, but not one created that way', () => {
     const after = { kind: 'ValidatingWebhookConfiguration', metadata: { name: 'policy' }, webhooks: [{ ...policyWebhook, failurePolicy: 'Ignore' }] };
     const smp = patchOf(validating([policyWebhook]), { webhooks: [{ name: 'validate.policy.example.com', failurePolicy: 'Ignore' }] }, after);
-    expect(hitsOf(r, smp)[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com patched ValidatingWebhookConfiguration policy: webhook validate.policy.example.com was switched to fail open (failurePolicy Ignore)' });
+    expect(hitsOf(r, smp)[0]).toMatchObject({
+      severity: 'high',
+      summary:
+        'alice@example.com patched ValidatingWebhookConfiguration policy: webhook validate.policy.example.com was switched to fail open (failurePolicy Ignore)',
+    });
     const jsonPatch = patchOf(validating([policyWebhook]), [{ op: 'replace', path: '/webhooks/0/failurePolicy', value: 'Ignore' }], undefined);
     expect(severityOf(r, jsonPatch)).toBe('high');
     expect(severityOf(r, validating([{ ...policyWebhook, failurePolicy: 'Ignore' }]))).toBe('medium');
     // a mutating webhook failing open weakens no check
     const mutatingAfter = { kind: 'MutatingWebhookConfiguration', metadata: { name: 'sidecar' }, webhooks: [{ ...sidecarWebhook, failurePolicy: 'Ignore' }] };
-    expect(severityOf(r, patchOf(mutating([sidecarWebhook]), { webhooks: [{ name: sidecarWebhook.name, failurePolicy: 'Ignore' }] }, mutatingAfter))).toBe('medium');
+    expect(severityOf(r, patchOf(mutating([sidecarWebhook]), { webhooks: [{ name: sidecarWebhook.name, failurePolicy: 'Ignore' }] }, mutatingAfter))).toBe(
+      'medium',
+    );
   });
 
   it('rates webhooks removed from a validating configuration by a patch high', () => {
-    const e = patchOf(validating([policyWebhook]), [{ op: 'remove', path: '/webhooks/0' }], { kind: 'ValidatingWebhookConfiguration', metadata: { name: 'policy' }, webhooks: [] });
-    expect(hitsOf(r, e)[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com patched ValidatingWebhookConfiguration policy: removes /webhooks/0' });
+    const e = patchOf(validating([policyWebhook]), [{ op: 'remove', path: '/webhooks/0' }], {
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'policy' },
+      webhooks: [],
+    });
+    expect(hitsOf(r, e)[0]).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com patched ValidatingWebhookConfiguration policy: removes /webhooks/0',
+    });
     const directive = patchOf(validating([policyWebhook]), { webhooks: [{ name: 'validate.policy.example.com', $patch: 'delete' }] }, undefined);
     expect(hitsOf(r, directive)[0].summary).toMatch(/removes a webhook \(\$patch: delete\)$/);
   });
 
   it('says when the configuration was not logged, and is critical for anonymous callers', () => {
     expect(hitsOf(r, metadataOnly(mutating([sidecarWebhook])))).toEqual([
-      expect.objectContaining({ severity: 'medium', summary: 'alice@example.com created MutatingWebhookConfiguration sidecar; configuration not logged (audit level Metadata recorded no request body)' }),
+      expect.objectContaining({
+        severity: 'medium',
+        summary: 'alice@example.com created MutatingWebhookConfiguration sidecar; configuration not logged (audit level Metadata recorded no request body)',
+      }),
     ]);
     expect(severityOf(r, { ...mutating([sidecarWebhook]), user: anonymous })).toBe('critical');
   });
 
   it('ignores CA-bundle rotations and label edits, however the patch is written', () => {
-    const after = { kind: 'MutatingWebhookConfiguration', metadata: { name: 'sidecar' }, webhooks: [{ ...sidecarWebhook, rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] }] };
+    const after = {
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'sidecar' },
+      webhooks: [{ ...sidecarWebhook, rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] }],
+    };
     const smp = patchOf(mutating([sidecarWebhook]), { webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX' } }] }, after);
     expect(hitsOf(r, { ...smp, user: cainjector })).toEqual([]);
     expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), [{ op: 'replace', path: '/webhooks/0/clientConfig/caBundle', value: 'TkVX' }], after))).toEqual([]);
     expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), { metadata: { labels: { 'app.kubernetes.io/version': '1.2.3' } } }, after))).toEqual([]);
-    const applied = { '$setElementOrder/webhooks': [{ name: sidecarWebhook.name }], webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX' } }] };
+    const applied = {
+      '$setElementOrder/webhooks': [{ name: sidecarWebhook.name }],
+      webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX' } }],
+    };
     expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), applied, after))).toEqual([]);
   });
 
   it('still raises a patch that rotates the CA bundle and points the webhook elsewhere', () => {
     const patch = { webhooks: [{ name: sidecarWebhook.name, clientConfig: { caBundle: 'TkVX', url: 'https://evil.example.net/mutate' } }] };
-    expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), patch, undefined))[0]).toMatchObject({ severity: 'high', summary: expect.stringContaining('calls https://evil.example.net/mutate') as unknown });
+    expect(hitsOf(r, patchOf(mutating([sidecarWebhook]), patch, undefined))[0]).toMatchObject({
+      severity: 'high',
+      summary: expect.stringContaining('calls https://evil.example.net/mutate') as unknown,
+    });
   });
 
   it('stays quiet for the platform, failures, dry runs and earlier stages', () => {
@@ -167,7 +207,8 @@ describe('admission.webhook-configuration-changed', () => {
 
 describe('admission.policy-changed', () => {
   const r = rule('admission.policy-changed');
-  const vapBinding = (spec: Record<string, unknown>, overrides: Ev = {}): Ev => write('validatingadmissionpolicybindings', 'require-labels', { spec }, overrides);
+  const vapBinding = (spec: Record<string, unknown>, overrides: Ev = {}): Ev =>
+    write('validatingadmissionpolicybindings', 'require-labels', { spec }, overrides);
   const bindingSpec = { policyName: 'require-labels', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { env: 'prod' } } } };
 
   it('raises policy and binding changes at medium', () => {
@@ -182,7 +223,9 @@ describe('admission.policy-changed', () => {
       severity: 'high',
       summary: 'alice@example.com patched ValidatingAdmissionPolicyBinding require-labels: no longer denies (validationActions Audit)',
     });
-    const exempt = { spec: { matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['staging'] }] } } } };
+    const exempt = {
+      spec: { matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['staging'] }] } } },
+    };
     expect(severityOf(r, patchOf(vapBinding(bindingSpec), exempt, undefined))).toBe('high');
   });
 
@@ -230,21 +273,41 @@ describe('admission.defence-removed', () => {
 describe('admission.apiservice-registered', () => {
   const r = rule('admission.apiservice-registered');
   const apiService = (name: string, spec: Record<string, unknown>, overrides: Ev = {}): Ev => write('apiservices', name, { spec }, overrides);
-  const metrics = { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server', port: 443 }, insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 };
+  const metrics = {
+    group: 'metrics.k8s.io',
+    version: 'v1beta1',
+    service: { namespace: 'kube-system', name: 'metrics-server', port: 443 },
+    insecureSkipTLSVerify: true,
+    groupPriorityMinimum: 100,
+    versionPriority: 100,
+  };
 
   it('raises an aggregated API registered by a human at medium, naming the backing Service', () => {
     expect(hitsOf(r, apiService('v1beta1.metrics.k8s.io', metrics))).toEqual([
       expect.objectContaining({
         severity: 'medium',
         summary: 'alice@example.com registered APIService v1beta1.metrics.k8s.io served by Service kube-system/metrics-server',
-        evidence: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server', port: 443 }, insecureSkipTLSVerify: true },
+        evidence: {
+          group: 'metrics.k8s.io',
+          version: 'v1beta1',
+          service: { namespace: 'kube-system', name: 'metrics-server', port: 443 },
+          insecureSkipTLSVerify: true,
+        },
       }),
     ]);
   });
 
   it('rates a built-in API group served from a Service high', () => {
-    const hijack = apiService('v1.rbac.authorization.k8s.io', { ...metrics, group: 'rbac.authorization.k8s.io', version: 'v1', service: { namespace: 'default', name: 'shadow' } });
-    expect(hitsOf(r, hijack)[0]).toMatchObject({ severity: 'high', summary: expect.stringMatching(/taking over built-in API group rbac.authorization.k8s.io$/) as unknown });
+    const hijack = apiService('v1.rbac.authorization.k8s.io', {
+      ...metrics,
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      service: { namespace: 'default', name: 'shadow' },
+    });
+    expect(hitsOf(r, hijack)[0]).toMatchObject({
+      severity: 'high',
+      summary: expect.stringMatching(/taking over built-in API group rbac.authorization.k8s.io$/) as unknown,
+    });
   });
 
   it('says when the spec was not logged', () => {
@@ -253,9 +316,14 @@ describe('admission.apiservice-registered', () => {
 
   it('leaves local APIServices, the API server, CA-bundle patches and status updates alone', () => {
     expect(hitsOf(r, apiService('v1.apps', { group: 'apps', version: 'v1', groupPriorityMinimum: 17800, versionPriority: 15 }))).toEqual([]);
-    expect(hitsOf(r, { ...apiService('v1beta1.metrics.k8s.io', metrics), user: { username: 'system:apiserver', groups: ['system:authenticated'] } })).toEqual([]);
+    expect(hitsOf(r, { ...apiService('v1beta1.metrics.k8s.io', metrics), user: { username: 'system:apiserver', groups: ['system:authenticated'] } })).toEqual(
+      [],
+    );
     expect(hitsOf(r, patchOf(apiService('v1beta1.metrics.k8s.io', metrics), { spec: { caBundle: 'TkVX' } }, undefined))).toEqual([]);
-    const status = { ...apiService('v1beta1.metrics.k8s.io', metrics, { verb: 'update' }), objectRef: { resource: 'apiservices', subresource: 'status', name: 'v1beta1.metrics.k8s.io', apiGroup: 'apiregistration.k8s.io', apiVersion: 'v1' } };
+    const status = {
+      ...apiService('v1beta1.metrics.k8s.io', metrics, { verb: 'update' }),
+      objectRef: { resource: 'apiservices', subresource: 'status', name: 'v1beta1.metrics.k8s.io', apiGroup: 'apiregistration.k8s.io', apiVersion: 'v1' },
+    };
     expect(hitsOf(r, status)).toEqual([]);
   });
 });

@@ -50,7 +50,17 @@ const POLICY_YAML = [
   '',
 ].join('\n');
 const LOGS_NOTHING = ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'rules:', '  - level: None', ''].join('\n');
-const MOSTLY_NOTHING = ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'rules:', '  - level: Metadata', '    resources:', '    - group: ""', '      resources: ["secrets"]', '  - level: None', ''].join('\n');
+const MOSTLY_NOTHING = [
+  'apiVersion: audit.k8s.io/v1',
+  'kind: Policy',
+  'rules:',
+  '  - level: Metadata',
+  '    resources:',
+  '    - group: ""',
+  '      resources: ["secrets"]',
+  '  - level: None',
+  '',
+].join('\n');
 
 /** A ConfigMap write at RequestResponse level, as the API server logs it. */
 function configMapWrite(namespace: string, name: string, data: Record<string, string> | undefined, overrides: Ev = {}): Ev {
@@ -151,7 +161,10 @@ describe('audit-tampering.policy-changed: the audit policy in a ConfigMap', () =
   it('raises an update of the kube-system audit policy, saying what the policy now holds', () => {
     const hits = hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML }));
     expect(hits).toEqual([
-      expect.objectContaining({ severity: 'high', summary: 'mallory@example.com updated ConfigMap kube-system/audit-policy: key policy.yaml holds an audit policy of 3 rules' }),
+      expect.objectContaining({
+        severity: 'high',
+        summary: 'mallory@example.com updated ConfigMap kube-system/audit-policy: key policy.yaml holds an audit policy of 3 rules',
+      }),
     ]);
     expect(hits[0].evidence).toEqual({ policies: [{ key: 'policy.yaml', rules: 3 }] });
   });
@@ -159,7 +172,9 @@ describe('audit-tampering.policy-changed: the audit policy in a ConfigMap', () =
   it('raises a policy that logs nothing as critical, and one that stops logging most requests as high', () => {
     const off = hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'audit-policy.yaml': LOGS_NOTHING }));
     expect(off).toEqual([expect.objectContaining({ severity: 'critical' })]);
-    expect(off[0].summary).toBe('mallory@example.com updated ConfigMap kube-system/audit-policy: the policy in key audit-policy.yaml logs nothing (its first rule sets level None for every request)');
+    expect(off[0].summary).toBe(
+      'mallory@example.com updated ConfigMap kube-system/audit-policy: the policy in key audit-policy.yaml logs nothing (its first rule sets level None for every request)',
+    );
     expect(off[0].evidence).toEqual({ policyKeys: ['audit-policy.yaml'], policies: [{ key: 'audit-policy.yaml', rules: 1, catchAllNone: 0 }] });
     const mostly = hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': MOSTLY_NOTHING }));
     expect(mostly).toEqual([expect.objectContaining({ severity: 'high' })]);
@@ -168,26 +183,52 @@ describe('audit-tampering.policy-changed: the audit policy in a ConfigMap', () =
 
   it('recognizes a policy by its body in any namespace and under any name (hosted control planes)', () => {
     const json = JSON.stringify({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [] });
-    const hits = hitsOf(r, configMapWrite('clusters-prod', 'kas-config', { 'config.json': '{}', 'policy.json': json }, { verb: 'patch', requestObject: { data: { 'policy.json': json } }, responseObject: undefined }));
-    expect(hits).toEqual([expect.objectContaining({ severity: 'critical', summary: 'mallory@example.com patched ConfigMap clusters-prod/kas-config: the policy in key policy.json has no rules: the API server logs nothing' })]);
+    const hits = hitsOf(
+      r,
+      configMapWrite(
+        'clusters-prod',
+        'kas-config',
+        { 'config.json': '{}', 'policy.json': json },
+        { verb: 'patch', requestObject: { data: { 'policy.json': json } }, responseObject: undefined },
+      ),
+    );
+    expect(hits).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        summary: 'mallory@example.com patched ConfigMap clusters-prod/kas-config: the policy in key policy.json has no rules: the API server logs nothing',
+      }),
+    ]);
   });
 
   it('recognizes a policy by a data key such as audit.yaml, and an emptied policy key', () => {
     expect(severityOf(r, configMapWrite('monitoring', 'apiserver', { 'audit.yaml': POLICY_YAML }))).toBe('high');
     const emptied = hitsOf(r, configMapWrite('kube-system', 'apiserver-config', { 'audit-policy.yaml': '' }));
-    expect(emptied).toEqual([expect.objectContaining({ severity: 'high', summary: 'mallory@example.com updated ConfigMap kube-system/apiserver-config, key audit-policy.yaml no longer holds a readable audit policy' })]);
+    expect(emptied).toEqual([
+      expect.objectContaining({
+        severity: 'high',
+        summary: 'mallory@example.com updated ConfigMap kube-system/apiserver-config, key audit-policy.yaml no longer holds a readable audit policy',
+      }),
+    ]);
   });
 
   it('raises a deletion as critical, from the name alone (Metadata level)', () => {
     const hits = hitsOf(r, deleteConfigMap('kube-system', 'audit-policy'));
-    expect(hits).toEqual([expect.objectContaining({ severity: 'critical', summary: "mallory@example.com deleted ConfigMap kube-system/audit-policy, which by its name holds the API server's audit policy: the policy it mounts is gone" })]);
+    expect(hits).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        summary:
+          "mallory@example.com deleted ConfigMap kube-system/audit-policy, which by its name holds the API server's audit policy: the policy it mounts is gone",
+      }),
+    ]);
     expect(severityOf(r, deleteConfigMap('shoot--prod--eu', 'audit-policy-config'))).toBe('critical');
   });
 
   it('raises a write whose body was not logged by the name, saying what is missing', () => {
     const hits = hitsOf(r, metadataOnly(configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML })));
     expect(hits).toEqual([expect.objectContaining({ severity: 'high' })]);
-    expect(hits[0].summary).toBe('mallory@example.com updated ConfigMap kube-system/audit-policy, body not logged (audit level Metadata recorded no request body)');
+    expect(hits[0].summary).toBe(
+      'mallory@example.com updated ConfigMap kube-system/audit-policy, body not logged (audit level Metadata recorded no request body)',
+    );
   });
 
   it('takes `audit` as a word in a kube-system name as a policy name, but not elsewhere', () => {
@@ -196,8 +237,22 @@ describe('audit-tampering.policy-changed: the audit policy in a ConfigMap', () =
   });
 
   it('is quiet on other kube-system ConfigMaps and on near misses', () => {
-    expect(hitsOf(r, configMapWrite('kube-system', 'coredns', { Corefile: '.:53 {\n    errors\n    health\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}\n' }))).toEqual([]);
-    expect(hitsOf(r, configMapWrite('kube-system', 'kube-proxy', { 'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n' }))).toEqual([]);
+    expect(
+      hitsOf(
+        r,
+        configMapWrite('kube-system', 'coredns', {
+          Corefile: '.:53 {\n    errors\n    health\n    kubernetes cluster.local in-addr.arpa ip6.arpa\n    forward . /etc/resolv.conf\n}\n',
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      hitsOf(
+        r,
+        configMapWrite('kube-system', 'kube-proxy', {
+          'config.conf': 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n',
+        }),
+      ),
+    ).toEqual([]);
     expect(hitsOf(r, deleteConfigMap('kube-system', 'kubeadm-config'))).toEqual([]);
     // A NetworkPolicy-like document is not an audit policy.
     expect(hitsOf(r, configMapWrite('default', 'manifests', { 'np.yaml': 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n' }))).toEqual([]);
@@ -208,26 +263,63 @@ describe('audit-tampering.policy-changed: the audit policy in a ConfigMap', () =
     // The control plane's own: the namespace controller emptying a deleted namespace.
     expect(hitsOf(r, deleteConfigMap('tenant-a', 'audit-policy', { user: namespaceController }))).toEqual([]);
     // A label-only patch changes nothing the API server reads.
-    expect(hitsOf(r, configMapWrite('kube-system', 'audit-policy', undefined, { verb: 'patch', level: 'Request', requestObject: { metadata: { labels: { owner: 'platform' } } } }))).toEqual([]);
+    expect(
+      hitsOf(
+        r,
+        configMapWrite('kube-system', 'audit-policy', undefined, {
+          verb: 'patch',
+          level: 'Request',
+          requestObject: { metadata: { labels: { owner: 'platform' } } },
+        }),
+      ),
+    ).toEqual([]);
     // A creation is how a policy is first set up.
-    expect(hitsOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': LOGS_NOTHING }, { verb: 'create', responseStatus: { metadata: {}, code: 201 } }))).toEqual([]);
+    expect(
+      hitsOf(
+        r,
+        configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': LOGS_NOTHING }, { verb: 'create', responseStatus: { metadata: {}, code: 201 } }),
+      ),
+    ).toEqual([]);
   });
 
   it('raises an anonymous write as critical', () => {
-    expect(severityOf(r, configMapWrite('kube-system', 'audit-policy', { 'policy.yaml': POLICY_YAML }, { user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } }))).toBe('critical');
+    expect(
+      severityOf(
+        r,
+        configMapWrite(
+          'kube-system',
+          'audit-policy',
+          { 'policy.yaml': POLICY_YAML },
+          { user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } },
+        ),
+      ),
+    ).toBe('critical');
   });
 });
 
 describe('audit-tampering.policy-changed: the API server audit flags of its static pod', () => {
   it('is quiet on a kube-apiserver mirror pod that keeps its audit flags, created or updated', () => {
     expect(hitsOf(r, apiServerPod(KUBEADM_FLAGS))).toEqual([]);
-    const update = apiServerPod(KUBEADM_FLAGS, { verb: 'update', requestURI: '/api/v1/namespaces/kube-system/pods/kube-apiserver-cp-1', responseStatus: { metadata: {}, code: 200 } });
+    const update = apiServerPod(KUBEADM_FLAGS, {
+      verb: 'update',
+      requestURI: '/api/v1/namespaces/kube-system/pods/kube-apiserver-cp-1',
+      responseStatus: { metadata: {}, code: 200 },
+    });
     expect(hitsOf(r, update)).toEqual([]);
     // `--flag value` pairs in args, as other distributions write them.
     expect(hitsOf(r, apiServerPod(['kube-apiserver'], {}, { args: KUBEADM_FLAGS.slice(1).flatMap((f) => f.split('=')) }))).toEqual([]);
     // A pod of another name, or outside kube-system, is not the API server's static pod.
-    expect(hitsOf(r, apiServerPod(without('--audit-'), { objectRef: { resource: 'pods', namespace: 'kube-system', name: 'kube-controller-manager-cp-1', apiVersion: 'v1' } }))).toEqual([]);
-    expect(hitsOf(r, apiServerPod(without('--audit-'), { objectRef: { resource: 'pods', namespace: 'tools', name: 'kube-apiserver-test', apiVersion: 'v1' } }))).toEqual([]);
+    expect(
+      hitsOf(
+        r,
+        apiServerPod(without('--audit-'), {
+          objectRef: { resource: 'pods', namespace: 'kube-system', name: 'kube-controller-manager-cp-1', apiVersion: 'v1' },
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      hitsOf(r, apiServerPod(without('--audit-'), { objectRef: { resource: 'pods', namespace: 'tools', name: 'kube-apiserver-test', apiVersion: 'v1' } })),
+    ).toEqual([]);
   });
 
   it('raises a mirror pod with no audit backend as critical, with the audit flags as evidence', () => {
@@ -259,7 +351,9 @@ describe('audit-tampering.policy-changed: the API server audit flags of its stat
     expect(short[0].summary).toBe(
       'system:node:cp-1 registered pod kube-system/kube-apiserver-cp-1, which runs the API server with --audit-log-maxage=1 keeps less than the 30 days CIS recommends (and 1 more)',
     );
-    expect(short[0].evidence).toMatchObject({ auditFlags: { 'audit-log-maxage': '1', 'audit-log-maxbackup': '1', 'audit-log-path': '/var/log/kubernetes/audit/audit.log' } });
+    expect(short[0].evidence).toMatchObject({
+      auditFlags: { 'audit-log-maxage': '1', 'audit-log-maxbackup': '1', 'audit-log-path': '/var/log/kubernetes/audit/audit.log' },
+    });
     expect(hitsOf(r, apiServerPod([...without('--audit-log-maxage'), '--audit-log-maxage=0']))).toEqual([]);
   });
 
@@ -283,7 +377,13 @@ describe('audit-tampering.policy-changed: the API server audit flags of its stat
     expect(hitsOf(r, failed(off))).toEqual([]);
     expect(hitsOf(r, dryRun(off))).toEqual([]);
     expect(hitsOf(r, received(off))).toEqual([]);
-    expect(hitsOf(r, { ...off, verb: 'patch', objectRef: { resource: 'pods', subresource: 'status', namespace: 'kube-system', name: 'kube-apiserver-cp-1', apiVersion: 'v1' } })).toEqual([]);
+    expect(
+      hitsOf(r, {
+        ...off,
+        verb: 'patch',
+        objectRef: { resource: 'pods', subresource: 'status', namespace: 'kube-system', name: 'kube-apiserver-cp-1', apiVersion: 'v1' },
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -307,11 +407,32 @@ describe('the pre-check and the engine', () => {
   });
 
   it('turns a hit into a finding in the audit-tampering category with its controls', async () => {
-    const findings = await new DetectionEngine(EVENT_RULES).analyze({ event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent, cluster: 'prod-eu', offset: 0, line: 1, truncated: false });
+    const findings = await new DetectionEngine(EVENT_RULES).analyze({
+      event: deleteConfigMap('kube-system', 'audit-policy') as unknown as AuditEvent,
+      cluster: 'prod-eu',
+      offset: 0,
+      line: 1,
+      truncated: false,
+    });
     expect(findings).toEqual([
-      expect.objectContaining({ ruleId: 'audit-tampering.policy-changed', category: 'audit-tampering', severity: 'critical', cluster: 'prod-eu', attack: ['T1562.008'] }),
+      expect.objectContaining({
+        ruleId: 'audit-tampering.policy-changed',
+        category: 'audit-tampering',
+        severity: 'critical',
+        cluster: 'prod-eu',
+        attack: ['T1562.008'],
+      }),
     ]);
-    expect(controlsOf(r).map((c) => c.id)).toEqual(['CIS-3.2.1', 'CIS-3.2.2', 'CIS-1.2.16', 'CIS-1.2.17', 'CIS-1.2.18', 'CIS-1.2.19', 'NSA-CISA:logging-threat-detection', 'T1562.008']);
+    expect(controlsOf(r).map((c) => c.id)).toEqual([
+      'CIS-3.2.1',
+      'CIS-3.2.2',
+      'CIS-1.2.16',
+      'CIS-1.2.17',
+      'CIS-1.2.18',
+      'CIS-1.2.19',
+      'NSA-CISA:logging-threat-detection',
+      'T1562.008',
+    ]);
   });
 });
 
@@ -376,7 +497,9 @@ describe('the detections outside the audit log', () => {
     expect(logObjectDeletedFinding({ ...removal, sequencer: '0066F1A2B3C4D5E6F8' }).auditID).not.toBe(finding.auditID);
     const marker = logObjectDeletedFinding({ ...removal, eventName: 'ObjectRemoved:DeleteMarkerCreated', versionId: 'marker-1' });
     expect(marker.summary).toContain('a delete marker now hides it (its earlier versions can still be restored)');
-    expect(logObjectDeletedFinding({ bucket: 'b', key: 'k', eventName: 'ObjectRemoved:Delete', eventTime: '2026-11-20T10:00:00Z' }).summary).toBe('(unknown principal) deleted audit log object s3://b/k');
+    expect(logObjectDeletedFinding({ bucket: 'b', key: 'k', eventName: 'ObjectRemoved:Delete', eventTime: '2026-11-20T10:00:00Z' }).summary).toBe(
+      '(unknown principal) deleted audit log object s3://b/k',
+    );
   });
 
   it('build one silence finding per cluster and silence start, whenever the check runs', () => {
@@ -420,7 +543,15 @@ describe('the detections outside the audit log', () => {
       evidence: { disabledTypes: ['api', 'audit'] },
     });
     expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: [{ types: ['audit'], enabled: true }] })).toBeUndefined();
-    expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: [{ types: ['api', 'scheduler'], enabled: false }, { types: ['audit'], enabled: true }] })).toBeUndefined();
+    expect(
+      eksAuditLoggingDisabledFinding({
+        ...call,
+        clusterLogging: [
+          { types: ['api', 'scheduler'], enabled: false },
+          { types: ['audit'], enabled: true },
+        ],
+      }),
+    ).toBeUndefined();
     expect(eksAuditLoggingDisabledFinding({ ...call, errorCode: 'AccessDeniedException' })).toBeUndefined();
     expect(eksAuditLoggingDisabledFinding({ ...call, clusterLogging: undefined })).toBeUndefined();
   });
@@ -438,7 +569,13 @@ function head(overrides: Ev = {}): Ev {
 }
 
 const write = (resource: string, extra: Ev = {}): Ev =>
-  head({ verb: 'create', requestURI: `/apis/x/v1/${resource}`, objectRef: { resource, namespace: 'team-a', name: 'big' }, responseStatus: { code: 201 }, ...extra });
+  head({
+    verb: 'create',
+    requestURI: `/apis/x/v1/${resource}`,
+    objectRef: { resource, namespace: 'team-a', name: 'big' },
+    responseStatus: { code: 201 },
+    ...extra,
+  });
 
 /** `oversize` null: an event that fit. */
 function read(event: Ev, oversize: number | null = SIZE, line = 1): ReadEvent {
@@ -453,11 +590,14 @@ async function analyzeAll(events: ReadEvent[]): Promise<Finding[]> {
   return out;
 }
 
-const oversize = async (event: Ev, size: number | null = SIZE): Promise<Finding | undefined> => (await analyzeAll([read(event, size)])).find((f) => f.ruleId === RULE);
+const oversize = async (event: Ev, size: number | null = SIZE): Promise<Finding | undefined> =>
+  (await analyzeAll([read(event, size)])).find((f) => f.ruleId === RULE);
 
 describe('audit-tampering.oversize-event', () => {
   it('names who did what to which object, that the body was too large, and rates a write to RBAC high', async () => {
-    const f = await oversize(write('clusterrolebindings', { objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io' } }));
+    const f = await oversize(
+      write('clusterrolebindings', { objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io' } }),
+    );
     expect(f).toMatchObject({
       severity: 'high',
       category: 'audit-tampering',
@@ -488,8 +628,13 @@ describe('audit-tampering.oversize-event', () => {
 
   it('rates another write medium, a status update medium, and a read low', async () => {
     expect((await oversize(write('widgets.example.com')))?.severity).toBe('medium');
-    expect((await oversize(write('pods', { verb: 'patch', objectRef: { resource: 'pods', subresource: 'status', namespace: 'a', name: 'p' } })))?.severity).toBe('medium');
-    expect(await oversize(head({ verb: 'list', objectRef: { resource: 'secrets' } }))).toMatchObject({ severity: 'low', summary: expect.stringMatching(/^alice@example\.com listed secrets; the audit event/) as unknown });
+    expect(
+      (await oversize(write('pods', { verb: 'patch', objectRef: { resource: 'pods', subresource: 'status', namespace: 'a', name: 'p' } })))?.severity,
+    ).toBe('medium');
+    expect(await oversize(head({ verb: 'list', objectRef: { resource: 'secrets' } }))).toMatchObject({
+      severity: 'low',
+      summary: expect.stringMatching(/^alice@example\.com listed secrets; the audit event/) as unknown,
+    });
   });
 
   it('raises an unnamed actor one step and an anonymous one to critical; the control plane is info', async () => {
@@ -507,10 +652,22 @@ describe('audit-tampering.oversize-event', () => {
   });
 
   it('still lets the rules that decide from metadata judge the event', async () => {
-    const all = await analyzeAll([read(write('clusterrolebindings', { objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io' } }))]);
+    const all = await analyzeAll([
+      read(write('clusterrolebindings', { objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io' } })),
+    ]);
     const rbac = all.find((f) => f.ruleId === 'rbac.role-or-binding-changed');
     expect(rbac?.summary).toContain("body not logged (the event was over the reader's size limit");
-    const exec = await analyzeAll([read(head({ verb: 'get', stage: 'ResponseStarted', requestURI: '/api/v1/namespaces/db/pods/pg/exec?command=sh&stdin=true&tty=true', objectRef: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'pg' }, responseStatus: { code: 101 } }))]);
+    const exec = await analyzeAll([
+      read(
+        head({
+          verb: 'get',
+          stage: 'ResponseStarted',
+          requestURI: '/api/v1/namespaces/db/pods/pg/exec?command=sh&stdin=true&tty=true',
+          objectRef: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'pg' },
+          responseStatus: { code: 101 },
+        }),
+      ),
+    ]);
     expect(exec.map((f) => f.ruleId).sort()).toEqual(['audit-tampering.oversize-event', 'exec.pod-exec']);
   });
 

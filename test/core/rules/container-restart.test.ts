@@ -8,7 +8,11 @@ import { auditEvent } from '../../helpers/events';
 const node = { username: 'system:node:ip-10-0-1-23.ec2.internal', groups: ['system:nodes', 'system:authenticated'] };
 
 /** A kubelet status patch (strategic merge, Request level) reporting a container's restart count. */
-function statusPatch(restartCount: number, minute: number, options: { namespace?: string; pod?: string; reason?: string; response?: boolean } = {}): AuditEvent {
+function statusPatch(
+  restartCount: number,
+  minute: number,
+  options: { namespace?: string; pod?: string; reason?: string; response?: boolean } = {},
+): AuditEvent {
   const namespace = options.namespace ?? 'payments';
   const pod = options.pod ?? 'api-7d4b9-xk2lq';
   const time = new Date(Date.UTC(2026, 10, 20, 10, minute)).toISOString();
@@ -52,7 +56,10 @@ describe('restart.crash-loop', () => {
       const entry = body.status.containerStatuses[0];
       delete entry.lastState;
       // The same container twice in one status, its count rising from 0 to 9.
-      body.status.containerStatuses = [{ ...entry, restartCount: 0 }, { ...entry, restartCount: count }];
+      body.status.containerStatuses = [
+        { ...entry, restartCount: 0 },
+        { ...entry, restartCount: count },
+      ];
       return event;
     };
     expect(await findingsFor([0, 9, 18, 27, 36, 45].map((count, i) => withoutLastState(count, i)))).toEqual([]);

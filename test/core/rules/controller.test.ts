@@ -48,12 +48,15 @@ describe('controller.mirror-pod', () => {
     nodeName: node,
     hostNetwork: true,
     containers: [{ name: 'etcd', image: 'registry.k8s.io/etcd:3.5.15-0', volumeMounts: [{ name: 'etcd-data', mountPath: '/var/lib/etcd' }] }],
-    volumes: [{ name: 'etcd-data', hostPath: { path: '/var/lib/etcd', type: 'DirectoryOrCreate' } }, { name: 'certs', hostPath: { path: '/etc/kubernetes/pki/etcd' } }],
+    volumes: [
+      { name: 'etcd-data', hostPath: { path: '/var/lib/etcd', type: 'DirectoryOrCreate' } },
+      { name: 'certs', hostPath: { path: '/etc/kubernetes/pki/etcd' } },
+    ],
   };
   const mirrorPod = (spec: Record<string, unknown>, namespace = 'kube-system', user: Record<string, unknown> = NODE) =>
     workloadWrite('pods', spec, { namespace, user, name: `x-${node}`, metadata: mirror });
 
-  it('takes the control plane\'s static pods as baseline', () => {
+  it("takes the control plane's static pods as baseline", () => {
     expect(fire(r, mirrorPod(etcd))).toEqual([]);
   });
 
@@ -62,7 +65,9 @@ describe('controller.mirror-pod', () => {
     expect(severity(r, mirrorPod({ ...plain(), nodeName: node }, 'default'))).toBe('medium');
     const [hit] = fire(r, mirrorPod({ ...plain(), nodeName: node, volumes: [{ name: 'root', hostPath: { path: '/' } }] }, 'default'));
     expect(hit.severity).toBe('high');
-    expect(hit.summary).toBe(`node ${node} registered static pod Pod default/x-${node}: outside the system namespaces, hostPath / (the node's root filesystem)`);
+    expect(hit.summary).toBe(
+      `node ${node} registered static pod Pod default/x-${node}: outside the system namespaces, hostPath / (the node's root filesystem)`,
+    );
     expect(severity(r, mirrorPod({ ...etcd, nodeName: 'ip-10-0-9-9.ec2.internal' }))).toBe('high');
   });
 
@@ -81,7 +86,12 @@ describe('controller.mirror-pod', () => {
 describe('controller.crd-created', () => {
   const r = rule('controller.crd-created');
   const crdWrite = (spec: Record<string, unknown>, o: { verb?: string; user?: Record<string, unknown>; patch?: unknown } = {}): Ev => {
-    const object = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', ...spec } };
+    const object = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', ...spec },
+    };
     const verb = o.verb ?? 'create';
     return auditEvent({
       level: 'RequestResponse',
@@ -94,7 +104,9 @@ describe('controller.crd-created', () => {
       responseObject: object,
     });
   };
-  const urlWebhook = { conversion: { strategy: 'Webhook', webhook: { clientConfig: { url: 'https://203.0.113.9/convert' }, conversionReviewVersions: ['v1'] } } };
+  const urlWebhook = {
+    conversion: { strategy: 'Webhook', webhook: { clientConfig: { url: 'https://203.0.113.9/convert' }, conversionReviewVersions: ['v1'] } },
+  };
 
   it('notes CRDs created by people (low) and service accounts (info)', () => {
     const [hit] = fire(r, crdWrite({}));

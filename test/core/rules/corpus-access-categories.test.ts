@@ -54,7 +54,9 @@ const positives = labels.filter((l) => l.expect.some((c) => CATEGORIES.includes(
 
 describe('the labelled corpus, for the categories about access (exec, anonymous-access, secret, service-account, credential, storage)', () => {
   it('has labelled positives for every category with corpus events', () => {
-    expect(new Set(positives.flatMap((l) => l.expect.filter((c) => CATEGORIES.includes(c))))).toEqual(new Set(['exec', 'anonymous-access', 'secret', 'service-account']));
+    expect(new Set(positives.flatMap((l) => l.expect.filter((c) => CATEGORIES.includes(c))))).toEqual(
+      new Set(['exec', 'anonymous-access', 'secret', 'service-account']),
+    );
   });
 
   it.each(positives.map((l) => [`${l.file}:${l.line}`, l] as const))('finds %s', (key, label) => {

@@ -29,7 +29,11 @@ interface Label {
  * are `ExpectedResult: true` in Panther's own rule test). The rule still reports them, at low
  * severity, below the corpus's alarm threshold; the spec rules rate what such a workload does.
  */
-const SYSTEM_NAMESPACE_LINES = ['panther-analysis-eks-rule-tests.jsonl:73', 'panther-analysis-eks-rule-tests.jsonl:74', 'panther-analysis-eks-rule-tests.jsonl:78'];
+const SYSTEM_NAMESPACE_LINES = [
+  'panther-analysis-eks-rule-tests.jsonl:73',
+  'panther-analysis-eks-rule-tests.jsonl:74',
+  'panther-analysis-eks-rule-tests.jsonl:78',
+];
 
 describe('the labelled corpus, for the categories about what runs (privileged-workload, daemonset, cronjob, controller, untrusted-image)', () => {
   const labels = readFileSync(join(CORPUS_DIR, 'labels.jsonl'), 'utf8')

@@ -15,7 +15,14 @@ function csr(name: string, request: string, signerName: string, conditions: Ev[]
     kind: 'CertificateSigningRequest',
     apiVersion: 'certificates.k8s.io/v1',
     metadata: { name },
-    spec: { request, signerName, usages: ['client auth'], username: 'alice@example.com', groups: ['developers', 'system:authenticated'], expirationSeconds: 31536000 },
+    spec: {
+      request,
+      signerName,
+      usages: ['client auth'],
+      username: 'alice@example.com',
+      groups: ['developers', 'system:authenticated'],
+      expirationSeconds: 31536000,
+    },
     status: { conditions },
   };
 }
@@ -24,7 +31,15 @@ const approved = { type: 'Approved', status: 'True', reason: 'KubectlApprove', m
 const denied = { type: 'Denied', status: 'True', reason: 'KubectlDeny' };
 
 const approval = (object: Ev | undefined, user: Ev = users.alice, verb = 'update'): Ev =>
-  request({ verb, resource: 'certificatesigningrequests', subresource: 'approval', name: 'mallory', apiGroup: 'certificates.k8s.io', user, ...(object ? { requestObject: object, responseObject: object } : {}) });
+  request({
+    verb,
+    resource: 'certificatesigningrequests',
+    subresource: 'approval',
+    name: 'mallory',
+    apiGroup: 'certificates.k8s.io',
+    user,
+    ...(object ? { requestObject: object, responseObject: object } : {}),
+  });
 
 describe('csrSubject', () => {
   it('reads the common name and organizations of a PEM CSR', () => {
@@ -45,38 +60,80 @@ describe('credential.csr-approval', () => {
     expect(hit).toMatchObject({
       severity: 'critical',
       summary: 'alice@example.com approved CertificateSigningRequest mallory (kubernetes.io/kube-apiserver-client) for CN=mallory, O=system:masters',
-      evidence: { signerName: 'kubernetes.io/kube-apiserver-client', subject: { commonName: 'mallory', organizations: ['system:masters'] }, issues: 'client certificate' },
+      evidence: {
+        signerName: 'kubernetes.io/kube-apiserver-client',
+        subject: { commonName: 'mallory', organizations: ['system:masters'] },
+        issues: 'client certificate',
+      },
     });
   });
 
   it('rates other approvals high, also when sent as a patch', () => {
     expect(severityOf(csrApprovalRule, approval(csr('bob', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client', [approved])))).toBe('high');
-    const patch = request({ verb: 'patch', resource: 'certificatesigningrequests', subresource: 'approval', name: 'bob', apiGroup: 'certificates.k8s.io', level: 'Request', requestObject: { status: { conditions: [approved] } } });
-    expect(hitsOf(csrApprovalRule, patch)[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com approved CertificateSigningRequest bob (signer not logged)' });
+    const patch = request({
+      verb: 'patch',
+      resource: 'certificatesigningrequests',
+      subresource: 'approval',
+      name: 'bob',
+      apiGroup: 'certificates.k8s.io',
+      level: 'Request',
+      requestObject: { status: { conditions: [approved] } },
+    });
+    expect(hitsOf(csrApprovalRule, patch)[0]).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com approved CertificateSigningRequest bob (signer not logged)',
+    });
   });
 
   it('says medium when the body was not logged: approval and denial look alike', () => {
-    expect(hitsOf(csrApprovalRule, approval(undefined))[0]).toMatchObject({ severity: 'medium', summary: expect.stringContaining('approved or denied: not logged') as unknown });
+    expect(hitsOf(csrApprovalRule, approval(undefined))[0]).toMatchObject({
+      severity: 'medium',
+      summary: expect.stringContaining('approved or denied: not logged') as unknown,
+    });
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(approval(csr('mallory', MASTERS_CSR, 'kubernetes.io/kube-apiserver-client', [approved]))),
     ['the CSR was denied', approval(csr('mallory', MASTERS_CSR, 'kubernetes.io/kube-apiserver-client', [denied]))],
-    ['the control plane\'s approver approved a kubelet CSR', approval(csr('node-csr-x', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client-kubelet', [approved]), users.serviceAccount('kube-system', 'certificate-controller'))],
-    ['EKS approved it', approval(csr('csr-x', DEVELOPER_CSR, 'kubernetes.io/kubelet-serving', [approved]), { username: 'eks:certificate-controller', groups: ['system:authenticated'] })],
+    [
+      "the control plane's approver approved a kubelet CSR",
+      approval(
+        csr('node-csr-x', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client-kubelet', [approved]),
+        users.serviceAccount('kube-system', 'certificate-controller'),
+      ),
+    ],
+    [
+      'EKS approved it',
+      approval(csr('csr-x', DEVELOPER_CSR, 'kubernetes.io/kubelet-serving', [approved]), {
+        username: 'eks:certificate-controller',
+        groups: ['system:authenticated'],
+      }),
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(csrApprovalRule, event)).toEqual([]);
   });
 
   it('declares the approval subresource, not the status one', () => {
     expect(reaches(csrApprovalRule, approval(undefined))).toBe(true);
-    expect(reaches(csrApprovalRule, request({ verb: 'update', resource: 'certificatesigningrequests', subresource: 'status', name: 'x', apiGroup: 'certificates.k8s.io' }))).toBe(false);
+    expect(
+      reaches(
+        csrApprovalRule,
+        request({ verb: 'update', resource: 'certificatesigningrequests', subresource: 'status', name: 'x', apiGroup: 'certificates.k8s.io' }),
+      ),
+    ).toBe(false);
   });
 });
 
 describe('credential.client-csr-created', () => {
   const create = (object: Ev, user: Ev = users.alice): Ev =>
-    request({ verb: 'create', resource: 'certificatesigningrequests', name: String((object.metadata as Ev).name), apiGroup: 'certificates.k8s.io', user, requestObject: object });
+    request({
+      verb: 'create',
+      resource: 'certificatesigningrequests',
+      name: String((object.metadata as Ev).name),
+      apiGroup: 'certificates.k8s.io',
+      user,
+      requestObject: object,
+    });
 
   it('rates a person requesting an API client certificate medium, high for system:masters', () => {
     expect(hitsOf(clientCsrRule, create(csr('bob', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client')))[0]).toMatchObject({
@@ -84,14 +141,22 @@ describe('credential.client-csr-created', () => {
       summary: 'alice@example.com requested a client certificate (CSR bob) for CN=bob, O=developers',
       evidence: { requestedBy: 'alice@example.com', expirationSeconds: 31536000 },
     });
-    expect(severityOf(clientCsrRule, create(csr('mallory', MASTERS_CSR, 'kubernetes.io/kube-apiserver-client'), users.serviceAccount('default', 'compromised-sa')))).toBe('high');
+    expect(
+      severityOf(clientCsrRule, create(csr('mallory', MASTERS_CSR, 'kubernetes.io/kube-apiserver-client'), users.serviceAccount('default', 'compromised-sa'))),
+    ).toBe('high');
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(create(csr('bob', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client'))),
     ['the signer serves kubelets', create(csr('x', DEVELOPER_CSR, 'kubernetes.io/kubelet-serving'))],
     ['a node renews its own client certificate', create(csr('csr-8x2lq', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client-kubelet'), users.node('node-1'))],
-    ['a bootstrap token joins a node', create(csr('node-csr-abc', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client-kubelet'), { username: 'system:bootstrap:07401b', groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'] })],
+    [
+      'a bootstrap token joins a node',
+      create(csr('node-csr-abc', DEVELOPER_CSR, 'kubernetes.io/kube-apiserver-client-kubelet'), {
+        username: 'system:bootstrap:07401b',
+        groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'],
+      }),
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(clientCsrRule, event)).toEqual([]);
   });
@@ -99,18 +164,33 @@ describe('credential.client-csr-created', () => {
 
 describe('credential.node-created', () => {
   const node = (name: string, user: Ev = users.alice): Ev =>
-    request({ verb: 'create', resource: 'nodes', name, user, requestObject: { kind: 'Node', apiVersion: 'v1', metadata: { name, labels: { 'kubernetes.io/hostname': name } } } });
+    request({
+      verb: 'create',
+      resource: 'nodes',
+      name,
+      user,
+      requestObject: { kind: 'Node', apiVersion: 'v1', metadata: { name, labels: { 'kubernetes.io/hostname': name } } },
+    });
 
   it('rates a person creating a Node high', () => {
-    expect(hitsOf(nodeCreatedRule, node('ip-10-0-9-9.ec2.internal'))[0]).toMatchObject({ severity: 'high', summary: 'alice@example.com created Node ip-10-0-9-9.ec2.internal' });
+    expect(hitsOf(nodeCreatedRule, node('ip-10-0-9-9.ec2.internal'))[0]).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com created Node ip-10-0-9-9.ec2.internal',
+    });
   });
 
-  it('rates a kubelet registering another node\'s name high, a workload medium', () => {
-    expect(hitsOf(nodeCreatedRule, node('node-2', users.node('node-1')))[0]).toMatchObject({ severity: 'high', summary: "system:node:node-1 created Node node-2 (a kubelet registering another node's name)" });
+  it("rates a kubelet registering another node's name high, a workload medium", () => {
+    expect(hitsOf(nodeCreatedRule, node('node-2', users.node('node-1')))[0]).toMatchObject({
+      severity: 'high',
+      summary: "system:node:node-1 created Node node-2 (a kubelet registering another node's name)",
+    });
     expect(severityOf(nodeCreatedRule, node('virtual-node-aci', users.serviceAccount('vk', 'virtual-kubelet')))).toBe('medium');
   });
 
-  it.each<[string, Ev]>([...nearMisses(node('fake')), ['a kubelet registers itself', node('node-1', users.node('node-1'))]])('raises nothing when %s', (_why, event) => {
-    expect(hitsOf(nodeCreatedRule, event)).toEqual([]);
-  });
+  it.each<[string, Ev]>([...nearMisses(node('fake')), ['a kubelet registers itself', node('node-1', users.node('node-1'))]])(
+    'raises nothing when %s',
+    (_why, event) => {
+      expect(hitsOf(nodeCreatedRule, event)).toEqual([]);
+    },
+  );
 });

@@ -36,7 +36,9 @@ describe('daemonset.created-or-changed', () => {
   it('says the template was not logged instead of passing it as clean', () => {
     const [hit] = fire(r, workloadWrite('daemonsets', privileged(), { level: 'Metadata', namespace: 'kube-system' }));
     expect(hit.severity).toBe('medium');
-    expect(hit.summary).toBe('alice@example.com created DaemonSet kube-system/web in system namespace kube-system; pod template not logged (audit level Metadata recorded no request body)');
+    expect(hit.summary).toBe(
+      'alice@example.com created DaemonSet kube-system/web in system namespace kube-system; pod template not logged (audit level Metadata recorded no request body)',
+    );
     expect(severity(r, workloadWrite('daemonsets', privileged(), { level: 'Metadata' }))).toBe('low');
   });
 

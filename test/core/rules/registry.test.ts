@@ -34,8 +34,18 @@ describe('the rules folder is laid out as the categories are', () => {
 describe('the registry lists both kinds of detection', () => {
   it('knows the detections from outside the log, and only those, as external', () => {
     expect(EXTERNAL_DETECTIONS.map((d) => d.id).sort()).toEqual([...OUTSIDE_THE_LOG].sort());
-    expect(RULES.filter(isExternal).map((d) => d.id).sort()).toEqual([...OUTSIDE_THE_LOG].sort());
-    for (const d of EXTERNAL_DETECTIONS) expect({ id: d.id, source: d.source.length > 10, evaluate: 'evaluate' in d, interest: 'interest' in d }).toEqual({ id: d.id, source: true, evaluate: false, interest: false });
+    expect(
+      RULES.filter(isExternal)
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual([...OUTSIDE_THE_LOG].sort());
+    for (const d of EXTERNAL_DETECTIONS)
+      expect({ id: d.id, source: d.source.length > 10, evaluate: 'evaluate' in d, interest: 'interest' in d }).toEqual({
+        id: d.id,
+        source: true,
+        evaluate: false,
+        interest: false,
+      });
   });
 
   it('gives the engine every other detection, each with something to run', () => {
@@ -54,7 +64,17 @@ describe('the registry lists both kinds of detection', () => {
   });
 
   it('keeps the kinds apart in the types', () => {
-    const metadata = { id: 'x.y', title: 't', category: 'audit-tampering', severity: 'high', description: 'd', attack: [], controls: [], falsePositives: 'f', remediation: 'r' } as const;
+    const metadata = {
+      id: 'x.y',
+      title: 't',
+      category: 'audit-tampering',
+      severity: 'high',
+      description: 'd',
+      attack: [],
+      controls: [],
+      falsePositives: 'f',
+      remediation: 'r',
+    } as const;
     // @ts-expect-error an event rule must have `evaluate`
     const noEvaluate: Rule = { ...metadata, attack: [], controls: [], interest: [] };
     // @ts-expect-error an external detection must not have `evaluate`

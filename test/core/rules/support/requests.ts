@@ -16,7 +16,8 @@ export function reaches(rule: Rule, event: Ev): boolean {
 export async function findingsOf(rules: readonly Rule[], events: Ev[]): Promise<Finding[]> {
   const engine = new DetectionEngine(rules);
   const out: Finding[] = [];
-  for (const [i, event] of events.entries()) out.push(...(await engine.analyze({ event: event as unknown as AuditEvent, offset: 0, line: i + 1, truncated: false })));
+  for (const [i, event] of events.entries())
+    out.push(...(await engine.analyze({ event: event as unknown as AuditEvent, offset: 0, line: i + 1, truncated: false })));
   return out;
 }
 

@@ -46,19 +46,37 @@ export const GROUPS: Record<string, [string, string]> = {
 };
 
 export const HUMAN = { username: 'alice@example.com', groups: ['developers', 'system:authenticated'] };
-export const FOREIGN_SA = { username: 'system:serviceaccount:ci:deployer', groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'] };
+export const FOREIGN_SA = {
+  username: 'system:serviceaccount:ci:deployer',
+  groups: ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated'],
+};
 export const ANONYMOUS = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
-export const controllerSA = (name: string) => ({ username: `system:serviceaccount:kube-system:${name}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] });
+export const controllerSA = (name: string) => ({
+  username: `system:serviceaccount:kube-system:${name}`,
+  groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+});
 export const NODE = { username: 'system:node:ip-10-0-1-5.ec2.internal', groups: ['system:nodes', 'system:authenticated'] };
 
 /** The object of a workload kind wrapping a pod spec where that kind keeps it. */
-export function objectOf(resource: string, namespace: string, name: string, podSpec: Record<string, unknown>, metadata: Record<string, unknown> = {}): Record<string, unknown> {
+export function objectOf(
+  resource: string,
+  namespace: string,
+  name: string,
+  podSpec: Record<string, unknown>,
+  metadata: Record<string, unknown> = {},
+): Record<string, unknown> {
   const [group, kind] = GROUPS[resource];
   const apiVersion = group ? `${group}/v1` : 'v1';
   const meta = { name, namespace, ...metadata };
   if (resource === 'pods') return { kind, apiVersion, metadata: meta, spec: podSpec };
-  if (resource === 'cronjobs') return { kind, apiVersion, metadata: meta, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: podSpec } } } } };
-  return { kind, apiVersion, metadata: meta, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec } } };
+  if (resource === 'cronjobs')
+    return { kind, apiVersion, metadata: meta, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: podSpec } } } } };
+  return {
+    kind,
+    apiVersion,
+    metadata: meta,
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec } },
+  };
 }
 
 export interface WriteOptions {
