@@ -1,44 +1,16 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { RejectedMessage, SendOutcome } from '../core/ports';
+import { WorkQueueError } from '../core/ports';
+
+// Declared by the core (the backfill reads them); the adapter's users name them from here too.
+export type { RejectedMessage, SendOutcome } from '../core/ports';
+export { WorkQueueError } from '../core/ports';
 
 /** One message for the work queue: its body and string message attributes. */
 export interface WorkMessage {
   body: string;
   attributes?: Record<string, string>;
-}
-
-/** A message SQS did not take, after the retries. */
-export interface RejectedMessage {
-  /** Its index in the messages given to `send`. */
-  index: number;
-  code: string;
-  message: string;
-  /** SQS's verdict: the request was at fault (retrying it unchanged fails the same way). */
-  senderFault: boolean;
-}
-
-export interface SendOutcome {
-  /** Indexes (in the messages given to `send`) SQS accepted. */
-  accepted: number[];
-  rejected: RejectedMessage[];
-}
-
-/**
- * A whole `SendMessageBatch` call failed (access denied, missing queue, no credentials, or a
- * server error that outlived the SDK's own retries). `accepted` lists what earlier attempts of the
- * same `send` got through, so the caller can still record it.
- */
-export class WorkQueueError extends Error {
-  override readonly name = 'WorkQueueError';
-  constructor(
-    /** The SDK error's name, e.g. `AccessDenied`, `QueueDoesNotExist`, `CredentialsProviderError`. */
-    readonly code: string,
-    message: string,
-    readonly accepted: number[],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export interface SqsWorkSenderOptions {

@@ -8,10 +8,9 @@ export { MissingObjectError, ObjectReadError } from '../core/ports';
 /**
  * The invocation's time ran short before the record was started (or, for a message naming
  * several objects, before one of them was): it fails unread and comes back in another batch.
+ * The core's (core/pipeline/notification.ts), which decides it.
  */
-export class DeferredRecordError extends Error {
-  override readonly name = 'DeferredRecordError';
-}
+export { DeferredRecordError } from '../core/pipeline/notification';
 
 /**
  * The read of an object was stopped at the invocation's deadline after it started with less than

@@ -17,17 +17,18 @@ import type { Detection } from '../core/detect/engine';
 import { DEFAULT_CONFIG, DetectionEngine } from '../core/detect/engine';
 import { FindingPolicy } from '../core/detect/finding-policy';
 import type { Severity } from '../core/finding';
-import { analyzeObject } from '../core/pipeline/analyze-object';
-import { recordCoverage } from '../core/pipeline/coverage';
+import type { AnalyzeResult } from '../core/pipeline/analyze-object';
+import { analyzeArrivedObject, handleNotification } from '../core/pipeline/notification';
 import type { RaiseDeps } from '../core/pipeline/raise-findings';
 import { raiseRemovals } from '../core/pipeline/removals';
 import { EVENT_RULES } from '../core/rules';
 import type { Deadline } from './deadline';
 import { invocationDeadline } from './deadline';
-import { DeadlineError, DeferredRecordError, MissingObjectError, ObjectReadError } from './errors';
-import { countRaised, readEnd, reportCoverageFailures, reportObject } from './object-outcome';
-import type { S3ObjectRef, S3RemovalRef } from './s3-event';
+import { ObjectReadError } from './errors';
+import { readEnd, reportCoverageFailures, reportObject, reportRecordFailure, reportRemovals } from './object-outcome';
+import type { S3ObjectRef } from './s3-event';
 import { notificationsInMessage } from './s3-event';
+import { mostDeliveredFirst } from './sqs-batch';
 import { DEFAULT_ARCHIVE_PREFIX, DEFAULT_COOLDOWN_MINUTES, DEFAULT_RETENTION_DAYS, settingsFromEnv } from './settings';
 
 export { DeadlineError, DeferredRecordError, MissingObjectError, ObjectReadError } from './errors';
@@ -106,99 +107,58 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       logger.warn('config exceptions past their expiry are not applied; renew or remove them', { reasons: engine.expiredExceptions.map((e) => e.reason) });
     }
     const startedWith = deadline.left();
-    const object = s3Object(deps.s3, ref);
-    const result = await analyzeObject(object, { ...raise, engine, now, shouldStop: deadline.passed }).catch((error: unknown) => {
-      if (error instanceof MissingObjectError) return undefined;
-      if (error instanceof ObjectReadError)
-        logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: logSafe(ref.key), error });
-      throw error instanceof ObjectReadError
-        ? new ObjectReadError(`s3://${ref.bucket}/${logSafe(ref.key)}: cannot get the object: ${error.message}`, { cause: error })
-        : error;
+    const arrivedAt = () => (ref.eventTime === undefined || Number.isNaN(Date.parse(ref.eventTime)) ? now() : Date.parse(ref.eventTime));
+    const willRetry = (result: AnalyzeResult) => readEnd(result, startedWith, deadline).retried;
+    const analyzed = await analyzeArrivedObject(s3Object(deps.s3, ref), {
+      ...raise,
+      engine,
+      now,
+      shouldStop: deadline.passed,
+      coverage: table.coverage,
+      arrivedAt,
+      willRetry,
+    }).catch((error: unknown) => {
+      if (!(error instanceof ObjectReadError)) throw error;
+      logger.error('cannot get the object; the record will be retried', { bucket: ref.bucket, key: logSafe(ref.key), error });
+      throw new ObjectReadError(`s3://${ref.bucket}/${logSafe(ref.key)}: cannot get the object: ${error.message}`, { cause: error });
     });
-    if (!result) {
+    if (!analyzed) {
       metrics.addMetric('MissingObjects', MetricUnit.Count, 1);
       logger.warn('object was deleted before it was read; nothing to analyze, the record succeeds', { messageId, bucket: ref.bucket, key: logSafe(ref.key) });
       return;
     }
-    const end = readEnd(result, startedWith, deadline);
-    // Coverage only for an object whose record will not be retried for it (else it would count twice).
-    if (!end.retried) {
-      const arrived = ref.eventTime === undefined || Number.isNaN(Date.parse(ref.eventTime)) ? now() : Date.parse(ref.eventTime);
-      reportCoverageFailures(telemetry, ref, messageId, await recordCoverage(table.coverage, result.coverage, arrived, result.stats.events > 0));
+    reportCoverageFailures(telemetry, ref, messageId, analyzed.coverageFailures);
+    const end = readEnd(analyzed.result, startedWith, deadline);
+    reportObject(telemetry, ref, messageId, analyzed.result, end, { startedWithMs: startedWith, budgetMs: deadline.budget }, now());
+  }
+
+  const recordHandlerFor = (deadline: Deadline) => async (record: SQSRecord) => {
+    const { messageId } = record;
+    try {
+      const notification = notificationsInMessage(record.body);
+      const handled = await handleNotification(notification, {
+        passed: deadline.passed,
+        removals: async (removed) => reportRemovals(telemetry, removed, messageId, await raiseRemovals(removed, { ...raise, now })),
+        object: (ref) => processObject(ref, messageId, deadline),
+        name: (ref) => `s3://${ref.bucket}/${logSafe(ref.key)}`,
+      });
+      if (!handled)
+        logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', {
+          messageId,
+          ignored: notification.ignored,
+        });
+    } catch (error) {
+      reportRecordFailure(telemetry, messageId, error);
+      throw error;
     }
-    reportObject(telemetry, ref, messageId, result, end, { startedWithMs: startedWith, budgetMs: deadline.budget }, now());
-  }
-
-  async function processRemovals(removed: readonly S3RemovalRef[], messageId: string): Promise<void> {
-    const shown = removed.map((r) => ({
-      bucket: r.bucket,
-      key: logSafe(r.key),
-      versionId: logSafe(r.versionId),
-      eventName: r.eventName,
-      principalId: logSafe(r.principalId),
-      sourceIPAddress: logSafe(r.sourceIPAddress),
-    }));
-    const result = await raiseRemovals(removed, { ...raise, now });
-    metrics.addMetric('RemovedObjects', MetricUnit.Count, removed.length);
-    countRaised(metrics, result);
-    if (result.archiveError)
-      logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
-    const { withheld, newFindings, alerted, published, suppressed, heldElsewhere } = result;
-    // Withheld by the configuration (switched off, excepted): still said, the bucket lost objects.
-    logger.warn('objects were removed from the log bucket', {
-      messageId,
-      removed: shown,
-      withheld,
-      newFindings,
-      alerted,
-      published,
-      suppressed,
-      ...(heldElsewhere > 0 ? { heldElsewhere } : {}),
-    });
-  }
-
-  const recordHandlerFor =
-    (deadline: Deadline) =>
-    async (record: SQSRecord): Promise<void> => {
-      try {
-        const { created, removed, ignored } = notificationsInMessage(record.body);
-        if (created.length === 0 && removed.length === 0) {
-          logger.debug('message names no created or removed objects (s3:TestEvent, lifecycle expirations, other events)', {
-            messageId: record.messageId,
-            ignored,
-          });
-          return;
-        }
-        if (deadline.passed()) throw new DeferredRecordError('not started: the invocation is near its timeout');
-        if (removed.length > 0) await processRemovals(removed, record.messageId);
-        for (const ref of created) {
-          if (deadline.passed()) throw new DeferredRecordError(`s3://${ref.bucket}/${logSafe(ref.key)} not started: the invocation is near its timeout`);
-          await processObject(ref, record.messageId, deadline);
-        }
-      } catch (error) {
-        if (error instanceof DeferredRecordError) {
-          metrics.addMetric('DeferredRecords', MetricUnit.Count, 1);
-          logger.info('record not started before the deadline; it will come back', { messageId: record.messageId, reason: error.message });
-          throw error;
-        }
-        if (!(error instanceof DeadlineError)) metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
-        if (!(error instanceof ObjectReadError || error instanceof DeadlineError))
-          logger.error('record failed; it will be retried', { messageId: record.messageId, error: error as Error });
-        throw error;
-      }
-    };
+  };
 
   return async (event, context) => {
     logger.addContext(context);
     const deadline = invocationDeadline(context, deps.deadlineReserveMs);
-    // The alarm on the most-delivered record's count fires before a record that always fails reaches the DLQ.
-    const receives = Math.max(0, ...(event.Records ?? []).map(receiveCount));
-    if (receives > 0) metrics.addMetric('RecordReceiveCount', MetricUnit.Count, receives);
-    // Most-delivered first (a stable sort), so a record deferred at the deadline leads its next batch.
-    const ordered = Array.isArray(event.Records) ? { ...event, Records: [...event.Records].sort((a, b) => receiveCount(b) - receiveCount(a)) } : event;
     try {
       // A processor per invocation; one record at a time (see above); a full batch failure is answered, not thrown.
-      return await processPartialResponse(ordered, recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
+      return await processPartialResponse(mostDeliveredFirst(event, metrics), recordHandlerFor(deadline), new BatchProcessor(EventType.SQS), {
         context,
         throwOnFullBatchFailure: false,
         processInParallel: false,
@@ -207,11 +167,6 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
       metrics.publishStoredMetrics();
     }
   };
-}
-
-/** SQS's count of deliveries of the record, this one included (0 when absent). */
-function receiveCount(record: SQSRecord): number {
-  return Number(record.attributes?.ApproximateReceiveCount) || 0;
 }
 
 let defaultHandler: AnalyzerHandler | undefined;

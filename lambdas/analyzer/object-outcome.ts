@@ -8,8 +8,8 @@ import type { CoverageFailure } from '../core/pipeline/coverage';
 import { malformedCount } from '../core/pipeline/read-object';
 import type { RaiseResult } from '../core/pipeline/raise-findings';
 import type { Deadline } from './deadline';
-import { DeadlineError, ObjectReadError } from './errors';
-import type { S3ObjectRef } from './s3-event';
+import { DeadlineError, DeferredRecordError, ObjectReadError } from './errors';
+import type { S3ObjectRef, S3RemovalRef } from './s3-event';
 
 /** Where an analyzed object's outcome is told. */
 export interface Telemetry {
@@ -145,4 +145,43 @@ export function reportCoverageFailures(t: Telemetry, ref: S3ObjectRef, messageId
       error,
     });
   }
+}
+
+/** Tells what raising the removals' findings did. Withheld by the configuration (switched off, excepted) is still said: the bucket lost objects. */
+export function reportRemovals(t: Telemetry, removed: readonly S3RemovalRef[], messageId: string, result: RaiseResult): void {
+  const shown = removed.map((r) => ({
+    bucket: r.bucket,
+    key: logSafe(r.key),
+    versionId: logSafe(r.versionId),
+    eventName: r.eventName,
+    principalId: logSafe(r.principalId),
+    sourceIPAddress: logSafe(r.sourceIPAddress),
+  }));
+  t.metrics.addMetric('RemovedObjects', MetricUnit.Count, removed.length);
+  countRaised(t.metrics, result);
+  if (result.archiveError)
+    t.logger.error('cannot archive the full findings; the alert went out with the rows that fit', { messageId, error: result.archiveError });
+  const { withheld, newFindings, alerted, published, suppressed, heldElsewhere } = result;
+  t.logger.warn('objects were removed from the log bucket', {
+    messageId,
+    removed: shown,
+    withheld,
+    newFindings,
+    alerted,
+    published,
+    suppressed,
+    ...(heldElsewhere > 0 ? { heldElsewhere } : {}),
+  });
+}
+
+/** Tells why a record failed (it comes back): deferred at the deadline, stopped there, or failed. Already-logged read failures are only counted. */
+export function reportRecordFailure(t: Telemetry, messageId: string, error: unknown): void {
+  if (error instanceof DeferredRecordError) {
+    t.metrics.addMetric('DeferredRecords', MetricUnit.Count, 1);
+    t.logger.info('record not started before the deadline; it will come back', { messageId, reason: error.message });
+    return;
+  }
+  if (!(error instanceof DeadlineError)) t.metrics.addMetric('FailedRecords', MetricUnit.Count, 1);
+  if (!(error instanceof ObjectReadError || error instanceof DeadlineError))
+    t.logger.error('record failed; it will be retried', { messageId, error: error as Error });
 }

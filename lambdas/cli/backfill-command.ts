@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { S3Listed } from '../adapters/object-source';
+import { BackfillStateFile, StateFileError } from '../adapters/backfill-state-file';
 import { isS3Uri, listS3Pages, parseS3Uri } from '../adapters/object-source';
-import { s3NotificationBody } from '../adapters/s3-notification';
-import type { RejectedMessage } from '../adapters/sqs-work-sender';
-import { MAX_BATCH, SqsWorkSender, WorkQueueError } from '../adapters/sqs-work-sender';
+import { S3NotificationQueue } from '../adapters/s3-notification-queue';
+import { MAX_BATCH, SqsWorkSender } from '../adapters/sqs-work-sender';
+import type { BackfillResult } from '../core/pipeline/backfill';
+import { backfill, ListingError } from '../core/pipeline/backfill';
 import type { Io } from './io';
 import { EXIT, usageError } from './io';
 import { commandProgress } from './progress';
@@ -55,76 +55,20 @@ Examples:
 Exit codes: 0 done, 2 usage error or the objects could not be listed, 3 some messages could not be
 sent (what was sent is in the state file: run the command again to resume), 130 stopped by Ctrl-C.`;
 
-/** The message attribute that marks backfill traffic (the analyzer ignores it). */
-export const BACKFILL_ATTRIBUTES = { source: 'backfill' } as const;
-
-const STATE_KIND = 'k8s-audit-analyzer/backfill-state@1';
-
-/** The state file: what SQS accepted, by `s3://bucket/key`, with the ETag it had. */
-export interface BackfillState {
-  kind: typeof STATE_KIND;
-  queueUrl: string;
-  locations: string[];
-  since: string | null;
-  until: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** `s3://bucket/key` → ETag (without quotes) of the object version sent. */
-  sent: Record<string, string>;
-}
-
-export type ListedObject = S3Listed;
-
-export interface BackfillOptions {
-  locations: string[];
-  queueUrl?: string;
-  since?: Date;
-  until?: Date;
-  /** The range as typed, for the state file's name and contents. */
-  sinceText?: string;
-  untilText?: string;
-  dryRun: boolean;
-  statePath?: string;
-  restart: boolean;
-  batchSize: number;
-  /** The region written into the notifications (the bucket's, which S3 requires to be the queue's). */
-  region: string;
-}
-
-export interface BackfillDeps {
-  s3: S3Client;
-  /** Not needed for a dry run. */
+/** What a test (or a caller with its own clients) can give; by default the standard AWS credential chain and the real clock. */
+export interface BackfillCommandDeps {
+  s3?: S3Client;
   sqs?: SQSClient;
-  now: () => Date;
+  now?: () => Date;
   /** Sender retries: attempts per message and the first wait. */
   attempts?: number;
   retryDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** Least time between two writes of the state file (it is always written when the run ends). Default 1000 ms. */
+  /** Least time between two writes of the state file. Default 1000 ms. */
   flushIntervalMs?: number;
-  /** True once the run should stop after the batch in flight. */
-  interrupted?: () => boolean;
-  onProgress?: (p: { objects: number; totalObjects: number; bytes: number; totalBytes: number }) => void;
-}
-
-export interface BackfillResult {
-  /** Objects listed under the locations (folder markers left out, duplicates counted once). */
-  listed: number;
-  /** Listed objects last modified outside [since, until). */
-  outOfRange: number;
-  /** In range and already sent with the same ETag, per the state. */
-  skipped: number;
-  /** In range and not yet sent: what this run sends (or would send). */
-  toSend: number;
-  toSendBytes: number;
-  sent: number;
-  sentBytes: number;
-  /** Messages SQS would not take after the retries. */
-  rejected: Array<{ uri: string; code: string; message: string }>;
-  /** The call that failed as a whole, when one did: the run stopped there. */
-  error?: { name: string; message: string };
-  interrupted: boolean;
-  statePath?: string;
+  cwd?: string;
+  /** Calls `stop` on Ctrl-C; returns what releases the hook. Default: SIGINT. */
+  onInterrupt?: (stop: () => void) => () => void;
 }
 
 /** The state file a run uses unless told otherwise: one per queue, locations and range, under `dir`. */
@@ -133,104 +77,8 @@ export function defaultStatePath(dir: string, queueUrl: string, locations: reado
   return join(dir, '.k8s-audit-analyzer', `backfill-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}.json`);
 }
 
-/** Lists, filters, and sends (or, dry, counts) the objects; keeps the state file. */
-export async function backfill(options: BackfillOptions, deps: BackfillDeps): Promise<BackfillResult> {
-  const state = options.statePath && !options.restart ? await loadState(options.statePath, options) : undefined;
-  const previously = state?.sent ?? {};
-
-  const objects = await listObjects(deps.s3, options.locations, deps.interrupted);
-  const since = options.since?.getTime() ?? -Infinity;
-  const until = options.until?.getTime() ?? Infinity;
-  const inRange = objects.filter((o) => o.lastModified.getTime() >= since && o.lastModified.getTime() < until);
-  const pending = inRange.filter((o) => previously[uriOf(o)] !== o.eTag);
-  const result: BackfillResult = {
-    listed: objects.length,
-    outOfRange: objects.length - inRange.length,
-    skipped: inRange.length - pending.length,
-    toSend: pending.length,
-    toSendBytes: pending.reduce((n, o) => n + o.size, 0),
-    sent: 0,
-    sentBytes: 0,
-    rejected: [],
-    interrupted: false,
-    ...(options.statePath ? { statePath: options.statePath } : {}),
-  };
-  if (deps.interrupted?.()) return { ...result, interrupted: true };
-  if (options.dryRun || pending.length === 0) return result;
-  if (!deps.sqs || !options.queueUrl || !options.statePath) throw new Error('backfill needs the queue URL, an SQS client and a state file to send');
-
-  const now = deps.now().toISOString();
-  const current: BackfillState = {
-    kind: STATE_KIND,
-    queueUrl: options.queueUrl,
-    locations: options.locations,
-    since: options.sinceText ?? null,
-    until: options.untilText ?? null,
-    createdAt: state?.createdAt ?? now,
-    updatedAt: now,
-    sent: { ...previously },
-  };
-  const sender = new SqsWorkSender(deps.sqs, options.queueUrl, { attempts: deps.attempts, retryDelayMs: deps.retryDelayMs, sleep: deps.sleep });
-  const flushInterval = deps.flushIntervalMs ?? 1000;
-  let flushedAt = Date.now();
-  let dirty = false;
-  const flush = async (): Promise<void> => {
-    current.updatedAt = deps.now().toISOString();
-    await saveState(options.statePath as string, current);
-    flushedAt = Date.now();
-    dirty = false;
-  };
-
-  const progress = () =>
-    deps.onProgress?.({ objects: result.sent + result.rejected.length, totalObjects: result.toSend, bytes: result.sentBytes, totalBytes: result.toSendBytes });
-  // Written once before anything is sent: a state file that cannot be written stops the run here.
-  await flush();
-  progress();
-  try {
-    for (let start = 0; start < pending.length; start += options.batchSize) {
-      if (deps.interrupted?.()) {
-        result.interrupted = true;
-        break;
-      }
-      const batch = pending.slice(start, start + options.batchSize);
-      const eventTime = deps.now().toISOString();
-      const messages = batch.map((o) => ({
-        body: s3NotificationBody({ bucket: o.bucket, key: o.key, size: o.size, eTag: o.eTag, eventTime, region: options.region }),
-        attributes: { ...BACKFILL_ATTRIBUTES },
-      }));
-      let accepted: number[];
-      let rejected: RejectedMessage[] = [];
-      try {
-        ({ accepted, rejected } = await sender.send(messages));
-      } catch (error) {
-        if (!(error instanceof WorkQueueError)) throw error;
-        accepted = error.accepted;
-        result.error = { name: error.code, message: error.message };
-      }
-      for (const index of accepted) {
-        const o = batch[index];
-        current.sent[uriOf(o)] = o.eTag;
-        result.sent++;
-        result.sentBytes += o.size;
-        dirty = true;
-      }
-      for (const r of rejected) result.rejected.push({ uri: uriOf(batch[r.index]), code: r.code, message: r.message });
-      progress();
-      if (result.error) break;
-      if (dirty && Date.now() - flushedAt >= flushInterval) await flush();
-    }
-  } finally {
-    if (dirty) await flush();
-  }
-  return result;
-}
-
 /** `k8s-audit-analyzer backfill …`: returns the exit code. Clients and the clock can be given (tests); by default the standard AWS credential chain. */
-export async function backfillCommand(
-  argv: string[],
-  io: Io,
-  given: Partial<BackfillDeps> & { cwd?: string; onInterrupt?: (stop: () => void) => () => void } = {},
-): Promise<number> {
+export async function backfillCommand(argv: string[], io: Io, given: BackfillCommandDeps = {}): Promise<number> {
   const fail = (message: string): number => usageError(io, message, 'backfill');
   let parsed;
   try {
@@ -323,12 +171,20 @@ export async function backfillCommand(
   let result: BackfillResult;
   try {
     result = await backfill(
-      { locations, queueUrl, since, until, sinceText: values.since, untilText: values.until, dryRun, statePath, restart: values.restart, batchSize, region },
+      { locations, queueUrl, since, until, sinceText: values.since, untilText: values.until, dryRun, restart: values.restart, batchSize },
       {
-        ...given,
-        s3,
-        sqs,
+        lister: { pages: (location) => listS3Pages(s3, location) },
+        ...(sqs && queueUrl !== undefined
+          ? {
+              queue: new S3NotificationQueue(
+                new SqsWorkSender(sqs, queueUrl, { attempts: given.attempts, retryDelayMs: given.retryDelayMs, sleep: given.sleep }),
+                { region, now },
+              ),
+            }
+          : {}),
+        ...(statePath !== undefined ? { state: new BackfillStateFile(statePath, queueUrl) } : {}),
         now,
+        ...(given.flushIntervalMs !== undefined ? { flushIntervalMs: given.flushIntervalMs } : {}),
         interrupted: () => stopping,
         onProgress: (p) => bar.update(p),
       },
@@ -399,77 +255,6 @@ export async function backfillCommand(
     return EXIT.interrupted;
   }
   return EXIT.ok;
-}
-
-class StateFileError extends Error {
-  override readonly name = 'StateFileError';
-}
-
-class ListingError extends Error {
-  override readonly name = 'ListingError';
-}
-
-function uriOf(o: { bucket: string; key: string }): string {
-  return `s3://${o.bucket}/${o.key}`;
-}
-
-/** Every object under the locations (all pages), folder markers left out, each once, in listing order; cut short by Ctrl-C. */
-async function listObjects(s3: S3Client, locations: readonly string[], interrupted: () => boolean = () => false): Promise<ListedObject[]> {
-  const seen = new Set<string>();
-  const objects: ListedObject[] = [];
-  for (const location of locations) {
-    try {
-      for await (const page of listS3Pages(s3, location)) {
-        for (const object of page) {
-          if (seen.has(uriOf(object))) continue;
-          seen.add(uriOf(object));
-          objects.push(object);
-        }
-        if (interrupted()) return objects;
-      }
-    } catch (error) {
-      const e = error as Error;
-      throw new ListingError(`cannot list ${location}: ${e.name}: ${e.message}`, { cause: error });
-    }
-  }
-  return objects;
-}
-
-async function loadState(path: string, options: BackfillOptions): Promise<BackfillState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StateFileError(`cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  let state: BackfillState;
-  try {
-    state = JSON.parse(text) as BackfillState;
-  } catch (error) {
-    throw new StateFileError(`the state file ${path} is not JSON (${(error as Error).message}); remove it or run with --restart`, { cause: error });
-  }
-  if (state?.kind !== STATE_KIND || typeof state.sent !== 'object' || state.sent === null)
-    throw new StateFileError(`${path} is not a backfill state file (${STATE_KIND}); remove it or give another --state`);
-  // What was sent to one queue says nothing about another.
-  if (options.queueUrl !== undefined && state.queueUrl !== options.queueUrl) {
-    throw new StateFileError(
-      `the state file ${path} records messages sent to ${state.queueUrl}, not ${options.queueUrl}; give another --state, or --restart to overwrite it`,
-    );
-  }
-  return state;
-}
-
-/** Writes the state to a temporary file beside it, then renames it over the old one: a crash leaves the old state or the new, never half of one. */
-async function saveState(path: string, state: BackfillState): Promise<void> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(state));
-    await rename(temp, path);
-  } catch (error) {
-    throw new StateFileError(`cannot write the state file ${path}: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 /** A queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`); returns its region when the host names one. */

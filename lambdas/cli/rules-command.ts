@@ -1,4 +1,6 @@
 import type { DetectionMetadata } from '../core/detect/rule';
+import { isExternal } from '../core/detect/rule';
+import type { RegisteredDetection } from '../core/rules';
 
 /** `rules`: one line per rule, aligned. */
 export function renderRuleList(rules: readonly DetectionMetadata[]): string {
@@ -10,14 +12,20 @@ export function renderRuleList(rules: readonly DetectionMetadata[]): string {
   );
 }
 
-/** `rules show ID`: everything a person needs to act on a finding of this rule. */
-export function renderRuleDetails(rule: DetectionMetadata): string {
+/**
+ * `rules show ID`: everything a person needs to act on a finding of this rule. A detection from
+ * outside the log names where its evidence comes from instead of an audit level: no audit policy
+ * level limits what it sees.
+ */
+export function renderRuleDetails(rule: RegisteredDetection): string {
   return [
     `${rule.id}: ${rule.title}`,
     `category: ${rule.category}    severity: up to ${rule.severity}`,
     `ATT&CK: ${rule.attack.join(', ') || '-'} (MITRE ATT&CK v16)`,
     `controls: ${rule.controls.join(', ') || '-'}`,
-    `audit level needed: ${rule.evidenceLevel ?? 'Request'} (below it, the compliance report shows its controls as not assessed)`,
+    ...(isExternal(rule)
+      ? [`source: ${rule.source}`, 'audit level: outside the log']
+      : [`audit level needed: ${rule.evidenceLevel ?? 'Request'} (below it, the compliance report shows its controls as not assessed)`]),
     '',
     wrap(rule.description),
     '',

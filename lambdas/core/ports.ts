@@ -219,3 +219,84 @@ export interface ReportStore {
   /** A link to one stored file, valid for `expiresInSeconds`. */
   presign(key: string, expiresInSeconds: number): Promise<string>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Backfill: stored objects sent through the analyzer fleet
+
+/** A stored object as a listing names it (folder markers are left out). */
+export interface ListedObject {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Without the quotes S3 puts around it. */
+  eTag: string;
+  lastModified: Date;
+}
+
+/** Lists the objects under a location (`s3://bucket/prefix`), a page at a time, every page. Throws when it cannot list. */
+export interface ObjectLister {
+  pages(location: string): AsyncIterable<readonly ListedObject[]>;
+}
+
+/** A message the work queue would not take, after the retries. */
+export interface RejectedMessage {
+  /** Its index in what was given to `send`. */
+  index: number;
+  code: string;
+  message: string;
+  /** The queue's verdict: the request was at fault (retrying it unchanged fails the same way). */
+  senderFault: boolean;
+}
+
+export interface SendOutcome {
+  /** Indexes (in what was given to `send`) the queue accepted. */
+  accepted: number[];
+  rejected: RejectedMessage[];
+}
+
+/**
+ * A whole send failed (access denied, missing queue, no credentials, or a server error that
+ * outlived the retries). `accepted` lists what earlier attempts of the same `send` got through, so
+ * the caller can still record it.
+ */
+export class WorkQueueError extends Error {
+  override readonly name = 'WorkQueueError';
+  constructor(
+    /** The failure's name, e.g. `AccessDenied`, `QueueDoesNotExist`, `CredentialsProviderError`. */
+    readonly code: string,
+    message: string,
+    readonly accepted: number[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The analyzer's work queue: each object goes as the notification of a new object, so the fleet
+ * analyzes it as live traffic. Takes at most a batch at a time (SQS: ten); throws `WorkQueueError`
+ * when the send failed as a whole.
+ */
+export interface WorkQueue {
+  send(objects: readonly ListedObject[]): Promise<SendOutcome>;
+}
+
+/** What a backfill remembers between runs: what the queue accepted, by `s3://bucket/key`, with the ETag it had. */
+export interface BackfillRecord {
+  queueUrl: string;
+  locations: string[];
+  /** `--since` and `--until` as typed. */
+  since: string | null;
+  until: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** `s3://bucket/key` → ETag (without quotes) of the object version sent. */
+  sent: Record<string, string>;
+}
+
+/** Where a backfill keeps its record (a file for the CLI). `save` replaces the record whole or not at all. */
+export interface BackfillStateStore {
+  /** The record kept, or undefined when there is none yet. Throws when one exists but cannot be read or is not for this run. */
+  load(): Promise<BackfillRecord | undefined>;
+  save(record: BackfillRecord): Promise<void>;
+}

@@ -1,11 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import type { Clock, PostResult, Sleep, SlackWebhookPosterOptions, WebhookUrlProvider } from '../adapters/slack-webhook';
 import { SecretsManagerWebhookUrl, SlackWebhookPoster } from '../adapters/slack-webhook';
+import { logger as defaultLogger } from '../commons/powertools';
 import { slackMessageFor } from '../core/alert/slack-message';
 import type { Severity } from '../core/finding';
-import { SEVERITIES } from '../core/finding';
+import { slackNotifierSettingsFromEnv } from './settings';
 
 export interface SlackNotifierDeps {
   secrets: SecretsManagerClient;
@@ -34,7 +35,7 @@ export type SlackNotifierHandler = (event: SNSEvent, context: Context) => Promis
  * retry re-posts the records before a failed one (delivery is at least once, as SNS's is).
  */
 export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
-  const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
+  const logger = deps.logger ?? defaultLogger;
   const minSeverity = deps.minSeverity ?? 'high';
   const webhook: WebhookUrlProvider = new SecretsManagerWebhookUrl(deps.secrets, {
     secretId: deps.webhookSecretId,
@@ -88,20 +89,10 @@ export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
   };
 }
 
-/** The handler's settings from its environment: `SLACK_WEBHOOK_SECRET_ARN` (required) and `MIN_SEVERITY` (default `high`). */
-export function notifierSettingsFromEnv(env: NodeJS.ProcessEnv): { webhookSecretId: string; minSeverity: Severity } {
-  const webhookSecretId = env.SLACK_WEBHOOK_SECRET_ARN;
-  if (!webhookSecretId) throw new Error('environment variable SLACK_WEBHOOK_SECRET_ARN is required');
-  const min = env.MIN_SEVERITY;
-  if (min === undefined || min === '') return { webhookSecretId, minSeverity: 'high' };
-  if (!(SEVERITIES as readonly string[]).includes(min)) throw new Error(`MIN_SEVERITY must be one of ${SEVERITIES.join(', ')}, not ${min}`);
-  return { webhookSecretId, minSeverity: min as Severity };
-}
-
 let defaultHandler: SlackNotifierHandler | undefined;
 
-/** The deployed handler: client and settings built once per execution environment, on the first invocation. */
+/** The deployed handler: client and settings built once per execution environment, on the first invocation; a bad setting throws with every problem named. */
 export const handler: SlackNotifierHandler = (event, context) => {
-  defaultHandler ??= makeHandler({ secrets: new SecretsManagerClient({}), ...notifierSettingsFromEnv(process.env) });
+  defaultHandler ??= makeHandler({ secrets: new SecretsManagerClient({}), ...slackNotifierSettingsFromEnv(process.env) });
   return defaultHandler(event, context);
 };

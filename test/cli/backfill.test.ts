@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { objectsInMessage } from '../../lambdas/analyzer/s3-event';
-import type { BackfillState } from '../../lambdas/cli/backfill-command';
+import type { BackfillState } from '../../lambdas/adapters/backfill-state-file';
 import { backfillCommand, defaultStatePath } from '../../lambdas/cli/backfill-command';
 import { decimalBytes as bytes } from '../../lambdas/cli/units';
 import { main } from '../../lambdas/cli/main';

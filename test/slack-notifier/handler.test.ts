@@ -8,7 +8,7 @@ import { slackMessageFor } from '../../lambdas/core/alert/slack-message';
 import type { Severity } from '../../lambdas/core/finding';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import type { SlackNotifierDeps, SlackNotifierHandler } from '../../lambdas/slack-notifier/handler';
-import { makeHandler, notifierSettingsFromEnv } from '../../lambdas/slack-notifier/handler';
+import { makeHandler } from '../../lambdas/slack-notifier/handler';
 import type { LocalWebhook } from '../../devkit/local-webhook';
 import { startLocalWebhook } from '../../devkit/local-webhook';
 
@@ -306,19 +306,5 @@ describe('the Slack notifier', () => {
     await handler(event(alertRecord([row(0, 'critical')])), context);
     expect(secretCalls()).toBe(2);
     expect(webhook.received).toHaveLength(2);
-  });
-});
-
-describe('the settings from the environment', () => {
-  it('requires the secret ARN and validates the minimum severity', () => {
-    expect(notifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: 'high' });
-    expect(notifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'medium' })).toEqual({
-      webhookSecretId: SECRET_ARN,
-      minSeverity: 'medium',
-    });
-    expect(() => notifierSettingsFromEnv({ MIN_SEVERITY: 'high' })).toThrow('environment variable SLACK_WEBHOOK_SECRET_ARN is required');
-    expect(() => notifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'severe' })).toThrow(
-      'MIN_SEVERITY must be one of info, low, medium, high, critical, not severe',
-    );
   });
 });
