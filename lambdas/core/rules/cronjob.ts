@@ -1,6 +1,7 @@
 import { asObject } from '../detect/event-view';
 import type { Rule } from '../detect/rule';
 import { TEMPLATE_WRITES, isWorkloadWrite, persistentWorkloadHit } from './support/pod-templates';
+import { rateEvent } from './support/rubric';
 
 /*
  * cronjob: code run again on a schedule, or to completion, after someone cleans up: CronJobs and
@@ -30,8 +31,8 @@ const cronJob: Rule = {
     if (!isWorkloadWrite(view, ['cronjobs'])) return undefined;
     return persistentWorkloadHit(view, {
       reach: 'runs on a schedule',
-      createdByHuman: 'low',
-      createdByServiceAccount: 'info',
+      createdByHuman: rateEvent(view, 'persistence', 'low'),
+      createdByServiceAccount: rateEvent(view, 'persistence', 'low'),
       changedByHuman: 'info',
       toleratesAll: 'low',
       extraEvidence: (object) => {

@@ -1,5 +1,6 @@
 import type { Rule } from '../detect/rule';
 import { TEMPLATE_WRITES, isWorkloadWrite, persistentWorkloadHit } from './support/pod-templates';
+import { rateEvent } from './support/rubric';
 
 /*
  * daemonset: code kept running on every node. A benign DaemonSet written by a person is worth a
@@ -32,8 +33,8 @@ const daemonSet: Rule = {
     if (!isWorkloadWrite(view, ['daemonsets'])) return undefined;
     return persistentWorkloadHit(view, {
       reach: 'runs on every node',
-      createdByHuman: 'low',
-      createdByServiceAccount: 'info',
+      createdByHuman: rateEvent(view, 'persistence', 'low'),
+      createdByServiceAccount: rateEvent(view, 'persistence', 'low'),
       changedByHuman: 'info',
       toleratesAll: 'medium',
     });

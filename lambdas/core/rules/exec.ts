@@ -5,6 +5,7 @@ import { redactArgv, redactText } from '../detect/redact';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, inSystemNamespace, raise, requestPath } from './support/common';
+import { rateEvent } from './support/rubric';
 
 /** What a command does that makes it worth more than a glance, with the pattern that says so. */
 const INDICATORS: ReadonlyArray<[string, RegExp]> = [
@@ -139,7 +140,8 @@ function evaluateStream(view: EventView): RuleHit | undefined {
     reasons.push(...indicators, ...hints);
     if (interactiveShell) reasons.push(stream.tty ? 'interactive shell' : 'shell reading a script from stdin');
     if (copy !== undefined) reasons.push(`copies files ${copy} the container (kubectl cp)`);
-    severity = indicators.length > 0 ? 'high' : interactiveShell || copy === 'into' || hints.length > 0 ? 'medium' : 'low';
+    const own = indicators.length > 0 ? 'high' : interactiveShell || copy === 'into' || hints.length > 0 ? 'medium' : 'low';
+    severity = rateEvent(view, 'persistence', own); // runs code with the pod's identity: never below medium for a person
     summary =
       stream.command.length === 0
         ? `${who} ran a command (not logged) in ${container(stream)}${pod}`

@@ -10,6 +10,7 @@ import type { WrittenPodSpec } from '../k8s/pod-spec';
 import { TEMPLATE_RESOURCES, containersOf, podSpecOf, writtenPodSpec } from '../k8s/pod-spec';
 import { actorText, inSystemNamespace, isBaseline } from './support/common';
 import { TEMPLATE_WRITES, did, imagesOf, isAnonymous, isHuman, isWorkloadWrite, listed, privilegeRisks, riskEvidence, target } from './support/pod-templates';
+import { rate, whereOf } from './support/rubric';
 
 /*
  * privileged-workload: pods and pod templates with privileged or host access, and ephemeral
@@ -115,7 +116,9 @@ function controllerMadePod(view: EventView): RuleHit | undefined {
   const owner = asObject(asArray(asObject(view.object?.metadata)?.ownerReferences)[0]);
   const from = owner ? ` from ${asString(owner.kind) ?? 'owner'} ${asString(owner.name) ?? ''}`.trimEnd() : '';
   return {
-    severity: 'info',
+    // A DaemonSet's pods are how node agents run; any other owner's template author is not in this
+    // event, so the pod speaks for an unknown identity creating a privileged workload.
+    severity: asString(owner?.kind) === 'DaemonSet' ? 'info' : rate({ who: 'unknown', what: 'persistence', where: whereOf(view), evidence: 'body', judged: 'low' }),
     summary: `${actorText(view)} created ${target(view, view.object)}${from} with ${listed(risks.map((r) => r.text))} (controller baseline; the template's author is reported where it was written)`,
     evidence: { risks: riskEvidence(risks), ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}) },
   };

@@ -5,6 +5,7 @@ import { isPlatform } from '../detect/identity';
 import { actorText, changedFields, forActor, inApiGroups, writtenObject } from './support/common';
 import type { Rule, RuleHit } from '../detect/rule';
 import { patchedFields } from '../k8s/patch';
+import { rateEvent } from './support/rubric';
 import type { PolicyRuleEntry, Power, Subject, SubjectReach } from '../k8s/rbac';
 import {
   PRIVILEGED_CLUSTER_ROLES,
@@ -85,7 +86,9 @@ const roleOrBindingChanged: Rule = {
     const entries = policyRuleEntries(object);
     if (entries.length > 0) evidence.ruleEntries = entries.length;
     const unseen = view.missingEvidence && view.verb !== 'delete' && view.verb !== 'deletecollection' ? `; body not logged (${view.missingEvidence})` : '';
-    return { severity: forActor(view, 'low'), summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
+    const deletion = view.verb === 'delete' || view.verb === 'deletecollection';
+    const severity = deletion ? rateEvent(view, 'change') : rateEvent(view, 'persistence', 'low');
+    return { severity, summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
   },
 };
 

@@ -3,6 +3,7 @@ import { isPlatform } from '../detect/identity';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, field, inSystemNamespace, isBaseline, raise } from './support/common';
+import { evidenceOf, rate, whereOf } from './support/rubric';
 
 /** Audiences whose tokens a cloud exchanges for its own credentials (IRSA, EKS Pod Identity, Azure, GCP). */
 const CLOUD_AUDIENCE = /^(sts\.amazonaws\.com|pods\.eks\.amazonaws\.com|api:\/\/AzureADTokenExchange)$|iam\.googleapis\.com|\.svc\.id\.goog/;
@@ -42,7 +43,8 @@ export const tokenRequestRule: Rule = {
     if (isPlatform(view.actor)) {
       if (inSystemNamespace(view.namespace) || view.namespace === '') return undefined;
       return {
-        severity: 'info',
+        // Platform credentials used for what the platform does not do: an unknown identity minting a token.
+        severity: rate({ who: 'unknown', what: 'persistence', where: whereOf(view), evidence: evidenceOf(view), judged: 'low' }),
         summary: `${who} requested a token for ${target}`,
         evidence: { reasons: ['the control plane mints tokens for its own controllers in kube-system, not for workloads'] },
       };
