@@ -5,7 +5,7 @@ import type { Clock, PostResult, Sleep, SlackWebhookPosterOptions, WebhookUrlPro
 import { SecretsManagerWebhookUrl, SlackWebhookPoster } from '../adapters/slack-webhook';
 import { slackMessageFor } from '../core/alert/slack-message';
 import type { Severity } from '../core/finding';
-import { SEVERITIES } from '../core/finding';
+import { DEFAULT_ALERT_MINIMUM, SEVERITIES } from '../core/finding';
 
 export interface SlackNotifierDeps {
   secrets: SecretsManagerClient;
@@ -35,7 +35,7 @@ export type SlackNotifierHandler = (event: SNSEvent, context: Context) => Promis
  */
 export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
   const logger = deps.logger ?? new Logger({ serviceName: 'k8s-audit-analyzer' });
-  const minSeverity = deps.minSeverity ?? 'high';
+  const minSeverity = deps.minSeverity ?? DEFAULT_ALERT_MINIMUM;
   const webhook: WebhookUrlProvider = new SecretsManagerWebhookUrl(deps.secrets, {
     secretId: deps.webhookSecretId,
     ...(deps.secretTtlMs !== undefined ? { ttlMs: deps.secretTtlMs } : {}),
@@ -88,12 +88,12 @@ export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
   };
 }
 
-/** The handler's settings from its environment: `SLACK_WEBHOOK_SECRET_ARN` (required) and `MIN_SEVERITY` (default `high`). */
+/** The handler's settings from its environment: `SLACK_WEBHOOK_SECRET_ARN` (required) and `MIN_SEVERITY` (default DEFAULT_ALERT_MINIMUM). */
 export function notifierSettingsFromEnv(env: NodeJS.ProcessEnv): { webhookSecretId: string; minSeverity: Severity } {
   const webhookSecretId = env.SLACK_WEBHOOK_SECRET_ARN;
   if (!webhookSecretId) throw new Error('environment variable SLACK_WEBHOOK_SECRET_ARN is required');
   const min = env.MIN_SEVERITY;
-  if (min === undefined || min === '') return { webhookSecretId, minSeverity: 'high' };
+  if (min === undefined || min === '') return { webhookSecretId, minSeverity: DEFAULT_ALERT_MINIMUM };
   if (!(SEVERITIES as readonly string[]).includes(min)) throw new Error(`MIN_SEVERITY must be one of ${SEVERITIES.join(', ')}, not ${min}`);
   return { webhookSecretId, minSeverity: min as Severity };
 }

@@ -13,6 +13,8 @@ const daemonSet: Rule = {
   title: 'DaemonSet created or its pod template changed',
   category: 'daemonset',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (the platform is the baseline); what: a DaemonSet runs code on every node (persistence): never below medium when created; raised for privileged or host-mounting templates, system namespaces and tolerating every taint; evidence: the template needs the body; anonymous: critical.',
   description:
     'A DaemonSet was created, or its pod template replaced or patched, by someone other than the platform. A DaemonSet runs a pod on every ' +
     'node, including nodes added later, and is recreated when deleted pod by pod: the classic way to keep an implant on the whole cluster. ' +

@@ -170,6 +170,8 @@ export const podExecRule: Rule = {
   title: 'Command run in a container (exec, attach, port-forward)',
   category: 'exec',
   severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity (the platform is the baseline); what: running commands in a pod uses the pod's identity and secrets: never below medium; high for offensive tooling or credential theft, raised in system namespaces; port-forward and attach without input only reach an interface (low).",
   description:
     'Someone ran a command in a running container (`kubectl exec`), attached to its process, or forwarded one of its ports. ' +
     'The command is decoded from the request URI, where the API server always records it, so the finding says what ran. ' +
@@ -246,6 +248,8 @@ export const apiserverProxyRule: Rule = {
   title: 'Kubelet, pod or service reached through the API server proxy',
   category: 'exec',
   severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity; what: the API server's proxy reaches the kubelet and services: high for kubelet exec and run endpoints (critical with indicators or in system namespaces), medium for reads of node logs and metrics, low otherwise.",
   description:
     "Requests through the API server's proxy subresources: `nodes/proxy` reaches the kubelet API on the node, whose `/run`, `/exec` and `/attach` endpoints run commands in any container on that node without a `pods/exec` permission check or audit event of their own " +
     '(even the `get` verb suffices over websockets); `/pods`, `/configz`, `/logs` and `/checkpoint` disclose pod specs, node configuration and container memory. ' +

@@ -22,6 +22,8 @@ export const tokenRequestRule: Rule = {
   title: 'Service account token minted (TokenRequest)',
   category: 'service-account',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; the control plane minting a token for a workload is off its role and rated as unknown; what: a token is lasting access (persistence): never below medium; raised for long lifetimes, system namespaces and cloud audiences.',
   description:
     'A token was requested for a service account (`kubectl create token`, `create` on `serviceaccounts/token`) by a person or a workload. Such a token works from anywhere until it expires, ' +
     'so minting one for a powerful service account is a quiet way to keep access: no Secret, no binding, nothing to see in the cluster. ' +
@@ -94,6 +96,7 @@ export const tokenSecretRule: Rule = {
   title: 'Long-lived service account token Secret created',
   category: 'service-account',
   severity: 'critical',
+  severityReasons: 'who: a person or unknown identity; what: a legacy token Secret never expires (persistence), raised in system namespaces.',
   description:
     'A Secret of type `kubernetes.io/service-account-token` was created by a person or a workload. The token controller fills it with a token for the named service account that never expires, ' +
     "the classic way to keep a credential for a powerful service account after the attacker's own access is gone. Since Kubernetes 1.24 nothing creates these automatically. " +
@@ -124,6 +127,8 @@ export const systemNamespaceServiceAccountRule: Rule = {
   title: 'Service account created in a system namespace',
   category: 'service-account',
   severity: 'low',
+  severityReasons:
+    'who: a person or unknown identity; what: a new identity where the platform lives, a home for a later binding; where: system namespaces only.',
   description:
     "A service account was created in kube-system (or kube-public, kube-node-lease) by someone other than the control plane. An identity there blends in with the platform's own controllers, " +
     'which is where an attacker hides the account a backdoor binding or token will use. On its own it grants nothing, so it is low; the binding that follows is reported by the RBAC rules.',
