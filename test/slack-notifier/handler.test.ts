@@ -6,6 +6,7 @@ import { SlackPostError, WebhookSecretError } from '../../lambdas/adapters/slack
 import { buildAlert } from '../../lambdas/core/alert/sns-message';
 import { slackMessageFor } from '../../lambdas/core/alert/slack-message';
 import type { Severity } from '../../lambdas/core/finding';
+import { DEFAULT_ALERT_MINIMUM } from '../../lambdas/core/finding';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import type { SlackNotifierDeps, SlackNotifierHandler } from '../../lambdas/slack-notifier/handler';
 import { makeHandler, notifierSettingsFromEnv } from '../../lambdas/slack-notifier/handler';
@@ -156,7 +157,7 @@ describe('the Slack notifier', () => {
     expect(post.path).toBe(`/services/T0000/B0000/${TOKEN}`);
     expect(post.contentType).toMatch(/^application\/json\b/);
     const body = JSON.parse(post.body) as unknown;
-    expect(body).toEqual(slackMessageFor({ subject: record.Sns.Subject, message: record.Sns.Message }, { minSeverity: 'high' })?.body);
+    expect(body).toEqual(slackMessageFor({ subject: record.Sns.Subject, message: record.Sns.Message }, { minSeverity: DEFAULT_ALERT_MINIMUM })?.body);
     expect(post.body).toContain('rbac.cluster-admin-binding');
     expect(post.body).not.toContain('backdoor-2'); // the low row is below the default minimum
 
@@ -242,13 +243,11 @@ describe('the Slack notifier', () => {
   });
 
   it('throws a clear error when the secret cannot be read, and posts nothing', async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(
-        Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notifier is not authorized to perform: secretsmanager:GetSecretValue'), {
-          name: 'AccessDeniedException',
-        }),
-      );
+    secrets.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/notifier is not authorized to perform: secretsmanager:GetSecretValue'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const error = await thrown(notifier()(event(alertRecord([row(0, 'critical')])), context));
     expect(error).toBeInstanceOf(WebhookSecretError);
     expect(error.message).toMatch(new RegExp(`^could not read the Slack webhook secret ${SECRET_ARN}: AccessDeniedException: User: .* is not authorized`));
@@ -313,7 +312,7 @@ describe('the Slack notifier', () => {
 
 describe('the settings from the environment', () => {
   it('requires the secret ARN and validates the minimum severity', () => {
-    expect(notifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: 'high' });
+    expect(notifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: DEFAULT_ALERT_MINIMUM });
     expect(notifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'medium' })).toEqual({
       webhookSecretId: SECRET_ARN,
       minSeverity: 'medium',
