@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../lambdas/core/finding';
+import { DEFAULT_ALERT_MINIMUM, SEVERITIES } from '../lambdas/core/finding';
 
 export type DeploySeverity = (typeof SEVERITIES)[number];
 
@@ -32,13 +32,17 @@ export const deploySettingsSchema = z
       ),
     alertEmails: list.pipe(z.array(email)).default([]).describe('addresses subscribed to the alerts topic'),
     opsEmails: list.pipe(z.array(email)).optional().describe('addresses for the operations alarms; `alertEmails` when unset'),
-    emailMinSeverity: severity.default('high').describe("the lowest severity emailed (an SNS filter policy on the message's `severity` attribute)"),
+    emailMinSeverity: severity
+      .default(DEFAULT_ALERT_MINIMUM)
+      .describe("the lowest severity emailed (an SNS filter policy on the message's `severity` attribute)"),
     slackWebhookSecretArn: z
       .string()
       .regex(/^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN')
       .optional()
       .describe('the Secrets Manager secret holding the Slack incoming-webhook URL; adds the notifier. No Slack when unset'),
-    slackMinSeverity: severity.default('high').describe('the lowest severity posted to Slack (filter policy, and rows below it are left out of the post)'),
+    slackMinSeverity: severity
+      .default(DEFAULT_ALERT_MINIMUM)
+      .describe('the lowest severity posted to Slack (filter policy, and rows below it are left out of the post)'),
     chatbotSlackWorkspaceId: text
       .optional()
       .describe(

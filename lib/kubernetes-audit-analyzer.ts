@@ -52,11 +52,11 @@ export interface KubernetesAuditAnalyzerProps {
   readonly alertEmails?: readonly string[];
   /** Addresses for the operations alarms. @default - `alertEmails` */
   readonly opsEmails?: readonly string[];
-  /** The lowest severity emailed. @default 'high' */
+  /** The lowest severity emailed. @default 'medium' (DEFAULT_ALERT_MINIMUM; docs/severity.md) */
   readonly emailMinSeverity?: DeploySeverity;
   /** A Secrets Manager secret holding a Slack incoming-webhook URL: adds the Slack notifier. @default - no Slack */
   readonly slackWebhookSecretArn?: string;
-  /** The lowest severity posted to Slack. @default 'high' */
+  /** The lowest severity posted to Slack. @default 'medium' (DEFAULT_ALERT_MINIMUM; docs/severity.md) */
   readonly slackMinSeverity?: DeploySeverity;
   /** With `chatbotSlackChannelId`: an AWS Chatbot Slack channel (notifications only) for both topics. @default - no channel */
   readonly chatbotSlackWorkspaceId?: string;

@@ -1,5 +1,5 @@
 import { SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
-import { SEVERITIES } from '../lambdas/core/finding';
+import { DEFAULT_ALERT_MINIMUM, SEVERITIES } from '../lambdas/core/finding';
 import type { DeploySeverity } from './deploy-settings';
 
 const ORDER: readonly DeploySeverity[] = SEVERITIES;
@@ -11,7 +11,7 @@ export function severitiesFrom(min: DeploySeverity): DeploySeverity[] {
 
 /** The lowest of several minimum severities: the analyzer publishes at it, each subscription filters up. */
 export function lowestSeverity(severities: readonly DeploySeverity[]): DeploySeverity {
-  return ORDER[Math.min(...severities.map((s) => ORDER.indexOf(s)))] ?? 'high';
+  return ORDER[Math.min(...severities.map((s) => ORDER.indexOf(s)))] ?? DEFAULT_ALERT_MINIMUM;
 }
 
 /**

@@ -7,7 +7,7 @@
  * Pure (zod and the core's severity list only): CDK code imports it at synth time.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../core/finding';
+import { DEFAULT_ALERT_MINIMUM, SEVERITIES } from '../core/finding';
 
 const REQUIRED: unique symbol = Symbol('required environment variable');
 
@@ -80,7 +80,8 @@ const keyPrefix = (name: string, fallback: string) =>
       .default(fallback),
   );
 
-const severity = (name: string) => z.preprocess(unset, z.enum(SEVERITIES, { error: `${name} must be one of ${SEVERITIES.join(', ')}` }).default('high'));
+const severity = (name: string) =>
+  z.preprocess(unset, z.enum(SEVERITIES, { error: `${name} must be one of ${SEVERITIES.join(', ')}` }).default(DEFAULT_ALERT_MINIMUM));
 
 /** The rules' configuration, the CLI's `--config` text (parsed by commons/analyzer-config.ts). */
 const analyzerConfig = z.preprocess(unset, z.string().optional());

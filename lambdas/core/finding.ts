@@ -16,6 +16,13 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
+/**
+ * The lowest severity email and Slack alert on unless the deployment says otherwise: the one place
+ * the default is written (docs/severity.md explains the choice). At `medium` every attack the
+ * rubric rates (a person or unknown identity adding privilege or persistence) pages someone.
+ */
+export const DEFAULT_ALERT_MINIMUM: Severity = 'medium';
+
 export function maxSeverity(a: Severity, b: Severity): Severity {
   return severityRank(a) >= severityRank(b) ? a : b;
 }

@@ -6,6 +6,7 @@ import { SecretsManagerWebhookUrl, SlackWebhookPoster } from '../adapters/slack-
 import { logger as defaultLogger } from '../commons/powertools';
 import { slackMessageFor } from '../core/alert/slack-message';
 import type { Severity } from '../core/finding';
+import { DEFAULT_ALERT_MINIMUM } from '../core/finding';
 import { slackNotifierSettingsFromEnv } from './settings';
 
 export interface SlackNotifierDeps {
@@ -36,7 +37,7 @@ export type SlackNotifierHandler = (event: SNSEvent, context: Context) => Promis
  */
 export function makeHandler(deps: SlackNotifierDeps): SlackNotifierHandler {
   const logger = deps.logger ?? defaultLogger;
-  const minSeverity = deps.minSeverity ?? 'high';
+  const minSeverity = deps.minSeverity ?? DEFAULT_ALERT_MINIMUM;
   const webhook: WebhookUrlProvider = new SecretsManagerWebhookUrl(deps.secrets, {
     secretId: deps.webhookSecretId,
     ...(deps.secretTtlMs !== undefined ? { ttlMs: deps.secretTtlMs } : {}),

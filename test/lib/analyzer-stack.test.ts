@@ -200,7 +200,7 @@ describe('the analyzer function', () => {
         Variables: Match.objectLike({
           FINDINGS_TABLE: Match.anyValue(),
           ALERTS_TOPIC_ARN: Match.anyValue(),
-          MIN_ALERT_SEVERITY: 'high',
+          MIN_ALERT_SEVERITY: 'medium',
           ALERT_COOLDOWN_MINUTES: '60',
           FINDINGS_RETENTION_DAYS: '400',
           ARCHIVE_BUCKET: Match.anyValue(),

@@ -30,6 +30,15 @@ describe('the rule registry', () => {
     }
   });
 
+  it('gives every rule the reasons for its severity, in the terms of the rubric, and shows them in docs/rules.md', () => {
+    const doc = renderRulesDoc();
+    for (const r of RULES) {
+      const reasons = r.severityReasons ?? '';
+      expect({ id: r.id, namesWhoAndWhat: /who:/.test(reasons) && /what:/.test(reasons) }).toEqual({ id: r.id, namesWhoAndWhat: true });
+      expect(doc).toContain(reasons);
+    }
+  });
+
   it('covers every category of the design', () => {
     const covered = new Set(RULES.map((r) => r.category));
     expect(CATEGORIES.filter((c) => !covered.has(c))).toEqual([]);

@@ -6,6 +6,7 @@ import { SlackPostError, WebhookSecretError } from '../../lambdas/adapters/slack
 import { buildAlert } from '../../lambdas/core/alert/sns-message';
 import { slackMessageFor } from '../../lambdas/core/alert/slack-message';
 import type { Severity } from '../../lambdas/core/finding';
+import { DEFAULT_ALERT_MINIMUM } from '../../lambdas/core/finding';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import type { SlackNotifierDeps, SlackNotifierHandler } from '../../lambdas/slack-notifier/handler';
 import { makeHandler } from '../../lambdas/slack-notifier/handler';
@@ -156,7 +157,7 @@ describe('the Slack notifier', () => {
     expect(post.path).toBe(`/services/T0000/B0000/${TOKEN}`);
     expect(post.contentType).toMatch(/^application\/json\b/);
     const body = JSON.parse(post.body) as unknown;
-    expect(body).toEqual(slackMessageFor({ subject: record.Sns.Subject, message: record.Sns.Message }, { minSeverity: 'high' })?.body);
+    expect(body).toEqual(slackMessageFor({ subject: record.Sns.Subject, message: record.Sns.Message }, { minSeverity: DEFAULT_ALERT_MINIMUM })?.body);
     expect(post.body).toContain('rbac.cluster-admin-binding');
     expect(post.body).not.toContain('backdoor-2'); // the low row is below the default minimum
 

@@ -1,20 +1,21 @@
+import { DEFAULT_ALERT_MINIMUM } from '../../lambdas/core/finding';
 import { SlackNotifierSettingsError, slackNotifierSettingsFromEnv } from '../../lambdas/slack-notifier/settings';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-webhook-AbCdEf';
 
 describe('slack notifier settings from the environment', () => {
-  it('needs the secret ARN; the minimum severity defaults to high', () => {
-    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: 'high' });
-    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'medium' })).toEqual({
+  it('needs the secret ARN; the minimum severity defaults to the default alert minimum', () => {
+    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN })).toEqual({ webhookSecretId: SECRET_ARN, minSeverity: DEFAULT_ALERT_MINIMUM });
+    expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: 'critical' })).toEqual({
       webhookSecretId: SECRET_ARN,
-      minSeverity: 'medium',
+      minSeverity: 'critical',
     });
   });
 
   it('treats empty variables as unset (CDK and consoles write empty strings)', () => {
     expect(slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: SECRET_ARN, MIN_SEVERITY: '' })).toEqual({
       webhookSecretId: SECRET_ARN,
-      minSeverity: 'high',
+      minSeverity: DEFAULT_ALERT_MINIMUM,
     });
     expect(() => slackNotifierSettingsFromEnv({ SLACK_WEBHOOK_SECRET_ARN: '  ' })).toThrow('SLACK_WEBHOOK_SECRET_ARN is required');
   });

@@ -27,6 +27,12 @@ export interface DetectionMetadata {
   category: Category;
   /** The highest severity it raises (hits carry their own). */
   severity: Severity;
+  /**
+   * Why its findings get the severities they do, in the rubric's terms (docs/severity.md): who
+   * acted, what was created or changed, where, and how sure the evidence is. docs/rules.md shows it;
+   * every shipped detection gives it (test/scripts/rules-doc.test.ts), test fixtures need not.
+   */
+  severityReasons?: string;
   /** One paragraph: what it catches and why an attacker does it. */
   description: string;
   /** MITRE ATT&CK technique ids (ATT&CK v16, Enterprise and Containers). */

@@ -180,6 +180,8 @@ const webhookConfigurationChanged: Rule = {
   title: 'Admission webhook configuration created or changed',
   category: 'admission-webhook',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (platform machinery is the baseline); what: a webhook sees or rewrites every matching request, persistence at cluster scope, so never below medium; high when it intercepts broadly, receives Secrets, calls outside the cluster, exempts namespaces or fails open; evidence: medium when the configuration was not logged; anonymous: critical.',
   description:
     'A MutatingWebhookConfiguration or ValidatingWebhookConfiguration was created or changed by an identity that is not part of the platform. ' +
     'The API server sends every matching request to the webhook: a mutating one can inject a container or a service-account token into every ' +
@@ -237,6 +239,8 @@ const admissionPolicyChanged: Rule = {
   title: 'Admission policy or policy binding created or changed',
   category: 'admission-webhook',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: an admission policy decides what the cluster admits (a defence), cluster scope: medium for any change, high when it stops denying, fails open or exempts; evidence: medium when the spec was not logged; anonymous: critical.',
   description:
     'A ValidatingAdmissionPolicy, MutatingAdmissionPolicy or one of their bindings was created or changed by an identity that is not part ' +
     'of the platform. Validating policies are guardrails: a binding switched from Deny to Audit or Warn, a policy set to fail open, or new ' +
@@ -291,6 +295,8 @@ const admissionDefenceRemoved: Rule = {
   title: 'Validating webhook or admission policy deleted',
   category: 'admission-webhook',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: removing an admission defence takes away a control (takeover of defences), cluster scope: medium, never lower; anonymous: critical.',
   description:
     'A ValidatingWebhookConfiguration, ValidatingAdmissionPolicy or ValidatingAdmissionPolicyBinding was deleted by an identity that is not ' +
     'part of the platform. These enforce what may run (Pod Security, image and registry policies, Gatekeeper and Kyverno rules); deleting ' +
@@ -351,6 +357,8 @@ const apiServiceRegistered: Rule = {
   title: 'Aggregated API server registered',
   category: 'admission-webhook',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: an aggregated API answers requests for a whole API group (persistence at cluster scope): medium, high when it takes over a built-in group or skips TLS verification; evidence: medium when the spec was not logged; anonymous: critical.',
   description:
     'An APIService (apiregistration.k8s.io) backed by a Service was created or re-pointed by an identity that is not part of the platform. ' +
     "The API server then proxies every request for that group and version to the Service, with the caller's identity in headers: a foreign " +

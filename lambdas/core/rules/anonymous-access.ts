@@ -66,6 +66,8 @@ export const anonymousAllowedRule: Rule = {
   title: 'Request allowed for an unauthenticated identity',
   category: 'anonymous-access',
   severity: 'critical',
+  severityReasons:
+    'who: no credentials at all; what: any allowed request shows the API server accepts anonymous access: critical for writes and sensitive reads, lower for discovery and health endpoints; evidence: Metadata decides.',
   description:
     'The API server let `system:anonymous` (group `system:unauthenticated`) do something beyond health checks. ' +
     'Anonymous access exists so load balancers can call `/healthz`, `/livez`, `/readyz` and `/version`; anything else succeeding without credentials means a binding grants rights to everyone who can reach the endpoint, ' +
@@ -105,6 +107,8 @@ export const anonymousDeniedRule: Rule = {
   title: 'Unauthenticated request denied (probing)',
   category: 'anonymous-access',
   severity: 'low',
+  severityReasons:
+    'who: no credentials; what: a denied attempt changes nothing (access attempted, not gained): low, info for non-resource paths; evidence: Metadata decides.',
   description:
     'The API server refused a request from `system:anonymous`. On its own it is reconnaissance, not a compromise: scanners probe every reachable API server. ' +
     'It tells you the endpoint is reachable by strangers with anonymous authentication on, and a burst of denials for Kubernetes resources from one address is someone mapping what they can reach. ' +

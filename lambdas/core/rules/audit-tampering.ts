@@ -279,6 +279,8 @@ const policyChanged: Rule = {
   title: 'Audit policy or API server audit flags changed',
   category: 'audit-tampering',
   severity: 'critical',
+  severityReasons:
+    "who: anyone but the platform; what: weakening the API server's audit policy blinds detection (takeover of defences): high, critical when logging is switched off; where: the control plane's own configuration; anonymous: critical.",
   description:
     'The audit trail was turned down from inside the cluster, as the audit log itself records it. A ConfigMap holding the audit policy ' +
     '(by its name, such as audit-policy, by a data key such as audit-policy.yaml or audit.yaml, or by an audit.k8s.io Policy in its body) ' +
@@ -396,6 +398,8 @@ const oversizeEvent: Rule = {
   title: 'Audit event too large to read: judged from its metadata only',
   category: 'audit-tampering',
   severity: 'critical',
+  severityReasons:
+    'who: any identity; what: an event too large to read whole can hide what it did, rated by the verb and the kind of object its head shows, raised in system namespaces; evidence: judged from the head of the document, and the finding says what it could not see.',
   description:
     "An audit event was longer than the reader's limit (4 MiB by default), so its request and response bodies were not read: it was " +
     'judged from the fields the API server writes before them (who, verb, object, response status), the rules that decide from those ' +
@@ -451,6 +455,8 @@ const logObjectDeleted: ExternalDetection = {
   title: 'Audit log object deleted from the log bucket',
   category: 'audit-tampering',
   severity: 'critical',
+  severityReasons:
+    'who: the AWS principal that deleted it; what: removing audit log objects destroys evidence (takeover of defences): critical; evidence: S3 event notifications, outside the audit log.',
   description:
     'An audit log object was deleted from the bucket the logs land in (S3 ObjectRemoved:Delete, or ObjectRemoved:DeleteMarkerCreated on a ' +
     'versioned bucket, which hides the object behind a delete marker). Deleting the record of what they did is what an intruder does ' +
@@ -473,6 +479,8 @@ const logSilence: ExternalDetection = {
   title: 'Audit logs stopped arriving',
   category: 'audit-tampering',
   severity: 'high',
+  severityReasons:
+    'who: unknown (no events arrive); what: a cluster that stops logging may have had its logging turned off: high; evidence: the absence of events, so not critical.',
   description:
     'No audit log object from a cluster reached the analyzer for longer than the silence threshold (30 minutes by default). A busy API ' +
     'server writes audit events every second; when they stop, audit logging was switched off, its shipping broke or was broken (a ' +
@@ -496,6 +504,8 @@ const eksAuditLoggingDisabled: ExternalDetection = {
   title: 'EKS control-plane audit logging switched off',
   category: 'audit-tampering',
   severity: 'critical',
+  severityReasons:
+    'who: the AWS principal in CloudTrail; what: switching off EKS audit logging blinds every other rule (takeover of defences): critical; evidence: CloudTrail, outside the audit log.',
   description:
     "An UpdateClusterConfig call switched off the audit log type of an EKS cluster's control-plane logging (clusterLogging with " +
     "enabled: false for types including audit): from then on the API server's audit events go nowhere. Raised by the watchdog from the " +

@@ -35,6 +35,8 @@ export const containerRestartDetector: StatefulDetector = {
   title: 'Container restarting repeatedly',
   category: 'container-restart',
   severity: 'high',
+  severityReasons:
+    'who: no actor (the kubelet reports it); what: a container restarting often is a symptom (crash, OOM, a killed agent), not a change: medium; where: high in system namespaces, where security and platform agents run; evidence: counted over a window.',
   description:
     'A container restarted more times than the threshold within the window, as counted from the restartCount the kubelet reports in pod status updates. ' +
     'Persistent implants that are killed (by OOM, by a liveness probe, or because they exit after calling home) are brought back by the kubelet again and again; so are containers whose image or command was tampered with.',

@@ -21,6 +21,8 @@ const systemNamespaceWorkload: Rule = {
   title: 'Workload created in a system namespace',
   category: 'controller',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (controllers are the baseline); what: a workload in a system namespace runs beside the platform with its trust: low by itself (its privileges are judged by the privileged-workload rules); where: system namespace; anonymous: critical.',
   description:
     'A pod or workload (Deployment, DaemonSet, StatefulSet, ReplicaSet, ReplicationController, Job, CronJob) was created in kube-system, ' +
     'kube-public or kube-node-lease by an identity that is not part of the platform. System namespaces hold the most privileged service ' +
@@ -58,6 +60,8 @@ const mirrorPod: Rule = {
   title: 'Static (mirror) pod registered',
   category: 'controller',
   severity: 'critical',
+  severityReasons:
+    'who: a node registering a static pod; what: static pods bypass admission, so a privileged or host-mounting one is persistence on the node: medium, high for host escapes; where: outside the system namespaces only; evidence: low when the spec was not logged; anonymous: critical.',
   description:
     'A pod carrying the kubernetes.io/config.mirror annotation was created. Kubelets register the static pods they run from manifest files ' +
     'on the node as mirror pods; no admission control stops the kubelet from running them, and deleting the mirror pod does not stop the ' +
@@ -140,6 +144,8 @@ const customResourceDefinition: Rule = {
   title: 'CustomResourceDefinition created or given a conversion webhook',
   category: 'controller',
   severity: 'critical',
+  severityReasons:
+    'who: a person (low) or a service account (info) creating a CustomResourceDefinition; what: a new API type adds no privilege by itself; medium when a CRD is deleted or its conversion webhook changed (it then intercepts requests); anonymous: critical.',
   description:
     'A CustomResourceDefinition was created by someone other than the platform, or a CRD was given a conversion webhook. New CRDs usually ' +
     'arrive with an operator: a controller that will act on the cluster with its own rights. A conversion webhook makes the API server send ' +

@@ -77,6 +77,8 @@ export const csrApprovalRule: Rule = {
   title: 'Certificate signing request approved by a person or a workload',
   category: 'credential',
   severity: 'critical',
+  severityReasons:
+    'who: anyone but the platform approver; what: an approved client certificate is a credential valid until it expires (persistence), critical when it names a privileged group or a node; medium when the CSR was not logged.',
   description:
     "A CertificateSigningRequest was approved through its `approval` subresource by someone other than the control plane's own approver. " +
     'An approved CSR for the `kubernetes.io/kube-apiserver-client` signer becomes a client certificate that authenticates as any user and group named in its subject, ' +
@@ -124,6 +126,8 @@ export const clientCsrRule: Rule = {
   title: 'Client certificate requested for the API server signer',
   category: 'credential',
   severity: 'high',
+  severityReasons:
+    'who: a person or unknown identity; what: asking for a client certificate is a step towards a lasting credential: medium, high for privileged groups or node names.',
   description:
     'A person or a workload created a CertificateSigningRequest for the `kubernetes.io/kube-apiserver-client` signer: a request for a client certificate that, once approved, ' +
     "authenticates to the API server as whoever its subject names, with no expiry short of the certificate's own and no way to revoke it. Medium; high when the subject claims `system:masters` or `system:nodes`. " +
@@ -153,6 +157,8 @@ export const nodeCreatedRule: Rule = {
   title: 'Node object created by something other than its kubelet',
   category: 'credential',
   severity: 'high',
+  severityReasons:
+    'who: a person (high) or a service account (medium), never a node registering itself; what: a Node object lets its holder receive pods and their secrets (persistence at cluster scope).',
   description:
     'A Node object was created by a person, a workload, or a kubelet registering a node other than itself. Kubelets register their own Node; a fake node is how an attacker gets pods scheduled to a machine they control ' +
     "(and with them the pods' Secrets and service account tokens through the node authorizer), or masquerades as a node. High for people and other nodes, medium for service accounts (node autoscalers and virtual kubelets create nodes).",

@@ -1,6 +1,7 @@
 import { asObject } from '../detect/event-view';
 import type { Rule } from '../detect/rule';
 import { TEMPLATE_WRITES, isWorkloadWrite, persistentWorkloadHit } from './support/pod-templates';
+import { rateEvent } from './support/rubric';
 
 /*
  * cronjob: code run again on a schedule, or to completion, after someone cleans up: CronJobs and
@@ -13,6 +14,8 @@ const cronJob: Rule = {
   title: 'CronJob created or its job template changed',
   category: 'cronjob',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (the platform is the baseline); what: a CronJob brings code back on a schedule (persistence): never below medium when created; raised for privileged or host-mounting templates, system namespaces, tolerating every taint, or downloading code; evidence: the template needs the body; anonymous: critical.',
   description:
     'A CronJob was created, or its job template replaced or patched, by someone other than the platform. A CronJob brings code back on a ' +
     'schedule however often its pods are cleaned up, which makes it a favourite for persistence and for miners. A plain one written by a ' +
@@ -30,8 +33,8 @@ const cronJob: Rule = {
     if (!isWorkloadWrite(view, ['cronjobs'])) return undefined;
     return persistentWorkloadHit(view, {
       reach: 'runs on a schedule',
-      createdByHuman: 'low',
-      createdByServiceAccount: 'info',
+      createdByHuman: rateEvent(view, 'persistence', 'low'),
+      createdByServiceAccount: rateEvent(view, 'persistence', 'low'),
       changedByHuman: 'info',
       toleratesAll: 'low',
       extraEvidence: (object) => {
@@ -47,6 +50,8 @@ const job: Rule = {
   title: 'Job with a risky pod template created',
   category: 'cronjob',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: a Job runs to completion and is not persistence: info for a plain one, raised like a CronJob for risky templates or system namespaces; anonymous: critical.',
   description:
     "A Job was created or changed by someone other than the platform (the CronJob controller's own Jobs are baseline). Jobs run to " +
     'completion and are everyday tooling, so a plain one is information only when a person creates it; the finding rises like a ' +

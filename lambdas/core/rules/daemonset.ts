@@ -1,5 +1,6 @@
 import type { Rule } from '../detect/rule';
 import { TEMPLATE_WRITES, isWorkloadWrite, persistentWorkloadHit } from './support/pod-templates';
+import { rateEvent } from './support/rubric';
 
 /*
  * daemonset: code kept running on every node. A benign DaemonSet written by a person is worth a
@@ -12,6 +13,8 @@ const daemonSet: Rule = {
   title: 'DaemonSet created or its pod template changed',
   category: 'daemonset',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (the platform is the baseline); what: a DaemonSet runs code on every node (persistence): never below medium when created; raised for privileged or host-mounting templates, system namespaces and tolerating every taint; evidence: the template needs the body; anonymous: critical.',
   description:
     'A DaemonSet was created, or its pod template replaced or patched, by someone other than the platform. A DaemonSet runs a pod on every ' +
     'node, including nodes added later, and is recreated when deleted pod by pod: the classic way to keep an implant on the whole cluster. ' +
@@ -32,8 +35,8 @@ const daemonSet: Rule = {
     if (!isWorkloadWrite(view, ['daemonsets'])) return undefined;
     return persistentWorkloadHit(view, {
       reach: 'runs on every node',
-      createdByHuman: 'low',
-      createdByServiceAccount: 'info',
+      createdByHuman: rateEvent(view, 'persistence', 'low'),
+      createdByServiceAccount: rateEvent(view, 'persistence', 'low'),
       changedByHuman: 'info',
       toleratesAll: 'medium',
     });

@@ -5,6 +5,7 @@ import { redactArgv, redactText } from '../detect/redact';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, inSystemNamespace, raise, requestPath } from './support/common';
+import { rateEvent } from './support/rubric';
 
 /** What a command does that makes it worth more than a glance, with the pattern that says so. */
 const INDICATORS: ReadonlyArray<[string, RegExp]> = [
@@ -139,7 +140,8 @@ function evaluateStream(view: EventView): RuleHit | undefined {
     reasons.push(...indicators, ...hints);
     if (interactiveShell) reasons.push(stream.tty ? 'interactive shell' : 'shell reading a script from stdin');
     if (copy !== undefined) reasons.push(`copies files ${copy} the container (kubectl cp)`);
-    severity = indicators.length > 0 ? 'high' : interactiveShell || copy === 'into' || hints.length > 0 ? 'medium' : 'low';
+    const own = indicators.length > 0 ? 'high' : interactiveShell || copy === 'into' || hints.length > 0 ? 'medium' : 'low';
+    severity = rateEvent(view, 'persistence', own); // runs code with the pod's identity: never below medium for a person
     summary =
       stream.command.length === 0
         ? `${who} ran a command (not logged) in ${container(stream)}${pod}`
@@ -168,6 +170,8 @@ export const podExecRule: Rule = {
   title: 'Command run in a container (exec, attach, port-forward)',
   category: 'exec',
   severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity (the platform is the baseline); what: running commands in a pod uses the pod's identity and secrets: never below medium; high for offensive tooling or credential theft, raised in system namespaces; port-forward and attach without input only reach an interface (low).",
   description:
     'Someone ran a command in a running container (`kubectl exec`), attached to its process, or forwarded one of its ports. ' +
     'The command is decoded from the request URI, where the API server always records it, so the finding says what ran. ' +
@@ -244,6 +248,8 @@ export const apiserverProxyRule: Rule = {
   title: 'Kubelet, pod or service reached through the API server proxy',
   category: 'exec',
   severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity; what: the API server's proxy reaches the kubelet and services: high for kubelet exec and run endpoints (critical with indicators or in system namespaces), medium for reads of node logs and metrics, low otherwise.",
   description:
     "Requests through the API server's proxy subresources: `nodes/proxy` reaches the kubelet API on the node, whose `/run`, `/exec` and `/attach` endpoints run commands in any container on that node without a `pods/exec` permission check or audit event of their own " +
     '(even the `get` verb suffices over websockets); `/pods`, `/configz`, `/logs` and `/checkpoint` disclose pod specs, node configuration and container memory. ' +

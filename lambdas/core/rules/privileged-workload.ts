@@ -10,6 +10,7 @@ import type { WrittenPodSpec } from '../k8s/pod-spec';
 import { TEMPLATE_RESOURCES, containersOf, podSpecOf, writtenPodSpec } from '../k8s/pod-spec';
 import { actorText, inSystemNamespace, isBaseline } from './support/common';
 import { TEMPLATE_WRITES, did, imagesOf, isAnonymous, isHuman, isWorkloadWrite, listed, privilegeRisks, riskEvidence, target } from './support/pod-templates';
+import { rate, whereOf } from './support/rubric';
 
 /*
  * privileged-workload: pods and pod templates with privileged or host access, and ephemeral
@@ -71,6 +72,8 @@ const privilegedPod: Rule = {
   title: 'Pod with privileged or host access created',
   category: 'privileged-workload',
   severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity writing the pod; a controller's pod outside system namespaces speaks for the template's unseen author (medium; a DaemonSet's pods are node agents, info); what: the worst pod security risk decides (privileged, host namespaces and paths, capabilities); anonymous: critical.",
   description:
     'A pod was created with a spec that breaks or weakens the container boundary: privileged containers, the host PID, network or IPC ' +
     "namespace, hostPath volumes (the root filesystem, the container runtime socket, /etc, the kubelet's directory rate highest), dangerous " +
@@ -115,7 +118,10 @@ function controllerMadePod(view: EventView): RuleHit | undefined {
   const owner = asObject(asArray(asObject(view.object?.metadata)?.ownerReferences)[0]);
   const from = owner ? ` from ${asString(owner.kind) ?? 'owner'} ${asString(owner.name) ?? ''}`.trimEnd() : '';
   return {
-    severity: 'info',
+    // A DaemonSet's pods are how node agents run; any other owner's template author is not in this
+    // event, so the pod speaks for an unknown identity creating a privileged workload.
+    severity:
+      asString(owner?.kind) === 'DaemonSet' ? 'info' : rate({ who: 'unknown', what: 'persistence', where: whereOf(view), evidence: 'body', judged: 'low' }),
     summary: `${actorText(view)} created ${target(view, view.object)}${from} with ${listed(risks.map((r) => r.text))} (controller baseline; the template's author is reported where it was written)`,
     evidence: { risks: riskEvidence(risks), ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}) },
   };
@@ -126,6 +132,8 @@ const privilegedTemplate: Rule = {
   title: 'Workload with a privileged pod template created or changed',
   category: 'privileged-workload',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (the platform is the baseline); what: the worst pod security risk in the template decides, up to critical for host escapes; evidence: needs the body, a patch is judged as far as it shows; anonymous: critical.',
   description:
     'A Deployment, DaemonSet, StatefulSet, ReplicaSet, ReplicationController, Job or CronJob was created, replaced or patched so that its pod ' +
     'template is privileged, shares host namespaces, mounts host paths or adds dangerous capabilities (see workload.privileged-pod). The pods ' +
@@ -154,6 +162,8 @@ const ephemeralContainer: Rule = {
   title: 'Ephemeral container injected into a running pod',
   category: 'privileged-workload',
   severity: 'critical',
+  severityReasons:
+    "who: anyone but the platform; what: running any image inside a running pod's namespaces with its identity: high, critical when the injected container is privileged or the pod shares the host's namespaces; anonymous: critical.",
   description:
     'An ephemeral container was added to a running pod through the pods/ephemeralcontainers subresource (`kubectl debug`). It runs any image ' +
     "and command inside the pod's namespaces, with the pod's service account and volumes, and can target another container's process " +

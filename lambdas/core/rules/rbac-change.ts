@@ -5,6 +5,7 @@ import { isPlatform } from '../detect/identity';
 import { actorText, changedFields, forActor, inApiGroups, writtenObject } from './support/common';
 import type { Rule, RuleHit } from '../detect/rule';
 import { patchedFields } from '../k8s/patch';
+import { rateEvent } from './support/rubric';
 import type { PolicyRuleEntry, Power, Subject, SubjectReach } from '../k8s/rbac';
 import {
   PRIVILEGED_CLUSTER_ROLES,
@@ -64,6 +65,8 @@ const roleOrBindingChanged: Rule = {
   title: 'Role or role binding written',
   category: 'rbac-change',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (the platform is the baseline); what: a Role or binding written defines or grants privilege (persistence): never below medium; a deletion adds none (low), medium at cluster scope or in a system namespace where it can remove access for everyone; the dangerous shapes are rated by the other rbac rules; anonymous: critical.',
   description:
     'A Role, ClusterRole, RoleBinding or ClusterRoleBinding was created, changed or deleted by an identity that is not part of the platform. ' +
     'Every RBAC change is a change to who can do what; attackers add bindings and roles because they survive credential rotation and leave ' +
@@ -85,7 +88,9 @@ const roleOrBindingChanged: Rule = {
     const entries = policyRuleEntries(object);
     if (entries.length > 0) evidence.ruleEntries = entries.length;
     const unseen = view.missingEvidence && view.verb !== 'delete' && view.verb !== 'deletecollection' ? `; body not logged (${view.missingEvidence})` : '';
-    return { severity: forActor(view, 'low'), summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
+    const deletion = view.verb === 'delete' || view.verb === 'deletecollection';
+    const severity = deletion ? rateEvent(view, 'change') : rateEvent(view, 'persistence', 'low');
+    return { severity, summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
   },
 };
 
@@ -107,6 +112,8 @@ const privilegedRoleBound: Rule = {
   title: 'Cluster-admin or equivalent role bound',
   category: 'rbac-change',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (the platform is the baseline); what: binding an admin-level or otherwise privileged role grants new privilege (persistence), never below medium; raised for cluster-wide grants, more powerful roles and broad subjects; anonymous: critical.',
   description:
     'A RoleBinding or ClusterRoleBinding was created or changed to grant cluster-admin, admin, edit or a built-in ClusterRole with ' +
     'system:masters-equivalent power (system:kube-controller-manager, system:node, the aggregation controller). Binding cluster-admin to a ' +
@@ -147,6 +154,8 @@ const broadSubjectBound: Rule = {
   title: 'Role bound to anonymous, all authenticated users or a default service account',
   category: 'rbac-change',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: a grant to a broad group (all authenticated users, all service accounts, anonymous) gives privilege to everyone (persistence at its widest), raised with the power of the role.',
   description:
     'A binding grants a role to system:anonymous, system:unauthenticated, system:authenticated, every service account ' +
     "(system:serviceaccounts, system:serviceaccounts:<ns>) or a namespace's default service account. Such a grant reaches callers " +
@@ -221,6 +230,8 @@ const dangerousRolePermissions: Rule = {
   title: 'Role granted escalation-grade permissions',
   category: 'rbac-change',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: a role that can escalate (bind, escalate, impersonate, create pods or tokens, read secrets, wildcards) is privilege waiting for a binding, rated by what it allows; where: cluster roles reach every namespace.',
   description:
     'A Role or ClusterRole was created or changed so that one of its rules entries grants a wildcard (every verb, resource or API group), ' +
     'escalate, bind or impersonate, reading Secrets, exec/attach into pods, nodes/proxy, minting service-account tokens, approving CSRs, ' +
@@ -270,6 +281,8 @@ const builtInRoleTampered: Rule = {
   title: 'Built-in role or binding modified',
   category: 'rbac-change',
   severity: 'critical',
+  severityReasons:
+    "who: anyone but the platform reconciling its own roles; what: changing a built-in role or binding alters what the platform's identities may do (takeover), rated by the grant.",
   description:
     'A built-in Role, ClusterRole or binding (system:, eks: and kubeadm: names, cluster-admin/admin/edit/view, the cluster-admin binding, ' +
     'objects labelled kubernetes.io/bootstrapping=rbac-defaults) was updated, patched or deleted by an identity that is not part of the platform. ' +
@@ -311,6 +324,8 @@ const awsAuthChanged: Rule = {
   title: 'EKS aws-auth ConfigMap changed',
   category: 'rbac-change',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: aws-auth maps IAM identities to Kubernetes groups (persistence at cluster scope), raised for system:masters mappings; evidence: says so when the body was not logged.',
   description:
     'The kube-system/aws-auth ConfigMap maps AWS IAM roles and users to Kubernetes users and groups on EKS. Adding a mapping to ' +
     'system:masters gives an IAM principal, possibly in another AWS account, permanent cluster-admin that no Kubernetes RBAC object shows; ' +
@@ -357,6 +372,8 @@ const deniedRbacWrite: Rule = {
   title: 'Forbidden attempt to write RBAC',
   category: 'rbac-change',
   severity: 'medium',
+  severityReasons:
+    'who: a person or unknown identity; what: a denied RBAC write changed nothing (access attempted) but probes for escalation, so it stays below the rules that see a grant.',
   description:
     'A user or service account was refused (403) when creating, changing or deleting a role or binding. Probing for RBAC write access, ' +
     "or trying to grant more than one holds (the API server's escalation check), is what an intruder does right after stealing a credential.",

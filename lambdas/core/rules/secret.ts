@@ -20,6 +20,8 @@ export const secretWriteRule: Rule = {
   title: 'Secret created, changed or deleted by a person or a foreign workload',
   category: 'secret',
   severity: 'high',
+  severityReasons:
+    'who: a person or unknown identity (a service account in its own namespace is info); what: a Secret stores credentials but grants nothing by itself: low in ordinary namespaces; where: medium in system namespaces, high in kube-system and for bootstrap tokens (persistence); evidence: usually Metadata only, so the type is often unknown.',
   description:
     'A Secret was created, updated, patched or deleted by someone other than the control plane. In kube-system this is how long-lived access is planted: ' +
     'bootstrap tokens (`bootstrap-token-*`, which let their holder join nodes and obtain kubelet credentials), legacy service-account tokens, cloud credentials read by system add-ons. ' +
@@ -74,6 +76,8 @@ export const secretReadRule: Rule = {
   title: 'Secret read by a person or from another namespace',
   category: 'secret',
   severity: 'medium',
+  severityReasons:
+    'who: a person, or a service account outside its own namespace; what: reading one Secret is access, not persistence: low; where: medium in system namespaces.',
   description:
     'A Secret was read (`get`) by a person, or by a service account outside its own namespace. Reading one Secret is often legitimate debugging, so this is low, ' +
     'and medium in system namespaces, where Secrets hold bootstrap tokens, legacy service-account tokens and cloud credentials of add-ons. ' +
@@ -106,6 +110,8 @@ export const secretBulkReadRule: Rule = {
   title: 'Secrets listed or watched in bulk',
   category: 'secret',
   severity: 'high',
+  severityReasons:
+    'who: a person, or a service account beyond its own namespace; what: listing or watching Secrets reads every credential in scope (access): low, raised with its reach (across namespaces, system namespaces).',
   description:
     'Secrets were listed or watched: every Secret in a namespace, or with no namespace, in the whole cluster. Listing returns the values, so this is secret enumeration and theft in one request ' +
     '(the first thing a stolen admin credential or an over-privileged service account token is used for). ' +

@@ -3,6 +3,7 @@ import { isPlatform } from '../detect/identity';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, field, inSystemNamespace, isBaseline, raise } from './support/common';
+import { evidenceOf, rate, whereOf } from './support/rubric';
 
 /** Audiences whose tokens a cloud exchanges for its own credentials (IRSA, EKS Pod Identity, Azure, GCP). */
 const CLOUD_AUDIENCE = /^(sts\.amazonaws\.com|pods\.eks\.amazonaws\.com|api:\/\/AzureADTokenExchange)$|iam\.googleapis\.com|\.svc\.id\.goog/;
@@ -21,6 +22,8 @@ export const tokenRequestRule: Rule = {
   title: 'Service account token minted (TokenRequest)',
   category: 'service-account',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; the control plane minting a token for a workload is off its role and rated as unknown; what: a token is lasting access (persistence): never below medium; raised for long lifetimes, system namespaces and cloud audiences.',
   description:
     'A token was requested for a service account (`kubectl create token`, `create` on `serviceaccounts/token`) by a person or a workload. Such a token works from anywhere until it expires, ' +
     'so minting one for a powerful service account is a quiet way to keep access: no Secret, no binding, nothing to see in the cluster. ' +
@@ -42,7 +45,8 @@ export const tokenRequestRule: Rule = {
     if (isPlatform(view.actor)) {
       if (inSystemNamespace(view.namespace) || view.namespace === '') return undefined;
       return {
-        severity: 'info',
+        // Platform credentials used for what the platform does not do: an unknown identity minting a token.
+        severity: rate({ who: 'unknown', what: 'persistence', where: whereOf(view), evidence: evidenceOf(view), judged: 'low' }),
         summary: `${who} requested a token for ${target}`,
         evidence: { reasons: ['the control plane mints tokens for its own controllers in kube-system, not for workloads'] },
       };
@@ -92,6 +96,7 @@ export const tokenSecretRule: Rule = {
   title: 'Long-lived service account token Secret created',
   category: 'service-account',
   severity: 'critical',
+  severityReasons: 'who: a person or unknown identity; what: a legacy token Secret never expires (persistence), raised in system namespaces.',
   description:
     'A Secret of type `kubernetes.io/service-account-token` was created by a person or a workload. The token controller fills it with a token for the named service account that never expires, ' +
     "the classic way to keep a credential for a powerful service account after the attacker's own access is gone. Since Kubernetes 1.24 nothing creates these automatically. " +
@@ -122,6 +127,8 @@ export const systemNamespaceServiceAccountRule: Rule = {
   title: 'Service account created in a system namespace',
   category: 'service-account',
   severity: 'low',
+  severityReasons:
+    'who: a person or unknown identity; what: a new identity where the platform lives, a home for a later binding; where: system namespaces only.',
   description:
     "A service account was created in kube-system (or kube-public, kube-node-lease) by someone other than the control plane. An identity there blends in with the platform's own controllers, " +
     'which is where an attacker hides the account a backdoor binding or token will use. On its own it grants nothing, so it is low; the binding that follows is reported by the RBAC rules.',

@@ -49,6 +49,8 @@ export const hostPathVolumeRule: Rule = {
   title: 'PersistentVolume exposing a host path',
   category: 'storage',
   severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity; what: a hostPath PersistentVolume hands a node's filesystem to whoever claims it (takeover of the node), rated by the path it exposes.",
   description:
     'A PersistentVolume backed by `hostPath` was created by a person or a workload. Whoever can claim it mounts that directory of a node, with none of the pod-level checks (Pod Security admission ' +
     'blocks hostPath volumes in pods, not in PersistentVolumes), so it is a way to reach the host from a namespace that is otherwise restricted. ' +
@@ -97,6 +99,8 @@ export const volumeDeletedRule: Rule = {
   title: 'PersistentVolume or PersistentVolumeClaim deleted',
   category: 'storage',
   severity: 'medium',
+  severityReasons:
+    'who: a person or unknown identity; what: deleting volumes destroys data (impact) but adds no privilege, so it is rated as a change, raised with its reach.',
   description:
     'A PersistentVolume or PersistentVolumeClaim was deleted by a person (medium) or a workload (low). With the default `Delete` reclaim policy deleting the claim destroys the data: ' +
     'a way to wipe evidence or cause damage, and a step in replacing a volume with one the attacker controls. The PV controller cleaning up released volumes is the baseline.',
@@ -130,6 +134,7 @@ export const reclaimPolicyRule: Rule = {
   title: 'PersistentVolume reclaim policy set to Delete or Recycle',
   category: 'storage',
   severity: 'medium',
+  severityReasons: 'who: a person or unknown identity; what: switching a volume to Delete arms data destruction without adding privilege (a change).',
   description:
     "A PersistentVolume's `persistentVolumeReclaimPolicy` was set to `Delete` or `Recycle` by a person or a workload: the next deletion of its claim destroys (or wipes) the data, so this is the quiet first half of a data-destruction attack. " +
     'Medium when a patch sets it; an update is low because the log holds only the new object and the previous policy is unknown.',
@@ -158,6 +163,7 @@ export const storageClassRule: Rule = {
   title: 'StorageClass created, changed or deleted',
   category: 'storage',
   severity: 'medium',
+  severityReasons: "who: a person or unknown identity; what: a StorageClass decides where every new volume's data goes (a change at cluster scope).",
   description:
     'A StorageClass was written by someone other than the platform. It decides which provisioner creates every new volume and what happens to the data on release; ' +
     "pointing the default class at an attacker's provisioner hands it the data of every new claim. Low; medium when the write makes the class the cluster default.",

@@ -43,6 +43,8 @@ const registryNotAllowed: Rule = {
   title: 'Image from a registry outside the allowlist',
   category: 'untrusted-image',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity writing the workload; what: code from a source outside the allowlist, raised in system namespaces; evidence: needs the image in the body.',
   description:
     'A pod, pod template or ephemeral container was given an image from a registry that is not in settings.images.allowedRegistries. ' +
     'Reports only when the allowlist is set. Images from unknown registries are how attackers bring their tools in (and how typosquatted ' +
@@ -78,6 +80,7 @@ const mutableTag: Rule = {
   title: 'New workload uses a mutable image tag',
   category: 'untrusted-image',
   severity: 'low',
+  severityReasons: 'who: a person or unknown identity; what: a mutable tag can change what runs later without a write (supply-chain hygiene, no privilege).',
   description:
     'A new pod or workload uses an image by a tag that can be moved (`latest`, or no tag at all) and no digest: what runs tomorrow is ' +
     'whatever someone pushes under that tag, reviewed or not, which is how a compromised registry account implants every restart. Reported ' +
@@ -107,6 +110,8 @@ const fetchesCode: Rule = {
   title: 'Container downloads and runs code at start',
   category: 'untrusted-image',
   severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: a container that downloads and runs code at start runs what no image scan saw, raised in system namespaces.',
   description:
     'A pod, pod template or ephemeral container was written with a command that downloads code and runs it (`curl | sh`, `wget -O- | bash`, ' +
     '`base64 -d | sh`, download then `chmod +x`, `python -c` with urllib) or opens a reverse shell (/dev/tcp, `nc -e`, socat exec). What such ' +

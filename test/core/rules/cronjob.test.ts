@@ -9,7 +9,7 @@ describe('cronjob.created-or-changed', () => {
 
   it('notes a plain CronJob written by a person, with its schedule', () => {
     const [hit] = fire(r, workloadWrite('cronjobs', plain(), { name: 'backup' }));
-    expect(hit.severity).toBe('low');
+    expect(hit.severity).toBe('medium');
     expect(hit.summary).toBe('alice@example.com created CronJob default/backup (runs on a schedule)');
     expect(hit.evidence).toMatchObject({ schedule: '*/5 * * * *', images: ['registry.example.com/app:1.2'] });
   });

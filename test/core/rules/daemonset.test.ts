@@ -7,11 +7,11 @@ const rule = (id: string): Rule => ruleById(daemonsetRules, id);
 describe('daemonset.created-or-changed', () => {
   const r = rule('daemonset.created-or-changed');
 
-  it('notes a plain DaemonSet written by a person as low, by a service account as info', () => {
+  it('rates a plain DaemonSet written by a person medium (persistence is never below medium)', () => {
     const [hit] = fire(r, workloadWrite('daemonsets', plain()));
-    expect(hit.severity).toBe('low');
+    expect(hit.severity).toBe('medium');
     expect(hit.summary).toBe('alice@example.com created DaemonSet default/web (runs on every node)');
-    expect(severity(r, workloadWrite('daemonsets', plain(), { user: FOREIGN_SA }))).toBe('info');
+    expect(severity(r, workloadWrite('daemonsets', plain(), { user: FOREIGN_SA }))).toBe('medium');
   });
 
   it('raises with what the template does', () => {
@@ -35,11 +35,11 @@ describe('daemonset.created-or-changed', () => {
 
   it('says the template was not logged instead of passing it as clean', () => {
     const [hit] = fire(r, workloadWrite('daemonsets', privileged(), { level: 'Metadata', namespace: 'kube-system' }));
-    expect(hit.severity).toBe('medium');
+    expect(hit.severity).toBe('high');
     expect(hit.summary).toBe(
       'alice@example.com created DaemonSet kube-system/web in system namespace kube-system; pod template not logged (audit level Metadata recorded no request body)',
     );
-    expect(severity(r, workloadWrite('daemonsets', privileged(), { level: 'Metadata' }))).toBe('low');
+    expect(severity(r, workloadWrite('daemonsets', privileged(), { level: 'Metadata' }))).toBe('medium');
   });
 
   it('reads template patches and ignores patches that change no template', () => {

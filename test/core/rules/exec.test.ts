@@ -62,18 +62,18 @@ describe('exec.pod-exec', () => {
     expect(hit.evidence?.reasons).toContain(reason);
   });
 
-  it('rates a plain command low and an environment dump medium', () => {
-    expect(severityOf(podExecRule, stream('exec', q(['ls', '-la', '/app'])))).toBe('low');
+  it('rates a plain command medium (code run with the pod identity) and an environment dump medium', () => {
+    expect(severityOf(podExecRule, stream('exec', q(['ls', '-la', '/app'])))).toBe('medium');
     expect(severityOf(podExecRule, stream('exec', q(['printenv'])))).toBe('medium');
     // `env` with arguments runs a program; it is not a dump.
-    expect(severityOf(podExecRule, stream('exec', q(['env', 'LANG=C', 'ls'])))).toBe('low');
+    expect(severityOf(podExecRule, stream('exec', q(['env', 'LANG=C', 'ls'])))).toBe('medium');
   });
 
-  it('tells kubectl cp apart: copying into a container is medium, out of it low', () => {
+  it('tells kubectl cp apart: copying into or out of a container is medium at least (code run in the pod)', () => {
     const into = hitsOf(podExecRule, stream('exec', q(['tar', '-xmf', '-', '-C', '/usr/local/bin'], 'container=web&stdin=true')))[0];
     expect(into.severity).toBe('medium');
     expect(into.evidence?.reasons).toContain('copies files into the container (kubectl cp)');
-    expect(severityOf(podExecRule, stream('exec', q(['tar', 'cf', '-', '/app/data'])))).toBe('low');
+    expect(severityOf(podExecRule, stream('exec', q(['tar', 'cf', '-', '/app/data'])))).toBe('medium');
     // ...unless what it copies is named like a credential.
     expect(severityOf(podExecRule, stream('exec', q(['tar', 'cf', '-', '/app/secrets/credentials.json'])))).toBe('medium');
   });
@@ -102,7 +102,7 @@ describe('exec.pod-exec', () => {
   it('says when the command is not logged instead of staying silent', () => {
     const event = stream('exec', '');
     expect(hitsOf(podExecRule, event)[0]).toMatchObject({
-      severity: 'low',
+      severity: 'medium',
       summary: 'alice@example.com ran a command (not logged) in pod shop/web-7d9f8c6b5-x2lqp',
       evidence: { command: 'not logged' },
     });
@@ -116,7 +116,7 @@ describe('exec.pod-exec', () => {
   });
 
   it('reports a foreign service account like a person', () => {
-    expect(severityOf(podExecRule, stream('exec', q(['id']), { user: users.serviceAccount('ci', 'deployer') }))).toBe('low');
+    expect(severityOf(podExecRule, stream('exec', q(['id']), { user: users.serviceAccount('ci', 'deployer') }))).toBe('medium');
   });
 
   const positive = stream('exec', q(['sh'], 'container=web&stdin=true&tty=true'));

@@ -82,11 +82,14 @@ describe('workload.privileged-pod', () => {
     expect(fire(r, workloadWrite('pods', privileged(), { level: 'Metadata' }))).toEqual([]);
   });
 
-  it('takes a controller creating a privileged pod from a template as baseline: information at most', () => {
+  it("rates a controller's privileged pod for the template's unseen author (medium), a DaemonSet's as information", () => {
     const owner = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f', controller: true }] };
     const e = workloadWrite('pods', privileged(), { user: controllerSA('replicaset-controller'), name: 'web-5d4f-x7k2p', metadata: owner });
     const hits = fire(r, e);
-    expect(hits.map((h) => h.severity)).toEqual(['info']);
+    expect(hits.map((h) => h.severity)).toEqual(['medium']);
+    const agent = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', controller: true }] };
+    const fromDaemonSet = workloadWrite('pods', privileged(), { user: controllerSA('daemon-set-controller'), name: 'agent-x7k2p', metadata: agent });
+    expect(fire(r, fromDaemonSet).map((h) => h.severity)).toEqual(['info']);
     expect(hits[0].summary).toContain('from ReplicaSet web-5d4f');
     // In system namespaces that is how stock node agents run: nothing at all.
     expect(fire(r, workloadWrite('pods', privileged(), { user: controllerSA('daemon-set-controller'), namespace: 'kube-system', metadata: owner }))).toEqual(

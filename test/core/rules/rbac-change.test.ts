@@ -70,8 +70,8 @@ describe('rbac.role-or-binding-changed', () => {
   const r = rule('rbac.role-or-binding-changed');
   const created = clusterRole('reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
 
-  it('records any RBAC write by a human at low', () => {
-    expect(hitsOf(r, created)).toEqual([expect.objectContaining({ severity: 'low', summary: 'alice@example.com created ClusterRole reader' })]);
+  it('records any RBAC write by a human at medium (the rubric: persistence is never below medium)', () => {
+    expect(hitsOf(r, created)).toEqual([expect.objectContaining({ severity: 'medium', summary: 'alice@example.com created ClusterRole reader' })]);
     expect(hitsOf(r, binding('RoleBinding', 'readers', { kind: 'Role', name: 'reader' }, [{ kind: 'User', name: 'bob' }]))[0].summary).toBe(
       'alice@example.com created RoleBinding team-a/readers',
     );

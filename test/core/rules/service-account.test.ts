@@ -69,8 +69,8 @@ describe('service-account.token-request', () => {
     expect(hit.evidence?.reasons).toContain('a workload minting a token for another identity');
   });
 
-  it('reports the control plane minting a workload token as info, its own controllers not at all', () => {
-    expect(severityOf(tokenRequestRule, tokenRequest('production', 'app-sa', undefined, users.controllerManager))).toBe('info');
+  it('rates the control plane minting a workload token as an unknown identity (medium), its own controllers not at all', () => {
+    expect(severityOf(tokenRequestRule, tokenRequest('production', 'app-sa', undefined, users.controllerManager))).toBe('medium');
     expect(hitsOf(tokenRequestRule, tokenRequest('kube-system', 'replicaset-controller', undefined, users.controllerManager))).toEqual([]);
   });
 
