@@ -90,3 +90,46 @@ export function isPlatform(actor: Actor): boolean {
 
 /** Namespaces the platform owns: workloads appearing there deserve a closer look. */
 export const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+
+/**
+ * Add-ons whose controllers rewrite their own objects all day: GitOps controllers re-applying
+ * workloads, cert-manager's CA injector filling `caBundle`, policy engines and meshes reconciling
+ * their webhooks. Known by service account name AND the namespaces their charts install into: a
+ * service account of the same name in any other namespace is nobody special. Being one of them
+ * never excuses a change by itself; the rules also check the shape of what changed.
+ */
+export type AddOn = 'argo-cd' | 'flux' | 'cert-manager-cainjector' | 'kyverno' | 'gatekeeper' | 'istio';
+
+const ADD_ONS: ReadonlyArray<{ addOn: AddOn; namespaces: readonly string[]; serviceAccounts: RegExp }> = [
+  { addOn: 'argo-cd', namespaces: ['argocd', 'argo-cd', 'openshift-gitops'], serviceAccounts: /^(openshift-gitops-)?argocd-application-controller$/ },
+  { addOn: 'flux', namespaces: ['flux-system'], serviceAccounts: /^(kustomize-controller|helm-controller)$/ },
+  { addOn: 'cert-manager-cainjector', namespaces: ['cert-manager'], serviceAccounts: /^cert-manager-cainjector$/ },
+  { addOn: 'kyverno', namespaces: ['kyverno'], serviceAccounts: /^kyverno(-admission-controller)?$/ },
+  { addOn: 'gatekeeper', namespaces: ['gatekeeper-system'], serviceAccounts: /^gatekeeper-admin$/ },
+  { addOn: 'istio', namespaces: ['istio-system'], serviceAccounts: /^istiod(-[a-z0-9-]+)?$/ },
+];
+
+export function addOnOf(actor: Actor): AddOn | undefined {
+  const sa = actor.serviceAccount;
+  if (actor.class !== 'service-account' || !sa) return undefined;
+  return ADD_ONS.find((a) => a.namespaces.includes(sa.namespace) && a.serviceAccounts.test(sa.name))?.addOn;
+}
+
+export const isGitOpsController = (actor: Actor): boolean => {
+  const addOn = addOnOf(actor);
+  return addOn === 'argo-cd' || addOn === 'flux';
+};
+
+/**
+ * kubeadm init/upgrade/join acting with the cluster's admin credentials (kubernetes-admin in
+ * system:masters, or kubeadm:cluster-admins since 1.29). The user agent is the requester's word,
+ * so this only says what the request claims to be; the rules compare what it wrote with
+ * kubeadm's own defaults before treating it as routine.
+ */
+export function isKubeadmAdmin(actor: Actor, userAgent: string | undefined): boolean {
+  return (
+    actor.class === 'user' &&
+    (userAgent ?? '').startsWith('kubeadm/') &&
+    (actor.groups.includes('system:masters') || actor.groups.includes('kubeadm:cluster-admins'))
+  );
+}

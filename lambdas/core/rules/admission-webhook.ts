@@ -1,6 +1,7 @@
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
-import { isPlatform } from '../detect/identity';
+import type { AddOn } from '../detect/identity';
+import { addOnOf, isPlatform } from '../detect/identity';
 import { actorText, forActor, inApiGroups, writtenObject } from './support/common';
 import type { Rule } from '../detect/rule';
 import { patchedFields, removedPaths } from '../k8s/patch';
@@ -167,6 +168,47 @@ function webhookReport(webhook: JsonObject, validating: boolean, patchedWebhook:
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Platform machinery rewriting its own objects
+
+/** Annotations cert-manager's CA injector acts on: it only ever writes caBundle into objects carrying one. */
+const CA_INJECTION = ['cert-manager.io/inject-ca-from', 'cert-manager.io/inject-ca-from-secret', 'cert-manager.io/inject-apiserver-ca'];
+
+/** Webhook configurations policy engines and meshes own and reconcile (rules follow their policies; caBundle rotates). */
+const OWN_CONFIGS: Partial<Record<AddOn, RegExp>> = {
+  kyverno: /^kyverno-/,
+  gatekeeper: /^gatekeeper-/,
+  istio: /^istio-/,
+};
+
+const requestsCaInjection = (object: JsonObject | undefined): boolean => {
+  const annotations = asObject(asObject(object?.metadata)?.annotations);
+  return annotations !== undefined && CA_INJECTION.some((a) => asString(annotations[a]) !== undefined);
+};
+
+/**
+ * Why a webhook configuration write is the platform reconciling its own configuration, or
+ * undefined. Identity alone is never enough: the writer must be the add-on that owns the object
+ * (by service account AND namespace), and the shape must be theirs: every webhook calls an
+ * in-cluster Service (no URL), the owner's webhooks call their own namespace, and the CA injector's
+ * writes carry no risky setting (a changed rule, URL or selector is raised as anyone's would be).
+ */
+function reconciledWebhooks(view: EventView, after: JsonObject, reports: WebhookReport[]): string | undefined {
+  const addOn = addOnOf(view.actor);
+  if (!addOn || view.verb === 'create') return undefined;
+  const services = asArray(after.webhooks).map((w) => asObject(asObject(asObject(w)?.clientConfig)?.service));
+  if (services.length === 0 || services.some((svc) => svc === undefined)) return undefined;
+  if (addOn === 'cert-manager-cainjector') {
+    if (!requestsCaInjection(view.object) || reports.some((r) => r.risks.length > 0)) return undefined;
+    return "cert-manager's CA injector rewrote the configuration to fill caBundle; the log does not show the previous object";
+  }
+  const own = OWN_CONFIGS[addOn];
+  const namespace = view.actor.serviceAccount?.namespace;
+  if (!own?.test(view.name) || services.some((svc) => asString(svc?.namespace) !== namespace)) return undefined;
+  if (reports.some((r) => r.risks.some((risk) => risk.id === 'external-url' || risk.id === 'fails-open'))) return undefined;
+  return `${addOn} reconciled its own webhook configuration; every webhook calls a Service in ${namespace}`;
+}
+
 /** Webhooks a JSON patch or strategic-merge directive takes out of a configuration. */
 function removedWebhookParts(view: EventView): string[] {
   if (view.verb !== 'patch') return [];
@@ -215,6 +257,15 @@ const webhookConfigurationChanged: Rule = {
       return [webhookReport(webhook, validating, setHere)];
     });
     const removed = validating ? removedWebhookParts(view) : [];
+    const routine = removed.length === 0 ? reconciledWebhooks(view, after, reports) : undefined;
+    if (routine) {
+      // The CA injector's full rewrite cannot show its service is unchanged: low, saying so.
+      return {
+        severity: addOnOf(view.actor) === 'cert-manager-cainjector' ? 'low' : 'info',
+        summary: `${head}: ${routine}`,
+        evidence: { webhooks: reports.slice(0, 10).map((r) => r.evidence), platformReconcile: routine },
+      };
+    }
     const risky = reports.filter((r) => r.risks.length > 0);
     let detail = '';
     if (risky.length > 0) {
@@ -381,6 +432,20 @@ const apiServiceRegistered: Rule = {
     if (!service && complete) return undefined; // served by the API server itself (a local APIService)
     const group = asString(spec.group) ?? view.name.split('.').slice(1).join('.');
     const takeover = BUILT_IN_GROUPS.has(group) && service !== undefined;
+    const known = knownAggregatedApi(view, group, service);
+    if (known && complete && !takeover) {
+      return {
+        severity: forActor(view, 'low'),
+        summary: `${head} served by Service ${asString(service?.namespace) ?? '?'}/${asString(service?.name) ?? '?'}: ${known}`,
+        evidence: {
+          group,
+          version: spec.version,
+          service: service ? { namespace: service.namespace, name: service.name, port: service.port } : undefined,
+          insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
+          platformReconcile: known,
+        },
+      };
+    }
     const target = service ? `Service ${asString(service.namespace) ?? '?'}/${asString(service.name) ?? '?'}` : 'a backend not in the patch';
     return {
       severity: forActor(view, takeover ? 'high' : 'medium'),
@@ -394,6 +459,32 @@ const apiServiceRegistered: Rule = {
     };
   },
 };
+
+/**
+ * Aggregated APIs every cluster installs, by group AND the Service that serves them: metrics-server
+ * behind metrics.k8s.io. Anything else (a different Service, another namespace) is raised as any
+ * registration is. The CA injector's rewrite of an APIService it was asked to fill is said too.
+ */
+const KNOWN_AGGREGATED_APIS: ReadonlyArray<{ group: string; service: string; namespaces: readonly string[]; what: string }> = [
+  {
+    group: 'metrics.k8s.io',
+    service: 'metrics-server',
+    namespaces: ['kube-system', 'metrics-server', 'monitoring'],
+    what: "metrics-server's resource metrics API",
+  },
+];
+
+function knownAggregatedApi(view: EventView, group: string, service: JsonObject | undefined): string | undefined {
+  if (!service) return undefined;
+  const ns = asString(service.namespace) ?? '';
+  const name = asString(service.name) ?? '';
+  const known = KNOWN_AGGREGATED_APIS.find((k) => k.group === group && k.service === name && k.namespaces.includes(ns));
+  if (known) return `${known.what}, served by its own Service`;
+  if (addOnOf(view.actor) === 'cert-manager-cainjector' && view.verb !== 'create' && requestsCaInjection(view.object)) {
+    return "cert-manager's CA injector rewrote it to fill caBundle; the log does not show the previous object";
+  }
+  return undefined;
+}
 
 const API_GROUP_OF: Record<string, string> = {
   ...Object.fromEntries([...WEBHOOK_CONFIGS, ...POLICIES].map((r) => [r, 'admissionregistration.k8s.io'])),

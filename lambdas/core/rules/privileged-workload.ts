@@ -1,15 +1,29 @@
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
-import { isPlatform } from '../detect/identity';
+import { isGitOpsController, isPlatform } from '../detect/identity';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { maxSeverity, severityRank } from '../finding';
 import { patchedFields } from '../k8s/patch';
-import { highestSeverity } from '../k8s/pod-security';
-import type { WrittenPodSpec } from '../k8s/pod-spec';
-import { TEMPLATE_RESOURCES, containersOf, podSpecOf, writtenPodSpec } from '../k8s/pod-spec';
+import { PRIVILEGE_KINDS, highestSeverity } from '../k8s/pod-security';
+import { TEMPLATE_RESOURCES, containersOf, podSpecOf } from '../k8s/pod-spec';
 import { actorText, inSystemNamespace, isBaseline } from './support/common';
-import { TEMPLATE_WRITES, did, imagesOf, isAnonymous, isHuman, isWorkloadWrite, listed, privilegeRisks, riskEvidence, target } from './support/pod-templates';
+import type { SpecChange } from './support/pod-templates';
+import {
+  TEMPLATE_WRITES,
+  did,
+  imagesOf,
+  isAnonymous,
+  isGitOpsRollout,
+  isWorkloadWrite,
+  listed,
+  lowerOneStep,
+  privilegeRisks,
+  riskEvidence,
+  specChange,
+  target,
+  touchedContainers,
+} from './support/pod-templates';
 import { rate, whereOf } from './support/rubric';
 
 /*
@@ -44,26 +58,46 @@ const PRIVILEGE_CONTROLS = [
   'NSA-CISA-k8s: Kubernetes Pod security',
 ];
 
-/** The hit for a privileged spec written by a non-baseline identity. */
-function privilegedSpecHit(view: EventView, written: WrittenPodSpec, what: string): RuleHit | undefined {
-  const risks = privilegeRisks(written.spec);
+/** The hit for a privileged spec written by a non-baseline identity, judged by what the request changed. */
+function privilegedSpecHit(view: EventView, change: SpecChange, what: string): RuleHit | undefined {
+  const { written } = change;
+  const risks = change.added;
   const highest = highestSeverity(risks);
-  if (!highest) return undefined;
-  const severity = isAnonymous(view) ? 'critical' : highest;
+  if (!highest) return alreadyPrivileged(view, change, what);
+  const lowered = change.basis === 'full-object' ? lowerOneStep(highest) : highest;
+  const severity = isAnonymous(view) ? 'critical' : lowered;
   const partial = written.source === 'patch' ? ' (as far as the patch shows)' : '';
   // The summary names what matters; minor findings (root user, NET_RAW) stay in the evidence.
   const notable = risks.filter((r) => severityRank(r.severity) >= severityRank('medium'));
   const shown = notable.length > 0 ? notable : risks;
   const setByPatch = written.patched ? privilegeRisks(written.patched).map((r) => r.text) : undefined;
+  const note = change.basis === 'full-object' || change.basis === 'last-applied' ? ` (${change.note})` : '';
   return {
     severity,
-    summary: `${actorText(view)} ${did(view.verb)} ${what} with ${listed(shown.map((r) => r.text))}${partial}`,
+    summary: `${actorText(view)} ${did(view.verb)} ${what} with ${listed(shown.map((r) => r.text))}${partial}${note}`,
     evidence: {
       risks: riskEvidence(risks),
       images: imagesOf(written.spec),
       ...placement(written.spec),
       ...(setByPatch ? { setByThisPatch: setByPatch } : {}),
+      ...(change.kept.length > 0 ? { alreadyThere: change.kept.map((r) => r.text) } : {}),
+      changeBasis: change.basis,
     },
+  };
+}
+
+/**
+ * A change that adds no privilege to a workload that already has it: no new privilege, but new
+ * code may now run with the old one (an image or command swapped). Low for people and unknown
+ * identities; a GitOps controller rolling out a new image is how deployments work.
+ */
+function alreadyPrivileged(view: EventView, change: SpecChange, what: string): RuleHit | undefined {
+  const notable = change.kept.filter((r) => severityRank(r.severity) >= severityRank('medium'));
+  if (notable.length === 0 || !change.changedCode || change.basis === 'unchanged' || isGitOpsRollout(view, change)) return undefined;
+  return {
+    severity: isAnonymous(view) ? 'critical' : 'low',
+    summary: `${actorText(view)} ${did(view.verb)} ${what}, changing what runs with privileges it already had (${listed(notable.map((r) => r.text))}); the request added none`,
+    evidence: { alreadyThere: riskEvidence(notable), images: imagesOf(change.written.spec), changeBasis: change.basis },
   };
 }
 
@@ -94,15 +128,35 @@ const privilegedPod: Rule = {
   evaluate(view) {
     if (!isWorkloadWrite(view, ['pods']) || view.actor.class === 'node') return undefined;
     if (isPlatform(view.actor)) return controllerMadePod(view);
-    // A pod's spec is immutable apart from its images: an update can only swap what runs inside an
-    // already privileged container. Service accounts re-send whole pods to change labels, so their
-    // updates are left to the template rules; people rarely replace pods.
-    if (view.verb === 'update' && !isHuman(view) && !isAnonymous(view)) return undefined;
-    const written = writtenPodSpec(view);
-    if (!written) return undefined;
-    return privilegedSpecHit(view, written, target(view, view.object ?? patchedFields(view.patch)));
+    // A pod's spec is immutable once created, apart from images, tolerations, activeDeadlineSeconds
+    // and ephemeral containers (their own subresource, workload.ephemeral-container): an update or
+    // patch never makes a privileged pod, whatever the response shows. It can swap the image of a
+    // container that already was privileged, which a patch body shows.
+    if (view.verb !== 'create') return imageSwapInPrivilegedPod(view);
+    const change = specChange(view, (r) => PRIVILEGE_KINDS.has(r.kind));
+    if (!change) return undefined;
+    return privilegedSpecHit(view, change, target(view, view.object ?? patchedFields(view.patch)));
   },
 };
+
+/** A patch of an existing pod that replaces the image of a container the response shows privileged. */
+function imageSwapInPrivilegedPod(view: EventView): RuleHit | undefined {
+  if (view.verb !== 'patch') return undefined;
+  const change = specChange(view, (r) => PRIVILEGE_KINDS.has(r.kind));
+  if (!change || change.written.source !== 'object' || !change.written.patched) return undefined;
+  const swapped = new Set(
+    touchedContainers(change.written.patched, change.written.spec)
+      .filter((t) => t.container.image !== undefined)
+      .map((t) => t.name),
+  );
+  const privileged = change.kept.filter((r) => severityRank(r.severity) >= severityRank('medium') && (r.container === undefined || swapped.has(r.container)));
+  if (swapped.size === 0 || privileged.length === 0 || isGitOpsController(view.actor)) return undefined;
+  return {
+    severity: isAnonymous(view) ? 'critical' : 'low',
+    summary: `${actorText(view)} replaced an image in ${target(view, view.object)}, which already ran with ${listed(privileged.map((r) => r.text))}; a pod's privileges cannot change after creation`,
+    evidence: { alreadyThere: riskEvidence(privileged), images: imagesOf(change.written.spec), changeBasis: change.basis },
+  };
+}
 
 /**
  * Baseline: a controller made this pod from a template someone else wrote. Outside system
@@ -151,9 +205,9 @@ const privilegedTemplate: Rule = {
   interest: [{ verbs: TEMPLATE_WRITES, resources: TEMPLATE_RESOURCES }],
   evaluate(view) {
     if (!isWorkloadWrite(view, TEMPLATE_RESOURCES) || isBaseline(view)) return undefined;
-    const written = writtenPodSpec(view);
-    if (!written) return undefined;
-    return privilegedSpecHit(view, written, target(view, view.object ?? patchedFields(view.patch)));
+    const change = specChange(view, (r) => PRIVILEGE_KINDS.has(r.kind));
+    if (!change) return undefined;
+    return privilegedSpecHit(view, change, target(view, view.object ?? patchedFields(view.patch)));
   },
 };
 

@@ -3,6 +3,7 @@ import type { EventView } from '../detect/event-view';
 import { asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
 import { actorText, changedFields, forActor, inApiGroups, writtenObject } from './support/common';
+import { isKubeadmDefaultRbac } from './support/kubeadm';
 import type { Rule, RuleHit } from '../detect/rule';
 import { patchedFields } from '../k8s/patch';
 import { rateEvent } from './support/rubric';
@@ -88,9 +89,16 @@ const roleOrBindingChanged: Rule = {
     const entries = policyRuleEntries(object);
     if (entries.length > 0) evidence.ruleEntries = entries.length;
     const unseen = view.missingEvidence && view.verb !== 'delete' && view.verb !== 'deletecollection' ? `; body not logged (${view.missingEvidence})` : '';
+    // kubeadm init/upgrade/join re-applying its own defaults, exactly as kubeadm defines them: kept on the trail, as information.
+    const kubeadm = isKubeadmDefaultRbac(view);
+    if (kubeadm) evidence.kubeadmDefault = true;
     const deletion = view.verb === 'delete' || view.verb === 'deletecollection';
-    const severity = deletion ? rateEvent(view, 'change') : rateEvent(view, 'persistence', 'low');
-    return { severity, summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}`, evidence };
+    const severity = kubeadm ? 'info' : deletion ? rateEvent(view, 'change') : rateEvent(view, 'persistence', 'low');
+    return {
+      severity,
+      summary: `${actorText(view)} ${DID[view.verb] ?? view.verb} ${objectPhrase(view)}${unseen}${kubeadm ? " (kubeadm's default, unchanged)" : ''}`,
+      evidence,
+    };
   },
 };
 
@@ -125,7 +133,7 @@ const privilegedRoleBound: Rule = {
   remediation: 'Delete the binding unless it was approved; prefer narrow roles. Review what the subjects did since the binding was made.',
   interest: [{ verbs: WRITES, resources: BINDINGS }],
   evaluate(view) {
-    if (isPlatform(view.actor)) return undefined;
+    if (isPlatform(view.actor) || isKubeadmDefaultRbac(view)) return undefined;
     const object = writtenObject(view);
     const ref = roleRefOf(object);
     // A patch cannot change roleRef; without the response body the role is unknown and the
@@ -169,7 +177,7 @@ const broadSubjectBound: Rule = {
   remediation: 'Remove the broad subject from the binding and bind a dedicated identity instead. Check the API server for anonymous requests since.',
   interest: [{ verbs: WRITES, resources: BINDINGS }],
   evaluate(view) {
-    if (isPlatform(view.actor)) return undefined;
+    if (isPlatform(view.actor) || isKubeadmDefaultRbac(view)) return undefined;
     const changed = changedFields(view);
     const broad = subjectsOf(changed, view.namespace)
       .map((s) => ({ subject: s, reach: subjectReach(s, view.namespace) }))
@@ -296,7 +304,7 @@ const builtInRoleTampered: Rule = {
     'Compare the object with the default for the cluster version (kubectl auth reconcile); restore it and set the autoupdate annotation back to "true".',
   interest: [{ verbs: ['update', 'patch', 'delete'], resources: RBAC_OBJECTS }],
   evaluate(view) {
-    if (isPlatform(view.actor) || !view.name) return undefined;
+    if (isPlatform(view.actor) || !view.name || isKubeadmDefaultRbac(view)) return undefined;
     const object = view.verb === 'delete' ? undefined : writtenObject(view);
     if (!isBuiltInRbacObject(view.name, view.resource.startsWith('cluster'), object)) return undefined;
     const set = changedFields(view);

@@ -195,6 +195,58 @@ describe('admission.webhook-configuration-changed', () => {
     });
   });
 
+  it("notes cert-manager's CA injector re-sending a whole configuration it was asked to fill as low, unless it carries a risky setting", () => {
+    const injected = (webhooks: unknown[], annotations: Record<string, string> = { 'cert-manager.io/inject-ca-from': 'mesh/injector-tls' }): Ev => {
+      const object = { kind: 'MutatingWebhookConfiguration', apiVersion: `${ADMISSION}/v1`, metadata: { name: 'sidecar', annotations }, webhooks };
+      return mutating(webhooks, { verb: 'update', user: cainjector, requestObject: object, responseObject: object });
+    };
+    const [hit] = hitsOf(r, injected([sidecarWebhook]));
+    expect(hit.severity).toBe('low');
+    expect(hit.summary).toBe(
+      "system:serviceaccount:cert-manager:cert-manager-cainjector updated MutatingWebhookConfiguration sidecar: cert-manager's CA injector rewrote the configuration to fill caBundle; the log does not show the previous object",
+    );
+    // Near misses: the same identity pointing the webhook at a URL, an object not asking for injection, a lookalike account.
+    const external = { ...sidecarWebhook, clientConfig: { url: 'https://evil.example.net/mutate', caBundle: 'TkVX' } };
+    expect(severityOf(r, injected([external]))).toBe('high');
+    expect(severityOf(r, injected([sidecarWebhook], {}))).toBe('medium');
+    const lookalike = { username: 'system:serviceaccount:dev:cert-manager-cainjector', groups: ['system:serviceaccounts', 'system:authenticated'] };
+    expect(severityOf(r, { ...injected([sidecarWebhook]), user: lookalike })).toBe('medium');
+  });
+
+  it('takes policy engines and meshes reconciling their own configurations as information, and a foreign service as an attack', () => {
+    const kyvernoSA = {
+      username: 'system:serviceaccount:kyverno:kyverno-admission-controller',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:kyverno', 'system:authenticated'],
+    };
+    const kyvernoWebhook = {
+      ...sidecarWebhook,
+      name: 'mutate.kyverno.svc-fail',
+      clientConfig: { service: { namespace: 'kyverno', name: 'kyverno-svc', path: '/mutate/fail' }, caBundle: 'TkVX' },
+      // Kyverno's rules follow its policies: every resource when a policy matches everything.
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kyverno'] }] },
+    };
+    const reconcile = (webhooks: unknown[], name = 'kyverno-resource-mutating-webhook-cfg', user: Record<string, unknown> = kyvernoSA): Ev =>
+      write('mutatingwebhookconfigurations', name, { webhooks }, { verb: 'update', user });
+    const [hit] = hitsOf(r, reconcile([kyvernoWebhook]));
+    expect(hit.severity).toBe('info');
+    expect(hit.summary).toContain('kyverno reconciled its own webhook configuration; every webhook calls a Service in kyverno');
+    const istiod = {
+      username: 'system:serviceaccount:istio-system:istiod',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:istio-system', 'system:authenticated'],
+    };
+    const injector = { ...sidecarWebhook, clientConfig: { service: { namespace: 'istio-system', name: 'istiod', path: '/inject' } } };
+    expect(severityOf(r, reconcile([injector], 'istio-sidecar-injector', istiod))).toBe('info');
+    // The same identity sending its webhook to another namespace's service, or to a URL, or writing someone else's configuration.
+    const moved = { ...kyvernoWebhook, clientConfig: { service: { namespace: 'default', name: 'kyverno-svc' } } };
+    expect(severityOf(r, reconcile([moved]))).toBe('high');
+    const url = { ...kyvernoWebhook, clientConfig: { url: 'https://203.0.113.9/mutate' } };
+    expect(severityOf(r, reconcile([url]))).toBe('high');
+    expect(severityOf(r, reconcile([{ ...kyvernoWebhook, clientConfig: { service: { namespace: 'kyverno', name: 'kyverno-svc' } } }], 'sidecar'))).toBe('high');
+    // Creating one is an install, not a reconcile.
+    expect(severityOf(r, write('mutatingwebhookconfigurations', 'kyverno-x', { webhooks: [kyvernoWebhook] }, { user: kyvernoSA }))).toBe('high');
+  });
+
   it('stays quiet for the platform, failures, dry runs and earlier stages', () => {
     const e = mutating([sidecarWebhook]);
     expect(hitsOf(r, { ...e, user: eksManager })).toEqual([]);
@@ -283,18 +335,34 @@ describe('admission.apiservice-registered', () => {
   };
 
   it('raises an aggregated API registered by a human at medium, naming the backing Service', () => {
-    expect(hitsOf(r, apiService('v1beta1.metrics.k8s.io', metrics))).toEqual([
+    const custom = { ...metrics, group: 'custom.metrics.k8s.io', service: { namespace: 'monitoring', name: 'prometheus-adapter', port: 443 } };
+    expect(hitsOf(r, apiService('v1beta1.custom.metrics.k8s.io', custom))).toEqual([
       expect.objectContaining({
         severity: 'medium',
-        summary: 'alice@example.com registered APIService v1beta1.metrics.k8s.io served by Service kube-system/metrics-server',
+        summary: 'alice@example.com registered APIService v1beta1.custom.metrics.k8s.io served by Service monitoring/prometheus-adapter',
         evidence: {
-          group: 'metrics.k8s.io',
+          group: 'custom.metrics.k8s.io',
           version: 'v1beta1',
-          service: { namespace: 'kube-system', name: 'metrics-server', port: 443 },
+          service: { namespace: 'monitoring', name: 'prometheus-adapter', port: 443 },
           insecureSkipTLSVerify: true,
         },
       }),
     ]);
+  });
+
+  it("notes metrics-server's own APIService low, but not the metrics API served by anything else", () => {
+    const [hit] = hitsOf(r, apiService('v1beta1.metrics.k8s.io', metrics));
+    expect(hit.severity).toBe('low');
+    expect(hit.summary).toBe(
+      "alice@example.com registered APIService v1beta1.metrics.k8s.io served by Service kube-system/metrics-server: metrics-server's resource metrics API, served by its own Service",
+    );
+    const elsewhere = { ...metrics, service: { namespace: 'default', name: 'metrics-server', port: 443 } };
+    expect(hitsOf(r, apiService('v1beta1.metrics.k8s.io', elsewhere))[0].severity).toBe('medium');
+    const renamed = { ...metrics, service: { namespace: 'kube-system', name: 'metrics-proxy', port: 443 } };
+    expect(hitsOf(r, apiService('v1beta1.metrics.k8s.io', renamed))[0].severity).toBe('medium');
+    expect(
+      hitsOf(r, { ...apiService('v1beta1.metrics.k8s.io', metrics), user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } })[0].severity,
+    ).toBe('critical');
   });
 
   it('rates a built-in API group served from a Service high', () => {

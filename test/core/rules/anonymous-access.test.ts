@@ -49,6 +49,15 @@ describe('anonymous.allowed-request', () => {
     ).toBe('critical');
   });
 
+  it('rates kubeadm join reading kube-public/cluster-info low, and nothing else in kube-public', () => {
+    expect(severityOf(anonymousAllowedRule, anonymous({ verb: 'get', resource: 'configmaps', namespace: 'kube-public', name: 'cluster-info' }))).toBe('low');
+    expect(severityOf(anonymousAllowedRule, anonymous({ verb: 'list', resource: 'configmaps', namespace: 'kube-public' }))).toBe('high');
+    expect(severityOf(anonymousAllowedRule, anonymous({ verb: 'get', resource: 'configmaps', namespace: 'kube-system', name: 'cluster-info' }))).toBe('high');
+    expect(severityOf(anonymousAllowedRule, anonymous({ verb: 'update', resource: 'configmaps', namespace: 'kube-public', name: 'cluster-info' }))).toBe(
+      'critical',
+    );
+  });
+
   it('rates non-resource paths by what they disclose', () => {
     expect(severityOf(anonymousAllowedRule, path('/apis'))).toBe('medium');
     expect(severityOf(anonymousAllowedRule, path('/openapi/v2'))).toBe('medium');

@@ -52,6 +52,25 @@ describe('daemonset.created-or-changed', () => {
     expect(fire(r, workloadWrite('daemonsets', plain(), { verb: 'patch', patch: image, user: FOREIGN_SA }))).toEqual([]);
   });
 
+  it('rates a template change by the risks it adds, not those the DaemonSet already had', () => {
+    const agent = { ...privileged('agent'), hostNetwork: true, tolerations: [{ operator: 'Exists' }] };
+    const bump = { spec: { template: { spec: { containers: [{ name: 'agent', image: 'registry.example.com/agent:2.1' }] } } } };
+    // A person bumping the node agent in kube-system: a line, naming what it already had.
+    const [hit] = fire(r, workloadWrite('daemonsets', agent, { verb: 'patch', patch: bump, namespace: 'kube-system', name: 'node-agent' }));
+    expect(hit.severity).toBe('info');
+    expect(hit.summary).toContain('risks it already had: privileged container agent');
+    // Flux rolling out the same bump: nothing.
+    const flux = {
+      username: 'system:serviceaccount:flux-system:kustomize-controller',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:flux-system', 'system:authenticated'],
+    };
+    expect(fire(r, workloadWrite('daemonsets', agent, { verb: 'patch', patch: bump, namespace: 'kube-system', user: flux }))).toEqual([]);
+    // The same identity adding a host mount to it is caught, with where it runs.
+    const mount = { spec: { template: { spec: { volumes: [{ name: 'sock', hostPath: { path: '/run/containerd/containerd.sock' } }] } } } };
+    const withSock = { ...agent, volumes: [{ name: 'sock', hostPath: { path: '/run/containerd/containerd.sock' } }] };
+    expect(severity(r, workloadWrite('daemonsets', withSock, { verb: 'patch', patch: mount, namespace: 'kube-system', user: flux }))).toBe('critical');
+  });
+
   it('is quiet on near misses', () => {
     const e = workloadWrite('daemonsets', privileged());
     expect(fire(r, failed(e))).toEqual([]);

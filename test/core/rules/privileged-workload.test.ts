@@ -101,16 +101,41 @@ describe('workload.privileged-pod', () => {
     expect(fire(r, workloadWrite('pods', privileged(), { user: NODE, namespace: 'kube-system' }))).toEqual([]);
   });
 
-  it('does not re-alert on pod label patches or on service accounts re-sending a pod', () => {
+  it('never takes an update or patch of an existing pod for a new privileged pod: a pod spec is immutable', () => {
     const labels = workloadWrite('pods', privileged(), { verb: 'patch', patch: { metadata: { labels: { team: 'x' } } } });
     expect(fire(r, labels)).toEqual([]);
     expect(fire(r, workloadWrite('pods', privileged(), { verb: 'update', user: FOREIGN_SA }))).toEqual([]);
-    // A person swapping the image of a privileged container is reported.
+    // A person re-sending a whole privileged pod (kubectl replace, an edit of its labels) made nothing privileged.
+    expect(fire(r, workloadWrite('pods', privileged(), { verb: 'update' }))).toEqual([]);
+    // A patch that claims privilege the API server would refuse to apply adds none either.
+    const claim = workloadWrite('pods', privileged(), {
+      verb: 'patch',
+      patch: { spec: { containers: [{ name: 'app', securityContext: { privileged: true } }] } },
+    });
+    expect(fire(r, claim)).toEqual([]);
+  });
+
+  it('notes (low) a patch that swaps the image of a container that already was privileged', () => {
     const swap = workloadWrite('pods', privileged('app', 'evil.example/x:1'), {
       verb: 'patch',
       patch: { spec: { containers: [{ name: 'app', image: 'evil.example/x:1' }] } },
     });
-    expect(severity(r, swap)).toBe('high');
+    const [hit] = fire(r, swap);
+    expect(hit.severity).toBe('low');
+    expect(hit.summary).toBe(
+      "alice@example.com replaced an image in Pod default/web, which already ran with privileged container app; a pod's privileges cannot change after creation",
+    );
+    // The image of an unprivileged sibling is not news.
+    const sibling = workloadWrite(
+      'pods',
+      { containers: [...privileged().containers, { name: 'side', image: 'evil.example/x:1' }] },
+      {
+        verb: 'patch',
+        patch: { spec: { containers: [{ name: 'side', image: 'evil.example/x:1' }] } },
+      },
+    );
+    expect(fire(r, sibling)).toEqual([]);
+    expect(severity(r, { ...swap, user: ANONYMOUS })).toBe('critical');
   });
 });
 
@@ -142,11 +167,76 @@ describe('workload.privileged-template', () => {
     expect(severity(r, workloadWrite('cronjobs', plain(), { verb: 'patch', level: 'Request', patch }))).toBe('high');
   });
 
-  it('reads the response when logged, and says what the patch itself set', () => {
+  it('reads the response when logged, and rates a patch by the privilege it adds, not what was already there', () => {
     const patch = { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.3' }] } } } };
     const [hit] = fire(r, workloadWrite('deployments', privileged(), { verb: 'patch', patch }));
-    expect(hit.severity).toBe('high');
-    expect(hit.evidence).toMatchObject({ setByThisPatch: [] });
+    expect(hit.severity).toBe('low');
+    expect(hit.summary).toBe(
+      'alice@example.com patched Deployment default/web, changing what runs with privileges it already had (privileged container app); the request added none',
+    );
+    // The same patch adding privilege is rated for it, with the response's full view in the evidence.
+    const flip = { spec: { template: { spec: { containers: [{ name: 'app', securityContext: { privileged: true } }] } } } };
+    const [added] = fire(r, workloadWrite('deployments', privileged(), { verb: 'patch', patch: flip }));
+    expect(added.severity).toBe('high');
+    expect(added.evidence).toMatchObject({ setByThisPatch: ['privileged container app'], changeBasis: 'patch' });
+  });
+
+  it('resolves a JSON patch addressing containers by index against the response', () => {
+    const patch = [{ op: 'replace', path: '/spec/template/spec/containers/0/securityContext/privileged', value: true }];
+    expect(severity(r, workloadWrite('daemonsets', privileged('agent'), { verb: 'patch', patch }))).toBe('high');
+    // Mounting a hostPath volume the spec already declared is new host access.
+    const spec = {
+      containers: [{ name: 'agent', image: 'a', volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
+      volumes: [{ name: 'root', hostPath: { path: '/' } }],
+    };
+    const mount = [{ op: 'add', path: '/spec/template/spec/containers/0/volumeMounts/-', value: { name: 'root', mountPath: '/host' } }];
+    expect(severity(r, workloadWrite('daemonsets', spec, { verb: 'patch', patch: mount }))).toBe('critical');
+    const tag = [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'a:2' }];
+    expect(severity(r, workloadWrite('daemonsets', spec, { verb: 'patch', patch: tag }))).toBe('low');
+  });
+
+  it('lets a GitOps controller bump the image of an already privileged workload, but not add privilege', () => {
+    const argo = {
+      username: 'system:serviceaccount:argocd:argocd-application-controller',
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'],
+    };
+    const bump = { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.3' }] } } } };
+    expect(fire(r, workloadWrite('daemonsets', privileged(), { verb: 'patch', patch: bump, user: argo }))).toEqual([]);
+    const flip = { spec: { template: { spec: { hostPID: true } } } };
+    expect(severity(r, workloadWrite('daemonsets', { ...privileged(), hostPID: true }, { verb: 'patch', patch: flip, user: argo }))).toBe('high');
+    // The same service account name outside Argo CD's namespace is nobody special.
+    const lookalike = { ...argo, username: 'system:serviceaccount:dev:argocd-application-controller' };
+    expect(severity(r, workloadWrite('daemonsets', privileged(), { verb: 'patch', patch: bump, user: lookalike }))).toBe('low');
+  });
+
+  it('judges a full update by what the log can compare, and rates it lower when it cannot', () => {
+    const generation = (g: number, observed: number) => ({
+      responseObject: { ...objectOf('deployments', 'default', 'web', privileged(), { generation: g }), status: { observedGeneration: observed } },
+    });
+    // The API server did not move the generation: the template did not change (labels, annotations).
+    expect(fire(r, workloadWrite('deployments', privileged(), { verb: 'update', user: FOREIGN_SA, extra: generation(4, 4) }))).toEqual([]);
+    // It moved, and nothing shows the previous object: one step lower, saying why.
+    const [unknown] = fire(r, workloadWrite('deployments', privileged(), { verb: 'update', user: FOREIGN_SA, extra: generation(5, 4) }));
+    expect(unknown.severity).toBe('medium');
+    expect(unknown.summary).toContain('the whole object was re-sent and the log does not show the previous one');
+    // kubectl's last-applied configuration in the request shows the privilege was already applied.
+    const lastApplied = JSON.stringify(objectOf('deployments', 'default', 'web', privileged('app', 'registry.example.com/app:1.1')));
+    const applied = workloadWrite('deployments', privileged(), {
+      verb: 'update',
+      metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } },
+    });
+    expect(severity(r, applied)).toBe('low');
+    const wasPlain = JSON.stringify(objectOf('deployments', 'default', 'web', plain()));
+    const escalated = workloadWrite('deployments', privileged(), {
+      verb: 'update',
+      metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': wasPlain } },
+    });
+    expect(severity(r, escalated)).toBe('high');
+  });
+
+  it('reads a server-side apply patch as the whole object, not as a diff', () => {
+    const apply = objectOf('daemonsets', 'default', 'web', privileged());
+    expect(severity(r, workloadWrite('daemonsets', privileged(), { verb: 'patch', patch: apply }))).toBe('medium');
   });
 
   it('is quiet on near misses', () => {

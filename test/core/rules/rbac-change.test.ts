@@ -509,3 +509,66 @@ describe('corpus: rbac-change', () => {
     expect(score.falseAlarms).toEqual([]);
   });
 });
+
+describe('kubeadm init/upgrade/join re-applying its own RBAC defaults', () => {
+  // kubeadm runs with admin.conf: kubernetes-admin in kubeadm:cluster-admins (system:masters before 1.29).
+  const kubeadm = {
+    user: { username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] },
+    userAgent: 'kubeadm/v1.31.2 (linux/amd64) kubernetes/5864a46',
+  };
+  const clusterAdmins = (subjects: unknown[], overrides: Ev = {}): Ev =>
+    rbacWrite(
+      'ClusterRoleBinding',
+      'kubeadm:cluster-admins',
+      { roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'cluster-admin' }, subjects },
+      { verb: 'update', ...kubeadm, ...overrides },
+    );
+  const adminsGroup = { apiGroup: RBAC, kind: 'Group', name: 'kubeadm:cluster-admins' };
+  const every = (e: Ev) => rbacChangeRules.flatMap((r) => hitsOf(r, e));
+
+  it('takes the exact defaults as information on the audit trail, nothing more', () => {
+    const hits = every(clusterAdmins([adminsGroup]));
+    expect(hits.map((h) => h.severity)).toEqual(['info']);
+    expect(hits[0].summary).toBe("kubernetes-admin updated ClusterRoleBinding kubeadm:cluster-admins (kubeadm's default, unchanged)");
+    const clusterInfo = rbacWrite(
+      'RoleBinding',
+      'kubeadm:bootstrap-signer-clusterinfo',
+      {
+        roleRef: { apiGroup: RBAC, kind: 'Role', name: 'kubeadm:bootstrap-signer-clusterinfo' },
+        subjects: [{ apiGroup: RBAC, kind: 'User', name: 'system:anonymous' }],
+      },
+      { ...kubeadm, namespace: 'kube-public' },
+    );
+    expect(every(clusterInfo).map((h) => h.severity)).toEqual(['info']);
+    const getNodes = rbacWrite(
+      'ClusterRole',
+      'kubeadm:get-nodes',
+      { rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] },
+      { verb: 'update', ...kubeadm },
+    );
+    expect(every(getNodes).map((h) => h.severity)).toEqual(['info']);
+  });
+
+  it('still raises a subject added to a kubeadm binding, a widened kubeadm role, or a body it cannot see', () => {
+    const backdoor = every(clusterAdmins([adminsGroup, { kind: 'User', name: 'mallory' }]));
+    expect(backdoor.map((h) => `${h.severity} ${h.summary}`)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^high kubernetes-admin bound cluster-admin to .*User mallory/)]),
+    );
+    const widened = rbacWrite(
+      'ClusterRole',
+      'kubeadm:get-nodes',
+      { rules: [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }] },
+      { verb: 'update', ...kubeadm },
+    );
+    expect(every(widened).some((h) => h.severity === 'high')).toBe(true);
+    const { requestObject: _q, responseObject: _r, ...metadataOnly } = clusterAdmins([adminsGroup]);
+    expect(every({ ...metadataOnly, level: 'Metadata' }).some((h) => h.severity === 'high')).toBe(true);
+  });
+
+  it('needs kubeadm with admin credentials: the user agent alone, or another user, is not kubeadm', () => {
+    const claimed = clusterAdmins([adminsGroup], { user: { username: 'mallory', groups: ['system:authenticated'] } });
+    expect(every(claimed).some((h) => h.severity === 'high')).toBe(true);
+    const kubectl = clusterAdmins([adminsGroup], { userAgent: 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46' });
+    expect(every(kubectl).some((h) => h.severity === 'high')).toBe(true);
+  });
+});
