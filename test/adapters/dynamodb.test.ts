@@ -24,6 +24,10 @@ function finding(overrides: Partial<Finding> = {}): Finding {
   };
 }
 
+// Round trips to a local server, some of them conditional writes that retry under contention: on a
+// busy machine (CI shares its cores) a test can outlast jest's default 5 s without anything wrong.
+jest.setTimeout(30_000);
+
 describe('DynamoDB adapters against a local DynamoDB (dynalite)', () => {
   let db: LocalDynamoDb;
   beforeAll(async () => {
