@@ -23,6 +23,8 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
   'settings.restarts.windowMinutes': '`restart.crash-loop`: the window the restarts are counted in',
   'settings.images.allowedRegistries': 'only when set do images from other registries raise `image.registry-not-allowed`',
   'settings.images.flagMutableTags': '`image.mutable-tag` on new workloads using a mutable tag',
+  'settings.images.offensiveTools':
+    '`image.offensive-tool`: repositories of attack tooling; an entry is a repository, its last segment, or `account/*` (the list replaces the default)',
   'settings.serviceAccountTokens.maxExpirationSeconds': 'TokenRequests asking for a longer lifetime are rated higher',
   'settings.secrets.bulkReadNamespaces': 'accepted and validated, but no shipped rule reads it yet (`secret.bulk-read` judges each list or watch on its own)',
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',

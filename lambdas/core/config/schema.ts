@@ -29,7 +29,9 @@ const exception = z
 const settings = z
   .strictObject({
     restarts: z.strictObject({ threshold: z.number().int().min(1), windowMinutes: z.number().positive() }).partial(),
-    images: z.strictObject({ allowedRegistries: z.array(z.string().min(1)), flagMutableTags: z.boolean() }).partial(),
+    images: z
+      .strictObject({ allowedRegistries: z.array(z.string().min(1)), flagMutableTags: z.boolean(), offensiveTools: z.array(z.string().min(1)) })
+      .partial(),
     serviceAccountTokens: z.strictObject({ maxExpirationSeconds: z.number().int().positive() }).partial(),
     secrets: z.strictObject({ bulkReadNamespaces: z.number().int().min(1) }).partial(),
   })

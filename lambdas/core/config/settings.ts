@@ -1,14 +1,36 @@
 /** Thresholds and allowlists the rules read; every field has a default (see config/schema.ts). */
 export interface Settings {
   restarts: { threshold: number; windowMinutes: number };
-  images: { allowedRegistries: string[]; flagMutableTags: boolean };
+  /**
+   * offensiveTools: image repositories of known attack tooling (`image.offensive-tool`); an entry is a
+   * repository (`metasploitframework/metasploit-framework`), its last segment (`xmrig`), or an
+   * account with `/*` (`kalilinux/*`).
+   */
+  images: { allowedRegistries: string[]; flagMutableTags: boolean; offensiveTools: string[] };
   serviceAccountTokens: { maxExpirationSeconds: number };
   secrets: { bulkReadNamespaces: number };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   restarts: { threshold: 5, windowMinutes: 60 },
-  images: { allowedRegistries: [], flagMutableTags: true },
+  images: {
+    allowedRegistries: [],
+    flagMutableTags: true,
+    offensiveTools: [
+      'kalilinux/*',
+      'parrotsec/*',
+      'blackarchlinux/*',
+      'metasploitframework/metasploit-framework',
+      'bcsecurity/empire',
+      'peirates',
+      'kube-hunter',
+      'chisel',
+      'sliver',
+      'xmrig',
+      'cpuminer',
+      'minerd',
+    ],
+  },
   serviceAccountTokens: { maxExpirationSeconds: 24 * 3600 },
   secrets: { bulkReadNamespaces: 3 },
 };
