@@ -27,6 +27,8 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
     '`image.offensive-tool`: repositories of attack tooling; an entry is a repository, its last segment, or `account/*` (the list replaces the default)',
   'settings.serviceAccountTokens.maxExpirationSeconds': 'TokenRequests asking for a longer lifetime are rated higher',
   'settings.secrets.bulkReadNamespaces': 'accepted and validated, but no shipped rule reads it yet (`secret.bulk-read` judges each list or watch on its own)',
+  'settings.logShippers.names':
+    "`audit-tampering.log-shipper-removed`: names of the log shipper's DaemonSets and Deployments, matched as whole dash-separated words (the list replaces the default)",
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',
   'exceptions[].users': 'user names the exception applies to',
   'exceptions[].groups': 'groups the exception applies to (any group of the user)',

@@ -34,6 +34,7 @@ const settings = z
       .partial(),
     serviceAccountTokens: z.strictObject({ maxExpirationSeconds: z.number().int().positive() }).partial(),
     secrets: z.strictObject({ bulkReadNamespaces: z.number().int().min(1) }).partial(),
+    logShippers: z.strictObject({ names: z.array(z.string().min(1)) }).partial(),
   })
   .partial();
 
@@ -100,6 +101,7 @@ function mergeSettings(given: z.infer<typeof settings>): Settings {
     images: { ...DEFAULT_SETTINGS.images, ...given.images },
     serviceAccountTokens: { ...DEFAULT_SETTINGS.serviceAccountTokens, ...given.serviceAccountTokens },
     secrets: { ...DEFAULT_SETTINGS.secrets, ...given.secrets },
+    logShippers: { ...DEFAULT_SETTINGS.logShippers, ...given.logShippers },
   };
 }
 

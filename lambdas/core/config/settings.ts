@@ -9,6 +9,8 @@ export interface Settings {
   images: { allowedRegistries: string[]; flagMutableTags: boolean; offensiveTools: string[] };
   serviceAccountTokens: { maxExpirationSeconds: number };
   secrets: { bulkReadNamespaces: number };
+  /** names: the log shipper's workloads (`audit-tampering.log-shipper-removed`), matched as whole dash-separated words of the object name. */
+  logShippers: { names: string[] };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -33,4 +35,5 @@ export const DEFAULT_SETTINGS: Settings = {
   },
   serviceAccountTokens: { maxExpirationSeconds: 24 * 3600 },
   secrets: { bulkReadNamespaces: 3 },
+  logShippers: { names: ['fluent-bit', 'fluentbit', 'fluentd', 'vector', 'cloudwatch-agent', 'amazon-cloudwatch-observability'] },
 };
