@@ -29,6 +29,10 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
   'settings.secrets.bulkReadNamespaces': 'accepted and validated, but no shipped rule reads it yet (`secret.bulk-read` judges each list or watch on its own)',
   'settings.logShippers.names':
     "`audit-tampering.log-shipper-removed`: names of the log shipper's DaemonSets and Deployments, matched as whole dash-separated words (the list replaces the default)",
+  'settings.securityAgents.names':
+    '`restart.security-agent-crash-loop`: security agents, as whole dash-separated words of the pod or container name (the list replaces the default)',
+  'settings.securityAgents.threshold': '`restart.security-agent-crash-loop`: this many restarts of an agent within its window',
+  'settings.securityAgents.windowMinutes': '`restart.security-agent-crash-loop`: the window agent restarts are counted in',
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',
   'exceptions[].users': 'user names the exception applies to',
   'exceptions[].groups': 'groups the exception applies to (any group of the user)',

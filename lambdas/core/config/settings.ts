@@ -11,6 +11,8 @@ export interface Settings {
   secrets: { bulkReadNamespaces: number };
   /** names: the log shipper's workloads (`audit-tampering.log-shipper-removed`), matched as whole dash-separated words of the object name. */
   logShippers: { names: string[] };
+  /** `restart.security-agent-crash-loop`: the agents (by pod or container name words), and their own, stricter restart threshold and window. */
+  securityAgents: { names: string[]; threshold: number; windowMinutes: number };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -35,5 +37,10 @@ export const DEFAULT_SETTINGS: Settings = {
   },
   serviceAccountTokens: { maxExpirationSeconds: 24 * 3600 },
   secrets: { bulkReadNamespaces: 3 },
+  securityAgents: {
+    names: ['falco', 'aws-guardduty-agent', 'cilium', 'cilium-agent', 'tetragon', 'falcon-sensor'],
+    threshold: 2,
+    windowMinutes: 15,
+  },
   logShippers: { names: ['fluent-bit', 'fluentbit', 'fluentd', 'vector', 'cloudwatch-agent', 'amazon-cloudwatch-observability'] },
 };

@@ -8,6 +8,7 @@ import { redactEvidence, redactText } from '../detect/redact';
 import type { ExternalDetection, Rule, RuleHit } from '../detect/rule';
 import type { Finding, Severity } from '../finding';
 import { patchedFields, removedPaths } from '../k8s/patch';
+import { hasNameWord } from './support/names';
 import { actorText, changedFields, forActor, isWrite, pastTense, raise, requestPath } from './support/common';
 
 /*
@@ -810,21 +811,6 @@ const eventsDeleted: Rule = {
 
 const SHIPPER_RESOURCES = ['daemonsets', 'deployments', 'statefulsets'];
 
-/** Whether an object name is one of the shipper names, as whole dash-separated words (`logging-fluent-bit`, not `fluent-bitter`). */
-export function isShipperName(name: string, shippers: readonly string[]): boolean {
-  const lower = name.toLowerCase();
-  return shippers.some((s) => {
-    const shipper = s.trim().toLowerCase();
-    if (shipper === '') return false;
-    const at = lower.indexOf(shipper);
-    for (let i = at; i >= 0; i = lower.indexOf(shipper, i + 1)) {
-      const end = i + shipper.length;
-      if ((i === 0 || lower[i - 1] === '-') && (end === lower.length || lower[end] === '-')) return true;
-    }
-    return false;
-  });
-}
-
 /** What a write does to the shipper: deletes it, scales it to zero, or moves its pods off the nodes. Undefined when none. */
 function shipperHarm(view: EventView): { severity: Severity; what: string } | undefined {
   if (view.verb === 'delete') return { severity: 'high', what: 'deleted' };
@@ -867,7 +853,7 @@ const logShipperRemoved: Rule = {
       view.actor.class === 'node'
     )
       return undefined;
-    if (!isShipperName(view.name, context.settings.logShippers.names)) return undefined;
+    if (!hasNameWord(view.name, context.settings.logShippers.names)) return undefined;
     const harm = shipperHarm(view);
     if (!harm) return undefined;
     const kind = view.resource === 'daemonsets' ? 'DaemonSet' : view.resource === 'deployments' ? 'Deployment' : 'StatefulSet';
