@@ -33,6 +33,8 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
     '`restart.security-agent-crash-loop`: security agents, as whole dash-separated words of the pod or container name (the list replaces the default)',
   'settings.securityAgents.threshold': '`restart.security-agent-crash-loop`: this many restarts of an agent within its window',
   'settings.securityAgents.windowMinutes': '`restart.security-agent-crash-loop`: the window agent restarts are counted in',
+  'settings.storage.backupServiceAccounts':
+    '`storage.volume-snapshot`: the backup tool and snapshot controllers as `namespace:name`, whose snapshots are not reported (the list replaces the default)',
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',
   'exceptions[].users': 'user names the exception applies to',
   'exceptions[].groups': 'groups the exception applies to (any group of the user)',

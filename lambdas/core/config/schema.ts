@@ -35,6 +35,7 @@ const settings = z
     serviceAccountTokens: z.strictObject({ maxExpirationSeconds: z.number().int().positive() }).partial(),
     secrets: z.strictObject({ bulkReadNamespaces: z.number().int().min(1) }).partial(),
     logShippers: z.strictObject({ names: z.array(z.string().min(1)) }).partial(),
+    storage: z.strictObject({ backupServiceAccounts: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"')) }).partial(),
     securityAgents: z.strictObject({ names: z.array(z.string().min(1)), threshold: z.number().int().min(1), windowMinutes: z.number().positive() }).partial(),
   })
   .partial();
@@ -103,6 +104,7 @@ function mergeSettings(given: z.infer<typeof settings>): Settings {
     serviceAccountTokens: { ...DEFAULT_SETTINGS.serviceAccountTokens, ...given.serviceAccountTokens },
     secrets: { ...DEFAULT_SETTINGS.secrets, ...given.secrets },
     logShippers: { ...DEFAULT_SETTINGS.logShippers, ...given.logShippers },
+    storage: { ...DEFAULT_SETTINGS.storage, ...given.storage },
     securityAgents: { ...DEFAULT_SETTINGS.securityAgents, ...given.securityAgents },
   };
 }

@@ -13,6 +13,8 @@ export interface Settings {
   logShippers: { names: string[] };
   /** `restart.security-agent-crash-loop`: the agents (by pod or container name words), and their own, stricter restart threshold and window. */
   securityAgents: { names: string[]; threshold: number; windowMinutes: number };
+  /** backupServiceAccounts: `namespace:name` of the backup tool and snapshot controllers (`storage.volume-snapshot` does not report them). */
+  storage: { backupServiceAccounts: string[] };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -41,6 +43,16 @@ export const DEFAULT_SETTINGS: Settings = {
     names: ['falco', 'aws-guardduty-agent', 'cilium', 'cilium-agent', 'tetragon', 'falcon-sensor'],
     threshold: 2,
     windowMinutes: 15,
+  },
+  storage: {
+    backupServiceAccounts: [
+      'velero:velero',
+      'kasten-io:k10-k10',
+      'kube-system:snapshot-controller',
+      'kube-system:ebs-csi-controller-sa',
+      'kube-system:efs-csi-controller-sa',
+      'kube-system:csi-snapshotter',
+    ],
   },
   logShippers: { names: ['fluent-bit', 'fluentbit', 'fluentd', 'vector', 'cloudwatch-agent', 'amazon-cloudwatch-observability'] },
 };
