@@ -23,8 +23,18 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
   'settings.restarts.windowMinutes': '`restart.crash-loop`: the window the restarts are counted in',
   'settings.images.allowedRegistries': 'only when set do images from other registries raise `image.registry-not-allowed`',
   'settings.images.flagMutableTags': '`image.mutable-tag` on new workloads using a mutable tag',
+  'settings.images.offensiveTools':
+    '`image.offensive-tool`: repositories of attack tooling; an entry is a repository, its last segment, or `account/*` (the list replaces the default)',
   'settings.serviceAccountTokens.maxExpirationSeconds': 'TokenRequests asking for a longer lifetime are rated higher',
   'settings.secrets.bulkReadNamespaces': 'accepted and validated, but no shipped rule reads it yet (`secret.bulk-read` judges each list or watch on its own)',
+  'settings.logShippers.names':
+    "`audit-tampering.log-shipper-removed`: names of the log shipper's DaemonSets and Deployments, matched as whole dash-separated words (the list replaces the default)",
+  'settings.securityAgents.names':
+    '`restart.security-agent-crash-loop`: security agents, as whole dash-separated words of the pod or container name (the list replaces the default)',
+  'settings.securityAgents.threshold': '`restart.security-agent-crash-loop`: this many restarts of an agent within its window',
+  'settings.securityAgents.windowMinutes': '`restart.security-agent-crash-loop`: the window agent restarts are counted in',
+  'settings.storage.backupServiceAccounts':
+    '`storage.volume-snapshot`: the backup tool and snapshot controllers as `namespace:name`, whose snapshots are not reported (the list replaces the default)',
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',
   'exceptions[].users': 'user names the exception applies to',
   'exceptions[].groups': 'groups the exception applies to (any group of the user)',

@@ -29,9 +29,14 @@ const exception = z
 const settings = z
   .strictObject({
     restarts: z.strictObject({ threshold: z.number().int().min(1), windowMinutes: z.number().positive() }).partial(),
-    images: z.strictObject({ allowedRegistries: z.array(z.string().min(1)), flagMutableTags: z.boolean() }).partial(),
+    images: z
+      .strictObject({ allowedRegistries: z.array(z.string().min(1)), flagMutableTags: z.boolean(), offensiveTools: z.array(z.string().min(1)) })
+      .partial(),
     serviceAccountTokens: z.strictObject({ maxExpirationSeconds: z.number().int().positive() }).partial(),
     secrets: z.strictObject({ bulkReadNamespaces: z.number().int().min(1) }).partial(),
+    logShippers: z.strictObject({ names: z.array(z.string().min(1)) }).partial(),
+    storage: z.strictObject({ backupServiceAccounts: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"')) }).partial(),
+    securityAgents: z.strictObject({ names: z.array(z.string().min(1)), threshold: z.number().int().min(1), windowMinutes: z.number().positive() }).partial(),
   })
   .partial();
 
@@ -98,6 +103,9 @@ function mergeSettings(given: z.infer<typeof settings>): Settings {
     images: { ...DEFAULT_SETTINGS.images, ...given.images },
     serviceAccountTokens: { ...DEFAULT_SETTINGS.serviceAccountTokens, ...given.serviceAccountTokens },
     secrets: { ...DEFAULT_SETTINGS.secrets, ...given.secrets },
+    logShippers: { ...DEFAULT_SETTINGS.logShippers, ...given.logShippers },
+    storage: { ...DEFAULT_SETTINGS.storage, ...given.storage },
+    securityAgents: { ...DEFAULT_SETTINGS.securityAgents, ...given.securityAgents },
   };
 }
 

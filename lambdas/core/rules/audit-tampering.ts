@@ -8,6 +8,7 @@ import { redactEvidence, redactText } from '../detect/redact';
 import type { ExternalDetection, Rule, RuleHit } from '../detect/rule';
 import type { Finding, Severity } from '../finding';
 import { patchedFields, removedPaths } from '../k8s/patch';
+import { hasNameWord } from './support/names';
 import { actorText, changedFields, forActor, isWrite, pastTense, raise, requestPath } from './support/common';
 
 /*
@@ -520,14 +521,6 @@ const eksAuditLoggingDisabled: ExternalDetection = {
     'ask the caller, and review what the cluster did while it was off (CloudTrail, the other log types).',
 };
 
-export const auditTamperingRules: ReadonlyArray<Rule | ExternalDetection> = [
-  policyChanged,
-  oversizeEvent,
-  logObjectDeleted,
-  logSilence,
-  eksAuditLoggingDisabled,
-];
-
 export const LOG_OBJECT_DELETED = logObjectDeleted.id;
 export const LOG_SILENCE = logSilence.id;
 export const EKS_AUDIT_LOGGING_DISABLED = eksAuditLoggingDisabled.id;
@@ -722,3 +715,179 @@ export function eksAuditLoggingDisabledFinding(call: EksClusterConfigCall): Find
     },
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The audit flags kubeadm will apply: the ClusterConfiguration in kube-system/kubeadm-config
+
+/** Longer than any real ClusterConfiguration: a bigger one is not parsed. */
+const MAX_CLUSTER_CONFIGURATION = 256 * 1024;
+
+/** The API server's extra arguments in a ClusterConfiguration: a map (v1beta3) or a list of name/value pairs (v1beta4). */
+export function kubeadmApiServerFlags(text: string): ApiServerInvocation['flags'] | undefined {
+  if (text.length > MAX_CLUSTER_CONFIGURATION) return undefined;
+  let config: unknown;
+  try {
+    config = parseYaml(text, { maxAliasCount: 10 });
+  } catch {
+    return undefined;
+  }
+  const apiServer = asObject(asObject(config)?.apiServer);
+  if (!apiServer) return undefined;
+  const extra = apiServer.extraArgs;
+  const pairs: Array<[string, unknown]> = Array.isArray(extra)
+    ? extra.map((e) => [asString(asObject(e)?.name) ?? '', asObject(e)?.value])
+    : Object.entries(asObject(extra) ?? {});
+  const flags: ApiServerInvocation['flags'] = {};
+  for (const [name, value] of pairs)
+    if (FLAG_SET.has(name)) flags[name as AuditFlag] = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  return flags;
+}
+
+const kubeadmConfigAudit: Rule = {
+  id: 'audit-tampering.kubeadm-config-audit-off',
+  title: 'kubeadm cluster configuration no longer enables auditing',
+  category: 'audit-tampering',
+  severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity; what: apiserver audit flags removed from kubeadm-config or a static pod manifest switch the audit log off at the next upgrade or restart: tampering, critical; where: the control plane; evidence: the ConfigMap or manifest body compared with the flags it must hold.',
+  description:
+    'The ClusterConfiguration in the kube-system/kubeadm-config ConfigMap was updated or patched so that the API server arguments it holds ' +
+    'have no audit backend, no audit policy, or a log path of /dev/null. kubeadm regenerates the kube-apiserver static pod manifest from this ' +
+    'ConfigMap on every `kubeadm upgrade` and control-plane join, so the change switches auditing off at the next upgrade, long after the edit ' +
+    'and without anyone touching a manifest. High; critical when it throws the log away or keeps a backend with no policy. The flags the ' +
+    'running API server has are judged by audit-tampering.policy-changed when its mirror pod is registered.',
+  attack: ['T1562.008', 'T1562.001'],
+  controls: ['CIS-1.2.16', 'CIS-3.2.1', NSA_LOGGING],
+  evidenceLevel: 'Request', // the ClusterConfiguration is in the body
+  falsePositives:
+    'Clusters that configure auditing by editing the kube-apiserver manifest by hand rather than through kubeadm: every `kubeadm upgrade` ' +
+    'uploads a ClusterConfiguration without audit flags (and the upgrade removes the hand edits). Move the audit flags into the ClusterConfiguration.',
+  remediation:
+    'Restore the audit arguments (audit-policy-file, audit-log-path or audit-webhook-config-file) and their extraVolumes in the ClusterConfiguration ' +
+    '(`kubectl -n kube-system edit cm kubeadm-config`), check the manifests on every control-plane node, and find who made the change.',
+  interest: [{ verbs: ['update', 'patch'], resources: ['configmaps'], contains: ['kubeadm-config'] }],
+  evaluate(view) {
+    if (view.apiGroup !== '' || view.resource !== 'configmaps' || view.namespace !== 'kube-system' || view.name !== 'kubeadm-config') return undefined;
+    if (isPlatform(view.actor) || view.actor.class === 'node') return undefined;
+    const text = asString(asObject(changedFields(view)?.data)?.ClusterConfiguration);
+    if (text === undefined) return undefined;
+    const flags = kubeadmApiServerFlags(text);
+    if (!flags) return undefined;
+    const judged = judgeFlags(flags);
+    if (!judged || judged.severity !== 'critical') return undefined;
+    const off = judged.problems[0].startsWith('no audit backend');
+    return {
+      severity: forActor(view, off ? 'high' : 'critical'),
+      summary: `${actorText(view)} ${pastTense(view.verb)} ConfigMap kube-system/kubeadm-config: the next kubeadm upgrade runs the API server with ${judged.problems[0]}`,
+      evidence: { auditFlags: flags, problems: judged.problems },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Events wiped: the cluster's own record of what happened (scheduling, pulls, kills, probes)
+
+const eventsDeleted: Rule = {
+  id: 'audit-tampering.events-deleted',
+  title: 'Kubernetes Events deleted',
+  category: 'audit-tampering',
+  severity: 'high',
+  severityReasons:
+    'who: a person or unknown identity (the event TTL controller is the platform); what: deleting Events in bulk removes the record of what happened in a namespace: tampering, high; where: one step up in system namespaces; evidence: the delete or deletecollection request (Metadata level is enough).',
+  description:
+    'Someone other than the control plane deleted Kubernetes Events: every Event of a namespace (or of the cluster) at once with ' +
+    '`deletecollection` (high), or one by one (low each). Events are where image pulls, killed containers, failed mounts and evictions are ' +
+    'recorded; they expire by themselves within an hour, so deleting them early is wiping the tracks of what a workload just did.',
+  attack: ['T1070', 'T1562.006'],
+  controls: [NSA_LOGGING],
+  evidenceLevel: 'Metadata', // verb, resource and actor decide
+  falsePositives: "Cleanup scripts on test clusters. The namespace controller removing a deleted namespace's Events is not reported.",
+  remediation:
+    'Find who deleted them and what they did just before (this audit log still has it); ship Events to durable storage (an event exporter) if they matter.',
+  interest: [{ verbs: ['delete', 'deletecollection'], resources: ['events'] }],
+  evaluate(view) {
+    if (view.resource !== 'events' || view.subresource !== '' || (view.apiGroup !== '' && view.apiGroup !== 'events.k8s.io')) return undefined;
+    if (isPlatform(view.actor) || view.actor.class === 'node') return undefined;
+    const all = view.verb === 'deletecollection';
+    const where = view.namespace ? `namespace ${view.namespace}` : 'every namespace';
+    return {
+      severity: forActor(view, all ? 'high' : 'low'),
+      summary: all
+        ? `${actorText(view)} deleted all Events of ${where}`
+        : `${actorText(view)} deleted Event ${view.namespace ? `${view.namespace}/` : ''}${view.name}`,
+      evidence: { verb: view.verb, ...(view.namespace ? { namespace: view.namespace } : {}) },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The log shipper removed or starved
+
+const SHIPPER_RESOURCES = ['daemonsets', 'deployments', 'statefulsets'];
+
+/** What a write does to the shipper: deletes it, scales it to zero, or moves its pods off the nodes. Undefined when none. */
+function shipperHarm(view: EventView): { severity: Severity; what: string } | undefined {
+  if (view.verb === 'delete') return { severity: 'high', what: 'deleted' };
+  const changed = changedFields(view);
+  const replicas = asObject(changed?.spec)?.replicas;
+  if ((view.subresource === 'scale' || view.subresource === '') && replicas === 0) return { severity: 'high', what: 'scaled to zero' };
+  if (view.subresource !== '' || view.verb !== 'patch' || view.resource !== 'daemonsets') return undefined;
+  const template = asObject(asObject(asObject(changed?.spec)?.template)?.spec);
+  if (template?.nodeSelector !== undefined || template?.affinity !== undefined)
+    return { severity: 'medium', what: 'given a new nodeSelector or affinity (a DaemonSet whose selector matches no node runs nowhere)' };
+  return undefined;
+}
+
+const logShipperRemoved: Rule = {
+  id: 'audit-tampering.log-shipper-removed',
+  title: 'Log shipper deleted or scaled away',
+  category: 'audit-tampering',
+  severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity; what: the log shipper's DaemonSet deleted or scaled away stops audit and container logs leaving the cluster: tampering, critical; where: the shipper's namespace; evidence: the delete, or the change that scales it away (settings.logShippers.names).",
+  description:
+    "The log shipper's DaemonSet, Deployment or StatefulSet (settings.logShippers.names: Fluent Bit, Fluentd, Vector and the CloudWatch agent by " +
+    'default) was deleted or scaled to zero (high), or a patch gave its DaemonSet a new nodeSelector or affinity (medium): the classic way to ' +
+    'stop a DaemonSet without deleting it is a nodeSelector no node matches. With the shipper gone, container and node logs stop leaving ' +
+    'the cluster while the attacker works. Changes by the control plane (the namespace controller, the garbage collector) are not reported.',
+  attack: ['T1562.001', 'T1562.006'],
+  controls: [NSA_LOGGING],
+  evidenceLevel: 'Metadata', // deletions by name; scaling and scheduling changes need the body
+  falsePositives:
+    'Uninstalling or replacing the logging stack (helm uninstall); node-pool migrations that move the shipper. Add an exception for the deploying identity.',
+  remediation:
+    "Restore the shipper from its chart or manifests, check its pods run on every node (`kubectl get ds -A`), and review what happened in the gap from the other sources (this audit log, the nodes' journals).",
+  interest: [
+    { verbs: ['delete'], resources: SHIPPER_RESOURCES },
+    { verbs: ['update', 'patch'], resources: ['daemonsets', 'deployments', 'statefulsets', 'deployments/scale', 'statefulsets/scale'] },
+  ],
+  evaluate(view, context) {
+    if (
+      !SHIPPER_RESOURCES.includes(view.resource) ||
+      (view.apiGroup !== '' && view.apiGroup !== 'apps') ||
+      isPlatform(view.actor) ||
+      view.actor.class === 'node'
+    )
+      return undefined;
+    if (!hasNameWord(view.name, context.settings.logShippers.names)) return undefined;
+    const harm = shipperHarm(view);
+    if (!harm) return undefined;
+    const kind = view.resource === 'daemonsets' ? 'DaemonSet' : view.resource === 'deployments' ? 'Deployment' : 'StatefulSet';
+    return {
+      severity: forActor(view, harm.severity),
+      summary: `${actorText(view)} left log shipper ${kind} ${view.namespace}/${view.name} ${harm.what}`,
+      evidence: { shipper: view.name, change: harm.what },
+    };
+  },
+};
+
+export const auditTamperingRules: ReadonlyArray<Rule | ExternalDetection> = [
+  policyChanged,
+  kubeadmConfigAudit,
+  eventsDeleted,
+  logShipperRemoved,
+  oversizeEvent,
+  logObjectDeleted,
+  logSilence,
+  eksAuditLoggingDisabled,
+];

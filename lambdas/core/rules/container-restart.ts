@@ -6,6 +6,7 @@ import type { StatefulDetector } from '../detect/stateful';
 import type { StateStore } from '../detect/state-store';
 import { SYSTEM_NAMESPACES } from '../detect/identity';
 import { patchedFields } from '../k8s/patch';
+import { hasNameWord } from './support/names';
 
 /** What the detector remembers per container: the last restart count seen and recent restart times. */
 interface ContainerRestarts {
@@ -119,4 +120,63 @@ function containerStatuses(status: JsonObject): JsonObject[] {
     .filter((c): c is JsonObject => c !== undefined);
 }
 
-export const containerRestartRules: readonly StatefulDetector[] = [containerRestartDetector];
+/** Keys of the agents' own restart counts, apart from the ordinary detector's (different window and alert cooldown). */
+function prefixed(state: StateStore, prefix: string): StateStore {
+  return { update: (key, change, ttlSeconds) => state.update(`${prefix}${key}`, change, ttlSeconds) };
+}
+
+/** Whether a status names a security agent: the pod, or one of its containers by name or image repository. */
+function agentNamed(view: EventView, names: readonly string[]): boolean {
+  if (hasNameWord(view.name, names)) return true;
+  const status = asObject((view.object ?? patchedFields(view.patch))?.status);
+  return status !== undefined && containerStatuses(status).some((c) => isAgentContainer(c, names));
+}
+
+function isAgentContainer(container: JsonObject, names: readonly string[]): boolean {
+  const image = asString(container.image) ?? '';
+  const repository = image.replace(/[@:][^/]*$/, '');
+  return hasNameWord(asString(container.name) ?? '', names) || hasNameWord(repository.slice(repository.lastIndexOf('/') + 1), names);
+}
+
+/**
+ * The same count as restart.crash-loop (the kubelet's restartCount in pod status), over the agents
+ * only, with their own threshold and window: an agent an attacker keeps killing is blind most of
+ * the time while crash-looping slowly enough for an ordinary threshold to stay quiet.
+ */
+export const securityAgentRestartDetector: StatefulDetector = {
+  id: 'restart.security-agent-crash-loop',
+  title: 'Security agent restarting repeatedly',
+  category: 'container-restart',
+  severity: 'high',
+  severityReasons:
+    'who: no actor (the kubelet reports it); what: a security agent that keeps restarting is blind while it is down, the effect of tampering (a killed or crashed agent): high; where: wherever it runs; evidence: counted over a short window, a lower bar than ordinary workloads.',
+  description:
+    'A runtime security or network-policy agent (settings.securityAgents.names: Falco, the GuardDuty runtime agent, Cilium, Tetragon and the ' +
+    'CrowdStrike Falcon sensor by default) restarted settings.securityAgents.threshold times within settings.securityAgents.windowMinutes ' +
+    '(2 in 15 minutes by default), a lower bar than ordinary workloads: killing the agent (OOM by a noisy neighbour, a crafted event that crashes ' +
+    'its parser, a signal from a privileged container) blinds it for as long as it is down, and a restart or two is all an attacker needs. ' +
+    'High wherever it runs. Agents are recognised by pod name, container name or image repository, which their deployers choose.',
+  attack: ['T1562.001'],
+  controls: ['NSA-CISA-k8s: Logging and threat detection'],
+  evidenceLevel: 'Request', // restart counts are in the pods/status body
+  falsePositives:
+    'Agent upgrades that fail their first start, and agents on nodes short of memory. restart.crash-loop may report the same loop later at its own threshold.',
+  remediation:
+    "Read the agent's last termination reason and logs (`kubectl logs --previous`), look for what ran on that node while it was down, and check " +
+    'who can send it signals or starve it (privileged pods on the node, its resource limits).',
+  interest: containerRestartDetector.interest,
+  async observe(view: EventView, settings: Settings, state: StateStore): Promise<RuleHit[]> {
+    const { names, threshold, windowMinutes } = settings.securityAgents;
+    if (view.subresource !== 'status' || view.resource !== 'pods' || !agentNamed(view, names)) return [];
+    const podIsAgent = hasNameWord(view.name, names);
+    const hits = await containerRestartDetector.observe(view, { ...settings, restarts: { threshold, windowMinutes } }, prefixed(state, 'security-agent/'));
+    return hits
+      .filter((hit) => {
+        const container = asObject(hit.evidence)?.container;
+        return podIsAgent || isAgentContainer({ name: container, image: asObject(hit.evidence)?.image }, names);
+      })
+      .map((hit) => ({ ...hit, severity: 'high', summary: `security agent ${hit.summary}` }));
+  },
+};
+
+export const containerRestartRules: readonly StatefulDetector[] = [containerRestartDetector, securityAgentRestartDetector];

@@ -6,7 +6,8 @@ import { maxSeverity, severityRank } from '../finding';
 import { patchedFields } from '../k8s/patch';
 import { COMMAND_KINDS, analyzePodSpec } from '../k8s/pod-security';
 import { WORKLOAD_RESOURCES, podSpecOf } from '../k8s/pod-spec';
-import { actorText, inSystemNamespace, isBaseline } from './support/common';
+import { actorText, inApiGroups, inSystemNamespace, isBaseline } from './support/common';
+import { GITOPS_GROUPS, GITOPS_RESOURCES, gitopsPointing, isGitOpsController, touchesPointing } from './support/gitops';
 import { TEMPLATE_WRITES, did, imagesOf, isAnonymous, isHuman, isWorkloadWrite, listed, riskEvidence, target } from './support/pod-templates';
 
 /*
@@ -193,4 +194,65 @@ const customResourceDefinition: Rule = {
   },
 };
 
-export const controllerRules: readonly Rule[] = [systemNamespaceWorkload, mirrorPod, customResourceDefinition];
+const gitopsSource: Rule = {
+  id: 'controller.gitops-source',
+  title: 'GitOps application or source created or re-pointed',
+  category: 'controller',
+  severity: 'critical',
+  severityReasons:
+    "who: a person or unknown identity (the GitOps controller syncing its own objects is not rated here); what: a GitOps object created or re-pointed to a new source deploys whatever that source holds, indefinitely: persistence, critical into system namespaces or with cluster-admin rights, high otherwise; where: the destination namespace and the project's rights; evidence: the Application or Kustomization body (Request level).",
+  description:
+    'An Argo CD Application, ApplicationSet or AppProject, or a Flux GitRepository, OCIRepository, HelmRepository, Kustomization or HelmRelease ' +
+    'was created, or a patch changed its source, destination or rights. A GitOps controller re-applies whatever its source holds, with its own ' +
+    'rights (cluster-admin in a default install), every few minutes: pointing one at a repository the attacker controls is persistence that ' +
+    "survives deleting every workload it deployed. Medium; high when it deploys into a system namespace, applies with the controller's " +
+    'cluster-admin rights, opens an AppProject to any source, namespace or cluster-scoped resource, or re-points the source Flux reconciles ' +
+    'itself from. One lower when the GitOps controller itself wrote it (app-of-apps, ApplicationSet generators); full updates by the ' +
+    'controllers (status and operation bookkeeping) are not reported.',
+  attack: ['T1543', 'T1195.002', 'T1610'],
+  controls: ['NSA-CISA-k8s: Audit logging and threat detection'],
+  evidenceLevel: 'Metadata', // creations are raised from verb and actor; sources, destinations and rights need the body
+  falsePositives:
+    'Platform teams onboarding applications by hand or through the Argo CD UI (argocd-server). Flux installs where every Kustomization runs ' +
+    "with the controller's rights: give tenants a serviceAccountName (Flux multi-tenancy lockdown) or except the bootstrap identity.",
+  remediation:
+    'Check the repository, path and revision it now follows and who controls them; suspend it (`flux suspend`, or remove the automated sync ' +
+    'policy in Argo CD) before deleting it, since deletion may prune what it deployed. Restrict AppProjects to known repositories and ' +
+    'namespaces, and give Flux Kustomizations and HelmReleases a least-privilege serviceAccountName.',
+  interest: [{ verbs: TEMPLATE_WRITES, resources: GITOPS_RESOURCES }],
+  evaluate(view) {
+    if (view.subresource !== '' || !GITOPS_RESOURCES.includes(view.resource) || isBaseline(view)) return undefined;
+    const byController = isGitOpsController(view.actor.serviceAccount);
+    if (view.verb === 'update' && byController) return undefined;
+    if (view.verb === 'patch' && !touchesPointing(view.resource, patchedFields(view.patch))) return undefined;
+    if (view.verb !== 'create' && view.verb !== 'update' && view.verb !== 'patch') return undefined;
+    const written = view.object ?? patchedFields(view.patch);
+    const pointing = written
+      ? gitopsPointing(view.resource, view.name || asString(asObject(written?.metadata)?.name) || '', written)
+      : { sources: [], reach: [] };
+    let severity: Severity = pointing.reach.length > 0 ? 'high' : 'medium';
+    if (byController) severity = severity === 'high' ? 'medium' : 'low';
+    if (isAnonymous(view)) severity = 'critical';
+    const from = pointing.sources.length ? ` from ${listed(pointing.sources)}` : written ? '' : '; body not logged';
+    const reach = pointing.reach.length ? `: ${listed(pointing.reach)}` : '';
+    return {
+      severity,
+      summary: `${actorText(view)} ${did(view.verb)} ${gitopsKind(view.resource)} ${view.namespace ? `${view.namespace}/` : ''}${view.name || '(unnamed)'}${from}${reach}`,
+      evidence: { sources: pointing.sources, reach: pointing.reach, ...(byController ? { writtenBy: 'the GitOps controller' } : {}) },
+    };
+  },
+};
+
+const GITOPS_KINDS: Readonly<Record<string, string>> = {
+  applications: 'Application',
+  applicationsets: 'ApplicationSet',
+  appprojects: 'AppProject',
+  gitrepositories: 'GitRepository',
+  ocirepositories: 'OCIRepository',
+  helmrepositories: 'HelmRepository',
+  kustomizations: 'Kustomization',
+  helmreleases: 'HelmRelease',
+};
+const gitopsKind = (resource: string): string => GITOPS_KINDS[resource] ?? resource;
+
+export const controllerRules: readonly Rule[] = [systemNamespaceWorkload, mirrorPod, customResourceDefinition, ...inApiGroups(GITOPS_GROUPS, [gitopsSource])];

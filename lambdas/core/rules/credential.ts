@@ -1,8 +1,9 @@
-import type { JsonObject } from '../detect/event-view';
+import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
+import { classifyActor } from '../detect/identity';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, isBaseline, writtenObject } from './support/common';
+import { actorText, isBaseline, objectText, requestPath, writtenObject } from './support/common';
 
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** Signers whose certificates authenticate to the API server. */
@@ -179,4 +180,85 @@ export const nodeCreatedRule: Rule = {
   },
 };
 
-export const credentialRules: Rule[] = [csrApprovalRule, clientCsrRule, nodeCreatedRule];
+/** Groups whose members hold every right: `system:masters` bypasses authorization, kubeadm binds the other to cluster-admin. */
+const ADMIN_GROUPS = new Set(['system:masters', 'kubeadm:cluster-admins']);
+/** An authorization reason naming the cluster-admin role: the impersonated identity holds it. */
+const CLUSTER_ADMIN_REASON = /ClusterRole "cluster-admin"/;
+
+/** Why an impersonated identity is privileged, in words; empty when nothing shows it is. */
+export function impersonationReasons(view: EventView): { severity: Severity; reasons: string[] } | undefined {
+  const as = view.event.impersonatedUser;
+  const username = asString(as?.username);
+  if (username === undefined) return undefined;
+  const groups = asArray(as?.groups).filter((g): g is string => typeof g === 'string');
+  const reasons: string[] = [];
+  let severity: Severity | undefined;
+  const admin = groups.filter((g) => ADMIN_GROUPS.has(g));
+  if (admin.length > 0) {
+    reasons.push(`impersonates group ${admin.join(', ')}`);
+    severity = 'critical';
+  }
+  const reason = view.event.annotations?.['authorization.k8s.io/reason'];
+  if (typeof reason === 'string' && CLUSTER_ADMIN_REASON.test(reason)) {
+    reasons.push('the impersonated identity was authorized through a binding of cluster-admin');
+    severity ??= 'high';
+  }
+  const target = classifyActor(username, groups);
+  if (target.class === 'control-plane' || target.class === 'platform') {
+    reasons.push(`impersonates the control-plane identity ${username}`);
+    severity ??= 'high';
+  } else if (target.class === 'node') {
+    reasons.push(`impersonates node ${target.nodeName ?? username}`);
+    severity ??= 'high';
+  } else if (target.serviceAccount?.namespace === 'kube-system') {
+    reasons.push(`impersonates service account ${target.serviceAccount.name} of kube-system`);
+    severity ??= 'high';
+  }
+  return severity === undefined ? undefined : { severity, reasons };
+}
+
+export const privilegedImpersonationRule: Rule = {
+  id: 'credential.privileged-impersonation',
+  title: 'Request made by impersonating a privileged identity',
+  category: 'credential',
+  severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity impersonating; what: acting as system:masters, a cluster-admin holder, a controller, a kube-system account or a node borrows rights the caller does not hold: takeover, critical; where: cluster scope; evidence: impersonatedUser on the event (Metadata level is enough).',
+  description:
+    'A request succeeded with `Impersonate-User`/`Impersonate-Group` headers naming a privileged identity: the `system:masters` or ' +
+    '`kubeadm:cluster-admins` group (critical), an identity the API server authorized through a cluster-admin binding, a control-plane ' +
+    'identity, a kube-system controller service account or a node (high). The `impersonate` verb turns whoever holds it into the identity ' +
+    'they name, so a narrow-looking role with `impersonate` on users or groups is a standing path to cluster-admin, and requests made this way ' +
+    'are logged under the impersonated rights. Reported once per request, whatever it did.',
+  attack: ['T1078', 'T1548'],
+  controls: ['CIS-5.1.8', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // impersonatedUser and the authorization annotation are in every event
+  falsePositives:
+    'Access proxies that impersonate their users by design (Teleport, Rancher, Pinniped, kube-oidc-proxy, Argo CD with impersonation on). ' +
+    'Add an exception for the proxy identity, and keep the groups it may impersonate narrow.',
+  remediation:
+    'Find the binding that grants the actor `impersonate` (`kubectl get clusterroles -o json | jq \'.items[] | select(.rules[]?.verbs[]? == "impersonate")\'`), ' +
+    'remove it unless the actor is an access proxy, and review everything the actor did under the impersonated identity.',
+  // Only events with an impersonatedUser can raise it; the key is written by the API server in exact case.
+  interest: [{ contains: ['impersonatedUser'] }],
+  markers: ['impersonatedUser'],
+  evaluate(view): RuleHit | undefined {
+    if (view.impersonatedUser === undefined || isBaseline(view)) return undefined;
+    const found = impersonationReasons(view);
+    if (!found) return undefined;
+    const resource = view.subresource ? `${view.resource}/${view.subresource}` : view.resource;
+    const where = view.name ? ` ${objectText(view)}` : view.namespace ? ` in namespace ${view.namespace}` : '';
+    const request = view.resource ? `${view.verb} ${resource}${where}` : `${view.verb} ${requestPath(view)}`;
+    return {
+      severity: view.actor.class === 'anonymous' ? 'critical' : found.severity,
+      summary: `${actorText(view)} impersonated a privileged identity to ${request}: ${found.reasons.join('; ')}`,
+      evidence: {
+        impersonatedUser: view.event.impersonatedUser,
+        reasons: found.reasons,
+        ...(view.event.annotations?.['authorization.k8s.io/reason'] ? { authorizedBy: view.event.annotations['authorization.k8s.io/reason'] } : {}),
+      },
+    };
+  },
+};
+
+export const credentialRules: Rule[] = [csrApprovalRule, clientCsrRule, nodeCreatedRule, privilegedImpersonationRule];

@@ -269,4 +269,56 @@ export const apiserverProxyRule: Rule = {
   },
 };
 
-export const execRules: Rule[] = [podExecRule, apiserverProxyRule];
+/** Who may reach a kubelet's API by design: the API server's kubelet client (exec, logs, port-forward) and the nodes themselves. */
+const KUBELET_CLIENTS = new Set(['kube-apiserver-kubelet-client', 'system:kube-apiserver', 'apiserver-kubelet-client', 'system:apiserver']);
+
+/** Subresources of `nodes` that the kubelet maps its run-code paths to (/exec, /run, /attach, /portforward, /pods). */
+const KUBELET_CODE_SUBRESOURCES = new Set(['proxy', 'exec']);
+
+export const kubeletDirectAccessRule: Rule = {
+  id: 'exec.kubelet-direct-access',
+  title: 'Kubelet API used directly, as its own authorization checks show',
+  category: 'exec',
+  severity: 'critical',
+  severityReasons:
+    "who: a non-node identity on whose behalf the kubelet asked (a node asking for itself is routine); what: nodes/proxy through the kubelet's API runs commands in any pod of the node outside the API server's exec audit: takeover, critical; where: the node; evidence: the kubelet's SubjectAccessReview, which names the user and the subresource.",
+  description:
+    "A kubelet asked the API server, through a SubjectAccessReview, whether an identity other than the API server's kubelet client may use " +
+    '`nodes/proxy`: the kubelet does this for every request to its own API (port 10250) when its authorization mode is Webhook, and maps ' +
+    '/exec, /run, /attach and /portforward to that permission. Such requests never pass through the API server, so pods/exec rules and its ' +
+    'audit of exec never see them: the only trace is this review. Allowed is high (critical for writes, which run commands); denied is a ' +
+    'medium attempt.',
+  attack: ['T1609', 'T1552.007'],
+  controls: ['NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Request', // who the kubelet asked about, and what, is in the review body
+  falsePositives:
+    'Monitoring that scrapes kubelets through nodes/proxy rather than nodes/metrics (old Prometheus configurations), and debugging tools ' +
+    '(kubeletctl in sanctioned tests). Give them nodes/metrics and nodes/stats instead.',
+  remediation:
+    "Find the identity named in the review and the binding that grants it nodes/proxy (`kubectl get clusterroles -o json | jq` for 'nodes/proxy'); " +
+    'remove it, and check the node the kubelet runs on for what was run through its API.',
+  interest: [{ verbs: ['create'], resources: ['subjectaccessreviews'], contains: ['"proxy"'] }],
+  evaluate(view): RuleHit | undefined {
+    if (view.resource !== 'subjectaccessreviews' || view.verb !== 'create' || view.actor.class !== 'node') return undefined;
+    if (view.apiGroup !== '' && view.apiGroup !== 'authorization.k8s.io') return undefined;
+    const spec = asObject(view.object?.spec);
+    const attributes = asObject(spec?.resourceAttributes);
+    const user = asString(spec?.user);
+    if (!attributes || user === undefined || asString(attributes.resource) !== 'nodes') return undefined;
+    const subresource = asString(attributes.subresource) ?? '';
+    if (!KUBELET_CODE_SUBRESOURCES.has(subresource) || KUBELET_CLIENTS.has(user) || user.startsWith('system:node:')) return undefined;
+    const verb = asString(attributes.verb) ?? '?';
+    const allowed = asObject(view.object?.status)?.allowed === true;
+    const denied = asObject(view.object?.status)?.allowed === false;
+    const severity: Severity = denied ? 'medium' : allowed && verb !== 'get' ? 'critical' : 'high';
+    const node = asString(attributes.name) ?? view.actor.nodeName ?? '?';
+    const outcome = allowed ? 'allowed' : denied ? 'denied' : 'outcome not logged';
+    return {
+      severity,
+      summary: `${user} called the kubelet API of node ${node} directly (${verb} nodes/${subresource}, ${outcome})`,
+      evidence: { user, groups: spec?.groups, verb, subresource, node, allowed: allowed ? true : denied ? false : undefined, askedBy: view.actor.username },
+    };
+  },
+};
+
+export const execRules: Rule[] = [podExecRule, apiserverProxyRule, kubeletDirectAccessRule];

@@ -1,5 +1,6 @@
 import { asArray, asObject, asString } from '../detect/event-view';
-import { isPlatform } from '../detect/identity';
+import { classifyActor, isPlatform } from '../detect/identity';
+import { podSpecOf } from '../k8s/pod-spec';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, field, inSystemNamespace, isBaseline, raise } from './support/common';
@@ -151,4 +152,39 @@ export const systemNamespaceServiceAccountRule: Rule = {
   },
 };
 
-export const serviceAccountRules: Rule[] = [tokenRequestRule, tokenSecretRule, systemNamespaceServiceAccountRule];
+export const controllerIdentityWorkloadRule: Rule = {
+  id: 'service-account.controller-identity-workload',
+  title: "Workload runs as a built-in controller's service account",
+  category: 'service-account',
+  severity: 'critical',
+  severityReasons:
+    "who: a person or a workload, not the controller itself; what: a pod that carries a built-in controller's token is a takeover of the control plane's rights: critical; where: kube-system; evidence: the pod spec's serviceAccountName (Request level), else the rule cannot see it.",
+  description:
+    'A person or a workload created a pod or workload in kube-system that runs as one of the service accounts kube-controller-manager ' +
+    'uses for its controllers (clusterrole-aggregation-controller, generic-garbage-collector, namespace-controller, daemon-set-controller, ...). ' +
+    'Those accounts hold some of the widest rights in the cluster (escalate on every ClusterRole, delete anything, create pods anywhere) and ' +
+    'their tokens are mounted into the pod, so whoever runs the pod acts as the control plane, and the platform baseline hides what it does. ' +
+    'Nobody but the control plane runs as them. High; critical for anonymous requests.',
+  attack: ['T1078', 'T1528', 'T1036.005'],
+  controls: ['CIS-5.1.6', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Request', // the service account is in the pod spec
+  falsePositives: 'None expected: controllers run inside kube-controller-manager, not as pods of their own.',
+  remediation:
+    "Delete the workload, rotate the service account's tokens (delete its token Secrets, restart kube-controller-manager), and review what the " +
+    'account did since the pod started (its actions look like the platform working).',
+  interest: [{ verbs: ['create', 'update'], resources: ['pods', 'deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs'] }],
+  evaluate(view): RuleHit | undefined {
+    if (view.namespace !== 'kube-system' || view.subresource !== '' || (view.verb !== 'create' && view.verb !== 'update') || isBaseline(view)) return undefined;
+    if (view.apiGroup !== '' && view.apiGroup !== 'apps' && view.apiGroup !== 'batch') return undefined;
+    const spec = podSpecOf(view.resource, view.object);
+    const name = asString(spec?.serviceAccountName) ?? asString(spec?.serviceAccount);
+    if (name === undefined || !isPlatform(classifyActor(`system:serviceaccount:kube-system:${name}`))) return undefined;
+    return {
+      severity: view.actor.class === 'anonymous' ? 'critical' : 'high',
+      summary: `${actorText(view)} ${view.verb === 'create' ? 'created' : 'updated'} ${view.resource === 'pods' ? 'pod' : view.resource.replace(/s$/, '')} kube-system/${view.name} running as controller service account ${name}`,
+      evidence: { serviceAccountName: name },
+    };
+  },
+};
+
+export const serviceAccountRules: Rule[] = [tokenRequestRule, tokenSecretRule, systemNamespaceServiceAccountRule, controllerIdentityWorkloadRule];

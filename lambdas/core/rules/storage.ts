@@ -2,7 +2,7 @@ import type { EventView } from '../detect/event-view';
 import { asObject, asString } from '../detect/event-view';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
-import { actorText, changedFields, field, isBaseline, kindOf, pastTense, writtenObject } from './support/common';
+import { actorText, changedFields, field, forActor, isBaseline, kindOf, pastTense, writtenObject } from './support/common';
 
 /** Host paths that hand over the node: its root, configuration, credentials, runtime sockets. */
 const SENSITIVE_HOST_PATHS = [
@@ -193,4 +193,103 @@ export const storageClassRule: Rule = {
   },
 };
 
-export const storageRules: Rule[] = [hostPathVolumeRule, volumeDeletedRule, reclaimPolicyRule, storageClassRule];
+const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';
+
+/** Whether the actor is one of the configured backup identities (`namespace:name`). */
+function isBackupTool(view: EventView, backup: readonly string[]): boolean {
+  const sa = view.actor.serviceAccount;
+  return sa !== undefined && backup.includes(`${sa.namespace}:${sa.name}`);
+}
+
+export const volumeSnapshotRule: Rule = {
+  id: 'storage.volume-snapshot',
+  title: 'Volume snapshot taken or imported outside the backup tool',
+  category: 'storage',
+  severity: 'high',
+  severityReasons:
+    "who: an identity that is not the backup tool (settings.storage.backupServiceAccounts); what: a snapshot copies a volume's data where the snapshotter can read it (exfiltration, a persistent copy): persistence, high; where: one step up for system namespaces; evidence: the VolumeSnapshot or VolumeSnapshotContent in the request body.",
+  description:
+    'A VolumeSnapshot or VolumeSnapshotContent was created by an identity that is not the backup tool or a snapshot controller ' +
+    "(settings.storage.backupServiceAccounts). A snapshot is a copy of a volume's data that can be restored into a new claim anywhere the " +
+    'snapshot class allows, and read there: a database copied without touching its pod. A VolumeSnapshot is medium; a VolumeSnapshotContent ' +
+    '(cluster-scoped, pre-provisioned from a storage-system snapshot handle) is high, since it imports any snapshot the CSI driver can reach, ' +
+    "including those of other namespaces' volumes.",
+  attack: ['T1006'],
+  controls: ['NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Metadata', // verb, resource and actor decide; the source is read from the body when logged
+  falsePositives:
+    'Operators taking snapshots by hand before a migration; backup tools not in the list. Add their service accounts to settings.storage.backupServiceAccounts.',
+  remediation:
+    'Find out which volume was copied and where it was restored (`kubectl get pvc -A -o json | jq` for dataSource naming the snapshot); delete the snapshot ' +
+    'and restored claims if unexpected, and restrict create on volumesnapshots and volumesnapshotcontents.',
+  interest: [{ verbs: ['create'], resources: ['volumesnapshots', 'volumesnapshotcontents'] }],
+  evaluate(view, context): RuleHit | undefined {
+    if (view.verb !== 'create' || view.subresource !== '' || (view.apiGroup !== '' && view.apiGroup !== SNAPSHOT_GROUP)) return undefined;
+    if (isBaseline(view) || isBackupTool(view, context.settings.storage.backupServiceAccounts)) return undefined;
+    const content = view.resource === 'volumesnapshotcontents';
+    const source = asObject(field(view.object, 'spec', 'source'));
+    const from = asString(source?.persistentVolumeClaimName) ?? asString(source?.snapshotHandle) ?? asString(source?.volumeHandle);
+    const kind = content ? 'VolumeSnapshotContent' : 'VolumeSnapshot';
+    return {
+      severity: forActor(view, content ? 'high' : 'medium'),
+      summary: `${actorText(view)} created ${kind} ${view.namespace ? `${view.namespace}/` : ''}${view.name}${from ? ` of ${from}` : ''}`,
+      evidence: source ? { source } : {},
+    };
+  },
+};
+
+export const claimedForeignDataRule: Rule = {
+  id: 'storage.claim-reaches-other-data',
+  title: 'Claim or volume bound to existing data by hand',
+  category: 'storage',
+  severity: 'high',
+  severityReasons:
+    "who: a person or unknown identity; what: a claim or volume bound by hand to another namespace's data or a host path crosses the namespace boundary: access to data that is not theirs, high; where: the namespaces on both sides; evidence: the PV or PVC spec (Request level).",
+  description:
+    'A PersistentVolumeClaim was created that names a data source in another namespace (`dataSourceRef.namespace`, high) or binds itself to a ' +
+    'specific existing PersistentVolume (`volumeName`, medium), or a PersistentVolume was created pre-bound (`claimRef`) to a claim in a ' +
+    'namespace and pointing at an existing disk or share (a CSI volume handle, an EBS volume, NFS; medium). These are the ways to mount ' +
+    "a volume released by another namespace (reclaimPolicy Retain) or another tenant's disk into a namespace one controls.",
+  attack: ['T1006'],
+  controls: ['NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Request', // the binding fields are in the body
+  falsePositives: 'Restores and migrations that re-attach retained volumes by hand; static provisioning in clusters that do not use dynamic provisioning.',
+  remediation: "Check whose data the volume holds (its previous claim, the disk's tags in the cloud) and delete the claim if the namespace should not have it.",
+  interest: [{ verbs: ['create'], resources: ['persistentvolumeclaims', 'persistentvolumes'] }],
+  evaluate(view): RuleHit | undefined {
+    if (view.verb !== 'create' || view.subresource !== '' || isBaseline(view)) return undefined;
+    const spec = asObject(view.object?.spec);
+    if (!spec) return undefined;
+    const who = actorText(view);
+    if (view.resource === 'persistentvolumeclaims') {
+      const ref = asObject(spec.dataSourceRef);
+      const refNamespace = asString(ref?.namespace);
+      if (refNamespace !== undefined && refNamespace !== view.namespace)
+        return {
+          severity: forActor(view, 'high'),
+          summary: `${who} created PersistentVolumeClaim ${view.namespace}/${view.name} from ${asString(ref?.kind) ?? '?'} ${refNamespace}/${asString(ref?.name) ?? '?'} in another namespace`,
+          evidence: { dataSourceRef: ref },
+        };
+      const volumeName = asString(spec.volumeName);
+      if (volumeName === undefined || volumeName === '') return undefined;
+      return {
+        severity: forActor(view, 'medium'),
+        summary: `${who} created PersistentVolumeClaim ${view.namespace}/${view.name} bound by hand to PersistentVolume ${volumeName}`,
+        evidence: { volumeName },
+      };
+    }
+    if (view.resource !== 'persistentvolumes') return undefined;
+    const claim = asObject(spec.claimRef);
+    const handle =
+      asString(field(spec, 'csi', 'volumeHandle')) ?? asString(field(spec, 'awsElasticBlockStore', 'volumeID')) ?? asString(field(spec, 'nfs', 'path'));
+    if (!claim || handle === undefined) return undefined;
+    const claimText = `${asString(claim.namespace) ?? '?'}/${asString(claim.name) ?? '?'}`;
+    return {
+      severity: forActor(view, 'medium'),
+      summary: `${who} created PersistentVolume ${view.name} over existing storage ${handle}, pre-bound to claim ${claimText}`,
+      evidence: { storage: handle, claimRef: claimText },
+    };
+  },
+};
+
+export const storageRules: Rule[] = [hostPathVolumeRule, volumeDeletedRule, reclaimPolicyRule, storageClassRule, volumeSnapshotRule, claimedForeignDataRule];

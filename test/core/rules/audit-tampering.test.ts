@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../../lambdas/core/audit-event';
+import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
 import { controlsOf, unresolvedReferences } from '../../../lambdas/core/compliance/controls';
 import { DetectionEngine } from '../../../lambdas/core/detect/engine';
 import { viewOf } from '../../../lambdas/core/detect/event-view';
@@ -689,5 +690,147 @@ describe('audit-tampering.oversize-event', () => {
     expect(view.oversize).toBe(SIZE);
     expect(view.missingEvidence).toMatch(/^the event was over the reader's size limit/);
     expect(viewOf(write('pods') as unknown as AuditEvent).missingEvidence).toBe('audit level RequestResponse recorded no request body');
+  });
+});
+
+describe('audit-tampering.kubeadm-config-audit-off', () => {
+  const k = rule('audit-tampering.kubeadm-config-audit-off');
+  const clusterConfiguration = (extraArgs: string): string =>
+    ['apiVersion: kubeadm.k8s.io/v1beta3', 'kind: ClusterConfiguration', 'kubernetesVersion: v1.31.2', 'apiServer:', '  extraArgs:', extraArgs].join('\n');
+  const audited = clusterConfiguration('    audit-policy-file: /etc/kubernetes/audit-policy.yaml\n    audit-log-path: /var/log/kubernetes/audit.log');
+  const write = (text: string, fields: { verb?: string; user?: Ev; name?: string } = {}): Ev => {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: fields.name ?? 'kubeadm-config', namespace: 'kube-system' },
+      data: { ClusterConfiguration: text },
+    };
+    const verb = fields.verb ?? 'update';
+    return auditEvent({
+      level: 'RequestResponse',
+      verb,
+      user: fields.user ?? admin,
+      requestURI: `/api/v1/namespaces/kube-system/configmaps/${fields.name ?? 'kubeadm-config'}`,
+      objectRef: { resource: 'configmaps', namespace: 'kube-system', name: fields.name ?? 'kubeadm-config', apiVersion: 'v1' },
+      requestObject: verb === 'patch' ? { data: { ClusterConfiguration: text } } : body,
+      responseObject: body,
+    });
+  };
+
+  it('rates a ClusterConfiguration with no audit backend high, and names the problem', () => {
+    const event = write(clusterConfiguration('    audit-policy-file: /etc/kubernetes/audit-policy.yaml'));
+    const [hit] = hitsOf(k, event);
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toBe(
+      'mallory@example.com updated ConfigMap kube-system/kubeadm-config: the next kubeadm upgrade runs the API server with no audit backend (neither --audit-log-path nor --audit-webhook-config-file): audit logging is off',
+    );
+    expect(new CompiledInterest(interestOf([k])).matches('update', 'configmaps', '', () => true)).toBe(true);
+  });
+
+  it('rates a log path of /dev/null critical, also in the v1beta4 list form and in a patch', () => {
+    const v4 = [
+      'apiVersion: kubeadm.k8s.io/v1beta4',
+      'kind: ClusterConfiguration',
+      'apiServer:',
+      '  extraArgs:',
+      '    - name: audit-policy-file',
+      '      value: /etc/kubernetes/audit-policy.yaml',
+      '    - name: audit-log-path',
+      '      value: /dev/null',
+    ].join('\n');
+    expect(severityOf(k, write(v4))).toBe('critical');
+    expect(severityOf(k, write(v4, { verb: 'patch' }))).toBe('critical');
+  });
+
+  it.each<[string, Ev]>([
+    ['auditing stays configured', write(audited)],
+    ['another ConfigMap carries the same text', write(clusterConfiguration('    profiling: "false"'), { name: 'kubeadm-config-backup' })],
+    ['the YAML does not parse', write('apiServer: [unclosed')],
+    ['the control plane wrote it', write(clusterConfiguration(''), { user: namespaceController })],
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(k, event)).toEqual([]);
+  });
+});
+
+describe('audit-tampering.events-deleted', () => {
+  const e = rule('audit-tampering.events-deleted');
+  const deletion = (verb: string, namespace?: string, user: Ev = admin): Ev =>
+    auditEvent({
+      verb,
+      user,
+      requestURI: namespace ? `/api/v1/namespaces/${namespace}/events` : '/api/v1/events',
+      objectRef: { resource: 'events', ...(namespace ? { namespace } : {}), apiVersion: 'v1' },
+    });
+
+  it('rates wiping the Events of a namespace high, of one Event low', () => {
+    const [hit] = hitsOf(e, deletion('deletecollection', 'payments'));
+    expect(hit).toMatchObject({ severity: 'high', summary: 'mallory@example.com deleted all Events of namespace payments' });
+    expect(
+      severityOf(e, { ...deletion('delete', 'payments'), objectRef: { resource: 'events', namespace: 'payments', name: 'web.1', apiVersion: 'v1' } }),
+    ).toBe('low');
+  });
+
+  it('raises nothing for the namespace controller, a failed request, or listing Events', () => {
+    expect(hitsOf(e, deletion('deletecollection', 'payments', namespaceController))).toEqual([]);
+    expect(hitsOf(e, { ...deletion('deletecollection', 'payments'), responseStatus: { metadata: {}, code: 403 } })).toEqual([]);
+    expect(hitsOf(e, deletion('list', 'payments'))).toEqual([]);
+  });
+});
+
+describe('audit-tampering.log-shipper-removed', () => {
+  const s = rule('audit-tampering.log-shipper-removed');
+  const shipperWrite = (fields: { verb: string; resource?: string; subresource?: string; name?: string; body?: Ev; user?: Ev }): Ev =>
+    auditEvent({
+      level: fields.body ? 'Request' : 'Metadata',
+      verb: fields.verb,
+      user: fields.user ?? admin,
+      requestURI: `/apis/apps/v1/namespaces/logging/${fields.resource ?? 'daemonsets'}/${fields.name ?? 'fluent-bit'}${fields.subresource ? `/${fields.subresource}` : ''}`,
+      objectRef: {
+        resource: fields.resource ?? 'daemonsets',
+        ...(fields.subresource ? { subresource: fields.subresource } : {}),
+        namespace: 'logging',
+        name: fields.name ?? 'fluent-bit',
+        apiGroup: 'apps',
+        apiVersion: 'v1',
+      },
+      ...(fields.body ? { requestObject: fields.body } : {}),
+    });
+
+  it('rates deleting the shipper DaemonSet or scaling its Deployment to zero high', () => {
+    const [hit] = hitsOf(s, shipperWrite({ verb: 'delete', name: 'aws-for-fluent-bit' }));
+    expect(hit).toMatchObject({ severity: 'high', summary: 'mallory@example.com left log shipper DaemonSet logging/aws-for-fluent-bit deleted' });
+    expect(
+      severityOf(s, shipperWrite({ verb: 'patch', resource: 'deployments', subresource: 'scale', name: 'vector-aggregator', body: { spec: { replicas: 0 } } })),
+    ).toBe('high');
+  });
+
+  it('rates a nodeSelector patch on the shipper DaemonSet medium', () => {
+    const body = { spec: { template: { spec: { nodeSelector: { 'no-such-label': 'true' } } } } };
+    expect(severityOf(s, shipperWrite({ verb: 'patch', body }))).toBe('medium');
+  });
+
+  it('reads the names from the settings', () => {
+    const own = { ...DEFAULT_SETTINGS, logShippers: { names: ['otel-collector'] } };
+    expect(severityOf(s, shipperWrite({ verb: 'delete', name: 'otel-collector' }), own)).toBe('high');
+    expect(hitsOf(s, shipperWrite({ verb: 'delete', name: 'fluent-bit' }), own)).toEqual([]);
+  });
+
+  it.each<[string, Ev]>([
+    ['another DaemonSet is deleted', shipperWrite({ verb: 'delete', name: 'node-exporter' })],
+    ['a name only contains a shipper name', shipperWrite({ verb: 'delete', name: 'vectorize-api' })],
+    [
+      'the shipper is scaled up',
+      shipperWrite({ verb: 'patch', resource: 'deployments', subresource: 'scale', name: 'vector', body: { spec: { replicas: 3 } } }),
+    ],
+    [
+      'its image is bumped',
+      shipperWrite({ verb: 'patch', body: { spec: { template: { spec: { containers: [{ name: 'fluent-bit', image: 'fluent/fluent-bit:3.2' }] } } } } }),
+    ],
+    [
+      'the garbage collector deletes it',
+      shipperWrite({ verb: 'delete', user: { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: [] } }),
+    ],
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(s, event)).toEqual([]);
   });
 });

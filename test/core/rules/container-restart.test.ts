@@ -2,7 +2,7 @@ import type { AuditEvent } from '../../../lambdas/core/audit-event';
 import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
 import { DetectionEngine, DEFAULT_CONFIG } from '../../../lambdas/core/detect/engine';
 import { MemoryStateStore } from '../../../lambdas/core/detect/state-store';
-import { containerRestartDetector } from '../../../lambdas/core/rules/container-restart';
+import { containerRestartDetector, securityAgentRestartDetector } from '../../../lambdas/core/rules/container-restart';
 import { auditEvent } from '../../helpers/events';
 
 const node = { username: 'system:node:ip-10-0-1-23.ec2.internal', groups: ['system:nodes', 'system:authenticated'] };
@@ -120,5 +120,45 @@ describe('restart.crash-loop', () => {
   it('ignores failed status updates', async () => {
     const events: AuditEvent[] = [1, 2, 3, 4, 5, 6, 7].map((count, i) => ({ ...statusPatch(count, i), responseStatus: { code: 409 } }));
     expect(await findingsFor(events)).toEqual([]);
+  });
+});
+
+describe('restart.security-agent-crash-loop', () => {
+  async function agentFindings(events: AuditEvent[], settings = DEFAULT_SETTINGS) {
+    const engine = new DetectionEngine([containerRestartDetector, securityAgentRestartDetector], { ...DEFAULT_CONFIG, settings }, new MemoryStateStore());
+    const all = [];
+    for (const event of events) all.push(...(await engine.analyze({ event, offset: 0, line: 1, truncated: false })));
+    return all;
+  }
+
+  it('raises high after two restarts of an agent within 15 minutes, before the ordinary threshold', async () => {
+    const events = [1, 2, 3].map((count, i) => statusPatch(count, i * 3, { namespace: 'falco', pod: 'falco-x7k2p' }));
+    const findings = await agentFindings(events);
+    expect(findings.map((f) => [f.ruleId, f.severity, f.auditID])).toEqual([['restart.security-agent-crash-loop', 'high', events[2].auditID]]);
+    expect(findings[0].summary).toBe('security agent container api of pod falco/falco-x7k2p restarted 2 times in 15 min (last reason: Error)');
+  });
+
+  it('keeps its own count: the ordinary detector still raises at its threshold', async () => {
+    const events = [1, 2, 3, 4, 5, 6].map((count, i) => statusPatch(count, i * 3, { namespace: 'kube-system', pod: 'cilium-4kq9z' }));
+    const ids = (await agentFindings(events)).map((f) => f.ruleId);
+    expect(ids).toEqual(['restart.security-agent-crash-loop', 'restart.crash-loop']);
+  });
+
+  it('is quiet for ordinary workloads, for slow restarts, and when the names are changed', async () => {
+    expect(await agentFindings([1, 2, 3].map((count, i) => statusPatch(count, i * 3, { pod: 'falconry-api-0' })))).toEqual([]);
+    expect(await agentFindings([1, 2, 3].map((count, i) => statusPatch(count, i * 20, { namespace: 'falco', pod: 'falco-x7k2p' })))).toEqual([]);
+    const own = { ...DEFAULT_SETTINGS, securityAgents: { ...DEFAULT_SETTINGS.securityAgents, names: ['sysdig-agent'] } };
+    expect(
+      await agentFindings(
+        [1, 2, 3].map((count, i) => statusPatch(count, i * 3, { namespace: 'falco', pod: 'falco-x7k2p' })),
+        own,
+      ),
+    ).toEqual([]);
+    expect(
+      await agentFindings(
+        [1, 2, 3].map((count, i) => statusPatch(count, i * 3, { pod: 'sysdig-agent-abcde' })),
+        own,
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import type { Rule } from '../../../lambdas/core/detect/rule';
 import { controllerRules } from '../../../lambdas/core/rules/controller';
 import { auditEvent } from '../../helpers/events';
 import type { Ev } from '../../helpers/shipping';
+import { nearMisses, reaches, request, users } from './support/requests';
 import { FOREIGN_SA, HUMAN, NODE, controllerSA, dryRun, failed, fire, plain, privileged, ruleById, severity, workloadWrite } from './support/workloads';
 
 const rule = (id: string): Rule => ruleById(controllerRules, id);
@@ -124,5 +125,95 @@ describe('controller.crd-created', () => {
     expect(fire(r, failed(crdWrite({})))).toEqual([]);
     expect(fire(r, crdWrite({}, { user: { username: 'eks:addon-manager', groups: [] } }))).toEqual([]);
     expect(fire(r, crdWrite({}, { verb: 'patch', patch: { spec: { versions: [{ name: 'v2', served: true }] } } }))).toEqual([]);
+  });
+});
+
+describe('controller.gitops-source', () => {
+  const r = rule('controller.gitops-source');
+  const argoCD = users.serviceAccount('argocd', 'argocd-application-controller');
+  const application = (destination: string, repoURL = 'https://github.com/evil/payload.git'): Ev => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'monitoring', namespace: 'argocd' },
+    spec: {
+      project: 'default',
+      source: { repoURL, path: 'manifests', targetRevision: 'HEAD' },
+      destination: { server: 'https://kubernetes.default.svc', namespace: destination },
+    },
+  });
+  const write = (resource: string, apiGroup: string, body: Ev | undefined, fields: { verb?: string; user?: Ev; namespace?: string; name?: string } = {}): Ev =>
+    request({
+      verb: fields.verb ?? 'create',
+      resource,
+      apiGroup,
+      namespace: fields.namespace ?? 'argocd',
+      name: fields.name ?? 'monitoring',
+      user: fields.user,
+      ...(body === undefined ? {} : fields.verb === 'patch' ? { requestObject: body, level: 'Request' } : { requestObject: body, responseObject: body }),
+    });
+
+  it('rates a person creating an Argo CD Application that deploys into kube-system high, and names the source', () => {
+    const event = write('applications', 'argoproj.io', application('kube-system', 'https://ghp_secret@github.com/evil/payload.git'));
+    expect(reaches(r, event)).toBe(true);
+    const [hit] = fire(r, event);
+    expect(hit).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com created Application argocd/monitoring from https://github.com/evil/payload.git: deploys into system namespace kube-system',
+      evidence: { sources: ['https://github.com/evil/payload.git'], reach: ['deploys into system namespace kube-system'] },
+    });
+  });
+
+  it('rates an Application into an ordinary namespace medium, and low when the GitOps controller wrote it (app-of-apps)', () => {
+    expect(severity(r, write('applications', 'argoproj.io', application('shop')))).toBe('medium');
+    expect(severity(r, write('applications', 'argoproj.io', application('shop'), { user: argoCD }))).toBe('low');
+    expect(severity(r, write('applications', 'argoproj.io', application('kube-system'), { user: argoCD }))).toBe('medium');
+  });
+
+  it('rates an AppProject opened to any source and any cluster-scoped resource high', () => {
+    const project = { spec: { sourceRepos: ['*'], destinations: [{ namespace: '*', server: '*' }], clusterResourceWhitelist: [{ group: '*', kind: '*' }] } };
+    const [hit] = fire(r, write('appprojects', 'argoproj.io', project, { name: 'ops' }));
+    expect(hit.severity).toBe('high');
+    expect(hit.evidence).toMatchObject({
+      reach: ['allows any source repository', 'allows every destination namespace', 'allows any cluster-scoped resource (RBAC, webhooks, CRDs)'],
+    });
+  });
+
+  it('rates a Flux Kustomization with no service account high: it applies with the controller cluster-admin rights', () => {
+    const kustomization = { spec: { sourceRef: { kind: 'GitRepository', name: 'infra' }, path: './clusters/prod', prune: true } };
+    const [hit] = fire(r, write('kustomizations', 'kustomize.toolkit.fluxcd.io', kustomization, { namespace: 'flux-system', name: 'infra' }));
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toBe(
+      "alice@example.com created Kustomization flux-system/infra from GitRepository/infra ./clusters/prod: applies with the kustomize-controller's own rights (cluster-admin in a default install)",
+    );
+    const tenant = { spec: { ...kustomization.spec, serviceAccountName: 'tenant-a', targetNamespace: 'tenant-a' } };
+    expect(severity(r, write('kustomizations', 'kustomize.toolkit.fluxcd.io', tenant, { namespace: 'tenant-a', name: 'apps' }))).toBe('medium');
+  });
+
+  it('reports re-pointing a GitRepository by patch, high for the one Flux reconciles itself from', () => {
+    const patch = { spec: { url: 'https://github.com/evil/fleet.git' } };
+    const event = write('gitrepositories', 'source.toolkit.fluxcd.io', patch, { verb: 'patch', namespace: 'flux-system', name: 'flux-system' });
+    const [hit] = fire(r, event);
+    expect(hit.severity).toBe('high');
+    expect(hit.summary).toBe(
+      'alice@example.com patched GitRepository flux-system/flux-system from https://github.com/evil/fleet.git: is the source Flux reconciles itself from',
+    );
+  });
+
+  it('reports a creation whose body was not logged as medium', () => {
+    const [hit] = fire(r, write('helmreleases', 'helm.toolkit.fluxcd.io', undefined, { namespace: 'flux-system', name: 'x' }));
+    expect(hit).toMatchObject({ severity: 'medium', summary: 'alice@example.com created HelmRelease flux-system/x; body not logged' });
+  });
+
+  it.each<[string, Ev]>([
+    ['a patch changes only the sync policy', write('applications', 'argoproj.io', { spec: { syncPolicy: { automated: {} } } }, { verb: 'patch' })],
+    [
+      'the Argo CD controller updates its Application (status, operation)',
+      write('applications', 'argoproj.io', application('kube-system'), { verb: 'update', user: argoCD }),
+    ],
+    ['an Application of another API group (app.k8s.io)', write('applications', 'app.k8s.io', application('kube-system'))],
+    ['a GitOps object is deleted', write('applications', 'argoproj.io', undefined, { verb: 'delete' })],
+    ...nearMisses(write('applications', 'argoproj.io', application('kube-system'))),
+  ])('raises nothing when %s', (_why, event) => {
+    expect(fire(r, event)).toEqual([]);
   });
 });

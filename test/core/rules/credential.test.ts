@@ -1,4 +1,4 @@
-import { clientCsrRule, csrApprovalRule, csrSubject, nodeCreatedRule } from '../../../lambdas/core/rules/credential';
+import { clientCsrRule, csrApprovalRule, csrSubject, nodeCreatedRule, privilegedImpersonationRule } from '../../../lambdas/core/rules/credential';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 import { nearMisses, reaches, request, users } from './support/requests';
@@ -193,4 +193,56 @@ describe('credential.node-created', () => {
       expect(hitsOf(nodeCreatedRule, event)).toEqual([]);
     },
   );
+});
+
+describe('credential.privileged-impersonation', () => {
+  const impersonating = (impersonatedUser: Ev, fields: { reason?: string; user?: Ev } = {}): Ev => ({
+    ...request({ verb: 'list', resource: 'secrets', namespace: 'payments', user: fields.user ?? users.serviceAccount('ci', 'deployer') }),
+    impersonatedUser,
+    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': fields.reason ?? '' },
+  });
+  const masters = { username: 'admin', groups: ['system:masters'] };
+
+  it('rates impersonating system:masters critical and says what was done under it', () => {
+    const event = impersonating(masters);
+    expect(reaches(privilegedImpersonationRule, event)).toBe(true);
+    const [hit] = hitsOf(privilegedImpersonationRule, event);
+    expect(hit).toMatchObject({
+      severity: 'critical',
+      summary:
+        'system:serviceaccount:ci:deployer (as admin) impersonated a privileged identity to list secrets in namespace payments: impersonates group system:masters',
+      evidence: { impersonatedUser: masters, reasons: ['impersonates group system:masters'] },
+    });
+  });
+
+  it('rates impersonating a cluster-admin holder, a controller, a kube-system account or a node high', () => {
+    const clusterAdmin = 'RBAC: allowed by ClusterRoleBinding "ops-admins" of ClusterRole "cluster-admin" to User "ops@example.com"';
+    expect(severityOf(privilegedImpersonationRule, impersonating({ username: 'ops@example.com', groups: ['ops'] }, { reason: clusterAdmin }))).toBe('high');
+    expect(severityOf(privilegedImpersonationRule, impersonating({ username: 'system:kube-controller-manager' }))).toBe('high');
+    expect(severityOf(privilegedImpersonationRule, impersonating({ username: 'system:serviceaccount:kube-system:clusterrole-aggregation-controller' }))).toBe(
+      'high',
+    );
+    expect(severityOf(privilegedImpersonationRule, impersonating({ username: 'system:serviceaccount:kube-system:coredns' }))).toBe('high');
+    expect(severityOf(privilegedImpersonationRule, impersonating({ username: 'system:node:ip-10-0-1-5', groups: ['system:nodes'] }))).toBe('high');
+  });
+
+  it('is not fooled by a group list that is not a list', () => {
+    expect(severityOf(privilegedImpersonationRule, impersonating({ username: 'bob', groups: 'system:masters' }))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'an ordinary user is impersonated',
+      impersonating({ username: 'bob@example.com', groups: ['developers'] }, { reason: 'RBAC: allowed by RoleBinding "view" of ClusterRole "view"' }),
+    ],
+    ['a workload service account is impersonated', impersonating({ username: 'system:serviceaccount:shop:web' })],
+    ['nobody is impersonated', request({ verb: 'list', resource: 'secrets', namespace: 'payments' })],
+    ...nearMisses(impersonating(masters)),
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(privilegedImpersonationRule, event)).toEqual([]);
+  });
+
+  it('lets the pre-check skip events with no impersonation', () => {
+    expect(reaches(privilegedImpersonationRule, request({ verb: 'get', resource: 'configmaps', namespace: 'shop', name: 'settings' }))).toBe(false);
+  });
 });

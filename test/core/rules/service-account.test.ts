@@ -1,5 +1,11 @@
 import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
-import { durationText, systemNamespaceServiceAccountRule, tokenRequestRule, tokenSecretRule } from '../../../lambdas/core/rules/service-account';
+import {
+  controllerIdentityWorkloadRule,
+  durationText,
+  systemNamespaceServiceAccountRule,
+  tokenRequestRule,
+  tokenSecretRule,
+} from '../../../lambdas/core/rules/service-account';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 import { findingsOf, nearMisses, reaches, request, users } from './support/requests';
@@ -186,5 +192,46 @@ describe('service-account.created-in-system-namespace', () => {
     ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(systemNamespaceServiceAccountRule, event)).toEqual([]);
+  });
+});
+
+describe('service-account.controller-identity-workload', () => {
+  const pod = (serviceAccountName: string, fields: { namespace?: string; user?: Ev; resource?: string } = {}): Ev => {
+    const spec = { serviceAccountName, containers: [{ name: 'c', image: 'busybox' }] };
+    const resource = fields.resource ?? 'pods';
+    const object = resource === 'pods' ? { metadata: { name: 'helper' }, spec } : { metadata: { name: 'helper' }, spec: { template: { spec } } };
+    return request({
+      verb: 'create',
+      resource,
+      ...(resource === 'pods' ? {} : { apiGroup: 'apps' }),
+      namespace: fields.namespace ?? 'kube-system',
+      name: 'helper',
+      user: fields.user,
+      requestObject: object,
+      responseObject: object,
+    });
+  };
+
+  it('rates a pod in kube-system running as clusterrole-aggregation-controller high', () => {
+    const event = pod('clusterrole-aggregation-controller');
+    expect(reaches(controllerIdentityWorkloadRule, event)).toBe(true);
+    const [hit] = hitsOf(controllerIdentityWorkloadRule, event);
+    expect(hit).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com created pod kube-system/helper running as controller service account clusterrole-aggregation-controller',
+    });
+    expect(severityOf(controllerIdentityWorkloadRule, pod('generic-garbage-collector', { resource: 'daemonsets' }))).toBe('high');
+  });
+
+  it.each<[string, Ev]>([
+    ['the account is an add-on of its own', pod('coredns')],
+    [
+      'the namespace is not kube-system (a look-alike account there has no controller rights)',
+      pod('clusterrole-aggregation-controller', { namespace: 'shop' }),
+    ],
+    ['the control plane creates it', pod('clusterrole-aggregation-controller', { user: users.controllerManager })],
+    ...nearMisses(pod('clusterrole-aggregation-controller')),
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(controllerIdentityWorkloadRule, event)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
 import {
   hostPathVolumeRule,
   isSensitiveHostPath,
@@ -5,6 +6,8 @@ import {
   reclaimPolicyRule,
   storageClassRule,
   volumeDeletedRule,
+  volumeSnapshotRule,
+  claimedForeignDataRule,
 } from '../../../lambdas/core/rules/storage';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
@@ -219,5 +222,93 @@ describe('storage.storageclass-changed', () => {
     ],
   ])('raises nothing when %s', (_why, event) => {
     expect(hitsOf(storageClassRule, event)).toEqual([]);
+  });
+});
+
+describe('storage.volume-snapshot', () => {
+  const snapshot = (user: Ev = users.alice): Ev =>
+    request({
+      verb: 'create',
+      resource: 'volumesnapshots',
+      apiGroup: 'snapshot.storage.k8s.io',
+      namespace: 'payments',
+      name: 'db-copy',
+      user,
+      requestObject: { spec: { volumeSnapshotClassName: 'ebs', source: { persistentVolumeClaimName: 'data-postgres-0' } } },
+    });
+  const content = request({
+    verb: 'create',
+    resource: 'volumesnapshotcontents',
+    apiGroup: 'snapshot.storage.k8s.io',
+    name: 'imported',
+    requestObject: {
+      spec: { driver: 'ebs.csi.aws.com', source: { snapshotHandle: 'snap-0123456789abcdef0' }, volumeSnapshotRef: { namespace: 'attacker', name: 'x' } },
+    },
+  });
+
+  it('rates a person snapshotting a claim medium and importing a snapshot content high', () => {
+    expect(reaches(volumeSnapshotRule, snapshot())).toBe(true);
+    const [hit] = hitsOf(volumeSnapshotRule, snapshot());
+    expect(hit).toMatchObject({ severity: 'medium', summary: 'alice@example.com created VolumeSnapshot payments/db-copy of data-postgres-0' });
+    const [imported] = hitsOf(volumeSnapshotRule, content);
+    expect(imported).toMatchObject({ severity: 'high', summary: 'alice@example.com created VolumeSnapshotContent imported of snap-0123456789abcdef0' });
+  });
+
+  it.each<[string, Ev]>([
+    ['Velero takes it', snapshot(users.serviceAccount('velero', 'velero'))],
+    ['the snapshot controller creates the content', { ...content, user: users.serviceAccount('kube-system', 'snapshot-controller') }],
+    ['a snapshot is read', request({ verb: 'get', resource: 'volumesnapshots', apiGroup: 'snapshot.storage.k8s.io', namespace: 'payments', name: 'db-copy' })],
+    ...nearMisses(snapshot()),
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(volumeSnapshotRule, event)).toEqual([]);
+  });
+
+  it('reads the backup identities from the settings', () => {
+    const none = { ...DEFAULT_SETTINGS, storage: { backupServiceAccounts: [] } };
+    expect(severityOf(volumeSnapshotRule, snapshot(users.serviceAccount('velero', 'velero')), none)).toBe('medium');
+  });
+});
+
+describe('storage.claim-reaches-other-data', () => {
+  const claim = (spec: Ev, user: Ev = users.alice): Ev =>
+    request({ verb: 'create', resource: 'persistentvolumeclaims', namespace: 'attacker', name: 'loot', user, requestObject: { spec } });
+
+  it('rates a claim restored from another namespace high, one bound to a named volume medium', () => {
+    const [hit] = hitsOf(
+      claimedForeignDataRule,
+      claim({ dataSourceRef: { kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io', name: 'db', namespace: 'payments' } }),
+    );
+    expect(hit).toMatchObject({
+      severity: 'high',
+      summary: 'alice@example.com created PersistentVolumeClaim attacker/loot from VolumeSnapshot payments/db in another namespace',
+    });
+    expect(severityOf(claimedForeignDataRule, claim({ volumeName: 'pvc-0d3f' }))).toBe('medium');
+  });
+
+  it('rates a PersistentVolume over an existing disk pre-bound to a claim medium', () => {
+    const pv = request({
+      verb: 'create',
+      resource: 'persistentvolumes',
+      name: 'stolen',
+      requestObject: { spec: { csi: { driver: 'ebs.csi.aws.com', volumeHandle: 'vol-0abc' }, claimRef: { namespace: 'attacker', name: 'loot' } } },
+    });
+    const [hit] = hitsOf(claimedForeignDataRule, pv);
+    expect(hit).toMatchObject({
+      severity: 'medium',
+      summary: 'alice@example.com created PersistentVolume stolen over existing storage vol-0abc, pre-bound to claim attacker/loot',
+    });
+  });
+
+  it.each<[string, Ev]>([
+    ['a claim is provisioned dynamically', claim({ storageClassName: 'gp3', resources: { requests: { storage: '1Gi' } } })],
+    ['a claim restores a snapshot of its own namespace', claim({ dataSourceRef: { kind: 'VolumeSnapshot', name: 'db', namespace: 'attacker' } })],
+    ['the binder binds it', claim({ volumeName: 'pvc-0d3f' }, users.serviceAccount('kube-system', 'persistent-volume-binder'))],
+    [
+      'a PV has no claimRef',
+      request({ verb: 'create', resource: 'persistentvolumes', name: 'p', requestObject: { spec: { csi: { volumeHandle: 'vol-1' } } } }),
+    ],
+    ...nearMisses(claim({ volumeName: 'pvc-0d3f' })),
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(claimedForeignDataRule, event)).toEqual([]);
   });
 });
