@@ -49,7 +49,10 @@ describe.each(CORPUS_FILES)('real events from %s come out of every envelope the 
 
   it('and the pre-check makes the same choices wherever it sees the raw event', async () => {
     const plain = await readAll(jsonLines(events), { interest: RULES_INTEREST });
-    expect(plain.stats.filtered).toBeGreaterThan(0);
+    // The pre-check must have skipped something for the comparison to mean anything, unless every
+    // event is impersonated (audit2rbac's demo): credential.privileged-impersonation reads all of those.
+    if (events.every((e) => e.impersonatedUser !== undefined)) expect(plain.stats.filtered).toBe(0);
+    else expect(plain.stats.filtered).toBeGreaterThan(0);
     for (const [name, wrap] of wrappers) {
       const wrapped = await readAll(wrap(events), { interest: RULES_INTEREST });
       const keptIds = wrapped.events.map((e) => e.event.auditID);

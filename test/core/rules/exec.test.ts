@@ -1,4 +1,4 @@
-import { apiserverProxyRule, commandIndicators, isShell, kubeletDirectAccessRule, podExecRule } from '../../../lambdas/core/rules/exec';
+import { apiserverProxyRule, commandIndicators, isShell, podExecRule } from '../../../lambdas/core/rules/exec';
 import { auditEvent, execViaGet } from '../../helpers/events';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
@@ -227,59 +227,5 @@ describe('exec.apiserver-proxy', () => {
     });
     expect(reaches(apiserverProxyRule, stats)).toBe(false);
     expect(hitsOf(apiserverProxyRule, stats)).toEqual([]);
-  });
-});
-
-describe('exec.kubelet-direct-access', () => {
-  const review = (user: string, fields: { verb?: string; subresource?: string; allowed?: boolean; actor?: Ev } = {}): Ev => {
-    const body = {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SubjectAccessReview',
-      spec: {
-        user,
-        groups: ['system:authenticated'],
-        resourceAttributes: { verb: fields.verb ?? 'create', resource: 'nodes', subresource: fields.subresource ?? 'proxy', name: 'ip-10-0-1-5' },
-      },
-      ...(fields.allowed === undefined ? {} : { status: { allowed: fields.allowed } }),
-    };
-    return auditEvent({
-      level: 'RequestResponse',
-      verb: 'create',
-      user: fields.actor ?? users.node('ip-10-0-1-5'),
-      requestURI: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-      objectRef: { resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', apiVersion: 'v1' },
-      responseStatus: { metadata: {}, code: 201 },
-      requestObject: { ...body, status: undefined },
-      responseObject: body,
-    });
-  };
-  const attacker = 'system:serviceaccount:monitoring:scraper';
-
-  it('rates an allowed write to the kubelet API critical, a read high, a denied attempt medium', () => {
-    const event = review(attacker, { allowed: true });
-    expect(reaches(kubeletDirectAccessRule, event)).toBe(true);
-    const [hit] = hitsOf(kubeletDirectAccessRule, event);
-    expect(hit).toMatchObject({
-      severity: 'critical',
-      summary: `${attacker} called the kubelet API of node ip-10-0-1-5 directly (create nodes/proxy, allowed)`,
-      evidence: { user: attacker, allowed: true, askedBy: 'system:node:ip-10-0-1-5' },
-    });
-    expect(severityOf(kubeletDirectAccessRule, review(attacker, { verb: 'get', allowed: true }))).toBe('high');
-    expect(severityOf(kubeletDirectAccessRule, review(attacker, { allowed: false }))).toBe('medium');
-  });
-
-  it.each<[string, Ev]>([
-    ['the API server proxies exec to the kubelet', review('kube-apiserver-kubelet-client', { allowed: true })],
-    ['a metrics scraper asks for nodes/metrics', review(attacker, { subresource: 'metrics', verb: 'get', allowed: true })],
-    [
-      'someone other than a kubelet asks (a kube-rbac-proxy)',
-      review(attacker, { allowed: true, actor: users.serviceAccount('monitoring', 'kube-rbac-proxy') }),
-    ],
-  ])('raises nothing when %s', (_why, event) => {
-    expect(hitsOf(kubeletDirectAccessRule, event)).toEqual([]);
-  });
-
-  it('lets the pre-check skip reviews that do not mention proxy', () => {
-    expect(reaches(kubeletDirectAccessRule, review(attacker, { subresource: 'metrics', allowed: true }))).toBe(false);
   });
 });
