@@ -1,5 +1,6 @@
 import { ConfigError } from '../../lambdas/core/config/schema';
 import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
+import { DEFAULT_ALERT_MINIMUM } from '../../lambdas/core/finding';
 import { SettingsError, settingsFromEnv } from '../../lambdas/analyzer/settings';
 
 const base = { FINDINGS_TABLE: 'findings', ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:alerts' };
@@ -9,7 +10,7 @@ describe('analyzer settings from the environment', () => {
     expect(settingsFromEnv(base)).toEqual({
       findingsTable: 'findings',
       alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
-      minAlertSeverity: 'high',
+      minAlertSeverity: DEFAULT_ALERT_MINIMUM,
       alertCooldownMinutes: 60,
       findingsRetentionDays: 400,
       archivePrefix: 'alerts/',
