@@ -51,6 +51,14 @@ export interface ReadEvent {
   oversize?: number;
 }
 
+/** The head of an oversize document that is an audit event, and where the document starts. */
+interface SkippedHead {
+  head: Record<string, unknown>;
+  offset: number;
+  line: number;
+  raw: Buffer;
+}
+
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 const CONCAT_BOUNDARY = Buffer.from('}{');
 /** Failed guesses at a `}{` boundary before the exact scanner takes over for that document. */
@@ -85,7 +93,7 @@ export class AuditLogParser {
   /** Discarding an oversize document up to the next boundary. */
   private skipping = false;
   /** The head of the oversize document being skipped, emitted with its size once its end is found. */
-  private skippedHead: { head: Record<string, unknown>; offset: number; line: number; raw: Buffer } | undefined = undefined;
+  private skippedHead: SkippedHead | undefined = undefined;
   /** While skipping: the last chunk ended with `}`, so a `{` next is a boundary. */
   private skippedBrace = false;
   /**
@@ -338,9 +346,10 @@ export class AuditLogParser {
     const headEnd = doc + this.maxDocumentBytes;
     const head = readObjectHead(buf, doc, headEnd);
     if (head?.kind !== 'Event') return;
+    const skipped: SkippedHead = { head, offset, line: this.line, raw: buf.subarray(doc, headEnd) };
+    if (end !== undefined) this.emitOversize(skipped, this.base + end, out);
     // Copied: the chunk it lies in is released while the rest of the document streams by.
-    this.skippedHead = { head, offset, line: this.line, raw: Buffer.from(buf.subarray(doc, headEnd)) };
-    if (end !== undefined) this.endOversize(this.base + end, out);
+    else this.skippedHead = { ...skipped, raw: Buffer.from(skipped.raw) };
   }
 
   /** The skipped document ended at stream offset `end`: its head, if it is an event, goes out now. */
@@ -348,6 +357,11 @@ export class AuditLogParser {
     const skipped = this.skippedHead;
     if (!skipped) return;
     this.skippedHead = undefined;
+    this.emitOversize(skipped, end, out);
+  }
+
+  /** The event of an oversize document's head, located where the document starts, with the document's size. */
+  private emitOversize(skipped: SkippedHead, end: number, out: ReadEvent[]): void {
     const line = this.line;
     this.line = skipped.line;
     this.acceptEvent(skipped.head, this.defaultCluster, skipped.offset, out, skipped.raw, end - skipped.offset);
