@@ -33,6 +33,19 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
     '`restart.security-agent-crash-loop`: security agents, as whole dash-separated words of the pod or container name (the list replaces the default)',
   'settings.securityAgents.threshold': '`restart.security-agent-crash-loop`: this many restarts of an agent within its window',
   'settings.securityAgents.windowMinutes': '`restart.security-agent-crash-loop`: the window agent restarts are counted in',
+  'settings.trust.nodeNetworks':
+    'CIDRs node and pod credentials are used from (node subnets, pod CIDR); empty: their source address is not judged ([trust boundaries](../trust-boundaries.md))',
+  'settings.trust.trustedNetworks':
+    'CIDRs people and automation act from (VPN, CI runners, bastions); privileged actions from elsewhere rate one step higher; empty: not judged',
+  'settings.trust.apiServerAddresses': "the API server's own addresses (loopback, control-plane ENIs): inside every boundary",
+  'settings.trust.privateRangesTrusted': 'private and loopback addresses count as inside both `nodeNetworks` and `trustedNetworks`',
+  'settings.trust.userAgents.node': 'user-agent prefixes node credentials run as; any other client with them is a `credential` finding',
+  'settings.trust.userAgents.interactive':
+    'user-agent prefixes of clients a person drives; node, control-plane or service-account credentials using them are a `credential` finding',
+  'settings.baseline.enabled': 'first-seen baselines: new sensitive actions of an identity rate higher, routine ones lower ([baselines](../baselines.md))',
+  'settings.baseline.learningDays': 'the window the baseline remembers, and how long a new cluster learns before anything is called new',
+  'settings.baseline.routineDays': 'an action seen on this many earlier days of the window is routine',
+  'settings.baseline.resetBefore': 'sightings before this date are ignored: a reset without deleting state',
   'settings.storage.backupServiceAccounts':
     '`storage.volume-snapshot`: the backup tool and snapshot controllers as `namespace:name`, whose snapshots are not reported (the list replaces the default)',
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',

@@ -4,9 +4,13 @@ import { SEVERITIES } from '../finding';
 import type { Settings } from './settings';
 import { DEFAULT_SETTINGS } from './settings';
 import type { Config } from './types';
+import { parseCidr } from '../detect/networks';
 
 const severity = z.enum(SEVERITIES);
 const names = z.array(z.string().min(1)).min(1);
+
+/** An IPv4 or IPv6 network as `address/prefix` (a bare address is one host). */
+const cidr = z.string().refine((text) => parseCidr(text) !== undefined, { message: 'expected a CIDR such as 10.0.0.0/16 or fd00::/8' });
 
 const exception = z
   .strictObject({
@@ -36,6 +40,26 @@ const settings = z
     secrets: z.strictObject({ bulkReadNamespaces: z.number().int().min(1) }).partial(),
     logShippers: z.strictObject({ names: z.array(z.string().min(1)) }).partial(),
     storage: z.strictObject({ backupServiceAccounts: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"')) }).partial(),
+    trust: z
+      .strictObject({
+        nodeNetworks: z.array(cidr),
+        trustedNetworks: z.array(cidr),
+        apiServerAddresses: z.array(cidr),
+        privateRangesTrusted: z.boolean(),
+        userAgents: z.strictObject({ node: z.array(z.string().min(1)), interactive: z.array(z.string().min(1)) }).partial(),
+      })
+      .partial(),
+    baseline: z
+      .strictObject({
+        enabled: z.boolean(),
+        learningDays: z.number().int().min(1).max(366),
+        routineDays: z.number().int().min(1),
+        resetBefore: z.union([z.iso.datetime({ offset: true }), z.iso.date()]),
+      })
+      .partial()
+      .refine((b) => b.routineDays === undefined || b.routineDays <= (b.learningDays ?? DEFAULT_SETTINGS.baseline.learningDays), {
+        message: 'routineDays cannot exceed learningDays: an action is routine when seen on that many days of the window',
+      }),
     securityAgents: z.strictObject({ names: z.array(z.string().min(1)), threshold: z.number().int().min(1), windowMinutes: z.number().positive() }).partial(),
   })
   .partial();
@@ -106,6 +130,12 @@ function mergeSettings(given: z.infer<typeof settings>): Settings {
     logShippers: { ...DEFAULT_SETTINGS.logShippers, ...given.logShippers },
     storage: { ...DEFAULT_SETTINGS.storage, ...given.storage },
     securityAgents: { ...DEFAULT_SETTINGS.securityAgents, ...given.securityAgents },
+    trust: {
+      ...DEFAULT_SETTINGS.trust,
+      ...given.trust,
+      userAgents: { ...DEFAULT_SETTINGS.trust.userAgents, ...given.trust?.userAgents },
+    },
+    baseline: { ...DEFAULT_SETTINGS.baseline, ...given.baseline },
   };
 }
 

@@ -15,6 +15,34 @@ export interface Settings {
   securityAgents: { names: string[]; threshold: number; windowMinutes: number };
   /** backupServiceAccounts: `namespace:name` of the backup tool and snapshot controllers (`storage.volume-snapshot` does not report them). */
   storage: { backupServiceAccounts: string[] };
+  /**
+   * Trust boundaries (docs/trust-boundaries.md). Networks are CIDR lists; an empty list switches its
+   * check off, so nothing is guessed about addresses the configuration does not name.
+   * - nodeNetworks: where node and pod credentials are used from (node subnets, the pod CIDR; on EKS
+   *   with the VPC CNI, the VPC's subnets);
+   * - trustedNetworks: where people and automation act from (VPN, CI runners, bastions, the VPC);
+   * - apiServerAddresses: the API server's own addresses (loopback, control-plane ENIs): inside every boundary;
+   * - privateRangesTrusted: whether private addresses (RFC 1918, RFC 4193, loopback) count as inside both
+   *   nodeNetworks and trustedNetworks (then those checks are on even with empty lists).
+   * userAgents: user-agent prefixes. `node`: the agents node credentials run as (another client with
+   * them is a credential finding); `interactive`: clients a person drives (`kubectl`, `curl`), which
+   * node, control-plane and service-account credentials have no business running as.
+   */
+  trust: {
+    nodeNetworks: string[];
+    trustedNetworks: string[];
+    apiServerAddresses: string[];
+    privateRangesTrusted: boolean;
+    userAgents: { node: string[]; interactive: string[] };
+  };
+  /**
+   * First-seen baselines (docs/baselines.md): per cluster, which identity did which kind of
+   * sensitive action (rule × actor × verb × resource × namespace), by UTC day. `learningDays`: the
+   * window remembered, and how long a cluster's baseline learns before it calls anything new;
+   * `routineDays`: on how many earlier days of the window an action must have been seen to be routine;
+   * `resetBefore`: sightings before this date (ISO 8601) are ignored, a reset that needs no deletion.
+   */
+  baseline: { enabled: boolean; learningDays: number; routineDays: number; resetBefore?: string };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -54,5 +82,16 @@ export const DEFAULT_SETTINGS: Settings = {
       'kube-system:csi-snapshotter',
     ],
   },
+  trust: {
+    nodeNetworks: [],
+    trustedNetworks: [],
+    apiServerAddresses: [],
+    privateRangesTrusted: false,
+    userAgents: {
+      node: ['kubelet/'],
+      interactive: ['kubectl/', 'kubectl.exe/', 'curl/', 'Wget/', 'python-requests/', 'python-httpx/', 'HTTPie/', 'PostmanRuntime/', 'insomnia/'],
+    },
+  },
+  baseline: { enabled: true, learningDays: 14, routineDays: 4 },
   logShippers: { names: ['fluent-bit', 'fluentbit', 'fluentd', 'vector', 'cloudwatch-agent', 'amazon-cloudwatch-observability'] },
 };

@@ -1,7 +1,7 @@
 import { asObject } from '../detect/event-view';
 import type { Rule } from '../detect/rule';
 import { TEMPLATE_WRITES, isWorkloadWrite, persistentWorkloadHit } from './support/pod-templates';
-import { rateEvent } from './support/rubric';
+import { rateEvent } from '../detect/rubric';
 
 /*
  * cronjob: code run again on a schedule, or to completion, after someone cleans up: CronJobs and

@@ -1,6 +1,6 @@
 import type { Rule } from '../detect/rule';
 import { TEMPLATE_WRITES, isWorkloadWrite, persistentWorkloadHit } from './support/pod-templates';
-import { rateEvent } from './support/rubric';
+import { rateEvent } from '../detect/rubric';
 
 /*
  * daemonset: code kept running on every node. A benign DaemonSet written by a person is worth a

@@ -5,7 +5,7 @@ import { redactArgv, redactText } from '../detect/redact';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, inSystemNamespace, raise, requestPath } from './support/common';
-import { rateEvent } from './support/rubric';
+import { rateEvent } from '../detect/rubric';
 
 /** What a command does that makes it worth more than a glance, with the pattern that says so. */
 const INDICATORS: ReadonlyArray<[string, RegExp]> = [

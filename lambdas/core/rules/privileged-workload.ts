@@ -24,7 +24,7 @@ import {
   target,
   touchedContainers,
 } from './support/pod-templates';
-import { rate, whereOf } from './support/rubric';
+import { rate, whereOf } from '../detect/rubric';
 
 /*
  * privileged-workload: pods and pod templates with privileged or host access, and ephemeral

@@ -6,7 +6,7 @@ import { actorText, changedFields, forActor, inApiGroups, writtenObject } from '
 import { isKubeadmDefaultRbac } from './support/kubeadm';
 import type { Rule, RuleHit } from '../detect/rule';
 import { patchedFields } from '../k8s/patch';
-import { rateEvent } from './support/rubric';
+import { rateEvent } from '../detect/rubric';
 import type { PolicyRuleEntry, Power, Subject, SubjectReach } from '../k8s/rbac';
 import {
   PRIVILEGED_CLUSTER_ROLES,

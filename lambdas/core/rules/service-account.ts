@@ -4,7 +4,7 @@ import { podSpecOf } from '../k8s/pod-spec';
 import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, field, inSystemNamespace, isBaseline, raise } from './support/common';
-import { evidenceOf, rate, whereOf } from './support/rubric';
+import { evidenceOf, rate, whereOf } from '../detect/rubric';
 
 /** Audiences whose tokens a cloud exchanges for its own credentials (IRSA, EKS Pod Identity, Azure, GCP). */
 const CLOUD_AUDIENCE = /^(sts\.amazonaws\.com|pods\.eks\.amazonaws\.com|api:\/\/AzureADTokenExchange)$|iam\.googleapis\.com|\.svc\.id\.goog/;

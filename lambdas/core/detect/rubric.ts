@@ -4,11 +4,10 @@
  * judgement of its own (pod security risks, webhook shapes) passes it as `judged`, and the rubric's
  * floors and caps still apply to it.
  */
-import type { EventView } from '../../detect/event-view';
-import { isPlatform } from '../../detect/identity';
-import type { Severity } from '../../finding';
-import { SEVERITIES, maxSeverity, severityRank } from '../../finding';
-import { inSystemNamespace } from './common';
+import type { EventView } from './event-view';
+import { SYSTEM_NAMESPACES, isPlatform } from './identity';
+import type { Severity } from '../finding';
+import { SEVERITIES, maxSeverity, severityRank } from '../finding';
 
 /**
  * Who acted. `person`: a user (kubectl, a console, CI with a user's credentials). `unknown`: an
@@ -77,7 +76,7 @@ export function whoOf(view: EventView): Who {
 }
 
 export function whereOf(view: EventView): Where {
-  if (inSystemNamespace(view.namespace)) return 'system';
+  if (SYSTEM_NAMESPACES.has(view.namespace)) return 'system';
   return view.namespace === '' ? 'cluster' : 'namespace';
 }
 
