@@ -46,6 +46,7 @@ export function renderRulesDoc(rules: readonly RegisteredDetection[] = RULES): s
         '',
         `*Severity reasons* ([rubric](severity.md)): ${r.severityReasons ?? '-'}`,
         '',
+        ...(isExternal(r) ? [] : [`*What it finds, for the [baseline](baselines.md):* ${r.what ?? 'takeover (not said: never routine below medium)'}`, '']),
         ...(isExternal(r) ? [`*Source:* ${r.source}.`, ''] : []),
         `*False positives:* ${r.falsePositives}`,
         '',

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SourceObject } from '../adapters/object-source';
+import { DetectorStateFile } from '../adapters/detector-state-file';
 import { ConfigError } from '../core/config/schema';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
@@ -58,6 +59,9 @@ Scan options:
   --since T, --until T event time range: ISO date/time (2026-11-20, 2026-11-20T10:00:00Z) or a
                        duration back from now (90m, 24h, 7d)
   --concurrency N      objects read at once (default 4)
+  --state FILE         keep what the detectors learn (first-seen baselines, restart counts) in
+                       FILE between runs: scan last weeks' logs with it first to seed a baseline
+                       (docs/baselines.md); without it every scan starts with nothing learnt
   -q, --quiet          no progress bar, no notes on stderr
   -v, --verbose        also list every problem the reader met, per object
   -h, --help
@@ -103,6 +107,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         since: { type: 'string' },
         until: { type: 'string' },
         concurrency: { type: 'string' },
+        state: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
         json: { type: 'boolean', default: false },
@@ -171,6 +176,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return usageError(io, error instanceof ConfigError ? error.message : (error as Error).message);
   }
 
+  let state: DetectorStateFile | undefined;
+  if (values.state !== undefined) {
+    try {
+      state = await DetectorStateFile.open(values.state);
+    } catch (error) {
+      return usageError(io, (error as Error).message);
+    }
+  }
+
   let objects: SourceObject[];
   try {
     objects = await listInputs(rest);
@@ -183,12 +197,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const progress = commandProgress(io, values.quiet);
   const result = await scanObjects(objects, {
     config,
+    ...(state ? { state } : {}),
     since,
     until,
     concurrency,
     onProgress: (p) => progress.update(p),
   });
   progress.done();
+  if (state) {
+    try {
+      await state.save(); // before any output: what was learnt is kept even if writing the output fails
+    } catch (error) {
+      io.err(`error: ${(error as Error).message}`);
+      return EXIT.usage;
+    }
+  }
 
   const shown = minSeverity ? result.findings.filter(({ finding }) => severityRank(finding.severity) >= severityRank(minSeverity)) : result.findings;
   const table = minSeverity ? aggregate(shown) : result.table;

@@ -16,8 +16,26 @@ import type { Rule, RuleContext, RuleHit } from './rule';
 import type { StatefulDetector } from './stateful';
 import type { StateStore } from '../ports';
 import { MemoryStateStore } from './state-store';
+import { Baseline } from './baseline';
+import type { What } from './rubric';
+import { rateHistory, whoOf } from './rubric';
+import { SYSTEM_NAMESPACES } from './identity';
 
 export type Detection = Rule | StatefulDetector;
+
+/** Verbs that change something, and subresources that run code in a pod: the actions a first time of makes more severe. */
+const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const RUNS_CODE = new Set(['exec', 'attach', 'portforward']);
+
+/**
+ * The namespace scope a baseline keys on: each system namespace by name, cluster scope, and every
+ * other namespace as one. An administrator who execs into application pods every day is not
+ * doing something new in the next application namespace; the first time in kube-system is.
+ */
+function namespaceScope(namespace: string): string {
+  if (namespace === '') return '(cluster)';
+  return SYSTEM_NAMESPACES.has(namespace) ? namespace : '(namespaces)';
+}
 
 const isStateful = (d: Detection): d is StatefulDetector => 'observe' in d;
 
@@ -91,6 +109,8 @@ export class DetectionEngine {
   private readonly lastTimes = new WeakMap<ReadStats, string>();
   /** Rules that threw, over every event so far (also counted in the stats given to `analyze`). */
   ruleErrors = 0;
+  /** Who did which sensitive action on which days (first-seen baselines), in the same state store. */
+  private readonly baseline: Baseline;
 
   constructor(
     rules: readonly Detection[],
@@ -106,6 +126,7 @@ export class DetectionEngine {
     }; // (the same union as rules/interestOf, over the enabled rules only)
     this.context = { settings: config.settings };
     this.expiredExceptions = this.policy.expiredExceptions();
+    this.baseline = new Baseline(state, config.settings.baseline);
   }
 
   /**
@@ -148,7 +169,9 @@ export class DetectionEngine {
                   evidence: { ...hit.evidence, hitsNotShown: more },
                 }
               : hit;
-          const finding = this.policy.apply(this.toFinding(rule, shown, view, fingerprint, time));
+          const made = this.toFinding(rule, shown, view, fingerprint, time);
+          if (this.policy.withheld(made) !== undefined) continue; // an excepted finding teaches the baseline nothing either
+          const finding = this.policy.apply(await this.judge(made, shown.what ?? rule.what ?? 'takeover', view));
           if (finding) findings.push(finding);
         }
       } catch (error) {
@@ -170,6 +193,48 @@ export class DetectionEngine {
       read.line,
       redactProblemDetail(`rule ${ruleId} threw: ${message.slice(0, 120)} (auditID ${read.event.auditID})`),
     );
+  }
+
+  /**
+   * The rubric's questions the rule cannot answer from one event: has this identity done this
+   * before (the baseline)? Only people and unknown identities are judged: the platform's own
+   * work is rated `info` by the rubric and has no history to learn. Info findings are context and
+   * not learnt either. The fingerprint was taken before, so a verdict never changes a finding's identity.
+   */
+  private async judge(finding: Finding, what: What, view: EventView): Promise<Finding> {
+    const who = whoOf(view);
+    if (who !== 'person' && who !== 'unknown') return finding;
+    if (!this.baseline.enabled || finding.severity === 'info' || finding.time === '') return finding;
+    const actor = view.impersonatedUser ? `${view.actor.username} as ${view.impersonatedUser}` : view.actor.username;
+    const verdict = await this.baseline.observe(
+      {
+        cluster: view.cluster ?? '',
+        ruleId: finding.ruleId,
+        actor,
+        verb: view.verb,
+        resource: `${view.apiGroup}/${view.resource}${view.subresource ? `/${view.subresource}` : ''}`,
+        namespace: namespaceScope(view.namespace),
+      },
+      finding.time,
+    );
+    // Learning and seen change nothing, and say nothing: only what moved the rating is evidence.
+    if (!verdict || verdict.history === 'learning' || verdict.history === 'seen') return finding;
+    const write = WRITES.has(view.verb) || RUNS_CODE.has(view.subresource);
+    const severity = rateHistory(finding.severity, what, verdict.history, write);
+    const baseline = {
+      history: verdict.history,
+      priorDays: verdict.priorDays,
+      note: verdict.note,
+      ...(severity !== finding.severity ? { severityBefore: finding.severity } : {}),
+    };
+    const days = this.baseline.learningDays;
+    return {
+      ...finding,
+      severity,
+      summary:
+        verdict.history === 'new' && severity !== finding.severity ? `${finding.summary} (first time by this identity in ${days} days)` : finding.summary,
+      evidence: { ...finding.evidence, baseline },
+    };
   }
 
   /** For an event with no readable time: its object's latest earlier time, said in the evidence; else empty. */

@@ -93,3 +93,18 @@ export function evidenceOf(view: EventView): Evidence {
 export function rateEvent(view: EventView, what: What, judged?: Severity): Severity {
   return rate({ who: whoOf(view), what, where: whereOf(view), evidence: evidenceOf(view), judged });
 }
+
+/**
+ * The baseline's word on a finding (detect/baseline.ts), as the rubric's fifth question: has this
+ * identity done this before? A write that creates persistence or takes over, which it has not done
+ * in the window, is one step more severe (a first edit that grants nothing is not news); an
+ * action done on enough earlier days is routine and stays `low`, except a takeover, which stays
+ * at `medium` or above however often it happens (a routine cluster-admin binding still pages).
+ * `learning` and `seen` leave the rating as it is.
+ */
+export function rateHistory(severity: Severity, what: What, history: 'learning' | 'new' | 'seen' | 'routine', write: boolean): Severity {
+  if (history === 'new') return write && (what === 'persistence' || what === 'takeover') ? step(severity, 1) : severity;
+  if (history !== 'routine') return severity;
+  if (what === 'takeover') return severityRank(severity) >= severityRank('high') ? step(severity, -1) : severity;
+  return severityRank(severity) > severityRank('low') ? 'low' : severity;
+}

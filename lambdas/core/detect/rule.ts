@@ -2,6 +2,7 @@ import type { Category, Severity } from '../finding';
 import type { EventSelector } from '../read/interest';
 import type { EventView } from './event-view';
 import type { Settings } from '../config/settings';
+import type { What } from './rubric';
 
 /** What a rule found in one event. */
 export interface RuleHit {
@@ -10,6 +11,8 @@ export interface RuleHit {
   summary: string;
   /** The few fields that prove it. Redacted by the engine before it leaves. */
   evidence?: Record<string, unknown>;
+  /** What this hit created or changed, in the rubric's terms, when it differs from the rule's `what`. */
+  what?: What;
 }
 
 export interface RuleContext {
@@ -27,6 +30,12 @@ export interface DetectionMetadata {
   category: Category;
   /** The highest severity it raises (hits carry their own). */
   severity: Severity;
+  /**
+   * What its findings create or change, in the rubric's terms (detect/rubric.ts). The baseline
+   * uses it: routine work stays `low`, except a `takeover`, which never drops below `medium`.
+   * Absent: treated as `takeover`, so a detection that does not say is never demoted that far.
+   */
+  what?: What;
   /**
    * Why its findings get the severities they do, in the rubric's terms (docs/severity.md): who
    * acted, what was created or changed, where, and how sure the evidence is. docs/rules.md shows it;

@@ -20,4 +20,18 @@ export class MemoryStateStore implements StateStore {
   get size(): number {
     return this.values.size;
   }
+
+  /** The live entries, to keep them (the CLI's state file). */
+  entries(): Record<string, { value: unknown; expires: number }> {
+    const now = this.now();
+    return Object.fromEntries([...this.values].filter(([, e]) => e.expires > now));
+  }
+
+  /** Adds kept entries back; expired ones and malformed ones are dropped. */
+  load(entries: Record<string, { value: unknown; expires: number }>): void {
+    const now = this.now();
+    for (const [key, entry] of Object.entries(entries)) {
+      if (entry !== null && typeof entry === 'object' && typeof entry.expires === 'number' && entry.expires > now) this.values.set(key, entry);
+    }
+  }
 }

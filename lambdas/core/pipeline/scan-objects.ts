@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, DetectionEngine } from '../detect/engine';
 import { redactProblemDetail } from '../detect/redact';
 import type { Finding, Severity } from '../finding';
 import { severityRank } from '../finding';
-import type { SourceObject } from '../ports';
+import type { SourceObject, StateStore } from '../ports';
 import type { ReadOptions, ReadStats } from '../read';
 import { emptyStats, mergeStats } from '../read';
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
@@ -18,6 +18,8 @@ import { malformedCount, readObject, skippedCount } from './read-object';
 export interface ScanOptions {
   rules?: readonly Detection[];
   config?: Config;
+  /** What detectors and baselines remember (default: memory, forgotten after the scan). */
+  state?: StateStore;
   /** Events outside [since, until) by their time are not analyzed. */
   since?: Date;
   until?: Date;
@@ -53,7 +55,7 @@ const PROGRESS_STEP_BYTES = 1024 * 1024;
  * layout) is close to time order.
  */
 export async function scanObjects(objects: readonly SourceObject[], options: ScanOptions = {}): Promise<ScanResult> {
-  const engine = new DetectionEngine(options.rules ?? EVENT_RULES, options.config ?? DEFAULT_CONFIG);
+  const engine = new DetectionEngine(options.rules ?? EVENT_RULES, options.config ?? DEFAULT_CONFIG, options.state);
   const since = options.since?.getTime() ?? -Infinity;
   const until = options.until?.getTime() ?? Infinity;
   const coverageSince = options.coverageRange?.since.getTime() ?? since;

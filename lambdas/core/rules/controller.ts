@@ -144,6 +144,7 @@ const customResourceDefinition: Rule = {
   id: 'controller.crd-created',
   title: 'CustomResourceDefinition created or given a conversion webhook',
   category: 'controller',
+  what: 'change',
   severity: 'critical',
   severityReasons:
     'who: a person (low) or a service account (info) creating a CustomResourceDefinition; what: a new API type adds no privilege by itself; medium when a CRD is deleted or its conversion webhook changed (it then intercepts requests); anonymous: critical.',
@@ -198,6 +199,7 @@ const gitopsSource: Rule = {
   id: 'controller.gitops-source',
   title: 'GitOps application or source created or re-pointed',
   category: 'controller',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     "who: a person or unknown identity (the GitOps controller syncing its own objects is not rated here); what: a GitOps object created or re-pointed to a new source deploys whatever that source holds, indefinitely: persistence, critical into system namespaces or with cluster-admin rights, high otherwise; where: the destination namespace and the project's rights; evidence: the Application or Kustomization body (Request level).",

@@ -13,6 +13,7 @@ const cronJob: Rule = {
   id: 'cronjob.created-or-changed',
   title: 'CronJob created or its job template changed',
   category: 'cronjob',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity (the platform is the baseline); what: a CronJob brings code back on a schedule (persistence): never below medium when created; raised for privileged or host-mounting templates, system namespaces, tolerating every taint, or downloading code; evidence: the template needs the body; anonymous: critical.',
@@ -49,6 +50,7 @@ const job: Rule = {
   id: 'cronjob.job-created-or-changed',
   title: 'Job with a risky pod template created',
   category: 'cronjob',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity; what: a Job runs to completion and is not persistence: info for a plain one, raised like a CronJob for risky templates or system namespaces; anonymous: critical.',

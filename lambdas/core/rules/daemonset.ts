@@ -12,6 +12,7 @@ const daemonSet: Rule = {
   id: 'daemonset.created-or-changed',
   title: 'DaemonSet created or its pod template changed',
   category: 'daemonset',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity (the platform is the baseline); what: a DaemonSet runs code on every node (persistence): never below medium when created; raised for privileged or host-mounting templates, system namespaces and tolerating every taint; evidence: the template needs the body; anonymous: critical.',

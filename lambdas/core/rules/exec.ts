@@ -169,6 +169,7 @@ export const podExecRule: Rule = {
   id: 'exec.pod-exec',
   title: 'Command run in a container (exec, attach, port-forward)',
   category: 'exec',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     "who: a person or unknown identity (the platform is the baseline); what: running commands in a pod uses the pod's identity and secrets: never below medium; high for offensive tooling or credential theft, raised in system namespaces; port-forward and attach without input only reach an interface (low).",
@@ -247,6 +248,7 @@ export const apiserverProxyRule: Rule = {
   id: 'exec.apiserver-proxy',
   title: 'Kubelet, pod or service reached through the API server proxy',
   category: 'exec',
+  what: 'access',
   severity: 'critical',
   severityReasons:
     "who: a person or unknown identity; what: the API server's proxy reaches the kubelet and services: high for kubelet exec and run endpoints (critical with indicators or in system namespaces), medium for reads of node logs and metrics, low otherwise.",

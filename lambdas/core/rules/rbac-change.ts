@@ -65,6 +65,7 @@ const roleOrBindingChanged: Rule = {
   id: 'rbac.role-or-binding-changed',
   title: 'Role or role binding written',
   category: 'rbac-change',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity (the platform is the baseline); what: a Role or binding written defines or grants privilege (persistence): never below medium; a deletion adds none (low), medium at cluster scope or in a system namespace where it can remove access for everyone; the dangerous shapes are rated by the other rbac rules; anonymous: critical.',
@@ -119,6 +120,7 @@ const privilegedRoleBound: Rule = {
   id: 'rbac.privileged-role-bound',
   title: 'Cluster-admin or equivalent role bound',
   category: 'rbac-change',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity (the platform is the baseline); what: binding an admin-level or otherwise privileged role grants new privilege (persistence), never below medium; raised for cluster-wide grants, more powerful roles and broad subjects; anonymous: critical.',
@@ -151,6 +153,8 @@ const privilegedRoleBound: Rule = {
       severity,
       summary: `${actorText(view)} bound ${ref.name} to ${subjectsPhrase(subjects, logged)} via ${bindingPhrase(view)}`,
       evidence: { roleRef: ref, grants: role.grants, subjects },
+      // Admin-tier power over the whole cluster is control of it; within one namespace it is new privilege there.
+      what: role.tier === 'admin' && view.resource === 'clusterrolebindings' ? 'takeover' : 'persistence',
     };
   },
 };
@@ -379,6 +383,7 @@ const deniedRbacWrite: Rule = {
   id: 'rbac.denied-write-attempt',
   title: 'Forbidden attempt to write RBAC',
   category: 'rbac-change',
+  what: 'observation',
   severity: 'medium',
   severityReasons:
     'who: a person or unknown identity; what: a denied RBAC write changed nothing (access attempted) but probes for escalation, so it stays below the rules that see a grant.',

@@ -19,6 +19,7 @@ export const secretWriteRule: Rule = {
   id: 'secret.write',
   title: 'Secret created, changed or deleted by a person or a foreign workload',
   category: 'secret',
+  what: 'persistence',
   severity: 'high',
   severityReasons:
     'who: a person or unknown identity (a service account in its own namespace is info); what: a Secret stores credentials but grants nothing by itself: low in ordinary namespaces; where: medium in system namespaces, high in kube-system and for bootstrap tokens (persistence); evidence: usually Metadata only, so the type is often unknown.',
@@ -75,6 +76,7 @@ export const secretReadRule: Rule = {
   id: 'secret.read',
   title: 'Secret read by a person or from another namespace',
   category: 'secret',
+  what: 'access',
   severity: 'medium',
   severityReasons:
     'who: a person, or a service account outside its own namespace; what: reading one Secret is access, not persistence: low; where: medium in system namespaces.',
@@ -109,6 +111,7 @@ export const secretBulkReadRule: Rule = {
   id: 'secret.bulk-read',
   title: 'Secrets listed or watched in bulk',
   category: 'secret',
+  what: 'access',
   severity: 'high',
   severityReasons:
     'who: a person, or a service account beyond its own namespace; what: listing or watching Secrets reads every credential in scope (access): low, raised with its reach (across namespaces, system namespaces).',

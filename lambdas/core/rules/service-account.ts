@@ -22,6 +22,7 @@ export const tokenRequestRule: Rule = {
   id: 'service-account.token-request',
   title: 'Service account token minted (TokenRequest)',
   category: 'service-account',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity; the control plane minting a token for a workload is off its role and rated as unknown; what: a token is lasting access (persistence): never below medium; raised for long lifetimes, system namespaces and cloud audiences.',
@@ -96,6 +97,7 @@ export const tokenSecretRule: Rule = {
   id: 'service-account.token-secret',
   title: 'Long-lived service account token Secret created',
   category: 'service-account',
+  what: 'persistence',
   severity: 'critical',
   severityReasons: 'who: a person or unknown identity; what: a legacy token Secret never expires (persistence), raised in system namespaces.',
   description:
@@ -127,6 +129,7 @@ export const systemNamespaceServiceAccountRule: Rule = {
   id: 'service-account.created-in-system-namespace',
   title: 'Service account created in a system namespace',
   category: 'service-account',
+  what: 'persistence',
   severity: 'low',
   severityReasons:
     'who: a person or unknown identity; what: a new identity where the platform lives, a home for a later binding; where: system namespaces only.',

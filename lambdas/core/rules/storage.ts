@@ -98,6 +98,7 @@ export const volumeDeletedRule: Rule = {
   id: 'storage.volume-deleted',
   title: 'PersistentVolume or PersistentVolumeClaim deleted',
   category: 'storage',
+  what: 'change',
   severity: 'medium',
   severityReasons:
     'who: a person or unknown identity; what: deleting volumes destroys data (impact) but adds no privilege, so it is rated as a change, raised with its reach.',
@@ -133,6 +134,7 @@ export const reclaimPolicyRule: Rule = {
   id: 'storage.reclaim-policy-changed',
   title: 'PersistentVolume reclaim policy set to Delete or Recycle',
   category: 'storage',
+  what: 'change',
   severity: 'medium',
   severityReasons: 'who: a person or unknown identity; what: switching a volume to Delete arms data destruction without adding privilege (a change).',
   description:
@@ -162,6 +164,7 @@ export const storageClassRule: Rule = {
   id: 'storage.storageclass-changed',
   title: 'StorageClass created, changed or deleted',
   category: 'storage',
+  what: 'change',
   severity: 'medium',
   severityReasons: "who: a person or unknown identity; what: a StorageClass decides where every new volume's data goes (a change at cluster scope).",
   description:
@@ -205,6 +208,7 @@ export const volumeSnapshotRule: Rule = {
   id: 'storage.volume-snapshot',
   title: 'Volume snapshot taken or imported outside the backup tool',
   category: 'storage',
+  what: 'access',
   severity: 'high',
   severityReasons:
     "who: an identity that is not the backup tool (settings.storage.backupServiceAccounts); what: a snapshot copies a volume's data where the snapshotter can read it (exfiltration, a persistent copy): persistence, high; where: one step up for system namespaces; evidence: the VolumeSnapshot or VolumeSnapshotContent in the request body.",

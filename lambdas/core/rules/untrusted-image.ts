@@ -43,6 +43,7 @@ const registryNotAllowed: Rule = {
   id: 'image.registry-not-allowed',
   title: 'Image from a registry outside the allowlist',
   category: 'untrusted-image',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity writing the workload; what: code from a source outside the allowlist, raised in system namespaces; evidence: needs the image in the body.',
@@ -80,6 +81,7 @@ const mutableTag: Rule = {
   id: 'image.mutable-tag',
   title: 'New workload uses a mutable image tag',
   category: 'untrusted-image',
+  what: 'change',
   severity: 'low',
   severityReasons: 'who: a person or unknown identity; what: a mutable tag can change what runs later without a write (supply-chain hygiene, no privilege).',
   description:
@@ -110,6 +112,7 @@ const fetchesCode: Rule = {
   id: 'image.fetches-code-at-start',
   title: 'Container downloads and runs code at start',
   category: 'untrusted-image',
+  what: 'persistence',
   severity: 'critical',
   severityReasons:
     'who: a person or unknown identity; what: a container that downloads and runs code at start runs what no image scan saw, raised in system namespaces.',
@@ -254,6 +257,7 @@ const registryChanged: Rule = {
   id: 'image.registry-changed',
   title: "Workload's image moved to a different registry",
   category: 'untrusted-image',
+  what: 'persistence',
   severity: 'high',
   severityReasons:
     "who: a person or unknown identity; what: a workload's image moved to another registry than the one last applied keeps its name and privileges but swaps its code (a backdoored image): persistence, high; where: one step up in system namespaces; evidence: the request body against kubectl's last-applied annotation, lower when only one of them is logged.",
