@@ -4,6 +4,7 @@ import { asArray, asObject, asString } from '../detect/event-view';
 import type { RuleHit } from '../detect/rule';
 import type { StatefulDetector } from '../detect/stateful';
 import type { StateStore } from '../detect/state-store';
+import { SYSTEM_NAMESPACES } from '../detect/identity';
 import { patchedFields } from '../k8s/patch';
 import { hasNameWord } from './support/names';
 
@@ -35,9 +36,9 @@ export const containerRestartDetector: StatefulDetector = {
   title: 'Container restarting repeatedly',
   category: 'container-restart',
   what: 'observation',
-  severity: 'low',
+  severity: 'medium',
   severityReasons:
-    'who: no actor (the kubelet reports it); what: a container restarting often is a symptom (a bug, OOM, an implant being killed), an observation for an investigation rather than an action: low, in system namespaces too; the agents whose restarts are an attack on the defences have their own rule (restart.security-agent-crash-loop, high); evidence: counted over a window.',
+    'who: no actor (the kubelet reports it); what: a container restarting often is a symptom (a bug, OOM, an implant being killed), an observation for an investigation rather than an action: low; where: medium in system namespaces, where the platform runs and implants hide among its agents (the security agents themselves have their own rule, restart.security-agent-crash-loop, high); evidence: counted over a window.',
   description:
     'A container restarted more times than the threshold within the window, as counted from the restartCount the kubelet reports in pod status updates. ' +
     'Persistent implants that are killed (by OOM, by a liveness probe, or because they exit after calling home) are brought back by the kubelet again and again; so are containers whose image or command was tampered with.',
@@ -96,7 +97,7 @@ export const containerRestartDetector: StatefulDetector = {
       const waiting = asObject(asObject(container.state)?.waiting);
       const reason = asString(terminated?.reason) ?? asString(waiting?.reason) ?? 'unknown';
       hits.push({
-        severity: 'low',
+        severity: SYSTEM_NAMESPACES.has(view.namespace) ? 'medium' : 'low',
         summary: `container ${name} of pod ${view.namespace}/${view.name} restarted ${next.restarts.length} times in ${windowMinutes} min (last reason: ${reason})`,
         evidence: {
           container: name,

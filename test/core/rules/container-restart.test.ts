@@ -103,11 +103,11 @@ describe('restart.crash-loop', () => {
     expect(await findingsFor(events)).toEqual([]);
   });
 
-  it('rates an ordinary crash loop low in kube-system too (an observation, not an action), and reads the response body when the level has it', async () => {
+  it('rates a crash loop in kube-system medium (an observation, where the platform runs), and reads the response body when the level has it', async () => {
     const events = [1, 2, 3, 4, 5, 6].map((count, i) => statusPatch(count, i, { namespace: 'kube-system', pod: 'aws-node-x', response: true }));
     const findings = await findingsFor(events);
     expect(findings).toHaveLength(1);
-    expect(findings[0].severity).toBe('low');
+    expect(findings[0].severity).toBe('medium');
   });
 
   it('honours the configured threshold and keeps pods apart', async () => {
