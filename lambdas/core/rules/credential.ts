@@ -317,7 +317,7 @@ export const nodeCredentialMisuseRule: Rule = {
     "who: a node's identity doing what no kubelet does is unknown; what: a kubelet's credentials in another client or on another machine are stolen credentials put to use (towards takeover: every Secret and token of the node's pods); evidence: the user agent and source address are metadata, in every event: high.",
   description:
     "A node's credentials (`system:node:*` in `system:nodes`) made a sensitive request with a client that is not a node agent (`settings.trust.userAgents.node`, " +
-    '`kubelet/` by default) or is an interactive one (`kubectl`, `curl`, ...), or from an address outside `settings.trust.nodeNetworks` when that check is on ' +
+    '`kubelet/` and `kubelet.exe/` by default) or is an interactive one (`kubectl`, `curl`, ...), or from an address outside `settings.trust.nodeNetworks` when that check is on ' +
     "(docs/trust-boundaries.md). A kubelet's kubeconfig or client certificate lifted from a node (a hostPath pod, a container escape, a backup) lets its holder " +
     "read the Secrets and mint tokens of every pod on the node, and requests made with it look like the node's own unless the client or the address gives them away. " +
     'Judged only on sensitive requests: Secrets (any verb), pod creation, exec/attach/port-forward, service account tokens, RBAC writes, CSRs and their approval, ' +
@@ -347,7 +347,7 @@ export const nodeCredentialMisuseRule: Rule = {
     if (crossed.length === 0) return undefined;
     return {
       severity: 'high',
-      summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: node credentials ${crossed.join(' and ')}`,
+      summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: node credentials ${crossed.join('; ')}`,
       evidence: { ...clientEvidence(view), crossed, ...(outside ? { outsideNodeNetworks: outside.slice(0, 10) } : {}) },
     };
   },
@@ -411,7 +411,7 @@ export const workloadCredentialMisuseRule: Rule = {
     const note = severity === 'low' ? ` (${where}: a CI Job or kubectl image, or a token taken inside)` : '';
     return {
       severity,
-      summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: ${kind} credentials ${crossed.join(' and ')}${note}`,
+      summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: ${kind} credentials ${crossed.join('; ')}${note}`,
       evidence: { ...clientEvidence(view), crossed, ...(outsideNodes ? { outsideNodeNetworks: outsideNodes.slice(0, 10) } : {}) },
     };
   },
