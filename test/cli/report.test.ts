@@ -27,7 +27,7 @@ describe('k8s-audit-analyzer report', () => {
     const { code, out: stdout, err } = await run('report', samples, ...FRIDAY, '--out', out);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 45 findings \(4 critical, 6 high, 12 medium, 21 low, 2 info\), 0 in the period before$/m);
+    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 45 findings \(4 critical, 5 high, 12 medium, 22 low, 2 info\), 0 in the period before$/m);
     expect(stdout).toMatch(/^controls: \d+ violated, \d+ held, \d+ not assessed$/m);
 
     const doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { schema: string; report: ComplianceReport; findings: Finding[] };

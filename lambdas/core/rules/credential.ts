@@ -313,6 +313,7 @@ export const nodeCredentialMisuseRule: Rule = {
   title: "Node credentials used by something other than the node's kubelet",
   category: 'credential',
   severity: 'high',
+  what: 'takeover',
   severityReasons:
     "who: a node's identity doing what no kubelet does is unknown; what: a kubelet's credentials in another client or on another machine are stolen credentials put to use (towards takeover: every Secret and token of the node's pods); evidence: the user agent and source address are metadata, in every event: high.",
   description:
@@ -358,6 +359,7 @@ export const workloadCredentialMisuseRule: Rule = {
   title: 'Service account or control-plane credentials used with an interactive client or from outside the cluster',
   category: 'credential',
   severity: 'high',
+  what: 'takeover',
   severityReasons:
     'who: a workload or control-plane identity acting where its own code does not is unknown; what: its token or certificate in another hand (towards whatever it may do); ' +
     'high from outside the node and trusted networks, and for control-plane identities with an interactive client; medium for a service account from outside the node networks but inside the trusted ones (CI, VPN); ' +
@@ -411,6 +413,9 @@ export const workloadCredentialMisuseRule: Rule = {
     const note = severity === 'low' ? ` (${where}: a CI Job or kubectl image, or a token taken inside)` : '';
     return {
       severity,
+      // For the baseline: a kubectl Job seen every day is access and stays low; CI from its runners
+      // becomes routine; a token used from outside everything stays a takeover.
+      ...(severity === 'low' ? { what: 'access' as const } : severity === 'medium' ? { what: 'persistence' as const } : {}),
       summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: ${kind} credentials ${crossed.join('; ')}${note}`,
       evidence: { ...clientEvidence(view), crossed, ...(outsideNodes ? { outsideNodeNetworks: outsideNodes.slice(0, 10) } : {}) },
     };

@@ -186,6 +186,14 @@ describe('credential.workload-credential-misuse', () => {
     expect(hit.summary).toMatch(/used from 192\.0\.2\.15, outside the node networks \(inside the trusted networks\)$/);
   });
 
+  it("tells the baseline what each rating is: access when low, persistence when medium, the rule's takeover when high", () => {
+    expect(workloadCredentialMisuseRule.what).toBe('takeover');
+    expect(nodeCredentialMisuseRule.what).toBe('takeover');
+    expect(hitsOf(workloadCredentialMisuseRule, secretRead(ciRunner, KUBECTL, ['100.64.7.8']), EKS)[0]?.what).toBe('access');
+    expect(hitsOf(workloadCredentialMisuseRule, secretRead(ciRunner, KUBECTL, ['192.0.2.15']), EKS)[0]?.what).toBe('persistence');
+    expect(hitsOf(workloadCredentialMisuseRule, secretRead(ciRunner, KUBECTL, ['203.0.113.9']), EKS)[0]?.what).toBeUndefined();
+  });
+
   it('rates control-plane and controller credentials with an interactive client high', () => {
     const controlPlane = secretRead(users.controllerManager, CURL, ['10.0.200.10']);
     const [hit] = hitsOf(workloadCredentialMisuseRule, controlPlane, EKS);
