@@ -88,7 +88,7 @@ export const DEFAULT_SETTINGS: Settings = {
     apiServerAddresses: [],
     privateRangesTrusted: false,
     userAgents: {
-      node: ['kubelet/'],
+      node: ['kubelet/', 'kubelet.exe/'],
       interactive: ['kubectl/', 'kubectl.exe/', 'curl/', 'Wget/', 'python-requests/', 'python-httpx/', 'HTTPie/', 'PostmanRuntime/', 'insomnia/'],
     },
   },

@@ -1,9 +1,11 @@
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { classifyActor } from '../detect/identity';
-import type { Rule, RuleHit } from '../detect/rule';
+import type { Rule, RuleContext, RuleHit } from '../detect/rule';
+import { TrustBoundary, addressText } from '../detect/trust-boundary';
 import type { Severity } from '../finding';
-import { actorText, isBaseline, objectText, requestPath, writtenObject } from './support/common';
+import type { EventSelector } from '../read/interest';
+import { WRITE_VERBS, actorText, isBaseline, objectText, requestPath, writtenObject } from './support/common';
 
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** Signers whose certificates authenticate to the API server. */
@@ -261,4 +263,170 @@ export const privilegedImpersonationRule: Rule = {
   },
 };
 
-export const credentialRules: Rule[] = [csrApprovalRule, clientCsrRule, nodeCreatedRule, privilegedImpersonationRule];
+/**
+ * The requests credential misuse is judged on: what a stolen node or workload token is wanted for
+ * (secrets, running code, minting tokens and certificates, granting rights, reaching kubelets) and
+ * the first thing done with one (`kubectl auth can-i --list`, `kubectl auth whoami`). Plain reads of
+ * pods and namespaces are left out: every informer and kubelet makes them all day, and judging them
+ * would parse most of a log for what the reviews and the secret reads already show. Every rule's
+ * interest feeds the reader's pre-check, so this list is kept to what is worth parsing.
+ */
+const SENSITIVE_REQUESTS: readonly EventSelector[] = [
+  { resources: ['secrets', 'nodes/proxy'] },
+  { verbs: ['create', 'get'], resources: ['pods/exec', 'pods/attach', 'pods/portforward'] },
+  {
+    verbs: ['create'],
+    resources: ['pods', 'serviceaccounts/token', 'certificatesigningrequests', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews'],
+  },
+  { verbs: ['update', 'patch'], resources: ['certificatesigningrequests/approval'] },
+  { verbs: WRITE_VERBS, resources: ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] },
+];
+
+/** Longest user agent kept: the client writes it, as long as it likes. */
+const MAX_USER_AGENT = 200;
+
+/** What a request did, for a summary: `get secrets prod/db`, `create pods/exec default/web-0`, `create selfsubjectrulesreviews`. */
+function requestText(view: EventView): string {
+  const resource = view.subresource ? `${view.resource}/${view.subresource}` : view.resource;
+  const target = view.name ? ` ${objectText(view)}` : view.namespace ? ` in namespace ${view.namespace}` : '';
+  return `${view.verb} ${resource}${target}`;
+}
+
+/** The client and address of a request as evidence: the user agent (cut), the addresses (the first few). */
+function clientEvidence(view: EventView): Record<string, unknown> {
+  const userAgent = asString(view.event.userAgent);
+  const sourceIPs = asArray(view.event.sourceIPs);
+  return {
+    ...(userAgent !== undefined ? { userAgent: userAgent.slice(0, MAX_USER_AGENT) } : {}),
+    ...(sourceIPs.length > 0 ? { sourceIPs: sourceIPs.slice(0, 10) } : {}),
+  };
+}
+
+/** The user agent as a summary quotes it. */
+const agentText = (userAgent: string | undefined): string => (userAgent ? JSON.stringify(userAgent.slice(0, 60)) : 'no user agent');
+
+/** The addresses the event names (attacker-controlled JSON: anything but an array is none). */
+const sourceIPsOf = (view: EventView): string[] | undefined => (Array.isArray(view.event.sourceIPs) ? view.event.sourceIPs : undefined);
+
+export const nodeCredentialMisuseRule: Rule = {
+  id: 'credential.node-credential-misuse',
+  title: "Node credentials used by something other than the node's kubelet",
+  category: 'credential',
+  severity: 'high',
+  what: 'takeover',
+  severityReasons:
+    "who: a node's identity doing what no kubelet does is unknown; what: a kubelet's credentials in another client or on another machine are stolen credentials put to use (towards takeover: every Secret and token of the node's pods); evidence: the user agent and source address are metadata, in every event: high.",
+  description:
+    "A node's credentials (`system:node:*` in `system:nodes`) made a sensitive request with a client that is not a node agent (`settings.trust.userAgents.node`, " +
+    '`kubelet/` and `kubelet.exe/` by default) or is an interactive one (`kubectl`, `curl`, ...), or from an address outside `settings.trust.nodeNetworks` when that check is on ' +
+    "(docs/trust-boundaries.md). A kubelet's kubeconfig or client certificate lifted from a node (a hostPath pod, a container escape, a backup) lets its holder " +
+    "read the Secrets and mint tokens of every pod on the node, and requests made with it look like the node's own unless the client or the address gives them away. " +
+    'Judged only on sensitive requests: Secrets (any verb), pod creation, exec/attach/port-forward, service account tokens, RBAC writes, CSRs and their approval, ' +
+    '`nodes/proxy`, and the self-reviews (`kubectl auth can-i --list`, `kubectl auth whoami`) that are the first thing done with a stolen credential. An event with no user agent is not judged by its agent, ' +
+    "and one with no source address not by its address: nothing is guessed. The user agent is the client's word, so a careful thief sets `kubelet/`; only the network check catches them.",
+  attack: ['T1078', 'T1552.007', 'T1550.001'],
+  controls: ['NSA-CISA-k8s: Authentication and authorization', 'NSA-CISA-k8s: Network separation and hardening'],
+  evidenceLevel: 'Metadata', // the user, user agent and source addresses are in every event
+  falsePositives:
+    'Distributions whose kubelet runs inside another binary: k3s (`k3s/`), MicroK8s (`kubelite/`); add their prefix to `settings.trust.userAgents.node`. ' +
+    'Nodes whose addresses are missing from `nodeNetworks` (a new subnet, IPv6, a NAT gateway in front of the API server). An administrator debugging on a node with its kubeconfig is the misuse this rule reports.',
+  remediation:
+    'Find which machine the address belongs to and whether the node named is still yours; cordon and drain the node, rotate its credentials (replace the instance, or revoke the client certificate by rotating the cluster CA if the kubelet key left the host), ' +
+    'and review what the credentials read: the Secrets and service account tokens of the pods on that node.',
+  interest: SENSITIVE_REQUESTS,
+  evaluate(view, context: RuleContext): RuleHit | undefined {
+    if (view.actor.class !== 'node') return undefined;
+    const boundary = TrustBoundary.of(context.settings);
+    const userAgent = asString(view.event.userAgent);
+    const crossed: string[] = [];
+    if (userAgent) {
+      if (boundary.isInteractive(userAgent)) crossed.push('used by an interactive client, not a node agent');
+      else if (!boundary.isNodeAgent(userAgent)) crossed.push('used by a client that is not a node agent');
+    }
+    const outside = boundary.outsideNodeNetworks(sourceIPsOf(view));
+    if (outside) crossed.push(`used from ${addressText(outside)}, outside the node networks`);
+    if (crossed.length === 0) return undefined;
+    return {
+      severity: 'high',
+      summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: node credentials ${crossed.join('; ')}`,
+      evidence: { ...clientEvidence(view), crossed, ...(outside ? { outsideNodeNetworks: outside.slice(0, 10) } : {}) },
+    };
+  },
+};
+
+export const workloadCredentialMisuseRule: Rule = {
+  id: 'credential.workload-credential-misuse',
+  title: 'Service account or control-plane credentials used with an interactive client or from outside the cluster',
+  category: 'credential',
+  severity: 'high',
+  what: 'takeover',
+  severityReasons:
+    'who: a workload or control-plane identity acting where its own code does not is unknown; what: its token or certificate in another hand (towards whatever it may do); ' +
+    'high from outside the node and trusted networks, and for control-plane identities with an interactive client; medium for a service account from outside the node networks but inside the trusted ones (CI, VPN); ' +
+    'low for a service account with kubectl from inside (CI Jobs and kubectl images do that all day); evidence: user agent and addresses are metadata, in every event.',
+  description:
+    'A service account, a kube-system controller or a control-plane identity made a sensitive request with an interactive client (`settings.trust.userAgents.interactive`: `kubectl`, `curl`, `python-requests`, ...), ' +
+    'or a service account did from an address outside `settings.trust.nodeNetworks` when that check is on (docs/trust-boundaries.md). Controllers run as their own binaries with their own user agents, from the nodes ' +
+    "and the control plane; a token read from a pod (`/var/run/secrets/kubernetes.io/serviceaccount/token`) or a Secret and replayed from a laptop shows up as a service account speaking kubectl or curl, or from an address the cluster's workloads do not have. " +
+    'High from outside the node networks and the trusted networks, and for control-plane credentials with an interactive client; medium for a service account from outside the node networks but inside the trusted ones; ' +
+    'low for a service account with an interactive client from inside, which is how CI Jobs and `bitnami/kubectl` images work. Judged on the same sensitive requests as `credential.node-credential-misuse`. ' +
+    "Control-plane identities are not judged by address (they run where the API server runs; list those addresses in `apiServerAddresses`). The user agent is the client's word: a careful thief sets a controller's, and only the network check catches them.",
+  attack: ['T1528', 'T1550.001', 'T1552.007', 'T1078'],
+  controls: ['CIS-5.1.6', 'NSA-CISA-k8s: Authentication and authorization', 'NSA-CISA-k8s: Network separation and hardening'],
+  evidenceLevel: 'Metadata', // the user, user agent and source addresses are in every event
+  falsePositives:
+    'CI Jobs and maintenance pods that run `kubectl` or `curl` with their service account (low); external automation holding a service account token (Argo CD managing a remote cluster, CI runners, monitoring), ' +
+    'which should be inside `trustedNetworks` (medium) and is better given its own identity. Pod networks missing from `nodeNetworks` (a second pod CIDR, IPv6) make every service account look outside: list them all.',
+  remediation:
+    'Find who holds the token: a service account token used from outside was read from a pod or a Secret. Delete the token Secret or rotate the service account (delete and recreate it to invalidate bound tokens), ' +
+    "check the pod it came from for compromise, and review what the requests did. For CI that needs a token, give it its own identity and add its runners' networks to `trustedNetworks`.",
+  interest: SENSITIVE_REQUESTS,
+  evaluate(view, context: RuleContext): RuleHit | undefined {
+    const actorClass = view.actor.class;
+    if (actorClass !== 'service-account' && actorClass !== 'platform' && actorClass !== 'control-plane') return undefined;
+    const serviceAccount = actorClass === 'service-account';
+    const boundary = TrustBoundary.of(context.settings);
+    const userAgent = asString(view.event.userAgent);
+    const interactive = boundary.isInteractive(userAgent);
+    const sourceIPs = sourceIPsOf(view);
+    const outsideNodes = serviceAccount ? boundary.outsideNodeNetworks(sourceIPs) : undefined;
+    if (!interactive && !outsideNodes) return undefined;
+    const crossed: string[] = [];
+    if (interactive) crossed.push('used by an interactive client');
+    let severity: Severity;
+    if (outsideNodes) {
+      const outsideTrusted = boundary.outsideTrusted(sourceIPs);
+      // Inside the trusted networks (CI runners, the VPN) a token away from its pod is more often handed out than taken.
+      const inTrusted = boundary.trustedNetworkCheck && outsideTrusted === undefined;
+      crossed.push(`used from ${addressText(outsideNodes)}, outside the node networks${inTrusted ? ' (inside the trusted networks)' : ''}`);
+      severity = inTrusted ? 'medium' : 'high';
+    } else {
+      severity = serviceAccount ? 'low' : 'high';
+    }
+    const kind = serviceAccount ? 'service account' : 'control-plane';
+    // Said, so a reader of a low finding knows why it is low: CI Jobs and kubectl images run kubectl with their own token.
+    const where = !boundary.nodeNetworkCheck
+      ? 'node networks not configured, address not judged'
+      : sourceIPs !== undefined && sourceIPs.length > 0
+        ? 'from inside the node networks'
+        : 'no source address logged';
+    const note = severity === 'low' ? ` (${where}: a CI Job or kubectl image, or a token taken inside)` : '';
+    return {
+      severity,
+      // For the baseline: a kubectl Job seen every day is access and stays low; CI from its runners
+      // becomes routine; a token used from outside everything stays a takeover.
+      ...(severity === 'low' ? { what: 'access' as const } : severity === 'medium' ? { what: 'persistence' as const } : {}),
+      summary: `${actorText(view)} made ${requestText(view)} with ${agentText(userAgent)}: ${kind} credentials ${crossed.join('; ')}${note}`,
+      evidence: { ...clientEvidence(view), crossed, ...(outsideNodes ? { outsideNodeNetworks: outsideNodes.slice(0, 10) } : {}) },
+    };
+  },
+};
+
+export const credentialRules: Rule[] = [
+  csrApprovalRule,
+  clientCsrRule,
+  nodeCreatedRule,
+  privilegedImpersonationRule,
+  nodeCredentialMisuseRule,
+  workloadCredentialMisuseRule,
+];
