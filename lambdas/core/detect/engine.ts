@@ -17,6 +17,7 @@ import type { StatefulDetector } from './stateful';
 import type { StateStore } from '../ports';
 import { MemoryStateStore } from './state-store';
 import { Baseline } from './baseline';
+import { TrustBoundary } from './trust-boundary';
 import type { What } from './rubric';
 import { rateHistory, whoOf } from './rubric';
 import { SYSTEM_NAMESPACES } from './identity';
@@ -111,6 +112,8 @@ export class DetectionEngine {
   ruleErrors = 0;
   /** Who did which sensitive action on which days (first-seen baselines), in the same state store. */
   private readonly baseline: Baseline;
+  /** The configured networks and agents (trust-boundary.ts). */
+  private readonly trust: TrustBoundary;
 
   constructor(
     rules: readonly Detection[],
@@ -127,6 +130,7 @@ export class DetectionEngine {
     this.context = { settings: config.settings };
     this.expiredExceptions = this.policy.expiredExceptions();
     this.baseline = new Baseline(state, config.settings.baseline);
+    this.trust = TrustBoundary.of(config.settings);
   }
 
   /**
@@ -197,13 +201,27 @@ export class DetectionEngine {
 
   /**
    * The rubric's questions the rule cannot answer from one event: has this identity done this
-   * before (the baseline)? Only people and unknown identities are judged: the platform's own
+   * before (the baseline), and did it come from where it should (the trust boundaries)? Only
+   * people and unknown identities are judged: the platform's own
    * work is rated `info` by the rubric and has no history to learn. Info findings are context and
    * not learnt either. The fingerprint was taken before, so a verdict never changes a finding's identity.
    */
   private async judge(finding: Finding, what: What, view: EventView): Promise<Finding> {
     const who = whoOf(view);
     if (who !== 'person' && who !== 'unknown') return finding;
+    const judged = await this.judgeHistory(finding, what, view);
+    // Where it came from: a privileged action from outside the trusted networks (trust-boundary.ts).
+    const network = this.trust.raiseForNetwork({ severity: judged.severity, who, sourceIPs: view.event.sourceIPs });
+    if (!network) return judged;
+    return {
+      ...judged,
+      severity: network.severity,
+      evidence: { ...judged.evidence, network: { note: network.note, ...(network.severity !== judged.severity ? { severityBefore: judged.severity } : {}) } },
+    };
+  }
+
+  /** The baseline's verdict on the finding, and the rubric's rating with it. */
+  private async judgeHistory(finding: Finding, what: What, view: EventView): Promise<Finding> {
     if (!this.baseline.enabled || finding.severity === 'info' || finding.time === '') return finding;
     const actor = view.impersonatedUser ? `${view.actor.username} as ${view.impersonatedUser}` : view.actor.username;
     const verdict = await this.baseline.observe(
