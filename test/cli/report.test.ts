@@ -27,14 +27,14 @@ describe('k8s-audit-analyzer report', () => {
     const { code, out: stdout, err } = await run('report', samples, ...FRIDAY, '--out', out);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 45 findings \(4 critical, 5 high, 12 medium, 22 low, 2 info\), 0 in the period before$/m);
+    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 38 findings \(4 critical, 5 high, 3 medium, 20 low, 6 info\), 0 in the period before$/m);
     expect(stdout).toMatch(/^controls: \d+ violated, \d+ held, \d+ not assessed$/m);
 
     const doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { schema: string; report: ComplianceReport; findings: Finding[] };
     expect(doc.schema).toBe('k8s-audit-analyzer/compliance-report@1');
     expect(doc.report.period).toMatchObject({ from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' });
     expect(doc.report.clusters).toEqual(['prod-eu']);
-    expect(doc.findings).toHaveLength(45);
+    expect(doc.findings).toHaveLength(38);
     expect(doc.report.coverage?.[0]).toMatchObject({ cluster: 'prod-eu' });
     const states = new Set(doc.report.controls.map((c) => c.state));
     expect(states.has('violated')).toBe(true);
@@ -42,7 +42,7 @@ describe('k8s-audit-analyzer report', () => {
 
     const rows = parseCsv(readFileSync(join(out, 'findings.csv'), 'utf8'));
     expect(rows[0]).toEqual([...FINDINGS_CSV_COLUMNS]);
-    expect(rows).toHaveLength(1 + 45);
+    expect(rows).toHaveLength(1 + 34);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('2026-11-20');
     expect(html).toContain('prod-eu');
@@ -52,10 +52,10 @@ describe('k8s-audit-analyzer report', () => {
     const out = join(dir, 'daily');
     const { code, out: stdout } = await run('report', samples, '--period', 'daily', '--at', '2026-11-21T06:00:00Z', '--out', out);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 45 findings/m);
+    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 38 findings/m);
     const { code: none, out: empty } = await run('report', samples, '--period', 'daily', '--at', '2026-11-22T06:00:00Z', '--out', join(dir, 'saturday'));
     expect(none).toBe(0);
-    expect(empty).toMatch(/^2026-11-21 \(UTC\): 0 findings, 45 in the period before$/m);
+    expect(empty).toMatch(/^2026-11-21 \(UTC\): 0 findings, 38 in the period before$/m);
   });
 
   it('reads a findings file instead of logs, and then shows no control as held', async () => {
@@ -66,7 +66,7 @@ describe('k8s-audit-analyzer report', () => {
     const { code } = await run('report', '--findings', file, ...FRIDAY, '--out', out);
     expect(code).toBe(0);
     const doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { report: ComplianceReport; findings: Finding[] };
-    expect(doc.findings).toHaveLength(45);
+    expect(doc.findings).toHaveLength(38);
     expect(doc.report.coverage).toBeUndefined();
     expect(doc.report.controls.filter((c) => c.state === 'held')).toEqual([]);
     expect(doc.report.controls.some((c) => c.state === 'violated')).toBe(true);

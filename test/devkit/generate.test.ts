@@ -157,6 +157,45 @@ describe('auditLines', () => {
     }
   });
 
+  it('reads and writes Secrets the way a cluster does: own namespace, or cluster-wide by the informers that do; none written in kube-system', () => {
+    type WithUser = Parsed & { user?: { username?: string }; objectRef?: { namespace?: string } };
+    const secretEvents = (events as WithUser[]).filter((e) => resourceOf(e) === 'secrets');
+    const foreign = secretEvents
+      .filter((e) => e.user?.username?.startsWith('system:serviceaccount:'))
+      .map((e) => ({ sa: e.user?.username?.split(':')[2], name: e.user?.username?.split(':')[3], namespace: e.objectRef?.namespace }))
+      .filter((r) => r.namespace !== undefined && r.namespace !== r.sa && !['cert-manager', 'argocd-application-controller'].includes(String(r.name)));
+    expect(foreign).toEqual([]);
+    const clusterWide = new Set(secretEvents.filter((e) => e.objectRef?.namespace === undefined).map((e) => e.user?.username?.split(':')[3]));
+    for (const name of clusterWide) expect(['cert-manager', 'ingress-nginx-controller', 'kube-state-metrics', 'prometheus-operator']).toContain(name);
+    const writesInKubeSystem = secretEvents.filter((e) => e.objectRef?.namespace === 'kube-system' && ['create', 'update', 'patch'].includes(String(e.verb)));
+    expect(writesInKubeSystem).toEqual([]);
+    const execsInKubeSystem = (events as WithUser[]).filter((e) => resourceOf(e) === 'pods/exec' && e.objectRef?.namespace === 'kube-system');
+    expect(execsInKubeSystem).toEqual([]);
+  });
+
+  it('restarts containers rarely, except one pod that crash-loops every 5-6 minutes', () => {
+    // Only the pod status patches are parsed: 60,000 events is ~9 minutes of traffic.
+    const long = [...auditLines({ events: 60_000, seed: 1 })]
+      .filter((l) => l.includes('"subresource":"status"') && l.includes('"containerStatuses"'))
+      .map((l) => JSON.parse(l) as Parsed & { objectRef?: { name?: string } });
+    const rises = new Map<string, number>();
+    const counts = new Map<string, number>();
+    for (const e of long) {
+      if (resourceOf(e) !== 'pods/status' || e.stage !== 'ResponseComplete') continue;
+      const statuses = (e.requestObject as { status?: { containerStatuses?: Array<{ name: string; restartCount: number }> } }).status?.containerStatuses ?? [];
+      for (const c of statuses) {
+        const key = `${e.objectRef?.name}/${c.name}`;
+        const before = counts.get(key);
+        if (before !== undefined && c.restartCount > before) rises.set(key, (rises.get(key) ?? 0) + c.restartCount - before);
+        counts.set(key, c.restartCount);
+      }
+    }
+    const looping = [...rises].filter(([, n]) => n >= 2);
+    expect(looping).toHaveLength(1);
+    expect(looping[0][0]).toMatch(/^image-resizer-/);
+    expect(looping[0][1]).toBeLessThanOrEqual(3); // ~9 minutes of traffic
+  });
+
   it('is read by the reader without problems, most of it filtered by the persistence interest', async () => {
     const reading = readAuditLog(Readable.from([Buffer.from(lines.join('\n') + '\n')]), { interest: RULES_INTEREST });
     let emitted = 0;

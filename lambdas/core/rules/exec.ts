@@ -6,6 +6,8 @@ import type { Rule, RuleHit } from '../detect/rule';
 import type { Severity } from '../finding';
 import { actorText, inSystemNamespace, raise, requestPath } from './support/common';
 import { rateEvent } from '../detect/rubric';
+import type { Settings } from '../config/settings';
+import { hasNameWord } from './support/names';
 
 /** What a command does that makes it worth more than a glance, with the pattern that says so. */
 const INDICATORS: ReadonlyArray<[string, RegExp]> = [
@@ -271,4 +273,128 @@ export const apiserverProxyRule: Rule = {
   },
 };
 
-export const execRules: Rule[] = [podExecRule, apiserverProxyRule];
+/** Who may reach a kubelet's API by design: the API server's kubelet client (exec, logs, port-forward). */
+const KUBELET_CLIENTS = new Set(['kube-apiserver-kubelet-client', 'apiserver-kubelet-client', 'system:kube-apiserver', 'system:apiserver']);
+
+/**
+ * Kubelet authorization subresources that run code or dump a container: the kubelet maps /exec,
+ * /run, /attach, /portForward (and every path it has no finer name for, /pods included before
+ * fine-grained kubelet authorization) to `proxy`, and /checkpoint to `checkpoint`. The others are
+ * named as a tool might spell them.
+ */
+const KUBELET_RUNS_CODE = new Set(['proxy', 'exec', 'run', 'attach', 'portforward', 'checkpoint']);
+
+/** Node agents and scrapers that read the kubelet's API on every node, by their charts' service account names. */
+const KUBELET_AGENTS = [
+  'metrics-server',
+  'prometheus',
+  'node-exporter',
+  'kube-state-metrics',
+  'vmagent',
+  'grafana-agent',
+  'alloy',
+  'otel-collector',
+  'opentelemetry-collector',
+  'datadog-agent',
+  'newrelic-infrastructure',
+  'aws-node',
+  'kube-proxy',
+];
+
+/** Whether the identity the kubelet asked about is a node agent or scraper: by its service account's name, or kube-proxy's own user. */
+function isKubeletAgent(user: string, settings: Settings): boolean {
+  if (user === 'system:kube-proxy') return true;
+  if (!user.startsWith('system:serviceaccount:')) return false;
+  const name = user.split(':')[3] ?? '';
+  return hasNameWord(name, KUBELET_AGENTS) || hasNameWord(name, settings.logShippers.names);
+}
+
+const isWriteVerb = (verb: string): boolean => verb !== 'get' && verb !== 'list' && verb !== 'watch';
+
+export const kubeletDirectAccessRule: Rule = {
+  id: 'exec.kubelet-direct-access',
+  title: 'Kubelet API used directly, as its own authorization checks show',
+  category: 'exec',
+  severity: 'critical',
+  severityReasons:
+    'who: a person or unknown identity (node agents and scrapers reading metrics, stats and logs are the baseline); ' +
+    'what: `nodes/proxy` runs commands in any container on the node (exec, run, attach; a GET opens exec over websockets): high, critical when a write was allowed, medium when denied; ' +
+    'a node agent asking GET `nodes/proxy` (a pod list) is info, and any write it asks for is caught like anyone else; reads of other kubelet subresources by others are low; ' +
+    'where: a node, whatever runs on it; evidence: the review body names who and what.',
+  description:
+    'A kubelet asked the API server, through a SubjectAccessReview, whether an identity other than the API server may use its API (port 10250): ' +
+    'kubelets with Webhook authorization do this for every request they serve. Requests to the kubelet never pass through the API server, so the ' +
+    'rules on `pods/exec` and the exec audit never see them; this review is the only trace. The kubelet maps /exec, /run, /attach and /portForward ' +
+    '(and, before fine-grained kubelet authorization, /pods) to `nodes/proxy`, and /checkpoint to `nodes/checkpoint`. A person or a foreign service ' +
+    'account asking for those is direct kubelet use: high, critical when a write (a POST: exec, run) was allowed, medium when denied. Node agents and ' +
+    'scrapers (metrics-server, Prometheus, node-exporter, the log shippers of settings.logShippers.names, aws-node, kube-proxy) are recognised by ' +
+    "identity and by what they ask: reading nodes/metrics, stats, log or spec raises nothing, a GET on nodes/proxy (Fluent Bit listing the node's pods) " +
+    'is info, and a write to nodes/proxy is caught whoever asks.',
+  attack: ['T1609', 'T1552.007'],
+  controls: ['CIS-5.1.10', 'NSA-CISA-k8s: Authentication and authorization'],
+  evidenceLevel: 'Request', // who the kubelet asked about, and what, is in the review body
+  falsePositives:
+    'Monitoring that reads the kubelet through nodes/proxy under a service account of another name, and debugging tools (kubeletctl in sanctioned tests). ' +
+    'Give them nodes/metrics, nodes/stats and nodes/pods instead, or add an exception by identity. Agents are recognised by service account name, ' +
+    'which whoever creates the account chooses: that is why a write is never excused.',
+  remediation:
+    "Find the identity named in the review and the binding that grants it nodes/proxy (`kubectl get clusterroles -o json | jq` for 'nodes/proxy'); " +
+    'remove it (CIS 5.1.10), and check the node the kubelet runs on for what was run through its API.',
+  interest: [{ verbs: ['create'], resources: ['subjectaccessreviews'], contains: ['"nodes"'] }],
+  evaluate(view, { settings }): RuleHit | undefined {
+    if (view.resource !== 'subjectaccessreviews' || view.verb !== 'create' || view.actor.class !== 'node') return undefined;
+    const spec = asObject(view.object?.spec);
+    const attributes = asObject(spec?.resourceAttributes);
+    const user = asString(spec?.user);
+    if (!attributes || user === undefined || asString(attributes.resource) !== 'nodes' || (asString(attributes.group) ?? '') !== '') return undefined;
+    if (KUBELET_CLIENTS.has(user) || user.startsWith('system:node:')) return undefined;
+    const subresource = asString(attributes.subresource) ?? '';
+    const verb = asString(attributes.verb) ?? '?';
+    const runsCode = KUBELET_RUNS_CODE.has(subresource);
+    const agent = isKubeletAgent(user, settings);
+    if (agent && !runsCode) return undefined;
+    // Only the response says what was decided: a request body's status is Go's zero value (allowed: false).
+    const decision = asObject(asObject(view.event.responseObject)?.status)?.allowed;
+    const allowed = decision === true;
+    const denied = decision === false;
+    const node = asString(attributes.name) ?? view.actor.nodeName ?? '?';
+    const outcome = allowed ? 'allowed' : denied ? 'denied' : 'outcome not logged';
+    const reasons: string[] = [];
+    let severity: Severity;
+    if (!runsCode) {
+      severity = 'low';
+      reasons.push(`nodes/${subresource || '(none)'} reads the node, it runs nothing`);
+    } else if (agent && verb === 'get') {
+      // Asked on every node every few minutes (the kubelet caches decisions for 5): context, not an alert.
+      severity = 'info';
+      reasons.push(
+        'a node agent reading the kubelet through nodes/proxy (a pod list); GET on nodes/proxy also opens exec over websockets: grant nodes/pods instead',
+      );
+    } else if (denied) {
+      severity = 'medium';
+      reasons.push('denied: an attempt');
+    } else {
+      severity = allowed && isWriteVerb(verb) ? 'critical' : 'high';
+      reasons.push(
+        isWriteVerb(verb) ? `${verb} on nodes/${subresource} runs code in the node's containers` : `get on nodes/${subresource} opens exec over websockets`,
+      );
+      if (agent) reasons.push('a node agent does not run code through the kubelet');
+    }
+    return {
+      severity,
+      summary: `${user} called the kubelet API of node ${node} directly (${verb} nodes/${subresource}, ${outcome})`,
+      evidence: {
+        user,
+        groups: spec?.groups,
+        verb,
+        subresource,
+        node,
+        allowed: allowed ? true : denied ? false : undefined,
+        askedBy: view.actor.username,
+        reasons,
+      },
+    };
+  },
+};
+
+export const execRules: Rule[] = [podExecRule, apiserverProxyRule, kubeletDirectAccessRule];

@@ -81,9 +81,13 @@ describe('control states', () => {
 
   it('held at Metadata when one of its rules decides from metadata, naming the rules that could not see', () => {
     const report = build({ coverage: METADATA_ONLY });
-    const c = control(report, 'CIS-5.1.10'); // rbac.dangerous-role-permissions (Request), exec.apiserver-proxy (Metadata)
+    // rbac.dangerous-role-permissions and exec.kubelet-direct-access (Request), exec.apiserver-proxy (Metadata)
+    const c = control(report, 'CIS-5.1.10');
     expect(c.state).toBe('held');
-    expect(c.notAssessed).toEqual([{ ruleId: 'rbac.dangerous-role-permissions', reason: NOT_ASSESSED.needsRequest }]);
+    expect(c.notAssessed).toEqual([
+      { ruleId: 'rbac.dangerous-role-permissions', reason: NOT_ASSESSED.needsRequest },
+      { ruleId: 'exec.kubelet-direct-access', reason: NOT_ASSESSED.needsRequest },
+    ]);
   });
 
   it('a RequestResponse-only cluster counts for both levels', () => {
@@ -137,7 +141,10 @@ describe('control states', () => {
     expect(reasons(control(report, 'CIS-5.1.9'))).toEqual([NOT_ASSESSED.switchedOff]);
     const proxy = control(report, 'CIS-5.1.10');
     expect(proxy.state).toBe('held');
-    expect(proxy.notAssessed).toEqual([{ ruleId: 'exec.apiserver-proxy', reason: 'switched off' }]);
+    expect(proxy.notAssessed).toEqual([
+      { ruleId: 'exec.apiserver-proxy', reason: 'switched off' },
+      { ruleId: 'exec.kubelet-direct-access', reason: 'switched off' },
+    ]);
   });
 
   it('a finding of a switched-off rule still violates its controls (the finding happened)', () => {

@@ -1,4 +1,4 @@
-import { apiserverProxyRule, commandIndicators, isShell, podExecRule } from '../../../lambdas/core/rules/exec';
+import { apiserverProxyRule, commandIndicators, isShell, kubeletDirectAccessRule, podExecRule } from '../../../lambdas/core/rules/exec';
 import { auditEvent, execViaGet } from '../../helpers/events';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
@@ -227,5 +227,89 @@ describe('exec.apiserver-proxy', () => {
     });
     expect(reaches(apiserverProxyRule, stats)).toBe(false);
     expect(hitsOf(apiserverProxyRule, stats)).toEqual([]);
+  });
+});
+
+describe('exec.kubelet-direct-access', () => {
+  /** A kubelet's review of a caller of its own API, as the API server logs it (RequestResponse unless `level` says otherwise). */
+  const review = (user: string, fields: { verb?: string; subresource?: string; allowed?: boolean; actor?: Ev; level?: string; group?: string } = {}): Ev => {
+    const spec = {
+      user,
+      groups: ['system:authenticated'],
+      resourceAttributes: {
+        verb: fields.verb ?? 'create',
+        ...(fields.group ? { group: fields.group } : {}),
+        version: 'v1',
+        resource: 'nodes',
+        subresource: fields.subresource ?? 'proxy',
+        name: 'ip-10-0-1-5',
+      },
+    };
+    const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: { creationTimestamp: null }, spec };
+    return auditEvent({
+      level: fields.level ?? 'RequestResponse',
+      verb: 'create',
+      user: fields.actor ?? users.node('ip-10-0-1-5'),
+      requestURI: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      objectRef: { resource: 'subjectaccessreviews', apiGroup: 'authorization.k8s.io', apiVersion: 'v1' },
+      responseStatus: { metadata: {}, code: 201 },
+      // The request body's status is Go's zero value: it says nothing about the decision.
+      requestObject: { ...body, status: { allowed: false } },
+      ...(fields.level === 'Request' || fields.allowed === undefined ? {} : { responseObject: { ...body, status: { allowed: fields.allowed } } }),
+    });
+  };
+  const stranger = 'system:serviceaccount:shop:web';
+  const person = 'arn:aws:sts::111122223333:assumed-role/Developer/sam@example.com';
+  const sa = (namespace: string, name: string): string => `system:serviceaccount:${namespace}:${name}`;
+
+  it('rates an allowed write to the kubelet API critical, with who asked and for what', () => {
+    const event = review(stranger, { allowed: true });
+    expect(reaches(kubeletDirectAccessRule, event)).toBe(true);
+    const [hit] = hitsOf(kubeletDirectAccessRule, event);
+    expect(hit).toMatchObject({
+      severity: 'critical',
+      summary: `${stranger} called the kubelet API of node ip-10-0-1-5 directly (create nodes/proxy, allowed)`,
+      evidence: { user: stranger, verb: 'create', subresource: 'proxy', allowed: true, askedBy: 'system:node:ip-10-0-1-5' },
+    });
+  });
+
+  it.each<[string, Ev, string]>([
+    ['a person opening exec over websockets (get nodes/proxy)', review(person, { verb: 'get', allowed: true }), 'high'],
+    ['a person dumping a container (create nodes/checkpoint)', review(person, { subresource: 'checkpoint', allowed: true }), 'critical'],
+    ['a denied attempt', review(stranger, { allowed: false }), 'medium'],
+    ['a review logged without its response (outcome unknown)', review(stranger, { level: 'Request' }), 'high'],
+    ['a metrics scraper asking to run code (create nodes/proxy)', review(sa('monitoring', 'prometheus-k8s'), { allowed: true }), 'critical'],
+    ['kube-proxy asking for exec', review('system:kube-proxy', { subresource: 'exec', allowed: true }), 'critical'],
+    ["a log shipper listing the node's pods (get nodes/proxy)", review(sa('amazon-cloudwatch', 'fluent-bit'), { verb: 'get', allowed: true }), 'info'],
+    ['a person reading node stats', review(person, { verb: 'get', subresource: 'stats', allowed: true }), 'low'],
+  ])('rates %s %s', (_what, event, severity) => {
+    expect(severityOf(kubeletDirectAccessRule, event)).toBe(severity);
+  });
+
+  it.each<[string, Ev]>([
+    ['the API server proxies exec to the kubelet', review('kube-apiserver-kubelet-client', { allowed: true })],
+    ['metrics-server scrapes nodes/metrics', review(sa('kube-system', 'metrics-server'), { verb: 'get', subresource: 'metrics', allowed: true })],
+    ['Prometheus reads nodes/stats', review(sa('monitoring', 'prometheus-k8s'), { verb: 'get', subresource: 'stats', allowed: true })],
+    ['node-exporter reads nodes/log', review(sa('monitoring', 'node-exporter'), { verb: 'get', subresource: 'log', allowed: true })],
+    ['aws-node reads nodes/metrics', review(sa('kube-system', 'aws-node'), { verb: 'get', subresource: 'metrics', allowed: true })],
+    ['kube-proxy reads nodes/metrics', review('system:kube-proxy', { verb: 'get', subresource: 'metrics', allowed: true })],
+    ['a review of the metrics API (group metrics.k8s.io), not the kubelet', review(stranger, { group: 'metrics.k8s.io', allowed: true })],
+    [
+      'someone other than a kubelet asks (a kube-rbac-proxy)',
+      review(stranger, { allowed: true, actor: users.serviceAccount('monitoring', 'kube-rbac-proxy') }),
+    ],
+  ])('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(kubeletDirectAccessRule, event)).toEqual([]);
+  });
+
+  it.each(nearMisses(review(stranger, { allowed: true })))('raises nothing when %s', (_why, event) => {
+    expect(hitsOf(kubeletDirectAccessRule, event)).toEqual([]);
+  });
+
+  it('lets the pre-check skip reviews that are not about nodes', () => {
+    const pods = review(stranger, { allowed: true });
+    const body = JSON.parse(JSON.stringify(pods).replace(/"nodes"/g, '"pods"')) as Ev;
+    expect(reaches(kubeletDirectAccessRule, body)).toBe(false);
+    expect(reaches(kubeletDirectAccessRule, review(stranger, { allowed: true }))).toBe(true);
   });
 });
