@@ -42,7 +42,7 @@ describe('k8s-audit-analyzer report', () => {
 
     const rows = parseCsv(readFileSync(join(out, 'findings.csv'), 'utf8'));
     expect(rows[0]).toEqual([...FINDINGS_CSV_COLUMNS]);
-    expect(rows).toHaveLength(1 + 34);
+    expect(rows).toHaveLength(1 + 38);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('2026-11-20');
     expect(html).toContain('prod-eu');
