@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 
 /** Bumped whenever the output for a given seed changes, so cached benchmark files are regenerated. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export interface GenerateOptions {
   /** Lines to produce; Infinity for an endless stream (stop by returning from the generator). */
@@ -1974,7 +1974,9 @@ class ClusterSim {
 
   private roleBindingCreate(): void {
     const w = this.pick(this.workloads);
-    const actor = this.chance(0.5) ? this.pick(this.humans) : this.pick(this.ci);
+    const drawn = this.chance(0.5) ? this.pick(this.humans) : this.pick(this.ci);
+    // The platform's own namespaces are GitOps-managed: people bind roles for their teams' namespaces only.
+    const actor = w.namespace === 'kube-system' && this.humans.includes(drawn) ? this.ci[1] : drawn;
     const name = `${w.team}-${this.pick(['readers', 'deployers', 'oncall', 'debug'])}-${this.chars(K8S_SUFFIX, 4)}`;
     const body: JsonObject = {
       kind: 'RoleBinding',

@@ -27,6 +27,8 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
     '`image.offensive-tool`: repositories of attack tooling; an entry is a repository, its last segment, or `account/*` (the list replaces the default)',
   'settings.serviceAccountTokens.maxExpirationSeconds': 'TokenRequests asking for a longer lifetime are rated higher',
   'settings.secrets.bulkReadNamespaces': 'accepted and validated, but no shipped rule reads it yet (`secret.bulk-read` judges each list or watch on its own)',
+  'settings.secrets.clusterWideReaders':
+    '`namespace:name` of add-ons that watch Secrets cluster-wide by design: `secret.bulk-read` rates their cluster-wide reads low',
   'settings.logShippers.names':
     "`audit-tampering.log-shipper-removed`: names of the log shipper's DaemonSets and Deployments, matched as whole dash-separated words (the list replaces the default)",
   'settings.securityAgents.names':

@@ -37,7 +37,12 @@ const settings = z
       .strictObject({ allowedRegistries: z.array(z.string().min(1)), flagMutableTags: z.boolean(), offensiveTools: z.array(z.string().min(1)) })
       .partial(),
     serviceAccountTokens: z.strictObject({ maxExpirationSeconds: z.number().int().positive() }).partial(),
-    secrets: z.strictObject({ bulkReadNamespaces: z.number().int().min(1) }).partial(),
+    secrets: z
+      .strictObject({
+        bulkReadNamespaces: z.number().int().min(1),
+        clusterWideReaders: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"')),
+      })
+      .partial(),
     logShippers: z.strictObject({ names: z.array(z.string().min(1)) }).partial(),
     storage: z.strictObject({ backupServiceAccounts: z.array(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'expected "namespace:name"')) }).partial(),
     trust: z

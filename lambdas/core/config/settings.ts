@@ -8,7 +8,12 @@ export interface Settings {
    */
   images: { allowedRegistries: string[]; flagMutableTags: boolean; offensiveTools: string[] };
   serviceAccountTokens: { maxExpirationSeconds: number };
-  secrets: { bulkReadNamespaces: number };
+  /**
+   * clusterWideReaders: `namespace:name` of the add-ons whose charts give them a cluster-wide watch on
+   * Secrets (certificate, ingress and external-secret controllers, kube-state-metrics): their
+   * cluster-wide reads are `low` in `secret.bulk-read`, not `medium`.
+   */
+  secrets: { bulkReadNamespaces: number; clusterWideReaders: string[] };
   /** names: the log shipper's workloads (`audit-tampering.log-shipper-removed`), matched as whole dash-separated words of the object name. */
   logShippers: { names: string[] };
   /** `restart.security-agent-crash-loop`: the agents (by pod or container name words), and their own, stricter restart threshold and window. */
@@ -66,7 +71,20 @@ export const DEFAULT_SETTINGS: Settings = {
     ],
   },
   serviceAccountTokens: { maxExpirationSeconds: 24 * 3600 },
-  secrets: { bulkReadNamespaces: 3 },
+  secrets: {
+    bulkReadNamespaces: 3,
+    clusterWideReaders: [
+      'cert-manager:cert-manager',
+      'cert-manager:cert-manager-cainjector',
+      'external-secrets:external-secrets',
+      'ingress-nginx:ingress-nginx',
+      'ingress-nginx:ingress-nginx-controller',
+      'monitoring:kube-state-metrics',
+      'kube-system:kube-state-metrics',
+      'monitoring:prometheus-operator',
+      'monitoring:kube-prometheus-stack-operator',
+    ],
+  },
   securityAgents: {
     names: ['falco', 'aws-guardduty-agent', 'cilium', 'cilium-agent', 'tetragon', 'falcon-sensor'],
     threshold: 2,

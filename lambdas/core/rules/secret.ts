@@ -114,11 +114,11 @@ export const secretBulkReadRule: Rule = {
   what: 'access',
   severity: 'high',
   severityReasons:
-    'who: a person, or a service account beyond its own namespace; what: listing or watching Secrets reads every credential in scope (access): low, raised with its reach (across namespaces, system namespaces).',
+    'who: a person, or a service account beyond its own namespace (a known cluster-wide reader, by namespace and name, stays low); what: listing or watching Secrets reads every credential in scope (access): low, raised with its reach (across namespaces, system namespaces).',
   description:
     'Secrets were listed or watched: every Secret in a namespace, or with no namespace, in the whole cluster. Listing returns the values, so this is secret enumeration and theft in one request ' +
     '(the first thing a stolen admin credential or an over-privileged service account token is used for). ' +
-    'Cluster-wide reads by a person are high, by a service account medium (low for add-ons running in system namespaces), namespaced reads low (medium in system namespaces). ' +
+    'Cluster-wide reads by a person are high, by a service account medium (low for add-ons running in system namespaces and for the known cluster-wide readers of `settings.secrets.clusterWideReaders`), namespaced reads low (medium in system namespaces). ' +
     'A service account reading its own namespace, nodes and controllers are the baseline.',
   attack: ['T1552.007', 'T1613'],
   controls: ['CIS-5.1.2', 'NSA-CISA-k8s: Authentication and authorization'],
@@ -128,7 +128,7 @@ export const secretBulkReadRule: Rule = {
   remediation:
     'Find why the identity can list Secrets cluster-wide (`kubectl auth can-i list secrets -A --as …`), remove that grant, and rotate the Secrets it could read if the read was not expected.',
   interest: [{ verbs: ['list', 'watch'], resources: ['secrets'] }],
-  evaluate(view): RuleHit | undefined {
+  evaluate(view, { settings }): RuleHit | undefined {
     if (!isSecret(view) || (view.verb !== 'list' && view.verb !== 'watch') || isBaseline(view) || actsInOwnNamespace(view)) return undefined;
     const who = actorText(view);
     const one = singleSecret(view);
@@ -143,8 +143,13 @@ export const secretBulkReadRule: Rule = {
     const evidence = { scope: view.namespace ? `namespace ${view.namespace}` : 'all namespaces', ...(selector ? { selector } : {}) };
     if (view.namespace === '') {
       const sa = view.actor.serviceAccount;
-      const severity: Severity = sa === undefined ? 'high' : inSystemNamespace(sa.namespace) ? 'low' : 'medium';
-      return { severity, summary: `${who} ${pastTense(view.verb)} Secrets in all namespaces`, evidence };
+      const known = sa !== undefined && settings.secrets.clusterWideReaders.includes(`${sa.namespace}:${sa.name}`);
+      const severity: Severity = sa === undefined ? 'high' : known || inSystemNamespace(sa.namespace) ? 'low' : 'medium';
+      return {
+        severity,
+        summary: `${who} ${pastTense(view.verb)} Secrets in all namespaces`,
+        evidence: known ? { ...evidence, reasons: ['a known cluster-wide Secret reader (settings.secrets.clusterWideReaders)'] } : evidence,
+      };
     }
     return {
       severity: inSystemNamespace(view.namespace) ? 'medium' : 'low',

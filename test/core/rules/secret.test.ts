@@ -1,4 +1,5 @@
 import { secretBulkReadRule, secretReadRule, secretWriteRule } from '../../../lambdas/core/rules/secret';
+import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
 import { hitsOf, severityOf } from '../../helpers/rules';
 import type { Ev } from '../../helpers/shipping';
 import { findingsOf, nearMisses, reaches, request, users } from './support/requests';
@@ -144,6 +145,16 @@ describe('secret.bulk-read', () => {
     expect(
       severityOf(secretBulkReadRule, request({ verb: 'list', resource: 'secrets', user: users.serviceAccount('kube-system', 'kube-state-metrics') })),
     ).toBe('low');
+  });
+
+  it('rates the known cluster-wide readers low by namespace and name, and a same-named account elsewhere medium', () => {
+    const watch = (namespace: string, name: string): Ev =>
+      request({ verb: 'watch', resource: 'secrets', query: 'watch=true', user: users.serviceAccount(namespace, name) });
+    const [known] = hitsOf(secretBulkReadRule, watch('cert-manager', 'cert-manager'));
+    expect(known).toMatchObject({ severity: 'low', evidence: { reasons: [expect.stringContaining('known cluster-wide Secret reader')] } });
+    expect(severityOf(secretBulkReadRule, watch('shop', 'cert-manager'))).toBe('medium');
+    const none = { ...DEFAULT_SETTINGS, secrets: { ...DEFAULT_SETTINGS.secrets, clusterWideReaders: [] } };
+    expect(severityOf(secretBulkReadRule, watch('cert-manager', 'cert-manager'), none)).toBe('medium');
   });
 
   it('rates a namespaced list low, medium in a system namespace', () => {
