@@ -7,6 +7,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { DynamoDbFindingsStore } from '../../lambdas/adapters/dynamodb-findings-store';
 import type { AnalyzerHandler } from '../../lambdas/analyzer/handler';
 import { makeHandler } from '../../lambdas/analyzer/handler';
+import { parseConfig } from '../../lambdas/core/config/schema';
 import type { Finding } from '../../lambdas/core/finding';
 import { lambdaContext, s3Record } from '../../devkit/lambda-events';
 import type { LocalAws } from '../../devkit/local-aws';
@@ -48,26 +49,28 @@ async function analyze(n: number, events: Ev[], redeliver = false): Promise<Find
 
 const day15 = [execOn(15, 'payments')];
 
+const deps = (): Parameters<typeof makeHandler>[0] => ({
+  s3: local.s3.client,
+  dynamodb: local.ddb.client,
+  sns: local.sns.client,
+  findingsTable: TABLE,
+  alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts',
+  minAlertSeverity: 'medium',
+  logger: new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' }),
+  metrics: new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' }),
+});
+
 beforeAll(async () => {
   local = await startLocalAws({ buckets: [BUCKET], table: TABLE });
   store = new DynamoDbFindingsStore(local.ddb.documents, TABLE);
-  handler = makeHandler({
-    s3: local.s3.client,
-    dynamodb: local.ddb.client,
-    sns: local.sns.client,
-    findingsTable: TABLE,
-    alertsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts',
-    minAlertSeverity: 'medium',
-    logger: new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' }),
-  });
+  handler = makeHandler(deps());
 }, 30_000);
 
 afterAll(async () => {
   await local?.stop();
 });
 
-describe('first-seen baselines, deployed: the analyzer against s3rver and dynalite', () => {
+describe('first-seen baselines and trust boundaries, deployed: the analyzer against s3rver and dynalite', () => {
   it('learns across invocations in the findings table: routine execs become low, a first exec into kube-system after the learning window rates higher', async () => {
     // Day 0: the cluster's baseline starts; a person's exec is rated as the rule rates it.
     const [first] = (await analyze(0, [execOn(0)])).filter((f) => f.ruleId === 'exec.pod-exec');
@@ -91,6 +94,26 @@ describe('first-seen baselines, deployed: the analyzer against s3rver and dynali
     expect(items.Items?.[0]?.sk).toBe('state');
     expect(typeof items.Items?.[0]?.expiresAt).toBe('number');
     expect(JSON.parse(items.Items![0].value as string)).toEqual({ since: '2026-11-01' });
+  });
+
+  it('judges where a request came from with the deployed configuration (ANALYZER_CONFIG): outside the trusted networks is one step higher', async () => {
+    const config = parseConfig('settings:\n  trust:\n    trustedNetworks: [172.20.0.0/16]\n  baseline:\n    enabled: false\n', 'ANALYZER_CONFIG');
+    const trusting = makeHandler({ ...deps(), config });
+    const key = `clusters/${CLUSTER}/2026/11/20/10/trust.json.gz`;
+    const events = [
+      { ...execOn(19, 'shop'), sourceIPs: ['203.0.113.9'] },
+      { ...execOn(19, 'shop'), sourceIPs: ['172.20.4.4'] },
+    ];
+    await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gzipSync(events.map((e) => JSON.stringify(e)).join('\n') + '\n') }));
+    expect((await trusting({ Records: [s3Record('m-trust', BUCKET, key)] as SQSRecord[] }, lambdaContext)).batchItemFailures).toEqual([]);
+    const stored = await store.query({ cluster: CLUSTER, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z') });
+    const bySource = stored
+      .filter((f) => f.ruleId === 'exec.pod-exec')
+      .map((f) => [f.actor.sourceIPs?.[0], f.severity, (f.evidence.network as { note?: string } | undefined)?.note]);
+    expect(bySource.sort()).toEqual([
+      ['172.20.4.4', 'medium', undefined],
+      ['203.0.113.9', 'high', 'from 203.0.113.9, outside the trusted networks'],
+    ]);
   });
 
   it('gives a redelivered object the same verdict, and stores nothing twice', async () => {
