@@ -54,6 +54,7 @@ interface ClusterRecord {
 }
 
 const DAY_MS = 86_400_000;
+const MAX_REMEMBERED_VERDICTS = 10_000;
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const dayMs = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 
@@ -61,6 +62,11 @@ export class Baseline {
   /** The earliest day per cluster known to be stored: most observations need no cluster write. */
   private readonly sinceStored = new Map<string, string>();
   private readonly resetDay: string | undefined;
+  /**
+   * Verdicts given in this process, by action and day: the same action again on the same day gets
+   * the same verdict without a read (deployed, a DynamoDB round trip per finding otherwise).
+   */
+  private readonly verdicts = new Map<string, Verdict>();
 
   constructor(
     private readonly store: StateStore,
@@ -82,16 +88,19 @@ export class Baseline {
   async observe(action: Action, time: string): Promise<Verdict | undefined> {
     const at = Date.parse(time);
     if (!this.settings.enabled || Number.isNaN(at)) return undefined;
-    const { learningDays, routineDays } = this.settings;
+    const { learningDays } = this.settings;
     const day = dayOf(at);
     if (this.resetDay !== undefined && day < this.resetDay) return undefined; // before the reset: neither judged nor learnt
     const windowStart = dayOf(dayMs(day) - learningDays * DAY_MS);
     const ttlSeconds = (learningDays + 2) * 86_400;
 
+    const key = `baseline/${action.cluster.length <= 200 ? action.cluster : digestOf(action.cluster)}/${digestOf(actionText(action))}`;
+    const known = this.verdicts.get(`${key}@${day}`);
+    if (known) return known; // the day is recorded already; every finding of the action that day gets one verdict
     const since = await this.clusterSince(action.cluster, day, ttlSeconds);
     let prior: string[] = [];
     await this.store.update<ActionRecord>(
-      `baseline/${action.cluster.length <= 200 ? action.cluster : digestOf(action.cluster)}/${digestOf(actionText(action))}`,
+      key,
       (current) => {
         const days = (current?.days ?? []).filter((d) => this.resetDay === undefined || d >= this.resetDay);
         prior = days.filter((d) => d >= windowStart && d < day);
@@ -103,6 +112,14 @@ export class Baseline {
       ttlSeconds,
     );
 
+    const verdict = this.verdictOf(prior, since, day);
+    if (this.verdicts.size >= MAX_REMEMBERED_VERDICTS) this.verdicts.clear();
+    this.verdicts.set(`${key}@${day}`, verdict);
+    return verdict;
+  }
+
+  private verdictOf(prior: readonly string[], since: string, day: string): Verdict {
+    const { learningDays, routineDays } = this.settings;
     const effectiveSince = this.resetDay !== undefined && this.resetDay > since ? this.resetDay : since;
     const learnt = Math.round((dayMs(day) - dayMs(effectiveSince)) / DAY_MS);
     if (prior.length >= routineDays)

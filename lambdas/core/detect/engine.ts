@@ -17,6 +17,7 @@ import type { StatefulDetector } from './stateful';
 import type { StateStore } from '../ports';
 import { MemoryStateStore } from './state-store';
 import { Baseline } from './baseline';
+import type { Verdict } from './baseline';
 import { TrustBoundary } from './trust-boundary';
 import type { What } from './rubric';
 import { rateHistory, whoOf } from './rubric';
@@ -224,17 +225,25 @@ export class DetectionEngine {
   private async judgeHistory(finding: Finding, what: What, view: EventView): Promise<Finding> {
     if (!this.baseline.enabled || finding.severity === 'info' || finding.time === '') return finding;
     const actor = view.impersonatedUser ? `${view.actor.username} as ${view.impersonatedUser}` : view.actor.username;
-    const verdict = await this.baseline.observe(
-      {
-        cluster: view.cluster ?? '',
-        ruleId: finding.ruleId,
-        actor,
-        verb: view.verb,
-        resource: `${view.apiGroup}/${view.resource}${view.subresource ? `/${view.subresource}` : ''}`,
-        namespace: namespaceScope(view.namespace),
-      },
-      finding.time,
-    );
+    let verdict: Verdict | undefined;
+    try {
+      verdict = await this.baseline.observe(
+        {
+          cluster: view.cluster ?? '',
+          ruleId: finding.ruleId,
+          actor,
+          verb: view.verb,
+          resource: `${view.apiGroup}/${view.resource}${view.subresource ? `/${view.subresource}` : ''}`,
+          namespace: namespaceScope(view.namespace),
+        },
+        finding.time,
+      );
+    } catch (error) {
+      // The store failed (throttled, unreachable): the finding is raised as the rule rated it, never
+      // lost to its context; what the baseline missed is one sighting.
+      const note = `the baseline could not be read (${(error as Error).name}); rated without it`;
+      return { ...finding, evidence: { ...finding.evidence, baseline: { history: 'unavailable', note } } };
+    }
     // Learning and seen change nothing, and say nothing: only what moved the rating is evidence.
     if (!verdict || verdict.history === 'learning' || verdict.history === 'seen') return finding;
     const write = WRITES.has(view.verb) || RUNS_CODE.has(view.subresource);

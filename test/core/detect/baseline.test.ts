@@ -170,6 +170,14 @@ describe('the engine with a baseline', () => {
     expect(['medium', 'high', 'critical']).toContain(last.severity);
   });
 
+  it('raises the finding as the rule rated it when the state store fails, and says the baseline was not read', async () => {
+    const failing = { update: () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })) };
+    const engine = new DetectionEngine(EVENT_RULES, { ...DEFAULT_CONFIG, settings: settings() }, failing);
+    const [exec] = (await findings([at(3, execViaGet())], engine)).filter((f) => f.ruleId === 'exec.pod-exec');
+    expect(exec.severity).toBe('medium');
+    expect(exec.evidence.baseline).toEqual({ history: 'unavailable', note: 'the baseline could not be read (ThrottlingException); rated without it' });
+  });
+
   it('learns nothing and changes nothing when switched off', async () => {
     const store = new MemoryStateStore();
     const out = await findings(
