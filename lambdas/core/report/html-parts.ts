@@ -355,6 +355,13 @@ svg .bar.sev-info { fill: var(--sev-info); }
 .stat dd { margin: 2px 0 0; font-size: 18px; font-weight: 600; }
 .stat.warn { border-color: var(--sev-medium); }
 .stat.warn dd { color: var(--sev-medium); }
+.incident { border: 1px solid var(--border, #d0d7de); border-left-width: 6px; border-radius: 8px; padding: 10px 14px; margin: 10px 0; }
+.incident.sev-row-critical { border-left-color: var(--sev-critical); } .incident.sev-row-high { border-left-color: var(--sev-high); }
+.incident.sev-row-medium { border-left-color: var(--sev-medium); } .incident.sev-row-low { border-left-color: var(--sev-low); }
+.incident header h3 { display: inline; font-size: 16px; margin: 0 6px; }
+.incident .chain { font-weight: 600; margin: 6px 0; }
+.incident-groups { list-style: none; padding: 0; margin: 6px 0 0; } .incident-groups li { margin: 6px 0; }
+.incident-list { list-style: none; padding: 0; } .incident-list li { margin: 4px 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 0 16px; }
 .chart svg { display: block; width: 100%; height: auto; }
 .chart svg.bars { max-width: 640px; }

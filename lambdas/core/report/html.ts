@@ -1,6 +1,7 @@
 import type { Category, Finding, Severity } from '../finding';
 import { SEVERITIES, SEVERITIES_DESC, severityRank, zeroSeverityCounts } from '../finding';
 import type { AggregatedRow, ScanSummary } from './aggregate';
+import type { Incident } from '../incident/types';
 import type { RuleInfo } from './html-parts';
 import { REPORT_STYLE, barChart, chartSection, documentStart, esc, findingsTable, fix, formatTime, parseTime, rulesSection } from './html-parts';
 import { formatBytes, formatNumber } from './summary-line';
@@ -26,7 +27,14 @@ export interface HtmlReportInput {
   /** When the report was made (ISO 8601), shown in the header. */
   generatedAt: string;
   title?: string;
+  /** The findings grouped into incidents, most severe first: the page opens on them. */
+  incidents?: readonly Incident[];
 }
+
+/** Incidents shown in full at the top of the page; the rest are listed in one line each. */
+const INCIDENTS_SHOWN = 5;
+/** Finding groups of an incident shown in its card. */
+const GROUPS_SHOWN = 5;
 
 const DEFAULT_TITLE = 'Kubernetes audit log findings';
 
@@ -40,14 +48,17 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<p class="muted">Generated ${esc(formatTime(input.generatedAt))}${period ? ` · findings from ${esc(period)}` : ''} · times in UTC</p>`,
     '</header>',
     '<main>',
+    // Who did what, first: the incidents and the findings that would page; counts and the reader's statistics last.
+    renderIncidents(input.incidents ?? []),
     renderSummary(input.summary, input.rows.length),
+    findingsTable(input.rows),
     '<div class="charts">',
     renderSeverityChart(input.findings),
     renderCategoryChart(input.findings),
     '</div>',
     renderTimeline(input.findings),
-    findingsTable(input.rows),
     rulesSection(input.rows, input.rules),
+    renderReaderStats(input.summary),
     '</main>',
     '<footer class="muted">k8s-audit-analyzer · this page is static: no scripts, no network requests</footer>',
     '</body>',
@@ -64,8 +75,6 @@ function renderSummary(s: ScanSummary, groups: number): string {
     (sev) =>
       `<li class="sev-count" data-severity="${sev}"><span class="badge sev-${sev}">${sev}</span> <span class="num">${formatNumber(s.bySeverity[sev])}</span></li>`,
   ).join('');
-  const stat = (key: string, label: string, value: string, warn = false): string =>
-    `<div class="stat${warn ? ' warn' : ''}" data-stat="${key}"><dt>${label}</dt><dd class="num">${value}</dd></div>`;
   return [
     '<section id="summary" aria-labelledby="summary-h">',
     '<h2 id="summary-h">Summary</h2>',
@@ -74,6 +83,18 @@ function renderSummary(s: ScanSummary, groups: number): string {
       ` <span class="muted">in <span class="num">${formatNumber(groups)}</span> ${groups === 1 ? 'group' : 'groups'}</span></div>`,
     `<ul class="sev-counts">${severities}</ul>`,
     '</div>',
+    s.findings === 0 ? '<p class="empty">No findings: nothing in these logs matched a rule.</p>' : '',
+    '</section>',
+  ].join('\n');
+}
+
+/** What the reader saw: for whoever checks the input, at the end of the page. */
+function renderReaderStats(s: ScanSummary): string {
+  const stat = (key: string, label: string, value: string, warn = false): string =>
+    `<div class="stat${warn ? ' warn' : ''}" data-stat="${key}"><dt>${label}</dt><dd class="num">${value}</dd></div>`;
+  return [
+    '<section id="reading" aria-labelledby="reading-h">',
+    '<h2 id="reading-h">What was read</h2>',
     '<dl class="stats">',
     stat('objects', 'Objects read', formatNumber(s.objects)),
     stat('bytes', 'Data read', esc(formatBytes(s.bytes))),
@@ -82,7 +103,40 @@ function renderSummary(s: ScanSummary, groups: number): string {
     stat('malformed', 'Malformed lines', formatNumber(s.malformed), s.malformed > 0),
     stat('incomplete', 'Objects not fully read', formatNumber(s.incomplete), s.incomplete > 0),
     '</dl>',
-    s.findings === 0 ? '<p class="empty">No findings: nothing in these logs matched a rule.</p>' : '',
+    '</section>',
+  ].join('\n');
+}
+
+/** The incidents: who did what, when, and what it adds up to; the most severe in full. */
+function renderIncidents(incidents: readonly Incident[]): string {
+  if (incidents.length === 0) return '';
+  const card = (incident: Incident): string => {
+    const groups = incident.groups.slice(0, GROUPS_SHOWN);
+    const more = incident.groups.length - groups.length + incident.omitted.groups;
+    return [
+      `<article class="incident sev-row-${esc(incident.severity)}" data-incident="${esc(incident.id)}">`,
+      `<header><span class="badge sev-${esc(incident.severity)}">${esc(incident.severity)}</span> <h3>${esc(incident.principal.display)}</h3>` +
+        ` <span class="muted">in ${esc(incident.cluster || 'an unnamed cluster')} · ${esc(formatTime(incident.firstSeen))} – ${esc(formatTime(incident.lastSeen))}</span></header>`,
+      incident.chain ? `<p class="chain">${esc(incident.chain)}</p>` : '',
+      '<ul class="incident-groups">',
+      ...groups.map(
+        (g) =>
+          `<li><span class="badge sev-${esc(g.severity)}">${esc(g.severity)}</span> <a href="#rule-${esc(g.ruleId)}">${esc(g.title)}</a>` +
+          `${g.count > 1 ? ` <span class="muted">×${formatNumber(g.count)}</span>` : ''}<div class="summary-cell">${esc(g.summary)}</div></li>`,
+      ),
+      '</ul>',
+      more > 0 ? `<p class="muted small">and ${formatNumber(more)} more finding ${more === 1 ? 'group' : 'groups'}</p>` : '',
+      '</article>',
+    ].join('\n');
+  };
+  const rest = incidents.slice(INCIDENTS_SHOWN);
+  return [
+    '<section id="incidents" aria-labelledby="incidents-h">',
+    `<h2 id="incidents-h">Incidents <span class="muted">(${formatNumber(incidents.length)}, most severe first)</span></h2>`,
+    ...incidents.slice(0, INCIDENTS_SHOWN).map(card),
+    rest.length > 0
+      ? `<ul class="incident-list">${rest.map((i) => `<li><span class="badge sev-${esc(i.severity)}">${esc(i.severity)}</span> ${esc(i.principal.display)} <span class="muted">in ${esc(i.cluster)}, ${i.groups.length} groups</span></li>`).join('')}</ul>`
+      : '',
     '</section>',
   ].join('\n');
 }

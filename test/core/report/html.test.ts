@@ -129,9 +129,12 @@ describe('the HTML report', () => {
     expect(all(html, /\bhref="([^"]*)"/g).every((h) => h.startsWith('#') || h === 'data:,')).toBe(true);
   });
 
-  it('summarises the run: findings by severity, objects, data, events, skipped, malformed', () => {
-    const s = section(render(), 'summary');
-    const stat = (key: string) => new RegExp(`data-stat="${key}"[^]*?<dd class="num">([^<]*)</dd>`).exec(s)?.[1];
+  it('summarises the run: findings by severity; what was read (objects, data, events, skipped, malformed) at the end of the page', () => {
+    const page = render();
+    const s = section(page, 'summary');
+    const read = section(page, 'reading');
+    expect(page.indexOf('id="reading"')).toBeGreaterThan(page.indexOf('id="findings"'));
+    const stat = (key: string) => new RegExp(`data-stat="${key}"[^]*?<dd class="num">([^<]*)</dd>`).exec(read)?.[1];
     expect(s).toMatch(/<span class="big num">5<\/span> findings/);
     expect(s).toMatch(/in <span class="num">4<\/span> groups/);
     expect(stat('objects')).toBe('3');
@@ -139,7 +142,7 @@ describe('the HTML report', () => {
     expect(stat('events')).toBe('12,345');
     expect(stat('skipped')).toBe('12,000');
     expect(stat('malformed')).toBe('2');
-    expect(s).toMatch(/class="stat warn" data-stat="malformed"/); // malformed lines are worth a look
+    expect(read).toMatch(/class="stat warn" data-stat="malformed"/); // malformed lines are worth a look
     expect(stat('incomplete')).toBe('0');
     const bySeverity = Object.fromEntries([...s.matchAll(/data-severity="(\w+)">.*?<span class="num">(\d+)<\/span>/g)].map((m) => [m[1], Number(m[2])]));
     expect(bySeverity).toEqual({ critical: 2, high: 1, medium: 0, low: 2, info: 0 });
