@@ -1,0 +1,54 @@
+import type { AlertLinks, IncidentAlert } from '../incident/types';
+import { displayText, jsonText } from '../report/display-text';
+import { buildIncidentBody } from './incident-body';
+import { incidentChatbotNotification } from './incident-chatbot';
+import { incidentEmail } from './incident-email';
+import { titleParts, titleText } from './incident-guide';
+import type { AlertMessage } from './sns-message';
+import { SNS_MAX_BYTES } from './sns-message';
+
+/** SNS requires fewer than 100 characters, and no line breaks. */
+const SUBJECT_MAX = 99;
+
+/**
+ * The SNS message of an incident alert: the title sentence as the subject; the email card text;
+ * the machine body (`kind: 'incident'`) for Lambda and SQS subscribers (the Slack notifier renders
+ * it); the Amazon Q custom notification for HTTPS; and attributes subscribers filter on (the
+ * incident's severity, the told groups' categories, the cluster, the alert's kind, the incident
+ * id). The least severe told groups are dropped from every body until the message fits SNS's
+ * 256 KB, and each body says how many were left out.
+ */
+export function buildIncidentAlert(alert: IncidentAlert, links: AlertLinks): AlertMessage {
+  const subject = incidentSubject(alert);
+  const attributes: AlertMessage['MessageAttributes'] = {
+    severity: { DataType: 'String', StringValue: alert.incident.severity },
+    categories: { DataType: 'String.Array', StringValue: JSON.stringify([...new Set(alert.told.map((g) => g.category))].sort()) },
+    // SNS refuses attribute values with characters XML cannot carry: shown like everywhere else.
+    cluster: { DataType: 'String', StringValue: displayText(alert.incident.cluster) || '-' },
+    kind: { DataType: 'String', StringValue: alert.kind },
+    incident: { DataType: 'String', StringValue: displayText(alert.incident.id) || '-' },
+  };
+  const fixed = Buffer.byteLength(subject) + Buffer.byteLength(JSON.stringify(attributes));
+  let keep = alert.told.length;
+  for (;;) {
+    const message = messageOf(alert, links, keep);
+    if (fixed + Buffer.byteLength(message) <= SNS_MAX_BYTES || keep === 0)
+      return { Subject: subject, Message: message, MessageStructure: 'json', MessageAttributes: attributes };
+    // Shrink in proportion to the overshoot, and always by at least one group.
+    const ratio = (SNS_MAX_BYTES - fixed) / Buffer.byteLength(message);
+    keep = Math.max(0, Math.min(keep - 1, Math.floor(keep * ratio * 0.95)));
+  }
+}
+
+/** The subject: the title sentence in fewer than 100 characters, the cluster kept. */
+export function incidentSubject(alert: IncidentAlert): string {
+  return titleText(titleParts(alert), SUBJECT_MAX);
+}
+
+function messageOf(alert: IncidentAlert, links: AlertLinks, keep: number): string {
+  const body = buildIncidentBody(alert, links, keep);
+  const email = incidentEmail(body);
+  // Machines read values as logged; jsonText keeps invisible characters out of the text itself.
+  const machine = jsonText(body);
+  return jsonText({ default: email, email, lambda: machine, sqs: machine, https: incidentChatbotNotification(body) });
+}
