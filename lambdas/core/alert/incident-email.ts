@@ -19,7 +19,8 @@ const THIN = '-'.repeat(EMAIL_WIDTH);
 export function incidentEmail(body: IncidentBody): string {
   const i = body.incident;
   const out: string[] = [];
-  out.push(...wrapWords(body.title, EMAIL_WIDTH, '', ''));
+  // Continuation lines indented: only our labels start at column 0 below the title's first line.
+  out.push(...wrapWords(body.title, EMAIL_WIDTH, '', '  '));
   out.push('');
   if (body.alert === 'test')
     out.push(...wrapWords('This is a test alert: a sample incident, sent on request. Nothing happened in your cluster.', EMAIL_WIDTH, '', ''));
@@ -83,7 +84,7 @@ function card(group: ToldGroup, n: number): string[] {
   out.push(...field('Remediation', g.remediation));
   out.push('Rule documentation:', ...wrapToken(g.ruleDocUrl, EMAIL_WIDTH, '  '));
   if (g.logsInsights) {
-    out.push(...wrapWords(`Raw events (CloudWatch Logs Insights, log group ${g.logsInsights.logGroup}):`, EMAIL_WIDTH, '', '  '));
+    out.push('Raw events (CloudWatch Logs Insights):', ...wrapWords(`log group ${displayText(g.logsInsights.logGroup)}`, EMAIL_WIDTH, '  ', '    '));
     for (const line of g.logsInsights.query.split('\n')) out.push(...wrapWords(line, EMAIL_WIDTH, '  ', '    '));
     if (g.logsInsights.consoleUrl) out.push('Open Logs Insights:', ...wrapToken(g.logsInsights.consoleUrl, EMAIL_WIDTH, '  '));
   }
@@ -274,19 +275,26 @@ export function shellWords(command: string): string[] {
 
 const quote = shellQuote;
 
-/** `value` cut into pieces, each quoted, of at most `firstRoom` then `room` characters once quoted. */
+/**
+ * `value` cut into pieces of at most `firstRoom` then `room` characters once quoted. Every piece is
+ * single-quoted, so a line a piece starts at column 0 begins with `'`: it cannot pass for a label.
+ */
 function quotedPieces(value: string, firstRoom: number, room: number): string[] {
   const pieces: string[] = [];
   let current = '';
-  let max = Math.max(4, firstRoom);
+  let max = Math.max(5, firstRoom);
   for (const ch of value) {
-    if (current !== '' && quote(current + ch).length > max) {
-      pieces.push(quote(current));
+    if (current !== '' && forceQuote(current + ch).length > max) {
+      pieces.push(forceQuote(current));
       current = '';
-      max = Math.max(4, room);
+      max = Math.max(5, room);
     }
     current += ch;
   }
-  pieces.push(quote(current));
+  pieces.push(forceQuote(current));
   return pieces;
+}
+
+function forceQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -29,14 +29,21 @@ export function buildIncidentAlert(alert: IncidentAlert, links: AlertLinks): Ale
     incident: { DataType: 'String', StringValue: displayText(alert.incident.id) || '-' },
   };
   const fixed = Buffer.byteLength(subject) + Buffer.byteLength(JSON.stringify(attributes));
-  let keep = alert.told.length;
-  for (;;) {
-    const message = messageOf(alert, links, keep);
-    if (fixed + Buffer.byteLength(message) <= SNS_MAX_BYTES || keep === 0)
-      return { Subject: subject, Message: message, MessageStructure: 'json', MessageAttributes: attributes };
-    // Shrink in proportion to the overshoot, and always by at least one group.
-    const ratio = (SNS_MAX_BYTES - fixed) / Buffer.byteLength(message);
-    keep = Math.max(0, Math.min(keep - 1, Math.floor(keep * ratio * 0.95)));
+  const fits = (message: string): boolean => fixed + Buffer.byteLength(message) <= SNS_MAX_BYTES;
+  const all = messageOf(alert, links, alert.told.length);
+  if (fits(all) || alert.told.length === 0) return done(all);
+  // The most groups that fit: told groups are most severe first, so the least severe go.
+  let lo = 0;
+  let hi = alert.told.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(messageOf(alert, links, mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return done(messageOf(alert, links, lo));
+
+  function done(message: string): AlertMessage {
+    return { Subject: subject, Message: message, MessageStructure: 'json', MessageAttributes: attributes };
   }
 }
 
