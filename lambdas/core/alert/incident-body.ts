@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../finding';
-import type { AlertLinks, Incident, IncidentAlert, IncidentGroup } from '../incident/types';
+import type { Incident, IncidentAlert, IncidentGroup } from '../incident/types';
 import type { GroupGuide } from './incident-guide';
-import { groupGuide, titleParts, titleText } from './incident-guide';
 
 /**
  * The machine body of an incident alert (the `lambda` and `sqs` bodies of the SNS message, and
@@ -27,29 +26,6 @@ export type IncidentSummary = Omit<Incident, 'groups'> & { groupCount: number; f
 
 /** A told group, without its fingerprints (bookkeeping), with what to do about it. */
 export type ToldGroup = Omit<IncidentGroup, 'fingerprints'> & { guide: GroupGuide };
-
-/** The body for an alert, telling at most `keep` groups (default: all). */
-export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep = alert.told.length): IncidentBody {
-  const { groups, ...incident } = alert.incident;
-  const told = alert.told.slice(0, keep).map(({ fingerprints: _fingerprints, ...group }) => ({
-    ...group,
-    guide: groupGuide(group as IncidentGroup, alert.incident.cluster, links),
-  }));
-  return {
-    kind: 'incident',
-    version: 1,
-    alert: alert.kind,
-    title: titleText(titleParts(alert)),
-    incident: {
-      ...incident,
-      groupCount: groups.length + incident.omitted.groups,
-      findingCount: groups.reduce((n, g) => n + g.count, 0) + incident.omitted.findings,
-    },
-    told,
-    omittedTold: alert.told.length - told.length,
-    ...(alert.whatsNew ? { whatsNew: alert.whatsNew } : {}),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Reading it back (the Slack notifier gets it from SNS: checked, not trusted)

@@ -1,7 +1,6 @@
 import { severityRank } from '../finding';
 import type { AlertLinks, IncidentAlert, IncidentGroup } from '../incident/types';
 import { displayText, hasUnsafeCharacters } from '../report/display-text';
-import { RULES } from '../rules';
 
 /**
  * What an incident alert says besides the findings themselves: the title sentence, and per finding
@@ -36,12 +35,14 @@ export interface GroupGuide {
   undoNote?: string;
 }
 
-/** The title sentence in parts, so each renderer can clip the middle and keep who and where. */
+/** The title sentence in parts, so a short form can drop the detail and clip the middle, keeping who and where. */
 export interface TitleParts {
   /** `[TEST] `, `Update: ` or empty. */
   prefix: string;
-  /** `jordan.lee (arn:aws:iam::…:user/jordan.lee)`. */
+  /** `jordan.lee`. */
   who: string;
+  /** ` (arn:aws:iam::…:user/jordan.lee)`, or empty when the display already names the username. */
+  whoDetail: string;
   /** `bound cluster-admin to ServiceAccount kube-system/node-health-agent via …`. */
   what: string;
   /** ` in prod-eu`. */
@@ -58,20 +59,38 @@ export function titleParts(alert: IncidentAlert): TitleParts {
   const prefix = alert.kind === 'test' ? '[TEST] ' : alert.kind === 'updated' ? 'Update: ' : '';
   const principal = incident.principal;
   const username = principal.usernames[0];
-  const who = username && !principal.display.includes(username) ? `${principal.display} (${shortArn(username)})` : principal.display;
+  const whoDetail = username && !principal.display.includes(username) ? ` (${shortArn(username)})` : '';
   const group = leadGroup(alert.told.length > 0 ? alert.told : incident.groups);
   const what = group ? actionOf(group, [...principal.usernames, ...group.usernames, principal.display]) : 'raised an incident';
-  return { prefix, who: displayText(who), what: displayText(what), where: ` in ${displayText(incident.cluster)}` };
+  return {
+    prefix,
+    who: displayText(principal.display),
+    whoDetail: displayText(whoDetail),
+    what: displayText(what),
+    where: ` in ${displayText(incident.cluster)}`,
+  };
 }
 
-/** The title in at most `max` characters: `what` is clipped first, then `who`; the prefix and cluster stay. */
+/**
+ * The title in at most `max` characters: whole when it fits; else without the identity's detail
+ * (the ARN), then with `what` cut at a word (the cluster and prefix stay); a long name or cluster
+ * is cut too as a last resort.
+ */
 export function titleText(parts: TitleParts, max = Infinity): string {
-  const whole = `${parts.prefix}${parts.who} ${parts.what}${parts.where}`;
+  const whole = `${parts.prefix}${parts.who}${parts.whoDetail} ${parts.what}${parts.where}`;
   if (whole.length <= max) return whole;
-  const room = max - parts.prefix.length - parts.where.length - 2;
-  const who = clipEnd(parts.who, Math.max(12, Math.floor(room / 2)));
-  const what = clipEnd(parts.what, Math.max(1, room - who.length));
-  return clipEnd(`${parts.prefix}${who} ${what}${parts.where}`, max);
+  const who = clipEnd(parts.who, Math.max(12, Math.floor(max / 3)));
+  const where = clipEnd(parts.where, Math.max(12, Math.floor(max / 4)));
+  const room = max - parts.prefix.length - who.length - where.length - 1;
+  return clipEnd(`${parts.prefix}${who} ${clipWords(parts.what, Math.max(1, room))}${where}`, max);
+}
+
+/** At most `max` characters, cut after a whole word when one ends in the last third. */
+function clipWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return space >= (max * 2) / 3 ? `${cut.slice(0, space)} …` : clipEnd(text, max);
 }
 
 /** `arn:aws:iam::123456789012:user/jordan.lee` → `arn:aws:iam::…:user/jordan.lee`: the account is in the full identity below. */
@@ -114,16 +133,17 @@ export function ruleAnchor(ruleId: string): string {
     .replace(/ /g, '-');
 }
 
-const REMEDIATION = new Map(RULES.map((r) => [r.id, r.remediation]));
-
-/** The guide for one group. */
-export function groupGuide(group: IncidentGroup, cluster: string, links: AlertLinks): GroupGuide {
+/**
+ * The guide for one group. The remediation comes from the caller (the rule registry), so this
+ * module, which the Slack notifier's renderers import, does not pull the rules into its bundle.
+ */
+export function groupGuide(group: IncidentGroup, cluster: string, links: AlertLinks, remediationOf: (ruleId: string) => string | undefined): GroupGuide {
   const queryable = group.auditIDs.filter(isAuditId);
   const logGroup = links.logGroupOf?.(cluster);
   const region = links.region && /^[a-z]{2}(-[a-z]+)+-\d$/.test(links.region) ? links.region : undefined;
   const { show, undo, note } = kubectlFor(group);
   return {
-    remediation: REMEDIATION.get(group.ruleId) ?? "See the rule's documentation.",
+    remediation: remediationOf(group.ruleId) ?? "See the rule's documentation.",
     ruleDocUrl: `${links.rulesDocUrl}#${ruleAnchor(group.ruleId)}`,
     ...(logGroup && queryable.length > 0
       ? {

@@ -1,9 +1,10 @@
-import type { AlertLinks, IncidentAlert } from '../incident/types';
+import type { AlertLinks, IncidentAlert, IncidentGroup } from '../incident/types';
 import { displayText, jsonText } from '../report/display-text';
-import { buildIncidentBody } from './incident-body';
+import { RULES } from '../rules';
+import type { IncidentBody } from './incident-body';
 import { incidentChatbotNotification } from './incident-chatbot';
 import { incidentEmail } from './incident-email';
-import { titleParts, titleText } from './incident-guide';
+import { groupGuide, titleParts, titleText } from './incident-guide';
 import type { AlertMessage } from './sns-message';
 import { SNS_MAX_BYTES } from './sns-message';
 
@@ -45,6 +46,31 @@ export function buildIncidentAlert(alert: IncidentAlert, links: AlertLinks): Ale
   function done(message: string): AlertMessage {
     return { Subject: subject, Message: message, MessageStructure: 'json', MessageAttributes: attributes };
   }
+}
+
+const REMEDIATION = new Map(RULES.map((r) => [r.id, r.remediation]));
+
+/** The machine body of an alert (incident-body.ts), telling at most `keep` groups (default: all). */
+export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep = alert.told.length): IncidentBody {
+  const { groups, ...incident } = alert.incident;
+  const told = alert.told.slice(0, keep).map((group: IncidentGroup) => {
+    const { fingerprints: _fingerprints, ...rest } = group;
+    return { ...rest, guide: groupGuide(group, alert.incident.cluster, links, (id) => REMEDIATION.get(id)) };
+  });
+  return {
+    kind: 'incident',
+    version: 1,
+    alert: alert.kind,
+    title: titleText(titleParts(alert)),
+    incident: {
+      ...incident,
+      groupCount: groups.length + incident.omitted.groups,
+      findingCount: groups.reduce((n, g) => n + g.count, 0) + incident.omitted.findings,
+    },
+    told,
+    omittedTold: alert.told.length - told.length,
+    ...(alert.whatsNew ? { whatsNew: alert.whatsNew } : {}),
+  };
 }
 
 /** The subject: the title sentence in fewer than 100 characters, the cluster kept. */

@@ -2,9 +2,9 @@
 import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import type { Severity } from '../finding';
 import { severityRank } from '../finding';
-import { RULES } from '../rules';
 import type { IncidentBody, ToldGroup } from './incident-body';
 import { targetText, timeRange } from './incident-email';
+import { displayText } from '../report/display-text';
 import { clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 
 /**
@@ -14,8 +14,7 @@ import { clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text
  *
  * Escaping as in slack-text.ts: every value from the logs is `escapeMrkdwn`ed (no `<!channel>`, no
  * mention, no `<url|label>` link), inside code blocks backticks are shown as `ˋ`, mrkdwn objects
- * are `verbatim`, the header (plain_text) holds our words only (severity and the rule's title from
- * the registry), and button URLs are only those `linkFor` vouches for (https, re-serialised).
+ * are `verbatim`, the header (plain_text) holds our words only (severity and the rule's title), and button URLs are only those `linkFor` vouches for (https, re-serialised).
  */
 
 /** Slack's limits (Block Kit reference: blocks, section, header, actions, button). */
@@ -50,7 +49,6 @@ export interface IncidentSlackRender {
 
 const FIXED_BLOCKS = 5; // header, title, context, what's new, "…and N more"
 const BLOCKS_PER_GROUP = 3;
-const TITLES = new Map(RULES.map((r) => [r.id, r.title]));
 
 /** The message, or `undefined` when the incident is below `minSeverity` (its told groups below it are left out and counted). */
 export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity = 'info'): IncidentSlackRender | undefined {
@@ -62,7 +60,8 @@ export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity =
 
   const prefix = body.alert === 'test' ? '[TEST] ' : body.alert === 'updated' ? 'Update: ' : '';
   const top = body.told[0];
-  const ruleTitle = top ? (TITLES.get(top.ruleId) ?? 'finding') : 'incident';
+  // The rule's title, which the analyzer copies from the registry: not a log value.
+  const ruleTitle = top ? displayText(top.title) : 'finding';
   const header: HeaderBlock = {
     type: 'header',
     text: { type: 'plain_text', text: clipUnits(`${prefix}${capitalise(i.severity)} incident: ${ruleTitle}`, SLACK_BLOCK_LIMITS.headerText), emoji: false },

@@ -1,8 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { STORY_GROUPS, STORY_LINKS, storyAlert } from '../../../devkit/incident-story';
 import type { IncidentBody } from '../../../lambdas/core/alert/incident-body';
-import { buildIncidentBody } from '../../../lambdas/core/alert/incident-body';
-import { buildIncidentAlert } from '../../../lambdas/core/alert/incident-message';
+import { buildIncidentAlert, buildIncidentBody } from '../../../lambdas/core/alert/incident-message';
 import type { IncidentSlackMessage } from '../../../lambdas/core/alert/incident-slack';
 import { incidentSlackMessage } from '../../../lambdas/core/alert/incident-slack';
 import type { SlackRender } from '../../../lambdas/core/alert/slack-message';
