@@ -76,21 +76,39 @@ export function titleParts(alert: IncidentAlert): TitleParts {
  * (the ARN), then with `what` cut at a word (the cluster and prefix stay); a long name or cluster
  * is cut too as a last resort.
  */
-export function titleText(parts: TitleParts, max = Infinity): string {
+export function titleText(parts: TitleParts, max = Infinity, ellipsis = '…'): string {
   const whole = `${parts.prefix}${parts.who}${parts.whoDetail} ${parts.what}${parts.where}`;
   if (whole.length <= max) return whole;
-  const who = clipEnd(parts.who, Math.max(12, Math.floor(max / 3)));
-  const where = clipEnd(parts.where, Math.max(12, Math.floor(max / 4)));
+  const who = clipEnd(parts.who, Math.max(12, Math.floor(max / 3)), ellipsis);
+  const where = clipEnd(parts.where, Math.max(12, Math.floor(max / 4)), ellipsis);
   const room = max - parts.prefix.length - who.length - where.length - 1;
-  return clipEnd(`${parts.prefix}${who} ${clipWords(parts.what, Math.max(1, room))}${where}`, max);
+  return clipEnd(`${parts.prefix}${who} ${clipWords(parts.what, Math.max(1, room), ellipsis)}${where}`, max, ellipsis);
+}
+
+/**
+ * The title as an SNS subject: printable ASCII only (SNS replaces any other subject with an error
+ * text), fewer than 100 characters, `...` for a cut, `?` for a character ASCII has not.
+ */
+export function subjectText(parts: TitleParts, max = 99): string {
+  const ascii = (text: string): string => text.replace(/…/g, '...').replace(/[^\x20-\x7e]/gu, '?');
+  const asciiParts: TitleParts = {
+    prefix: ascii(parts.prefix),
+    who: ascii(parts.who),
+    whoDetail: ascii(parts.whoDetail),
+    what: ascii(parts.what),
+    where: ascii(parts.where),
+  };
+  const subject = titleText(asciiParts, max, '...').trim();
+  // SNS wants it to begin with a letter, a digit or punctuation.
+  return /^[\x21-\x7e]/.test(subject) ? subject : `incident${subject ? ` ${subject}` : ''}`.slice(0, max);
 }
 
 /** At most `max` characters, cut after a whole word when one ends in the last third. */
-function clipWords(text: string, max: number): string {
+function clipWords(text: string, max: number, ellipsis: string): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
+  const cut = text.slice(0, max - ellipsis.length);
   const space = cut.lastIndexOf(' ');
-  return space >= (max * 2) / 3 ? `${cut.slice(0, space)} …` : clipEnd(text, max);
+  return space >= (max * 2) / 3 ? `${cut.slice(0, space)} ${ellipsis}` : clipEnd(text, max, ellipsis);
 }
 
 /** `arn:aws:iam::123456789012:user/jordan.lee` → `arn:aws:iam::…:user/jordan.lee`: the account is in the full identity below. */
@@ -116,11 +134,11 @@ function actionOf(group: IncidentGroup, actors: readonly string[]): string {
   return `${group.verb} ${group.target.resource}${group.target.subresource ? `/${group.target.subresource}` : ''}${name ? ` ${name}` : ''}`;
 }
 
-function clipEnd(text: string, max: number): string {
+function clipEnd(text: string, max: number, ellipsis = '…'): string {
   if (text.length <= max) return text;
-  let end = Math.max(0, max - 1);
+  let end = Math.max(0, max - ellipsis.length);
   if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1])) end--;
-  return `${text.slice(0, end)}…`;
+  return `${text.slice(0, end)}${ellipsis}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { RULES } from '../rules';
 import type { IncidentBody } from './incident-body';
 import { incidentChatbotNotification } from './incident-chatbot';
 import { incidentEmail } from './incident-email';
-import { groupGuide, titleParts, titleText } from './incident-guide';
+import { groupGuide, subjectText, titleParts, titleText } from './incident-guide';
 import type { AlertMessage } from './sns-message';
 import { SNS_MAX_BYTES } from './sns-message';
 
@@ -73,9 +73,9 @@ export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep 
   };
 }
 
-/** The subject: the title sentence in fewer than 100 characters, the cluster kept. */
+/** The subject: the title sentence in fewer than 100 printable ASCII characters, who and the cluster kept. */
 export function incidentSubject(alert: IncidentAlert): string {
-  return titleText(titleParts(alert), SUBJECT_MAX);
+  return subjectText(titleParts(alert), SUBJECT_MAX);
 }
 
 function messageOf(alert: IncidentAlert, links: AlertLinks, keep: number): string {

@@ -75,7 +75,7 @@ describe('the incident alert over SNS', () => {
     expect(subject.length).toBeLessThan(100);
     expect(subject).not.toMatch(/[\r\n]/);
     // Too long whole: the ARN goes first (the email names it), then the action is cut at a word; who and where stay.
-    expect(subject).toBe('jordan.lee requested a token for ServiceAccount kube-system/node-health-agent valid … in prod-eu');
+    expect(subject).toBe('jordan.lee requested a token for ServiceAccount kube-system/node-health-agent valid ... in prod-eu');
     expect(attributes).toEqual({
       severity: 'critical',
       categories: JSON.stringify(['daemonset', 'privileged-workload', 'rbac-change', 'service-account']),
@@ -270,6 +270,17 @@ describe('attacker-controlled text in the email', () => {
     expect(wide).toEqual([]);
     expect(squash(bodies.email)).toContain('r'.repeat(500));
     expect(subject.length).toBeLessThan(100);
+  });
+
+  it('keeps the subject to printable ASCII (SNS refuses anything else), beginning with a letter, digit or punctuation', () => {
+    const alert = storyAlert('opened', [{ ...STORY_GROUPS[3], summary: 'jörg.müller bound cluster-admin to 管理者\u202e' }]);
+    alert.incident.principal = { key: 'j', display: ' jörg.müller', usernames: ['jörg.müller'] };
+    alert.incident.cluster = 'prod-eü';
+    const s = render(alert).subject;
+    expect(s).toMatch(/^[\x21-\x7e][\x20-\x7e]*$/);
+    expect(s.length).toBeLessThan(100);
+    expect(s).toBe('j?rg.m?ller bound cluster-admin to ???\\u{202e} in prod-e?');
+    expect(render(storyAlert('test')).subject).toMatch(/^\[TEST\] jordan\.lee requested .*\.\.\. in prod-eu$/);
   });
 
   it('shows controls, ANSI and bidi characters as escapes, never raw', () => {
