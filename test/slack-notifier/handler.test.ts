@@ -4,6 +4,7 @@ import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SlackPostError, WebhookSecretError } from '../../lambdas/adapters/slack-webhook';
 import { buildAlert } from '../../lambdas/core/alert/sns-message';
+import { buildIncidentAlert } from '../../lambdas/core/alert/incident-message';
 import { slackMessageFor } from '../../lambdas/core/alert/slack-message';
 import type { Severity } from '../../lambdas/core/finding';
 import { DEFAULT_ALERT_MINIMUM } from '../../lambdas/core/finding';
@@ -11,6 +12,7 @@ import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import type { SlackNotifierDeps, SlackNotifierHandler } from '../../lambdas/slack-notifier/handler';
 import { makeHandler } from '../../lambdas/slack-notifier/handler';
 import type { LocalWebhook } from '../../devkit/local-webhook';
+import { STORY_LINKS, storyAlert } from '../../devkit/incident-story';
 import { startLocalWebhook } from '../../devkit/local-webhook';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-webhook-AbCdEf';
@@ -171,6 +173,20 @@ describe('the Slack notifier', () => {
       attempts: 1,
       function_request_id: 'req-1',
     });
+  });
+
+  it('posts an incident alert as top-level text and Block Kit blocks', async () => {
+    const alert = buildIncidentAlert(storyAlert(), STORY_LINKS);
+    const record = snsRecord((JSON.parse(alert.Message) as { lambda: string }).lambda, alert.Subject);
+    await notifier()(event(record), context);
+
+    expect(webhook.received).toHaveLength(1);
+    const body = JSON.parse(webhook.received[0].body) as { text: string; blocks: { type: string }[]; attachments?: unknown };
+    expect(body.attachments).toBeUndefined();
+    expect(body.text).toMatch(/^jordan\.lee \(arn:aws:iam::…:user\/jordan\.lee\) requested a token/);
+    expect(body.blocks[0].type).toBe('header');
+    expect(body.blocks.filter((b) => b.type === 'actions')).toHaveLength(4);
+    expect(logged().find((l) => l.message === 'posted to Slack')).toMatchObject({ kind: 'incident', attempts: 1 });
   });
 
   it('reads the webhook URL from a JSON secret too', async () => {

@@ -8,6 +8,9 @@ import { formatNumber, summaryLine } from '../report/summary-line';
 // A cycle (report-message uses this module's escaping), harmless: neither uses the other at load time.
 import type { ReportPayload } from './report-message';
 import { escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
+import { parseIncidentBody } from './incident-body';
+import type { IncidentSlackMessage } from './incident-slack';
+import { incidentSlackMessage } from './incident-slack';
 
 export { escapeMrkdwn, linkFor } from './slack-text';
 import { periodDays, trendText } from './report-message';
@@ -68,6 +71,8 @@ export interface SlackMessage {
 
 export type SlackRender =
   | { kind: 'findings'; body: SlackMessage; severity: Severity; rowsPosted: number; rowsLeftOut: number }
+  /** An incident alert (incident-message.ts): top-level Block Kit blocks, `undefined` when the incident is below the minimum. */
+  | { kind: 'incident'; body: IncidentSlackMessage; severity: Severity; groupsPosted: number; groupsLeftOut: number }
   /** A compliance report summary: posted whatever the minimum severity (a report is not an alert). */
   | { kind: 'report'; body: SlackMessage; findings: number; rowsPosted: number }
   /** Anything this notifier does not render: a short notice from the SNS subject. `reason` is for the log, never for Slack. */
@@ -301,6 +306,12 @@ export function reportMessage(payload: ReportSummaryPayload, subject: string | n
  * cannot read), a short notice from the subject, so no message is dropped or dumped raw.
  */
 export function slackMessageFor(sns: { subject?: string | null; message: string }, options: SlackMessageOptions): SlackRender | undefined {
+  const incident = parseIncidentBody(sns.message);
+  if (incident) {
+    if (!incident.ok) return { kind: 'notice', body: noticeMessage(sns.subject), reason: incident.reason };
+    const render = incidentSlackMessage(incident.body, options.minSeverity);
+    return render ? { kind: 'incident', ...render } : undefined;
+  }
   const report = parseReportPayload(sns.message);
   if (report)
     return report.ok ? reportMessage(report.payload, sns.subject, options) : { kind: 'notice', body: noticeMessage(sns.subject), reason: report.reason };

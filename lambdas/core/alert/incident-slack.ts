@@ -1,0 +1,192 @@
+// Types only: the Lambda bundle carries no code of @slack/types.
+import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import type { Severity } from '../finding';
+import { severityRank } from '../finding';
+import type { IncidentBody, ToldGroup } from './incident-body';
+import { targetText, timeRange } from './incident-email';
+import { displayText } from '../report/display-text';
+import { clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
+
+/**
+ * An incident alert as a Slack message: top-level Block Kit blocks (a header, the title sentence,
+ * the incident's context, then per told group a section with fields, a section with what to do and
+ * a row of link buttons), within Slack's documented limits (`SLACK_BLOCK_LIMITS`).
+ *
+ * Escaping as in slack-text.ts: every value from the logs is `escapeMrkdwn`ed (no `<!channel>`, no
+ * mention, no `<url|label>` link), inside code blocks backticks are shown as `ˋ`, mrkdwn objects
+ * are `verbatim`, the header (plain_text) holds our words only (severity and the rule's title), and button URLs are only those `linkFor` vouches for (https, re-serialised).
+ */
+
+/** Slack's limits (Block Kit reference: blocks, section, header, actions, button). */
+export const SLACK_BLOCK_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonUrl: 3000,
+  actionId: 255,
+} as const;
+
+export interface IncidentSlackMessage {
+  /** The notification text (mrkdwn, escaped): shown where blocks cannot be. */
+  text: string;
+  blocks: KnownBlock[];
+  /** An attacker's URL in a log value must not be fetched and previewed in the channel. */
+  unfurl_links: false;
+  unfurl_media: false;
+}
+
+export interface IncidentSlackRender {
+  body: IncidentSlackMessage;
+  severity: Severity;
+  groupsPosted: number;
+  groupsLeftOut: number;
+}
+
+const FIXED_BLOCKS = 5; // header, title, context, what's new, "…and N more"
+const BLOCKS_PER_GROUP = 3;
+
+/** The message, or `undefined` when the incident is below `minSeverity` (its told groups below it are left out and counted). */
+export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity = 'info'): IncidentSlackRender | undefined {
+  const min = severityRank(minSeverity);
+  if (severityRank(body.incident.severity) < min) return undefined;
+  const shown = body.told.filter((g) => severityRank(g.severity) >= min);
+  const below = body.told.length - shown.length;
+  const i = body.incident;
+
+  const prefix = body.alert === 'test' ? '[TEST] ' : body.alert === 'updated' ? 'Update: ' : '';
+  const top = body.told[0];
+  // The rule's title, which the analyzer copies from the registry: not a log value.
+  const ruleTitle = top ? displayText(top.title) : 'finding';
+  const header: HeaderBlock = {
+    type: 'header',
+    text: { type: 'plain_text', text: clipUnits(`${prefix}${capitalise(i.severity)} incident: ${ruleTitle}`, SLACK_BLOCK_LIMITS.headerText), emoji: false },
+  };
+  const title: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(`*${escapeMrkdwn(body.title)}*`, SLACK_BLOCK_LIMITS.sectionText)) };
+  const who = [
+    `*Who:* ${escapeMrkdwn(clipUnits(i.principal.display, 300))}`,
+    ...(i.principal.impersonated?.length
+      ? [
+          `impersonating ${i.principal.impersonated
+            .slice(0, 5)
+            .map((u) => escapeMrkdwn(clipUnits(u, 200)))
+            .join(', ')}`,
+        ]
+      : []),
+  ].join(' ');
+  const context: ContextBlock = {
+    type: 'context',
+    elements: [
+      mrkdwn(`*Cluster:* ${escapeMrkdwn(clipUnits(i.cluster, 200))}`),
+      mrkdwn(clipUnits(who, 2000)),
+      mrkdwn(`*When:* ${escapeMrkdwn(timeRange(i.firstSeen, i.lastSeen))}`),
+      mrkdwn(
+        `*Incident:* \`${escapeMrkdwnCode(clipUnits(i.id, 200))}\` (${i.state}; ${i.groupCount} finding group${i.groupCount === 1 ? '' : 's'}, ${i.findingCount} finding${i.findingCount === 1 ? '' : 's'})`,
+      ),
+    ],
+  };
+  const blocks: KnownBlock[] = [header, title, context];
+  const news = [
+    ...(body.alert === 'test' ? ['*This is a test alert:* a sample incident, sent on request. Nothing happened in your cluster.'] : []),
+    ...(body.whatsNew ? [`*What's new:* ${escapeMrkdwn(clipUnits(body.whatsNew, 1000))}`] : []),
+    ...(i.chain ? [`*Chain:* ${escapeMrkdwn(clipUnits(i.chain, 1000))}`] : []),
+  ];
+  if (news.length > 0) blocks.push({ type: 'section', text: mrkdwn(news.join('\n')) });
+
+  const room = Math.floor((SLACK_BLOCK_LIMITS.blocks - FIXED_BLOCKS) / BLOCKS_PER_GROUP);
+  const posted = shown.slice(0, room);
+  posted.forEach((g, n) => blocks.push(...groupBlocks(g, n + 1)));
+  const leftOut = shown.length - posted.length + body.omittedTold;
+  const notes = [
+    ...(leftOut > 0
+      ? [
+          `…and ${leftOut} more finding group${leftOut === 1 ? '' : 's'}${body.omittedTold > 0 ? ` (${body.omittedTold} left out of the alert to fit SNS)` : ''}`,
+        ]
+      : []),
+    ...(below > 0 ? [`${below} finding group${below === 1 ? '' : 's'} below ${minSeverity} not shown`] : []),
+  ];
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map(mrkdwn) });
+
+  return {
+    body: { text: clipUnits(escapeMrkdwn(body.title), 300), blocks, unfurl_links: false, unfurl_media: false },
+    severity: i.severity,
+    groupsPosted: posted.length,
+    groupsLeftOut: leftOut,
+  };
+}
+
+function groupBlocks(g: ToldGroup, n: number): KnownBlock[] {
+  const guide = g.guide;
+  const summary: SectionBlock = {
+    type: 'section',
+    text: mrkdwn(
+      clipUnits(
+        `*${n}. ${g.severity.toUpperCase()}: ${escapeMrkdwn(clipUnits(g.title, 200))}* (\`${escapeMrkdwnCode(clipUnits(g.ruleId, 100))}\`)\n${escapeMrkdwn(g.summary)}`,
+        SLACK_BLOCK_LIMITS.sectionText,
+      ),
+    ),
+    fields: [
+      field('When', `${timeRange(g.firstSeen, g.lastSeen)} (${g.count} finding${g.count === 1 ? '' : 's'})`),
+      field('Who', g.usernames),
+      field('Identity groups', g.identityGroups),
+      field('Source IPs', g.sourceIPs),
+      field('User agent', g.userAgents),
+      field('Target', targetText(g)),
+      field('Audit IDs', g.auditIDs, true),
+      field('Read from', g.sources),
+    ],
+  };
+
+  const parts: string[] = [`*Remediation:* ${escapeMrkdwn(clipUnits(guide.remediation, 800))}`];
+  if (guide.show.length > 0) parts.push(`*Show it:*\n${code(guide.show.join('\n'), 500)}`);
+  if (guide.undo.length > 0) parts.push(`*Undo it:*\n${code(guide.undo.join('\n'), 500)}`);
+  if (guide.undoNote) parts.push(`_${escapeMrkdwn(clipUnits(guide.undoNote, 400))}_`);
+  if (guide.logsInsights)
+    parts.push(`*Raw events* (Logs Insights on \`${escapeMrkdwnCode(clipUnits(guide.logsInsights.logGroup, 200))}\`):\n${code(guide.logsInsights.query, 800)}`);
+  if (guide.scanCommands.length > 0) parts.push(`*Raw events from S3:*\n${code(guide.scanCommands.slice(0, 3).join('\n'), 600)}`);
+  const actions: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(parts.join('\n'), SLACK_BLOCK_LIMITS.sectionText)) };
+
+  const buttons: Button[] = [];
+  const add = (label: string, uri: string | undefined): void => {
+    const url = uri ? linkFor(uri, SLACK_BLOCK_LIMITS.buttonUrl) : undefined;
+    if (url) buttons.push({ type: 'button', action_id: `g${n}-${buttons.length}`, text: { type: 'plain_text', text: label, emoji: false }, url });
+  };
+  add('Rule documentation', guide.ruleDocUrl);
+  add('Logs Insights', guide.logsInsights?.consoleUrl);
+  guide.objectUrls.slice(0, 3).forEach((u, k) => add(guide.objectUrls.length > 1 ? `Source object ${k + 1}` : 'Source object', u));
+  const row: ActionsBlock = { type: 'actions', elements: buttons };
+  return buttons.length > 0 ? [summary, actions, row] : [summary, actions];
+}
+
+/** A field: `*Label*` then the values, one a line, escaped; at most 2000 characters. */
+function field(label: string, value: string | readonly string[], asCode = false): MrkdwnElement {
+  const values = typeof value === 'string' ? [value] : value.length > 0 ? value : ['none recorded'];
+  const shown = values.map((v) => (asCode && v !== 'none recorded' ? `\`${escapeMrkdwnCode(clipUnits(v, 300))}\`` : escapeMrkdwn(clipUnits(v, 600))));
+  let text = `*${label}*`;
+  for (const v of shown) {
+    if (text.length + 1 + v.length > SLACK_BLOCK_LIMITS.fieldText - 20) {
+      text += '\n…';
+      break;
+    }
+    text += `\n${v}`;
+  }
+  return mrkdwn(text);
+}
+
+/** A ``` block of our command text with log values inside: escaped, backticks shown as `ˋ`, cut by lines. */
+function code(text: string, max: number): string {
+  // Line by line: the line breaks are ours (a value cannot hold one: escapeMrkdwnCode shows it as `\u{a}`).
+  return '```\n' + clipUnits(text.split('\n').map(escapeMrkdwnCode).join('\n'), max) + '\n```';
+}
+
+function mrkdwn(text: string): MrkdwnElement {
+  return { type: 'mrkdwn', text, verbatim: true };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
