@@ -3,6 +3,7 @@
  * the incident's alerts; after that only what is new is told (a group not told before, a group or
  * the incident grown more severe, a longer chain). Repeats only count.
  */
+import { digest } from '../detect/fingerprint';
 import type { Severity } from '../finding';
 import { maxSeverity, severityRank } from '../finding';
 import { stepsIn } from './chain';
@@ -27,6 +28,16 @@ export function decideAlert(change: IncidentChange, minSeverity: Severity): Inci
     chainGrew ? `the chain is now ${incident.chain}` : undefined,
   ].filter((part): part is string => part !== undefined);
   return { kind: 'updated', incident, told: mostSevereFirst([...fresh, ...raised]), whatsNew: news.join('; ') };
+}
+
+/**
+ * Names an alert by what it tells: the incident, its kind, and the told groups at their
+ * severities. The decision depends only on the incident kept, so a redelivery before the alert was
+ * marked (a failed publish, a duplicate delivery processed at the same time) decides the same
+ * alert under the same name: a publisher or ledger keyed on it sends it once.
+ */
+export function alertKey(alert: IncidentAlert): string {
+  return digest([alert.incident.id, alert.kind, alert.incident.severity, alert.incident.chain ?? null, alert.told.map((g) => [g.key, g.severity])]);
 }
 
 /**

@@ -14,6 +14,8 @@ import { bounded } from './bounded';
 export const MAX_PRINCIPAL_KEY = 200;
 const MAX_DISPLAY = 300;
 const MAX_ROLE_SHOWN = 32;
+/** Past this, a name is cut before it is digested (no authenticator issues anything near it). */
+const MAX_NAME_READ = 100_000;
 
 /**
  * Session names tools generate, naming no person: the AWS SDKs' and CLIs' defaults, GitHub's
@@ -44,8 +46,10 @@ export function isGenericSession(session: string): boolean {
 export function principalOf(finding: Pick<Finding, 'actor'>): Principal {
   try {
     const actor = finding.actor as Partial<Finding['actor']> | undefined;
-    const username = bounded(actor?.username, MAX_DISPLAY);
-    const principal = identityOf(username);
+    // The whole name makes the key (two long names differing at the end are two principals); what is kept is cut.
+    const whole = bounded(actor?.username, MAX_NAME_READ);
+    const username = bounded(whole, MAX_DISPLAY);
+    const principal = identityOf(whole);
     const impersonated = actor?.impersonatedUser;
     return {
       key: boundedKey(principal.key),
