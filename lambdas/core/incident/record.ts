@@ -43,8 +43,8 @@ export interface RecordInput {
 }
 
 /**
- * Adds the findings to the open incident when the first of them comes within the window after its
- * last finding (an unreadable time joins it), or opens a new one. A finding whose fingerprint its
+ * Adds the findings to the open incident when the first of them comes at most the window after its
+ * last finding (earlier ones and unreadable times join it), or opens a new one. A finding whose fingerprint its
  * group holds is a redelivery: it changes nothing. The version moves only when something changed.
  * Throws only when there is nothing to record into (no findings and no incident).
  */
@@ -121,10 +121,9 @@ function withinWindow(incident: Incident, time: string, windowMinutes: number): 
   const t = Date.parse(time);
   const last = Date.parse(incident.lastSeen);
   if (Number.isNaN(t) || Number.isNaN(last)) return true;
-  const first = Date.parse(incident.firstSeen);
-  const window = windowMinutes * 60_000;
-  // A late object may bring findings older than the last one: they join when they fall within the incident's span.
-  return t - last <= window && (Number.isNaN(first) || first - t <= window);
+  // Findings older than the incident (a late object, a redrive) join it: the store keeps one incident
+  // a principal, and a late object must neither displace the newer incident nor be lost.
+  return t - last <= windowMinutes * 60_000;
 }
 
 function mergePrincipal(kept: Principal, seen: Principal): boolean {

@@ -71,6 +71,15 @@ describe('recordFindings', () => {
     expect(recordFindings(morning, input([token('2026-11-20T09:59:00Z')], 30)).opened).toBe(true);
   });
 
+  it('joins a late finding to the newer incident rather than displacing it', () => {
+    const afternoon = recordFindings(undefined, input([binding('2026-11-20T13:00:00Z')])).incident;
+    const late = recordFindings(afternoon, input([token('2026-11-20T09:00:00Z')]));
+    expect(late.opened).toBe(false);
+    expect(late.incident.id).toBe(afternoon.id);
+    expect(late.incident.firstSeen).toBe('2026-11-20T09:00:00Z');
+    expect(late.newGroups).toHaveLength(1);
+  });
+
   it('joins an unreadable time to the open incident, without moving its times', () => {
     const open = recordFindings(undefined, input([binding('2026-11-20T09:00:00Z')])).incident;
     const change = recordFindings(open, input([token('yesterday-ish')]));
