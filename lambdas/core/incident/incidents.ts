@@ -10,30 +10,31 @@ import type { Incident, Principal } from './types';
 
 /** Incidents of the findings, most severe first, then the earliest. */
 export function groupIntoIncidents(findings: readonly LocatedFinding[], windowMinutes: number): Incident[] {
-  const byPrincipal = new Map<string, { cluster: string; principal: Principal; findings: LocatedFinding[] }>();
+  const byPrincipal = new Map<string, { cluster: string; findings: Attributed[] }>();
   for (const located of findings) {
     const cluster = located.finding.cluster ?? '';
     const principal = principalOf(located.finding);
     const key = JSON.stringify([cluster, principal.key]);
-    const entry = byPrincipal.get(key) ?? { cluster, principal, findings: [] };
-    entry.findings.push(located);
+    const entry = byPrincipal.get(key) ?? { cluster, findings: [] };
+    entry.findings.push({ ...located, principal });
     byPrincipal.set(key, entry);
   }
   const incidents: Incident[] = [];
-  for (const { cluster, principal, findings: own } of byPrincipal.values()) {
+  for (const { cluster, findings: own } of byPrincipal.values()) {
     for (const burst of bursts(own, windowMinutes)) {
-      // The principal as the burst's own findings name it (usernames, impersonated users).
-      const named = burst.map((l) => principalOf(l.finding));
-      const merged: Principal = {
-        ...principal,
+      // The principal as the burst's own findings name it (every username, every impersonated user).
+      const named = burst.map((a) => a.principal);
+      const impersonated = named.flatMap((p) => p.impersonated ?? []);
+      const principal: Principal = {
+        ...named[0],
         usernames: [...new Set(named.flatMap((p) => p.usernames))],
-        ...(named.some((p) => p.impersonated) ? { impersonated: [...new Set(named.flatMap((p) => p.impersonated ?? []))] } : {}),
+        ...(impersonated.length > 0 ? { impersonated: [...new Set(impersonated)] } : {}),
       };
       const change = recordFindings(undefined, {
         cluster,
-        principal: merged,
-        findings: burst.map((l) => l.finding),
-        sources: burst.map((l) => l.source),
+        principal,
+        findings: burst.map((a) => a.finding),
+        sources: burst.map((a) => a.source),
         windowMinutes,
       });
       incidents.push(change.incident);
@@ -42,14 +43,18 @@ export function groupIntoIncidents(findings: readonly LocatedFinding[], windowMi
   return incidents.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || timeOf(a.firstSeen) - timeOf(b.firstSeen));
 }
 
+interface Attributed extends LocatedFinding {
+  principal: Principal;
+}
+
 /**
  * The findings cut where no finding came for longer than the window: each burst is one incident,
  * as recording them one by one would make it. Unreadable times join the last burst.
  */
-function bursts(findings: readonly LocatedFinding[], windowMinutes: number): LocatedFinding[][] {
+function bursts(findings: readonly Attributed[], windowMinutes: number): Attributed[][] {
   const timed = findings.filter((l) => !Number.isNaN(Date.parse(l.finding.time))).sort((a, b) => timeOf(a.finding.time) - timeOf(b.finding.time));
   const untimed = findings.filter((l) => Number.isNaN(Date.parse(l.finding.time)));
-  const out: LocatedFinding[][] = [];
+  const out: Attributed[][] = [];
   let last = -Infinity;
   for (const located of timed) {
     const t = timeOf(located.finding.time);

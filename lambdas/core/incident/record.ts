@@ -43,10 +43,12 @@ export interface RecordInput {
 }
 
 /**
- * Adds the findings to the open incident when the first of them comes at most the window after its
- * last finding (earlier ones and unreadable times join it), or opens a new one. A finding whose fingerprint its
- * group holds is a redelivery: it changes nothing. The version moves only when something changed.
- * Throws only when there is nothing to record into (no findings and no incident).
+ * Adds the findings to the open incident when the first of them comes at most the window after
+ * its last finding (earlier ones and unreadable times join it), or opens a new one. A finding
+ * whose fingerprint its group holds is a redelivery: it changes nothing. The version moves only
+ * when something changed. Throws only when there is nothing to record into (no findings and no
+ * incident). The decision to join is taken once, on the earliest finding: callers record what one
+ * object (or one scan's burst, see incidents.ts) brought.
  */
 export function recordFindings(current: Incident | undefined, input: RecordInput): IncidentChange {
   const ordered = input.findings.map((finding, i) => ({ finding, source: sourceAt(input.sources, i) })).sort((a, b) => byTime(a.finding.time, b.finding.time));
@@ -70,7 +72,7 @@ export function recordFindings(current: Incident | undefined, input: RecordInput
     if (result === 'repeat') repeats++;
     if (incident.groups.length > INCIDENT_LIMITS.groups * 2) dropLeastSevere(incident); // bounded while it runs, too
   }
-  if (!changed) return unchanged(before!);
+  if (before && !changed) return unchanged(before);
 
   dropLeastSevere(incident, true);
   const chain = chainOf(incident.groups);
