@@ -6,6 +6,7 @@
 import type { AlertMessage } from './alert/sns-message';
 import type { AuditLevel, Coverage, Period } from './compliance/types';
 import type { Finding } from './finding';
+import type { IncidentAlert, IncidentChange, Principal } from './incident/types';
 import type { AggregatedRow, ScanSummary } from './report/aggregate';
 
 // ---------------------------------------------------------------------------------------------
@@ -151,6 +152,24 @@ export interface AlertArchive {
 export interface FindingsArchive {
   /** Writes the archive and returns where a person finds it, e.g. `s3://bucket/key`. */
   put(name: { cluster: string; day: string; id: string }, archive: AlertArchive): Promise<string>;
+}
+
+/**
+ * Where incidents are kept: one open incident per cluster and principal, shared by every analyzer
+ * (deployed: several functions record at once, so each recording is one atomic change, retried on
+ * conflict, and they agree on the incident and on what each recording added).
+ */
+export interface IncidentStore {
+  /** Records the findings (one cluster and principal; `sources` per finding or one for all) and returns what that changed. */
+  record(
+    cluster: string,
+    principal: Principal,
+    findings: readonly Finding[],
+    sources: readonly string[] | string,
+    windowMinutes: number,
+  ): Promise<IncidentChange>;
+  /** Remembers that the alert was sent, if its incident is still the one kept; never lowers what was told. */
+  markAlerted(alert: IncidentAlert): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+/**
+ * Incidents kept in the state store: the memory store serves the CLI, the DynamoDB one the Lambda
+ * (conditional writes: concurrent analyzers each apply the pure recording to what the other
+ * wrote, so neither loses a finding and both see the same incident).
+ */
+import { digest } from '../detect/fingerprint';
+import type { Finding } from '../finding';
+import type { IncidentStore, StateStore } from '../ports';
+import { markTold } from './alert-decision';
+import { bounded } from './bounded';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES, recordFindings } from './record';
+import type { Incident, IncidentAlert, IncidentChange, Principal } from './types';
+
+/** How long an incident is kept past its window: long enough to read it back the next days. */
+const RETAIN_SECONDS = 3 * 86_400;
+
+/** One item per cluster and principal: the principal key is digested (it is as long as the log makes it). */
+export function incidentKey(cluster: string, principalKey: string): string {
+  const name = /^[A-Za-z0-9._-]{1,100}$/.test(cluster) ? cluster : `${bounded(cluster.replace(/[^A-Za-z0-9._-]/g, '_'), 60)}~${digest(cluster)}`;
+  return `incident/${name}/${digest(principalKey)}`;
+}
+
+export class StateIncidentStore implements IncidentStore {
+  constructor(
+    private readonly state: StateStore,
+    /** Seconds an incident is kept after its last change, past the window. */
+    private readonly retainSeconds = RETAIN_SECONDS,
+  ) {}
+
+  async record(
+    cluster: string,
+    principal: Principal,
+    findings: readonly Finding[],
+    sources: readonly string[] | string,
+    windowMinutes: number,
+  ): Promise<IncidentChange> {
+    let change: IncidentChange | undefined;
+    await this.state.update<Incident>(
+      incidentKey(cluster, principal.key),
+      (current) => {
+        // Called again on a conflict: the last call's change is the one written.
+        change = recordFindings(current, { cluster, principal, findings, sources, windowMinutes });
+        return change.incident;
+      },
+      windowMinutes * 60 + this.retainSeconds,
+    );
+    if (!change) throw new Error('the state store did not apply the change');
+    return change;
+  }
+
+  async markAlerted(alert: IncidentAlert): Promise<void> {
+    if (alert.kind === 'test') return;
+    const { incident } = alert;
+    await this.state.update<Incident>(
+      incidentKey(incident.cluster, incident.principal.key),
+      // Gone (expired) since the alert: kept again as told, so a late finding does not open it anew.
+      (current) => (current === undefined ? markTold(incident, alert) : markTold(current, alert)),
+      DEFAULT_INCIDENT_WINDOW_MINUTES * 60 + this.retainSeconds,
+    );
+  }
+}
