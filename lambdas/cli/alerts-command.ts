@@ -74,7 +74,11 @@ export async function alertsCommand(argv: string[], io: Io, given: AlertsCommand
       io.err("error: no AWS region: pass --region (the stack's), set AWS_REGION, or give the profile a region");
       return EXIT.usage;
     }
-    const sent = await sendTestAlert({ stack: values.stack, region, profile: values.profile }, clients, testAlertMessage((given.now ?? (() => new Date()))()));
+    const sent = await sendTestAlert(
+      { stack: values.stack, region, profile: values.profile },
+      clients,
+      testAlertMessage({ now: (given.now ?? (() => new Date()))(), region }),
+    );
     io.out(`sent a test alert to ${sent.topicArn} (message ${sent.messageId})`);
     io.out('every destination should show it within a minute: email (confirmed subscriptions only), Slack, Amazon Q.');
     io.out("nothing arrived? docs/deploy.md, 'Send a test alert', lists where to look.");

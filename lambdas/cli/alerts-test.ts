@@ -21,10 +21,11 @@ const TEST_NOTE = [
  * incident for it. Severity `critical` passes every subscription's severity filter.
  *
  * The one place the test message is built: when alerts become incident messages, this is what
- * changes (to `buildIncidentAlert` with `kind: 'test'`), and nothing else in the command.
+ * changes (to `buildIncidentAlert` with `kind: 'test'`; `region` is there for its links), and
+ * nothing else in the command.
  */
-export function testAlertMessage(now: Date): AlertMessage {
-  const at = now.toISOString();
+export function testAlertMessage(context: { now: Date; region?: string }): AlertMessage {
+  const at = context.now.toISOString();
   const row: AggregatedRow = {
     ruleId: 'rbac.privileged-role-bound',
     title: '[TEST] Cluster-admin or equivalent role bound (sample)',

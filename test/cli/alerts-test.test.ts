@@ -43,7 +43,7 @@ beforeEach(() => {
 });
 
 describe('the test alert message', () => {
-  const message = testAlertMessage(new Date('2026-12-02T10:00:00Z'));
+  const message = testAlertMessage({ now: new Date('2026-12-02T10:00:00Z'), region: 'eu-west-1' });
   const bodies = JSON.parse(message.Message) as Record<string, string>;
 
   it('says it is a test in the subject and in every body a destination shows', () => {
