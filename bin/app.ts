@@ -5,13 +5,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseConfig } from '../lambdas/core/config/schema';
 import { knownRuleIds } from '../lambdas/core/rules';
 import { AnalyzerStack } from '../lib/analyzer-stack';
-import { CONFIG_FILE_CONTEXT_KEY, DEPLOY_CONTEXT_KEYS, parseDeploySettings } from '../lib/deploy-settings';
+import { CONFIG_FILE_CONTEXT_KEY, parseDeployContext } from '../lib/deploy-settings';
 
 const app = new App();
 // Every cdk-nag finding, warnings included, fails synth; exceptions are acknowledged in code with a reason.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
-const context = Object.fromEntries(DEPLOY_CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key) as unknown]));
+// All of it, CDK's keys included: a key this app does not know is refused (a typo would be ignored).
+const context = app.node.getAllContext() as Record<string, unknown>;
 // `-c analyzerConfigFile=path` names the rules' config; its text goes to the function, checked here first.
 const configFile = app.node.tryGetContext(CONFIG_FILE_CONTEXT_KEY.key) as string | undefined;
 if (configFile !== undefined) {
@@ -19,7 +20,7 @@ if (configFile !== undefined) {
   parseConfig(text, configFile, knownRuleIds());
   context.analyzerConfig = text;
 }
-const settings = parseDeploySettings(context);
+const settings = parseDeployContext(context);
 
 new AnalyzerStack(app, settings.stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -125,8 +125,28 @@ export const CONFIG_FILE_CONTEXT_KEY = {
     "a YAML or JSON [configuration file](../configuration.md), the one the CLI takes with `--config` (allowlists, exceptions, thresholds, switched-off rules); checked at synth, at most 3 KB (it travels in the functions' environment). Sets `analyzerConfig`",
 } as const;
 
+/**
+ * The app's opt-out of the destination check: a stack that alerts nobody is refused unless the
+ * deployer says, in these words, that they will subscribe to the topic themselves. A deploy-time
+ * word rather than a construct prop: a construct user adds subscriptions in their own code.
+ */
+export const NO_ALERT_DESTINATION_CONTEXT_KEY = {
+  key: 'noAlertDestination',
+  value: 'acknowledged',
+  description:
+    'set to `acknowledged` to deploy with none of `alertEmails`, `slackWebhookSecretArn` or `chatbotSlackWorkspaceId`: the alerts topic then reaches nobody until you subscribe to it yourself (its ARN is the stack output `AlertsTopicArn`). Synth fails without it',
+} as const;
+
 /** The context keys this app reads; anything else in the context belongs to CDK itself. */
 export const DEPLOY_CONTEXT_KEYS = Object.keys(deploySettingsSchema.shape) as Array<keyof DeploySettings>;
+
+/** Every key `-c` may name for this app: the settings and the app's own switches. */
+export const APP_CONTEXT_KEYS: readonly string[] = [...DEPLOY_CONTEXT_KEYS, CONFIG_FILE_CONTEXT_KEY.key, NO_ALERT_DESTINATION_CONTEXT_KEY.key];
+
+// CDK's own context: feature flags (`@aws-cdk/...`), `aws:cdk:...` and lookup keys (all with a
+// colon), and the two plain keys the CLI writes to cdk.json and cdk.context.json itself.
+const CDK_PLAIN_CONTEXT_KEYS: ReadonlySet<string> = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+const isCdkContextKey = (key: string): boolean => key.startsWith('@') || key.includes(':') || CDK_PLAIN_CONTEXT_KEYS.has(key);
 
 export class DeploySettingsError extends Error {
   override readonly name = 'DeploySettingsError';
@@ -137,12 +157,99 @@ export class DeploySettingsError extends Error {
  * keys); every problem is named with its key, all at once.
  */
 export function parseDeploySettings(context: Record<string, unknown>, from: 'context' | 'props' = 'context'): DeploySettings {
+  const result = settingsOrProblems(context);
+  if ('settings' in result) return result.settings;
+  throw settingsError(result.problems, from);
+}
+
+/**
+ * What bin/app.ts runs on the whole context (`app.node.getAllContext()`, the config file's text
+ * already in `analyzerConfig`): the settings' checks, and also a key the app does not know (with
+ * the closest key it does) and a deploy with no alert destination, all named at once. CDK's own
+ * keys pass.
+ */
+export function parseDeployContext(context: Record<string, unknown>): DeploySettings {
+  const problems = unknownKeyProblems(Object.keys(context));
+  const acknowledgement = context[NO_ALERT_DESTINATION_CONTEXT_KEY.key];
+  const acknowledged = acknowledgement === NO_ALERT_DESTINATION_CONTEXT_KEY.value;
+  if (acknowledgement !== undefined && !acknowledged) {
+    problems.push({ key: NO_ALERT_DESTINATION_CONTEXT_KEY.key, message: `the only value is \`${NO_ALERT_DESTINATION_CONTEXT_KEY.value}\`` });
+  }
+  const result = settingsOrProblems(context);
+  if ('problems' in result) problems.push(...result.problems);
+  else if (!acknowledged && !hasAlertDestination(result.settings)) problems.push(NO_DESTINATION_PROBLEM);
+  if (problems.length > 0 || !('settings' in result)) throw settingsError(problems, 'context');
+  return result.settings;
+}
+
+/** Whether anyone hears an alert: an email subscription, the Slack notifier or a Chatbot channel. */
+export function hasAlertDestination(settings: Pick<DeploySettings, 'alertEmails' | 'slackWebhookSecretArn' | 'chatbotSlackWorkspaceId'>): boolean {
+  return settings.alertEmails.length > 0 || settings.slackWebhookSecretArn !== undefined || settings.chatbotSlackWorkspaceId !== undefined;
+}
+
+interface Problem {
+  /** The context key (or settings path) at fault; none for a problem of the whole deploy. */
+  key?: string;
+  message: string;
+}
+
+const NO_DESTINATION_PROBLEM: Problem = {
+  message: [
+    'no alert destination: the stack would detect and tell nobody. Add at least one of',
+    '      -c alertEmails=secops@example.com',
+    '      -c slackWebhookSecretArn=arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
+    '      -c chatbotSlackWorkspaceId=T… -c chatbotSlackChannelId=C…',
+    `    or, to subscribe to the topic yourself, -c ${NO_ALERT_DESTINATION_CONTEXT_KEY.key}=${NO_ALERT_DESTINATION_CONTEXT_KEY.value}`,
+  ].join('\n'),
+};
+
+function settingsOrProblems(context: Record<string, unknown>): { settings: DeploySettings } | { problems: Problem[] } {
   const picked = Object.fromEntries(DEPLOY_CONTEXT_KEYS.filter((k) => context[k] !== undefined).map((k) => [k, context[k]]));
   const result = deploySettingsSchema.safeParse(picked);
-  if (result.success) return result.data;
+  if (result.success) return { settings: result.data };
+  return { problems: result.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message })) };
+}
+
+function settingsError(problems: readonly Problem[], from: 'context' | 'props'): DeploySettingsError {
   const flag = from === 'context' ? '-c ' : '';
-  const problems = result.error.issues.map((i) => `  ${flag}${i.path.join('.') || `(${from})`}: ${i.message}`);
-  throw new DeploySettingsError(
-    `${from === 'context' ? 'invalid context for k8s-audit-analyzer' : 'invalid KubernetesAuditAnalyzer props'}:\n${problems.join('\n')}`,
+  const lines = problems.map((p) => (p.key === undefined ? `  ${p.message}` : `  ${flag}${p.key || `(${from})`}: ${p.message}`));
+  return new DeploySettingsError(
+    `${from === 'context' ? 'invalid context for k8s-audit-analyzer' : 'invalid KubernetesAuditAnalyzer props'}:\n${lines.join('\n')}`,
   );
+}
+
+/** A key neither this app's nor CDK's is a typo until shown otherwise: `cdk` would ignore it silently. */
+function unknownKeyProblems(keys: readonly string[]): Problem[] {
+  return keys
+    .filter((key) => !APP_CONTEXT_KEYS.includes(key) && !isCdkContextKey(key))
+    .sort()
+    .map((key) => {
+      const near = closestKey(key);
+      return { key, message: `not a context key of this app${near ? `; did you mean ${near}?` : ''} (all keys: docs/reference/deploy-context.md)` };
+    });
+}
+
+/** The app's key nearest to a mistyped one, when it is near enough to be what was meant. */
+export function closestKey(typed: string, known: readonly string[] = APP_CONTEXT_KEYS): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const key of known) {
+    // Case slips (`alertemails`) cost nothing extra: they are the commonest typo on a command line.
+    const distance = editDistance(typed.toLowerCase(), key.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key, distance };
+  }
+  // Up to a third of the key may differ: `alertEmail` and `slackMinSeverty` are found, `region` is not.
+  return best && best.distance <= Math.max(2, Math.floor(best.key.length / 3)) ? best.key : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one each. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

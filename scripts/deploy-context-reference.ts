@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CONFIG_FILE_CONTEXT_KEY, deploySettingsSchema } from '../lib/deploy-settings';
+import { CONFIG_FILE_CONTEXT_KEY, NO_ALERT_DESTINATION_CONTEXT_KEY, deploySettingsSchema } from '../lib/deploy-settings';
 import type { JsonSchema } from './json-schema-text';
 import { cell, code, typeText } from './json-schema-text';
 
@@ -36,6 +36,7 @@ export function renderDeployContextReference(): string {
     return `| \`${key}\` | ${cell(contextType(node))} | ${defaultText(defaults[key])} | ${cell(node.description)} |`;
   });
   const fileRow = `| \`${CONFIG_FILE_CONTEXT_KEY.key}\` | path | — | ${cell(CONFIG_FILE_CONTEXT_KEY.description)} |`;
+  const acknowledgementRow = `| \`${NO_ALERT_DESTINATION_CONTEXT_KEY.key}\` | ${code(NO_ALERT_DESTINATION_CONTEXT_KEY.value)} | — | ${cell(NO_ALERT_DESTINATION_CONTEXT_KEY.description)} |`;
   return (
     [
       '# Deploy context reference',
@@ -44,14 +45,17 @@ export function renderDeployContextReference(): string {
       '',
       'Every context key `npx cdk deploy` reads: `-c key=value`, or a `"context"` entry in `cdk.json`. Lists are',
       'comma-separated on the command line (JSON arrays in `cdk.json`); every key is validated at synth and every problem',
-      'is named at once. The same names are the props of the `KubernetesAuditAnalyzer` construct',
-      '([construct.md](../construct.md)), but `stackName` and `existingLogBucketName` (the construct takes a bucket).',
+      "is named at once: a bad value, a key the app does not know (with the nearest one it does; CDK's own `@aws-cdk/…`",
+      'and `aws:cdk:…` keys pass), and a deploy with no alert destination. The same names are the props of the',
+      '`KubernetesAuditAnalyzer` construct ([construct.md](../construct.md)), but `stackName`, `existingLogBucketName`',
+      '(the construct takes a bucket), `analyzerConfigFile` and `noAlertDestination`.',
       'How to use them: [deploy.md](../deploy.md).',
       '',
       '| key | type | default | meaning |',
       '| --- | --- | --- | --- |',
       ...rows,
       fileRow,
+      acknowledgementRow,
     ].join('\n') + '\n'
   );
 }

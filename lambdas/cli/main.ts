@@ -17,6 +17,7 @@ import { renderJson, renderNdjson, renderTerminal } from '../core/report/termina
 import { renderSarif } from '../core/report/sarif';
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 import { RULES } from '../core/rules';
+import { alertsCommand } from './alerts-command';
 import { backfillCommand } from './backfill-command';
 import { concurrencyOption, configOption, listInputs } from './inputs';
 import type { Io } from './io';
@@ -39,6 +40,7 @@ Usage:
   k8s-audit-analyzer rules [show <rule-id>]
   k8s-audit-analyzer stats <file|dir>... [--json] [--all]
   k8s-audit-analyzer backfill <s3://bucket/prefix>... --queue-url URL [--since T] [--until T] [--dry-run]
+  k8s-audit-analyzer alerts test --stack NAME [--region R] [--profile P]
 
 Commands:
   scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
@@ -49,6 +51,8 @@ Commands:
   rules   List the rules (id, category, severity, ATT&CK); 'rules show ID' prints one in full.
   stats   Print what the reader saw in each object (events, skipped, problems and where).
   backfill Send existing S3 objects to the analyzer's work queue, resumably; 'backfill --help'.
+  alerts  'alerts test' publishes a sample alert marked [TEST] through the deployed stack's alerts
+          topic to every destination (email, Slack, Amazon Q); 'alerts --help'.
 
 Scan options:
   --format table|json|ndjson|markdown|sarif   output on stdout (default: table)
@@ -93,6 +97,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   // The report and backfill commands have options of their own.
   if (argv[0] === 'report') return reportCommand(argv.slice(1), io);
   if (argv[0] === 'backfill') return backfillCommand(argv.slice(1), io);
+  if (argv[0] === 'alerts') return alertsCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

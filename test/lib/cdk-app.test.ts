@@ -56,7 +56,7 @@ describe('cdk synth of bin/app.ts', () => {
   }, 120_000);
 
   it('fails synth when an existing bucket is named without the opt-in', () => {
-    const { status, output } = cdkSynth(out, { existingLogBucketName: 'corp-audit' });
+    const { status, output } = cdkSynth(out, { existingLogBucketName: 'corp-audit', alertEmails: 'secops@example.com' });
     expect(status).not.toBe(0);
     expect(output).toMatch(/acceptResponsibilityForImportedBucket/);
   }, 60_000);
@@ -66,5 +66,14 @@ describe('cdk synth of bin/app.ts', () => {
     expect(status).not.toBe(0);
     expect(output).toMatch(/-c alertEmails\.0: not an email address/);
     expect(output).toMatch(/-c emailMinSeverity/);
+  }, 60_000);
+
+  it("fails synth on a deploy that alerts nobody and on a mistyped key, saying what to add (cdk.json's feature flags pass)", () => {
+    const { status, output } = cdkSynth(out, { alertEmail: 'secops@example.com' });
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/-c alertEmail: not a context key of this app; did you mean alertEmails\?/);
+    expect(output).toMatch(/no alert destination/);
+    expect(output).toMatch(/-c noAlertDestination=acknowledged/);
+    expect(output).not.toMatch(/@aws-cdk\/|aws:cdk:/);
   }, 60_000);
 });

@@ -1,0 +1,191 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { alertsCommand } from '../../lambdas/cli/alerts-command';
+import { testAlertMessage } from '../../lambdas/cli/alerts-test';
+import { main } from '../../lambdas/cli/main';
+import { severitiesFrom } from '../../lib/severity-filter';
+
+const ROOT = join(__dirname, '..', '..');
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:K8sAuditAnalyzer-AlertsTopic1234-AbCd';
+const cfn = mockClient(CloudFormationClient);
+const sns = mockClient(SNSClient);
+
+function stackWith(outputs: Array<{ OutputKey: string; OutputValue: string }>) {
+  return {
+    Stacks: [{ StackName: 'K8sAuditAnalyzer', StackStatus: 'CREATE_COMPLETE' as const, CreationTime: new Date(0), Outputs: outputs }],
+  };
+}
+
+function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $metadata: {} });
+}
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
+  return { code, out, err };
+}
+
+beforeEach(() => {
+  cfn.reset();
+  sns.reset();
+  cfn.on(DescribeStacksCommand).resolves(
+    stackWith([
+      { OutputKey: 'WorkQueueUrl', OutputValue: 'https://x' },
+      { OutputKey: 'AlertsTopicArn', OutputValue: TOPIC },
+    ]),
+  );
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+});
+
+describe('the test alert message', () => {
+  const message = testAlertMessage({ now: new Date('2026-12-02T10:00:00Z'), region: 'eu-west-1' });
+  const bodies = JSON.parse(message.Message) as Record<string, string>;
+
+  it('says it is a test in the subject and in every body a destination shows', () => {
+    expect(message.Subject).toMatch(/^\[TEST\] /);
+    expect(message.Subject.length).toBeLessThan(100);
+    expect(bodies.email.split('\n')[0]).toMatch(/^THIS IS A TEST ALERT/);
+    expect(bodies.default).toBe(bodies.email);
+    // The Slack notifier reads the machine body; Amazon Q the https one.
+    expect(bodies.lambda).toMatch(/TEST ALERT/);
+    expect(JSON.parse(bodies.lambda)).toMatchObject({ kind: 'findings', cluster: 'TEST' });
+    expect(bodies.https).toMatch(/TEST/);
+  });
+
+  it('passes every severity filter a subscription can have', () => {
+    expect(message.MessageAttributes.severity).toEqual({ DataType: 'String', StringValue: 'critical' });
+    // A subscription's filter (lib/severity-filter.ts) takes the severities from its minimum up.
+    for (const min of severitiesFrom('info')) expect(severitiesFrom(min)).toContain(message.MessageAttributes.severity.StringValue);
+  });
+});
+
+describe('k8s-audit-analyzer alerts test', () => {
+  it('finds the topic from the stack outputs and publishes the test alert to it', async () => {
+    const { code, out, err } = await run('alerts', 'test', '--stack', 'K8sAuditAnalyzer', '--region', 'eu-west-1');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(cfn.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({ StackName: 'K8sAuditAnalyzer' });
+    const published = sns.commandCalls(PublishCommand);
+    expect(published).toHaveLength(1);
+    const input = published[0].args[0].input;
+    expect(input.TopicArn).toBe(TOPIC);
+    expect(input.Subject).toMatch(/^\[TEST\] /);
+    expect(input.MessageStructure).toBe('json');
+    expect(input.MessageAttributes?.severity?.StringValue).toBe('critical');
+    expect(out).toContain(`sent a test alert to ${TOPIC} (message m-1)`);
+  });
+
+  it('publishes in the topic ARN\u2019s region', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stackWith([{ OutputKey: 'AlertsTopicArn', OutputValue: TOPIC.replace('eu-west-1', 'us-east-2') }]));
+    const regions: string[] = [];
+    const code = await alertsCommand(
+      ['test', '--stack', 'S'],
+      { out: () => undefined, err: () => undefined },
+      {
+        cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+        sns: (region) => {
+          regions.push(region);
+          return new SNSClient({ region });
+        },
+      },
+    );
+    expect(code).toBe(0);
+    expect(regions).toEqual(['us-east-2']);
+  });
+
+  const failures: Array<[string, () => void, RegExp]> = [
+    [
+      'the stack does not exist',
+      () => cfn.on(DescribeStacksCommand).rejects(awsError('ValidationError', 'Stack with id Nope does not exist')),
+      /^error: stack K8sAuditAnalyzer in eu-west-1 not found: check --stack .* and --region$/,
+    ],
+    [
+      'DescribeStacks is not allowed',
+      () => cfn.on(DescribeStacksCommand).rejects(awsError('AccessDenied', 'User: arn:aws:iam::1:user/x is not authorized')),
+      /^error: no permission for stack K8sAuditAnalyzer in eu-west-1 \(AccessDenied\): the caller needs cloudformation:DescribeStacks on the stack$/,
+    ],
+    [
+      'there are no credentials',
+      () => cfn.on(DescribeStacksCommand).rejects(awsError('CredentialsProviderError', 'Could not load credentials from any providers')),
+      /^error: no AWS credentials: sign in .* or pass --profile$/,
+    ],
+    [
+      'the stack is not this app\u2019s',
+      () => cfn.on(DescribeStacksCommand).resolves(stackWith([{ OutputKey: 'Other', OutputValue: 'x' }])),
+      /^error: stack K8sAuditAnalyzer in eu-west-1 has no AlertsTopicArn output: name the k8s-audit-analyzer stack/,
+    ],
+    [
+      'Publish is not allowed',
+      () => sns.on(PublishCommand).rejects(awsError('AuthorizationErrorException', 'not authorized to perform: SNS:Publish')),
+      /^error: no permission for the topic arn:aws:sns:.* \(AuthorizationErrorException\): the caller needs sns:Publish on the topic, and kms:GenerateDataKey and kms:Decrypt/,
+    ],
+    [
+      'the topic key refuses',
+      () => sns.on(PublishCommand).rejects(awsError('KMSAccessDeniedException', 'denied')),
+      /^error: the topic's KMS key refused the message \(KMSAccessDeniedException\): the caller needs kms:GenerateDataKey and kms:Decrypt/,
+    ],
+    [
+      'the topic is gone',
+      () => sns.on(PublishCommand).rejects(awsError('NotFoundException', 'Topic does not exist')),
+      /^error: the topic arn:aws:sns:\S+ not found: .*deploy the stack again$/,
+    ],
+  ];
+
+  it.each(failures)('says what to do, in one line, when %s', async (_case, arrange, expected) => {
+    arrange();
+    const { code, out, err } = await run('alerts', 'test', '--stack', 'K8sAuditAnalyzer', '--region', 'eu-west-1');
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err.trimEnd()).toMatch(expected);
+  });
+
+  it('says how to name a region when none is known', async () => {
+    let err = '';
+    const noRegion = new CloudFormationClient({
+      region: () => Promise.reject<string>(new Error('Region is missing')),
+    });
+    const code = await alertsCommand(['test', '--stack', 'S'], { out: () => undefined, err: (s) => (err += s) }, { cloudFormation: noRegion });
+    expect(code).toBe(2);
+    expect(err).toBe("error: no AWS region: pass --region (the stack's), set AWS_REGION, or give the profile a region");
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('refuses a missing --stack or an unknown subcommand before calling AWS', async () => {
+    expect((await run('alerts', 'test', '--region', 'eu-west-1')).err).toMatch(/alerts test needs --stack NAME/);
+    expect((await run('alerts', 'send', '--stack', 'S')).err).toMatch(/unknown alerts command: send/);
+    expect((await run('alerts', '--help')).out).toMatch(/alerts test --stack NAME \[--region R\] \[--profile P\]/);
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
+  it('is listed in the CLI help', async () => {
+    expect((await run('--help')).out).toMatch(/k8s-audit-analyzer alerts test --stack NAME/);
+  });
+});
+
+describe('loading', () => {
+  it('a local scan does not load the CloudFormation client', () => {
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '--require',
+        'tsx/cjs',
+        '-e',
+        [
+          "const loaded = () => Object.keys(require.cache).some((k) => k.includes('client-cloudformation'));",
+          "require('./lambdas/cli/main'); const before = loaded();",
+          // The control: the same check sees the client once something does load it.
+          "require('@aws-sdk/client-cloudformation'); process.stdout.write(`${before} ${loaded()}`);",
+        ].join(' '),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(loaded).toBe('false true');
+  });
+});
