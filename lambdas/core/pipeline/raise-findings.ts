@@ -9,6 +9,8 @@ import type { AlertAttempt, AlertCooldown, AlertGroup, AlertLedger, CooldownDeci
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
 import { aggregate, countBySeverity } from '../report/aggregate';
 import { UNKNOWN_CLUSTER_SEGMENT } from './coverage';
+import type { IncidentDeps } from './raise-incidents';
+import { IncidentPublishError, raiseIncidents } from './raise-incidents';
 
 /** Where findings are kept and told: the same for every source of findings. */
 export interface RaiseDeps {
@@ -33,6 +35,12 @@ export interface RaiseDeps {
    * Without it the message only says how many groups were left out.
    */
   archive?: FindingsArchive;
+  /**
+   * Incidents: the findings to alert on join their principals' incidents, and each incident that
+   * changed is told (an opening alert, then updates) instead of one alert for the object. A repeat
+   * of a group an incident told is counted there, so the cooldown is not used.
+   */
+  incidents?: IncidentDeps;
 }
 
 /** What was read to find the findings, for the alert's summary line (all zero for findings that read no audit log). */
@@ -71,6 +79,8 @@ export interface RaiseResult {
   archivedTo?: string;
   /** Why the full findings could not be kept; the alert went out without them. */
   archiveError?: Error;
+  /** With incidents: the opening and update alerts sent, and the findings only counted as repeats. */
+  incidents?: { opened: number; updated: number; repeats: number };
 }
 
 /**
@@ -116,6 +126,8 @@ export async function raiseFindings(made: readonly Finding[], deps: RaiseDeps, c
   let heldElsewhere = 0;
   if (candidates.length > 0 && deps.ledger) ({ mine: toAlert, held: heldElsewhere } = await deps.ledger.claim(candidates, attempt));
   else if (candidates.length > 0) toAlert = alertable(fresh);
+
+  if (deps.incidents) return raiseAsIncidents(toAlert, attempt, deps, deps.incidents, context, { withheld, newFindings: fresh.length, heldElsewhere });
 
   let published = false;
   let archivedTo: string | undefined;
@@ -173,6 +185,37 @@ export async function raiseFindings(made: readonly Finding[], deps: RaiseDeps, c
     heldElsewhere,
     ...(archivedTo ? { archivedTo } : {}),
     ...(archiveError ? { archiveError } : {}),
+  };
+}
+
+/** The incident path of `raiseFindings`: one alert per incident that changed, the claims released for what was not told. */
+async function raiseAsIncidents(
+  toAlert: Finding[],
+  attempt: AlertAttempt,
+  deps: RaiseDeps,
+  incidents: IncidentDeps,
+  context: RaiseContext,
+  counts: Pick<RaiseResult, 'withheld' | 'newFindings' | 'heldElsewhere'>,
+): Promise<RaiseResult> {
+  let raised;
+  try {
+    raised = await raiseIncidents(toAlert, redactText(context.source), { incidents, publisher: deps.publisher, minAlertSeverity: deps.minAlertSeverity });
+  } catch (error) {
+    if (!(error instanceof IncidentPublishError)) throw error;
+    // Told before the failure: marked. Not told: released, so a retry tells them at once.
+    await deps.ledger?.markAlerted(error.raised.done);
+    if (deps.ledger && error.pending.length > 0) await deps.ledger.release(error.pending, attempt).catch(() => undefined);
+    throw error.cause instanceof Error ? error.cause : error;
+  }
+  await deps.ledger?.markAlerted(raised.done);
+  const alerts = raised.opened + raised.updated;
+  return {
+    ...counts,
+    alerted: alerts > 0 ? raised.done.length : 0,
+    published: alerts > 0,
+    suppressed: 0,
+    suppressedGroups: 0,
+    incidents: { opened: raised.opened, updated: raised.updated, repeats: raised.repeats },
   };
 }
 

@@ -1,0 +1,82 @@
+import { buildIncidentAlert } from '../alert/incident-message';
+import type { Finding, Severity } from '../finding';
+import { decideAlert } from '../incident/alert-decision';
+import { principalOf } from '../incident/principal';
+import type { AlertLinks, Principal } from '../incident/types';
+import type { IncidentStore, Publisher } from '../ports';
+
+/** Incidents instead of one alert per object (see `raiseFindings`). */
+export interface IncidentDeps {
+  store: IncidentStore;
+  /** A principal's findings join its open incident when they come within this many minutes of its last one. */
+  windowMinutes: number;
+  links: AlertLinks;
+}
+
+export interface IncidentsRaised {
+  /** Alerts published: openings and updates. */
+  opened: number;
+  updated: number;
+  /** Findings that only repeated a group an incident had told (counted there, not sent). */
+  repeats: number;
+  /** Findings whose incident was recorded and, if it needed one, told. */
+  done: Finding[];
+}
+
+/**
+ * Records findings in their principals' incidents and publishes what changed: an opening alert,
+ * or an update naming the incident and what is new. One principal at a time: a failure throws an
+ * `IncidentPublishError` naming the findings not yet told (`pending`), so the caller releases
+ * only those; the principals before it were told and are done.
+ */
+export async function raiseIncidents(
+  findings: readonly Finding[],
+  source: string,
+  deps: { incidents: IncidentDeps; publisher: Publisher; minAlertSeverity: Severity },
+): Promise<IncidentsRaised> {
+  const byPrincipal = new Map<string, { cluster: string; principal: Principal; findings: Finding[] }>();
+  for (const finding of findings) {
+    const principal = principalOf(finding);
+    const cluster = finding.cluster ?? '';
+    const key = JSON.stringify([cluster, principal.key]); // JSON: a separator in a name cannot join two keys
+    let entry = byPrincipal.get(key);
+    if (!entry) byPrincipal.set(key, (entry = { cluster, principal, findings: [] }));
+    entry.findings.push(finding);
+  }
+  const raised: IncidentsRaised = { opened: 0, updated: 0, repeats: 0, done: [] };
+  const entries = [...byPrincipal.values()];
+  for (const [i, entry] of entries.entries()) {
+    try {
+      const change = await deps.incidents.store.record(entry.cluster, entry.principal, entry.findings, source, deps.incidents.windowMinutes);
+      raised.repeats += change.repeats;
+      const alert = decideAlert(change, deps.minAlertSeverity);
+      if (alert) {
+        await deps.publisher.publish(buildIncidentAlert(alert, deps.incidents.links));
+        if (alert.kind === 'opened') raised.opened++;
+        else raised.updated++;
+        // Sent: remember it. If this fails, a retry sends the alert again (at least once, as SNS).
+        await deps.incidents.store.markAlerted(alert);
+      }
+      raised.done.push(...entry.findings);
+    } catch (error) {
+      throw new IncidentPublishError(
+        error,
+        entries.slice(i).flatMap((e) => e.findings),
+        raised,
+      );
+    }
+  }
+  return raised;
+}
+
+/** An incident could not be recorded or told: `pending` are the findings not told yet, `raised` what was done before. */
+export class IncidentPublishError extends Error {
+  override readonly name = 'IncidentPublishError';
+  constructor(
+    override readonly cause: unknown,
+    readonly pending: Finding[],
+    readonly raised: IncidentsRaised,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
