@@ -30,6 +30,8 @@ import type { S3ObjectRef } from './s3-event';
 import { notificationsInMessage } from './s3-event';
 import { mostDeliveredFirst } from './sqs-batch';
 import { DEFAULT_ARCHIVE_PREFIX, DEFAULT_COOLDOWN_MINUTES, DEFAULT_RETENTION_DAYS, settingsFromEnv } from './settings';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES, DEFAULT_RULES_DOC_URL } from '../commons/env';
+import { StateIncidentStore } from '../core/incident/incident-store';
 
 export { DeadlineError, DeferredRecordError, MissingObjectError, ObjectReadError } from './errors';
 
@@ -57,6 +59,12 @@ export interface AnalyzerDeps {
   now?: () => number;
   /** Time (ms) kept back from the invocation's remaining time to store, alert and answer the batch; default a fifth, 5 to 60 s. */
   deadlineReserveMs?: number;
+  /** A principal's findings join its incident within this many minutes of its last one; 0: one alert per object (with the cooldown). Default 60. */
+  incidentWindowMinutes?: number;
+  /** Where alerts link each rule's documentation. Default `docs/rules.md`. */
+  rulesDocUrl?: string;
+  /** The region the logs and the console links are in (the function's own). */
+  region?: string;
 }
 
 export type AnalyzerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -88,11 +96,26 @@ export function makeHandler(deps: AnalyzerDeps): AnalyzerHandler {
   });
   const rules = deps.rules ?? EVENT_RULES;
   const config = deps.config ?? DEFAULT_CONFIG;
+  const incidentWindow = deps.incidentWindowMinutes ?? DEFAULT_INCIDENT_WINDOW_MINUTES;
   const raise: RaiseDeps = {
     policy: new FindingPolicy(config, now),
     store: table.findings,
     ledger: table.ledger,
-    ...(table.cooldown ? { cooldown: table.cooldown } : {}),
+    // Incidents tell repeats by what they already told; the per-group cooldown serves the per-object alert only.
+    ...(table.cooldown && incidentWindow === 0 ? { cooldown: table.cooldown } : {}),
+    ...(incidentWindow > 0
+      ? {
+          incidents: {
+            store: new StateIncidentStore(table.state),
+            windowMinutes: incidentWindow,
+            links: {
+              ...(deps.region ? { region: deps.region } : {}),
+              rulesDocUrl: deps.rulesDocUrl ?? DEFAULT_RULES_DOC_URL,
+              logGroupOf: (cluster: string) => `/aws/eks/${cluster}/cluster`,
+            },
+          },
+        }
+      : {}),
     publisher: new SnsPublisher(deps.sns, deps.alertsTopicArn),
     minAlertSeverity: deps.minAlertSeverity ?? 'high',
     ...(deps.archiveBucket ? { archive: new S3FindingsArchive(deps.s3, deps.archiveBucket, deps.archivePrefix ?? DEFAULT_ARCHIVE_PREFIX) } : {}),
@@ -173,6 +196,12 @@ let defaultHandler: AnalyzerHandler | undefined;
 
 /** The deployed handler: settings and clients built once per execution environment; a bad setting throws with every problem named. */
 export const handler: AnalyzerHandler = (event, context) => {
-  defaultHandler ??= makeHandler({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ...settingsFromEnv(process.env) });
+  defaultHandler ??= makeHandler({
+    s3: new S3Client({}),
+    dynamodb: new DynamoDBClient({}),
+    sns: new SNSClient({}),
+    ...settingsFromEnv(process.env),
+    ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
+  });
   return defaultHandler(event, context);
 };

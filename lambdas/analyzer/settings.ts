@@ -24,6 +24,10 @@ export interface AnalyzerSettings {
   archivePrefix: string;
   /** `ANALYZER_CONFIG` (optional): the CLI's `--config` file, YAML or JSON, as the variable's value. */
   config?: Config;
+  /** `INCIDENT_WINDOW_MINUTES` (default 60, `0` off): a principal's findings join its incident within this many minutes of its last one. */
+  incidentWindowMinutes: number;
+  /** `RULES_DOC_URL` (default `docs/rules.md`): where alerts link each rule's documentation. */
+  rulesDocUrl: string;
 }
 
 export class SettingsError extends Error {
@@ -51,5 +55,7 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     ...(e.ARCHIVE_BUCKET !== undefined ? { archiveBucket: e.ARCHIVE_BUCKET } : {}),
     archivePrefix: e.ARCHIVE_PREFIX,
     ...(config ? { config } : {}),
+    incidentWindowMinutes: e.INCIDENT_WINDOW_MINUTES,
+    rulesDocUrl: e.RULES_DOC_URL,
   };
 }

@@ -90,6 +90,10 @@ const analyzerConfig = z.preprocess(unset, z.string().optional());
 export const POWERTOOLS_ENV = { POWERTOOLS_LOG_LEVEL: 'INFO' } as const;
 
 export const DEFAULT_COOLDOWN_MINUTES = 60;
+export const DEFAULT_INCIDENT_WINDOW_MINUTES = 60;
+export const MAX_INCIDENT_WINDOW_MINUTES = 10_080; // 7 days
+/** Where alerts link a rule's documentation when the deployment names no other (`#<rule anchor>` is appended). */
+export const DEFAULT_RULES_DOC_URL = 'docs/rules.md';
 export const MAX_COOLDOWN_MINUTES = 10_080; // 7 days
 export const DEFAULT_RETENTION_DAYS = 400;
 export const MAX_RETENTION_DAYS = 3650;
@@ -115,6 +119,14 @@ export const ANALYZER_ENV = {
   ARCHIVE_BUCKET: z.preprocess(unset, z.string().regex(BUCKET_NAME, 'ARCHIVE_BUCKET must be a bucket name (not an ARN or s3:// URI)').optional()),
   ARCHIVE_PREFIX: keyPrefix('ARCHIVE_PREFIX', DEFAULT_ARCHIVE_PREFIX),
   ANALYZER_CONFIG: analyzerConfig,
+  INCIDENT_WINDOW_MINUTES: wholeNumber(
+    'INCIDENT_WINDOW_MINUTES',
+    0,
+    MAX_INCIDENT_WINDOW_MINUTES,
+    DEFAULT_INCIDENT_WINDOW_MINUTES,
+    'minutes (0: one alert per object, with the cooldown, instead of incidents)',
+  ),
+  RULES_DOC_URL: z.preprocess(unset, z.string().trim().max(1000, 'RULES_DOC_URL must be at most 1000 characters').default(DEFAULT_RULES_DOC_URL)),
 } satisfies EnvContract;
 
 /** The compliance reporter (lambdas/reporter). */

@@ -85,6 +85,7 @@ beforeAll(async () => {
   ({ s3, ddb, sns } = local);
   store = new DynamoDbFindingsStore(ddb.documents, TABLE);
   handler = makeHandler({
+    incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
     s3: s3.client,
     dynamodb: ddb.client,
     sns: sns.client,

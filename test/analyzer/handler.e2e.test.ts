@@ -60,6 +60,7 @@ beforeAll(async () => {
   logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
   metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
   handler = makeHandler({
+    incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
     s3: s3.client,
     dynamodb: ddb.client,
     sns: sns.client,
@@ -287,6 +288,7 @@ describe('every hit alerted once, whatever the client chose, end to end', () => 
     const key = 'clusters/prod-eu/2026/11/20/16/twice.json.gz';
     await putLog(key, withBackdoor('delivered-twice'));
     const second = makeHandler({
+      incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
       s3: s3.client,
       dynamodb: ddb.client,
       sns: sns.client,

@@ -71,6 +71,7 @@ beforeEach(() => {
   logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
   metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
   handler = makeHandler({
+    incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
     s3: new S3Client({ region: 'eu-west-1' }),
     dynamodb: new DynamoDBClient({ region: 'eu-west-1' }),
     sns: new SNSClient({ region: 'eu-west-1' }),

@@ -78,6 +78,7 @@ beforeAll(async () => {
   store = new DynamoDbFindingsStore(documents, TABLE);
   metrics = new Metrics({ namespace: 'K8sAuditAnalyzerTest', serviceName: 'analyzer' });
   handler = makeHandler({
+    incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
     s3: s3.client,
     dynamodb: ddb.client,
     sns: sns.client,
@@ -287,6 +288,7 @@ describe('a removed object whose key holds a credential', () => {
     const logger = new Logger({ serviceName: 'analyzer-test', logLevel: 'SILENT' });
     const warned = jest.spyOn(logger, 'warn');
     const own = makeHandler({
+      incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
       s3: s3.client,
       dynamodb: ddb.client,
       sns: sns.client,
@@ -310,6 +312,7 @@ describe('a removed object whose key holds a credential', () => {
 describe('objects removed when the rule is switched off', () => {
   it('stores and sends nothing', async () => {
     const off = makeHandler({
+      incidentWindowMinutes: 0, // this file tests the per-object alert (INCIDENT_WINDOW_MINUTES=0); incidents.e2e.test.ts the incident path
       s3: s3.client,
       dynamodb: ddb.client,
       sns: sns.client,

@@ -14,6 +14,8 @@ describe('analyzer settings from the environment', () => {
       alertCooldownMinutes: 60,
       findingsRetentionDays: 400,
       archivePrefix: 'alerts/',
+      incidentWindowMinutes: 60,
+      rulesDocUrl: 'docs/rules.md',
     });
   });
 
