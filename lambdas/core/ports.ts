@@ -170,6 +170,13 @@ export interface IncidentStore {
   ): Promise<IncidentChange>;
   /** Remembers that the alert was sent, if its incident is still the one kept; never lowers what was told. */
   markAlerted(alert: IncidentAlert): Promise<void>;
+  /**
+   * Remembers that `principal` minted a credential for a service account (`namespace/name`) until
+   * `until` (epoch ms): that service account's actions are then told in the principal's incidents.
+   */
+  rememberMint(cluster: string, serviceAccount: string, principal: Principal, until: number): Promise<void>;
+  /** The principals who minted credentials for the cluster's service accounts, by `namespace/name`, with how long each mint counts (epoch ms). */
+  mints(cluster: string): Promise<ReadonlyMap<string, { principal: Principal; until: number }>>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('incidents, deployed: the samples through the analyzer against s3rver, dynalite and a local SNS endpoint', () => {
-  it("tells jordan.lee's stolen key as one incident: one opening alert, then updates naming it, not an alert per object", async () => {
+  it("tells jordan.lee's stolen key, and the token it minted, as one incident: one opening alert, then updates naming it, not an alert per object", async () => {
     for (const [i, sample] of OBJECTS.entries()) await deliver(`m-${i}`, keyOf(sample));
     const alerts = local.sns.published.map(bodyOf);
     expect(alerts.every((a) => a.machine.kind === 'incident')).toBe(true);
@@ -79,6 +79,14 @@ describe('incidents, deployed: the samples through the analyzer against s3rver, 
     expect(jordan.slice(1).every((a) => a.machine.alert === 'updated' && a.machine.whatsNew !== undefined)).toBe(true);
     expect(new Set(jordan.map((a) => a.machine.incident.id)).size).toBe(1);
     expect(jordan[0].machine.title).toContain('jordan.lee');
+    // Stories a+b (the key: binding, token, DaemonSet) open it; the minted token's exec (e), CronJob (d) and webhook (c), hours later, update it.
+    expect(jordan.map((a) => a.machine.alert)).toEqual(['opened', 'updated', 'updated', 'updated']);
+    expect(jordan[0].machine.told.map((g) => g.ruleId)).toEqual(
+      expect.arrayContaining(['rbac.privileged-role-bound', 'service-account.token-request', 'daemonset.created-or-changed']),
+    );
+    expect(jordan.slice(1).flatMap((a) => a.machine.told.map((g) => g.ruleId))).toEqual(
+      expect.arrayContaining(['exec.pod-exec', 'cronjob.created-or-changed', 'admission.webhook-configuration-changed']),
+    );
     expect(jordan[0].machine.title).toContain('prod-eu');
 
     // Every incident opens once, whatever the number of objects its findings came in.

@@ -13,11 +13,22 @@ import type { Incident, IncidentAlert, IncidentChange, Principal } from './types
 
 /** How long an incident is kept past its window: long enough to read it back the next days. */
 const RETAIN_SECONDS = 3 * 86_400;
+/** Mints remembered per cluster: the most recent, so the item stays small whatever a principal mints. */
+const MAX_MINTS = 200;
+
+interface MintRecord {
+  principal: Principal;
+  until: number;
+}
 
 /** One item per cluster and principal: the principal key is digested (it is as long as the log makes it). */
 export function incidentKey(cluster: string, principalKey: string): string {
   const name = /^[A-Za-z0-9._-]{1,100}$/.test(cluster) ? cluster : `${bounded(cluster.replace(/[^A-Za-z0-9._-]/g, '_'), 60)}~${digest(cluster)}`;
   return `incident/${name}/${digest(principalKey)}`;
+}
+
+function mintsKey(cluster: string): string {
+  return `${incidentKey(cluster, '')}/mints`;
 }
 
 export class StateIncidentStore implements IncidentStore {
@@ -46,6 +57,34 @@ export class StateIncidentStore implements IncidentStore {
     );
     if (!change) throw new Error('the state store did not apply the change');
     return change;
+  }
+
+  async rememberMint(cluster: string, serviceAccount: string, principal: Principal, until: number): Promise<void> {
+    await this.state.update<Record<string, MintRecord>>(
+      mintsKey(cluster),
+      (current) => {
+        const next = { ...current, [serviceAccount]: { principal, until: Math.max(until, current?.[serviceAccount]?.until ?? 0) } };
+        const kept = Object.entries(next)
+          .sort((a, b) => b[1].until - a[1].until)
+          .slice(0, MAX_MINTS);
+        return Object.fromEntries(kept);
+      },
+      Math.max(60, Math.ceil((until - Date.now()) / 1000)) + this.retainSeconds,
+    );
+  }
+
+  async mints(cluster: string): Promise<ReadonlyMap<string, MintRecord>> {
+    let found: Record<string, MintRecord> = {};
+    // A read through the atomic update: an unchanged value is not written again.
+    await this.state.update<Record<string, MintRecord>>(
+      mintsKey(cluster),
+      (current) => {
+        found = current ?? {};
+        return found;
+      },
+      this.retainSeconds,
+    );
+    return new Map(Object.entries(found));
   }
 
   async markAlerted(alert: IncidentAlert): Promise<void> {

@@ -34,20 +34,43 @@ export async function raiseIncidents(
   source: string,
   deps: { incidents: IncidentDeps; publisher: Publisher; minAlertSeverity: Severity },
 ): Promise<IncidentsRaised> {
-  const byPrincipal = new Map<string, { cluster: string; principal: Principal; findings: Finding[] }>();
+  const store = deps.incidents.store;
+  // Credentials minted here by a person (a service-account token they requested) are theirs:
+  // remembered first, so the token's own actions in this batch are told as the minter's too.
   for (const finding of findings) {
-    const principal = principalOf(finding);
+    const mint = mintOf(finding);
+    if (mint) await store.rememberMint(finding.cluster ?? '', mint.serviceAccount, principalOf(finding), mint.until);
+  }
+  const mintsByCluster = new Map<string, ReadonlyMap<string, { principal: Principal; until: number }>>();
+  const mintedBy = async (finding: Finding): Promise<Principal | undefined> => {
+    const sa = serviceAccountOf(finding.actor.username);
+    if (sa === undefined) return undefined;
     const cluster = finding.cluster ?? '';
-    const key = JSON.stringify([cluster, principal.key]); // JSON: a separator in a name cannot join two keys
+    let mints = mintsByCluster.get(cluster);
+    if (!mints) mintsByCluster.set(cluster, (mints = await store.mints(cluster)));
+    const mint = mints.get(sa);
+    // Judged at the finding's time, not the clock's: a backfill of last month attributes as the live path did.
+    const at = Date.parse(finding.time);
+    return mint && (Number.isNaN(at) || (at < mint.until && at >= mint.until - MINT_MEMORY_MS)) ? mint.principal : undefined;
+  };
+
+  const byPrincipal = new Map<string, { cluster: string; principal: Principal; findings: Finding[]; windowMinutes: number }>();
+  for (const finding of findings) {
+    const minter = await mintedBy(finding);
+    const principal = minter ?? principalOf(finding);
+    const cluster = finding.cluster ?? '';
+    // A minted credential's actions join the minter's incident for as long as a token of a day lasts.
+    const windowMinutes = minter ? Math.max(deps.incidents.windowMinutes, MINTED_WINDOW_MINUTES) : deps.incidents.windowMinutes;
+    const key = JSON.stringify([cluster, principal.key, windowMinutes]); // JSON: a separator in a name cannot join two keys
     let entry = byPrincipal.get(key);
-    if (!entry) byPrincipal.set(key, (entry = { cluster, principal, findings: [] }));
+    if (!entry) byPrincipal.set(key, (entry = { cluster, principal, findings: [], windowMinutes }));
     entry.findings.push(finding);
   }
   const raised: IncidentsRaised = { opened: 0, updated: 0, repeats: 0, done: [] };
   const entries = [...byPrincipal.values()];
   for (const [i, entry] of entries.entries()) {
     try {
-      const change = await deps.incidents.store.record(entry.cluster, entry.principal, entry.findings, source, deps.incidents.windowMinutes);
+      const change = await store.record(entry.cluster, entry.principal, entry.findings, source, entry.windowMinutes);
       raised.repeats += change.repeats;
       const alert = decideAlert(change, deps.minAlertSeverity);
       if (alert) {
@@ -55,7 +78,7 @@ export async function raiseIncidents(
         if (alert.kind === 'opened') raised.opened++;
         else raised.updated++;
         // Sent: remember it. If this fails, a retry sends the alert again (at least once, as SNS).
-        await deps.incidents.store.markAlerted(alert);
+        await store.markAlerted(alert);
       }
       raised.done.push(...entry.findings);
     } catch (error) {
@@ -67,6 +90,27 @@ export async function raiseIncidents(
     }
   }
   return raised;
+}
+
+/** How long the actions of a credential a principal minted still join that principal's incident. */
+const MINTED_WINDOW_MINUTES = 24 * 60;
+/** How long a mint is remembered: a token requested for longer is still attributed for a week. */
+const MINT_MEMORY_MS = 7 * 86_400_000;
+
+/** `namespace/name` of a service account username. */
+function serviceAccountOf(username: string): string | undefined {
+  const match = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+/** A token a person or a role requested for a service account (not one service account for another: that is the platform's own work). */
+function mintOf(finding: Finding): { serviceAccount: string; until: number } | undefined {
+  if (finding.ruleId !== 'service-account.token-request' || finding.target.resource !== 'serviceaccounts') return undefined;
+  if (serviceAccountOf(finding.actor.username) !== undefined || finding.actor.username.startsWith('system:')) return undefined;
+  const { namespace, name } = finding.target;
+  if (!namespace || !name) return undefined;
+  const at = Date.parse(finding.time);
+  return { serviceAccount: `${namespace}/${name}`, until: (Number.isNaN(at) ? Date.now() : at) + MINT_MEMORY_MS };
 }
 
 /** An incident could not be recorded or told: `pending` are the findings not told yet, `raised` what was done before. */
