@@ -1,6 +1,7 @@
 import { buildIncidentAlert } from '../alert/incident-message';
 import type { Finding, Severity } from '../finding';
 import { decideAlert } from '../incident/alert-decision';
+import { MINTED_WINDOW_MINUTES, mintOf, serviceAccountOf, withinMint } from '../incident/minted';
 import { principalOf } from '../incident/principal';
 import type { AlertLinks, Principal } from '../incident/types';
 import type { IncidentStore, Publisher } from '../ports';
@@ -50,8 +51,7 @@ export async function raiseIncidents(
     if (!mints) mintsByCluster.set(cluster, (mints = await store.mints(cluster)));
     const mint = mints.get(sa);
     // Judged at the finding's time, not the clock's: a backfill of last month attributes as the live path did.
-    const at = Date.parse(finding.time);
-    return mint && (Number.isNaN(at) || (at < mint.until && at >= mint.until - MINT_MEMORY_MS)) ? mint.principal : undefined;
+    return mint && withinMint(finding.time, mint.until) ? mint.principal : undefined;
   };
 
   const byPrincipal = new Map<string, { cluster: string; principal: Principal; findings: Finding[]; windowMinutes: number }>();
@@ -90,27 +90,6 @@ export async function raiseIncidents(
     }
   }
   return raised;
-}
-
-/** How long the actions of a credential a principal minted still join that principal's incident. */
-const MINTED_WINDOW_MINUTES = 24 * 60;
-/** How long a mint is remembered: a token requested for longer is still attributed for a week. */
-const MINT_MEMORY_MS = 7 * 86_400_000;
-
-/** `namespace/name` of a service account username. */
-function serviceAccountOf(username: string): string | undefined {
-  const match = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
-  return match ? `${match[1]}/${match[2]}` : undefined;
-}
-
-/** A token a person or a role requested for a service account (not one service account for another: that is the platform's own work). */
-function mintOf(finding: Finding): { serviceAccount: string; until: number } | undefined {
-  if (finding.ruleId !== 'service-account.token-request' || finding.target.resource !== 'serviceaccounts') return undefined;
-  if (serviceAccountOf(finding.actor.username) !== undefined || finding.actor.username.startsWith('system:')) return undefined;
-  const { namespace, name } = finding.target;
-  if (!namespace || !name) return undefined;
-  const at = Date.parse(finding.time);
-  return { serviceAccount: `${namespace}/${name}`, until: (Number.isNaN(at) ? Date.now() : at) + MINT_MEMORY_MS };
 }
 
 /** An incident could not be recorded or told: `pending` are the findings not told yet, `raised` what was done before. */
