@@ -23,7 +23,7 @@ import type { Incident } from '../core/incident/types';
 import { RULES } from '../core/rules';
 import { alertsCommand } from './alerts-command';
 import { backfillCommand } from './backfill-command';
-import { concurrencyOption, configOption, listInputs } from './inputs';
+import { concurrencyOption, configOption, incidentWindowOption, listInputs } from './inputs';
 import type { Io } from './io';
 import { EXIT, usageError } from './io';
 import { commandProgress } from './progress';
@@ -100,15 +100,6 @@ function severityOption(name: string, value: string | undefined): Severity | und
   if (value === undefined) return undefined;
   if ((SEVERITIES as readonly string[]).includes(value)) return value as Severity;
   throw new Error(`--${name} must be one of ${SEVERITIES.join(', ')} (got "${value}")`);
-}
-
-/** `--incident-window M`: whole minutes, 1 to a week (default the analyzer's). */
-export function incidentWindowOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_INCIDENT_WINDOW_MINUTES;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1 || n > 10_080)
-    throw new Error(`--incident-window must be whole minutes from 1 to 10080 (got "${value}")`);
-  return n;
 }
 
 /**
