@@ -7,11 +7,11 @@ import { FindingPolicy } from '../core/detect/finding-policy';
 import { MemoryStateStore } from '../core/detect/state-store';
 import type { Finding, Severity } from '../core/finding';
 import { StateIncidentStore } from '../core/incident/incident-store';
-import type { AlertLinks } from '../core/incident/types';
 import { analyzeObject } from '../core/pipeline/analyze-object';
 import type { FindingsStore, Publisher } from '../core/ports';
 import { displayText, jsonText } from '../core/report/display-text';
 import { EVENT_RULES } from '../core/rules';
+import { cliAlertLinks } from './alerts-test';
 
 /** One alert as each destination would get it. */
 export interface PreviewedAlert {
@@ -57,7 +57,7 @@ export async function previewAlerts(objects: readonly SourceObject[], options: P
       return Promise.resolve();
     },
   };
-  const links: AlertLinks = { ...(options.region ? { region: options.region } : {}), rulesDocUrl: 'docs/rules.md', logGroupOf: (c) => `/aws/eks/${c}/cluster` };
+  const links = cliAlertLinks(options.region);
   const policy = new FindingPolicy(options.config);
   const incidents = { store: new StateIncidentStore(state), windowMinutes: options.windowMinutes, links };
   let findings = 0;
