@@ -20,7 +20,7 @@ export const ALERTS_HELP = `k8s-audit-analyzer alerts: try the alert path
 Usage:
   k8s-audit-analyzer alerts test --stack NAME [--region R] [--profile P]
   k8s-audit-analyzer alerts preview <file|dir|s3://bucket/prefix>... [--config FILE] [--min-severity LVL]
-                                    [--incident-window M] [--format text|json] [--region R]
+                                    [--incident-window M] [--cluster NAME] [--format text|json] [--region R]
 
 Commands:
   test    Publish a sample alert, clearly labelled as a test ("[TEST]" in the subject, a
@@ -45,6 +45,8 @@ preview:
                        (default ${DEFAULT_ALERT_MINIMUM})
   --incident-window M  minutes a principal's incident stays open after its last finding
                        (default ${DEFAULT_INCIDENT_WINDOW_MINUTES})
+  --cluster NAME       the cluster of objects whose path names none (the analyzer reads it from
+                       the key: clusters/NAME/…); an event's own envelope still wins
   --format text|json   json: an array of { subject, attributes, email, slack, machine }
   --region R           the region the messages' console links name (default: AWS_REGION)
   -h, --help
@@ -78,6 +80,7 @@ export async function alertsCommand(argv: string[], io: Io, given: AlertsCommand
         'min-severity': { type: 'string' },
         'incident-window': { type: 'string' },
         format: { type: 'string' },
+        cluster: { type: 'string' },
         region: { type: 'string' },
         profile: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -128,7 +131,7 @@ export async function alertsCommand(argv: string[], io: Io, given: AlertsCommand
 /** `alerts preview`: the alerts the analyzer would send for the objects, printed. */
 async function previewCommand(
   locations: string[],
-  values: { config?: string; 'min-severity'?: string; 'incident-window'?: string; format?: string; region?: string },
+  values: { config?: string; 'min-severity'?: string; 'incident-window'?: string; format?: string; region?: string; cluster?: string },
   io: Io,
 ): Promise<number> {
   const fail = (message: string): number => usageError(io, message, 'alerts');
@@ -142,6 +145,8 @@ async function previewCommand(
     minSeverity = (values['min-severity'] ?? DEFAULT_ALERT_MINIMUM) as Severity;
     if (!SEVERITIES.includes(minSeverity)) throw new Error(`--min-severity must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
     windowMinutes = incidentWindowOption(values['incident-window']);
+    if (values.cluster !== undefined && !CLUSTER_NAME.test(values.cluster))
+      throw new Error(`--cluster must be a cluster name: letters, digits, '.', '_' and '-', at most 100 (got "${values.cluster}")`);
     if (values.config !== undefined) config = configOption(values.config);
   } catch (error) {
     return fail(error instanceof ConfigError ? error.message : (error as Error).message);
@@ -153,7 +158,13 @@ async function previewCommand(
     return fail(`cannot list input: ${(error as Error).message}`);
   }
   const region = values.region ?? (io.env ?? process.env).AWS_REGION;
-  const result = await previewAlerts(objects, { config, minAlertSeverity: minSeverity, windowMinutes, ...(region ? { region } : {}) });
+  const result = await previewAlerts(objects, {
+    config,
+    minAlertSeverity: minSeverity,
+    windowMinutes,
+    ...(region ? { region } : {}),
+    ...(values.cluster ? { cluster: values.cluster } : {}),
+  });
   if (format === 'json') io.out(jsonText(result.alerts, 2));
   else if (result.alerts.length === 0)
     io.out(
@@ -193,6 +204,8 @@ async function awsClients(
     },
   };
 }
+
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,5 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { DEFAULT_RULES_DOC_URL } from '../commons/env';
 import { buildIncidentAlert } from '../core/alert/incident-message';
 import type { AlertMessage } from '../core/alert/sns-message';
 import type { Finding } from '../core/finding';
@@ -53,10 +54,10 @@ function sampleIncident(at: string): Incident {
 
 /**
  * The links of the alerts the CLI builds (the test alert, the preview): the region's console and
- * Logs Insights links, EKS's log group, and the rules documentation as the repository names it.
+ * Logs Insights links, EKS's log group, and the rules documentation: the analyzer's defaults.
  */
 export function cliAlertLinks(region: string | undefined): AlertLinks {
-  return { ...(region ? { region } : {}), rulesDocUrl: 'docs/rules.md', logGroupOf: (cluster) => `/aws/eks/${cluster}/cluster` };
+  return { ...(region ? { region } : {}), rulesDocUrl: DEFAULT_RULES_DOC_URL, logGroupOf: (cluster) => `/aws/eks/${cluster}/cluster` };
 }
 
 /** What went wrong, as one line that says what to do; the command prints it and exits 2. */

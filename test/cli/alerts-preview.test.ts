@@ -24,20 +24,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('k8s-audit-analyzer alerts preview', () => {
   let alerts: PreviewedAlert[];
   beforeAll(async () => {
-    const { code, out, err } = await run('alerts', 'preview', SAMPLES, '--format', 'json', '--region', 'eu-west-1');
+    // The samples' cluster, as the analyzer reads it from keys under clusters/prod-eu/.
+    const { code, out, err } = await run('alerts', 'preview', SAMPLES, '--cluster', 'prod-eu', '--format', 'json', '--region', 'eu-west-1');
     expect(err).toBe('');
     expect(code).toBe(0);
     alerts = JSON.parse(out) as PreviewedAlert[];
   });
   const machine = (a: PreviewedAlert) => a.machine as IncidentBody;
 
-  it("tells Jordan Lee's intrusion as one incident: one opening alert with every group, not one alert per finding", () => {
+  it("tells Jordan Lee's intrusion as one incident: an opening alert, then updates naming it, not an alert per object", () => {
     const jordan = alerts.filter((a) => machine(a).incident.principal.key === 'jordan.lee');
-    expect(jordan).toHaveLength(1);
-    expect(jordan[0].attributes).toMatchObject({ kind: 'opened', severity: 'critical', cluster: 'prod-eu' });
+    expect(new Set(jordan.map((a) => machine(a).incident.id)).size).toBe(1);
+    expect(jordan.map((a) => a.attributes.kind)).toEqual(['opened', ...Array<string>(jordan.length - 1).fill('updated')]);
+    expect(jordan.length).toBeGreaterThan(1);
+    expect(jordan[0].attributes).toMatchObject({ severity: 'critical', cluster: 'prod-eu' });
     expect(jordan[0].subject).toMatch(/^jordan\.lee .* in prod-eu$/);
     expect(machine(jordan[0]).told.length).toBeGreaterThan(1);
-    expect(machine(jordan[0]).incident.chain).toMatch(/persistence chain/);
+    // Each update tells only what is new.
+    const told = jordan.flatMap((a) => machine(a).told.map((g) => g.key));
+    expect(new Set(told).size).toBe(told.length);
+    expect(machine(jordan.at(-1)!).incident.chain).toMatch(/persistence chain/);
   });
 
   it('opens each incident once and updates it as later objects add to it', () => {
@@ -67,7 +73,7 @@ describe('k8s-audit-analyzer alerts preview', () => {
   });
 
   it('prints the same alerts as text: a header line each, then the email, the Slack message and the machine JSON', async () => {
-    const { code, out } = await run('alerts', 'preview', SAMPLES);
+    const { code, out } = await run('alerts', 'preview', SAMPLES, '--cluster', 'prod-eu', '--region', 'eu-west-1');
     expect(code).toBe(0);
     const headers = out.split('\n').filter((l) => l.startsWith('=== '));
     expect(headers).toEqual(alerts.map((a, i) => `=== alert ${i + 1} of ${alerts.length}: ${String(a.attributes.kind)} · ${a.subject}`));
@@ -75,7 +81,9 @@ describe('k8s-audit-analyzer alerts preview', () => {
   });
 
   it('--min-severity critical previews only the incidents that reach it', async () => {
-    const critical = JSON.parse((await run('alerts', 'preview', SAMPLES, '--format', 'json', '--min-severity', 'critical')).out) as PreviewedAlert[];
+    const critical = JSON.parse(
+      (await run('alerts', 'preview', SAMPLES, '--cluster', 'prod-eu', '--format', 'json', '--min-severity', 'critical')).out,
+    ) as PreviewedAlert[];
     expect(critical.length).toBeGreaterThan(0);
     expect(critical.length).toBeLessThan(alerts.length);
     for (const a of critical) expect(a.attributes.severity).toBe('critical');
@@ -97,12 +105,20 @@ describe('k8s-audit-analyzer alerts preview', () => {
     [['alerts', 'preview', SAMPLES, '--format', 'yaml'], /--format must be text or json/],
     [['alerts', 'preview', SAMPLES, '--min-severity', 'severe'], /--min-severity must be one of/],
     [['alerts', 'preview', SAMPLES, '--incident-window', '0'], /--incident-window must be whole minutes/],
+    [['alerts', 'preview', SAMPLES, '--cluster', 'a/b'], /--cluster must be a cluster name/],
     [['alerts', 'preview', SAMPLES, '--config', '/nonexistent.yaml'], /cannot read --config/],
   ])('usage errors exit 2: %j', async (argv, message) => {
     const { code, err } = await run(...argv);
     expect(code).toBe(2);
     expect(err).toMatch(message);
   });
+});
+
+it('without --cluster, objects whose path names no cluster are read as the scan reads them: their incidents have no cluster', async () => {
+  const alerts = JSON.parse((await run('alerts', 'preview', SAMPLES, '--format', 'json')).out) as PreviewedAlert[];
+  const clusters = new Set(alerts.map((a) => a.attributes.cluster));
+  expect(clusters).toContain('prod-eu');
+  expect(clusters).toContain('-');
 });
 
 describe('MemoryFindingsStore', () => {
