@@ -45,7 +45,7 @@ Usage:
   k8s-audit-analyzer stats <file|dir>... [--json] [--all]
   k8s-audit-analyzer backfill <s3://bucket/prefix>... --queue-url URL [--since T] [--until T] [--dry-run]
   k8s-audit-analyzer alerts test --stack NAME [--region R] [--profile P]
-  k8s-audit-analyzer alerts preview <file|dir|s3://…>... [--config FILE] [--min-severity LVL] [--format text|json]
+  k8s-audit-analyzer alerts preview <file|dir|s3://…>... [--cluster NAME] [--format text|json] [options]
 
 Commands:
   scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
