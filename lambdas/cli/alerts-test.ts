@@ -1,56 +1,63 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { DEFAULT_RULES_DOC_URL } from '../commons/env';
+import { buildIncidentAlert } from '../core/alert/incident-message';
 import type { AlertMessage } from '../core/alert/sns-message';
-import { buildAlert } from '../core/alert/sns-message';
-import { zeroSeverityCounts } from '../core/finding';
-import type { AggregatedRow } from '../core/report/aggregate';
+import type { Finding } from '../core/finding';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES, recordFindings } from '../core/incident/record';
+import type { AlertLinks, Incident, Principal } from '../core/incident/types';
+import { RULES } from '../core/rules';
 
 /** The stack output the CLI finds the alerts topic by (lib/analyzer-stack.ts). */
 export const ALERTS_TOPIC_OUTPUT = 'AlertsTopicArn';
 
-const SUBJECT_MAX = 99; // SNS: fewer than 100 characters
-const TEST_NOTE = [
-  'THIS IS A TEST ALERT, sent by `k8s-audit-analyzer alerts test`.',
-  'Nothing happened in any cluster: the finding below is a sample. Receiving it',
-  'means this destination gets critical alerts from the deployed stack.',
-].join('\n');
-
 /**
- * The sample alert `alerts test` publishes: one critical finding group that says in every place a
- * destination shows (subject, cluster, actor, summary) that it is a test, so nobody opens an
- * incident for it. Severity `critical` passes every subscription's severity filter.
- *
- * The one place the test message is built: when alerts become incident messages, this is what
- * changes (to `buildIncidentAlert` with `kind: 'test'`; `region` is there for its links), and
- * nothing else in the command.
+ * The sample alert `alerts test` publishes: an incident message (`kind: 'test'`, so its subject
+ * starts `[TEST]` and every body says a test was sent on request) about a labelled sample incident
+ * that says in every place a destination shows (who, the cluster, the summary) that it is a test,
+ * so nobody opens an incident for it. Its severity is `critical`: it passes every subscription's
+ * severity filter. `region` is there for the links, as the analyzer's.
  */
 export function testAlertMessage(context: { now: Date; region?: string }): AlertMessage {
-  const at = context.now.toISOString();
-  const row: AggregatedRow = {
+  const incident = sampleIncident(context.now.toISOString());
+  return buildIncidentAlert({ kind: 'test', incident, told: incident.groups }, cliAlertLinks(context.region));
+}
+const TEST_CLUSTER = 'TEST';
+
+/** One critical finding group, recorded the way the analyzer records a real one; every name says TEST. */
+function sampleIncident(at: string): Incident {
+  const rule = RULES.find((r) => r.id === 'rbac.privileged-role-bound');
+  const finding: Finding = {
     ruleId: 'rbac.privileged-role-bound',
-    title: '[TEST] Cluster-admin or equivalent role bound (sample)',
     category: 'rbac-change',
     severity: 'critical',
-    actor: 'TEST (a sample identity, no real user)',
-    target: { resource: 'clusterrolebindings', name: 'k8s-audit-analyzer-test-alert' },
-    count: 1,
-    firstSeen: at,
-    lastSeen: at,
-    exampleAuditID: '00000000-0000-0000-0000-000000000000',
-    summary: 'TEST ALERT from `k8s-audit-analyzer alerts test`: a sample finding, nothing happened. No action needed.',
-    sources: [],
-    clusters: ['TEST'],
+    title: `[TEST] ${rule?.title ?? 'Cluster-admin or equivalent role bound'} (sample)`,
+    summary: 'A sample finding sent by `k8s-audit-analyzer alerts test` (TEST ALERT): nothing happened, no action needed.',
+    auditID: '00000000-0000-0000-0000-000000000000',
+    fingerprint: 'k8s-audit-analyzer-test-alert',
+    time: at,
+    cluster: TEST_CLUSTER,
+    actor: { username: 'TEST', groups: ['TEST'] },
+    target: { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: 'test-alert-sample' },
+    verb: 'create',
+    evidence: {},
   };
-  const alert = buildAlert({
-    rows: [row],
-    summary: { objects: 0, bytes: 0, events: 0, skipped: 0, malformed: 0, incomplete: 0, findings: 1, bySeverity: { ...zeroSeverityCounts(), critical: 1 } },
-    source: 'k8s-audit-analyzer alerts test (a sample: no audit-log object)',
-    cluster: 'TEST',
-  });
-  // The email body opens with the note; the other bodies carry the test in their rows and subject.
-  const bodies = JSON.parse(alert.Message) as Record<string, string>;
-  for (const key of ['default', 'email']) bodies[key] = `${TEST_NOTE}\n\n${bodies[key]}`;
-  return { ...alert, Subject: `[TEST] ${alert.Subject}`.slice(0, SUBJECT_MAX), Message: JSON.stringify(bodies) };
+  const principal: Principal = { key: 'TEST', display: 'TEST (a sample identity)', usernames: [finding.actor.username] };
+  return recordFindings(undefined, {
+    cluster: TEST_CLUSTER,
+    principal,
+    findings: [finding],
+    sources: 'k8s-audit-analyzer alerts test (a sample: no audit-log object)',
+    windowMinutes: DEFAULT_INCIDENT_WINDOW_MINUTES,
+  }).incident;
+}
+
+/**
+ * The links of the alerts the CLI builds (the test alert, the preview): the region's console and
+ * Logs Insights links, EKS's log group, and the rules documentation: the analyzer's defaults.
+ */
+export function cliAlertLinks(region: string | undefined): AlertLinks {
+  return { ...(region ? { region } : {}), rulesDocUrl: DEFAULT_RULES_DOC_URL, logGroupOf: (cluster) => `/aws/eks/${cluster}/cluster` };
 }
 
 /** What went wrong, as one line that says what to do; the command prints it and exits 2. */

@@ -4,6 +4,7 @@ import type { SourceObject } from '../adapters/object-source';
 import { isS3Uri, listFiles, listS3 } from '../adapters/object-source';
 import { parseConfig } from '../core/config/schema';
 import type { Config } from '../core/config/types';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
 import { knownRuleIds } from '../core/rules';
 
 /** `--concurrency N`: objects read at once, 1 to 64 (default 4). */
@@ -11,6 +12,15 @@ export function concurrencyOption(value: string | undefined): number {
   if (value === undefined) return 4;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be a whole number from 1 to 64');
+  return n;
+}
+
+/** `--incident-window M`: whole minutes, 1 to a week (default the analyzer's). */
+export function incidentWindowOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_INCIDENT_WINDOW_MINUTES;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1 || n > 10_080)
+    throw new Error(`--incident-window must be whole minutes from 1 to 10080 (got "${value}")`);
   return n;
 }
 

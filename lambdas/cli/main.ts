@@ -15,11 +15,15 @@ import { renderHtmlReport } from '../core/report/html';
 import { renderMarkdown } from '../core/report/markdown';
 import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
 import { renderSarif } from '../core/report/sarif';
+import type { LocatedFinding } from '../core/report/aggregate';
 import { aggregate, countBySeverity } from '../core/report/aggregate';
+import { groupIntoIncidents } from '../core/incident/incidents';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
+import type { Incident } from '../core/incident/types';
 import { RULES } from '../core/rules';
 import { alertsCommand } from './alerts-command';
 import { backfillCommand } from './backfill-command';
-import { concurrencyOption, configOption, listInputs } from './inputs';
+import { concurrencyOption, configOption, incidentWindowOption, listInputs } from './inputs';
 import type { Io } from './io';
 import { EXIT, usageError } from './io';
 import { commandProgress } from './progress';
@@ -41,24 +45,30 @@ Usage:
   k8s-audit-analyzer stats <file|dir>... [--json] [--all]
   k8s-audit-analyzer backfill <s3://bucket/prefix>... --queue-url URL [--since T] [--until T] [--dry-run]
   k8s-audit-analyzer alerts test --stack NAME [--region R] [--profile P]
+  k8s-audit-analyzer alerts preview <file|dir|s3://…>... [--cluster NAME] [--format text|json] [options]
 
 Commands:
   scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
-          print the aggregated findings. Directories are read recursively; S3 prefixes through
-          the standard AWS credential chain.
+          print the incidents (findings grouped per cluster and principal) and the aggregated
+          findings. Directories are read recursively; S3 prefixes through the standard AWS
+          credential chain.
   report  The compliance report for a period (HTML, CSV, JSON): findings, trend against the
           period before, and which controls held. 'report --help' for its options.
   rules   List the rules (id, category, severity, ATT&CK); 'rules show ID' prints one in full.
   stats   Print what the reader saw in each object (events, skipped, problems and where).
   backfill Send existing S3 objects to the analyzer's work queue, resumably; 'backfill --help'.
   alerts  'alerts test' publishes a sample alert marked [TEST] through the deployed stack's alerts
-          topic to every destination (email, Slack, Amazon Q); 'alerts --help'.
+          topic to every destination (email, Slack, Amazon Q); 'alerts preview' prints the alerts
+          the deployed analyzer would send for some logs, sending nothing; 'alerts --help'.
 
 Scan options:
   --format table|json|ndjson|markdown|sarif   output on stdout (default: table)
   --config FILE        YAML or JSON configuration (rules, settings, exceptions)
   --min-severity LVL   leave out findings below LVL (info|low|medium|high|critical)
   --fail-on LVL        exit 1 when a finding is at or above LVL
+  --incident-window M  a principal's findings within M minutes of each other form one incident
+                       (default ${DEFAULT_INCIDENT_WINDOW_MINUTES}, as the analyzer); info findings join no
+                       incident (they stay in the table)
   --report FILE.html   also write a self-contained HTML report
   --since T, --until T event time range: ISO date/time (2026-11-20, 2026-11-20T10:00:00Z) or a
                        duration back from now (90m, 24h, 7d)
@@ -92,6 +102,20 @@ function severityOption(name: string, value: string | undefined): Severity | und
   throw new Error(`--${name} must be one of ${SEVERITIES.join(', ')} (got "${value}")`);
 }
 
+/**
+ * The incidents of the shown findings. Info findings join none: they are context (a read, a
+ * listing) that would open an incident for every busy identity and page nobody.
+ */
+export function incidentsOf(shown: readonly LocatedFinding[], windowMinutes: number): Incident[] {
+  return groupIntoIncidents(
+    shown.filter(({ finding }) => severityRank(finding.severity) >= severityRank(INCIDENT_MINIMUM)),
+    windowMinutes,
+  );
+}
+
+/** Findings below this join no incident (see `incidentsOf`). */
+const INCIDENT_MINIMUM: Severity = 'low';
+
 /** Runs the CLI; returns the exit code. Output goes through `io`, so tests can capture it. */
 export async function main(argv: string[], io: Io): Promise<number> {
   // The report and backfill commands have options of their own.
@@ -108,6 +132,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         config: { type: 'string' },
         'min-severity': { type: 'string' },
         'fail-on': { type: 'string' },
+        'incident-window': { type: 'string' },
         report: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
@@ -166,6 +191,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let since: Date | undefined;
   let until: Date | undefined;
   let concurrency: number;
+  let incidentWindow: number;
   try {
     format = (values.format ?? 'table') as Format;
     if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
@@ -175,6 +201,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (values.until !== undefined) until = parseTimeArgument(values.until);
     if (since && until && since >= until) throw new Error('--since must be before --until');
     concurrency = concurrencyOption(values.concurrency);
+    incidentWindow = incidentWindowOption(values['incident-window']);
     if (values.report !== undefined && !values.report.endsWith('.html')) throw new Error('--report must name an .html file');
     if (values.config !== undefined) config = configOption(values.config);
   } catch (error) {
@@ -222,9 +249,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const table = minSeverity ? aggregate(shown) : result.table;
   const summary = { ...result.summary, findings: shown.length, bySeverity: countBySeverity(shown) };
   const findings = shown.map((f) => f.finding);
+  const incidents = incidentsOf(shown, incidentWindow);
   switch (format) {
     case 'json':
-      io.out(renderJson({ findings, table, stats: { ...summary, perObject: result.stats.objects } }));
+      io.out(renderJson({ findings, incidents, table, stats: { ...summary, perObject: result.stats.objects } }));
       break;
     case 'ndjson':
       io.out(renderNdjson(findings).trimEnd());
@@ -236,7 +264,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(renderSarif(table, RULES, { toolVersion: version() }));
       break;
     default:
-      io.out(renderTerminal(table, summary, { colour: io.stdoutIsTty === true && !env.NO_COLOR, width: process.stdout.columns || 160 }));
+      io.out(renderTerminal(table, summary, { colour: io.stdoutIsTty === true && !env.NO_COLOR, width: process.stdout.columns || 160, incidents }));
   }
 
   if (!values.quiet) {
@@ -257,7 +285,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (values.report !== undefined) {
     try {
       await mkdir(dirname(values.report), { recursive: true });
-      await writeFile(values.report, renderHtmlReport({ rows: table, findings, summary, rules: RULES, generatedAt: new Date().toISOString() }));
+      await writeFile(values.report, renderHtmlReport({ rows: table, findings, incidents, summary, rules: RULES, generatedAt: new Date().toISOString() }));
       if (!values.quiet) io.err(`report written to ${values.report}`);
     } catch (error) {
       io.err(`cannot write --report ${values.report}: ${(error as Error).message}`);

@@ -6,12 +6,13 @@
  * CI installs chromium (.ci/run) and this test fails there without it; on a laptop without
  * chromium it is skipped with a note (`apt-get install chromium`, or CHROMIUM_PATH=...).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Visit } from '../helpers/browser';
 import { describeInBrowser, launchChromium, openHtml } from '../helpers/browser';
+import { main } from '../../lambdas/cli/main';
 import type { Finding, Severity } from '../../lambdas/core/finding';
 import type { LocatedFinding } from '../../lambdas/core/report/aggregate';
 import { aggregate, countBySeverity } from '../../lambdas/core/report/aggregate';
@@ -180,6 +181,33 @@ describeInBrowser('the HTML report in chromium', () => {
       return bg;
     };
     expect(await background('dark')).not.toBe(await background('light'));
+  });
+
+  it("opens on the incidents: the samples' report shows the top incident's card on the first screen", async () => {
+    // The report as `scan samples/ --report` writes it.
+    const file = join(dir, 'samples-report.html');
+    const errors: string[] = [];
+    const code = await main(['scan', join(__dirname, '..', '..', 'samples'), '--report', file, '-q'], {
+      out: () => undefined,
+      err: (s) => errors.push(s),
+      env: {},
+    });
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const { page, consoleErrors, requests } = await open('samples.html', readFileSync(file, 'utf8'));
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.evaluate('window.scrollTo(0, 0)');
+    const top = page.locator('#incidents article.incident').first();
+    const card = await top.boundingBox();
+    expect(card).not.toBeNull();
+    expect(card!.y).toBeGreaterThanOrEqual(0);
+    expect(card!.y + card!.height).toBeLessThan(900);
+    // The most severe incident of the samples: Jordan Lee's key binding cluster-admin and minting a token.
+    await expect(top.innerText()).resolves.toContain('jordan.lee');
+    await expect(top.innerText()).resolves.toMatch(/critical/i);
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
   });
 
   it('takes a screenshot of the whole page', async () => {

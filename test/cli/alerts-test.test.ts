@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { alertsCommand } from '../../lambdas/cli/alerts-command';
 import { testAlertMessage } from '../../lambdas/cli/alerts-test';
 import { main } from '../../lambdas/cli/main';
+import { slackMessageFor } from '../../lambdas/core/alert/slack-message';
 import { severitiesFrom } from '../../lib/severity-filter';
 
 const ROOT = join(__dirname, '..', '..');
@@ -47,14 +48,32 @@ describe('the test alert message', () => {
   const bodies = JSON.parse(message.Message) as Record<string, string>;
 
   it('says it is a test in the subject and in every body a destination shows', () => {
-    expect(message.Subject).toMatch(/^\[TEST\] /);
+    expect(message.Subject).toBe('[TEST] TEST (a sample identity) create clusterrolebindings test-alert-sample in TEST');
     expect(message.Subject.length).toBeLessThan(100);
-    expect(bodies.email.split('\n')[0]).toMatch(/^THIS IS A TEST ALERT/);
+    expect(bodies.email.split('\n')[0]).toMatch(/^\[TEST\] /);
+    expect(bodies.email).toContain('This is a test alert: a sample incident, sent on request. Nothing\nhappened in your cluster.');
     expect(bodies.default).toBe(bodies.email);
     // The Slack notifier reads the machine body; Amazon Q the https one.
-    expect(bodies.lambda).toMatch(/TEST ALERT/);
-    expect(JSON.parse(bodies.lambda)).toMatchObject({ kind: 'findings', cluster: 'TEST' });
-    expect(bodies.https).toMatch(/TEST/);
+    expect(JSON.parse(bodies.lambda)).toMatchObject({
+      kind: 'incident',
+      alert: 'test',
+      incident: { cluster: 'TEST', principal: { display: 'TEST (a sample identity)' }, severity: 'critical' },
+      told: [{ ruleId: 'rbac.privileged-role-bound', summary: expect.stringContaining('TEST ALERT') as string }],
+    });
+    expect(JSON.parse(bodies.https)).toMatchObject({ content: { title: expect.stringMatching(/^\[TEST\] /) as string } });
+    expect(message.MessageAttributes.kind).toEqual({ DataType: 'String', StringValue: 'test' });
+  });
+
+  it('is rendered by the Slack notifier as a test', () => {
+    const slack = slackMessageFor({ subject: message.Subject, message: bodies.lambda }, { minSeverity: 'critical' });
+    expect(slack?.kind).toBe('incident');
+    expect(JSON.stringify(slack?.body)).toContain('This is a test alert');
+  });
+
+  it('links the region it is given, and none without one', () => {
+    expect(bodies.email).toContain('eu-west-1');
+    const none = JSON.parse(testAlertMessage({ now: new Date('2026-12-02T10:00:00Z') }).Message) as Record<string, string>;
+    expect(none.email).not.toContain('eu-west-1');
   });
 
   it('passes every severity filter a subscription can have', () => {
@@ -75,6 +94,7 @@ describe('k8s-audit-analyzer alerts test', () => {
     const input = published[0].args[0].input;
     expect(input.TopicArn).toBe(TOPIC);
     expect(input.Subject).toMatch(/^\[TEST\] /);
+    expect(input.MessageAttributes?.kind?.StringValue).toBe('test');
     expect(input.MessageStructure).toBe('json');
     expect(input.MessageAttributes?.severity?.StringValue).toBe('critical');
     expect(out).toContain(`sent a test alert to ${TOPIC} (message m-1)`);

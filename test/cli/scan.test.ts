@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { main } from '../../lambdas/cli/main';
 import type { Finding } from '../../lambdas/core/finding';
+import type { Incident } from '../../lambdas/core/incident/types';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
 import { auditEvent, clusterAdminBinding, execViaGet, leaseUpdate } from '../helpers/events';
 import type { Ev } from '../helpers/shipping';
@@ -38,7 +39,37 @@ describe('k8s-audit-analyzer scan', () => {
     expect(out).toMatch(/1 object/);
   });
 
-  it('--format json prints one document with findings, table and stats, and nothing else', async () => {
+  it('prints the incidents above the table: the most severe first, with who, where and when', async () => {
+    const { code, out } = await run('scan', logFile);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('Incidents (2, most severe first)');
+    expect(lines[2]).toMatch(/^CRITICAL +alice@example\.com /);
+    expect(out).toMatch(/principal: alice@example\.com\n +cluster: .*\n +time: 2026-11-20 10:00 UTC\n/);
+    expect(out.indexOf('principal:')).toBeLessThan(out.indexOf('rbac.broad-subject-bound'));
+  });
+
+  it('--incident-window joins findings further apart into one incident; --min-severity and info findings leave incidents out', async () => {
+    const incidentsOf = async (...options: string[]) =>
+      (JSON.parse((await run('scan', logFile, '--format', 'json', ...options)).out) as { incidents: Incident[] }).incidents;
+    // The binding (10:00) and the exec (12:00) by the same person: two incidents an hour apart, one three hours apart.
+    const apart = await incidentsOf();
+    expect(apart.map((i) => i.firstSeen)).toEqual(['2026-11-20T10:00:00Z', '2026-11-20T12:00:00Z']);
+    const joined = await incidentsOf('--incident-window', '180');
+    expect(joined).toHaveLength(1);
+    expect(joined[0].groups).toHaveLength(apart[0].groups.length + apart[1].groups.length);
+    expect(joined[0]).toMatchObject({ principal: { key: 'alice@example.com' }, severity: 'critical', firstSeen: '2026-11-20T10:00:00Z' });
+    expect((await incidentsOf('--min-severity', 'critical')).map((i) => i.severity)).toEqual(['critical']);
+    // Every rule the log meets made info by the configuration: findings, and no incident.
+    const rules = (JSON.parse((await run('scan', logFile, '--format', 'json')).out) as { findings: Finding[] }).findings.map((f) => f.ruleId);
+    const infoConfig = write('info.json', JSON.stringify({ rules: { severity: Object.fromEntries(rules.map((r) => [r, 'info'])) } }));
+    const doc = JSON.parse((await run('scan', logFile, '--format', 'json', '--config', infoConfig)).out) as { findings: Finding[]; incidents: Incident[] };
+    expect(doc.findings.length).toBeGreaterThan(0);
+    for (const f of doc.findings) expect(f.severity).toBe('info');
+    expect(doc.incidents).toEqual([]);
+  });
+
+  it('--format json prints one document with findings, incidents, table and stats, and nothing else', async () => {
     const { code, out } = await run('scan', logFile, '--format', 'json');
     expect(code).toBe(0);
     const doc = JSON.parse(out) as {
@@ -46,7 +77,7 @@ describe('k8s-audit-analyzer scan', () => {
       table: AggregatedRow[];
       stats: { objects: number; bytes: number; events: number; skipped: number; malformed: number; perObject: Array<{ source: string }> };
     };
-    expect(Object.keys(doc)).toEqual(['findings', 'table', 'stats']);
+    expect(Object.keys(doc)).toEqual(['findings', 'incidents', 'table', 'stats']);
     expect(doc.findings.map((f) => f.auditID)).toEqual(expect.arrayContaining([String(binding.auditID), String(exec.auditID)]));
     expect(doc.table[0].severity).toBe('critical');
     expect(doc.stats).toMatchObject({ objects: 1, events: 4, malformed: 0 });
@@ -114,6 +145,8 @@ describe('k8s-audit-analyzer scan', () => {
     expect(code).toBe(0);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('id="findings"');
+    expect(html).toContain('id="incidents"');
+    expect(html.indexOf('id="incidents"')).toBeLessThan(html.indexOf('id="findings"'));
     expect(html).toContain('rbac.broad-subject-bound');
   });
 
@@ -123,6 +156,8 @@ describe('k8s-audit-analyzer scan', () => {
     [['scan', logFile, '--fail-on', 'severe'], /--fail-on must be one of/],
     [['scan', logFile, '--since', 'yesterday'], /"yesterday" is not a time/],
     [['scan', logFile, '--report', 'out.txt'], /--report must name an \.html file/],
+    [['scan', logFile, '--incident-window', '0'], /--incident-window must be whole minutes from 1 to 10080/],
+    [['scan', logFile, '--incident-window', '1.5'], /--incident-window must be whole minutes/],
     [['scan', '/nonexistent/dir'], /cannot list input: .*nonexistent/],
     [['scan', logFile, '--config', '/nonexistent.yaml'], /cannot read --config/],
   ])('usage errors exit 2: %j', async (argv, message) => {

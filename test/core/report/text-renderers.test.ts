@@ -4,7 +4,8 @@ import { aggregate, countBySeverity } from '../../../lambdas/core/report/aggrega
 import { renderMarkdown } from '../../../lambdas/core/report/markdown';
 import { renderPlainText, textLength, visibleLength } from '../../../lambdas/core/report/plain-text';
 import { summaryLine } from '../../../lambdas/core/report/summary-line';
-import { renderJson, renderNdjson, renderTerminal } from '../../../lambdas/core/report/terminal';
+import { groupIntoIncidents } from '../../../lambdas/core/incident/incidents';
+import { INCIDENTS_SHOWN, renderJson, renderNdjson, renderTerminal } from '../../../lambdas/core/report/terminal';
 import { registryFinding } from '../../helpers/findings';
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +241,85 @@ describe('renderTerminal', () => {
   });
 });
 
+describe('renderTerminal with incidents', () => {
+  /** One incident per person: `n` people, each binding a role (high or critical by the registry). */
+  function peopleFindings(n: number): LocatedFinding[] {
+    return Array.from({ length: n }, (_, i) =>
+      located(
+        finding(i === 3 ? 'rbac.privileged-role-bound' : 'secret.write', {
+          actor: { username: `person-${i}@example.com`, groups: ['system:authenticated'] },
+          cluster: 'prod-eu',
+          time: `2026-11-20T10:${String(i).padStart(2, '0')}:00Z`,
+        }),
+      ),
+    );
+  }
+
+  it('puts one block per incident above the table, most severe first: severity, title, principal, cluster, time, count', () => {
+    const located = peopleFindings(2);
+    const incidents = groupIntoIncidents(located, 60);
+    const out = renderTerminal(aggregate(located), summaryOf(located), { colour: false, width: 160, incidents });
+    const lines = linesOf(out);
+    expect(lines[0]).toBe('Incidents (2, most severe first)');
+    const block = lines.slice(2, 7);
+    expect(block[0]).toMatch(/^[A-Z]+ +person-0@example\.com .* in prod-eu$/);
+    expect(block.slice(1).map((l) => l.trim())).toEqual([
+      'principal: person-0@example.com',
+      'cluster: prod-eu',
+      'time: 2026-11-20 10:00 UTC',
+      '1 finding group, 1 finding',
+    ]);
+    // The table follows the blocks.
+    const lastBlock = lines.findIndex((l) => l.trim() === 'principal: person-1@example.com');
+    expect(lastBlock).toBeGreaterThan(6);
+    expect(lines.findIndex((l) => l.startsWith('SEVERITY'))).toBeGreaterThan(lastBlock);
+  });
+
+  it(`shows at most ${INCIDENTS_SHOWN} incidents, the most severe first, and counts the rest`, () => {
+    const located = peopleFindings(INCIDENTS_SHOWN + 3);
+    const incidents = groupIntoIncidents(located, 60);
+    const out = renderTerminal(aggregate(located), summaryOf(located), { colour: false, width: 160, incidents });
+    const titles = linesOf(out).filter((l) => /^(CRITICAL|HIGH|MEDIUM|LOW|INFO) /.test(l));
+    expect(titles).toHaveLength(INCIDENTS_SHOWN);
+    expect(titles[0]).toMatch(/^CRITICAL +person-3@example\.com/);
+    expect(out).toContain('…and 3 more incidents');
+  });
+
+  it('keeps every line within the width, colour or not, and colours the severity only on request', () => {
+    const located = peopleFindings(4);
+    const incidents = groupIntoIncidents(located, 60);
+    for (const width of [20, 39, 40, 72, 120]) {
+      for (const colour of [false, true]) {
+        const out = renderTerminal(aggregate(located), summaryOf(located), { colour, width, incidents });
+        for (const line of linesOf(out)) expect(visibleLength(line)).toBeLessThanOrEqual(width);
+      }
+    }
+    const plain = renderTerminal(aggregate(located), summaryOf(located), { colour: false, incidents });
+    expect(plain).not.toContain(ESC);
+    const coloured = renderTerminal(aggregate(located), summaryOf(located), { colour: true, incidents });
+    expect(coloured).toContain(`${ESC}[1;31mCRITICAL${ESC}[0m`);
+  });
+
+  it('shows what the log named through displayText: a principal or cluster cannot drive the terminal', () => {
+    const hostile = [
+      located(finding('secret.write', { actor: { username: `mallory${ESC}]0;pwned\u0007` }, cluster: `prod\u202e`, time: '2026-11-20T10:00:00Z' })),
+    ];
+    const incidents = groupIntoIncidents(hostile, 60);
+    const out = renderTerminal(aggregate(hostile), summaryOf(hostile), { colour: true, width: 160, incidents });
+    expect(out).toContain('principal: mallory\\u{1b}]0;pwned\\u{7}');
+    expect(out).toContain('cluster: prod\\u{202e}');
+    // eslint-disable-next-line no-control-regex -- every ESC left must start one of our SGR sequences
+    expect(out.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+  });
+
+  it('says an incident of an unnamed cluster is in an unnamed cluster', () => {
+    const located = [finding('secret.write', { time: '2026-11-20T10:00:00Z' })].map((f) => ({ finding: f, source: 'a.log' }));
+    const out = renderTerminal(aggregate(located), summaryOf(located), { colour: false, width: 160, incidents: groupIntoIncidents(located, 60) });
+    expect(out).toMatch(/ in an unnamed cluster\n/);
+    expect(out).toContain('cluster: an unnamed cluster');
+  });
+});
+
 describe('renderPlainText', () => {
   const many = Array.from({ length: 30 }, (_, i) =>
     located(finding('secret.read', { severity: 'medium', target: { resource: 'secrets', namespace: 'prod', name: `db-${i}` } })),
@@ -404,18 +484,21 @@ describe('renderJson and renderNdjson', () => {
   const findings = realisticFindings();
   const rows = aggregate(findings);
 
-  it('renderJson writes one document with exactly findings, table and stats, in that order, indented by 2', () => {
+  it('renderJson writes one document with exactly findings, incidents, table and stats, in that order, indented by 2', () => {
     const stats = { objects: 2, events: 12_345 };
+    const incidents = groupIntoIncidents(findings, 60);
     // Given in another order: the document's order is fixed.
-    const text = renderJson({ stats, table: rows, findings: findings.map((f) => f.finding) });
+    const text = renderJson({ stats, table: rows, incidents, findings: findings.map((f) => f.finding) });
     const doc = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['findings', 'table', 'stats']);
-    expect(doc).toEqual({ findings: findings.map((f) => f.finding), table: rows, stats });
+    expect(Object.keys(doc)).toEqual(['findings', 'incidents', 'table', 'stats']);
+    expect(doc).toEqual({ findings: findings.map((f) => f.finding), incidents, table: rows, stats });
+    expect(incidents.length).toBeGreaterThan(0);
     expect(text).toMatch(/^\{\n {2}"findings": \[\n {4}\{/);
   });
 
-  it('renderJson keeps stats as null rather than leaving the key out', () => {
-    expect(Object.keys(JSON.parse(renderJson({ findings: [], table: [], stats: undefined })) as object)).toEqual(['findings', 'table', 'stats']);
+  it('renderJson keeps incidents as [] and stats as null rather than leaving the keys out', () => {
+    const doc = JSON.parse(renderJson({ findings: [], table: [], stats: undefined })) as object;
+    expect(doc).toEqual({ findings: [], incidents: [], table: [], stats: null });
   });
 
   it('renderNdjson writes one finding per line', () => {
