@@ -67,7 +67,7 @@ export function titleParts(alert: IncidentAlert): TitleParts {
     who: displayText(principal.display),
     whoDetail: displayText(whoDetail),
     what: displayText(what),
-    where: ` in ${displayText(incident.cluster)}`,
+    where: incident.cluster ? ` in ${displayText(incident.cluster)}` : '',
   };
 }
 

@@ -111,7 +111,10 @@ function renderReaderStats(s: ScanSummary): string {
 function renderIncidents(incidents: readonly Incident[]): string {
   if (incidents.length === 0) return '';
   const card = (incident: Incident): string => {
-    const groups = incident.groups.slice(0, GROUPS_SHOWN);
+    // Most severe first, then the earliest: the card leads with what pages.
+    const groups = [...incident.groups]
+      .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || Date.parse(a.firstSeen) - Date.parse(b.firstSeen))
+      .slice(0, GROUPS_SHOWN);
     const more = incident.groups.length - groups.length + incident.omitted.groups;
     return [
       `<article class="incident sev-row-${esc(incident.severity)}" data-incident="${esc(incident.id)}">`,
