@@ -23,6 +23,11 @@ export function severityRank(s: Severity): number {
  */
 export const DEFAULT_ALERT_MINIMUM: Severity = 'medium';
 
+/** `by` severities above `s` (below when negative), kept within info and critical. */
+export function stepSeverity(s: Severity, by: number): Severity {
+  return SEVERITIES[Math.max(0, Math.min(SEVERITIES.length - 1, severityRank(s) + by))];
+}
+
 export function maxSeverity(a: Severity, b: Severity): Severity {
   return severityRank(a) >= severityRank(b) ? a : b;
 }

@@ -5,31 +5,17 @@ import { severityRank } from '../finding';
 import type { IncidentBody, ToldGroup } from './incident-body';
 import { targetText, timeRange } from './incident-email';
 import { displayText } from '../report/display-text';
-import { clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
+import { SLACK_LIMITS, clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 
 /**
  * An incident alert as a Slack message: top-level Block Kit blocks (a header, the title sentence,
  * the incident's context, then per told group a section with fields, a section with what to do and
- * a row of link buttons), within Slack's documented limits (`SLACK_BLOCK_LIMITS`).
+ * a row of link buttons), within Slack's documented limits (`SLACK_LIMITS`).
  *
  * Escaping as in slack-text.ts: every value from the logs is `escapeMrkdwn`ed (no `<!channel>`, no
  * mention, no `<url|label>` link), inside code blocks backticks are shown as `ˋ`, mrkdwn objects
  * are `verbatim`, the header (plain_text) holds our words only (severity and the rule's title), and button URLs are only those `linkFor` vouches for (https, re-serialised).
  */
-
-/** Slack's limits (Block Kit reference: blocks, section, header, actions, button). */
-export const SLACK_BLOCK_LIMITS = {
-  blocks: 50,
-  headerText: 150,
-  sectionText: 3000,
-  fields: 10,
-  fieldText: 2000,
-  contextElements: 10,
-  actionsElements: 25,
-  buttonText: 75,
-  buttonUrl: 3000,
-  actionId: 255,
-} as const;
 
 export interface IncidentSlackMessage {
   /** The notification text (mrkdwn, escaped): shown where blocks cannot be. */
@@ -64,9 +50,9 @@ export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity =
   const ruleTitle = top ? displayText(top.title) : 'finding';
   const header: HeaderBlock = {
     type: 'header',
-    text: { type: 'plain_text', text: clipUnits(`${prefix}${capitalise(i.severity)} incident: ${ruleTitle}`, SLACK_BLOCK_LIMITS.headerText), emoji: false },
+    text: { type: 'plain_text', text: clipUnits(`${prefix}${capitalise(i.severity)} incident: ${ruleTitle}`, SLACK_LIMITS.headerText), emoji: false },
   };
-  const title: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(`*${escapeMrkdwn(body.title)}*`, SLACK_BLOCK_LIMITS.sectionText)) };
+  const title: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(`*${escapeMrkdwn(body.title)}*`, SLACK_LIMITS.sectionText)) };
   const who = [
     `*Who:* ${escapeMrkdwn(clipUnits(i.principal.display, 300))}`,
     ...(i.principal.impersonated?.length
@@ -97,7 +83,7 @@ export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity =
   ];
   if (news.length > 0) blocks.push({ type: 'section', text: mrkdwn(news.join('\n')) });
 
-  const room = Math.floor((SLACK_BLOCK_LIMITS.blocks - FIXED_BLOCKS) / BLOCKS_PER_GROUP);
+  const room = Math.floor((SLACK_LIMITS.blocks - FIXED_BLOCKS) / BLOCKS_PER_GROUP);
   const posted = shown.slice(0, room);
   posted.forEach((g, n) => blocks.push(...groupBlocks(g, n + 1)));
   const leftOut = shown.length - posted.length + body.omittedTold;
@@ -126,7 +112,7 @@ function groupBlocks(g: ToldGroup, n: number): KnownBlock[] {
     text: mrkdwn(
       clipUnits(
         `*${n}. ${g.severity.toUpperCase()}: ${escapeMrkdwn(clipUnits(g.title, 200))}* (\`${escapeMrkdwnCode(clipUnits(g.ruleId, 100))}\`)\n${escapeMrkdwn(g.summary)}`,
-        SLACK_BLOCK_LIMITS.sectionText,
+        SLACK_LIMITS.sectionText,
       ),
     ),
     fields: [
@@ -148,11 +134,11 @@ function groupBlocks(g: ToldGroup, n: number): KnownBlock[] {
   if (guide.logsInsights)
     parts.push(`*Raw events* (Logs Insights on \`${escapeMrkdwnCode(clipUnits(guide.logsInsights.logGroup, 200))}\`):\n${code(guide.logsInsights.query, 800)}`);
   if (guide.scanCommands.length > 0) parts.push(`*Raw events from S3:*\n${code(guide.scanCommands.slice(0, 3).join('\n'), 600)}`);
-  const actions: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(parts.join('\n'), SLACK_BLOCK_LIMITS.sectionText)) };
+  const actions: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(parts.join('\n'), SLACK_LIMITS.sectionText)) };
 
   const buttons: Button[] = [];
   const add = (label: string, uri: string | undefined): void => {
-    const url = uri ? linkFor(uri, SLACK_BLOCK_LIMITS.buttonUrl) : undefined;
+    const url = uri ? linkFor(uri, SLACK_LIMITS.buttonUrl) : undefined;
     if (url) buttons.push({ type: 'button', action_id: `g${n}-${buttons.length}`, text: { type: 'plain_text', text: label, emoji: false }, url });
   };
   add('Rule documentation', guide.ruleDocUrl);
@@ -168,7 +154,7 @@ function field(label: string, value: string | readonly string[], asCode = false)
   const shown = values.map((v) => (asCode && v !== 'none recorded' ? `\`${escapeMrkdwnCode(clipUnits(v, 300))}\`` : escapeMrkdwn(clipUnits(v, 600))));
   let text = `*${label}*`;
   for (const v of shown) {
-    if (text.length + 1 + v.length > SLACK_BLOCK_LIMITS.fieldText - 20) {
+    if (text.length + 1 + v.length > SLACK_LIMITS.fieldText - 20) {
       text += '\n…';
       break;
     }

@@ -7,7 +7,7 @@ import { tableLines, truncate } from '../report/plain-text';
 import { formatNumber, summaryLine } from '../report/summary-line';
 // A cycle (report-message uses this module's escaping), harmless: neither uses the other at load time.
 import type { ReportPayload } from './report-message';
-import { escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
+import { SLACK_LIMITS, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 import { parseIncidentBody } from './incident-body';
 import type { IncidentSlackMessage } from './incident-slack';
 import { incidentSlackMessage } from './incident-slack';
@@ -41,7 +41,7 @@ export const SEVERITY_COLORS: Readonly<Record<Severity, string>> = {
 };
 
 /** Slack's limits (Block Kit reference), and our own budget for the table. */
-export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150 } as const;
+export { SLACK_LIMITS };
 
 export interface SlackMessageOptions {
   /** Rows below this severity are not shown; when none is left (and none was omitted), nothing is posted. */

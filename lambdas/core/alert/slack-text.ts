@@ -57,3 +57,17 @@ export function clipUnits(text: string, max: number): string {
   if (end > 0 && /[\ud800-\udbff]/.test(text[end - 1])) end--;
   return `${text.slice(0, end)}…`;
 }
+
+/** Slack's limits (Block Kit reference: blocks, section, header, actions, button): every Slack renderer keeps to these. */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonUrl: 3000,
+  actionId: 255,
+} as const;

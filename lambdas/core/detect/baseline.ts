@@ -94,7 +94,7 @@ export class Baseline {
     const windowStart = dayOf(dayMs(day) - learningDays * DAY_MS);
     const ttlSeconds = (learningDays + 2) * 86_400;
 
-    const key = `baseline/${action.cluster.length <= 200 ? action.cluster : digestOf(action.cluster)}/${digestOf(actionText(action))}`;
+    const key = `${clusterKey(action.cluster)}/${digestOf(actionText(action))}`;
     const known = this.verdicts.get(`${key}@${day}`);
     if (known) return known; // the day is recorded already; every finding of the action that day gets one verdict
     const since = await this.clusterSince(action.cluster, day, ttlSeconds);
@@ -138,13 +138,18 @@ export class Baseline {
     const known = this.sinceStored.get(cluster);
     if (known !== undefined && known <= day) return known;
     const record = await this.store.update<ClusterRecord>(
-      `baseline/${cluster.length <= 200 ? cluster : digestOf(cluster)}`,
+      clusterKey(cluster),
       (current) => ({ since: current === undefined || day < current.since ? day : current.since }),
       ttlSeconds,
     );
     this.sinceStored.set(cluster, record.since);
     return record.since;
   }
+}
+
+/** The cluster's own key, and the prefix of its actions': a name as long as an object key allows is digested. */
+function clusterKey(cluster: string): string {
+  return `baseline/${cluster.length <= 200 ? cluster : digestOf(cluster)}`;
 }
 
 function actionText(a: Action): string {

@@ -8,7 +8,7 @@ import { CompiledInterest } from '../read/interest';
 import type { ReadStats } from '../read/stats';
 import { recordProblem } from '../read/stats';
 import type { EventView } from './event-view';
-import { isFinalStage, viewOf } from './event-view';
+import { isFinalStage, isWrite, viewOf } from './event-view';
 import { hitFingerprint, requestDigest } from './fingerprint';
 import { FindingPolicy } from './finding-policy';
 import { redactProblemDetail } from './redact';
@@ -25,8 +25,7 @@ import { SYSTEM_NAMESPACES } from './identity';
 
 export type Detection = Rule | StatefulDetector;
 
-/** Verbs that change something, and subresources that run code in a pod: the actions a first time of makes more severe. */
-const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+/** Subresources that run code in a pod: with the writes, the actions whose first time rates higher. */
 const RUNS_CODE = new Set(['exec', 'attach', 'portforward']);
 
 /**
@@ -246,7 +245,7 @@ export class DetectionEngine {
     }
     // Learning and seen change nothing, and say nothing: only what moved the rating is evidence.
     if (!verdict || verdict.history === 'learning' || verdict.history === 'seen') return finding;
-    const write = WRITES.has(view.verb) || RUNS_CODE.has(view.subresource);
+    const write = isWrite(view.verb) || RUNS_CODE.has(view.subresource);
     const severity = rateHistory(finding.severity, what, verdict.history, write);
     const baseline = {
       history: verdict.history,

@@ -132,3 +132,9 @@ export function asArray(v: unknown): unknown[] {
 export function asString(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+
+/** Verbs that change state; everything else is a read or a stream. */
+export const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+const WRITES = new Set<string>(WRITE_VERBS);
+
+export const isWrite = (verb: string | undefined): boolean => verb !== undefined && WRITES.has(verb);

@@ -4,10 +4,11 @@
  * judgement of its own (pod security risks, webhook shapes) passes it as `judged`, and the rubric's
  * floors and caps still apply to it.
  */
+import type { History } from './baseline';
 import type { EventView } from './event-view';
 import { SYSTEM_NAMESPACES, isPlatform } from './identity';
 import type { Severity } from '../finding';
-import { SEVERITIES, maxSeverity, severityRank } from '../finding';
+import { maxSeverity, severityRank, stepSeverity } from '../finding';
 
 /**
  * Who acted. `person`: a user (kubectl, a console, CI with a user's credentials). `unknown`: an
@@ -46,7 +47,7 @@ export interface Rating {
 /** A person or unknown identity in an ordinary namespace, body logged: the table's starting point. */
 const BASE: Record<What, Severity> = { takeover: 'high', persistence: 'medium', access: 'low', change: 'low', observation: 'info' };
 
-const step = (s: Severity, by: number): Severity => SEVERITIES[Math.max(0, Math.min(SEVERITIES.length - 1, severityRank(s) + by))];
+const step = stepSeverity;
 
 /**
  * The rubric. Anonymous and allowed: critical, whatever it did. A platform identity doing its own
@@ -102,7 +103,7 @@ export function rateEvent(view: EventView, what: What, judged?: Severity): Sever
  * at `medium` or above however often it happens (a routine cluster-admin binding still pages).
  * `learning` and `seen` leave the rating as it is.
  */
-export function rateHistory(severity: Severity, what: What, history: 'learning' | 'new' | 'seen' | 'routine', write: boolean): Severity {
+export function rateHistory(severity: Severity, what: What, history: History, write: boolean): Severity {
   if (history === 'new') return write && (what === 'persistence' || what === 'takeover') ? step(severity, 1) : severity;
   if (history !== 'routine') return severity;
   if (what === 'takeover') return severityRank(severity) >= severityRank('high') ? step(severity, -1) : severity;

@@ -8,7 +8,7 @@
  */
 import type { Settings } from '../config/settings';
 import type { Severity } from '../finding';
-import { SEVERITIES, severityRank } from '../finding';
+import { severityRank, stepSeverity } from '../finding';
 import { NetworkSet, PRIVATE_RANGES } from './networks';
 import type { Who } from './rubric';
 
@@ -86,7 +86,7 @@ export class TrustBoundary {
     const out = this.outsideTrusted(input.sourceIPs);
     if (!out) return undefined;
     return {
-      severity: SEVERITIES[Math.min(severityRank(input.severity) + 1, SEVERITIES.length - 1)],
+      severity: stepSeverity(input.severity, 1),
       note: `from ${addressText(out)}, outside the trusted networks`,
     };
   }

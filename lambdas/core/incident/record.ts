@@ -4,7 +4,7 @@
  */
 import { digest } from '../detect/fingerprint';
 import type { Finding, Severity } from '../finding';
-import { maxSeverity, SEVERITIES, severityRank } from '../finding';
+import { maxSeverity, severityRank, stepSeverity } from '../finding';
 import { addBounded, bounded } from './bounded';
 import { chainOf } from './chain';
 import type { Incident, IncidentChange, IncidentGroup, Principal } from './types';
@@ -77,7 +77,7 @@ export function recordFindings(current: Incident | undefined, input: RecordInput
   dropLeastSevere(incident, true);
   const chain = chainOf(incident.groups);
   const highest = incident.groups.reduce<Severity>((s, g) => maxSeverity(s, g.severity), 'info');
-  const raised = chain.steps >= 3 ? SEVERITIES[Math.min(severityRank(highest) + 1, SEVERITIES.length - 1)] : highest;
+  const raised = chain.steps >= 3 ? stepSeverity(highest, 1) : highest;
   incident.severity = before ? maxSeverity(before.severity, raised) : raised;
   if (chain.text !== undefined) incident.chain = chain.text;
   incident.version = before ? before.version + 1 : 1;

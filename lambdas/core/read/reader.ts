@@ -70,7 +70,7 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
             break reading;
           }
           const end = sliceEnd(chunk, at);
-          parser.push(at === 0 && end === chunk.length ? chunk : chunk.subarray(at, end), out);
+          parser.push(end - at === chunk.length ? chunk : chunk.subarray(at, end), out);
           at = end;
           if (out.length > 0) {
             yield* out;

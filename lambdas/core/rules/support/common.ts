@@ -4,18 +4,15 @@ import type { Rule } from '../../detect/rule';
 import { asObject } from '../../detect/event-view';
 import { SYSTEM_NAMESPACES, isPlatform } from '../../detect/identity';
 import type { Severity } from '../../finding';
-import { SEVERITIES } from '../../finding';
+import { stepSeverity } from '../../finding';
 import { patchedFields } from '../../k8s/patch';
 
-/** Verbs that change state; everything else is a read or a stream. */
-export const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
-const WRITES = new Set<string>(WRITE_VERBS);
-
-export const isWrite = (verb: string | undefined): boolean => verb !== undefined && WRITES.has(verb);
+// What a write is, the engine needs too (the baseline's "first time" counts writes): kept with the event view.
+export { WRITE_VERBS, isWrite } from '../../detect/event-view';
 
 /** `steps` severities above `s`, capped at critical. */
 export function raise(s: Severity, steps = 1): Severity {
-  return SEVERITIES[Math.min(SEVERITIES.indexOf(s) + steps, SEVERITIES.length - 1)];
+  return stepSeverity(s, steps);
 }
 
 /** The actor as a summary names it; an impersonated identity is said beside the real one. */
