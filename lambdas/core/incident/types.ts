@@ -78,6 +78,8 @@ export interface Incident {
   alertedSeverity?: Severity;
   /** The chain when an alert last told it. */
   alertedChain?: string;
+  /** How the incident ended (state `quiet` or `closed`): when (clock time, ISO 8601), and for a close who closed it and why. */
+  ended?: { at: string; how: 'quiet' | 'closed'; by?: string; reason?: string };
 }
 
 /** What one recording did to an incident: the input of the alert decision. */
@@ -93,8 +95,12 @@ export interface IncidentChange {
 
 /** An alert about an incident: the input of every renderer (email, Slack, Amazon Q, machine JSON). */
 export interface IncidentAlert {
-  /** `opened`: the first alert of the incident; `updated`: it grew; `test`: a labelled sample sent on request. */
-  kind: 'opened' | 'updated' | 'test';
+  /**
+   * `opened`: the first alert of the incident; `updated`: it grew; `quiet`: the final summary once
+   * no finding came for a window (optional); `closed`: a person closed it; `test`: a labelled sample
+   * sent on request.
+   */
+  kind: 'opened' | 'updated' | 'quiet' | 'closed' | 'test';
   incident: Incident;
   /** The groups this alert tells: for an opening every group at or above the minimum, for an update those not told before; most severe first. */
   told: IncidentGroup[];
