@@ -6,7 +6,7 @@
 import type { AlertMessage } from './alert/sns-message';
 import type { AuditLevel, Coverage, Period } from './compliance/types';
 import type { Finding } from './finding';
-import type { IncidentAlert, IncidentChange, Principal } from './incident/types';
+import type { IncidentAlert, IncidentChange, Principal, TellClaim } from './incident/types';
 import type { AggregatedRow, ScanSummary } from './report/aggregate';
 
 // ---------------------------------------------------------------------------------------------
@@ -167,9 +167,13 @@ export interface IncidentStore {
     findings: readonly Finding[],
     sources: readonly string[] | string,
     windowMinutes: number,
+    /** Decide the alert in the same atomic write and take the lease to send it (see `TellClaim`). */
+    claim?: TellClaim,
   ): Promise<IncidentChange>;
-  /** Remembers that the alert was sent, if its incident is still the one kept; never lowers what was told. */
-  markAlerted(alert: IncidentAlert): Promise<void>;
+  /** Remembers that the alert was sent, if its incident is still the one kept (never lowering what was told), and ends `attempt`'s lease. */
+  markAlerted(alert: IncidentAlert, attempt?: string): Promise<void>;
+  /** Ends `attempt`'s lease without marking anything: the alert was not sent, the next attempt tells it. */
+  release(alert: IncidentAlert, attempt: string): Promise<void>;
   /**
    * Remembers that `principal` minted a credential for a service account (`namespace/name`) until
    * `until` (epoch ms): that service account's actions are then told in the principal's incidents.

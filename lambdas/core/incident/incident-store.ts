@@ -6,10 +6,10 @@
 import { digest } from '../detect/fingerprint';
 import type { Finding } from '../finding';
 import type { IncidentStore, StateStore } from '../ports';
-import { markTold } from './alert-decision';
+import { decideAlert, markTold } from './alert-decision';
 import { bounded } from './bounded';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES, recordFindings } from './record';
-import type { Incident, IncidentAlert, IncidentChange, Principal } from './types';
+import type { Incident, IncidentAlert, IncidentChange, Principal, TellClaim } from './types';
 
 /** How long an incident is kept past its window: long enough to read it back the next days. */
 const RETAIN_SECONDS = 3 * 86_400;
@@ -44,13 +44,15 @@ export class StateIncidentStore implements IncidentStore {
     findings: readonly Finding[],
     sources: readonly string[] | string,
     windowMinutes: number,
+    claim?: TellClaim,
   ): Promise<IncidentChange> {
     let change: IncidentChange | undefined;
     await this.state.update<Incident>(
       incidentKey(cluster, principal.key),
       (current) => {
         // Called again on a conflict: the last call's change is the one written.
-        change = recordFindings(current, { cluster, principal, findings, sources, windowMinutes });
+        const recorded = recordFindings(current, { cluster, principal, findings, sources, windowMinutes });
+        change = claim ? claimTelling(recorded, claim) : recorded;
         return change.incident;
       },
       windowMinutes * 60 + this.retainSeconds,
@@ -87,14 +89,49 @@ export class StateIncidentStore implements IncidentStore {
     return new Map(Object.entries(found));
   }
 
-  async markAlerted(alert: IncidentAlert): Promise<void> {
+  async markAlerted(alert: IncidentAlert, attempt?: string): Promise<void> {
     if (alert.kind === 'test') return;
     const { incident } = alert;
     await this.state.update<Incident>(
       incidentKey(incident.cluster, incident.principal.key),
       // Gone (expired) since the alert: kept again as told, so a late finding does not open it anew.
-      (current) => (current === undefined ? markTold(incident, alert) : markTold(current, alert)),
+      (current) => releaseLease(markTold(current ?? incident, alert), attempt),
       DEFAULT_INCIDENT_WINDOW_MINUTES * 60 + this.retainSeconds,
     );
   }
+
+  async release(alert: IncidentAlert, attempt: string): Promise<void> {
+    const { incident } = alert;
+    await this.state.update<Incident>(
+      incidentKey(incident.cluster, incident.principal.key),
+      (current) => releaseLease(current ?? incident, attempt),
+      DEFAULT_INCIDENT_WINDOW_MINUTES * 60 + this.retainSeconds,
+    );
+  }
+}
+
+/**
+ * Decides the alert inside the recording's write and takes the lease to send it, unless another
+ * attempt's lease runs. A lapsed lease (its analyzer crashed before marking) is taken over: what
+ * it was to tell is still unmarked, so this decision tells it.
+ */
+function claimTelling(recorded: IncidentChange, claim: TellClaim): IncidentChange {
+  const lease = recorded.incident.telling;
+  if (lease && lease.attempt !== claim.attempt && lease.until > claim.now) return { ...recorded, held: true };
+  const plain = withoutLease(recorded.incident);
+  const alert = decideAlert({ ...recorded, incident: plain }, claim.minSeverity);
+  if (!alert) return { ...recorded, incident: lease && lease.until <= claim.now ? plain : recorded.incident };
+  return { ...recorded, incident: { ...plain, telling: { attempt: claim.attempt, until: claim.now + claim.leaseMs } }, toTell: alert };
+}
+
+function releaseLease(incident: Incident, attempt: string | undefined): Incident {
+  return attempt !== undefined && incident.telling?.attempt === attempt ? withoutLease(incident) : incident;
+}
+
+/** The incident as alerts and readers see it: the lease is the store's business. */
+export function withoutLease(incident: Incident): Incident {
+  if (incident.telling === undefined) return incident;
+  const copy = { ...incident };
+  delete copy.telling;
+  return copy;
 }

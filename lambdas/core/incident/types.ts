@@ -78,6 +78,12 @@ export interface Incident {
   alertedSeverity?: Severity;
   /** The chain when an alert last told it. */
   alertedChain?: string;
+  /**
+   * The analyzer telling the incident right now, and until when (epoch ms): set in the same atomic
+   * write that decided the alert, cleared when it was sent (or failed). While it runs no other
+   * analyzer tells the incident; a crashed analyzer's lease lapses and the next one tells it.
+   */
+  telling?: { attempt: string; until: number };
   /** How the incident ended (state `quiet` or `closed`): when (clock time, ISO 8601), and for a close who closed it and why. */
   ended?: { at: string; how: 'quiet' | 'closed'; by?: string; reason?: string };
 }
@@ -91,6 +97,24 @@ export interface IncidentChange {
   newGroups: string[];
   /** Findings that only repeated a known group (counted, not told). */
   repeats: number;
+  /** With a claim (`TellClaim`): the alert this recording holds the lease to send; send it, then mark it alerted. */
+  toTell?: IncidentAlert;
+  /** With a claim: another analyzer is telling the incident; look again once it is done. */
+  held?: boolean;
+}
+
+/**
+ * An analyzer's claim to tell what its recording decided. The decision and the lease are taken in
+ * the recording's atomic write, so two analyzers recording one principal at once cannot both
+ * open the incident: the second waits for the first's alert and tells only what is left.
+ */
+export interface TellClaim {
+  /** This attempt's own id (random). */
+  attempt: string;
+  /** The clock (epoch ms) and the lease's length: longer than a publish takes, shorter than a retry comes. */
+  now: number;
+  leaseMs: number;
+  minSeverity: Severity;
 }
 
 /** An alert about an incident: the input of every renderer (email, Slack, Amazon Q, machine JSON). */

@@ -199,7 +199,12 @@ async function raiseAsIncidents(
 ): Promise<RaiseResult> {
   let raised;
   try {
-    raised = await raiseIncidents(toAlert, redactText(context.source), { incidents, publisher: deps.publisher, minAlertSeverity: deps.minAlertSeverity });
+    raised = await raiseIncidents(toAlert, redactText(context.source), {
+      incidents,
+      publisher: deps.publisher,
+      minAlertSeverity: deps.minAlertSeverity,
+      attempt: attempt.id,
+    });
   } catch (error) {
     if (!(error instanceof IncidentPublishError)) throw error;
     // Told before the failure: marked. Not told: released, so a retry tells them at once.

@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { buildIncidentAlert } from '../alert/incident-message';
 import type { Finding, Severity } from '../finding';
-import { decideAlert } from '../incident/alert-decision';
 import { MINTED_WINDOW_MINUTES, mintOf, serviceAccountOf, withinMint } from '../incident/minted';
 import { principalOf } from '../incident/principal';
-import type { AlertLinks, Principal } from '../incident/types';
+import type { AlertLinks, IncidentChange, Principal, TellClaim } from '../incident/types';
 import type { IncidentStore, Publisher } from '../ports';
 
 /** Incidents instead of one alert per object (see `raiseFindings`). */
@@ -13,6 +13,11 @@ export interface IncidentDeps {
   windowMinutes: number;
   links: AlertLinks;
 }
+
+/** How long an analyzer holds an incident while it sends its alert: far longer than a publish, far shorter than an SQS retry. */
+export const TELL_LEASE_MS = 60_000;
+/** How long an analyzer waits for another to finish telling the same incident before it gives its findings back for a retry. */
+const HELD_WAIT_MS = [100, 200, 400, 800, 1600, 3200];
 
 export interface IncidentsRaised {
   /** Alerts published: openings and updates. */
@@ -33,9 +38,21 @@ export interface IncidentsRaised {
 export async function raiseIncidents(
   findings: readonly Finding[],
   source: string,
-  deps: { incidents: IncidentDeps; publisher: Publisher; minAlertSeverity: Severity },
+  deps: {
+    incidents: IncidentDeps;
+    publisher: Publisher;
+    minAlertSeverity: Severity;
+    /** This attempt's id (the lease's holder); random when not given. */
+    attempt?: string;
+    now?: () => number;
+    wait?: (ms: number) => Promise<void>;
+  },
 ): Promise<IncidentsRaised> {
   const store = deps.incidents.store;
+  const attempt = deps.attempt ?? randomBytes(8).toString('base64url');
+  const now = deps.now ?? Date.now;
+  const wait = deps.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const claim = (): TellClaim => ({ attempt, now: now(), leaseMs: TELL_LEASE_MS, minSeverity: deps.minAlertSeverity });
   // Credentials minted here by a person (a service-account token they requested) are theirs:
   // remembered first, so the token's own actions in this batch are told as the minter's too.
   for (const finding of findings) {
@@ -70,15 +87,30 @@ export async function raiseIncidents(
   const entries = [...byPrincipal.values()];
   for (const [i, entry] of entries.entries()) {
     try {
-      const change = await store.record(entry.cluster, entry.principal, entry.findings, source, entry.windowMinutes);
+      let change: IncidentChange = await store.record(entry.cluster, entry.principal, entry.findings, source, entry.windowMinutes, claim());
       raised.repeats += change.repeats;
-      const alert = decideAlert(change, deps.minAlertSeverity);
+      // Another analyzer is telling this incident: its alert may not hold what this one recorded.
+      // Look again (recording nothing more) once it is done, and tell what is left.
+      for (const pause of HELD_WAIT_MS) {
+        if (!change.held) break;
+        await wait(pause);
+        change = await store.record(entry.cluster, entry.principal, [], source, entry.windowMinutes, claim());
+      }
+      if (change.held)
+        throw new Error(`another analyzer has been telling incident ${change.incident.id} for too long; its findings are given back for a retry`);
+      const alert = change.toTell;
       if (alert) {
-        await deps.publisher.publish(buildIncidentAlert(alert, deps.incidents.links));
+        try {
+          await deps.publisher.publish(buildIncidentAlert(alert, deps.incidents.links));
+        } catch (error) {
+          // Not sent: end the lease so a retry (this one's or another analyzer's) tells it at once.
+          await store.release(alert, attempt).catch(() => undefined);
+          throw error;
+        }
         if (alert.kind === 'opened') raised.opened++;
         else raised.updated++;
-        // Sent: remember it. If this fails, a retry sends the alert again (at least once, as SNS).
-        await store.markAlerted(alert);
+        // Sent: remember it. If this fails, a retry sends the alert again once the lease lapsed (at least once, as SNS).
+        await store.markAlerted(alert, attempt);
       }
       raised.done.push(...entry.findings);
     } catch (error) {
