@@ -25,6 +25,8 @@ export interface AnalyzerFunctionProps {
   /** The lowest of the destinations' minimum severities: each subscription filters further. */
   readonly minAlertSeverity: DeploySeverity;
   readonly alertCooldownMinutes: number;
+  /** Where alerts link each rule's documentation; the handler's default when unset. */
+  readonly rulesDocUrl?: string;
   readonly findingsRetentionDays: number;
   /** The rules' configuration (YAML or JSON), as `--config` takes it in the CLI. */
   readonly analyzerConfig?: string;
@@ -73,6 +75,7 @@ export class AnalyzerFunction extends Construct {
         FINDINGS_RETENTION_DAYS: String(props.findingsRetentionDays),
         ARCHIVE_PREFIX: ArtifactsBucket.ALERTS_PREFIX,
         ANALYZER_CONFIG: props.analyzerConfig,
+        RULES_DOC_URL: props.rulesDocUrl,
       },
     });
     this.function.fn.addEventSource(

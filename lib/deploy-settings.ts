@@ -52,6 +52,15 @@ export const deploySettingsSchema = z
     alertCooldownMinutes: integer(0, 10_080)
       .default(60)
       .describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
+    rulesDocUrl: z
+      .string()
+      .trim()
+      .max(1000)
+      .regex(/^https:\/\/[^\s#]+$/, "an https:// URL without a #fragment (the rule's anchor is appended)")
+      .optional()
+      .describe(
+        "where alerts link each rule's documentation: the URL of this project's `docs/rules.md` as your team reads it (your fork or mirror), e.g. `https://github.com/<org>/k8s-audit-analyzer/blob/main/docs/rules.md`; the rule's anchor is appended. Unset: alerts name the path `docs/rules.md`",
+      ),
     analyzerMemoryMb: integer(128, 10_240).default(1024).describe('analyzer memory (and so CPU share)'),
     analyzerTimeoutSeconds: integer(30, 900).default(180).describe("analyzer timeout; the queue's visibility timeout is six times this"),
     analyzerReservedConcurrency: integer(1, 1000)

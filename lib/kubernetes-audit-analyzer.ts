@@ -64,6 +64,8 @@ export interface KubernetesAuditAnalyzerProps {
   readonly chatbotSlackChannelId?: string;
   /** A finding group alerts once per window; `0` turns the cooldown off. @default 60 */
   readonly alertCooldownMinutes?: number;
+  /** Where alerts link each rule's documentation (an https URL of `docs/rules.md`; the rule's anchor is appended). @default - the path `docs/rules.md` */
+  readonly rulesDocUrl?: string;
   /** The rules' configuration (YAML or JSON), as the CLI's `--config` takes it; at most 3 KB. @default - the built-in defaults */
   readonly analyzerConfig?: string;
   /** Analyzer memory in MB. @default 1024 */
@@ -221,6 +223,7 @@ export class KubernetesAuditAnalyzer extends Construct {
       artifactsBucket: this.artifactsBucket,
       minAlertSeverity: lowestSeverity(destinations),
       alertCooldownMinutes: settings.alertCooldownMinutes,
+      rulesDocUrl: settings.rulesDocUrl,
       findingsRetentionDays: settings.findingsRetentionDays,
       analyzerConfig: settings.analyzerConfig,
       memorySize: settings.analyzerMemoryMb,

@@ -44,6 +44,14 @@ describe('deploy settings from CDK context', () => {
     expect(fromCli.alertCooldownMinutes).toBe(0);
   });
 
+  it('takes a rules documentation URL only as https, without a fragment', () => {
+    expect(parseDeploySettings({ rulesDocUrl: 'https://github.com/acme/k8s-audit-analyzer/blob/main/docs/rules.md' }).rulesDocUrl).toBe(
+      'https://github.com/acme/k8s-audit-analyzer/blob/main/docs/rules.md',
+    );
+    for (const bad of ['http://intranet/docs/rules.md', 'https://x/docs/rules.md#exec', 'docs/rules.md', 'javascript:alert(1)'])
+      expect(() => parseDeploySettings({ rulesDocUrl: bad })).toThrow(/-c rulesDocUrl: an https:\/\/ URL/);
+  });
+
   it('names every bad key at once', () => {
     let message = '';
     try {

@@ -28,6 +28,7 @@ describe('KubernetesAuditAnalyzer in a user’s own stack', () => {
     logPrefixes: ['clusters/prod/'],
     alertEmails: ['secops@example.com'],
     analyzerConfig: 'rules:\n  disabled: [audit-tampering.log-silence]\n',
+    rulesDocUrl: 'https://git.example.com/secops/k8s-audit-analyzer/blob/main/docs/rules.md',
   });
   analyzer.addLogBucket(Bucket.fromBucketName(stack, 'LegacyAudit', 'legacy-audit'), { prefixes: ['k8s/'], acceptResponsibilityForImportedBucket: true });
   const template = Template.fromStack(stack);
@@ -88,6 +89,12 @@ describe('KubernetesAuditAnalyzer in a user’s own stack', () => {
     expect(withConfig).toHaveLength(3);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SILENCE_MINUTES: '30', ANALYZER_CONFIG: Match.anyValue() }) },
+    });
+  });
+
+  it("links the alerts' rules to the team's copy of the docs", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RULES_DOC_URL: 'https://git.example.com/secops/k8s-audit-analyzer/blob/main/docs/rules.md' }) },
     });
   });
 
