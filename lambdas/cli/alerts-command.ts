@@ -11,7 +11,7 @@ import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
 import { displayText, jsonText } from '../core/report/display-text';
 import { previewAlerts, renderPreviewText } from './alerts-preview';
 import { ALERTS_TOPIC_OUTPUT, TestAlertError, sendTestAlert, testAlertMessage } from './alerts-test';
-import { configOption, incidentWindowOption, listInputs } from './inputs';
+import { clusterOption, configOption, incidentWindowOption, listInputs } from './inputs';
 import type { Io } from './io';
 import { EXIT, usageError } from './io';
 
@@ -145,8 +145,7 @@ async function previewCommand(
     minSeverity = (values['min-severity'] ?? DEFAULT_ALERT_MINIMUM) as Severity;
     if (!SEVERITIES.includes(minSeverity)) throw new Error(`--min-severity must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
     windowMinutes = incidentWindowOption(values['incident-window']);
-    if (values.cluster !== undefined && !CLUSTER_NAME.test(values.cluster))
-      throw new Error(`--cluster must be a cluster name: letters, digits, '.', '_' and '-', at most 100 (got "${values.cluster}")`);
+    clusterOption(values.cluster);
     if (values.config !== undefined) config = configOption(values.config);
   } catch (error) {
     return fail(error instanceof ConfigError ? error.message : (error as Error).message);
@@ -204,8 +203,6 @@ async function awsClients(
     },
   };
 }
-
-const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

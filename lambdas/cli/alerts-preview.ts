@@ -9,10 +9,10 @@ import type { Finding, Severity } from '../core/finding';
 import { StateIncidentStore } from '../core/incident/incident-store';
 import { analyzeObject } from '../core/pipeline/analyze-object';
 import type { FindingsStore, Publisher } from '../core/ports';
-import { clusterFromKey } from '../core/read/object-key';
 import { displayText, jsonText } from '../core/report/display-text';
 import { EVENT_RULES } from '../core/rules';
 import { cliAlertLinks } from './alerts-test';
+import { inCluster } from './inputs';
 
 /** One alert as each destination would get it. */
 export interface PreviewedAlert {
@@ -66,20 +66,13 @@ export async function previewAlerts(objects: readonly SourceObject[], options: P
   let findings = 0;
   const incomplete: string[] = [];
   for (const named of [...objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const object = options.cluster ? inCluster(named, options.cluster) : named;
+    const object = inCluster(named, options.cluster);
     const engine = new DetectionEngine(EVENT_RULES, options.config, state);
     const result = await analyzeObject(object, { engine, policy, store, publisher, minAlertSeverity: options.minAlertSeverity, incidents });
     findings += result.findings;
     if (!result.complete) incomplete.push(object.name);
   }
   return { alerts: published.map((m) => previewOf(m, options.minAlertSeverity)), findings, incomplete };
-}
-
-/** The object read as the analyzer reads one under `clusters/<cluster>/`, unless its own key names a cluster. */
-function inCluster(object: SourceObject, cluster: string): SourceObject {
-  const key = object.key ?? object.name;
-  if (clusterFromKey(key) !== undefined) return object;
-  return { name: object.name, key: `clusters/${cluster}/${key}`, size: object.size, open: () => object.open() };
 }
 
 /** An SNS message split into what each subscription gets (SNS delivers one key of the JSON per protocol). */

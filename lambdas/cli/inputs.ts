@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SourceObject } from '../adapters/object-source';
 import { isS3Uri, listFiles, listS3 } from '../adapters/object-source';
 import { parseConfig } from '../core/config/schema';
+import { clusterFromKey } from '../core/read/object-key';
 import type { Config } from '../core/config/types';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
 import { knownRuleIds } from '../core/rules';
@@ -44,4 +45,20 @@ export async function listInputs(locations: readonly string[]): Promise<SourceOb
   const objects: SourceObject[] = [];
   for (const location of locations) objects.push(...(s3 && isS3Uri(location) ? await listS3(s3, location) : await listFiles([location])));
   return objects;
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** `--cluster NAME`: the cluster of objects whose path names none. */
+export function clusterOption(value: string | undefined): string | undefined {
+  if (value !== undefined && !CLUSTER_NAME.test(value))
+    throw new Error(`--cluster must be a cluster name: letters, digits, '.', '_' and '-', at most 100 (got "${value}")`);
+  return value;
+}
+
+/** The object read as the analyzer reads one under `clusters/<cluster>/`, unless its own key names a cluster. */
+export function inCluster(object: SourceObject, cluster: string | undefined): SourceObject {
+  const key = object.key ?? object.name;
+  if (cluster === undefined || clusterFromKey(key) !== undefined) return object;
+  return { name: object.name, key: `clusters/${cluster}/${key}`, size: object.size, open: () => object.open() };
 }

@@ -23,7 +23,7 @@ import type { Incident } from '../core/incident/types';
 import { RULES } from '../core/rules';
 import { alertsCommand } from './alerts-command';
 import { backfillCommand } from './backfill-command';
-import { concurrencyOption, configOption, incidentWindowOption, listInputs } from './inputs';
+import { clusterOption, concurrencyOption, configOption, inCluster, incidentWindowOption, listInputs } from './inputs';
 import type { Io } from './io';
 import { EXIT, usageError } from './io';
 import { commandProgress } from './progress';
@@ -73,6 +73,9 @@ Scan options:
   --since T, --until T event time range: ISO date/time (2026-11-20, 2026-11-20T10:00:00Z) or a
                        duration back from now (90m, 24h, 7d)
   --concurrency N      objects read at once (default 4)
+  --cluster NAME       the cluster of objects whose path names none (as if under clusters/NAME/,
+                       the analyzer's layout), so one cluster's logs in several places form one
+                       set of incidents; an event's own envelope or key still wins
   --state FILE         keep what the detectors learn (first-seen baselines, restart counts) in
                        FILE between runs: scan last weeks' logs with it first to seed a baseline
                        (docs/baselines.md); without it every scan starts with nothing learnt
@@ -137,6 +140,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         since: { type: 'string' },
         until: { type: 'string' },
         concurrency: { type: 'string' },
+        cluster: { type: 'string' },
         state: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
@@ -192,6 +196,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let until: Date | undefined;
   let concurrency: number;
   let incidentWindow: number;
+  let cluster: string | undefined;
   try {
     format = (values.format ?? 'table') as Format;
     if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')} (got "${values.format}")`);
@@ -202,6 +207,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (since && until && since >= until) throw new Error('--since must be before --until');
     concurrency = concurrencyOption(values.concurrency);
     incidentWindow = incidentWindowOption(values['incident-window']);
+    cluster = clusterOption(values.cluster);
     if (values.report !== undefined && !values.report.endsWith('.html')) throw new Error('--report must name an .html file');
     if (values.config !== undefined) config = configOption(values.config);
   } catch (error) {
@@ -219,7 +225,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   let objects: SourceObject[];
   try {
-    objects = await listInputs(rest);
+    objects = (await listInputs(rest)).map((object) => inCluster(object, cluster));
   } catch (error) {
     return usageError(io, `cannot list input: ${(error as Error).message}`);
   }

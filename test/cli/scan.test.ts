@@ -49,6 +49,23 @@ describe('k8s-audit-analyzer scan', () => {
     expect(out.indexOf('principal:')).toBeLessThan(out.indexOf('rbac.broad-subject-bound'));
   });
 
+  it("--cluster names the cluster of objects whose path names none: the samples' attack, in four shipping formats, is one incident", async () => {
+    const samples = join(__dirname, '..', '..', 'samples');
+    const incidentsOf = async (...options: string[]) =>
+      (JSON.parse((await run('scan', samples, '--format', 'json', '-q', ...options)).out) as { incidents: Incident[] }).incidents;
+    const jordanAndToken = (incidents: Incident[]) =>
+      incidents.filter((i) => i.principal.key === 'jordan.lee' || i.principal.key.includes('node-health-agent'));
+    // Without it, only the EKS object's key names prod-eu: the token's later actions form incidents of their own.
+    expect(jordanAndToken(await incidentsOf()).length).toBeGreaterThan(1);
+    const joined = jordanAndToken(await incidentsOf('--cluster', 'prod-eu'));
+    expect(joined).toHaveLength(1);
+    expect(joined[0]).toMatchObject({ cluster: 'prod-eu', principal: { key: 'jordan.lee' }, severity: 'critical' });
+    expect(joined[0].chain).toMatch(/^binding \+ token \+ privileged DaemonSet .*webhook: a persistence chain$/);
+    const bad = await run('scan', samples, '--cluster', 'prod eu/../x');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--cluster must be a cluster name/);
+  });
+
   it('--incident-window joins findings further apart into one incident; --min-severity and info findings leave incidents out', async () => {
     const incidentsOf = async (...options: string[]) =>
       (JSON.parse((await run('scan', logFile, '--format', 'json', ...options)).out) as { incidents: Incident[] }).incidents;
