@@ -151,6 +151,28 @@ describeInBrowser('the alert screenshots in chromium', () => {
     await page.close();
   });
 
+  it('shows hostile text as text, runs nothing, and catches a line wider than the phone', async () => {
+    const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+    const slack = slackScreenHtml(
+      { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: hostile.replace(/</g, '&lt;').replace(/>/g, '&gt;'), verbatim: true } }] },
+      SLACK_FRAME,
+    );
+    const wide = 'x'.repeat(80);
+    const email = emailScreenHtml(`Subject: ${hostile}\n\n${hostile}\n${wide}\n`, EMAIL_FRAME);
+    for (const [name, html, size] of [
+      ['hostile-slack.html', slack, { width: SLACK_WIDTH, height: 400, scale: 1 }],
+      ['hostile-email.html', email, { width: PHONE_WIDTH, height: PHONE_HEIGHT, scale: 1 }],
+    ] as const) {
+      const { page, requests, errors } = await open(name, html, size);
+      await expect(page.locator('body img, body script').count()).resolves.toBe(0);
+      await expect(page.locator('body').innerText()).resolves.toContain(hostile);
+      expect(requests).toEqual([]);
+      expect(errors).toEqual([]);
+      if (name === 'hostile-email.html') expect(await overflowing(page)).toContainEqual(expect.stringMatching(/^PRE\.body /));
+      await page.close();
+    }
+  });
+
   it('shows every line of the email on a phone, 72 columns across without overflow, and takes the picture', async () => {
     const { page, requests, errors } = await open('email.html', emailScreenHtml(samples.email, EMAIL_FRAME), {
       width: PHONE_WIDTH,
