@@ -1,0 +1,75 @@
+import type { Incident, IncidentAlert } from '../incident/types';
+import { displayText } from '../report/display-text';
+import { clipUnits as clip } from './slack-text';
+
+/**
+ * What a final summary says about how its incident ended, written once for every renderer: the
+ * `quiet` and `closed` alerts tell the whole incident in brief (a recap line per group) rather than
+ * cards of the groups told, so a person reads in ten seconds that it is over, how, and what it was.
+ *
+ * `ended.by` and `ended.reason` come from whoever closed the incident: shown through `displayText`
+ * like every log value, and escaped again by each destination.
+ */
+
+/** The alert kinds that end an incident: their body carries a recap of every group, no cards. */
+export type EndingKind = Extract<IncidentAlert['kind'], 'quiet' | 'closed'>;
+
+export function isEnding(kind: IncidentAlert['kind']): kind is EndingKind {
+  return kind === 'quiet' || kind === 'closed';
+}
+
+/** How long the title lets a closer's name run: who and the cluster must still fit the subject. */
+const TITLE_BY_MAX = 40;
+
+/**
+ * `quiet after 1 h 5 min` (the time from the last finding to the end) or `closed by carla.rossi`,
+ * `: <reason>` appended for a close when `withReason`; `quiet`/`closed` alone when the times or
+ * the closer are not known. One line, whatever the closer wrote.
+ */
+export function endedPhrase(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state'>, withReason: boolean): string {
+  const ended = incident.ended;
+  const how = ended?.how ?? (incident.state === 'closed' ? 'closed' : 'quiet');
+  if (how === 'quiet') {
+    const after = ended ? durationBetween(incident.lastSeen, ended.at) : undefined;
+    return after ? `quiet after ${after}` : 'quiet';
+  }
+  const by = ended?.by ? ` by ${clip(displayText(ended.by), withReason ? Infinity : TITLE_BY_MAX)}` : '';
+  const reason = withReason && ended?.reason ? `: ${displayText(ended.reason)}` : '';
+  return `closed${by}${reason}`;
+}
+
+/**
+ * The title's prefix of a final summary, `Ended, quiet after 1 h 5 min: ` or `Closed by
+ * carla.rossi: `, and a closer's reason, which the title shows in brackets before the colon
+ * (`titleText` decides how much of it fits).
+ */
+export function endingPrefix(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state'>, kind: EndingKind): { prefix: string; reason?: string } {
+  if (kind === 'quiet') return { prefix: `Ended, ${endedPhrase(incident, false)}: ` };
+  const phrase = endedPhrase(incident, false);
+  const prefix = `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}: `;
+  return incident.ended?.reason ? { prefix, reason: displayText(incident.ended.reason) } : { prefix };
+}
+
+/** Whether anyone was told of the incident before its end, in a sentence. */
+export function alertedBeforeText(incident: Pick<Incident, 'alertedSeverity'>): string {
+  return incident.alertedSeverity ? `yes, last told at ${incident.alertedSeverity}` : 'no: this summary is the first message about this incident';
+}
+
+/** `2 h 10 min`, `45 min`, `3 d 4 h`, `under a minute`; `undefined` when a time does not parse or runs backwards. */
+export function durationBetween(from: string, to: string): string | undefined {
+  const ms = Date.parse(to) - Date.parse(from);
+  if (Number.isNaN(ms) || ms < 0) return undefined;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  if (days > 0) return `${days} d${hours > 0 ? ` ${hours} h` : ''}`;
+  if (hours > 0) return `${hours} h${mins > 0 ? ` ${mins} min` : ''}`;
+  return `${mins} min`;
+}
+
+/** `1 finding`, `2 findings`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
