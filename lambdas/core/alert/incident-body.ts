@@ -64,8 +64,7 @@ const guideSchema = z.object({
   undoNote: z.string().optional(),
 });
 const severity = z.enum(SEVERITIES);
-const groupSchema = z.object({
-  key: z.string(),
+const recapSchema = z.object({
   ruleId: z.string(),
   title: z.string(),
   // A category newer than this reader must not turn an alert into a notice.
@@ -73,30 +72,21 @@ const groupSchema = z.object({
   severity,
   target: targetSchema,
   verb: z.string(),
-  summary: z.string(),
+  count,
   firstSeen: z.string(),
   lastSeen: z.string(),
-  count,
+  alertedAt: severity.optional(),
+});
+const groupSchema = recapSchema.extend({
+  key: z.string(),
+  summary: z.string(),
   auditIDs: strings,
   sourceIPs: strings,
   userAgents: strings,
   usernames: strings,
   identityGroups: strings,
   sources: strings,
-  alertedAt: severity.optional(),
   guide: guideSchema,
-});
-const recapSchema = z.object({
-  ruleId: z.string(),
-  title: z.string(),
-  category: z.string(),
-  severity,
-  target: targetSchema,
-  verb: z.string(),
-  count,
-  firstSeen: z.string(),
-  lastSeen: z.string(),
-  alertedAt: severity.optional(),
 });
 const bodySchema = z.object({
   kind: z.literal('incident'),

@@ -1,7 +1,7 @@
 import { displayText, jsonText } from '../report/display-text';
 import type { IncidentBody } from './incident-body';
-import { recapText, targetText, timeRange } from './incident-email';
-import { alertedBeforeText, endedPhrase, isEnding, plural } from './incident-ending';
+import { recapText, targetText } from './incident-email';
+import { endedFacts, isEnding, plural, timeRange } from './incident-ending';
 import { clipUnits, escapeMrkdwn, escapeMrkdwnCode } from './slack-text';
 
 /** Limits of Amazon Q Developer custom notifications we keep well inside (as chatbot-message.ts). */
@@ -71,14 +71,10 @@ export function incidentChatbotNotification(body: IncidentBody): string {
 function endedNotification(body: IncidentBody): string {
   const i = body.incident;
   const title = clipUnits(escapeMrkdwn(body.title), TITLE_MAX);
-  const at = i.ended ? ` (${timeRange(i.ended.at, i.ended.at)})` : '';
   const left = i.omitted.groups > 0 ? `; ${plural(i.omitted.groups, 'less severe group')} with ${plural(i.omitted.findings, 'finding')} left out` : '';
   const head = [
     "*This is the incident's final summary.*",
-    `*Ended:* ${escapeMrkdwn(clipUnits(`${endedPhrase(i, false)}${at}`, 300))}`,
-    ...(i.ended?.reason ? [`*Reason:* ${escapeMrkdwn(clipUnits(i.ended.reason, 500))}`] : []),
-    `*Alerted before:* ${alertedBeforeText(i)}`,
-    ...(i.chain ? [`*Chain:* ${escapeMrkdwn(clipUnits(i.chain, 500))}`] : []),
+    ...endedFacts(i).map(([label, value]) => `*${label}:* ${escapeMrkdwn(clipUnits(value, 500))}`),
     `*Incident* \`${escapeMrkdwnCode(clipUnits(i.id, 100))}\` · ${i.severity} · ${escapeMrkdwn(clipUnits(i.cluster, 100))} · ${escapeMrkdwn(timeRange(i.firstSeen, i.lastSeen))}`,
     `*Totals:* ${plural(i.groupCount, 'finding group')}, ${plural(i.findingCount, 'finding')}${left}`,
   ];

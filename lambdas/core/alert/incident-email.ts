@@ -1,6 +1,6 @@
 import { displayText } from '../report/display-text';
 import type { GroupRecap, IncidentBody, ToldGroup } from './incident-body';
-import { alertedBeforeText, endedPhrase, isEnding, plural } from './incident-ending';
+import { endedFacts, isEnding, plural, timeRange } from './incident-ending';
 import { shellQuote } from './incident-guide';
 
 /**
@@ -66,11 +66,7 @@ function endedEmail(body: IncidentBody): string {
   const i = body.incident;
   const out: string[] = [...wrapWords(body.title, EMAIL_WIDTH, '', '  '), ''];
   out.push(...wrapWords("This is the incident's final summary.", EMAIL_WIDTH, '', ''));
-  const at = i.ended ? ` (${timeRange(i.ended.at, i.ended.at)})` : '';
-  out.push(...field('Ended', `${endedPhrase(i, false)}${at}`));
-  if (i.ended?.reason) out.push(...field('Reason', i.ended.reason));
-  out.push(...field('Alerted before', alertedBeforeText(i)));
-  if (i.chain) out.push(...field('Chain', i.chain));
+  for (const [label, value] of endedFacts(i)) out.push(...field(label, value));
   out.push(...field('Severity', `${i.severity} (final)`));
   out.push(...incidentFields(body));
   if (i.omitted.groups > 0)
@@ -158,20 +154,8 @@ export function targetText(group: Pick<GroupRecap, 'verb' | 'target'>): string {
   return `${group.verb} ${t.resource}${t.subresource ? `/${t.subresource}` : ''}${name ? ` ${name}` : ''}${t.apiGroup ? ` (${t.apiGroup})` : ''}`;
 }
 
-/** `2026-11-20 09:00:01 – 09:00:05 UTC`; a time that does not parse is shown as written. */
-export function timeRange(first: string, last: string): string {
-  const a = utc(first);
-  const b = utc(last);
-  if (a === b) return `${a} UTC`;
-  if (a.slice(0, 10) === b.slice(0, 10) && /^\d{4}-/.test(a)) return `${a} – ${b.slice(11)} UTC`;
-  return `${a} – ${b} UTC`;
-}
-
-function utc(time: string): string {
-  const ms = Date.parse(time);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(time) || Number.isNaN(ms)) return displayText(time);
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
+/** Times are shown one way in every renderer (incident-ending.ts). */
+export { timeRange };
 
 // ---------------------------------------------------------------------------------------------
 // Wrapping

@@ -69,6 +69,35 @@ export function durationBetween(from: string, to: string): string | undefined {
   return `${mins} min`;
 }
 
+/**
+ * What a final summary says first, as labelled values (as logged: each renderer escapes them): how
+ * it ended and when, a closer's reason, whether it was told before, and the chain.
+ */
+export function endedFacts(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state' | 'alertedSeverity' | 'chain'>): [label: string, value: string][] {
+  const at = incident.ended ? ` (${timeRange(incident.ended.at, incident.ended.at)})` : '';
+  return [
+    ['Ended', `${endedPhrase(incident, false)}${at}`],
+    ...(incident.ended?.reason ? [['Reason', incident.ended.reason] as [string, string]] : []),
+    ['Alerted before', alertedBeforeText(incident)],
+    ...(incident.chain ? [['Chain', incident.chain] as [string, string]] : []),
+  ];
+}
+
+/** `2026-11-20 09:00:01 – 09:00:05 UTC`; a time that does not parse is shown as written. */
+export function timeRange(first: string, last: string): string {
+  const a = utc(first);
+  const b = utc(last);
+  if (a === b) return `${a} UTC`;
+  if (a.slice(0, 10) === b.slice(0, 10) && /^\d{4}-/.test(a)) return `${a} – ${b.slice(11)} UTC`;
+  return `${a} – ${b} UTC`;
+}
+
+function utc(time: string): string {
+  const ms = Date.parse(time);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(time) || Number.isNaN(ms)) return displayText(time);
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 /** `1 finding`, `2 findings`. */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

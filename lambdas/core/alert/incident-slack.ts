@@ -3,8 +3,8 @@ import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, Mrkdw
 import type { Severity } from '../finding';
 import { severityRank } from '../finding';
 import type { IncidentBody, ToldGroup } from './incident-body';
-import { recapText, targetText, timeRange } from './incident-email';
-import { alertedBeforeText, endedPhrase, isEnding, plural } from './incident-ending';
+import { recapText, targetText } from './incident-email';
+import { endedFacts, isEnding, plural, timeRange } from './incident-ending';
 import { displayText } from '../report/display-text';
 import { SLACK_LIMITS, clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 
@@ -135,15 +135,11 @@ function endedSlackMessage(body: IncidentBody, minSeverity: Severity): IncidentS
     text: { type: 'plain_text', text: clipUnits(`${how}: ${capitalise(i.severity)} incident${lead}`, SLACK_LIMITS.headerText), emoji: false },
   };
   const title: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(`*${escapeMrkdwn(body.title)}*`, SLACK_LIMITS.sectionText)) };
-  const at = i.ended ? ` (${timeRange(i.ended.at, i.ended.at)})` : '';
   const left =
     i.omitted.groups > 0 ? `; ${plural(i.omitted.groups, 'less severe group')} with ${plural(i.omitted.findings, 'finding')} left out to keep it bounded` : '';
   const facts = [
     "*This is the incident's final summary.*",
-    `*Ended:* ${escapeMrkdwn(clipUnits(`${endedPhrase(i, false)}${at}`, 300))}`,
-    ...(i.ended?.reason ? [`*Reason:* ${escapeMrkdwn(clipUnits(i.ended.reason, 1000))}`] : []),
-    `*Alerted before:* ${alertedBeforeText(i)}`,
-    ...(i.chain ? [`*Chain:* ${escapeMrkdwn(clipUnits(i.chain, 500))}`] : []),
+    ...endedFacts(i).map(([label, value]) => `*${label}:* ${escapeMrkdwn(clipUnits(value, 1000))}`),
     `*Final severity:* ${i.severity} · *Totals:* ${plural(i.groupCount, 'finding group')}, ${plural(i.findingCount, 'finding')}${left}`,
   ];
   const blocks: KnownBlock[] = [header, title, incidentContext(body), { type: 'section', text: mrkdwn(clipUnits(facts.join('\n'), SLACK_LIMITS.sectionText)) }];
