@@ -22,20 +22,18 @@ export function isEnding(kind: IncidentAlert['kind']): kind is EndingKind {
 const TITLE_BY_MAX = 40;
 
 /**
- * `quiet after 1 h 5 min` (the time from the last finding to the end) or `closed by carla.rossi`,
- * `: <reason>` appended for a close when `withReason`; `quiet`/`closed` alone when the times or
- * the closer are not known. One line, whatever the closer wrote.
+ * `quiet after 1 h 5 min` (the time from the last finding to the end) or `closed by carla.rossi`
+ * (the closer's name cut to `byMax`); `quiet`/`closed` alone when the times or the closer are not
+ * known. One line, whatever the closer wrote.
  */
-export function endedPhrase(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state'>, withReason: boolean): string {
+function endedPhrase(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state'>, byMax = Infinity): string {
   const ended = incident.ended;
   const how = ended?.how ?? (incident.state === 'closed' ? 'closed' : 'quiet');
   if (how === 'quiet') {
     const after = ended ? durationBetween(incident.lastSeen, ended.at) : undefined;
     return after ? `quiet after ${after}` : 'quiet';
   }
-  const by = ended?.by ? ` by ${clip(displayText(ended.by), withReason ? Infinity : TITLE_BY_MAX)}` : '';
-  const reason = withReason && ended?.reason ? `: ${displayText(ended.reason)}` : '';
-  return `closed${by}${reason}`;
+  return `closed${ended?.by ? ` by ${clip(displayText(ended.by), byMax)}` : ''}`;
 }
 
 /**
@@ -44,8 +42,8 @@ export function endedPhrase(incident: Pick<Incident, 'lastSeen' | 'ended' | 'sta
  * (`titleText` decides how much of it fits).
  */
 export function endingPrefix(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state'>, kind: EndingKind): { prefix: string; reason?: string } {
-  if (kind === 'quiet') return { prefix: `Ended, ${endedPhrase(incident, false)}: ` };
-  const phrase = endedPhrase(incident, false);
+  if (kind === 'quiet') return { prefix: `Ended, ${endedPhrase(incident)}: ` };
+  const phrase = endedPhrase(incident, TITLE_BY_MAX);
   const prefix = `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}: `;
   return incident.ended?.reason ? { prefix, reason: displayText(incident.ended.reason) } : { prefix };
 }
@@ -76,7 +74,7 @@ export function durationBetween(from: string, to: string): string | undefined {
 export function endedFacts(incident: Pick<Incident, 'lastSeen' | 'ended' | 'state' | 'alertedSeverity' | 'chain'>): [label: string, value: string][] {
   const at = incident.ended ? ` (${timeRange(incident.ended.at, incident.ended.at)})` : '';
   return [
-    ['Ended', `${endedPhrase(incident, false)}${at}`],
+    ['Ended', `${endedPhrase(incident)}${at}`],
     ...(incident.ended?.reason ? [['Reason', incident.ended.reason] as [string, string]] : []),
     ['Alerted before', alertedBeforeText(incident)],
     ...(incident.chain ? [['Chain', incident.chain] as [string, string]] : []),

@@ -85,10 +85,14 @@ export function titleParts(alert: IncidentAlert): TitleParts {
 export function titleText(parts: TitleParts, max = Infinity, ellipsis = '…'): string {
   const whole = `${withReason(parts, TITLE_REASON_MAX, ellipsis)}${parts.who}${parts.whoDetail} ${parts.what}${parts.where}`;
   if (whole.length <= max) return whole;
-  // A closer's reason may take what is left of half the title: who and where keep theirs.
-  const prefix = withReason(parts, Math.floor(max / 2) - parts.prefix.length - 3, ellipsis);
   const who = clipEnd(parts.who, Math.max(12, Math.floor(max / 3)), ellipsis);
   const where = clipEnd(parts.where, Math.max(12, Math.floor(max / 4)), ellipsis);
+  // A final summary's prefix holds a closer's name and reason: it takes what who and where leave
+  // (some room kept for what happened), the reason at most what is left of half the title.
+  const prefixMax = Math.max(12, max - who.length - where.length - 10);
+  const reasonMax = Math.min(Math.floor(max / 2), prefixMax) - parts.prefix.length - 3;
+  const long = withReason(parts, reasonMax, ellipsis);
+  const prefix = long.length <= prefixMax ? long : `${clipEnd(long.replace(/: $/, ''), prefixMax - 2, ellipsis)}: `;
   const room = max - prefix.length - who.length - where.length - 1;
   return clipEnd(`${prefix}${who} ${clipWords(parts.what, Math.max(1, room), ellipsis)}${where}`, max, ellipsis);
 }
