@@ -6,7 +6,6 @@ import { parseIncidentBody } from '../../../lambdas/core/alert/incident-body';
 import { EMAIL_WIDTH } from '../../../lambdas/core/alert/incident-email';
 import { durationBetween } from '../../../lambdas/core/alert/incident-ending';
 import { buildIncidentAlert, buildIncidentBody } from '../../../lambdas/core/alert/incident-message';
-import type { IncidentSlackMessage } from '../../../lambdas/core/alert/incident-slack';
 import { incidentSlackMessage } from '../../../lambdas/core/alert/incident-slack';
 import { SNS_MAX_BYTES } from '../../../lambdas/core/alert/sns-message';
 import type { SlackRender } from '../../../lambdas/core/alert/slack-message';
@@ -15,7 +14,7 @@ import { DEFAULT_ALERT_MINIMUM } from '../../../lambdas/core/finding';
 import type { Severity } from '../../../lambdas/core/finding';
 import type { IncidentAlert, IncidentGroup } from '../../../lambdas/core/incident/types';
 import { hasUnsafeCharacters } from '../../../lambdas/core/report/display-text';
-import { blockKitProblems } from '../../helpers/slack-limits';
+import { blockKitProblems, slackTexts } from '../../helpers/slack-limits';
 
 interface Rendered {
   subject: string;
@@ -49,15 +48,7 @@ function slack(alert: IncidentAlert, minSeverity: Severity = DEFAULT_ALERT_MINIM
   return r;
 }
 
-function texts(message: IncidentSlackMessage): string[] {
-  const out = [message.text];
-  for (const b of message.blocks) {
-    if (b.type === 'header') out.push(b.text.text);
-    if (b.type === 'section') out.push(...(b.text ? [b.text.text] : []), ...(b.fields ?? []).map((f) => f.text));
-    if (b.type === 'context') out.push(...b.elements.map((e) => ('text' in e ? e.text : '')));
-  }
-  return out;
-}
+const texts = slackTexts;
 
 const squash = (s: string): string => s.replace(/\s+/g, '');
 
