@@ -1,5 +1,6 @@
 import type { SectionBlock } from '@slack/types';
 import { STORY_ENDINGS, STORY_GROUPS, STORY_LINKS, storyAlert } from '../../../devkit/incident-story';
+import { previewOf, renderPreviewText } from '../../../lambdas/cli/alerts-preview';
 import { severityFilterPolicy } from '../../../lib/severity-filter';
 import type { IncidentBody } from '../../../lambdas/core/alert/incident-body';
 import { parseIncidentBody } from '../../../lambdas/core/alert/incident-body';
@@ -304,5 +305,19 @@ describe('a final summary of a large incident', () => {
     expect(s.groupsPosted + s.groupsLeftOut).toBe(600);
     expect(s.groupsLeftOut).toBeGreaterThan(0);
     expect(texts(s.body).join('\n')).toContain(`…and ${s.groupsLeftOut} more finding groups`);
+  });
+});
+
+describe('`alerts preview` of a final summary', () => {
+  it('shows its kind, email, Slack message and machine body like any alert', () => {
+    const preview = previewOf(buildIncidentAlert(storyAlert('closed'), STORY_LINKS), DEFAULT_ALERT_MINIMUM);
+    expect(preview.attributes).toMatchObject({
+      kind: 'closed',
+      severity: 'critical',
+      categories: ['daemonset', 'privileged-workload', 'rbac-change', 'service-account'],
+    });
+    expect(preview.slack).not.toBeNull();
+    expect(preview.machine).toMatchObject({ alert: 'closed', incident: { ended: STORY_ENDINGS.closed } });
+    expect(renderPreviewText([preview])).toMatch(/^=== alert 1 of 1: closed · Closed by carla\.rossi \(stolen key confirmed\.\.\.\): jordan\.lee /);
   });
 });
