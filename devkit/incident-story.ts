@@ -102,7 +102,23 @@ export function storyIncident(groups: IncidentGroup[] = STORY_GROUPS): Incident 
   };
 }
 
-/** The opening alert of the story (or the same incident as a test alert). */
+/** How the story's incident ends: quiet an hour after jordan.lee's last request, or closed by the on-call engineer before that. */
+export const STORY_ENDINGS: Record<'quiet' | 'closed', NonNullable<Incident['ended']>> = {
+  quiet: { at: '2026-11-20T10:05:07Z', how: 'quiet' },
+  closed: {
+    at: '2026-11-20T09:42:00Z',
+    how: 'closed',
+    by: 'carla.rossi',
+    reason: 'stolen key confirmed with jordan.lee; key deactivated, binding, token and DaemonSet removed',
+  },
+};
+
+/**
+ * The opening alert of the story (or the same incident as a test alert); for `quiet` and `closed`
+ * the final summary of the incident, ended as `STORY_ENDINGS` says (a summary tells no cards).
+ */
 export function storyAlert(kind: IncidentAlert['kind'] = 'opened', groups: IncidentGroup[] = STORY_GROUPS): IncidentAlert {
+  if (kind === 'quiet' || kind === 'closed')
+    return { kind, incident: { ...storyIncident(groups), state: kind, ended: STORY_ENDINGS[kind], version: 2 }, told: [] };
   return { kind, incident: storyIncident(groups), told: groups };
 }

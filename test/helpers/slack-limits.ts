@@ -97,3 +97,15 @@ function actionsProblems(block: ActionsBlock, at: string, check: Check): void {
     }
   });
 }
+
+/** Every text a reader sees in a message: block texts, fields, context elements, button labels and URLs. */
+export function slackTexts(message: { text: string; blocks: KnownBlock[] }): string[] {
+  const out = [message.text];
+  for (const b of message.blocks) {
+    if (b.type === 'header') out.push(b.text.text);
+    if (b.type === 'section') out.push(...(b.text ? [b.text.text] : []), ...(b.fields ?? []).map((f) => f.text));
+    if (b.type === 'context') out.push(...b.elements.map((e) => ('text' in e ? e.text : '')));
+    if (b.type === 'actions') for (const e of b.elements) if (e.type === 'button') out.push(e.text.text, e.url ?? '');
+  }
+  return out;
+}

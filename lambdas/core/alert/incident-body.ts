@@ -19,7 +19,20 @@ export interface IncidentBody {
   /** Told groups left out of this message to fit SNS (the least severe). */
   omittedTold: number;
   whatsNew?: string;
+  /**
+   * A final summary (`quiet`, `closed`): every group of the incident in brief, most severe first
+   * (its `told` is empty: a summary recaps, it does not repeat the cards).
+   */
+  recap?: GroupRecap[];
+  /** Recap entries left out of this message to fit SNS (the least severe). */
+  omittedRecap?: number;
 }
+
+/** One group of an incident in a line: what, to which target, how often, when, and whether it was told. */
+export type GroupRecap = Pick<
+  IncidentGroup,
+  'ruleId' | 'title' | 'category' | 'severity' | 'target' | 'verb' | 'count' | 'firstSeen' | 'lastSeen' | 'alertedAt'
+>;
 
 /** The incident without its groups (the told ones are in `told`; `groupCount` says how many it holds). */
 export type IncidentSummary = Omit<Incident, 'groups'> & { groupCount: number; findingCount: number };
@@ -32,6 +45,13 @@ export type ToldGroup = Omit<IncidentGroup, 'fingerprints'> & { guide: GroupGuid
 
 const count = z.number().int().nonnegative();
 const strings = z.array(z.string());
+const targetSchema = z.object({
+  resource: z.string(),
+  subresource: z.string().optional(),
+  apiGroup: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+});
 const guideSchema = z.object({
   remediation: z.string(),
   ruleDocUrl: z.string(),
@@ -44,38 +64,34 @@ const guideSchema = z.object({
   undoNote: z.string().optional(),
 });
 const severity = z.enum(SEVERITIES);
-const groupSchema = z.object({
-  key: z.string(),
+const recapSchema = z.object({
   ruleId: z.string(),
   title: z.string(),
   // A category newer than this reader must not turn an alert into a notice.
   category: z.string(),
   severity,
-  target: z.object({
-    resource: z.string(),
-    subresource: z.string().optional(),
-    apiGroup: z.string().optional(),
-    namespace: z.string().optional(),
-    name: z.string().optional(),
-  }),
+  target: targetSchema,
   verb: z.string(),
-  summary: z.string(),
+  count,
   firstSeen: z.string(),
   lastSeen: z.string(),
-  count,
+  alertedAt: severity.optional(),
+});
+const groupSchema = recapSchema.extend({
+  key: z.string(),
+  summary: z.string(),
   auditIDs: strings,
   sourceIPs: strings,
   userAgents: strings,
   usernames: strings,
   identityGroups: strings,
   sources: strings,
-  alertedAt: severity.optional(),
   guide: guideSchema,
 });
 const bodySchema = z.object({
   kind: z.literal('incident'),
   version: z.literal(1),
-  alert: z.enum(['opened', 'updated', 'test']),
+  alert: z.enum(['opened', 'updated', 'quiet', 'closed', 'test']),
   title: z.string(),
   incident: z.object({
     id: z.string(),
@@ -90,12 +106,15 @@ const bodySchema = z.object({
     version: count,
     alertedSeverity: severity.optional(),
     alertedChain: z.string().optional(),
+    ended: z.object({ at: z.string(), how: z.enum(['quiet', 'closed']), by: z.string().optional(), reason: z.string().optional() }).optional(),
     groupCount: count,
     findingCount: count,
   }),
   told: z.array(groupSchema),
   omittedTold: count,
   whatsNew: z.string().optional(),
+  recap: z.array(recapSchema).optional(),
+  omittedRecap: count.optional(),
 });
 
 /** `undefined` when the message is not an incident body at all; `ok: false` (a reason for the log, no values) when it says it is but does not match. */
@@ -114,5 +133,9 @@ export function parseIncidentBody(message: string): { ok: true; body: IncidentBo
   }
   // The category is carried, never shown: one newer than this reader is kept as written.
   const told = result.data.told.map((g) => ({ ...g, category: g.category as IncidentGroup['category'] }));
-  return { ok: true, body: { ...result.data, told } };
+  const { recap, ...rest } = result.data;
+  return {
+    ok: true,
+    body: { ...rest, told, ...(recap ? { recap: recap.map((g) => ({ ...g, category: g.category as IncidentGroup['category'] })) } : {}) },
+  };
 }

@@ -1,6 +1,7 @@
 import { displayText, jsonText } from '../report/display-text';
 import type { IncidentBody } from './incident-body';
-import { targetText, timeRange } from './incident-email';
+import { recapText, targetText } from './incident-email';
+import { endedFacts, isEnding, plural, timeRange } from './incident-ending';
 import { clipUnits, escapeMrkdwn, escapeMrkdwnCode } from './slack-text';
 
 /** Limits of Amazon Q Developer custom notifications we keep well inside (as chatbot-message.ts). */
@@ -8,6 +9,8 @@ const TITLE_MAX = 250;
 const DESCRIPTION_MAX = 3500;
 const NEXT_STEPS_MAX = 10;
 const GROUPS_MAX = 10;
+/** A recap line is short: more fit than cards. */
+const RECAP_MAX = 20;
 
 /**
  * An incident alert as an Amazon Q Developer in chat applications custom notification (the
@@ -19,6 +22,7 @@ const GROUPS_MAX = 10;
 export function incidentChatbotNotification(body: IncidentBody): string {
   const i = body.incident;
   const title = clipUnits(escapeMrkdwn(body.title), TITLE_MAX);
+  if (isEnding(body.alert)) return endedNotification(body);
   const head = [
     ...(body.alert === 'test' ? ['*This is a test alert:* a sample incident. Nothing happened in your cluster.'] : []),
     ...(body.whatsNew ? [`*What's new:* ${escapeMrkdwn(clipUnits(body.whatsNew, 500))}`] : []),
@@ -56,6 +60,35 @@ export function incidentChatbotNotification(body: IncidentBody): string {
         ...top.guide.scanCommands.slice(0, 2).map((c) => `Raw events: \`${escapeMrkdwnCode(clipUnits(c, 500))}\``),
       ].slice(0, NEXT_STEPS_MAX)
     : [];
+  return notification(body, title, description, nextSteps);
+}
+
+/**
+ * A final summary (`quiet`, `closed`): how it ended, whether it was told before, the totals and a
+ * line per group; no next steps of a group (the opening alert had them). Threaded with the
+ * incident's other alerts.
+ */
+function endedNotification(body: IncidentBody): string {
+  const i = body.incident;
+  const title = clipUnits(escapeMrkdwn(body.title), TITLE_MAX);
+  const left = i.omitted.groups > 0 ? `; ${plural(i.omitted.groups, 'less severe group')} with ${plural(i.omitted.findings, 'finding')} left out` : '';
+  const head = [
+    "*This is the incident's final summary.*",
+    ...endedFacts(i).map(([label, value]) => `*${label}:* ${escapeMrkdwn(clipUnits(value, 500))}`),
+    `*Incident* \`${escapeMrkdwnCode(clipUnits(i.id, 100))}\` · ${i.severity} · ${escapeMrkdwn(clipUnits(i.cluster, 100))} · ${escapeMrkdwn(timeRange(i.firstSeen, i.lastSeen))}`,
+    `*Totals:* ${plural(i.groupCount, 'finding group')}, ${plural(i.findingCount, 'finding')}${left}`,
+  ];
+  const recap = body.recap ?? [];
+  const lines = recap
+    .slice(0, RECAP_MAX)
+    .map((g) => `• *${g.severity}* ${escapeMrkdwn(clipUnits(g.title, 150))}: ${escapeMrkdwn(clipUnits(recapText(g), 300))}`);
+  const more = recap.length - lines.length + (body.omittedRecap ?? 0);
+  const description = clipUnits([...head, ...lines, ...(more > 0 ? [`…and ${plural(more, 'more finding group')}`] : [])].join('\n'), DESCRIPTION_MAX);
+  return notification(body, title, description, []);
+}
+
+function notification(body: IncidentBody, title: string, description: string, nextSteps: string[]): string {
+  const i = body.incident;
   return jsonText({
     version: '1.0',
     source: 'custom',

@@ -1,5 +1,6 @@
 import { displayText } from '../report/display-text';
-import type { IncidentBody, ToldGroup } from './incident-body';
+import type { GroupRecap, IncidentBody, ToldGroup } from './incident-body';
+import { endedFacts, isEnding, plural, timeRange } from './incident-ending';
 import { shellQuote } from './incident-guide';
 
 /**
@@ -17,6 +18,7 @@ const RULE = '='.repeat(EMAIL_WIDTH);
 const THIN = '-'.repeat(EMAIL_WIDTH);
 
 export function incidentEmail(body: IncidentBody): string {
+  if (isEnding(body.alert)) return endedEmail(body);
   const i = body.incident;
   const out: string[] = [];
   // Continuation lines indented: only our labels start at column 0 below the title's first line.
@@ -27,17 +29,7 @@ export function incidentEmail(body: IncidentBody): string {
   if (body.whatsNew) out.push(...field("What's new", body.whatsNew));
   if (i.chain) out.push(...field('Chain', i.chain));
   out.push(...field('Severity', `${i.severity}${i.alertedSeverity && i.alertedSeverity !== i.severity ? ` (was ${i.alertedSeverity})` : ''}`));
-  out.push(...field('Cluster', i.cluster));
-  out.push(...field('Who', i.principal.display));
-  out.push(...list('Acting as', i.principal.usernames));
-  if (i.principal.impersonated?.length) out.push(...list('Impersonating', i.principal.impersonated));
-  out.push(...field('When', timeRange(i.firstSeen, i.lastSeen)));
-  out.push(
-    ...field(
-      'Incident',
-      `${i.id} (${i.state}; ${i.groupCount} finding group${i.groupCount === 1 ? '' : 's'}, ${i.findingCount} finding${i.findingCount === 1 ? '' : 's'})`,
-    ),
-  );
+  out.push(...incidentFields(body));
   const told = body.told.length + body.omittedTold;
   out.push('');
   out.push(
@@ -64,6 +56,56 @@ export function incidentEmail(body: IncidentBody): string {
   }
   out.push('', THIN, 'k8s-audit-analyzer', '');
   return out.join('\n');
+}
+
+/**
+ * A final summary (`quiet`, `closed`): how it ended, whether it was told before, the incident's
+ * fields as in an opening alert, then a recap line per group, no cards: read in ten seconds.
+ */
+function endedEmail(body: IncidentBody): string {
+  const i = body.incident;
+  const out: string[] = [...wrapWords(body.title, EMAIL_WIDTH, '', '  '), ''];
+  out.push(...wrapWords("This is the incident's final summary.", EMAIL_WIDTH, '', ''));
+  for (const [label, value] of endedFacts(i)) out.push(...field(label, value));
+  out.push(...field('Severity', `${i.severity} (final)`));
+  out.push(...incidentFields(body));
+  if (i.omitted.groups > 0)
+    out.push(
+      ...field(
+        'Left out',
+        `${plural(i.omitted.groups, 'finding group')} with ${plural(i.omitted.findings, 'finding')}, the least severe, to keep the incident bounded`,
+      ),
+    );
+  const recap = body.recap ?? [];
+  const omitted = body.omittedRecap ?? 0;
+  out.push('', ...wrapWords(`${plural(recap.length + omitted, 'finding group')}, most severe first:`, EMAIL_WIDTH, '', ''));
+  recap.forEach((g, n) => out.push(...wrapWords(displayText(`${n + 1}. ${g.severity.toUpperCase()}: ${g.title}: ${recapText(g)}`), EMAIL_WIDTH, '', '   ')));
+  if (omitted > 0)
+    out.push('', ...wrapWords(`${plural(omitted, 'less severe finding group')} left out of this message to fit SNS's 256 KB limit.`, EMAIL_WIDTH, '', ''));
+  out.push('', THIN, 'k8s-audit-analyzer', '');
+  return out.join('\n');
+}
+
+/** Where, who, when and which incident: the same lines in every email. */
+function incidentFields(body: IncidentBody): string[] {
+  const i = body.incident;
+  return [
+    ...field('Cluster', i.cluster),
+    ...field('Who', i.principal.display),
+    ...list('Acting as', i.principal.usernames),
+    ...(i.principal.impersonated?.length ? list('Impersonating', i.principal.impersonated) : []),
+    ...field('When', timeRange(i.firstSeen, i.lastSeen)),
+    ...field('Incident', `${i.id} (${i.state}; ${plural(i.groupCount, 'finding group')}, ${plural(i.findingCount, 'finding')})`),
+  ];
+}
+
+/**
+ * A group in a line, after its severity and title: `create serviceaccounts/token
+ * kube-system/node-health-agent; 1 finding; 2026-11-20 09:00:04 UTC`, and `; not alerted` for a
+ * group no alert told. As logged: each renderer escapes it.
+ */
+export function recapText(g: GroupRecap): string {
+  return `${targetText(g)}; ${plural(g.count, 'finding')}; ${timeRange(g.firstSeen, g.lastSeen)}${g.alertedAt ? '' : '; not alerted'}`;
 }
 
 function card(group: ToldGroup, n: number): string[] {
@@ -106,26 +148,14 @@ function card(group: ToldGroup, n: number): string[] {
 }
 
 /** `verb resource/subresource namespace/name (apiGroup)`. */
-export function targetText(group: Pick<ToldGroup, 'verb' | 'target'>): string {
+export function targetText(group: Pick<GroupRecap, 'verb' | 'target'>): string {
   const t = group.target;
   const name = [t.namespace, t.name].filter(Boolean).join('/');
   return `${group.verb} ${t.resource}${t.subresource ? `/${t.subresource}` : ''}${name ? ` ${name}` : ''}${t.apiGroup ? ` (${t.apiGroup})` : ''}`;
 }
 
-/** `2026-11-20 09:00:01 – 09:00:05 UTC`; a time that does not parse is shown as written. */
-export function timeRange(first: string, last: string): string {
-  const a = utc(first);
-  const b = utc(last);
-  if (a === b) return `${a} UTC`;
-  if (a.slice(0, 10) === b.slice(0, 10) && /^\d{4}-/.test(a)) return `${a} – ${b.slice(11)} UTC`;
-  return `${a} – ${b} UTC`;
-}
-
-function utc(time: string): string {
-  const ms = Date.parse(time);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(time) || Number.isNaN(ms)) return displayText(time);
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
+/** Times are shown one way in every renderer (incident-ending.ts). */
+export { timeRange };
 
 // ---------------------------------------------------------------------------------------------
 // Wrapping

@@ -1,6 +1,7 @@
 import { severityRank } from '../finding';
 import type { AlertLinks, IncidentAlert, IncidentGroup } from '../incident/types';
 import { displayText, hasUnsafeCharacters } from '../report/display-text';
+import { endingPrefix, isEnding } from './incident-ending';
 
 /**
  * What an incident alert says besides the findings themselves: the title sentence, and per finding
@@ -37,8 +38,10 @@ export interface GroupGuide {
 
 /** The title sentence in parts, so a short form can drop the detail and clip the middle, keeping who and where. */
 export interface TitleParts {
-  /** `[TEST] `, `Update: ` or empty. */
+  /** `[TEST] `, `Update: `, a final summary's `Ended, quiet after 1 h 5 min: ` (incident-ending.ts), or empty. */
   prefix: string;
+  /** A closed incident's reason, shown in brackets before the prefix's colon, as much as fits. */
+  reason?: string;
   /** `jordan.lee`. */
   who: string;
   /** ` (arn:aws:iam::…:user/jordan.lee)`, or empty when the display already names the username. */
@@ -56,7 +59,9 @@ export interface TitleParts {
  */
 export function titleParts(alert: IncidentAlert): TitleParts {
   const { incident } = alert;
-  const prefix = alert.kind === 'test' ? '[TEST] ' : alert.kind === 'updated' ? 'Update: ' : '';
+  const kind = alert.kind;
+  const ending = isEnding(kind) ? endingPrefix(incident, kind) : undefined;
+  const prefix = kind === 'test' ? '[TEST] ' : kind === 'updated' ? 'Update: ' : (ending?.prefix ?? '');
   const principal = incident.principal;
   const username = principal.usernames[0];
   const whoDetail = username && !principal.display.includes(username) ? ` (${shortArn(username)})` : '';
@@ -64,6 +69,7 @@ export function titleParts(alert: IncidentAlert): TitleParts {
   const what = group ? actionOf(group, [...principal.usernames, ...group.usernames, principal.display]) : 'raised an incident';
   return {
     prefix,
+    ...(ending?.reason ? { reason: ending.reason } : {}),
     who: displayText(principal.display),
     whoDetail: displayText(whoDetail),
     what: displayText(what),
@@ -77,12 +83,26 @@ export function titleParts(alert: IncidentAlert): TitleParts {
  * is cut too as a last resort.
  */
 export function titleText(parts: TitleParts, max = Infinity, ellipsis = '…'): string {
-  const whole = `${parts.prefix}${parts.who}${parts.whoDetail} ${parts.what}${parts.where}`;
+  const whole = `${withReason(parts, TITLE_REASON_MAX, ellipsis)}${parts.who}${parts.whoDetail} ${parts.what}${parts.where}`;
   if (whole.length <= max) return whole;
   const who = clipEnd(parts.who, Math.max(12, Math.floor(max / 3)), ellipsis);
   const where = clipEnd(parts.where, Math.max(12, Math.floor(max / 4)), ellipsis);
-  const room = max - parts.prefix.length - who.length - where.length - 1;
-  return clipEnd(`${parts.prefix}${who} ${clipWords(parts.what, Math.max(1, room), ellipsis)}${where}`, max, ellipsis);
+  // A final summary's prefix holds a closer's name and reason: it takes what who and where leave
+  // (some room kept for what happened), the reason at most what is left of half the title.
+  const prefixMax = Math.max(12, max - who.length - where.length - 10);
+  const reasonMax = Math.min(Math.floor(max / 2), prefixMax) - parts.prefix.length - 3;
+  const long = withReason(parts, reasonMax, ellipsis);
+  const prefix = long.length <= prefixMax ? long : `${clipEnd(long.replace(/: $/, ''), prefixMax - 2, ellipsis)}: `;
+  const room = max - prefix.length - who.length - where.length - 1;
+  return clipEnd(`${prefix}${who} ${clipWords(parts.what, Math.max(1, room), ellipsis)}${where}`, max, ellipsis);
+}
+
+const TITLE_REASON_MAX = 80;
+
+/** The prefix, with a closer's reason in brackets before its colon, cut to `reasonMax` (left out below 8). */
+function withReason(parts: TitleParts, reasonMax: number, ellipsis: string): string {
+  if (!parts.reason || reasonMax < 8) return parts.prefix;
+  return `${parts.prefix.replace(/: $/, '')} (${clipEnd(parts.reason, reasonMax, ellipsis)}): `;
 }
 
 /**
@@ -93,6 +113,7 @@ export function subjectText(parts: TitleParts, max = 99): string {
   const ascii = (text: string): string => text.replace(/…/g, '...').replace(/[^\x20-\x7e]/gu, '?');
   const asciiParts: TitleParts = {
     prefix: ascii(parts.prefix),
+    ...(parts.reason ? { reason: ascii(parts.reason) } : {}),
     who: ascii(parts.who),
     whoDetail: ascii(parts.whoDetail),
     what: ascii(parts.what),

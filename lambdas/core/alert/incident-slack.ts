@@ -3,7 +3,8 @@ import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, Mrkdw
 import type { Severity } from '../finding';
 import { severityRank } from '../finding';
 import type { IncidentBody, ToldGroup } from './incident-body';
-import { targetText, timeRange } from './incident-email';
+import { recapText, targetText } from './incident-email';
+import { endedFacts, isEnding, plural, timeRange } from './incident-ending';
 import { displayText } from '../report/display-text';
 import { SLACK_LIMITS, clipUnits, escapeMrkdwn, escapeMrkdwnCode, linkFor } from './slack-text';
 
@@ -40,6 +41,7 @@ const BLOCKS_PER_GROUP = 3;
 export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity = 'info'): IncidentSlackRender | undefined {
   const min = severityRank(minSeverity);
   if (severityRank(body.incident.severity) < min) return undefined;
+  if (isEnding(body.alert)) return endedSlackMessage(body, minSeverity);
   const shown = body.told.filter((g) => severityRank(g.severity) >= min);
   const below = body.told.length - shown.length;
   const i = body.incident;
@@ -53,29 +55,7 @@ export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity =
     text: { type: 'plain_text', text: clipUnits(`${prefix}${capitalise(i.severity)} incident: ${ruleTitle}`, SLACK_LIMITS.headerText), emoji: false },
   };
   const title: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(`*${escapeMrkdwn(body.title)}*`, SLACK_LIMITS.sectionText)) };
-  const who = [
-    `*Who:* ${escapeMrkdwn(clipUnits(i.principal.display, 300))}`,
-    ...(i.principal.impersonated?.length
-      ? [
-          `impersonating ${i.principal.impersonated
-            .slice(0, 5)
-            .map((u) => escapeMrkdwn(clipUnits(u, 200)))
-            .join(', ')}`,
-        ]
-      : []),
-  ].join(' ');
-  const context: ContextBlock = {
-    type: 'context',
-    elements: [
-      mrkdwn(`*Cluster:* ${escapeMrkdwn(clipUnits(i.cluster, 200))}`),
-      mrkdwn(clipUnits(who, 2000)),
-      mrkdwn(`*When:* ${escapeMrkdwn(timeRange(i.firstSeen, i.lastSeen))}`),
-      mrkdwn(
-        `*Incident:* \`${escapeMrkdwnCode(clipUnits(i.id, 200))}\` (${i.state}; ${i.groupCount} finding group${i.groupCount === 1 ? '' : 's'}, ${i.findingCount} finding${i.findingCount === 1 ? '' : 's'})`,
-      ),
-    ],
-  };
-  const blocks: KnownBlock[] = [header, title, context];
+  const blocks: KnownBlock[] = [header, title, incidentContext(body)];
   const news = [
     ...(body.alert === 'test' ? ['*This is a test alert:* a sample incident, sent on request. Nothing happened in your cluster.'] : []),
     ...(body.whatsNew ? [`*What's new:* ${escapeMrkdwn(clipUnits(body.whatsNew, 1000))}`] : []),
@@ -101,6 +81,96 @@ export function incidentSlackMessage(body: IncidentBody, minSeverity: Severity =
     body: { text: clipUnits(escapeMrkdwn(body.title), 300), blocks, unfurl_links: false, unfurl_media: false },
     severity: i.severity,
     groupsPosted: posted.length,
+    groupsLeftOut: leftOut,
+  };
+}
+
+/** Where, who, when and which incident, as context under the title of every incident message. */
+function incidentContext(body: IncidentBody): ContextBlock {
+  const i = body.incident;
+  const who = [
+    `*Who:* ${escapeMrkdwn(clipUnits(i.principal.display, 300))}`,
+    ...(i.principal.impersonated?.length
+      ? [
+          `impersonating ${i.principal.impersonated
+            .slice(0, 5)
+            .map((u) => escapeMrkdwn(clipUnits(u, 200)))
+            .join(', ')}`,
+        ]
+      : []),
+  ].join(' ');
+  return {
+    type: 'context',
+    elements: [
+      mrkdwn(`*Cluster:* ${escapeMrkdwn(clipUnits(i.cluster, 200))}`),
+      mrkdwn(clipUnits(who, 2000)),
+      mrkdwn(`*When:* ${escapeMrkdwn(timeRange(i.firstSeen, i.lastSeen))}`),
+      mrkdwn(
+        `*Incident:* \`${escapeMrkdwnCode(clipUnits(i.id, 200))}\` (${i.state}; ${plural(i.groupCount, 'finding group')}, ${plural(i.findingCount, 'finding')})`,
+      ),
+    ],
+  };
+}
+
+/** Recap lines are packed into sections of this many at most; the rest of the block budget is fixed blocks. */
+const RECAP_SECTIONS_MAX = SLACK_LIMITS.blocks - FIXED_BLOCKS;
+const RECAP_LINE_MAX = 600;
+
+/**
+ * A final summary (`quiet`, `closed`): a header saying it ended, the title, the context, how it
+ * ended and whether it was told before with the totals, then a line per group (no cards), packed
+ * into sections within Slack's limits. Groups below `minSeverity` are counted, not shown.
+ */
+function endedSlackMessage(body: IncidentBody, minSeverity: Severity): IncidentSlackRender {
+  const i = body.incident;
+  const min = severityRank(minSeverity);
+  const recap = body.recap ?? [];
+  const shown = recap.filter((g) => severityRank(g.severity) >= min);
+  const below = recap.length - shown.length;
+  const lead = recap[0] ? `: ${displayText(recap[0].title)}` : '';
+  // Our words only: the closer's name and reason are in the title section, escaped.
+  const how = body.alert === 'closed' ? 'Closed' : 'Ended (quiet)';
+  const header: HeaderBlock = {
+    type: 'header',
+    text: { type: 'plain_text', text: clipUnits(`${how}: ${capitalise(i.severity)} incident${lead}`, SLACK_LIMITS.headerText), emoji: false },
+  };
+  const title: SectionBlock = { type: 'section', text: mrkdwn(clipUnits(`*${escapeMrkdwn(body.title)}*`, SLACK_LIMITS.sectionText)) };
+  const left =
+    i.omitted.groups > 0 ? `; ${plural(i.omitted.groups, 'less severe group')} with ${plural(i.omitted.findings, 'finding')} left out to keep it bounded` : '';
+  const facts = [
+    "*This is the incident's final summary.*",
+    ...endedFacts(i).map(([label, value]) => `*${label}:* ${escapeMrkdwn(clipUnits(value, 1000))}`),
+    `*Final severity:* ${i.severity} · *Totals:* ${plural(i.groupCount, 'finding group')}, ${plural(i.findingCount, 'finding')}${left}`,
+  ];
+  const blocks: KnownBlock[] = [header, title, incidentContext(body), { type: 'section', text: mrkdwn(clipUnits(facts.join('\n'), SLACK_LIMITS.sectionText)) }];
+
+  const lines = shown.map((g) =>
+    clipUnits(`• *${g.severity.toUpperCase()}* ${escapeMrkdwn(clipUnits(g.title, 200))}: ${escapeMrkdwn(clipUnits(recapText(g), 400))}`, RECAP_LINE_MAX),
+  );
+  let posted = 0;
+  let section = '';
+  let sections = 0;
+  for (const line of lines) {
+    if (section !== '' && section.length + 1 + line.length > SLACK_LIMITS.sectionText) {
+      if (sections + 1 >= RECAP_SECTIONS_MAX) break;
+      blocks.push({ type: 'section', text: mrkdwn(section) });
+      sections++;
+      section = '';
+    }
+    section = section === '' ? line : `${section}\n${line}`;
+    posted++;
+  }
+  if (section !== '') blocks.push({ type: 'section', text: mrkdwn(section) });
+  const leftOut = shown.length - posted + (body.omittedRecap ?? 0);
+  const notes = [
+    ...(leftOut > 0 ? [`…and ${plural(leftOut, 'more finding group')}`] : []),
+    ...(below > 0 ? [`${plural(below, 'finding group')} below ${minSeverity} not shown`] : []),
+  ];
+  if (notes.length > 0) blocks.push({ type: 'context', elements: notes.map(mrkdwn) });
+  return {
+    body: { text: clipUnits(escapeMrkdwn(body.title), 300), blocks, unfurl_links: false, unfurl_media: false },
+    severity: i.severity,
+    groupsPosted: posted,
     groupsLeftOut: leftOut,
   };
 }

@@ -2,13 +2,12 @@ import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/type
 import { STORY_GROUPS, STORY_LINKS, storyAlert } from '../../../devkit/incident-story';
 import type { IncidentBody } from '../../../lambdas/core/alert/incident-body';
 import { buildIncidentAlert, buildIncidentBody } from '../../../lambdas/core/alert/incident-message';
-import type { IncidentSlackMessage } from '../../../lambdas/core/alert/incident-slack';
 import { incidentSlackMessage } from '../../../lambdas/core/alert/incident-slack';
 import type { SlackRender } from '../../../lambdas/core/alert/slack-message';
 import { slackMessageFor } from '../../../lambdas/core/alert/slack-message';
 import type { IncidentAlert, IncidentGroup } from '../../../lambdas/core/incident/types';
 import { RULES } from '../../../lambdas/core/rules';
-import { blockKitProblems } from '../../helpers/slack-limits';
+import { blockKitProblems, slackTexts } from '../../helpers/slack-limits';
 
 /** What the Slack notifier renders from the SNS message the analyzer would publish. */
 function viaSns(alert: IncidentAlert = storyAlert(), minSeverity: 'info' | 'medium' | 'critical' = 'medium'): SlackRender | undefined {
@@ -22,17 +21,7 @@ function incident(r: SlackRender | undefined): Extract<SlackRender, { kind: 'inc
   return r;
 }
 
-/** Every text a reader sees: block texts, fields, context elements, button labels and URLs. */
-function texts(message: IncidentSlackMessage): string[] {
-  const out = [message.text];
-  for (const b of message.blocks) {
-    if (b.type === 'header') out.push(b.text.text);
-    if (b.type === 'section') out.push(...(b.text ? [b.text.text] : []), ...(b.fields ?? []).map((f) => f.text));
-    if (b.type === 'context') out.push(...b.elements.map((e) => ('text' in e ? e.text : '')));
-    if (b.type === 'actions') for (const e of b.elements) if (e.type === 'button') out.push(e.text.text, e.url ?? '');
-  }
-  return out;
-}
+const texts = slackTexts;
 
 const buttons = (blocks: KnownBlock[]): Button[] =>
   blocks.filter((b): b is ActionsBlock => b.type === 'actions').flatMap((b) => b.elements.filter((e): e is Button => e.type === 'button'));
