@@ -25,6 +25,8 @@ export interface AnalyzerFunctionProps {
   /** The lowest of the destinations' minimum severities: each subscription filters further. */
   readonly minAlertSeverity: DeploySeverity;
   readonly alertCooldownMinutes: number;
+  /** Findings of a principal join its incident within this many minutes (the watchdog's sweep ends incidents after the same window). */
+  readonly incidentWindowMinutes: number;
   readonly findingsRetentionDays: number;
   /** The rules' configuration (YAML or JSON), as `--config` takes it in the CLI. */
   readonly analyzerConfig?: string;
@@ -70,6 +72,7 @@ export class AnalyzerFunction extends Construct {
       environment: {
         MIN_ALERT_SEVERITY: props.minAlertSeverity,
         ALERT_COOLDOWN_MINUTES: String(props.alertCooldownMinutes),
+        INCIDENT_WINDOW_MINUTES: String(props.incidentWindowMinutes),
         FINDINGS_RETENTION_DAYS: String(props.findingsRetentionDays),
         ARCHIVE_PREFIX: ArtifactsBucket.ALERTS_PREFIX,
         ANALYZER_CONFIG: props.analyzerConfig,

@@ -52,6 +52,11 @@ export const deploySettingsSchema = z
     alertCooldownMinutes: integer(0, 10_080)
       .default(60)
       .describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
+    incidentSummary: flag
+      .default(false)
+      .describe(
+        'publish a final summary of an incident once it goes quiet (no finding for its 60-minute window plus 15 minutes for late logs), only for incidents that were alerted. Off by default: the opening alert and its updates already told everything; a summary is one more message per incident, for teams that track incidents to their end',
+      ),
     analyzerMemoryMb: integer(128, 10_240).default(1024).describe('analyzer memory (and so CPU share)'),
     analyzerTimeoutSeconds: integer(30, 900).default(180).describe("analyzer timeout; the queue's visibility timeout is six times this"),
     analyzerReservedConcurrency: integer(1, 1000)

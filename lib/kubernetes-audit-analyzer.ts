@@ -22,6 +22,7 @@ import { Reporter } from './reporter';
 import { lowestSeverity } from './severity-filter';
 import { SlackNotifier } from './slack-notifier';
 import { Watchdog } from './watchdog';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../lambdas/commons/env';
 import { WorkQueue } from './work-queue';
 
 /**
@@ -64,6 +65,8 @@ export interface KubernetesAuditAnalyzerProps {
   readonly chatbotSlackChannelId?: string;
   /** A finding group alerts once per window; `0` turns the cooldown off. @default 60 */
   readonly alertCooldownMinutes?: number;
+  /** Publish a final summary of an alerted incident once it goes quiet. @default false */
+  readonly incidentSummary?: boolean;
   /** The rules' configuration (YAML or JSON), as the CLI's `--config` takes it; at most 3 KB. @default - the built-in defaults */
   readonly analyzerConfig?: string;
   /** Analyzer memory in MB. @default 1024 */
@@ -213,6 +216,8 @@ export class KubernetesAuditAnalyzer extends Construct {
       });
     }
 
+    // The analyzer groups incidents over this window and the watchdog ends them after it: one value for both.
+    const incidentWindowMinutes = DEFAULT_INCIDENT_WINDOW_MINUTES;
     this.analyzer = new AnalyzerFunction(this, 'Analyzer', {
       queue: this.workQueue,
       table: this.findingsTable,
@@ -221,6 +226,7 @@ export class KubernetesAuditAnalyzer extends Construct {
       artifactsBucket: this.artifactsBucket,
       minAlertSeverity: lowestSeverity(destinations),
       alertCooldownMinutes: settings.alertCooldownMinutes,
+      incidentWindowMinutes,
       findingsRetentionDays: settings.findingsRetentionDays,
       analyzerConfig: settings.analyzerConfig,
       memorySize: settings.analyzerMemoryMb,
@@ -256,6 +262,8 @@ export class KubernetesAuditAnalyzer extends Construct {
       findingsRetentionDays: settings.findingsRetentionDays,
       logRetentionDays: settings.logRetentionDays,
       analyzerConfig: settings.analyzerConfig,
+      incidentWindowMinutes,
+      incidentSummary: settings.incidentSummary,
     });
     if (settings.eksClusters.length > 0) {
       this.eksIngestion = new EksAuditIngestion(this, 'EksIngestion', {
