@@ -27,6 +27,8 @@ export interface AnalyzerFunctionProps {
   readonly alertCooldownMinutes: number;
   /** Where alerts link each rule's documentation; the handler's default when unset. */
   readonly rulesDocUrl?: string;
+  /** Findings of a principal join its incident within this many minutes (the watchdog's sweep ends incidents after the same window). */
+  readonly incidentWindowMinutes: number;
   readonly findingsRetentionDays: number;
   /** The rules' configuration (YAML or JSON), as `--config` takes it in the CLI. */
   readonly analyzerConfig?: string;
@@ -72,6 +74,7 @@ export class AnalyzerFunction extends Construct {
       environment: {
         MIN_ALERT_SEVERITY: props.minAlertSeverity,
         ALERT_COOLDOWN_MINUTES: String(props.alertCooldownMinutes),
+        INCIDENT_WINDOW_MINUTES: String(props.incidentWindowMinutes),
         FINDINGS_RETENTION_DAYS: String(props.findingsRetentionDays),
         ARCHIVE_PREFIX: ArtifactsBucket.ALERTS_PREFIX,
         ANALYZER_CONFIG: props.analyzerConfig,

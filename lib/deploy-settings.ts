@@ -61,6 +61,11 @@ export const deploySettingsSchema = z
       .describe(
         "where alerts link each rule's documentation: the URL of this project's `docs/rules.md` as your team reads it (your fork or mirror), e.g. `https://github.com/<org>/k8s-audit-analyzer/blob/main/docs/rules.md`; the rule's anchor is appended. Unset: alerts name the path `docs/rules.md`",
       ),
+    incidentSummary: flag
+      .default(false)
+      .describe(
+        'publish a final summary of an incident once it goes quiet (no finding for its 60-minute window plus 15 minutes for late logs), only for incidents that were alerted. Off by default: the opening alert and its updates already told everything; a summary is one more message per incident, for teams that track incidents to their end',
+      ),
     analyzerMemoryMb: integer(128, 10_240).default(1024).describe('analyzer memory (and so CPU share)'),
     analyzerTimeoutSeconds: integer(30, 900).default(180).describe("analyzer timeout; the queue's visibility timeout is six times this"),
     analyzerReservedConcurrency: integer(1, 1000)

@@ -22,6 +22,7 @@ import { Reporter } from './reporter';
 import { lowestSeverity } from './severity-filter';
 import { SlackNotifier } from './slack-notifier';
 import { Watchdog } from './watchdog';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../lambdas/commons/env';
 import { WorkQueue } from './work-queue';
 
 /**
@@ -66,6 +67,8 @@ export interface KubernetesAuditAnalyzerProps {
   readonly alertCooldownMinutes?: number;
   /** Where alerts link each rule's documentation (an https URL of `docs/rules.md`; the rule's anchor is appended). @default - the path `docs/rules.md` */
   readonly rulesDocUrl?: string;
+  /** Publish a final summary of an alerted incident once it goes quiet. @default false */
+  readonly incidentSummary?: boolean;
   /** The rules' configuration (YAML or JSON), as the CLI's `--config` takes it; at most 3 KB. @default - the built-in defaults */
   readonly analyzerConfig?: string;
   /** Analyzer memory in MB. @default 1024 */
@@ -215,6 +218,8 @@ export class KubernetesAuditAnalyzer extends Construct {
       });
     }
 
+    // The analyzer groups incidents over this window and the watchdog ends them after it: one value for both.
+    const incidentWindowMinutes = DEFAULT_INCIDENT_WINDOW_MINUTES;
     this.analyzer = new AnalyzerFunction(this, 'Analyzer', {
       queue: this.workQueue,
       table: this.findingsTable,
@@ -224,6 +229,7 @@ export class KubernetesAuditAnalyzer extends Construct {
       minAlertSeverity: lowestSeverity(destinations),
       alertCooldownMinutes: settings.alertCooldownMinutes,
       rulesDocUrl: settings.rulesDocUrl,
+      incidentWindowMinutes,
       findingsRetentionDays: settings.findingsRetentionDays,
       analyzerConfig: settings.analyzerConfig,
       memorySize: settings.analyzerMemoryMb,
@@ -259,6 +265,9 @@ export class KubernetesAuditAnalyzer extends Construct {
       findingsRetentionDays: settings.findingsRetentionDays,
       logRetentionDays: settings.logRetentionDays,
       analyzerConfig: settings.analyzerConfig,
+      incidentWindowMinutes,
+      incidentSummary: settings.incidentSummary,
+      rulesDocUrl: settings.rulesDocUrl,
     });
     if (settings.eksClusters.length > 0) {
       this.eksIngestion = new EksAuditIngestion(this, 'EksIngestion', {

@@ -23,11 +23,17 @@ export interface WatchdogProps {
   readonly logRetentionDays: number;
   /** The rules' configuration, as the analyzer gets it: switched-off rules, overrides and exceptions apply to the watchdog's findings too. */
   readonly analyzerConfig?: string;
+  /** The analyzer's incident window (give both the same value): an incident idle longer, plus a delivery grace, goes quiet. */
+  readonly incidentWindowMinutes: number;
+  /** Publish a final summary when an alerted incident goes quiet. */
+  readonly incidentSummary: boolean;
+  /** Where the summaries link each rule's documentation, as the analyzer's alerts do; the handler's default when unset. */
+  readonly rulesDocUrl?: string;
 }
 
 /**
  * A watchdog on the audit trail itself: every five minutes it looks for clusters whose logs went
- * silent, and it hears CloudTrail's `UpdateClusterConfig` calls that switch an EKS cluster's audit
+ * silent and ends incidents that went quiet (with a summary when asked), and it hears CloudTrail's `UpdateClusterConfig` calls that switch an EKS cluster's audit
  * log off. (Deleted log objects reach the analyzer through the work queue.) EventBridge only sees
  * CloudTrail management events when a trail records them.
  */
@@ -54,6 +60,9 @@ export class Watchdog extends Construct {
         FINDINGS_RETENTION_DAYS: String(props.findingsRetentionDays),
         WATCHED_CLUSTERS: props.watchedClusters.length > 0 ? props.watchedClusters.join(',') : undefined,
         ANALYZER_CONFIG: props.analyzerConfig,
+        INCIDENT_WINDOW_MINUTES: String(props.incidentWindowMinutes),
+        INCIDENT_SUMMARY: String(props.incidentSummary),
+        RULES_DOC_URL: props.rulesDocUrl,
       },
     });
     this.function
@@ -74,7 +83,7 @@ export class Watchdog extends Construct {
       );
     const target = new LambdaFunction(this.function.fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(1) });
     this.schedule = new Rule(this, 'Every5Minutes', {
-      description: 'k8s-audit-analyzer: audit-log silence check',
+      description: 'k8s-audit-analyzer: audit-log silence check and quiet incidents',
       schedule: Schedule.rate(Duration.minutes(5)),
     });
     this.schedule.addTarget(target);

@@ -119,8 +119,8 @@ export async function sendTestAlert(
   }
 }
 
-/** An SDK error as the fix for it, in one line. */
-function explain(error: unknown, what: string, permission: string, options: { stack: string; region: string; profile?: string }): string {
+/** An SDK error as the fix for it, in one line (also the incidents command's). */
+export function explain(error: unknown, what: string, permission: string, options: { stack: string; region: string; profile?: string }): string {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? oneLine(error.message) : String(error);
   if (name === 'ValidationError' && /does not exist/.test(message)) {

@@ -22,6 +22,7 @@ import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
 import type { Incident } from '../core/incident/types';
 import { RULES } from '../core/rules';
 import { alertsCommand } from './alerts-command';
+import { incidentsCommand } from './incidents-command';
 import { backfillCommand } from './backfill-command';
 import { clusterOption, concurrencyOption, configOption, inCluster, incidentWindowOption, listInputs } from './inputs';
 import type { Io } from './io';
@@ -46,6 +47,7 @@ Usage:
   k8s-audit-analyzer backfill <s3://bucket/prefix>... --queue-url URL [--since T] [--until T] [--dry-run]
   k8s-audit-analyzer alerts test --stack NAME [--region R] [--profile P]
   k8s-audit-analyzer alerts preview <file|dir|s3://…>... [--cluster NAME] [--format text|json] [options]
+  k8s-audit-analyzer incidents list|close ID --stack NAME [--reason TEXT] [--region R] [--profile P]
 
 Commands:
   scan    Read audit-log objects (any shipping format and compression, detected), run the rules,
@@ -60,6 +62,8 @@ Commands:
   alerts  'alerts test' publishes a sample alert marked [TEST] through the deployed stack's alerts
           topic to every destination (email, Slack, Amazon Q); 'alerts preview' prints the alerts
           the deployed analyzer would send for some logs, sending nothing; 'alerts --help'.
+  incidents 'incidents list' shows the deployed stack's open incidents; 'incidents close ID'
+          closes one (a 'closed' alert when it had been alerted); 'incidents --help'.
 
 Scan options:
   --format table|json|ndjson|markdown|sarif   output on stdout (default: table)
@@ -125,6 +129,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (argv[0] === 'report') return reportCommand(argv.slice(1), io);
   if (argv[0] === 'backfill') return backfillCommand(argv.slice(1), io);
   if (argv[0] === 'alerts') return alertsCommand(argv.slice(1), io);
+  if (argv[0] === 'incidents') return incidentsCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({

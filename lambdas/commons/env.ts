@@ -109,6 +109,16 @@ export const MAX_SILENCE_MINUTES = 10_080; // 7 days
 
 const findingsRetention = wholeNumber('FINDINGS_RETENTION_DAYS', 1, MAX_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, 'days');
 
+/** The analyzer groups incidents over it and the watchdog's sweep ends them after it: lib/ gives both the same value. */
+const incidentWindow = wholeNumber(
+  'INCIDENT_WINDOW_MINUTES',
+  0,
+  MAX_INCIDENT_WINDOW_MINUTES,
+  DEFAULT_INCIDENT_WINDOW_MINUTES,
+  'minutes (0: one alert per object, with the cooldown, instead of incidents)',
+);
+const rulesDocUrl = z.preprocess(unset, z.string().trim().max(1000, 'RULES_DOC_URL must be at most 1000 characters').default(DEFAULT_RULES_DOC_URL));
+
 /** The analyzer (lambdas/analyzer). */
 export const ANALYZER_ENV = {
   FINDINGS_TABLE: required('FINDINGS_TABLE'),
@@ -119,14 +129,8 @@ export const ANALYZER_ENV = {
   ARCHIVE_BUCKET: z.preprocess(unset, z.string().regex(BUCKET_NAME, 'ARCHIVE_BUCKET must be a bucket name (not an ARN or s3:// URI)').optional()),
   ARCHIVE_PREFIX: keyPrefix('ARCHIVE_PREFIX', DEFAULT_ARCHIVE_PREFIX),
   ANALYZER_CONFIG: analyzerConfig,
-  INCIDENT_WINDOW_MINUTES: wholeNumber(
-    'INCIDENT_WINDOW_MINUTES',
-    0,
-    MAX_INCIDENT_WINDOW_MINUTES,
-    DEFAULT_INCIDENT_WINDOW_MINUTES,
-    'minutes (0: one alert per object, with the cooldown, instead of incidents)',
-  ),
-  RULES_DOC_URL: z.preprocess(unset, z.string().trim().max(1000, 'RULES_DOC_URL must be at most 1000 characters').default(DEFAULT_RULES_DOC_URL)),
+  INCIDENT_WINDOW_MINUTES: incidentWindow,
+  RULES_DOC_URL: rulesDocUrl,
 } satisfies EnvContract;
 
 /** The compliance reporter (lambdas/reporter). */
@@ -190,6 +194,16 @@ export const WATCHDOG_ENV = {
   ),
   FINDINGS_RETENTION_DAYS: findingsRetention,
   ANALYZER_CONFIG: analyzerConfig,
+  INCIDENT_WINDOW_MINUTES: incidentWindow,
+  /** `true`: an incident that had been alerted gets a final summary when it goes quiet. */
+  INCIDENT_SUMMARY: z.preprocess(
+    unset,
+    z
+      .enum(['true', 'false'], { error: 'INCIDENT_SUMMARY must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+  ),
+  RULES_DOC_URL: rulesDocUrl,
 } satisfies EnvContract;
 
 /** The Slack notifier (lambdas/slack-notifier). */

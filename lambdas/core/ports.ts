@@ -6,7 +6,8 @@
 import type { AlertMessage } from './alert/sns-message';
 import type { AuditLevel, Coverage, Period } from './compliance/types';
 import type { Finding } from './finding';
-import type { IncidentAlert, IncidentChange, Principal, TellClaim } from './incident/types';
+import type { OpenIncidentEntry, OpenIncidents } from './incident/open-incidents';
+import type { Incident, IncidentAlert, IncidentChange, Principal, TellClaim } from './incident/types';
 import type { AggregatedRow, ScanSummary } from './report/aggregate';
 
 // ---------------------------------------------------------------------------------------------
@@ -181,6 +182,38 @@ export interface IncidentStore {
   rememberMint(cluster: string, serviceAccount: string, principal: Principal, until: number): Promise<void>;
   /** The principals who minted credentials for the cluster's service accounts, by `namespace/name`, with how long each mint counts (epoch ms). */
   mints(cluster: string): Promise<ReadonlyMap<string, { principal: Principal; until: number }>>;
+}
+
+/** How an incident ends: `quiet` after a sweep found it idle, `closed` by a person. */
+export type IncidentEnd =
+  | {
+      how: 'quiet';
+      /** The clock (epoch ms). */
+      now: number;
+      /** Idle means no finding for longer than the incident's window plus this (logs reach S3 late). */
+      graceMinutes: number;
+    }
+  | { how: 'closed'; now: number; by: string; reason?: string };
+
+/** What `end` found: `ended` (this call ended it), `active` (a finding came: not idle), `not-open` (already ended, or another incident is kept now), `gone` (expired). */
+export type IncidentEndResult =
+  { outcome: 'ended'; incident: Incident } | { outcome: 'active'; incident: Incident } | { outcome: 'not-open'; incident: Incident } | { outcome: 'gone' };
+
+/**
+ * The end of incidents (the watchdog's quiet sweep, the CLI's close): the open incidents are
+ * listed in a bounded registry the recordings keep, so nothing scans the table.
+ */
+export interface IncidentLifecycle {
+  /** The open incidents the registry lists (at most MAX_OPEN_INCIDENTS, the oldest opened dropped past it). */
+  openIncidents(): Promise<OpenIncidents>;
+  /** The incident an entry names, if it is still the one kept (another may have replaced it). */
+  incidentOf(entry: OpenIncidentEntry): Promise<Incident | undefined>;
+  /**
+   * Ends the entry's incident atomically, only if it is still the one kept, still open and, for
+   * `quiet`, still idle; sets `state` and `ended`. The registry forgets it unless it was active
+   * (then its `idleFrom` moves to the new last finding).
+   */
+  end(entry: OpenIncidentEntry, how: IncidentEnd): Promise<IncidentEndResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,10 @@ import type { CheckResult } from '../core/pipeline/silence-check';
 import { checkSilences, withheldOf } from '../core/pipeline/silence-check';
 import type { EksClusterConfigCall } from '../core/rules/audit-tampering';
 import { eksAuditLoggingDisabledFinding } from '../core/rules/audit-tampering';
+import { StateIncidentStore } from '../core/incident/incident-store';
+import type { QuietSweepResult } from '../core/incident/quiet-sweep';
+import { sweepQuietIncidents } from '../core/incident/quiet-sweep';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES, DEFAULT_RULES_DOC_URL } from '../commons/env';
 import { triggerOf } from './events';
 import { DEFAULT_SILENCE_MINUTES, settingsFromEnv } from './settings';
 
@@ -35,6 +39,14 @@ export interface WatchdogDeps {
   findingsRetentionDays?: number;
   /** The analyzer's configuration: its switched-off rules, exceptions and severity overrides apply to the watchdog's findings too. */
   config?: Config;
+  /** The analyzer's incident window (minutes; 0: no incidents, nothing to sweep). Default 60. */
+  incidentWindowMinutes?: number;
+  /** Publish a final summary when an alerted incident goes quiet. Default false. */
+  incidentSummary?: boolean;
+  /** Where the summary links each rule's documentation. */
+  rulesDocUrl?: string;
+  /** The region the logs and the console links are in (the function's own). */
+  region?: string;
   logger?: Logger;
   metrics?: Metrics;
   /** The clock (epoch ms). */
@@ -42,7 +54,17 @@ export interface WatchdogDeps {
 }
 
 export type WatchdogResult =
-  | { kind: 'schedule'; checkedAt: string; clusters: number; silent: string[]; raised: string[]; resumed: string[] }
+  | {
+      kind: 'schedule';
+      checkedAt: string;
+      clusters: number;
+      silent: string[];
+      raised: string[];
+      resumed: string[];
+      /** Incidents (ids) that went quiet, and the summaries published for them. */
+      quiet: string[];
+      summaries: number;
+    }
   | { kind: 'eks-config'; cluster: string; raised: boolean; published: boolean; withheld?: Withheld }
   | { kind: 'ignored'; reason: string };
 
@@ -79,9 +101,36 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
   const memory = table.watchdog;
   const silenceMinutes = deps.silenceMinutes ?? DEFAULT_SILENCE_MINUTES;
   const watchedClusters = deps.watchedClusters ?? [];
+  const incidentWindow = deps.incidentWindowMinutes ?? DEFAULT_INCIDENT_WINDOW_MINUTES;
+  const incidents = new StateIncidentStore(table.state, undefined, now);
+  const links = {
+    ...(deps.region ? { region: deps.region } : {}),
+    rulesDocUrl: deps.rulesDocUrl ?? DEFAULT_RULES_DOC_URL,
+    logGroupOf: (cluster: string) => `/aws/eks/${cluster}/cluster`,
+  };
+
+  /** Ends idle incidents; with no incidents (window 0) there is nothing to end. A failure is returned, not thrown, so the silence check still reports. */
+  async function sweep(): Promise<{ result?: QuietSweepResult; error?: Error }> {
+    if (incidentWindow === 0) return {};
+    try {
+      return { result: await sweepQuietIncidents({ incidents, publisher, links, summary: deps.incidentSummary ?? false, now }) };
+    } catch (error) {
+      return { error: error instanceof Error ? error : new Error(String(error)) };
+    }
+  }
 
   async function onSchedule(): Promise<WatchdogResult> {
     const result: CheckResult = await checkSilences({ clock: coverage, memory, raise, notices: publisher, silenceMinutes, watchedClusters, now });
+    const swept = await sweep();
+    const quiet = swept.result?.quiet ?? [];
+    const sweepFailures = [...(swept.error ? [swept.error] : []), ...(swept.result?.failed ?? []).map((f) => f.error)];
+    if (quiet.length > 0) metrics.addMetric('IncidentsQuiet', MetricUnit.Count, quiet.length);
+    if (swept.result && swept.result.summaries > 0) metrics.addMetric('IncidentSummaries', MetricUnit.Count, swept.result.summaries);
+    // Ids are the analyzer's digests; clusters come from object keys: logged redacted.
+    for (const incident of quiet)
+      logger.info('incident went quiet', { incident: incident.id, cluster: logSafe(incident.cluster), lastSeen: incident.lastSeen });
+    if (swept.result && swept.result.deferred > 0) logger.info('idle incidents left for the next sweep', { deferred: swept.result.deferred });
+    for (const error of sweepFailures) logger.error('cannot end an idle incident; the next sweep retries it', { error });
     const silent = result.clusters.filter((c) => c.state === 'silent');
     const raised = silent.filter((c) => c.published || c.raised);
     const failed = result.clusters.filter((c) => c.state === 'failed');
@@ -109,6 +158,11 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
         cause: failed[0].error,
       });
     }
+    // Thrown after the silences were reported: the DLQ alarm then shows a sweep that keeps failing.
+    if (sweepFailures.length > 0) {
+      metrics.addMetric('IncidentSweepFailures', MetricUnit.Count, sweepFailures.length);
+      throw new WatchdogCheckError(`quiet sweep failed for ${sweepFailures.length} incident(s): ${sweepFailures[0].message}`, { cause: sweepFailures[0] });
+    }
     logger.info('silence check done', { checkedAt: result.checkedAt, clusters: result.clusters.length, silent: silent.length, resumed: result.resumed.length });
     return {
       kind: 'schedule',
@@ -117,6 +171,8 @@ export function makeHandler(deps: WatchdogDeps): WatchdogHandler {
       silent: silent.map((c) => c.cluster),
       raised: raised.map((c) => c.cluster),
       resumed: result.resumed.map((r) => r.cluster),
+      quiet: quiet.map((i) => i.id),
+      summaries: swept.result?.summaries ?? 0,
     };
   }
 
@@ -170,6 +226,11 @@ let defaultHandler: WatchdogHandler | undefined;
  * environment, on the first invocation. A bad setting throws there with every problem named.
  */
 export const handler: WatchdogHandler = (event, context) => {
-  defaultHandler ??= makeHandler({ dynamodb: new DynamoDBClient({}), sns: new SNSClient({}), ...settingsFromEnv(process.env) });
+  defaultHandler ??= makeHandler({
+    dynamodb: new DynamoDBClient({}),
+    sns: new SNSClient({}),
+    ...settingsFromEnv(process.env),
+    ...(process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {}),
+  });
   return defaultHandler(event, context);
 };

@@ -23,6 +23,12 @@ export interface WatchdogSettings {
    * findings too. The defaults when unset.
    */
   config: Config;
+  /** `INCIDENT_WINDOW_MINUTES` (default 60, `0`: no incidents to end): the analyzer's window; an incident idle longer (plus a grace) goes quiet. */
+  incidentWindowMinutes: number;
+  /** `INCIDENT_SUMMARY` (default false): publish a final summary when an alerted incident goes quiet. */
+  incidentSummary: boolean;
+  /** `RULES_DOC_URL` (default `docs/rules.md`): where the summary links each rule's documentation, as the analyzer's alerts do. */
+  rulesDocUrl: string;
 }
 
 export class WatchdogSettingsError extends Error {
@@ -48,5 +54,8 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     watchedClusters: e.WATCHED_CLUSTERS,
     findingsRetentionDays: e.FINDINGS_RETENTION_DAYS,
     config: config ?? DEFAULT_CONFIG,
+    incidentWindowMinutes: e.INCIDENT_WINDOW_MINUTES,
+    incidentSummary: e.INCIDENT_SUMMARY,
+    rulesDocUrl: e.RULES_DOC_URL,
   };
 }

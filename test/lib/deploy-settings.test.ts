@@ -10,6 +10,7 @@ describe('deploy settings from CDK context', () => {
       emailMinSeverity: 'medium',
       slackMinSeverity: 'medium',
       alertCooldownMinutes: 60,
+      incidentSummary: false,
       analyzerMemoryMb: 1024,
       analyzerTimeoutSeconds: 180,
       analyzerMaxConcurrency: 10,

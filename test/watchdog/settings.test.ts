@@ -24,6 +24,9 @@ describe('watchdog settings from the environment', () => {
       watchedClusters: [],
       findingsRetentionDays: 400,
       config: DEFAULT_CONFIG,
+      incidentWindowMinutes: 60,
+      incidentSummary: false,
+      rulesDocUrl: 'docs/rules.md',
     });
   });
 
@@ -41,6 +44,9 @@ describe('watchdog settings from the environment', () => {
       watchedClusters: ['prod-eu', 'staging', 'eks_dev-2'],
       findingsRetentionDays: 90,
       config: DEFAULT_CONFIG,
+      incidentWindowMinutes: 60,
+      incidentSummary: false,
+      rulesDocUrl: 'docs/rules.md',
     });
   });
 
@@ -80,5 +86,14 @@ describe('watchdog settings from the environment', () => {
     expect(() => settingsFromEnv({ ...base, ANALYZER_CONFIG: 'rules:\n  disabled: [no.such-rule]\n' })).toThrow(
       /rules\.disabled\[0\]: unknown rule id or category "no\.such-rule"/,
     );
+  });
+
+  it('reads the incident window the analyzer has and the summary switch, refusing anything but true or false', () => {
+    expect(settingsFromEnv({ ...base, INCIDENT_WINDOW_MINUTES: '0', INCIDENT_SUMMARY: 'true' })).toMatchObject({
+      incidentWindowMinutes: 0,
+      incidentSummary: true,
+    });
+    expect(settingsFromEnv({ ...base, INCIDENT_SUMMARY: 'false' }).incidentSummary).toBe(false);
+    expect(problems({ ...base, INCIDENT_SUMMARY: 'yes' })).toEqual(['INCIDENT_SUMMARY must be true or false']);
   });
 });

@@ -9,6 +9,10 @@ import { eksAuditLoggingDisabledFinding } from '../../lambdas/core/rules/audit-t
 import { triggerOf } from '../../lambdas/watchdog/events';
 import { silenceKey } from '../../lambdas/adapters/dynamodb-watchdog-state';
 import { DEFAULT_CONFIG } from '../../lambdas/core/detect/engine';
+import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
+import { StateIncidentStore } from '../../lambdas/core/incident/incident-store';
+import { principalOf } from '../../lambdas/core/incident/principal';
+import { raiseIncidents } from '../../lambdas/core/pipeline/raise-incidents';
 import type { Finding } from '../../lambdas/core/finding';
 import type { WatchdogDeps, WatchdogHandler } from '../../lambdas/watchdog/handler';
 import { makeHandler, WatchdogCheckError } from '../../lambdas/watchdog/handler';
@@ -166,6 +170,8 @@ describe('the watchdog on silence, end to end against dynalite and a local SNS e
       silent: [],
       raised: [],
       resumed: [],
+      quiet: [],
+      summaries: 0,
     });
     expect(await w.check('2026-11-20T10:30:00Z')).toMatchObject({ silent: [] }); // exactly the threshold is not yet silence
     expect(await w.findings('prod-eu')).toEqual([]);
@@ -431,5 +437,55 @@ describe('the watchdog under the analyzer configuration (ANALYZER_CONFIG), end t
     // After the exception's expiry, the same call is raised.
     expect(await w.invoke(disabling, '2026-11-20T12:00:01Z')).toMatchObject({ raised: true, published: true });
     expect((await w.findings('prod-us')).map((f) => f.ruleId)).toEqual(['audit-tampering.eks-audit-logging-disabled']);
+  });
+});
+
+describe('the watchdog ends idle incidents on its schedule, end to end', () => {
+  const attacker = 'arn:aws:iam::123456789012:user/jordan.lee';
+  const binding = (time: string): Finding => ({
+    ruleId: 'rbac.privileged-role-bound',
+    category: 'rbac-change',
+    severity: 'critical',
+    title: 'Binding to an admin-equivalent role',
+    summary: 'jordan.lee bound cluster-admin to kube-system/node-health-agent',
+    auditID: `a-${time}`,
+    fingerprint: `f-${time}`,
+    time,
+    cluster: 'prod-eu',
+    actor: { username: attacker, groups: ['system:authenticated'] },
+    target: { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', name: 'node-health-agent' },
+    verb: 'create',
+    evidence: {},
+  });
+  /** The analyzer's side: records and alerts the finding in the watchdog's table. */
+  const analyzerRaises = async (table: string, finding: Finding) => {
+    const store = new StateIncidentStore(new DynamoDbStateStore(documents, table), undefined, () => at('2026-11-20T09:00:00Z'));
+    const publisher = { publish: () => Promise.resolve() };
+    await raiseIncidents([finding], 's3://audit/a.gz', {
+      incidents: { store, windowMinutes: 60, links: { rulesDocUrl: 'docs/rules.md' } },
+      publisher,
+      minAlertSeverity: 'medium',
+    });
+    return (await store.openIncidents()).entries.find((e) => e.principal === principalOf(finding).key)!;
+  };
+  const kindOf = (message: string | undefined): unknown => (JSON.parse((JSON.parse(message!) as { lambda: string }).lambda) as { alert?: unknown }).alert;
+
+  it('marks an incident quiet past its window and the grace, and publishes its summary when asked to', async () => {
+    const w = await world({ incidentSummary: true, incidentWindowMinutes: 60 });
+    const entry = await analyzerRaises(w.table, binding('2026-11-20T09:00:00Z'));
+    const before = sns.published.length;
+    expect(await w.check('2026-11-20T10:15:00Z')).toMatchObject({ quiet: [], summaries: 0 });
+    expect(await w.check('2026-11-20T10:20:00Z')).toMatchObject({ quiet: [entry.id], summaries: 1 });
+    const sent = sns.published.slice(before);
+    expect(sent.map((p) => [p.attributes.kind?.value, kindOf(p.message)])).toEqual([['quiet', 'quiet']]);
+    expect(await w.check('2026-11-20T10:25:00Z')).toMatchObject({ quiet: [], summaries: 0 });
+  });
+
+  it('ends it without a word by default', async () => {
+    const w = await world({ incidentWindowMinutes: 60 });
+    const entry = await analyzerRaises(w.table, binding('2026-11-20T09:00:00Z'));
+    const before = sns.published.length;
+    expect(await w.check('2026-11-20T10:20:00Z')).toMatchObject({ quiet: [entry.id], summaries: 0 });
+    expect(sns.published).toHaveLength(before);
   });
 });

@@ -10,6 +10,9 @@ import { decideAlert, markTold } from './alert-decision';
 import { bounded } from './bounded';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES, recordFindings } from './record';
 import type { Incident, IncidentAlert, IncidentChange, Principal, TellClaim } from './types';
+import type { IncidentEnd, IncidentEndResult, IncidentLifecycle } from '../ports';
+import type { OpenIncidentEntry, OpenIncidents } from './open-incidents';
+import { deferOpen, forgetOpen, idleFromOf, isIdle, NO_OPEN_INCIDENTS, registerOpen } from './open-incidents';
 
 /** How long an incident is kept past its window: long enough to read it back the next days. */
 const RETAIN_SECONDS = 3 * 86_400;
@@ -31,11 +34,21 @@ function mintsKey(cluster: string): string {
   return `${incidentKey(cluster, '')}/mints`;
 }
 
-export class StateIncidentStore implements IncidentStore {
+/** The registry of open incidents (open-incidents.ts): one item for the whole table. */
+const OPEN_INCIDENTS_KEY = 'incidents/open';
+/** The registry outlives its longest-lived entry: an incident of the longest window, kept as long as incidents are. */
+const OPEN_INCIDENTS_TTL_SECONDS = 7 * 86_400 + RETAIN_SECONDS;
+
+/** Thrown inside a change to read without writing: both state stores call `change` before they write. */
+class NothingKept extends Error {}
+
+export class StateIncidentStore implements IncidentStore, IncidentLifecycle {
   constructor(
     private readonly state: StateStore,
     /** Seconds an incident is kept after its last change, past the window. */
     private readonly retainSeconds = RETAIN_SECONDS,
+    /** The clock (epoch ms): when an incident was registered, and the TTLs. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async record(
@@ -58,6 +71,7 @@ export class StateIncidentStore implements IncidentStore {
       windowMinutes * 60 + this.retainSeconds,
     );
     if (!change) throw new Error('the state store did not apply the change');
+    if (change.opened) await this.register(cluster, principal.key, change.incident, windowMinutes);
     return change;
   }
 
@@ -108,6 +122,85 @@ export class StateIncidentStore implements IncidentStore {
       DEFAULT_INCIDENT_WINDOW_MINUTES * 60 + this.retainSeconds,
     );
   }
+
+  /** Lists a newly opened incident in the registry (a crash before this leaves it to expire, unswept). */
+  private async register(cluster: string, principalKey: string, incident: Incident, windowMinutes: number): Promise<void> {
+    const key = incidentKey(cluster, principalKey);
+    await this.state.update<OpenIncidents>(
+      OPEN_INCIDENTS_KEY,
+      (current) => registerOpen(current, incident, key, windowMinutes, this.now()),
+      OPEN_INCIDENTS_TTL_SECONDS,
+    );
+  }
+
+  async openIncidents(): Promise<OpenIncidents> {
+    return (await this.read<OpenIncidents>(OPEN_INCIDENTS_KEY, OPEN_INCIDENTS_TTL_SECONDS)) ?? NO_OPEN_INCIDENTS;
+  }
+
+  async incidentOf(entry: OpenIncidentEntry): Promise<Incident | undefined> {
+    const incident = await this.read<Incident>(entry.key, entry.windowMinutes * 60 + this.retainSeconds);
+    // The lease is the store's business: a summary or a listing never shows it.
+    return incident?.id === entry.id ? withoutLease(incident) : undefined;
+  }
+
+  async end(entry: OpenIncidentEntry, how: IncidentEnd): Promise<IncidentEndResult> {
+    // Widened: TypeScript cannot see the assignment inside the change.
+    let result = { outcome: 'gone' } as IncidentEndResult;
+    try {
+      await this.state.update<Incident>(
+        entry.key,
+        (current) => {
+          // Called again on a conflict: the last call's result is the one that counts.
+          if (current === undefined) throw new NothingKept();
+          result = endOf(current, entry, how);
+          return result.outcome === 'ended' ? result.incident : current;
+        },
+        entry.windowMinutes * 60 + this.retainSeconds,
+      );
+    } catch (error) {
+      if (!(error instanceof NothingKept)) throw error;
+    }
+    const done: IncidentEndResult = result;
+    await this.state.update<OpenIncidents>(
+      OPEN_INCIDENTS_KEY,
+      (current) => (done.outcome === 'active' ? deferOpen(current, entry.id, idleFromOf(done.incident, entry.windowMinutes)) : forgetOpen(current, entry.id)),
+      OPEN_INCIDENTS_TTL_SECONDS,
+    );
+    return done;
+  }
+
+  /** The value kept at `key`, read through the atomic update without writing it (nor creating it when absent). */
+  private async read<T>(key: string, ttlSeconds: number): Promise<T | undefined> {
+    try {
+      return await this.state.update<T>(
+        key,
+        (current) => {
+          if (current === undefined) throw new NothingKept();
+          return current;
+        },
+        ttlSeconds,
+      );
+    } catch (error) {
+      if (error instanceof NothingKept) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** The pure end: only the entry's incident, only while open, and for `quiet` only once idle past the window and the grace. */
+function endOf(current: Incident, entry: OpenIncidentEntry, how: IncidentEnd): IncidentEndResult {
+  if (current.id !== entry.id || current.state !== 'open') return { outcome: 'not-open', incident: current };
+  if (how.how === 'quiet') {
+    if (!isIdle(current, entry.windowMinutes, how.graceMinutes, how.now)) return { outcome: 'active', incident: current };
+    return { outcome: 'ended', incident: { ...current, state: 'quiet', ended: { at: new Date(how.now).toISOString(), how: 'quiet' } } };
+  }
+  const ended: NonNullable<Incident['ended']> = {
+    at: new Date(how.now).toISOString(),
+    how: 'closed',
+    by: bounded(how.by, 300),
+    ...(how.reason !== undefined ? { reason: bounded(how.reason, 1000) } : {}),
+  };
+  return { outcome: 'ended', incident: { ...current, state: 'closed', ended } };
 }
 
 /**

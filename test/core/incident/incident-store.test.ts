@@ -97,4 +97,36 @@ describe('StateIncidentStore over DynamoDB (dynalite)', () => {
     expect(kept.groups.map((g) => g.count)).toEqual([1, 1, 1]);
     expect(kept.chain).toBe('binding + token + privileged DaemonSet: a persistence chain');
   });
+
+  it('lists what recordings opened, and ends an incident once: two sweeps at once agree, a closed one stays closed', async () => {
+    const store = analyzer();
+    const principal = principalOf(finding({ actor: { username: 'arn:aws:iam::123456789012:user/ending' } }));
+    const opened = await store.record('prod-eu', principal, [finding({ actor: { username: 'arn:aws:iam::123456789012:user/ending' } })], 'a.gz', 60);
+    const entry = (await analyzer().openIncidents()).entries.find((e) => e.id === opened.incident.id)!;
+    expect(entry).toMatchObject({ key: incidentKey('prod-eu', principal.key), cluster: 'prod-eu', principal: principal.key, windowMinutes: 60 });
+    expect(await analyzer().incidentOf(entry)).toMatchObject({ id: opened.incident.id, state: 'open' });
+
+    const quiet = { how: 'quiet', now: Date.parse('2026-11-20T10:15:00Z') + 1, graceMinutes: 15 } as const;
+    const results = await Promise.all([analyzer().end(entry, quiet), analyzer().end(entry, quiet)]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['ended', 'not-open']);
+    expect((await analyzer().openIncidents()).entries.map((e) => e.id)).not.toContain(entry.id);
+    expect(await analyzer().incidentOf(entry)).toMatchObject({ state: 'quiet', ended: { how: 'quiet', at: '2026-11-20T10:15:00.001Z' } });
+    expect(await analyzer().end(entry, { how: 'closed', now: NOW, by: 'carla' })).toMatchObject({ outcome: 'not-open' });
+  });
+
+  it('refuses to end an incident a finding joined, and leaves an expired one to expiry', async () => {
+    const store = analyzer();
+    const who = { actor: { username: 'arn:aws:iam::123456789012:user/busy' } };
+    const principal = principalOf(finding(who));
+    await store.record('prod-eu', principal, [finding({ ...who, time: '2026-11-20T09:00:00Z' })], 'a.gz', 60);
+    await store.record('prod-eu', principal, [finding({ ...who, time: '2026-11-20T09:59:00Z' })], 'b.gz', 60);
+    const entry = (await store.openIncidents()).entries.find((e) => e.principal === principal.key)!;
+    const result = await store.end(entry, { how: 'quiet', now: Date.parse('2026-11-20T10:20:00Z'), graceMinutes: 15 });
+    expect(result).toMatchObject({ outcome: 'active', incident: { state: 'open' } });
+    expect((await store.openIncidents()).entries.find((e) => e.id === entry.id)?.idleFrom).toBe(Date.parse('2026-11-20T10:59:00Z'));
+
+    const missing = { ...entry, key: incidentKey('prod-eu', 'nobody'), id: 'gone' };
+    expect(await store.end(missing, { how: 'closed', now: NOW, by: 'carla' })).toEqual({ outcome: 'gone' });
+    expect(await store.incidentOf(missing)).toBeUndefined();
+  });
 });
