@@ -24,7 +24,15 @@ function world(options: { summary?: boolean } = {}) {
   const raise = (findings: Finding[]) =>
     raiseIncidents(findings, 's3://audit/a.gz', { incidents: { store, windowMinutes: 60, links }, publisher, minAlertSeverity: 'medium' });
   const deps: QuietSweepDeps = { incidents: store, publisher, links, summary: options.summary ?? true, now: clock };
-  const bodies = () => sent.map((m) => JSON.parse((JSON.parse(m.Message) as { lambda: string }).lambda) as { alert: string; told: Array<{ ruleId: string }> });
+  const bodies = () =>
+    sent.map(
+      (m) =>
+        JSON.parse((JSON.parse(m.Message) as { lambda: string }).lambda) as {
+          alert: string;
+          told: Array<{ ruleId: string }>;
+          recap?: Array<{ ruleId: string }>;
+        },
+    );
   const kinds = (): string[] => bodies().map((b) => b.alert);
   return {
     store,
@@ -48,7 +56,8 @@ describe('the quiet sweep', () => {
     expect(swept.quiet.map((i) => [i.state, i.ended?.how])).toEqual([['quiet', 'quiet']]);
     expect(swept.summaries).toBe(1);
     expect(w.kinds()).toEqual(['opened', 'quiet']);
-    expect(w.bodies()[1].told.map((g) => g.ruleId)).toEqual(['service-account.token-request', 'rbac.privileged-role-bound']);
+    // A summary recaps every group in one line each; it does not repeat the cards.
+    expect(w.bodies()[1].recap?.map((g) => g.ruleId)).toEqual(['service-account.token-request', 'rbac.privileged-role-bound']);
     expect((await w.store.openIncidents()).entries).toHaveLength(0);
     // Ended: the next sweep finds nothing and tells nothing again.
     expect(await w.sweep()).toMatchObject({ quiet: [], summaries: 0 });
