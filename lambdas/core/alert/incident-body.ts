@@ -75,7 +75,7 @@ const groupSchema = z.object({
 const bodySchema = z.object({
   kind: z.literal('incident'),
   version: z.literal(1),
-  alert: z.enum(['opened', 'updated', 'test']),
+  alert: z.enum(['opened', 'updated', 'quiet', 'closed', 'test']),
   title: z.string(),
   incident: z.object({
     id: z.string(),
@@ -90,6 +90,7 @@ const bodySchema = z.object({
     version: count,
     alertedSeverity: severity.optional(),
     alertedChain: z.string().optional(),
+    ended: z.object({ at: z.string(), how: z.enum(['quiet', 'closed']), by: z.string().optional(), reason: z.string().optional() }).optional(),
     groupCount: count,
     findingCount: count,
   }),
