@@ -83,6 +83,22 @@ export const ASFF_LIMITS = {
   resources: 32,
 } as const;
 
+/** The attributes every imported finding must have (ASFF's "required attributes"). */
+export const ASFF_REQUIRED_ATTRIBUTES = [
+  'SchemaVersion',
+  'Id',
+  'ProductArn',
+  'GeneratorId',
+  'AwsAccountId',
+  'Types',
+  'CreatedAt',
+  'UpdatedAt',
+  'Severity',
+  'Title',
+  'Description',
+  'Resources',
+] as const satisfies ReadonlyArray<keyof AsffFinding>;
+
 /** The product of a custom integration in one account: every account has this one. */
 export interface SecurityHubTarget {
   partition: string;

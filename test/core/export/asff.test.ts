@@ -2,7 +2,16 @@ import { buildIncidentBody } from '../../../lambdas/core/alert/incident-message'
 import type { IncidentBody } from '../../../lambdas/core/alert/incident-body';
 import { parseIncidentBody } from '../../../lambdas/core/alert/incident-body';
 import type { AsffFinding } from '../../../lambdas/core/export/asff';
-import { ASFF_LIMITS, asffFindings, CATEGORY_TYPES, cut, findingId, targetOfProductArn, typesOf } from '../../../lambdas/core/export/asff';
+import {
+  ASFF_LIMITS,
+  ASFF_REQUIRED_ATTRIBUTES,
+  asffFindings,
+  CATEGORY_TYPES,
+  cut,
+  findingId,
+  targetOfProductArn,
+  typesOf,
+} from '../../../lambdas/core/export/asff';
 import { CATEGORIES, SEVERITIES } from '../../../lambdas/core/finding';
 import type { IncidentAlert, IncidentGroup } from '../../../lambdas/core/incident/types';
 import { hasUnsafeCharacters } from '../../../lambdas/core/report/display-text';
@@ -10,20 +19,6 @@ import { STORY_GROUPS, STORY_LINKS, storyAlert } from '../../../devkit/incident-
 
 const TARGET = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
 const RECEIVED = '2026-11-20T09:01:00.000Z';
-const REQUIRED = [
-  'SchemaVersion',
-  'Id',
-  'ProductArn',
-  'GeneratorId',
-  'AwsAccountId',
-  'Types',
-  'CreatedAt',
-  'UpdatedAt',
-  'Severity',
-  'Title',
-  'Description',
-  'Resources',
-];
 
 function findingsOf(alert: IncidentAlert, links = STORY_LINKS): AsffFinding[] {
   const result = asffFindings(buildIncidentBody(alert, links), { target: TARGET, receivedAt: RECEIVED });
@@ -43,7 +38,7 @@ describe('ASFF findings of an incident alert', () => {
 
   it('makes one finding per told group with every required ASFF attribute', () => {
     expect(opened).toHaveLength(STORY_GROUPS.length);
-    for (const f of opened) for (const key of REQUIRED) expect(f).toHaveProperty(key);
+    for (const f of opened) for (const key of ASFF_REQUIRED_ATTRIBUTES) expect(f).toHaveProperty(key);
     const [f] = opened;
     expect(f).toMatchObject({
       SchemaVersion: '2018-10-08',
