@@ -69,9 +69,11 @@ describe('the Security Hub forwarder (securityHub=true)', () => {
     ).toEqual([]);
   });
 
-  it('has its dead-letter queue and errors watched by the operations alarms', () => {
+  it('has its dead-letter queue, errors and throttles watched by the operations alarms (3 more, as docs/operations.md says)', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => JSON.stringify(r.Properties));
-    expect(alarms.some((a) => a.includes(forwarderId()))).toBe(true);
+    expect(alarms.filter((a) => a.includes(forwarderId()))).toHaveLength(2);
+    const without = synth({ alertEmails: 'secops@example.com' }).template;
+    expect(alarms.length - Object.keys(without.findResources('AWS::CloudWatch::Alarm')).length).toBe(3);
   });
 
   it.each([
