@@ -10,6 +10,7 @@ import type { EksAuditIngestion } from './eks-audit-ingestion';
 import type { FindingsTable } from './findings-table';
 import { KubernetesAuditAnalyzer } from './kubernetes-audit-analyzer';
 import type { Reporter } from './reporter';
+import type { SecurityHubForwarder } from './securityhub-forwarder';
 import type { SlackNotifier } from './slack-notifier';
 import type { Watchdog } from './watchdog';
 import type { WorkQueue } from './work-queue';
@@ -32,6 +33,7 @@ export class AnalyzerStack extends Stack {
   public readonly alerts: AlertsTopic;
   public readonly ops: AlertsTopic;
   public readonly slack?: SlackNotifier;
+  public readonly securityHub?: SecurityHubForwarder;
   public readonly reporter: Reporter;
   public readonly watchdog: Watchdog;
   public readonly eksIngestion?: EksAuditIngestion;
@@ -52,6 +54,7 @@ export class AnalyzerStack extends Stack {
     this.alerts = analyzer.alerts;
     this.ops = analyzer.ops;
     this.slack = analyzer.slack;
+    this.securityHub = analyzer.securityHub;
     this.reporter = analyzer.reporter;
     this.watchdog = analyzer.watchdog;
     this.eksIngestion = analyzer.eksIngestion;

@@ -49,6 +49,11 @@ export const deploySettingsSchema = z
         'with `chatbotSlackChannelId`: an Amazon Q Developer in chat applications (AWS Chatbot) Slack channel for the alerts and ops topics, with the `AWSDenyAll` guardrail (notifications only). The workspace must be authorized in the console once',
       ),
     chatbotSlackChannelId: text.optional().describe('the Slack channel of the Chatbot channel; goes with `chatbotSlackWorkspaceId`'),
+    securityHub: flag
+      .default(false)
+      .describe(
+        "import incident alerts into Security Hub CSPM (enabled in the stack's account and region) as ASFF findings, one per finding group, through the account's default product ([integrations](../integrations.md#security-hub))",
+      ),
     alertCooldownMinutes: integer(0, 10_080)
       .default(60)
       .describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
@@ -196,9 +201,13 @@ export function parseDeployContext(context: Record<string, unknown>): DeploySett
   return result.settings;
 }
 
-/** Whether anyone hears an alert: an email subscription, the Slack notifier or a Chatbot channel. */
-export function hasAlertDestination(settings: Pick<DeploySettings, 'alertEmails' | 'slackWebhookSecretArn' | 'chatbotSlackWorkspaceId'>): boolean {
-  return settings.alertEmails.length > 0 || settings.slackWebhookSecretArn !== undefined || settings.chatbotSlackWorkspaceId !== undefined;
+/** Whether anyone hears an alert: an email subscription, the Slack notifier, a Chatbot channel or Security Hub. */
+export function hasAlertDestination(
+  settings: Pick<DeploySettings, 'alertEmails' | 'slackWebhookSecretArn' | 'chatbotSlackWorkspaceId' | 'securityHub'>,
+): boolean {
+  return (
+    settings.alertEmails.length > 0 || settings.slackWebhookSecretArn !== undefined || settings.chatbotSlackWorkspaceId !== undefined || settings.securityHub
+  );
 }
 
 interface Problem {
@@ -213,6 +222,7 @@ const NO_DESTINATION_PROBLEM: Problem = {
     '      -c alertEmails=secops@example.com',
     '      -c slackWebhookSecretArn=arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME',
     '      -c chatbotSlackWorkspaceId=T… -c chatbotSlackChannelId=C…',
+    '      -c securityHub=true',
     `    or, to subscribe to the topic yourself, -c ${NO_ALERT_DESTINATION_CONTEXT_KEY.key}=${NO_ALERT_DESTINATION_CONTEXT_KEY.value}`,
   ].join('\n'),
 };

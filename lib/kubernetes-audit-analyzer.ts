@@ -20,6 +20,7 @@ import { OperationsAlarms } from './operations-alarms';
 import { PipelineKey } from './pipeline-key';
 import { Reporter } from './reporter';
 import { lowestSeverity } from './severity-filter';
+import { SecurityHubForwarder } from './securityhub-forwarder';
 import { SlackNotifier } from './slack-notifier';
 import { Watchdog } from './watchdog';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../lambdas/commons/env';
@@ -63,6 +64,8 @@ export interface KubernetesAuditAnalyzerProps {
   readonly chatbotSlackWorkspaceId?: string;
   /** With `chatbotSlackWorkspaceId`. @default - no channel */
   readonly chatbotSlackChannelId?: string;
+  /** Import incident alerts into Security Hub CSPM (enabled in this account and region) as ASFF findings. @default false */
+  readonly securityHub?: boolean;
   /** A finding group alerts once per window; `0` turns the cooldown off. @default 60 */
   readonly alertCooldownMinutes?: number;
   /** Where alerts link each rule's documentation (an https URL of `docs/rules.md`; the rule's anchor is appended). @default - the path `docs/rules.md` */
@@ -154,6 +157,7 @@ export class KubernetesAuditAnalyzer extends Construct {
   public readonly reporter: Reporter;
   public readonly watchdog: Watchdog;
   public readonly slack?: SlackNotifier;
+  public readonly securityHub?: SecurityHubForwarder;
   public readonly eksIngestion?: EksAuditIngestion;
   public readonly alarms: OperationsAlarms;
   /** The validated settings, defaults filled in. */
@@ -203,6 +207,13 @@ export class KubernetesAuditAnalyzer extends Construct {
         logRetentionDays: settings.logRetentionDays,
       });
       destinations.push(settings.slackMinSeverity);
+    }
+    if (settings.securityHub) {
+      this.securityHub = new SecurityHubForwarder(this, 'SecurityHub', {
+        topic: this.alertsTopic,
+        encryptionKey: this.encryptionKey,
+        logRetentionDays: settings.logRetentionDays,
+      });
     }
     this.ops = new AlertsTopic(this, 'Ops', {
       displayName: 'k8s-audit-analyzer operations',
@@ -279,12 +290,12 @@ export class KubernetesAuditAnalyzer extends Construct {
       });
     }
 
-    const withSlack = <T>(f: (s: SlackNotifier) => T): T[] => (this.slack ? [f(this.slack)] : []);
+    const subscribers = [this.slack, this.securityHub].filter((s) => s !== undefined);
     this.alarms = new OperationsAlarms(this, 'Alarms', {
       opsTopic: this.opsTopic,
       workQueue: this.workQueue,
-      deadLetterQueues: [this.work.deadLetterQueue, this.reporter.deadLetterQueue, this.watchdog.deadLetterQueue, ...withSlack((s) => s.deadLetterQueue)],
-      functions: [this.analyzer.function.fn, this.reporter.function.fn, this.watchdog.function.fn, ...withSlack((s) => s.function.fn)],
+      deadLetterQueues: [this.work.deadLetterQueue, this.reporter.deadLetterQueue, this.watchdog.deadLetterQueue, ...subscribers.map((s) => s.deadLetterQueue)],
+      functions: [this.analyzer.function.fn, this.reporter.function.fn, this.watchdog.function.fn, ...subscribers.map((s) => s.function.fn)],
       metricsNamespace: 'K8sAuditAnalyzer',
       metricsService: 'analyzer',
     });

@@ -212,6 +212,21 @@ export const SLACK_NOTIFIER_ENV = {
   MIN_SEVERITY: severity('MIN_SEVERITY'),
 } satisfies EnvContract;
 
+/** The Security Hub forwarder (lambdas/securityhub-forwarder). */
+export const SECURITYHUB_FORWARDER_ENV = {
+  SECURITY_HUB_PRODUCT_ARN: markRequired(
+    z.preprocess(
+      unset,
+      z
+        .string({ error: 'SECURITY_HUB_PRODUCT_ARN is required' })
+        .regex(
+          /^arn:aws[a-z-]*:securityhub:[a-z0-9-]+:(\d{12}):product\/\1\/default$/,
+          "SECURITY_HUB_PRODUCT_ARN must be the account's default product ARN (arn:<partition>:securityhub:<region>:<account>:product/<account>/default)",
+        ),
+    ),
+  ),
+} satisfies EnvContract;
+
 /**
  * Parses `env` against a contract: every problem at once, each message naming its variable.
  * Variables outside the contract are ignored (Lambda sets its own).

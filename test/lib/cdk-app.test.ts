@@ -27,6 +27,7 @@ describe('cdk synth of bin/app.ts', () => {
     const { status, output } = cdkSynth(out, {
       alertEmails: 'secops@example.com',
       slackWebhookSecretArn: SLACK_SECRET,
+      securityHub: 'true',
       analyzerConfigFile: join(ROOT, 'examples', 'config.yaml'),
     });
     expect(output).not.toMatch(/AwsSolutions-|Error/);
@@ -38,7 +39,7 @@ describe('cdk synth of bin/app.ts', () => {
     expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
 
     const ours = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs24.x');
-    expect(ours).toHaveLength(4); // the analyzer, the Slack notifier, the reporter and the watchdog
+    expect(ours).toHaveLength(5); // the analyzer, the Slack notifier, the Security Hub forwarder, the reporter and the watchdog
     const analyzer = ours.find((r) => (r.Properties.Environment as { Variables: Record<string, string> }).Variables.ALERT_COOLDOWN_MINUTES);
     expect((analyzer?.Properties.Environment as { Variables: Record<string, string> }).Variables.ANALYZER_CONFIG).toBe(
       readFileSync(join(ROOT, 'examples', 'config.yaml'), 'utf8'),

@@ -19,6 +19,7 @@ describe('deploy settings from CDK context', () => {
       reportSchedule: 'weekly',
       reportLinkTtlHours: 12,
       reportClusters: [],
+      securityHub: false,
       silenceMinutes: 30,
       watchedClusters: [],
       eksClusters: [],
