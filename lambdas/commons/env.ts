@@ -198,6 +198,11 @@ export const SLACK_NOTIFIER_ENV = {
   MIN_SEVERITY: severity('MIN_SEVERITY'),
 } satisfies EnvContract;
 
+/** The EventBridge forwarder (lambdas/eventbridge-forwarder). */
+export const EVENTBRIDGE_FORWARDER_ENV = {
+  EVENT_BUS_NAME: required('EVENT_BUS_NAME'),
+} satisfies EnvContract;
+
 /**
  * Parses `env` against a contract: every problem at once, each message naming its variable.
  * Variables outside the contract are ignored (Lambda sets its own).

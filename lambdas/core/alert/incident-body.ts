@@ -75,7 +75,7 @@ const groupSchema = z.object({
 const bodySchema = z.object({
   kind: z.literal('incident'),
   version: z.literal(1),
-  alert: z.enum(['opened', 'updated', 'test']),
+  alert: z.enum(['opened', 'updated', 'quiet', 'closed', 'test']),
   title: z.string(),
   incident: z.object({
     id: z.string(),

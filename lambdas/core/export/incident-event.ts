@@ -221,3 +221,9 @@ function clipped(detail: IncidentEventDetail): IncidentEventDetail {
     },
   };
 }
+
+/** Where incident events go (the EventBridge adapter implements it). */
+export interface IncidentEventSink {
+  /** Sends the entries; throws naming every entry that was not accepted. */
+  put(entries: readonly IncidentEventEntry[]): Promise<void>;
+}
