@@ -49,6 +49,16 @@ export const deploySettingsSchema = z
         'with `chatbotSlackChannelId`: an Amazon Q Developer in chat applications (AWS Chatbot) Slack channel for the alerts and ops topics, with the `AWSDenyAll` guardrail (notifications only). The workspace must be authorized in the console once',
       ),
     chatbotSlackChannelId: text.optional().describe('the Slack channel of the Chatbot channel; goes with `chatbotSlackWorkspaceId`'),
+    eventBus: flag
+      .default(false)
+      .describe(
+        'one EventBridge event per incident change on a new custom bus `<stackName>-incidents` with an archive ([integrations.md](../integrations.md#eventbridge)); or use `eventBusName`',
+      ),
+    eventBusName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,256}$/, 'an event bus name in this account and region (not an ARN)')
+      .optional()
+      .describe('put the incident events on this existing bus instead of creating one (the forwarder may put events on it and nowhere else)'),
     alertCooldownMinutes: integer(0, 10_080)
       .default(60)
       .describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
@@ -99,6 +109,9 @@ export const deploySettingsSchema = z
         message: 'a cron(...) schedule needs reportCadence (weekly or daily): the period each report covers',
         path: ['reportCadence'],
       });
+    }
+    if (s.eventBus && s.eventBusName !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'eventBus creates a bus, eventBusName uses an existing one: set one of them', path: ['eventBusName'] });
     }
     if (s.existingLogBucketName === undefined && s.acceptResponsibilityForImportedBucket) {
       ctx.addIssue({ code: 'custom', message: 'set only together with existingLogBucketName', path: ['acceptResponsibilityForImportedBucket'] });

@@ -9,6 +9,7 @@ describe('deploy settings from CDK context', () => {
       alertEmails: [],
       emailMinSeverity: 'medium',
       slackMinSeverity: 'medium',
+      eventBus: false,
       alertCooldownMinutes: 60,
       analyzerMemoryMb: 1024,
       analyzerTimeoutSeconds: 180,
