@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const ENTRIES = ['analyzer', 'watchdog', 'reporter', 'slack-notifier', 'securityhub-forwarder', 'cli'];
+const ENTRIES = ['analyzer', 'watchdog', 'reporter', 'slack-notifier', 'securityhub-forwarder', 'eventbridge-forwarder', 'cli'];
 const OUTSIDE_LAMBDAS = ['lib', 'bin', 'test', 'bench', 'devkit', 'scripts'];
 const SDKS = ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'];
 

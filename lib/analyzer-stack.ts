@@ -8,6 +8,7 @@ import type { DeploySettings } from './deploy-settings';
 import { parseDeploySettings } from './deploy-settings';
 import type { EksAuditIngestion } from './eks-audit-ingestion';
 import type { FindingsTable } from './findings-table';
+import { IncidentEvents } from './incident-events';
 import { KubernetesAuditAnalyzer } from './kubernetes-audit-analyzer';
 import type { Reporter } from './reporter';
 import type { SecurityHubForwarder } from './securityhub-forwarder';
@@ -37,10 +38,18 @@ export class AnalyzerStack extends Stack {
   public readonly reporter: Reporter;
   public readonly watchdog: Watchdog;
   public readonly eksIngestion?: EksAuditIngestion;
+  public readonly incidentEvents?: IncidentEvents;
 
   constructor(scope: Construct, id: string, props: AnalyzerStackProps = {}) {
     super(scope, id, props);
-    const { stackName: _stackName, existingLogBucketName, acceptResponsibilityForImportedBucket, ...settings } = props.settings ?? parseDeploySettings({});
+    const {
+      stackName: _stackName,
+      existingLogBucketName,
+      acceptResponsibilityForImportedBucket,
+      eventBus,
+      eventBusName,
+      ...settings
+    } = props.settings ?? parseDeploySettings({});
     // At the path it had before the construct existed: its notifications' logical id stays.
     const logBucket =
       existingLogBucketName !== undefined ? Bucket.fromBucketName(new Construct(this, 'AuditLogs'), 'Imported', existingLogBucketName) : undefined;
@@ -58,6 +67,15 @@ export class AnalyzerStack extends Stack {
     this.reporter = analyzer.reporter;
     this.watchdog = analyzer.watchdog;
     this.eksIngestion = analyzer.eksIngestion;
+    if (eventBus || eventBusName !== undefined) {
+      this.incidentEvents = new IncidentEvents(this, 'IncidentEvents', {
+        topic: analyzer.alertsTopic,
+        existingEventBusName: eventBusName,
+        encryptionKey: analyzer.encryptionKey,
+        logRetentionDays: settings.logRetentionDays,
+      });
+      new CfnOutput(this, 'IncidentEventBusName', { value: this.incidentEvents.eventBus.eventBusName, description: 'EventBridge bus of the incident events' });
+    }
 
     // What operators and the CLI need: the backfill command sends to the work queue.
     new CfnOutput(this, 'WorkQueueUrl', { value: analyzer.workQueue.queueUrl, description: 'k8s-audit-analyzer backfill --queue-url' });

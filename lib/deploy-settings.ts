@@ -54,6 +54,16 @@ export const deploySettingsSchema = z
       .describe(
         "import incident alerts into Security Hub CSPM (enabled in the stack's account and region) as ASFF findings, one per finding group, through the account's default product ([integrations](../integrations.md#security-hub))",
       ),
+    eventBus: flag
+      .default(false)
+      .describe(
+        'one EventBridge event per incident change on a new custom bus `<stackName>-incidents` with an archive ([integrations.md](../integrations.md#eventbridge)); or use `eventBusName`',
+      ),
+    eventBusName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,256}$/, 'an event bus name in this account and region (not an ARN)')
+      .optional()
+      .describe('put the incident events on this existing bus instead of creating one (the forwarder may put events on it and nowhere else)'),
     alertCooldownMinutes: integer(0, 10_080)
       .default(60)
       .describe('a finding group (rule, actor, target) alerts once per window; later hits are counted and shown in its next alert. `0` turns it off'),
@@ -118,6 +128,9 @@ export const deploySettingsSchema = z
         message: 'a cron(...) schedule needs reportCadence (weekly or daily): the period each report covers',
         path: ['reportCadence'],
       });
+    }
+    if (s.eventBus && s.eventBusName !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'eventBus creates a bus, eventBusName uses an existing one: set one of them', path: ['eventBusName'] });
     }
     if (s.existingLogBucketName === undefined && s.acceptResponsibilityForImportedBucket) {
       ctx.addIssue({ code: 'custom', message: 'set only together with existingLogBucketName', path: ['acceptResponsibilityForImportedBucket'] });

@@ -15,6 +15,8 @@ import { renderHtmlReport } from '../core/report/html';
 import { renderMarkdown } from '../core/report/markdown';
 import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
 import { renderSarif } from '../core/report/sarif';
+import { renderOcsf } from '../core/export/ocsf';
+import { ocsfOptions } from './ocsf-options';
 import type { LocatedFinding } from '../core/report/aggregate';
 import { aggregate, countBySeverity } from '../core/report/aggregate';
 import { groupIntoIncidents } from '../core/incident/incidents';
@@ -34,7 +36,7 @@ import { anyAtOrAbove, scanObjects } from './scan';
 import { readStats, renderStatsTable } from './stats-command';
 import { parseTimeArgument } from './time-range';
 
-const FORMATS = ['table', 'json', 'ndjson', 'markdown', 'sarif'] as const;
+const FORMATS = ['table', 'json', 'ndjson', 'markdown', 'sarif', 'ocsf'] as const;
 type Format = (typeof FORMATS)[number];
 
 const HELP = `k8s-audit-analyzer: find persistence in Kubernetes audit logs
@@ -66,7 +68,8 @@ Commands:
           closes one (a 'closed' alert when it had been alerted); 'incidents --help'.
 
 Scan options:
-  --format table|json|ndjson|markdown|sarif   output on stdout (default: table)
+  --format table|json|ndjson|markdown|sarif|ocsf   output on stdout (default: table); ocsf: OCSF 1.1.0
+                       Detection Findings, one JSON record a line (Security Lake, SIEMs)
   --config FILE        YAML or JSON configuration (rules, settings, exceptions)
   --min-severity LVL   leave out findings below LVL (info|low|medium|high|critical)
   --fail-on LVL        exit 1 when a finding is at or above LVL
@@ -273,6 +276,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       break;
     case 'sarif':
       io.out(renderSarif(table, RULES, { toolVersion: version() }));
+      break;
+    case 'ocsf':
+      io.out(renderOcsf(findings, ocsfOptions(version())).trimEnd());
       break;
     default:
       io.out(renderTerminal(table, summary, { colour: io.stdoutIsTty === true && !env.NO_COLOR, width: process.stdout.columns || 160, incidents }));

@@ -227,6 +227,11 @@ export const SECURITYHUB_FORWARDER_ENV = {
   ),
 } satisfies EnvContract;
 
+/** The EventBridge forwarder (lambdas/eventbridge-forwarder). */
+export const EVENTBRIDGE_FORWARDER_ENV = {
+  EVENT_BUS_NAME: required('EVENT_BUS_NAME'),
+} satisfies EnvContract;
+
 /**
  * Parses `env` against a contract: every problem at once, each message naming its variable.
  * Variables outside the contract are ignored (Lambda sets its own).

@@ -9,6 +9,7 @@ describe('deploy settings from CDK context', () => {
       alertEmails: [],
       emailMinSeverity: 'medium',
       slackMinSeverity: 'medium',
+      eventBus: false,
       alertCooldownMinutes: 60,
       incidentSummary: false,
       analyzerMemoryMb: 1024,
