@@ -21,7 +21,8 @@ export interface IncidentBody {
   whatsNew?: string;
   /**
    * A final summary (`quiet`, `closed`): every group of the incident in brief, most severe first
-   * (its `told` is empty: a summary recaps, it does not repeat the cards).
+   * (people's renderers show this; `told` still holds every group whole, in the same order, for
+   * the machine consumers that resolve each group's record).
    */
   recap?: GroupRecap[];
   /** Recap entries left out of this message to fit SNS (the least severe). */

@@ -66,7 +66,10 @@ export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep?
   const { groups, ...incident } = alert.incident;
   const ending = isEnding(alert.kind);
   const recap = ending ? recapOf(groups).slice(0, keep ?? groups.length) : undefined;
-  const told = (ending ? [] : alert.told.slice(0, keep ?? alert.told.length)).map((group: IncidentGroup) => {
+  // A summary's machine body still carries every group whole (the people's renderers recap them):
+  // Security Hub and EventBridge replace or resolve each group's record by it.
+  const whole = ending ? inRecapOrder(groups) : alert.told;
+  const told = whole.slice(0, keep ?? whole.length).map((group: IncidentGroup) => {
     const { fingerprints: _fingerprints, ...rest } = group;
     return { ...rest, guide: groupGuide(group, alert.incident.cluster, links, (id) => REMEDIATION.get(id)) };
   });
@@ -81,7 +84,7 @@ export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep?
       findingCount: groups.reduce((n, g) => n + g.count, 0) + incident.omitted.findings,
     },
     told,
-    omittedTold: ending ? 0 : alert.told.length - told.length,
+    omittedTold: whole.length - told.length,
     ...(alert.whatsNew ? { whatsNew: alert.whatsNew } : {}),
     ...(recap ? { recap, omittedRecap: groups.length - recap.length } : {}),
   };
@@ -89,20 +92,24 @@ export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep?
 
 /** Every group in a line, most severe first, then the first seen first: the order the incident happened in. */
 function recapOf(groups: readonly IncidentGroup[]): GroupRecap[] {
-  return [...groups]
-    .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0))
-    .map((g) => ({
-      ruleId: g.ruleId,
-      title: g.title,
-      category: g.category,
-      severity: g.severity,
-      target: g.target,
-      verb: g.verb,
-      count: g.count,
-      firstSeen: g.firstSeen,
-      lastSeen: g.lastSeen,
-      ...(g.alertedAt ? { alertedAt: g.alertedAt } : {}),
-    }));
+  return inRecapOrder(groups).map((g) => ({
+    ruleId: g.ruleId,
+    title: g.title,
+    category: g.category,
+    severity: g.severity,
+    target: g.target,
+    verb: g.verb,
+    count: g.count,
+    firstSeen: g.firstSeen,
+    lastSeen: g.lastSeen,
+    ...(g.alertedAt ? { alertedAt: g.alertedAt } : {}),
+  }));
+}
+
+function inRecapOrder(groups: readonly IncidentGroup[]): IncidentGroup[] {
+  return [...groups].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0),
+  );
 }
 
 /** The subject: the title sentence in fewer than 100 printable ASCII characters, who and the cluster kept. */

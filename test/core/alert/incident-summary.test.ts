@@ -101,7 +101,9 @@ describe('the final summary of a quiet incident', () => {
   });
 
   it('carries `ended` and a recap of every group, most severe first, in the machine JSON; no cards', () => {
-    expect(r.machine).toMatchObject({ kind: 'incident', alert: 'quiet', told: [], omittedTold: 0, omittedRecap: 0 });
+    expect(r.machine).toMatchObject({ kind: 'incident', alert: 'quiet', omittedTold: 0, omittedRecap: 0 });
+    // Whole groups for the machine consumers, in the recap's order.
+    expect(r.machine.told.map((g) => g.ruleId)).toEqual(r.machine.recap?.map((g) => g.ruleId));
     expect(r.machine.incident).toMatchObject({ state: 'quiet', ended: STORY_ENDINGS.quiet, severity: 'critical', groupCount: 4, findingCount: 4 });
     expect(r.machine.recap?.map((g) => [g.severity, g.ruleId])).toEqual([
       ['critical', 'service-account.token-request'],
