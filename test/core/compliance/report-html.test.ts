@@ -122,7 +122,14 @@ describe('the compliance report page', () => {
     it('counts the controls by state and the finding groups', () => {
       const s = section(render(), 'summary');
       const stat = (key: string) => new RegExp(`data-stat="${key}"><dt>[^<]*</dt><dd class="num">([^<]*)</dd>`).exec(s)?.[1];
-      expect([stat('groups'), stat('clusters'), stat('held'), stat('violated'), stat('not-assessed')]).toEqual(['11', '1', '5', '7', '3']);
+      expect([stat('groups'), stat('clusters'), stat('held'), stat('violated'), stat('not-assessed'), stat('not-applicable')]).toEqual([
+        '11',
+        '1',
+        '6',
+        '10',
+        '3',
+        '2',
+      ]);
     });
 
     it('says "new" when the previous period had none, and shows no change where neither had any', () => {
@@ -255,24 +262,25 @@ describe('the compliance report page', () => {
   });
 
   describe('the controls', () => {
-    it('counts them by state and groups them by framework: CIS, NSA/CISA, MITRE ATT&CK', () => {
+    it('counts them by state and groups them by framework: CIS, CIS EKS, NSA/CISA, MITRE ATT&CK', () => {
       const s = section(render(), 'controls');
-      expect(plain(s)).toContain('15 controls: 5 held, 7 violated, 3 not assessed');
-      expect(all(s, /<div class="framework" data-framework="([\w-]+)">/g)).toEqual(['CIS', 'NSA-CISA', 'MITRE-ATTACK']);
-      expect(plain(s)).toContain('CIS Kubernetes Benchmark 2 held, 4 violated, 1 not assessed');
-      expect(plain(s)).toContain('NSA/CISA Kubernetes Hardening Guidance 1 held, 1 violated, 1 not assessed');
-      expect(plain(s)).toContain('MITRE ATT&CK 2 held, 2 violated, 1 not assessed');
+      expect(plain(s)).toContain('21 controls: 10 violated, 6 held, 3 not assessed, 2 not applicable');
+      expect(all(s, /<div class="framework" data-framework="([\w-]+)">/g)).toEqual(['CIS', 'CIS-EKS', 'NSA-CISA', 'MITRE-ATTACK']);
+      expect(plain(s)).toContain('CIS Kubernetes Benchmark 4 violated, 2 held, 1 not assessed, 2 not applicable');
+      expect(plain(s)).toContain('CIS Amazon EKS Benchmark 3 violated, 1 held, 0 not assessed');
+      expect(plain(s)).toContain('NSA/CISA Kubernetes Hardening Guidance 1 violated, 1 held, 1 not assessed');
+      expect(plain(s)).toContain('MITRE ATT&CK 2 violated, 2 held, 1 not assessed');
       expect(s).toContain('MITRE ATT&amp;CK');
     });
 
-    it('gives every control a badge that says its state in words: held green, violated red, not assessed grey', () => {
+    it('gives every control a badge that says its state in words: held green, violated red, not assessed and not applicable grey', () => {
       const s = section(render(), 'controls');
       const states = [
         ...s.matchAll(
           /<tbody class="control state-([\w-]+)"[^>]*data-state="([\w-]+)">\n<tr class="control-row">.*?<span class="status status-([\w-]+)" data-state="[\w-]+"><span aria-hidden="true">(.)<\/span> ([\w ]+)<\/span>/g,
         ),
       ];
-      expect(states).toHaveLength(15);
+      expect(states).toHaveLength(21);
       for (const [, cls, state, badge, mark, words] of states) {
         expect([cls, badge]).toEqual([state, state]);
         expect({ state, mark, words }).toEqual(
@@ -280,6 +288,7 @@ describe('the compliance report page', () => {
             held: { state, mark: '✓', words: 'held' },
             violated: { state, mark: '✗', words: 'violated' },
             'not-assessed': { state, mark: '–', words: 'not assessed' },
+            'not-applicable': { state, mark: '∅', words: 'not applicable' },
           }[state],
         );
       }
@@ -439,7 +448,7 @@ describe('the compliance report page', () => {
       expect(section(html, 'findings')).toContain('No findings.');
       expect(section(html, 'rules')).toContain('No rule fired.');
       // The controls are still assessed: an empty period is evidence too.
-      expect(plain(section(html, 'controls'))).toContain('2 controls: 1 held, 0 violated, 1 not assessed');
+      expect(plain(section(html, 'controls'))).toContain('2 controls: 0 violated, 1 held, 1 not assessed');
       expect(section(html, 'coverage')).toContain('<table');
     });
 
