@@ -1,4 +1,4 @@
-import type { Control, Platform } from './types';
+import type { Control } from './types';
 
 /**
  * The controls the rules map to, in three frameworks:
@@ -164,17 +164,6 @@ export const EKS_PEERS: Readonly<Record<string, string | null>> = {
   'CIS-5.7.3': null,
   'CIS-5.7.4': 'CIS-EKS-4.5.2',
 };
-
-/**
- * Whether a control is the user's to hold on a platform. On EKS, AWS runs the control plane: the
- * CIS Kubernetes sections 1-3 (API server, controller manager, scheduler, etcd, the audit policy)
- * are not applicable; on a self-managed cluster the EKS benchmark is not.
- */
-export function appliesOn(control: Control, platform: Platform): boolean {
-  if (control.framework === 'CIS-EKS') return platform === 'eks';
-  if (control.framework === 'CIS') return platform === 'self-managed' || !/^CIS-[123]\./.test(control.id);
-  return true;
-}
 
 const NSA_CONTROLS: readonly Control[] = [
   nsa('pod-security', 'Kubernetes Pod security'),

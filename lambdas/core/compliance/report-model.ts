@@ -4,24 +4,12 @@ import type { Category, Finding, Severity } from '../finding';
 import { CATEGORIES, SEVERITIES, maxSeverity, severityRank, zeroSeverityCounts } from '../finding';
 import type { LocatedFinding } from '../report/aggregate';
 import { aggregate } from '../report/aggregate';
-import { appliesOn, controlsOf, unresolvedReferences } from './controls';
+import { controlsOf, unresolvedReferences } from './controls';
 import { inPeriod, parseUtc } from './period';
-import { clusterPlatforms } from './platform';
+import { applicability, clusterPlatforms } from './platform';
 import { buildAuditSummary } from './summary';
-import type {
-  AuditLevel,
-  ClusterPlatform,
-  ComplianceReport,
-  Control,
-  ControlAssessment,
-  Coverage,
-  Period,
-  Platform,
-  ReportCadence,
-  TopActor,
-  Trend,
-} from './types';
-import { AUDIT_LEVELS, FRAMEWORK_ORDER } from './types';
+import type { AuditLevel, ClusterPlatform, ComplianceReport, Control, ControlAssessment, Coverage, Period, ReportCadence, TopActor, Trend } from './types';
+import { AUDIT_LEVELS, FRAMEWORK_ORDER, NO_CLUSTER } from './types';
 
 export interface BuildReportInput {
   period: Period;
@@ -48,8 +36,7 @@ export interface BuildReportInput {
   previousObserved?: boolean;
 }
 
-/** The cluster name of findings and coverage that named none (as the coverage store writes it). */
-export const NO_CLUSTER = '-';
+export { NO_CLUSTER } from './types';
 
 /** Why a rule could not see in the period (`ControlAssessment.notAssessed[].reason`). */
 export const NOT_ASSESSED = {
@@ -57,6 +44,7 @@ export const NOT_ASSESSED = {
   noAuditData: 'no audit data',
   noEvents: 'no audit events in the period',
   needsRequest: 'needs Request level, saw only Metadata',
+  platformUnknown: 'depends on the platform, which is not known',
 } as const;
 
 const TOP_ACTORS = 10;
@@ -116,14 +104,17 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
   const enabled = new Set(input.rules.filter((r) => !input.config.disabled.includes(r.id) && !input.config.disabled.includes(r.category)).map((r) => r.id));
   const sight = evidence(coverage);
   const { compliance } = input.config.settings;
-  const everyCluster = [...new Set([...clusters, ...current.map(clusterOf), ...previous.map(clusterOf), ...(coverage ?? []).map((c) => c.cluster)])];
-  const platformOf = new Map(clusterPlatforms(everyCluster, [...current, ...previous], compliance).map((p) => [p.cluster, p]));
-  const platforms = clusters.flatMap((c) => platformOf.get(c) ?? []);
+  // Every cluster the data names, what named none (`-`) last: its platform counts as a cluster's.
+  const everyCluster = [...new Set([...clusters, ...current.map(clusterOf), ...previous.map(clusterOf), ...(coverage ?? []).map((c) => c.cluster)])].sort(
+    (a, b) => Number(a === NO_CLUSTER) - Number(b === NO_CLUSTER) || a.localeCompare(b),
+  );
+  const platforms = clusterPlatforms(everyCluster, [...current, ...previous], compliance);
+  const platformOf = new Map(platforms.map((p) => [p.cluster, p.platform]));
   const judge: Judge = {
     threshold: compliance.violationSeverity,
-    platformOf: (cluster) => platformOf.get(cluster)?.platform ?? defaultPlatform(compliance.platform),
+    platformOf: (cluster) => platformOf.get(cluster) ?? 'unknown',
     // With no cluster at all, the controls are read for the configured default.
-    platforms: everyCluster.length > 0 ? [...platformOf.values()] : [{ cluster: NO_CLUSTER, platform: defaultPlatform(compliance.platform), basis: 'default' }],
+    platforms: platforms.length > 0 ? platforms : clusterPlatforms([NO_CLUSTER], [], compliance),
   };
   const byRule = new Map(input.rules.map((rule) => [rule.id, controlsOf(rule)]));
   const controls = assessControls(input.rules, byRule, enabled, sight, current, located, judge);
@@ -136,7 +127,7 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
     previousViolated: before.filter((c) => c.state === 'violated').map((c) => c.control.id),
     previousObserved: input.previousObserved ?? previous.length > 0,
     violating: current.filter((f) => violates(f, judge)),
-    controlsOfFinding: (f) => controlsOfFinding(f, byRule).filter((c) => appliesOn(c, judge.platformOf(clusterOf(f)))),
+    controlsOfFinding: (f) => controlsOfFinding(f, byRule).filter((c) => applicability(c, judge.platformOf(clusterOf(f))) !== 'no'),
     ignored: countIgnored(current, judge),
   });
 
@@ -219,12 +210,10 @@ function defaultTitle(cadence: ReportCadence | undefined): string {
 /** How findings are read against controls: the severity threshold and each cluster's platform. */
 interface Judge {
   threshold: Severity;
-  platformOf(cluster: string): Platform;
+  platformOf(cluster: string): ClusterPlatform['platform'];
   /** Every cluster of the report (findings, coverage) with its platform. */
   platforms: readonly ClusterPlatform[];
 }
-
-const defaultPlatform = (setting: Platform | 'detect'): Platform => (setting === 'detect' ? 'self-managed' : setting);
 
 /** Whether a finding can violate anything: at or above the threshold, and not refused. */
 const violates = (f: Finding, judge: Judge): boolean => !isDenied(f) && severityRank(f.severity) >= severityRank(judge.threshold);
@@ -240,12 +229,22 @@ function controlsOfFinding(f: Finding, byRule: ReadonlyMap<string, Control[]>): 
   return byRule.get(f.ruleId) ?? controlsOf({ controls: f.controls ?? [], attack: f.attack ?? [] });
 }
 
-/** Why a control applies on none of the report's clusters, or undefined when it applies on one. */
+/** Why a control applies on none of the report's clusters, or undefined when it may apply on one. */
 function inapplicability(control: Control, judge: Judge): string | undefined {
-  if (judge.platforms.some((p) => appliesOn(control, p.platform))) return undefined;
-  const named = judge.platforms.filter((p) => p.cluster !== NO_CLUSTER).map((p) => p.cluster);
-  const where = named.length > 0 ? ` (${named.join(', ')})` : '';
+  if (judge.platforms.some((p) => applicability(control, p.platform) !== 'no')) return undefined;
+  const where = ` (${judge.platforms.map((p) => p.cluster).join(', ')})`;
   return control.framework === 'CIS-EKS' ? `an EKS recommendation; no cluster is EKS${where}` : `managed by AWS on EKS${where}`;
+}
+
+/**
+ * Why a control that depends on the platform cannot be held: it applies on no cluster whose
+ * platform is known, only on clusters whose platform is not. Undefined otherwise.
+ */
+function platformUnknown(control: Control, judge: Judge): string | undefined {
+  const answers = judge.platforms.map((p) => ({ p, a: applicability(control, p.platform) }));
+  if (answers.some((x) => x.a === 'yes') || !answers.some((x) => x.a === 'unknown')) return undefined;
+  const unknown = answers.filter((x) => x.a === 'unknown').map((x) => x.p.cluster);
+  return `${NOT_ASSESSED.platformUnknown} (${unknown.join(', ')}): set settings.compliance.platform or settings.compliance.clusters`;
 }
 
 /** What the audit data of the period lets rules see, over all clusters. */
@@ -303,7 +302,7 @@ function assessControls(
       const e = entry(control);
       if (!byRule.has(f.ruleId)) e.extraRules.add(f.ruleId);
       // Not the user's control on this cluster (an API-server flag on EKS): not against it.
-      if (!appliesOn(control, platform)) continue;
+      if (applicability(control, platform) === 'no') continue;
       if (isDenied(f)) e.ignored.denied++;
       else if (!violates(f, judge)) e.ignored.belowSeverity++;
       else e.findings.push(f);
@@ -312,13 +311,14 @@ function assessControls(
   return [...entries.values()]
     .map((e): ControlAssessment => {
       const notApplicable = inapplicability(e.control, judge);
+      const unknownPlatform = platformUnknown(e.control, judge);
       const notAssessed = notApplicable
         ? []
         : e.rules.flatMap((rule) => {
-            const reason = blindness(rule, enabled, sight);
+            const reason = unknownPlatform ?? blindness(rule, enabled, sight);
             return reason === undefined ? [] : [{ ruleId: rule.id, reason }];
           });
-      const sees = e.rules.some((rule) => blindness(rule, enabled, sight) === undefined);
+      const sees = !unknownPlatform && e.rules.some((rule) => blindness(rule, enabled, sight) === undefined);
       return {
         control: e.control,
         state: notApplicable ? 'not-applicable' : e.findings.length > 0 ? 'violated' : sees ? 'held' : 'not-assessed',
@@ -430,19 +430,22 @@ function notes({ controls, coverage, sight, rules, enabled, unreadable, platform
   return out;
 }
 
-const PLATFORM_NAMES: Record<Platform, string> = { eks: 'Amazon EKS (managed control plane)', 'self-managed': 'a self-managed control plane' };
 const BASES: Record<ClusterPlatform['basis'], string> = {
   configured: 'as configured',
-  logs: 'its audit log names EKS or IAM identities',
-  default: 'the default; set settings.compliance.clusters to say otherwise',
+  logs: 'its findings name EKS or IAM identities',
+  default: 'the default; settings.compliance.clusters can say otherwise',
 };
 
 function platformSentence(p: ClusterPlatform): string {
-  const consequence =
-    p.platform === 'eks'
-      ? 'the CIS Kubernetes control-plane recommendations (sections 1-3) are not applicable there, the CIS Amazon EKS Benchmark applies'
-      : 'the CIS Amazon EKS Benchmark does not apply there';
-  return `${clusterName(p.cluster)} runs on ${PLATFORM_NAMES[p.platform]} (${BASES[p.basis]}): ${consequence}.`;
+  if (p.platform === 'unknown')
+    return (
+      `${clusterName(p.cluster)}: its platform is not known (nothing in its findings names EKS), so the controls that depend on it ` +
+      '(the CIS Kubernetes control-plane recommendations, sections 1-3, and the CIS Amazon EKS Benchmark) are not held there: set settings.compliance.clusters.' +
+      `${p.cluster === NO_CLUSTER ? '<name>' : p.cluster}.platform or settings.compliance.platform.`
+    );
+  return p.platform === 'eks'
+    ? `${clusterName(p.cluster)} runs on Amazon EKS, a managed control plane (${BASES[p.basis]}): the CIS Kubernetes control-plane recommendations (sections 1-3) are not applicable there; the CIS Amazon EKS Benchmark applies.`
+    : `${clusterName(p.cluster)} runs a self-managed control plane (${BASES[p.basis]}): the CIS Amazon EKS Benchmark does not apply there.`;
 }
 
 const clusterName = (cluster: string): string => (cluster === NO_CLUSTER ? 'Objects without a cluster name (-)' : `Cluster ${cluster}`);

@@ -25,7 +25,11 @@ export const STATES: Record<ControlState, { mark: string; label: string }> = {
   'not-applicable': { mark: '∅', label: 'not applicable' },
 };
 
-const PLATFORMS: Record<ClusterPlatform['platform'], string> = { eks: 'Amazon EKS (managed control plane)', 'self-managed': 'self-managed control plane' };
+const PLATFORMS: Record<ClusterPlatform['platform'], string> = {
+  eks: 'Amazon EKS (managed control plane)',
+  'self-managed': 'self-managed control plane',
+  unknown: 'not known: configure it',
+};
 const BASES: Record<ClusterPlatform['basis'], string> = { configured: 'configured', logs: 'seen in its audit log', default: 'default' };
 
 export function renderAuditSummary(report: Pick<ComplianceReport, 'auditSummary' | 'period' | 'previousPeriod'>): string {
@@ -55,7 +59,7 @@ function ignoredText(s: AuditSummary): string {
 function clustersTable(clusters: readonly ClusterPlatform[]): string {
   const body =
     clusters.length === 0
-      ? '<tr><td colspan="2" class="muted">No named cluster: the findings and coverage carried none.</td></tr>'
+      ? '<tr><td colspan="2" class="muted">No cluster: no audit data or findings in the period.</td></tr>'
       : clusters
           .map(
             (c) =>

@@ -47,10 +47,17 @@ export const FRAMEWORK_ORDER: readonly ControlFramework[] = ['CIS', 'CIS-EKS', '
  */
 export type Platform = 'eks' | 'self-managed';
 
-/** A cluster of the report and its platform: `configured` (settings), `logs` (its audit events name EKS identities) or `default`. */
+/** The cluster name of findings and coverage that named none (as the coverage store writes it). */
+export const NO_CLUSTER = '-';
+
+/**
+ * A cluster of the report and its platform: `configured` (settings), `logs` (its findings name
+ * EKS or IAM identities) or `default` (settings.compliance.platform). `unknown`: detection found
+ * nothing and no platform is configured; controls that depend on the platform are then never held.
+ */
 export interface ClusterPlatform {
   cluster: string;
-  platform: Platform;
+  platform: Platform | 'unknown';
   basis: 'configured' | 'logs' | 'default';
 }
 
@@ -160,7 +167,7 @@ export interface ComplianceReport {
   previousPeriod: Period;
   /** Clusters in the report, sorted. */
   clusters: string[];
-  /** Each named cluster's platform, in `clusters` order. */
+  /** Each cluster's platform, named ones sorted, then `-` (data that named no cluster) when there was any. */
   platforms: ClusterPlatform[];
   /** Findings below this severity violate no control (settings.compliance.violationSeverity). */
   violationSeverity: Severity;

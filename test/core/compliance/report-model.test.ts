@@ -21,10 +21,11 @@ const PREVIOUS = previousPeriod(WEEK); // 2026-11-16 – 2026-11-22
 const finding = (ruleId: string, overrides: Partial<Omit<Finding, 'ruleId'>> = {}): Finding =>
   registryFinding(ruleId, { time: '2026-11-25T10:00:00.123456Z', cluster: 'prod', ...overrides });
 
+/** The tests' clusters run a self-managed control plane unless a test says otherwise. */
 const config = (disabled: string[] = [], compliance: Partial<Config['settings']['compliance']> = {}): Config => ({
   ...DEFAULT_CONFIG,
   disabled,
-  settings: { ...DEFAULT_CONFIG.settings, compliance: { ...DEFAULT_CONFIG.settings.compliance, ...compliance } },
+  settings: { ...DEFAULT_CONFIG.settings, compliance: { ...DEFAULT_CONFIG.settings.compliance, platform: 'self-managed', ...compliance } },
 });
 /** The EKS benchmark: not applicable on the self-managed cluster the tests default to. */
 const eksBenchmark = (c: ControlAssessment): boolean => c.control.framework === 'CIS-EKS';
