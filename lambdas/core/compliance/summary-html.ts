@@ -1,4 +1,5 @@
 import { breakable, esc, formatTime, text } from '../report/html-parts';
+import { truncate } from '../report/plain-text';
 import { formatNumber } from '../report/summary-line';
 import type { AuditSummary, ClusterPlatform, ComplianceReport, ControlFramework, ControlState, ViolatingIncident } from './types';
 import { CONTROL_STATES } from './types';
@@ -26,8 +27,8 @@ export const STATES: Record<ControlState, { mark: string; label: string }> = {
 };
 
 const PLATFORMS: Record<ClusterPlatform['platform'], string> = {
-  eks: 'Amazon EKS (managed control plane)',
-  'self-managed': 'self-managed control plane',
+  eks: 'Amazon EKS (managed)',
+  'self-managed': 'self-managed',
   unknown: 'not known: configure it',
 };
 const BASES: Record<ClusterPlatform['basis'], string> = { configured: 'configured', logs: 'seen in its audit log', default: 'default' };
@@ -56,17 +57,22 @@ function ignoredText(s: AuditSummary): string {
   return parts.length === 0 ? '' : ` (${parts.join(' and ')} violated nothing)`;
 }
 
+/** Clusters listed on the first page; the rest are counted (the Coverage section lists them all). */
+const CLUSTERS_SHOWN = 6;
+
 function clustersTable(clusters: readonly ClusterPlatform[]): string {
+  const more = clusters.length - CLUSTERS_SHOWN;
   const body =
     clusters.length === 0
       ? '<tr><td colspan="2" class="muted">No cluster: no audit data or findings in the period.</td></tr>'
       : clusters
+          .slice(0, CLUSTERS_SHOWN)
           .map(
             (c) =>
-              `<tr data-cluster="${text(c.cluster)}" data-platform="${c.platform}"><th scope="row" class="mono wrap">${breakable(c.cluster)}</th>` +
+              `<tr data-cluster="${text(c.cluster)}" data-platform="${c.platform}"><th scope="row" class="mono wrap">${name(c.cluster)}</th>` +
               `<td>${PLATFORMS[c.platform]} <span class="muted small">(${BASES[c.basis]})</span></td></tr>`,
           )
-          .join('\n');
+          .join('\n') + (more > 0 ? `\n<tr><td colspan="2" class="muted small">${formatNumber(more)} more: see Audit coverage and Notes</td></tr>` : '');
   return [
     '<div class="glance-clusters">',
     `<h3>Clusters covered <span class="muted small">${formatNumber(clusters.length)}</span></h3>`,
@@ -98,7 +104,10 @@ function frameworksTable(s: AuditSummary): string {
   ].join('\n');
 }
 
-const MAX_IDS = 10;
+const MAX_IDS = 8;
+/** Names from the logs are the attacker's, and any length: on the one page they are cut (the detail has them whole). */
+const NAME_MAX = 120;
+const name = (value: string): string => breakable(truncate(value, NAME_MAX, 'middle'));
 
 function idList(ids: readonly string[]): string {
   const shown = ids.slice(0, MAX_IDS).map((id) => `<a href="#control-${text(id)}"><code>${breakable(id)}</code></a>`);
@@ -127,7 +136,7 @@ function incidentsBlock(s: AuditSummary): string {
     '<div class="glance-incidents">',
     head,
     '<table class="data glance incidents">',
-    '<thead><tr><th scope="col">Severity</th><th scope="col">Who, where</th><th scope="col">What</th><th scope="col">Controls violated</th></tr></thead>',
+    '<thead><tr><th scope="col">Severity</th><th scope="col">Who, where, when</th><th scope="col">What</th><th scope="col">Controls violated</th></tr></thead>',
     `<tbody>\n${s.incidents.map(incidentRow).join('\n')}\n</tbody>`,
     '</table>',
     s.moreIncidents > 0 ? `<p class="small muted">${formatNumber(s.moreIncidents)} more in the Findings table.</p>` : '',
@@ -143,9 +152,9 @@ function incidentRow(i: ViolatingIncident): string {
   return (
     '<tr class="incident">' +
     `<td><span class="badge sev-${esc(i.severity)}">${esc(i.severity)}</span></td>` +
-    `<td class="wrap"><span class="mono">${breakable(i.principal)}</span><br><span class="muted small">${breakable(i.cluster || '-')} · ${when} UTC · ${formatNumber(i.findings)} ${i.findings === 1 ? 'finding' : 'findings'}</span></td>` +
-    `<td class="wrap small">${i.what.map((w) => text(w)).join('; ')}${i.chain ? `<br><em>${text(i.chain)}</em>` : ''}</td>` +
-    `<td class="wrap small">${controls}</td>` +
+    `<td class="wrap"><span class="mono">${name(i.principal)}</span><br><span class="muted small">${name(i.cluster || '-')} · ${when} UTC · ${formatNumber(i.findings)} ${i.findings === 1 ? 'finding' : 'findings'}</span></td>` +
+    `<td class="wrap small">${i.chain ? `<em>${text(i.chain)}</em>` : i.what.map((w) => text(w)).join('; ')}</td>` +
+    `<td class="wrap small mono">${controls}</td>` +
     '</tr>'
   );
 }
@@ -157,17 +166,26 @@ export const SUMMARY_STYLE = `
 .glance-grid { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 8px 24px; }
 table.glance td.bad { color: var(--bad); font-weight: 700; }
 table.glance td.zero { color: var(--muted); }
+table.incidents { table-layout: fixed; }
 table.incidents th:nth-child(1) { width: 10%; }
-table.incidents th:nth-child(2) { width: 32%; }
-table.incidents th:nth-child(3) { width: 30%; }
+table.incidents th:nth-child(2) { width: 38%; }
+table.incidents th:nth-child(3) { width: 22%; }
+table.incidents th:nth-child(4) { width: 30%; }
 table.incidents td.wrap { overflow-wrap: anywhere; }
 ul.change { margin: 0; padding-left: 20px; }
 @media (max-width: 900px) { .glance-grid { grid-template-columns: minmax(0, 1fr); } }
 @media print {
   .first-page { break-after: page; }
-  .audit-summary { padding: 0; }
-  .audit-summary h3 { font-size: 11px; margin: 8px 0 4px; }
+  .audit-summary { padding: 0; margin-top: 8px; }
+  .audit-summary h2 { margin: 0 0 4px; }
+  .audit-summary h3 { font-size: 11px; margin: 6px 0 3px; }
+  .audit-summary p, .audit-summary ul.change { margin: 0 0 3px; }
   .glance-grid { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 4px 16px; }
+  .first-page header.page { padding-top: 0; padding-bottom: 6px; }
+  .first-page .report-meta { margin-top: 4px; gap: 2px 24px; }
+  table.glance { font-size: 8.5px; line-height: 1.25; }
+  table.glance th, table.glance td, table.glance tbody th { padding: 2px 4px; }
+  table.glance .small { font-size: 8px; }
   table.glance tr { break-inside: avoid; }
 }
 `;

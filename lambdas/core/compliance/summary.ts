@@ -5,9 +5,9 @@ import type { AuditSummary, ClusterPlatform, Control, ControlAssessment, Control
 import { CONTROL_STATES, FRAMEWORK_ORDER } from './types';
 
 /** What fits on the first page beside the counts. */
-const INCIDENTS_SHOWN = 8;
-const CONTROLS_PER_INCIDENT = 12;
-const WHAT_PER_INCIDENT = 5;
+const INCIDENTS_SHOWN = 5;
+const CONTROLS_PER_INCIDENT = 8;
+const WHAT_PER_INCIDENT = 3;
 
 export interface AuditSummaryInput {
   period: Period;

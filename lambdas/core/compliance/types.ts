@@ -129,9 +129,9 @@ export interface ViolatingIncident {
   findings: number;
   /** What the steps add up to, when more than one. */
   chain?: string;
-  /** Its most severe groups' titles, at most 5. */
+  /** Its most severe groups' titles, at most 3. */
   what: string[];
-  /** The controls its findings violated, sorted, at most 12 (with `moreControls` for the rest). */
+  /** The controls its findings violated, sorted, at most 8 (with `moreControls` for the rest). */
   controls: string[];
   moreControls: number;
 }
@@ -151,7 +151,7 @@ export interface AuditSummary {
   clusters: ClusterPlatform[];
   violationSeverity: Severity;
   frameworks: FrameworkCount[];
-  /** Most severe first, at most 8 (`moreIncidents` counts the rest). */
+  /** Most severe first, at most 5 (`moreIncidents` counts the rest): what fits on the first page. */
   incidents: ViolatingIncident[];
   moreIncidents: number;
   change: ControlChange;
