@@ -147,8 +147,7 @@ function incidentsBlock(s: AuditSummary): string {
 function incidentRow(i: ViolatingIncident): string {
   const when = i.firstSeen === i.lastSeen ? text(formatTime(i.firstSeen)) : `${text(formatTime(i.firstSeen))} – ${text(formatTime(i.lastSeen))}`;
   const controls =
-    i.controls.map((id) => `<code>${breakable(id)}</code>`).join(' ') +
-    (i.moreControls > 0 ? ` <span class="muted">+${formatNumber(i.moreControls)}</span>` : '');
+    i.controls.map((id) => breakable(id)).join(', ') + (i.moreControls > 0 ? ` <span class="muted">+${formatNumber(i.moreControls)}</span>` : '');
   return (
     '<tr class="incident">' +
     `<td><span class="badge sev-${esc(i.severity)}">${esc(i.severity)}</span></td>` +

@@ -103,6 +103,59 @@ describe('the compliance report page', () => {
     });
   });
 
+  describe("the auditor's first page", () => {
+    it('comes first, with the header, in one block that prints as page 1', () => {
+      const html = render();
+      const first = html.slice(html.indexOf('<div class="first-page">'), html.indexOf('<main>'));
+      expect(first).toContain('<header class="page" id="header">');
+      expect(first).toContain('<section id="audit-summary"');
+      expect(html.indexOf('id="audit-summary"')).toBeLessThan(html.indexOf('<section id="summary"'));
+      expect(html).toMatch(/@media print \{\n {2}\.first-page \{ break-after: page; \}/);
+    });
+
+    it('says the threshold and what violated nothing, the clusters with their platform, and each framework by state', () => {
+      const s = plain(section(render(), 'audit-summary'));
+      expect(s).toContain(
+        'A control is violated by a finding at medium severity or above about a request that was not refused (41 findings below it and 3 about refused requests violated nothing).',
+      );
+      expect(s).toContain('Clusters covered 1 Cluster Platform prod-eu Amazon EKS (managed) (seen in its audit log)');
+      expect(s).toContain('Framework violated held not assessed not applicable CIS Kubernetes Benchmark 4 2 1 2 CIS Amazon EKS Benchmark 3 1 0 0');
+      expect(s).toContain('NSA/CISA Kubernetes Hardening Guidance 1 1 1 0 MITRE ATT&CK 2 2 1 0');
+    });
+
+    it('lists the incidents behind the violations and the change since the previous period, linking the controls', () => {
+      const html = section(render(), 'audit-summary');
+      expect(all(html, /<tr class="incident"><td><span class="badge sev-(\w+)">/g)).toEqual(['critical', 'high']);
+      expect(plain(html)).toContain('system:serviceaccount:ci:jenkins-deployer');
+      expect(plain(html)).toContain('prod-eu · 2026-11-24 09:12:03 – 2026-11-24 09:40:10 UTC · 4 findings');
+      expect(plain(html)).toContain('CIS-5.1.1, CIS-5.2.2, CIS-EKS-4.1.1, CIS-EKS-4.2.1, NSA-CISA:pod-security, T1098.006, T1611');
+      expect(plain(html)).toContain('binding + privileged DaemonSet: a persistence chain');
+      expect(plain(html)).toContain(
+        'Against 2026-11-16 – 2026-11-22 (UTC), when 5 controls were violated: Newly violated: CIS-5.1.2, CIS-EKS-4.1.2 No longer violated:',
+      );
+      expect(html).toContain('<a href="#control-CIS-EKS-4.1.2"><code>CIS-<wbr>EKS-<wbr>4.<wbr>1.<wbr>2</code></a>');
+    });
+
+    it('says "first period" when nothing is known of the one before, and "none" without incidents', () => {
+      const s = plain(section(render(emptyComplianceReport()), 'audit-summary'));
+      expect(s).toContain('First period: nothing was recorded for the period before (2026-11-16 – 2026-11-22 (UTC)) to compare with.');
+      expect(s).toContain('Incidents that caused violations 0 None: no finding violated a control in this period.');
+    });
+
+    it('escapes and cuts names from the logs', () => {
+      const week = prodEuWeek();
+      const hostile = `<script>alert(1)</script>${'x'.repeat(500)}`;
+      const incident = { ...week.auditSummary.incidents[0], principal: hostile, cluster: '<b>c</b>' };
+      const report = { ...week, auditSummary: { ...week.auditSummary, incidents: [incident] } };
+      const html = section(render(report), 'audit-summary');
+      expect(html).not.toContain('<script>');
+      expect(html).not.toContain('<b>c</b>');
+      expect(plain(html)).toContain('&lt;b&gt;c&lt;/b&gt;'.replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+      expect(plain(html)).not.toContain('x'.repeat(200));
+      expect(plain(html)).toContain('…');
+    });
+  });
+
   describe('the summary', () => {
     it('gives the total with its change against the previous period, and the counts by severity with theirs', () => {
       const s = section(render(), 'summary');
