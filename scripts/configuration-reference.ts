@@ -50,6 +50,11 @@ export const FIELD_MEANINGS: Readonly<Record<string, string>> = {
   'settings.baseline.resetBefore': 'sightings before this date are ignored: a reset without deleting state',
   'settings.storage.backupServiceAccounts':
     '`storage.volume-snapshot`: the backup tool and snapshot controllers as `namespace:name`, whose snapshots are not reported (the list replaces the default)',
+  'settings.compliance.violationSeverity':
+    'the compliance report: findings below this severity violate no control (a refused request never does) ([compliance](../compliance.md))',
+  'settings.compliance.platform':
+    "who runs the control planes: `eks` (the API-server flag controls are not applicable), `self-managed`, or `detect` (EKS when a cluster's findings name EKS or IAM identities)",
+  'settings.compliance.clusters': "per cluster name, its control plane's platform, which wins over `platform`",
   'exceptions[].rules': 'the rules the exception covers: ids, categories, or `"*"`',
   'exceptions[].users': 'user names the exception applies to',
   'exceptions[].groups': 'groups the exception applies to (any group of the user)',

@@ -178,11 +178,11 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
 
 function summaryLine(report: ComplianceReport, files: { html: string; csv: string; json: string }): string {
   const counts = SEVERITIES_DESC.filter((s) => report.summary.bySeverity[s] > 0).map((s) => `${report.summary.bySeverity[s]} ${s}`);
-  const states = { held: 0, violated: 0, 'not-assessed': 0 };
+  const states = { held: 0, violated: 0, 'not-assessed': 0, 'not-applicable': 0 };
   for (const c of report.controls) states[c.state]++;
   return [
     `${report.period.label}: ${report.summary.findings} findings${counts.length ? ` (${counts.join(', ')})` : ''}, ${report.trend.findings.previous} in the period before`,
-    `controls: ${states.violated} violated, ${states.held} held, ${states['not-assessed']} not assessed`,
+    `controls: ${states.violated} violated, ${states.held} held, ${states['not-assessed']} not assessed, ${states['not-applicable']} not applicable`,
     `written: ${files.html}, ${files.csv}, ${files.json}`,
   ].join('\n');
 }

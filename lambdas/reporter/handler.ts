@@ -97,14 +97,20 @@ export function makeHandler(deps: ReporterDeps): ReporterHandler {
   const config = deps.config ?? DEFAULT_CONFIG;
   const concurrency = Math.max(1, deps.concurrency ?? 4);
 
-  async function readCluster(cluster: string, period: Period, previous: Period): Promise<{ current: Finding[]; previous: Finding[]; coverage: Coverage }> {
+  async function readCluster(
+    cluster: string,
+    period: Period,
+    previous: Period,
+  ): Promise<{ current: Finding[]; previous: Finding[]; coverage: Coverage; previousCoverage: Coverage }> {
     const range = (p: Period) => ({ cluster, from: new Date(p.from), to: new Date(p.to) });
-    const [currentFindings, previousFindings, coverage] = await Promise.all([
+    const [currentFindings, previousFindings, coverage, previousCoverage] = await Promise.all([
       findingsStore.query(range(period)),
       findingsStore.query(range(previous)),
       coverageStore.coverage(cluster, period),
+      // Only to know whether the period before was watched at all ("first period" otherwise).
+      coverageStore.coverage(cluster, previous),
     ]);
-    return { current: currentFindings, previous: previousFindings, coverage };
+    return { current: currentFindings, previous: previousFindings, coverage, previousCoverage };
   }
 
   async function run(event: ScheduledEvent): Promise<ReportRun> {
@@ -123,6 +129,7 @@ export function makeHandler(deps: ReporterDeps): ReporterHandler {
       current,
       previous: before,
       coverage: perCluster.map((c) => c.coverage),
+      previousObserved: before.length > 0 || perCluster.some((c) => c.previousCoverage.objects > 0),
       rules,
       config,
       generatedAt: new Date(now()).toISOString(),
@@ -141,7 +148,7 @@ export function makeHandler(deps: ReporterDeps): ReporterHandler {
 
     metrics.addMetric('ReportsWritten', MetricUnit.Count, 1);
     metrics.addMetric('ReportFindings', MetricUnit.Count, report.summary.findings);
-    const states = { held: 0, violated: 0, 'not-assessed': 0 };
+    const states = { held: 0, violated: 0, 'not-assessed': 0, 'not-applicable': 0 };
     for (const c of report.controls) states[c.state]++;
     logger.info('report written and summary published', {
       period: period.label,

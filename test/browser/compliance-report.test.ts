@@ -19,13 +19,26 @@ import type { Browser, Page } from 'playwright-core';
 import type { Visit } from '../helpers/browser';
 import { describeInBrowser, launchChromium, openHtml } from '../helpers/browser';
 import { renderComplianceHtml } from '../../lambdas/core/compliance/report-html';
-import type { ComplianceReport } from '../../lambdas/core/compliance/types';
+import type { ComplianceReport, ViolatingIncident } from '../../lambdas/core/compliance/types';
 import { RULES } from '../../lambdas/core/rules';
 import { aggRow, assessment, complianceFixture, emptyComplianceReport, prodEuWeek } from '../helpers/compliance-report';
 
 const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'compliance-report.png');
 
-const SECTIONS = ['summary', 'trend', 'by-severity', 'by-category', 'by-cluster', 'top-actors', 'controls', 'coverage', 'notes', 'findings', 'rules'];
+const SECTIONS = [
+  'audit-summary',
+  'summary',
+  'trend',
+  'by-severity',
+  'by-category',
+  'by-cluster',
+  'top-actors',
+  'controls',
+  'coverage',
+  'notes',
+  'findings',
+  'rules',
+];
 const CHARTS = ['trend-severity', 'trend-category', 'by-severity', 'by-category', 'by-cluster'];
 
 const HOSTILE_ACTOR = '<img src=x onerror=alert(1)>';
@@ -53,6 +66,56 @@ function hostileReport(): ComplianceReport {
     notes: [`cluster ${HOSTILE_CLUSTER} sent ${HOSTILE_TARGET}`],
   });
 }
+
+/** The busiest first page the model makes: many clusters, the most incidents it lists, each with the most controls. */
+function busyReport(): ComplianceReport {
+  const week = prodEuWeek();
+  const controls = [
+    'CIS-5.1.1',
+    'CIS-5.1.2',
+    'CIS-5.1.7',
+    'CIS-5.2.2',
+    'CIS-5.5.1',
+    'CIS-EKS-4.1.1',
+    'CIS-EKS-4.1.2',
+    'CIS-EKS-4.1.7',
+    'CIS-EKS-4.2.1',
+    'NSA-CISA:pod-security',
+    'T1098.006',
+    'T1611',
+  ];
+  const incident = (i: number): ViolatingIncident => ({
+    cluster: `prod-eu-${i}`,
+    principal: `arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_PlatformAdmin_ae2a85086dbc6657/person-${i}@example.com`,
+    severity: i < 3 ? 'critical' : 'high',
+    firstSeen: '2026-11-24T09:12:03Z',
+    lastSeen: '2026-11-27T18:40:10Z',
+    findings: 10 + i,
+    chain: 'binding + token + privileged DaemonSet: a persistence chain',
+    what: ['Cluster-admin or equivalent role bound', 'Long-lived service account token requested', 'Privileged pod or container'],
+    controls: controls.slice(0, 8),
+    moreControls: 11,
+  });
+  const clusters = Array.from({ length: 6 }, (_, i) => ({
+    cluster: `prod-eu-${i}`,
+    platform: i % 2 === 0 ? ('eks' as const) : ('self-managed' as const),
+    basis: 'configured' as const,
+  }));
+  return {
+    ...week,
+    auditSummary: {
+      ...week.auditSummary,
+      clusters,
+      incidents: Array.from({ length: 5 }, (_, i) => incident(i)),
+      moreIncidents: 8,
+      change: { known: true, previousViolated: 30, newlyViolated: controls, noLongerViolated: controls.slice(0, 11) },
+      ignored: { belowSeverity: 1234, denied: 56 },
+    },
+  };
+}
+
+/** Pages of a PDF chromium printed: its page objects (`/Type /Page`, not the `/Pages` tree). */
+const pageCount = (pdf: Buffer): number => (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
 
 describeInBrowser('the compliance report in chromium', () => {
   jest.setTimeout(60_000);
@@ -116,10 +179,12 @@ describeInBrowser('the compliance report in chromium', () => {
     await expect(page.locator('#controls tbody.control').count()).resolves.toBe(report.controls.length);
     await expect(page.locator('#controls .framework h3').allInnerTexts()).resolves.toEqual([
       expect.stringContaining('CIS Kubernetes Benchmark'),
+      expect.stringContaining('CIS Amazon EKS Benchmark'),
       expect.stringContaining('NSA/CISA'),
       expect.stringContaining('MITRE ATT&CK'),
     ]);
-    await expect(page.locator('#controls .control-counts').innerText()).resolves.toBe('15 controls: 5 held, 7 violated, 3 not assessed');
+    await expect(page.locator('#controls .control-counts').innerText()).resolves.toBe('21 controls: 10 violated, 6 held, 3 not assessed, 2 not applicable');
+    await expect(page.locator('#audit-summary table.incidents tbody tr').count()).resolves.toBe(report.auditSummary.incidents.length);
     await expect(page.locator('#findings table tbody tr').count()).resolves.toBe(report.rows.length);
     await expect(page.locator('#rules article.rule').count()).resolves.toBe(new Set(report.rows.map((r) => r.ruleId)).size);
 
@@ -134,7 +199,8 @@ describeInBrowser('the compliance report in chromium', () => {
     const texts = (await badges.allInnerTexts()).map((t) => t.replace(/^\S+\s+/, ''));
     const states = [];
     for (const tbody of await page.locator('#controls tbody.control').all()) states.push(await tbody.getAttribute('data-state'));
-    expect(texts).toEqual(states.map((s) => (s === 'not-assessed' ? 'not assessed' : s)));
+    expect(texts).toEqual(states.map((s) => s?.replace('-', ' ')));
+    await expect(page.locator('#control-CIS-1\\.2\\.1').innerText()).resolves.toMatch(/not applicable[^]*managed by AWS on EKS/);
     const colour = (state: string) => page.evaluate<string>(`getComputedStyle(document.querySelector('#controls .status-${state}')).backgroundColor`);
     const [held, violated, na] = [await colour('held'), await colour('violated'), await colour('not-assessed')];
     expect(new Set([held, violated, na]).size).toBe(3);
@@ -185,7 +251,7 @@ describeInBrowser('the compliance report in chromium', () => {
     await expect(page.locator('nav.toc').isVisible()).resolves.toBe(false);
     await expect(page.locator('#controls table.controls').first().isVisible()).resolves.toBe(true);
     const rows = page.locator('#controls tr.control-row');
-    await expect(rows.count()).resolves.toBe(15);
+    await expect(rows.count()).resolves.toBe(21);
     for (const row of await rows.all()) {
       const b = await row.boundingBox();
       expect(b?.height ?? 0).toBeGreaterThan(10);
@@ -198,6 +264,44 @@ describeInBrowser('the compliance report in chromium', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     await page.close();
   });
+
+  for (const format of ['A4', 'Letter'] as const) {
+    it(`prints the auditor's summary alone on page 1 (${format}), the detail from page 2, no row split across pages`, async () => {
+      for (const [name, report] of [
+        ['week', prodEuWeek()],
+        ['busy', busyReport()],
+      ] as const) {
+        const { page } = await open(`pages-${format}-${name}.html`, report);
+        await page.emulateMedia({ media: 'print' });
+        const pdf = (): Promise<Buffer> => page.pdf({ format, printBackground: true });
+        const whole = pageCount(await pdf());
+        // What page 1 holds: the header and the summary, every part of it.
+        await expect(page.locator('.first-page #audit-summary').count()).resolves.toBe(1);
+        for (const part of ['.glance-clusters', '.glance-frameworks', '.glance-change', '.glance-incidents'])
+          await expect(page.locator(`#audit-summary ${part}`).isVisible()).resolves.toBe(true);
+        // The table rows, the controls with their detail and the summary's rows are never split.
+        const breaks = await page.evaluate<string[]>(
+          `[...document.querySelectorAll('table.data tr, tbody.control, table.glance tr')].map((e) => getComputedStyle(e).breakInside)`,
+        );
+        expect(new Set(breaks)).toEqual(new Set(['avoid']));
+
+        // Printed without the detail, the first page is one page: the summary fits.
+        await page.evaluate(`document.querySelectorAll('main, footer').forEach((e) => e.remove())`);
+        expect({ name, pages: pageCount(await pdf()) }).toEqual({ name, pages: 1 });
+        await page.close();
+
+        // Printed without the summary, the detail takes one page less than the whole: it starts on page 2.
+        const detail = await open(`pages-${format}-${name}-detail.html`, report);
+        await detail.page.emulateMedia({ media: 'print' });
+        await detail.page.evaluate(`document.querySelector('.first-page').remove()`);
+        const detailPages = pageCount(await detail.page.pdf({ format, printBackground: true }));
+        expect({ name, whole }).toEqual({ name, whole: detailPages + 1 });
+        expect(whole).toBeGreaterThanOrEqual(3);
+        expect(whole).toBeLessThanOrEqual(20);
+        await detail.page.close();
+      }
+    });
+  }
 
   it('takes a screenshot of the whole page', async () => {
     const { page } = await open('shot.html', prodEuWeek());

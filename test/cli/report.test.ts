@@ -28,7 +28,7 @@ describe('k8s-audit-analyzer report', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^2026-11-20 \(UTC\): 38 findings \(4 critical, 5 high, 3 medium, 20 low, 6 info\), 0 in the period before$/m);
-    expect(stdout).toMatch(/^controls: \d+ violated, \d+ held, \d+ not assessed$/m);
+    expect(stdout).toMatch(/^controls: \d+ violated, \d+ held, \d+ not assessed, \d+ not applicable$/m);
 
     const doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { schema: string; report: ComplianceReport; findings: Finding[] };
     expect(doc.schema).toBe('k8s-audit-analyzer/compliance-report@1');
@@ -39,6 +39,20 @@ describe('k8s-audit-analyzer report', () => {
     const states = new Set(doc.report.controls.map((c) => c.state));
     expect(states.has('violated')).toBe(true);
     expect(states.has('held')).toBe(true); // the logs were read: controls whose rules saw events and found nothing held
+
+    // The samples are an EKS cluster (its log names IAM principals; the objects whose keys name no
+    // cluster too): no control EKS manages is held.
+    expect(doc.report.platforms).toEqual([
+      { cluster: 'prod-eu', platform: 'eks', basis: 'logs' },
+      { cluster: '-', platform: 'eks', basis: 'logs' },
+    ]);
+    const managed = doc.report.controls.filter((c) => /^CIS-[123]\./.test(c.control.id));
+    expect(managed.map((c) => c.control.id)).toEqual(expect.arrayContaining(['CIS-1.2.1', 'CIS-1.2.16', 'CIS-3.2.1']));
+    expect(managed.filter((c) => c.state !== 'not-applicable')).toEqual([]);
+    const eks = doc.report.controls.filter((c) => c.control.framework === 'CIS-EKS');
+    expect(eks.map((c) => c.control.id)).toEqual(expect.arrayContaining(['CIS-EKS-4.1.1', 'CIS-EKS-4.2.1']));
+    expect(eks.every((c) => c.state !== 'not-applicable')).toBe(true);
+    expect(doc.report.auditSummary.change.known).toBe(false); // nothing in the day before: first period
 
     const rows = parseCsv(readFileSync(join(out, 'findings.csv'), 'utf8'));
     expect(rows[0]).toEqual([...FINDINGS_CSV_COLUMNS]);
@@ -56,6 +70,10 @@ describe('k8s-audit-analyzer report', () => {
     const { code: none, out: empty } = await run('report', samples, '--period', 'daily', '--at', '2026-11-22T06:00:00Z', '--out', join(dir, 'saturday'));
     expect(none).toBe(0);
     expect(empty).toMatch(/^2026-11-21 \(UTC\): 0 findings, 38 in the period before$/m);
+    const saturday = JSON.parse(readFileSync(join(dir, 'saturday', 'report.json'), 'utf8')) as { report: ComplianceReport };
+    // What Friday violated is no longer violated on Saturday, and the summary says so.
+    expect(saturday.report.auditSummary.change).toMatchObject({ known: true, newlyViolated: [] });
+    expect(saturday.report.auditSummary.change.noLongerViolated).toEqual(expect.arrayContaining(['CIS-5.1.1', 'CIS-EKS-4.1.1']));
   });
 
   it('reads a findings file instead of logs, and then shows no control as held', async () => {

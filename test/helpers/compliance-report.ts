@@ -1,4 +1,16 @@
-import type { ComplianceReport, ControlAssessment, ControlFramework, ControlState, Coverage, TopActor, Trend } from '../../lambdas/core/compliance/types';
+import type {
+  AuditSummary,
+  ClusterPlatform,
+  ComplianceReport,
+  ControlAssessment,
+  ControlFramework,
+  ControlState,
+  Coverage,
+  TopActor,
+  Trend,
+  ViolatingIncident,
+} from '../../lambdas/core/compliance/types';
+import { CONTROL_STATES, FRAMEWORK_ORDER } from '../../lambdas/core/compliance/types';
 import type { Category, Severity } from '../../lambdas/core/finding';
 import { SEVERITIES, maxSeverity, severityRank, zeroSeverityCounts } from '../../lambdas/core/finding';
 import type { AggregatedRow } from '../../lambdas/core/report/aggregate';
@@ -39,6 +51,12 @@ export interface FixtureInput {
   notes?: string[];
   clusters?: string[];
   title?: string;
+  /** Default: every cluster on EKS, seen in its logs. */
+  platforms?: ClusterPlatform[];
+  incidents?: ViolatingIncident[];
+  /** Default: first period. */
+  change?: AuditSummary['change'];
+  ignored?: AuditSummary['ignored'];
 }
 
 /** A report whose summary, trend and top actors agree with its rows. */
@@ -71,13 +89,34 @@ export function complianceFixture(input: FixtureInput): ComplianceReport {
     .slice(0, 10)
     .map(({ perRule, ...a }) => ({ ...a, rules: [...perRule].sort(([x, m], [y, n]) => n - m || x.localeCompare(y)).map(([id]) => id) }));
   const clusters = input.clusters ?? [...new Set(rows.flatMap((r) => r.clusters))].sort();
+  const controls = input.controls ?? [];
+  const platforms = input.platforms ?? clusters.map((cluster): ClusterPlatform => ({ cluster, platform: 'eks', basis: 'logs' }));
+  const period = { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z', label: '2026-11-23 – 2026-11-29 (UTC)' };
+  const auditSummary: AuditSummary = {
+    period,
+    clusters: platforms,
+    violationSeverity: 'medium',
+    frameworks: FRAMEWORK_ORDER.filter((f) => controls.some((c) => c.control.framework === f)).map((framework) => ({
+      framework,
+      counts: Object.fromEntries(
+        CONTROL_STATES.map((st) => [st, controls.filter((c) => c.control.framework === framework && c.state === st).length]),
+      ) as Record<ControlState, number>,
+    })),
+    incidents: input.incidents ?? [],
+    moreIncidents: 0,
+    change: input.change ?? { known: false, previousViolated: 0, newlyViolated: [], noLongerViolated: [] },
+    ignored: input.ignored ?? { belowSeverity: 0, denied: 0 },
+  };
   return {
     title: input.title ?? 'Kubernetes compliance report: prod-eu',
     generatedAt: '2026-11-30T06:00:12.345Z',
     cadence: 'weekly',
-    period: { from: '2026-11-23T00:00:00.000Z', to: '2026-11-30T00:00:00.000Z', label: '2026-11-23 – 2026-11-29 (UTC)' },
+    period,
     previousPeriod: { from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z', label: '2026-11-16 – 2026-11-22 (UTC)' },
     clusters,
+    platforms,
+    violationSeverity: 'medium',
+    auditSummary,
     summary: { findings, bySeverity, byCategory, byCluster },
     trend: {
       findings: { current: findings, previous: Object.values(prevSeverity).reduce((n, v) => n + v, 0) },
@@ -86,7 +125,7 @@ export function complianceFixture(input: FixtureInput): ComplianceReport {
     },
     topActors,
     rows: [...rows].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId)),
-    controls: input.controls ?? [],
+    controls,
     coverage: input.coverage,
     notes: input.notes ?? [],
   };
@@ -99,7 +138,7 @@ export function assessment(
   title: string,
   state: ControlState,
   rules: string[],
-  options: { rows?: readonly AggregatedRow[]; notAssessed?: Array<{ ruleId: string; reason: string }>; url?: string } = {},
+  options: { rows?: readonly AggregatedRow[]; notAssessed?: Array<{ ruleId: string; reason: string }>; url?: string; notApplicable?: string } = {},
 ): ControlAssessment {
   const mine = (options.rows ?? []).filter((r) => rules.includes(r.ruleId));
   return {
@@ -108,6 +147,8 @@ export function assessment(
     rules,
     notAssessed: options.notAssessed ?? [],
     findings: mine.reduce((n, r) => n + r.count, 0),
+    ignored: { belowSeverity: 0, denied: 0 },
+    ...(options.notApplicable ? { notApplicable: options.notApplicable } : {}),
     rows: [...mine].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count).slice(0, 10),
   };
 }
@@ -288,7 +329,54 @@ export function prodEuWeek(): ComplianceReport {
       bySeverity: { critical: 1, high: 11, medium: 12, low: 41, info: 6 },
       byCategory: { 'rbac-change': 7, exec: 15, secret: 9, 'anonymous-access': 29, 'untrusted-image': 11 },
     },
+    incidents: [
+      {
+        cluster: 'prod-eu',
+        principal: SA('ci', 'jenkins-deployer'),
+        severity: 'critical',
+        firstSeen: '2026-11-24T09:12:03Z',
+        lastSeen: '2026-11-24T09:40:10Z',
+        findings: 4,
+        chain: 'binding + privileged DaemonSet: a persistence chain',
+        what: ['Cluster-admin or equivalent role bound', 'Privileged pod or container'],
+        controls: ['CIS-5.1.1', 'CIS-5.2.2', 'CIS-EKS-4.1.1', 'CIS-EKS-4.2.1', 'NSA-CISA:pod-security', 'T1098.006', 'T1611'],
+        moreControls: 0,
+      },
+      {
+        cluster: 'prod-eu',
+        principal: 'carla.rossi@example.com (role AWSReservedSSO_PlatformAdmin)',
+        severity: 'high',
+        firstSeen: '2026-11-26T14:02:00Z',
+        lastSeen: '2026-11-26T14:02:00Z',
+        findings: 2,
+        what: ['Secret read by a person'],
+        controls: ['CIS-5.1.2', 'CIS-EKS-4.1.2'],
+        moreControls: 0,
+      },
+    ],
+    change: { known: true, previousViolated: 5, newlyViolated: ['CIS-5.1.2', 'CIS-EKS-4.1.2'], noLongerViolated: ['CIS-5.1.8', 'CIS-EKS-4.1.8', 'T1078'] },
+    ignored: { belowSeverity: 41, denied: 3 },
     controls: [
+      assessment(
+        'CIS-1.2.1',
+        'CIS',
+        'Ensure that the --anonymous-auth argument is set to false',
+        'not-applicable',
+        ['anonymous.allowed-request', 'anonymous.denied-request'],
+        {
+          notApplicable: 'managed by AWS on EKS (prod-eu)',
+        },
+      ),
+      assessment(
+        'CIS-3.2.1',
+        'CIS',
+        'Ensure that a minimal audit policy is created',
+        'not-applicable',
+        ['audit-tampering.policy-changed', 'audit-tampering.kubeadm-config-audit-off'],
+        {
+          notApplicable: 'managed by AWS on EKS (prod-eu)',
+        },
+      ),
       assessment(
         'CIS-5.1.1',
         'CIS',
@@ -334,6 +422,24 @@ export function prodEuWeek(): ComplianceReport {
         'Configure Image Provenance using ImagePolicyWebhook admission controller',
         'violated',
         ['image.registry-not-allowed', 'image.mutable-tag'],
+        { rows },
+      ),
+      assessment('CIS-EKS-2.1.1', 'CIS-EKS', 'Enable audit Logs', 'held', ['audit-tampering.eks-audit-logging-disabled']),
+      assessment(
+        'CIS-EKS-4.1.1',
+        'CIS-EKS',
+        'Ensure that the cluster-admin role is only used where required',
+        'violated',
+        ['rbac.privileged-role-bound', 'rbac.role-or-binding-changed', 'rbac.broad-subject-bound'],
+        { rows },
+      ),
+      assessment('CIS-EKS-4.1.2', 'CIS-EKS', 'Minimize access to secrets', 'violated', ['secret.read', 'secret.bulk-read', 'secret.write'], { rows }),
+      assessment(
+        'CIS-EKS-4.2.1',
+        'CIS-EKS',
+        'Minimize the admission of privileged containers',
+        'violated',
+        ['workload.privileged-pod', 'workload.privileged-template', 'daemonset.created-or-changed'],
         { rows },
       ),
       assessment(

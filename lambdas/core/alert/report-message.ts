@@ -218,7 +218,7 @@ function chatbotReport(input: ReportSummaryInput, subject: string, worst: number
 
 /** Controls by state. */
 export function controlCounts(report: Pick<ComplianceReport, 'controls'>): Record<ControlState, number> {
-  const counts: Record<ControlState, number> = { held: 0, violated: 0, 'not-assessed': 0 };
+  const counts: Record<ControlState, number> = { held: 0, violated: 0, 'not-assessed': 0, 'not-applicable': 0 };
   for (const c of report.controls) counts[c.state]++;
   return counts;
 }

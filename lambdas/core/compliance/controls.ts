@@ -5,6 +5,11 @@ import type { Control } from './types';
  * - CIS Kubernetes Benchmark v1.9/v1.10 recommendations (the policy section 5.x; 1.2.1, the API
  *   server's anonymous authentication; 1.2.16-1.2.19, its audit log flags; 3.2.x, the audit
  *   policy), titles as the benchmark words them (numbering checked in both versions);
+ * - CIS Amazon EKS Benchmark v1.7.0: its section 4 (Policies) and 2.1 (control-plane logging),
+ *   titles as the benchmark words them (without the "(Automated)"/"(Manual)" suffix). Section 4
+ *   is not named by rules: each is the peer of a CIS Kubernetes recommendation (`EKS_PEERS`), so a
+ *   rule's `CIS-5.1.1` also maps it to `CIS-EKS-4.1.1`; the few rules about EKS's own logging
+ *   name 2.1.x themselves;
  * - NSA/CISA Kubernetes Hardening Guidance v1.2 sections, one control per section however the
  *   rules spell it (`NSA-CISA-k8s: Kubernetes Pod security` and `NSA-CISA-k8s: Pod security` are
  *   one control);
@@ -21,7 +26,13 @@ export const CIS_BENCHMARK_URL = 'https://www.cisecurity.org/benchmark/kubernete
 /** The guide (v1.2, August 2022); its sections have no stable anchors. */
 export const NSA_CISA_GUIDE_URL = 'https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF';
 
+/** The EKS benchmark's page (the recommendations are in the PDF behind the same registration). */
+export const CIS_EKS_BENCHMARK_URL = 'https://www.cisecurity.org/benchmark/kubernetes';
+/** The version the EKS titles and numbers are taken from. */
+export const CIS_EKS_BENCHMARK_VERSION = 'v1.7.0';
+
 const cis = (section: string, title: string): Control => ({ id: `CIS-${section}`, framework: 'CIS', title, url: CIS_BENCHMARK_URL });
+const eks = (section: string, title: string): Control => ({ id: `CIS-EKS-${section}`, framework: 'CIS-EKS', title, url: CIS_EKS_BENCHMARK_URL });
 const nsa = (slug: string, title: string): Control => ({ id: `NSA-CISA:${slug}`, framework: 'NSA-CISA', title, url: NSA_CISA_GUIDE_URL });
 const technique = (id: string, name: string): Control => ({
   id,
@@ -76,6 +87,83 @@ const CIS_CONTROLS: readonly Control[] = [
   cis('5.7.3', 'Apply SecurityContext to your Pods and Containers'),
   cis('5.7.4', 'The default namespace should not be used'),
 ];
+
+const EKS_CONTROLS: readonly Control[] = [
+  // 2.1 Logging: on EKS the audit log is switched on per cluster (control-plane logging), not by flags.
+  eks('2.1.1', 'Enable audit Logs'),
+  eks('2.1.2', 'Ensure audit logs are collected and managed'),
+  // 4.1 RBAC and Service Accounts
+  eks('4.1.1', 'Ensure that the cluster-admin role is only used where required'),
+  eks('4.1.2', 'Minimize access to secrets'),
+  eks('4.1.3', 'Minimize wildcard use in Roles and ClusterRoles'),
+  eks('4.1.4', 'Minimize access to create pods'),
+  eks('4.1.5', 'Ensure that default service accounts are not actively used.'),
+  eks('4.1.6', 'Ensure that Service Account Tokens are only mounted where necessary'),
+  eks('4.1.7', 'Cluster Access Manager API to streamline and enhance the management of access controls within EKS clusters'),
+  eks('4.1.8', 'Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster'),
+  // 4.2 Pod Security Standards
+  eks('4.2.1', 'Minimize the admission of privileged containers'),
+  eks('4.2.2', 'Minimize the admission of containers wishing to share the host process ID namespace'),
+  eks('4.2.3', 'Minimize the admission of containers wishing to share the host IPC namespace'),
+  eks('4.2.4', 'Minimize the admission of containers wishing to share the host network namespace'),
+  eks('4.2.5', 'Minimize the admission of containers with allowPrivilegeEscalation'),
+  // 4.4 Secrets Management, 4.5 General Policies
+  eks('4.4.1', 'Prefer using secrets as files over secrets as environment variables'),
+  eks('4.4.2', 'Consider external secret storage'),
+  eks('4.5.1', 'Create administrative boundaries between resources using namespaces'),
+  eks('4.5.2', 'The default namespace should not be used'),
+];
+
+/**
+ * Each CIS Kubernetes recommendation a rule may name, to its CIS Amazon EKS peer, or `null` with
+ * why it has none. Written once here rather than in every rule; a test keeps every CIS Kubernetes
+ * control of the catalogue decided. Sections 1-3 (the control plane's flags, etcd, the audit
+ * policy) are AWS's on EKS; only the audit log's switch and its keeping are the user's (2.1.x).
+ */
+export const EKS_PEERS: Readonly<Record<string, string | null>> = {
+  'CIS-1.2.1': null, // anonymous auth is an API-server flag AWS sets
+  // The audit log flags: on EKS logging is switched on per cluster (CIS-EKS-2.1.1) and kept in
+  // CloudWatch Logs and S3 (2.1.2); the rules that watch those name the EKS controls themselves.
+  'CIS-1.2.16': null,
+  'CIS-1.2.17': null,
+  'CIS-1.2.18': null,
+  'CIS-1.2.19': null,
+  'CIS-3.2.1': null, // the audit policy is AWS's on EKS
+  'CIS-3.2.2': null,
+  'CIS-5.1.1': 'CIS-EKS-4.1.1',
+  'CIS-5.1.2': 'CIS-EKS-4.1.2',
+  'CIS-5.1.3': 'CIS-EKS-4.1.3',
+  'CIS-5.1.4': 'CIS-EKS-4.1.4',
+  'CIS-5.1.5': 'CIS-EKS-4.1.5',
+  'CIS-5.1.6': 'CIS-EKS-4.1.6',
+  'CIS-5.1.7': 'CIS-EKS-4.1.7', // system:masters is granted on EKS through aws-auth or access entries: the access-management recommendation
+  'CIS-5.1.8': 'CIS-EKS-4.1.8',
+  'CIS-5.1.9': null, // v1.7.0 has no 4.1.x for persistent volumes, node proxy, CSR approval, webhooks or token creation
+  'CIS-5.1.10': null,
+  'CIS-5.1.11': null,
+  'CIS-5.1.12': null,
+  'CIS-5.1.13': null,
+  'CIS-5.2.1': null, // v1.7.0 starts 4.2 at privileged containers
+  'CIS-5.2.2': 'CIS-EKS-4.2.1',
+  'CIS-5.2.3': 'CIS-EKS-4.2.2',
+  'CIS-5.2.4': 'CIS-EKS-4.2.3',
+  'CIS-5.2.5': 'CIS-EKS-4.2.4',
+  'CIS-5.2.6': 'CIS-EKS-4.2.5',
+  'CIS-5.2.7': null, // root, NET_RAW, capabilities, HostProcess, HostPath, HostPorts: not in v1.7.0's 4.2
+  'CIS-5.2.8': null,
+  'CIS-5.2.9': null,
+  'CIS-5.2.10': null,
+  'CIS-5.2.11': null,
+  'CIS-5.2.12': null,
+  'CIS-5.2.13': null,
+  'CIS-5.4.1': 'CIS-EKS-4.4.1',
+  'CIS-5.4.2': 'CIS-EKS-4.4.2',
+  'CIS-5.5.1': null, // no ImagePolicyWebhook on EKS (an admission-controller flag)
+  'CIS-5.7.1': 'CIS-EKS-4.5.1',
+  'CIS-5.7.2': null, // v1.7.0 has no seccomp or security-context recommendation in 4.5
+  'CIS-5.7.3': null,
+  'CIS-5.7.4': 'CIS-EKS-4.5.2',
+};
 
 const NSA_CONTROLS: readonly Control[] = [
   nsa('pod-security', 'Kubernetes Pod security'),
@@ -142,8 +230,8 @@ const ATTACK_CONTROLS: readonly Control[] = [
   technique('T1649', 'Steal or Forge Authentication Certificates'),
 ];
 
-/** Every catalogued control, CIS first, then NSA/CISA, then ATT&CK. */
-export const CONTROLS: readonly Control[] = [...CIS_CONTROLS, ...NSA_CONTROLS, ...ATTACK_CONTROLS];
+/** Every catalogued control, CIS first, then CIS EKS, NSA/CISA, ATT&CK. */
+export const CONTROLS: readonly Control[] = [...CIS_CONTROLS, ...EKS_CONTROLS, ...NSA_CONTROLS, ...ATTACK_CONTROLS];
 
 const BY_ID = new Map(CONTROLS.map((c) => [c.id, c]));
 
@@ -166,12 +254,20 @@ export function unresolvedReferences(detection: { controls: readonly string[]; a
   return [...detection.controls, ...detection.attack].filter((ref) => resolveControl(ref) === undefined);
 }
 
-/** The catalogued controls a rule maps to: its `controls`, then its ATT&CK techniques, each once. */
+/**
+ * The catalogued controls a rule maps to: its `controls` (each CIS Kubernetes one followed by its
+ * EKS peer), then its ATT&CK techniques, each once.
+ */
 export function controlsOf(detection: { controls: readonly string[]; attack: readonly string[] }): Control[] {
   const out = new Map<string, Control>();
+  const add = (control: Control | undefined): void => {
+    if (control && !out.has(control.id)) out.set(control.id, control);
+  };
   for (const ref of [...detection.controls, ...detection.attack]) {
     const control = resolveControl(ref);
-    if (control && !out.has(control.id)) out.set(control.id, control);
+    add(control);
+    const peer = control ? EKS_PEERS[control.id] : undefined;
+    if (peer) add(BY_ID.get(peer));
   }
   return [...out.values()];
 }

@@ -20,13 +20,16 @@ import {
   withCode,
 } from '../report/html-parts';
 import { formatNumber } from '../report/summary-line';
-import type { ComplianceReport, ControlAssessment, ControlFramework, ControlState, Coverage, Period, TopActor, Trend } from './types';
-import { AUDIT_LEVELS } from './types';
+import { FRAMEWORKS, STATES, SUMMARY_STYLE, renderAuditSummary } from './summary-html';
+import type { ComplianceReport, ControlAssessment, ControlState, Coverage, Period, TopActor, Trend } from './types';
+import { AUDIT_LEVELS, CONTROL_STATES, FRAMEWORK_ORDER } from './types';
 
 /**
  * The compliance report as one self-contained HTML page, the one handed to an auditor each week:
- * the period against the one before, the findings charted, and every control with its state
- * (held, violated, not assessed) and the evidence behind it. Same guarantees as the findings page
+ * first the one page an auditor reads (`summary-html.ts`: period, clusters and their platforms,
+ * controls per framework, the incidents behind the violations, the change since the last period),
+ * then the period against the one before, the findings charted, and every control with its state
+ * (violated, held, not assessed, not applicable) and the evidence behind it. Same guarantees as the findings page
  * (`../report/html.ts`), whose parts it shares: usernames, object and cluster names come from audit
  * logs an attacker writes, so every value is escaped, control and bidi characters are shown, and
  * a CSP forbids scripts and every fetch. No JavaScript; prints on white, follows dark mode.
@@ -35,8 +38,12 @@ export function renderComplianceHtml(report: ComplianceReport, rules: readonly R
   const fired = new Set(report.rows.map((r) => r.ruleId));
   return [
     ...documentStart(report.title, REPORT_STYLE + COMPLIANCE_STYLE),
+    // The header and the auditor's page print as page 1; the detail starts on page 2.
+    '<div class="first-page">',
     renderHeader(report),
     renderNav(),
+    renderAuditSummary(report),
+    '</div>',
     '<main>',
     renderSummary(report),
     renderTrend(report),
@@ -94,6 +101,7 @@ function range(p: Period): string {
 }
 
 const SECTIONS: ReadonlyArray<[string, string]> = [
+  ['audit-summary', 'At a glance'],
   ['summary', 'Summary'],
   ['trend', 'Trend'],
   ['by-severity', 'Severity'],
@@ -135,6 +143,7 @@ function renderSummary(report: ComplianceReport): string {
     stat('held', 'Controls held', states.held, 'state-held'),
     stat('violated', 'Controls violated', states.violated, states.violated > 0 ? 'state-violated' : ''),
     stat('not-assessed', 'Controls not assessed', states['not-assessed'], states['not-assessed'] > 0 ? 'state-not-assessed' : ''),
+    stat('not-applicable', 'Controls not applicable', states['not-applicable'], states['not-applicable'] > 0 ? 'state-not-applicable' : ''),
     '</dl>',
     summary.findings === 0 ? '<p class="empty">No findings in this period: nothing in the audit logs matched a rule.</p>' : '',
     '</section>',
@@ -279,28 +288,15 @@ function renderTopActors(actors: readonly TopActor[], fired: ReadonlySet<string>
   ].join('\n');
 }
 
-const FRAMEWORKS: Record<ControlFramework, string> = {
-  CIS: 'CIS Kubernetes Benchmark',
-  'NSA-CISA': 'NSA/CISA Kubernetes Hardening Guidance',
-  'MITRE-ATTACK': 'MITRE ATT&CK',
-};
-const FRAMEWORK_ORDER: readonly ControlFramework[] = ['CIS', 'NSA-CISA', 'MITRE-ATTACK'];
-
-const STATES: Record<ControlState, { mark: string; label: string }> = {
-  held: { mark: '✓', label: 'held' },
-  violated: { mark: '✗', label: 'violated' },
-  'not-assessed': { mark: '–', label: 'not assessed' },
-};
-
 function countStates(controls: readonly ControlAssessment[]): Record<ControlState, number> {
-  const n: Record<ControlState, number> = { held: 0, violated: 0, 'not-assessed': 0 };
+  const n: Record<ControlState, number> = { held: 0, violated: 0, 'not-assessed': 0, 'not-applicable': 0 };
   for (const c of controls) n[c.state]++;
   return n;
 }
 
 function countLine(controls: readonly ControlAssessment[]): string {
   const n = countStates(controls);
-  return (['held', 'violated', 'not-assessed'] as const)
+  return CONTROL_STATES.filter((s) => s !== 'not-applicable' || n[s] > 0)
     .map((s) => `<span data-count="${s}"><span class="num">${formatNumber(n[s])}</span> ${STATES[s].label}</span>`)
     .join(', ');
 }
@@ -334,8 +330,10 @@ function renderControls(controls: readonly ControlAssessment[], fired: ReadonlyS
   return [
     head,
     `<p class="control-counts"><strong>${formatNumber(controls.length)} ${controls.length === 1 ? 'control' : 'controls'}:</strong> ${countLine(controls)}</p>`,
-    '<p class="muted small">Held: the control’s rules could see (switched on, with the audit level they need) and found nothing. Violated: at least one finding. ' +
-      'Not assessed: every rule of the control was switched off or had no evidence; such a control is never counted as held.</p>',
+    '<p class="muted small">Held: the control’s rules could see (switched on, with the audit level they need) and found nothing. ' +
+      'Violated: at least one finding at or above the report’s severity threshold about a request that was not refused. ' +
+      'Not assessed: every rule of the control was switched off or had no evidence; such a control is never counted as held. ' +
+      'Not applicable: not the user’s on any cluster of the report (the control plane’s flags on EKS, the EKS benchmark on a self-managed cluster).</p>',
     ...groups,
     '</section>',
   ].join('\n');
@@ -353,12 +351,15 @@ function renderControl(c: ControlAssessment, fired: ReadonlySet<string>): string
     `<td class="control-title">${text(control.title)}</td>`,
     `<td>${statusBadge(c.state)}</td>`,
     `<td class="rule-list">${c.rules.length > 0 ? c.rules.map((r) => ruleRef(r, fired)).join(' ') : '<span class="muted">none</span>'}</td>`,
-    `<td class="num">${c.state === 'not-assessed' ? '<span class="muted">—</span>' : formatNumber(c.findings)}</td>`,
+    `<td class="num">${c.state === 'not-assessed' || c.state === 'not-applicable' ? '<span class="muted">—</span>' : formatNumber(c.findings)}</td>`,
     '</tr>',
   ].join('');
-  const details = [c.state === 'violated' ? controlFindings(c, fired) : '', c.state === 'not-assessed' || c.notAssessed.length > 0 ? reasons(c) : ''].filter(
-    Boolean,
-  );
+  const details = [
+    c.state === 'violated' ? controlFindings(c, fired) : '',
+    c.state === 'not-applicable' ? `<div class="reasons"><p class="small"><strong>Not applicable:</strong> ${text(c.notApplicable ?? '')}.</p></div>` : '',
+    c.state === 'not-assessed' || c.notAssessed.length > 0 ? reasons(c) : '',
+    ignoredLine(c),
+  ].filter(Boolean);
   const detail = details.length > 0 ? `\n<tr class="control-detail"><td colspan="${COLUMNS}">${details.join('')}</td></tr>` : '';
   return `<tbody class="control state-${c.state}" id="control-${text(control.id)}" data-control="${text(control.id)}" data-state="${c.state}">\n${row}${detail}\n</tbody>`;
 }
@@ -386,6 +387,15 @@ function controlFindings(c: ControlAssessment, fired: ReadonlySet<string>): stri
       : '',
     '</div>',
   ].join('');
+}
+
+/** The findings of its rules that did not count against it, so nobody wonders where they went. */
+function ignoredLine(c: ControlAssessment): string {
+  const parts = [
+    c.ignored.belowSeverity > 0 ? `${formatNumber(c.ignored.belowSeverity)} below the severity threshold` : '',
+    c.ignored.denied > 0 ? `${formatNumber(c.ignored.denied)} about refused requests` : '',
+  ].filter(Boolean);
+  return parts.length === 0 ? '' : `<p class="small muted ignored">Not counted against it: ${parts.join(', ')}.</p>`;
 }
 
 function reasons(c: ControlAssessment): string {
@@ -436,7 +446,7 @@ function renderNotes(notes: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------
 // Style: what this page adds to the findings page's stylesheet.
 
-const COMPLIANCE_STYLE = `
+const COMPLIANCE_STYLE = `${SUMMARY_STYLE}
 :root {
   --ok: #1a7f37; --bad: #b42318; --na: #5b6470; --ink-on-state: #ffffff;
   --series-current: #0b57d0; --series-previous: #aab3bf;
@@ -466,7 +476,7 @@ svg .bar.series-previous, .swatch.series-previous { fill: var(--series-previous)
 .stat.state-held dd { color: var(--ok); }
 .stat.state-violated { border-color: var(--bad); }
 .stat.state-violated dd { color: var(--bad); }
-.stat.state-not-assessed dd { color: var(--na); }
+.stat.state-not-assessed dd, .stat.state-not-applicable dd { color: var(--na); }
 .trend-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 24px; }
 .trend-chart { margin: 0; }
 .trend-chart figcaption { font-size: 13px; font-weight: 600; color: var(--muted); margin: 0 0 4px; }
@@ -508,11 +518,13 @@ table.controls tr.control-row:only-child > * { border-bottom: 1px solid var(--li
 table.controls tr.control-detail > td { padding: 0 8px 10px 24px; }
 tbody.state-violated > tr > :first-child { box-shadow: inset 3px 0 0 var(--bad); }
 tbody.state-not-assessed > tr > :first-child { box-shadow: inset 3px 0 0 var(--na); }
+tbody.state-not-applicable { color: var(--muted); }
 .status { display: inline-block; white-space: nowrap; padding: 1px 9px; border-radius: 999px; font-size: 11.5px; font-weight: 600; color: var(--ink-on-state);
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .status-held { background: var(--ok); }
 .status-violated { background: var(--bad); }
 .status-not-assessed { background: transparent; color: var(--na); border: 1px dashed var(--na); padding: 0 8px; }
+.status-not-applicable { background: transparent; color: var(--na); border: 1px dotted var(--na); padding: 0 8px; font-weight: normal; }
 .control-findings p, .reasons p { margin: 4px 0; }
 .reasons ul { margin: 0; padding-left: 20px; }
 table.mini { border-collapse: collapse; width: 100%; font-size: 12.5px; border: 1px solid var(--line); table-layout: fixed; }
@@ -547,9 +559,9 @@ ul.notes li { margin: 0 0 4px; }
   .small, table.findings .small { font-size: 9px; }
   .badge { font-size: 8.5px; min-width: 0; padding: 0 6px; }
   .status { font-size: 9px; padding: 0 6px; }
-  .status-not-assessed { padding: 0 5px; }
+  .status-not-assessed, .status-not-applicable { padding: 0 5px; }
   .big { font-size: 28px; }
-  .stats { grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 8px; }
+  .stats { grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 8px; }
   .stat { padding: 6px 8px; }
   .stat dd { font-size: 15px; }
   a { color: inherit; }

@@ -4,10 +4,12 @@ import type { Category, Finding, Severity } from '../finding';
 import { CATEGORIES, SEVERITIES, maxSeverity, severityRank, zeroSeverityCounts } from '../finding';
 import type { LocatedFinding } from '../report/aggregate';
 import { aggregate } from '../report/aggregate';
-import { controlsOf, resolveControl, unresolvedReferences } from './controls';
+import { controlsOf, unresolvedReferences } from './controls';
 import { inPeriod, parseUtc } from './period';
-import type { AuditLevel, ComplianceReport, Control, ControlAssessment, ControlFramework, Coverage, Period, ReportCadence, TopActor, Trend } from './types';
-import { AUDIT_LEVELS } from './types';
+import { applicability, clusterPlatforms } from './platform';
+import { buildAuditSummary } from './summary';
+import type { AuditLevel, ClusterPlatform, ComplianceReport, Control, ControlAssessment, Coverage, Period, ReportCadence, TopActor, Trend } from './types';
+import { AUDIT_LEVELS, FRAMEWORK_ORDER, NO_CLUSTER } from './types';
 
 export interface BuildReportInput {
   period: Period;
@@ -27,10 +29,14 @@ export interface BuildReportInput {
   title?: string;
   /** Where a finding came from, for the rows' `sources`; default its cluster, or `-`. */
   sourceOf?: (f: Finding) => string;
+  /**
+   * Whether the previous period was observed (audit data read, or a report of it kept). Default:
+   * when it has findings. When not, the summary says "first period" instead of a change.
+   */
+  previousObserved?: boolean;
 }
 
-/** The cluster name of findings and coverage that named none (as the coverage store writes it). */
-export const NO_CLUSTER = '-';
+export { NO_CLUSTER } from './types';
 
 /** Why a rule could not see in the period (`ControlAssessment.notAssessed[].reason`). */
 export const NOT_ASSESSED = {
@@ -38,18 +44,29 @@ export const NOT_ASSESSED = {
   noAuditData: 'no audit data',
   noEvents: 'no audit events in the period',
   needsRequest: 'needs Request level, saw only Metadata',
+  platformUnknown: 'depends on the platform, which is not known',
 } as const;
 
 const TOP_ACTORS = 10;
 const ROWS_PER_CONTROL = 10;
-const FRAMEWORK_ORDER: readonly ControlFramework[] = ['CIS', 'NSA-CISA', 'MITRE-ATTACK'];
+
+/**
+ * A finding about a request the API server refused (rules that watch denied attempts record the
+ * response code in their evidence): nothing changed, so it violates no control.
+ */
+export function isDenied(f: Finding): boolean {
+  const code = f.evidence?.code;
+  return typeof code === 'number' && code >= 400;
+}
 
 /**
  * The compliance report's model: the period's findings summarized, compared with the period
  * before, and read against the controls the rules map to. A control is `violated` when a rule of
- * it raised a finding, `held` only when none did and at least one of its rules was switched on
- * and could see (audit events at its evidence level were read), and `not-assessed` otherwise:
- * never held for want of evidence.
+ * it raised a violating finding (at or above `settings.compliance.violationSeverity`, about a
+ * request that was not refused, in a cluster where the control applies), `held` only when none
+ * did and at least one of its rules was switched on and could see (audit events at its evidence
+ * level were read), `not-applicable` when it applies on none of the report's clusters (an
+ * API-server flag on EKS), and `not-assessed` otherwise: never held for want of evidence.
  */
 export function buildComplianceReport(input: BuildReportInput): ComplianceReport {
   checkPeriod(input.period, 'period');
@@ -86,7 +103,33 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
   // external ones never reach the engine.
   const enabled = new Set(input.rules.filter((r) => !input.config.disabled.includes(r.id) && !input.config.disabled.includes(r.category)).map((r) => r.id));
   const sight = evidence(coverage);
-  const controls = assessControls(input.rules, enabled, sight, current, located);
+  const { compliance } = input.config.settings;
+  // Every cluster the data names, what named none (`-`) last: its platform counts as a cluster's.
+  const everyCluster = [...new Set([...clusters, ...current.map(clusterOf), ...previous.map(clusterOf), ...(coverage ?? []).map((c) => c.cluster)])].sort(
+    (a, b) => Number(a === NO_CLUSTER) - Number(b === NO_CLUSTER) || a.localeCompare(b),
+  );
+  const platforms = clusterPlatforms(everyCluster, [...current, ...previous], compliance);
+  const platformOf = new Map(platforms.map((p) => [p.cluster, p.platform]));
+  const judge: Judge = {
+    threshold: compliance.violationSeverity,
+    platformOf: (cluster) => platformOf.get(cluster) ?? 'unknown',
+    // With no cluster at all, the controls are read for the configured default.
+    platforms: platforms.length > 0 ? platforms : clusterPlatforms([NO_CLUSTER], [], compliance),
+  };
+  const byRule = new Map(input.rules.map((rule) => [rule.id, controlsOf(rule)]));
+  const controls = assessControls(input.rules, byRule, enabled, sight, current, located, judge);
+  const before = assessControls(input.rules, byRule, enabled, sight, previous, located, judge);
+  const auditSummary = buildAuditSummary({
+    period: input.period,
+    platforms,
+    violationSeverity: compliance.violationSeverity,
+    controls,
+    previousViolated: before.filter((c) => c.state === 'violated').map((c) => c.control.id),
+    previousObserved: input.previousObserved ?? previous.length > 0,
+    violating: current.filter((f) => violates(f, judge)),
+    controlsOfFinding: (f) => controlsOfFinding(f, byRule).filter((c) => applicability(c, judge.platformOf(clusterOf(f))) !== 'no'),
+    ignored: countIgnored(current, judge),
+  });
 
   return {
     title: input.title ?? defaultTitle(input.cadence),
@@ -95,6 +138,9 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
     period: input.period,
     previousPeriod: input.previousPeriod,
     clusters,
+    platforms,
+    violationSeverity: compliance.violationSeverity,
+    auditSummary,
     summary: { findings: current.length, bySeverity, byCategory, byCluster },
     trend: {
       findings: { current: current.length, previous: previous.length },
@@ -105,7 +151,7 @@ export function buildComplianceReport(input: BuildReportInput): ComplianceReport
     rows: aggregate(located(current)),
     controls,
     ...(coverage ? { coverage } : {}),
-    notes: notes({ controls, coverage, sight, rules: input.rules, enabled, unreadable }),
+    notes: notes({ controls, coverage, sight, rules: input.rules, enabled, unreadable, platforms, threshold: compliance.violationSeverity }),
   };
 }
 
@@ -161,6 +207,46 @@ function defaultTitle(cadence: ReportCadence | undefined): string {
 
 // --- controls ------------------------------------------------------------------------------
 
+/** How findings are read against controls: the severity threshold and each cluster's platform. */
+interface Judge {
+  threshold: Severity;
+  platformOf(cluster: string): ClusterPlatform['platform'];
+  /** Every cluster of the report (findings, coverage) with its platform. */
+  platforms: readonly ClusterPlatform[];
+}
+
+/** Whether a finding can violate anything: at or above the threshold, and not refused. */
+const violates = (f: Finding, judge: Judge): boolean => !isDenied(f) && severityRank(f.severity) >= severityRank(judge.threshold);
+
+function countIgnored(findings: readonly Finding[], judge: Judge): { belowSeverity: number; denied: number } {
+  const denied = findings.filter(isDenied).length;
+  const belowSeverity = findings.filter((f) => !isDenied(f) && severityRank(f.severity) < severityRank(judge.threshold)).length;
+  return { belowSeverity, denied };
+}
+
+/** The controls a finding's rule maps to (or, for a rule the registry no longer has, the ones it recorded). */
+function controlsOfFinding(f: Finding, byRule: ReadonlyMap<string, Control[]>): Control[] {
+  return byRule.get(f.ruleId) ?? controlsOf({ controls: f.controls ?? [], attack: f.attack ?? [] });
+}
+
+/** Why a control applies on none of the report's clusters, or undefined when it may apply on one. */
+function inapplicability(control: Control, judge: Judge): string | undefined {
+  if (judge.platforms.some((p) => applicability(control, p.platform) !== 'no')) return undefined;
+  const where = ` (${judge.platforms.map((p) => p.cluster).join(', ')})`;
+  return control.framework === 'CIS-EKS' ? `an EKS recommendation; no cluster is EKS${where}` : `managed by AWS on EKS${where}`;
+}
+
+/**
+ * Why a control that depends on the platform cannot be held: it applies on no cluster whose
+ * platform is known, only on clusters whose platform is not. Undefined otherwise.
+ */
+function platformUnknown(control: Control, judge: Judge): string | undefined {
+  const answers = judge.platforms.map((p) => ({ p, a: applicability(control, p.platform) }));
+  if (answers.some((x) => x.a === 'yes') || !answers.some((x) => x.a === 'unknown')) return undefined;
+  const unknown = answers.filter((x) => x.a === 'unknown').map((x) => x.p.cluster);
+  return `${NOT_ASSESSED.platformUnknown} (${unknown.join(', ')}): set settings.compliance.platform or settings.compliance.clusters`;
+}
+
 /** What the audit data of the period lets rules see, over all clusters. */
 interface Sight {
   /** Some cluster had events at Metadata level or above. */
@@ -188,45 +274,59 @@ function blindness(rule: DetectionMetadata, enabled: ReadonlySet<string>, sight:
 
 function assessControls(
   rules: readonly DetectionMetadata[],
+  byRule: ReadonlyMap<string, Control[]>,
   enabled: ReadonlySet<string>,
   sight: Sight | undefined,
   findings: readonly Finding[],
   located: (fs: readonly Finding[]) => LocatedFinding[],
+  judge: Judge,
 ): ControlAssessment[] {
-  const entries = new Map<string, { control: Control; rules: DetectionMetadata[]; findings: Finding[]; extraRules: Set<string> }>();
-  const entry = (control: Control) => {
+  interface Entry {
+    control: Control;
+    rules: DetectionMetadata[];
+    findings: Finding[];
+    extraRules: Set<string>;
+    ignored: { belowSeverity: number; denied: number };
+  }
+  const entries = new Map<string, Entry>();
+  const entry = (control: Control): Entry => {
     let e = entries.get(control.id);
-    if (!e) entries.set(control.id, (e = { control, rules: [], findings: [], extraRules: new Set() }));
+    if (!e) entries.set(control.id, (e = { control, rules: [], findings: [], extraRules: new Set(), ignored: { belowSeverity: 0, denied: 0 } }));
     return e;
   };
-  const byRule = new Map<string, Control[]>();
-  for (const rule of rules) {
-    const controls = controlsOf(rule);
-    byRule.set(rule.id, controls);
-    for (const control of controls) entry(control).rules.push(rule);
-  }
+  for (const rule of rules) for (const control of byRule.get(rule.id) ?? []) entry(control).rules.push(rule);
   for (const f of findings) {
     // A finding of a rule the registry no longer has still counts against the controls it recorded.
-    const controls = byRule.get(f.ruleId) ?? [...(f.controls ?? []), ...(f.attack ?? [])].flatMap((ref) => resolveControl(ref) ?? []);
-    for (const control of new Map(controls.map((c) => [c.id, c])).values()) {
+    const platform = judge.platformOf(clusterOf(f));
+    for (const control of controlsOfFinding(f, byRule)) {
       const e = entry(control);
-      e.findings.push(f);
       if (!byRule.has(f.ruleId)) e.extraRules.add(f.ruleId);
+      // Not the user's control on this cluster (an API-server flag on EKS): not against it.
+      if (applicability(control, platform) === 'no') continue;
+      if (isDenied(f)) e.ignored.denied++;
+      else if (!violates(f, judge)) e.ignored.belowSeverity++;
+      else e.findings.push(f);
     }
   }
   return [...entries.values()]
     .map((e): ControlAssessment => {
-      const notAssessed = e.rules.flatMap((rule) => {
-        const reason = blindness(rule, enabled, sight);
-        return reason === undefined ? [] : [{ ruleId: rule.id, reason }];
-      });
-      const sees = e.rules.some((rule) => blindness(rule, enabled, sight) === undefined);
+      const notApplicable = inapplicability(e.control, judge);
+      const unknownPlatform = platformUnknown(e.control, judge);
+      const notAssessed = notApplicable
+        ? []
+        : e.rules.flatMap((rule) => {
+            const reason = unknownPlatform ?? blindness(rule, enabled, sight);
+            return reason === undefined ? [] : [{ ruleId: rule.id, reason }];
+          });
+      const sees = !unknownPlatform && e.rules.some((rule) => blindness(rule, enabled, sight) === undefined);
       return {
         control: e.control,
-        state: e.findings.length > 0 ? 'violated' : sees ? 'held' : 'not-assessed',
+        state: notApplicable ? 'not-applicable' : e.findings.length > 0 ? 'violated' : sees ? 'held' : 'not-assessed',
         rules: [...e.rules.map((r) => r.id), ...[...e.extraRules].sort()],
         notAssessed,
         findings: e.findings.length,
+        ignored: e.ignored,
+        ...(notApplicable ? { notApplicable } : {}),
         rows: aggregate(located(e.findings)).slice(0, ROWS_PER_CONTROL),
       };
     })
@@ -260,18 +360,24 @@ interface NotesInput {
   rules: readonly DetectionMetadata[];
   enabled: ReadonlySet<string>;
   unreadable: number;
+  platforms: readonly ClusterPlatform[];
+  threshold: Severity;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const ids = (controls: readonly ControlAssessment[]): string => controls.map((c) => c.control.id).join(', ');
 
-function notes({ controls, coverage, sight, rules, enabled, unreadable }: NotesInput): string[] {
+function notes({ controls, coverage, sight, rules, enabled, unreadable, platforms, threshold }: NotesInput): string[] {
   const out: string[] = [];
   const count = (state: ControlAssessment['state']): number => controls.filter((c) => c.state === state).length;
   const notAssessed = controls.filter((c) => c.state === 'not-assessed');
   out.push(
-    `Of ${plural(controls.length, 'control')} the rules map to, ${count('violated').toLocaleString('en-US')} violated, ${count('held').toLocaleString('en-US')} held and ${notAssessed.length.toLocaleString('en-US')} not assessed.`,
+    `Of ${plural(controls.length, 'control')} the rules map to, ${count('violated').toLocaleString('en-US')} violated, ${count('held').toLocaleString('en-US')} held, ${notAssessed.length.toLocaleString('en-US')} not assessed and ${count('not-applicable').toLocaleString('en-US')} not applicable.`,
   );
+  out.push(
+    `Only findings at ${threshold} severity or above violate a control, and a request the API server refused never does (settings.compliance.violationSeverity).`,
+  );
+  for (const p of platforms) out.push(platformSentence(p));
 
   if (!coverage) {
     out.push(
@@ -322,6 +428,24 @@ function notes({ controls, coverage, sight, rules, enabled, unreadable }: NotesI
       `${plural(unreadable, 'finding')} without a readable time ${unreadable === 1 ? 'was' : 'were'} left out: ${unreadable === 1 ? 'it falls' : 'they fall'} in no period.`,
     );
   return out;
+}
+
+const BASES: Record<ClusterPlatform['basis'], string> = {
+  configured: 'as configured',
+  logs: 'its findings name EKS or IAM identities',
+  default: 'the default; settings.compliance.clusters can say otherwise',
+};
+
+function platformSentence(p: ClusterPlatform): string {
+  if (p.platform === 'unknown')
+    return (
+      `${clusterName(p.cluster)}: its platform is not known (nothing in its findings names EKS), so the controls that depend on it ` +
+      '(the CIS Kubernetes control-plane recommendations, sections 1-3, and the CIS Amazon EKS Benchmark) are not held there: set settings.compliance.clusters.' +
+      `${p.cluster === NO_CLUSTER ? '<name>' : p.cluster}.platform or settings.compliance.platform.`
+    );
+  return p.platform === 'eks'
+    ? `${clusterName(p.cluster)} runs on Amazon EKS, a managed control plane (${BASES[p.basis]}): the CIS Kubernetes control-plane recommendations (sections 1-3) are not applicable there; the CIS Amazon EKS Benchmark applies.`
+    : `${clusterName(p.cluster)} runs a self-managed control plane (${BASES[p.basis]}): the CIS Amazon EKS Benchmark does not apply there.`;
 }
 
 const clusterName = (cluster: string): string => (cluster === NO_CLUSTER ? 'Objects without a cluster name (-)' : `Cluster ${cluster}`);

@@ -35,7 +35,31 @@ export interface Coverage {
   byLevel: Partial<Record<AuditLevel, number>>;
 }
 
-export type ControlFramework = 'CIS' | 'NSA-CISA' | 'MITRE-ATTACK';
+/** `CIS`: the CIS Kubernetes Benchmark; `CIS-EKS`: the CIS Amazon EKS Benchmark. */
+export type ControlFramework = 'CIS' | 'CIS-EKS' | 'NSA-CISA' | 'MITRE-ATTACK';
+
+/** The order frameworks are listed and sorted in. */
+export const FRAMEWORK_ORDER: readonly ControlFramework[] = ['CIS', 'CIS-EKS', 'NSA-CISA', 'MITRE-ATTACK'];
+
+/**
+ * Who runs a cluster's control plane. `eks`: AWS does (API-server flags, etcd, the audit policy
+ * are not the user's to set); `self-managed`: the user does.
+ */
+export type Platform = 'eks' | 'self-managed';
+
+/** The cluster name of findings and coverage that named none (as the coverage store writes it). */
+export const NO_CLUSTER = '-';
+
+/**
+ * A cluster of the report and its platform: `configured` (settings), `logs` (its findings name
+ * EKS or IAM identities) or `default` (settings.compliance.platform). `unknown`: detection found
+ * nothing and no platform is configured; controls that depend on the platform are then never held.
+ */
+export interface ClusterPlatform {
+  cluster: string;
+  platform: Platform | 'unknown';
+  basis: 'configured' | 'logs' | 'default';
+}
 
 export interface Control {
   /** `CIS-5.1.1`, `NSA-CISA:pod-security`, `T1543`. */
@@ -47,11 +71,17 @@ export interface Control {
 }
 
 /**
- * `held`: no finding of the control's rules in the period, and the rules could see (enabled, with
- * evidence at the cluster's audit level). `violated`: at least one finding. `not-assessed`: every
- * rule of the control is switched off or had no evidence: never shown as held.
+ * `held`: no violating finding of the control's rules in the period, and the rules could see
+ * (enabled, with evidence at the cluster's audit level). `violated`: at least one violating
+ * finding (at or above the report's `violationSeverity`, about a request the API server did not
+ * refuse). `not-assessed`: every rule of the control is switched off or had no evidence: never
+ * shown as held. `not-applicable`: the control is not the user's on any cluster of the report (an
+ * API-server flag on EKS, an EKS control on a self-managed cluster).
  */
-export type ControlState = 'held' | 'violated' | 'not-assessed';
+export type ControlState = 'held' | 'violated' | 'not-assessed' | 'not-applicable';
+
+/** The states in the order the report counts them. */
+export const CONTROL_STATES: readonly ControlState[] = ['violated', 'held', 'not-assessed', 'not-applicable'];
 
 export interface ControlAssessment {
   control: Control;
@@ -60,9 +90,13 @@ export interface ControlAssessment {
   rules: string[];
   /** The rules that could not see, and why (`switched off`, `needs Request level, saw Metadata`, `no audit data`). */
   notAssessed: Array<{ ruleId: string; reason: string }>;
-  /** Findings of its rules in the period. */
+  /** Violating findings of its rules in the period. */
   findings: number;
-  /** Their aggregated rows (the most severe first, at most 10). */
+  /** Findings of its rules that do not violate it: below the report's `violationSeverity`, or about a refused request. */
+  ignored: { belowSeverity: number; denied: number };
+  /** Why it is `not-applicable`, e.g. `managed by AWS on EKS (prod-eu)`. */
+  notApplicable?: string;
+  /** The violating findings' aggregated rows (the most severe first, at most 10). */
   rows: AggregatedRow[];
 }
 
@@ -79,6 +113,52 @@ export interface TopActor {
   rules: string[];
 }
 
+/** One framework's controls by state. */
+export interface FrameworkCount {
+  framework: ControlFramework;
+  counts: Record<ControlState, number>;
+}
+
+/** An incident (findings of one principal in one cluster, grouped as the CLI groups them) that violated controls. */
+export interface ViolatingIncident {
+  cluster: string;
+  principal: string;
+  severity: Severity;
+  firstSeen: string;
+  lastSeen: string;
+  findings: number;
+  /** What the steps add up to, when more than one. */
+  chain?: string;
+  /** Its most severe groups' titles, at most 3. */
+  what: string[];
+  /** The controls its findings violated, sorted, at most 8 (with `moreControls` for the rest). */
+  controls: string[];
+  moreControls: number;
+}
+
+/** What changed since the previous period: controls newly violated and no longer violated (same rules, same threshold). */
+export interface ControlChange {
+  /** False when nothing is known of a previous period: the report then says "first period". */
+  known: boolean;
+  previousViolated: number;
+  newlyViolated: string[];
+  noLongerViolated: string[];
+}
+
+/** The one page an auditor reads first. */
+export interface AuditSummary {
+  period: Period;
+  clusters: ClusterPlatform[];
+  violationSeverity: Severity;
+  frameworks: FrameworkCount[];
+  /** Most severe first, at most 5 (`moreIncidents` counts the rest): what fits on the first page. */
+  incidents: ViolatingIncident[];
+  moreIncidents: number;
+  change: ControlChange;
+  /** Findings that violated no control: below the threshold, or refused requests. */
+  ignored: { belowSeverity: number; denied: number };
+}
+
 export interface ComplianceReport {
   title: string;
   generatedAt: string;
@@ -87,6 +167,12 @@ export interface ComplianceReport {
   previousPeriod: Period;
   /** Clusters in the report, sorted. */
   clusters: string[];
+  /** Each cluster's platform, named ones sorted, then `-` (data that named no cluster) when there was any. */
+  platforms: ClusterPlatform[];
+  /** Findings below this severity violate no control (settings.compliance.violationSeverity). */
+  violationSeverity: Severity;
+  /** The first page. */
+  auditSummary: AuditSummary;
   summary: {
     findings: number;
     bySeverity: Record<Severity, number>;

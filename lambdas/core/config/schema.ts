@@ -65,6 +65,13 @@ const settings = z
       .refine((b) => b.routineDays === undefined || b.routineDays <= (b.learningDays ?? DEFAULT_SETTINGS.baseline.learningDays), {
         message: 'routineDays cannot exceed learningDays: an action is routine when seen on that many days of the window',
       }),
+    compliance: z
+      .strictObject({
+        violationSeverity: severity,
+        platform: z.enum(['eks', 'self-managed', 'detect']),
+        clusters: z.record(z.string().min(1), z.strictObject({ platform: z.enum(['eks', 'self-managed']) })),
+      })
+      .partial(),
     securityAgents: z.strictObject({ names: z.array(z.string().min(1)), threshold: z.number().int().min(1), windowMinutes: z.number().positive() }).partial(),
   })
   .partial();
@@ -141,6 +148,7 @@ function mergeSettings(given: z.infer<typeof settings>): Settings {
       userAgents: { ...DEFAULT_SETTINGS.trust.userAgents, ...given.trust?.userAgents },
     },
     baseline: { ...DEFAULT_SETTINGS.baseline, ...given.baseline },
+    compliance: { ...DEFAULT_SETTINGS.compliance, ...given.compliance },
   };
 }
 

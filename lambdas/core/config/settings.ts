@@ -1,3 +1,5 @@
+import type { Severity } from '../finding';
+
 /** Thresholds and allowlists the rules read; every field has a default (see config/schema.ts). */
 export interface Settings {
   restarts: { threshold: number; windowMinutes: number };
@@ -48,6 +50,18 @@ export interface Settings {
    * `resetBefore`: sightings before this date (ISO 8601) are ignored, a reset that needs no deletion.
    */
   baseline: { enabled: boolean; learningDays: number; routineDays: number; resetBefore?: string };
+  /**
+   * The compliance report (docs/compliance.md). `violationSeverity`: findings below it violate no
+   * control (a refused request never does). `platform`: who runs the control plane: `eks` (AWS: the
+   * API-server flag controls are not applicable), `self-managed`, or `detect` (EKS when a cluster's
+   * findings name EKS or IAM identities, else self-managed). `clusters`: per cluster name, its
+   * `platform`, which wins over the default.
+   */
+  compliance: {
+    violationSeverity: Severity;
+    platform: 'eks' | 'self-managed' | 'detect';
+    clusters: Record<string, { platform: 'eks' | 'self-managed' }>;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -111,5 +125,6 @@ export const DEFAULT_SETTINGS: Settings = {
     },
   },
   baseline: { enabled: true, learningDays: 14, routineDays: 4 },
+  compliance: { violationSeverity: 'medium', platform: 'detect', clusters: {} },
   logShippers: { names: ['fluent-bit', 'fluentbit', 'fluentd', 'vector', 'cloudwatch-agent', 'amazon-cloudwatch-observability'] },
 };

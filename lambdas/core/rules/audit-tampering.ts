@@ -464,7 +464,7 @@ const logObjectDeleted: ExternalDetection = {
     "once they can. Raised by the analyzer from the bucket's event notifications, one finding per object, with the S3 principal and " +
     'source IP; not from the audit log. Lifecycle expirations are other S3 events (LifecycleExpiration:*) and raise nothing.',
   attack: ['T1070'],
-  controls: [NSA_LOGGING],
+  controls: [NSA_LOGGING, 'CIS-EKS-2.1.2'], // EKS: the audit log's keeping is the user's
   evidenceLevel: 'Metadata', // needs no audit body: it reads S3 event notifications
   falsePositives:
     'Retention jobs that delete objects through the API instead of a lifecycle rule, and people cleaning up a test bucket. Use lifecycle ' +
@@ -489,7 +489,7 @@ const logSilence: ExternalDetection = {
     'cluster the analyzer has seen and every cluster it was told to expect, and resolved with a notice when objects resume. Not from the ' +
     'audit log.',
   attack: ['T1562.008', 'T1562.006'],
-  controls: [NSA_LOGGING],
+  controls: [NSA_LOGGING, 'CIS-EKS-2.1.2'], // EKS: the audit log's keeping is the user's
   evidenceLevel: 'Metadata', // needs no audit body: it reads the analyzer's coverage records
   falsePositives:
     'Clusters that were deleted or scaled to nothing, very quiet test clusters (raise the threshold), and an analyzer backlog longer than ' +
@@ -513,7 +513,7 @@ const eksAuditLoggingDisabled: ExternalDetection = {
     "CloudTrail event EventBridge delivers, with the caller's ARN and source IP; calls that enable logging, that only touch other log " +
     'types, or that failed raise nothing. Not from the audit log.',
   attack: ['T1562.008'],
-  controls: [NSA_LOGGING],
+  controls: [NSA_LOGGING, 'CIS-EKS-2.1.1'], // EKS: audit logging is switched on per cluster, not by API-server flags
   evidenceLevel: 'Metadata', // needs no audit body: it reads CloudTrail
   falsePositives: 'Cost cutting on test clusters, and infrastructure-as-code runs that were not meant to change logging.',
   remediation:

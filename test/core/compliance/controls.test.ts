@@ -14,7 +14,9 @@ describe('the control catalogue', () => {
   it('has unique ids shaped by framework, a title for each and a link for each', () => {
     expect(new Set(CONTROLS.map((c) => c.id)).size).toBe(CONTROLS.length);
     for (const c of CONTROLS) {
-      const shape = { CIS: /^CIS-\d+(\.\d+)+$/, 'NSA-CISA': /^NSA-CISA:[a-z-]+$/, 'MITRE-ATTACK': /^T\d{4}(\.\d{3})?$/ }[c.framework];
+      const shape = { CIS: /^CIS-\d+(\.\d+)+$/, 'CIS-EKS': /^CIS-EKS-\d+(\.\d+)+$/, 'NSA-CISA': /^NSA-CISA:[a-z-]+$/, 'MITRE-ATTACK': /^T\d{4}(\.\d{3})?$/ }[
+        c.framework
+      ];
       expect({ id: c.id, ok: shape.test(c.id) && c.title.length > 3 && /^https:\/\//.test(c.url ?? '') }).toEqual({ id: c.id, ok: true });
     }
   });
@@ -70,11 +72,11 @@ describe('controlsOf', () => {
       controls: ['CIS-5.2.2', 'NSA-CISA-k8s: Kubernetes Pod security', 'NSA-CISA-k8s: Pod security', 'CIS-5.2.2'],
       attack: ['T1610', 'T1610', 'T1611'],
     });
-    expect(controls.map((c) => c.id)).toEqual(['CIS-5.2.2', 'NSA-CISA:pod-security', 'T1610', 'T1611']);
+    expect(controls.map((c) => c.id)).toEqual(['CIS-5.2.2', 'CIS-EKS-4.2.1', 'NSA-CISA:pod-security', 'T1610', 'T1611']);
   });
 
   it('leaves out references the catalogue does not know', () => {
-    expect(controlsOf({ controls: ['CIS-5.1.1', 'made up'], attack: ['T0000'] }).map((c) => c.id)).toEqual(['CIS-5.1.1']);
+    expect(controlsOf({ controls: ['CIS-5.1.1', 'made up'], attack: ['T0000'] }).map((c) => c.id)).toEqual(['CIS-5.1.1', 'CIS-EKS-4.1.1']);
   });
 
   it('reads the real registry', () => {

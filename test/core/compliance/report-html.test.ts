@@ -103,6 +103,59 @@ describe('the compliance report page', () => {
     });
   });
 
+  describe("the auditor's first page", () => {
+    it('comes first, with the header, in one block that prints as page 1', () => {
+      const html = render();
+      const first = html.slice(html.indexOf('<div class="first-page">'), html.indexOf('<main>'));
+      expect(first).toContain('<header class="page" id="header">');
+      expect(first).toContain('<section id="audit-summary"');
+      expect(html.indexOf('id="audit-summary"')).toBeLessThan(html.indexOf('<section id="summary"'));
+      expect(html).toMatch(/@media print \{\n {2}\.first-page \{ break-after: page; \}/);
+    });
+
+    it('says the threshold and what violated nothing, the clusters with their platform, and each framework by state', () => {
+      const s = plain(section(render(), 'audit-summary'));
+      expect(s).toContain(
+        'A control is violated by a finding at medium severity or above about a request that was not refused (41 findings below it and 3 about refused requests violated nothing).',
+      );
+      expect(s).toContain('Clusters covered 1 Cluster Platform prod-eu Amazon EKS (managed) (seen in its audit log)');
+      expect(s).toContain('Framework violated held not assessed not applicable CIS Kubernetes Benchmark 4 2 1 2 CIS Amazon EKS Benchmark 3 1 0 0');
+      expect(s).toContain('NSA/CISA Kubernetes Hardening Guidance 1 1 1 0 MITRE ATT&CK 2 2 1 0');
+    });
+
+    it('lists the incidents behind the violations and the change since the previous period, linking the controls', () => {
+      const html = section(render(), 'audit-summary');
+      expect(all(html, /<tr class="incident"><td><span class="badge sev-(\w+)">/g)).toEqual(['critical', 'high']);
+      expect(plain(html)).toContain('system:serviceaccount:ci:jenkins-deployer');
+      expect(plain(html)).toContain('prod-eu · 2026-11-24 09:12:03 – 2026-11-24 09:40:10 UTC · 4 findings');
+      expect(plain(html)).toContain('CIS-5.1.1, CIS-5.2.2, CIS-EKS-4.1.1, CIS-EKS-4.2.1, NSA-CISA:pod-security, T1098.006, T1611');
+      expect(plain(html)).toContain('binding + privileged DaemonSet: a persistence chain');
+      expect(plain(html)).toContain(
+        'Against 2026-11-16 – 2026-11-22 (UTC), when 5 controls were violated: Newly violated: CIS-5.1.2, CIS-EKS-4.1.2 No longer violated:',
+      );
+      expect(html).toContain('<a href="#control-CIS-EKS-4.1.2"><code>CIS-<wbr>EKS-<wbr>4.<wbr>1.<wbr>2</code></a>');
+    });
+
+    it('says "first period" when nothing is known of the one before, and "none" without incidents', () => {
+      const s = plain(section(render(emptyComplianceReport()), 'audit-summary'));
+      expect(s).toContain('First period: nothing was recorded for the period before (2026-11-16 – 2026-11-22 (UTC)) to compare with.');
+      expect(s).toContain('Incidents that caused violations 0 None: no finding violated a control in this period.');
+    });
+
+    it('escapes and cuts names from the logs', () => {
+      const week = prodEuWeek();
+      const hostile = `<script>alert(1)</script>${'x'.repeat(500)}`;
+      const incident = { ...week.auditSummary.incidents[0], principal: hostile, cluster: '<b>c</b>' };
+      const report = { ...week, auditSummary: { ...week.auditSummary, incidents: [incident] } };
+      const html = section(render(report), 'audit-summary');
+      expect(html).not.toContain('<script>');
+      expect(html).not.toContain('<b>c</b>');
+      expect(plain(html)).toContain('&lt;b&gt;c&lt;/b&gt;'.replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+      expect(plain(html)).not.toContain('x'.repeat(200));
+      expect(plain(html)).toContain('…');
+    });
+  });
+
   describe('the summary', () => {
     it('gives the total with its change against the previous period, and the counts by severity with theirs', () => {
       const s = section(render(), 'summary');
@@ -122,7 +175,14 @@ describe('the compliance report page', () => {
     it('counts the controls by state and the finding groups', () => {
       const s = section(render(), 'summary');
       const stat = (key: string) => new RegExp(`data-stat="${key}"><dt>[^<]*</dt><dd class="num">([^<]*)</dd>`).exec(s)?.[1];
-      expect([stat('groups'), stat('clusters'), stat('held'), stat('violated'), stat('not-assessed')]).toEqual(['11', '1', '5', '7', '3']);
+      expect([stat('groups'), stat('clusters'), stat('held'), stat('violated'), stat('not-assessed'), stat('not-applicable')]).toEqual([
+        '11',
+        '1',
+        '6',
+        '10',
+        '3',
+        '2',
+      ]);
     });
 
     it('says "new" when the previous period had none, and shows no change where neither had any', () => {
@@ -255,24 +315,25 @@ describe('the compliance report page', () => {
   });
 
   describe('the controls', () => {
-    it('counts them by state and groups them by framework: CIS, NSA/CISA, MITRE ATT&CK', () => {
+    it('counts them by state and groups them by framework: CIS, CIS EKS, NSA/CISA, MITRE ATT&CK', () => {
       const s = section(render(), 'controls');
-      expect(plain(s)).toContain('15 controls: 5 held, 7 violated, 3 not assessed');
-      expect(all(s, /<div class="framework" data-framework="([\w-]+)">/g)).toEqual(['CIS', 'NSA-CISA', 'MITRE-ATTACK']);
-      expect(plain(s)).toContain('CIS Kubernetes Benchmark 2 held, 4 violated, 1 not assessed');
-      expect(plain(s)).toContain('NSA/CISA Kubernetes Hardening Guidance 1 held, 1 violated, 1 not assessed');
-      expect(plain(s)).toContain('MITRE ATT&CK 2 held, 2 violated, 1 not assessed');
+      expect(plain(s)).toContain('21 controls: 10 violated, 6 held, 3 not assessed, 2 not applicable');
+      expect(all(s, /<div class="framework" data-framework="([\w-]+)">/g)).toEqual(['CIS', 'CIS-EKS', 'NSA-CISA', 'MITRE-ATTACK']);
+      expect(plain(s)).toContain('CIS Kubernetes Benchmark 4 violated, 2 held, 1 not assessed, 2 not applicable');
+      expect(plain(s)).toContain('CIS Amazon EKS Benchmark 3 violated, 1 held, 0 not assessed');
+      expect(plain(s)).toContain('NSA/CISA Kubernetes Hardening Guidance 1 violated, 1 held, 1 not assessed');
+      expect(plain(s)).toContain('MITRE ATT&CK 2 violated, 2 held, 1 not assessed');
       expect(s).toContain('MITRE ATT&amp;CK');
     });
 
-    it('gives every control a badge that says its state in words: held green, violated red, not assessed grey', () => {
+    it('gives every control a badge that says its state in words: held green, violated red, not assessed and not applicable grey', () => {
       const s = section(render(), 'controls');
       const states = [
         ...s.matchAll(
           /<tbody class="control state-([\w-]+)"[^>]*data-state="([\w-]+)">\n<tr class="control-row">.*?<span class="status status-([\w-]+)" data-state="[\w-]+"><span aria-hidden="true">(.)<\/span> ([\w ]+)<\/span>/g,
         ),
       ];
-      expect(states).toHaveLength(15);
+      expect(states).toHaveLength(21);
       for (const [, cls, state, badge, mark, words] of states) {
         expect([cls, badge]).toEqual([state, state]);
         expect({ state, mark, words }).toEqual(
@@ -280,6 +341,7 @@ describe('the compliance report page', () => {
             held: { state, mark: '✓', words: 'held' },
             violated: { state, mark: '✗', words: 'violated' },
             'not-assessed': { state, mark: '–', words: 'not assessed' },
+            'not-applicable': { state, mark: '∅', words: 'not applicable' },
           }[state],
         );
       }
@@ -439,7 +501,7 @@ describe('the compliance report page', () => {
       expect(section(html, 'findings')).toContain('No findings.');
       expect(section(html, 'rules')).toContain('No rule fired.');
       // The controls are still assessed: an empty period is evidence too.
-      expect(plain(section(html, 'controls'))).toContain('2 controls: 1 held, 0 violated, 1 not assessed');
+      expect(plain(section(html, 'controls'))).toContain('2 controls: 0 violated, 1 held, 1 not assessed');
       expect(section(html, 'coverage')).toContain('<table');
     });
 

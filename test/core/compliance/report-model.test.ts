@@ -21,7 +21,14 @@ const PREVIOUS = previousPeriod(WEEK); // 2026-11-16 – 2026-11-22
 const finding = (ruleId: string, overrides: Partial<Omit<Finding, 'ruleId'>> = {}): Finding =>
   registryFinding(ruleId, { time: '2026-11-25T10:00:00.123456Z', cluster: 'prod', ...overrides });
 
-const config = (disabled: string[] = []): Config => ({ ...DEFAULT_CONFIG, disabled });
+/** The tests' clusters run a self-managed control plane unless a test says otherwise. */
+const config = (disabled: string[] = [], compliance: Partial<Config['settings']['compliance']> = {}): Config => ({
+  ...DEFAULT_CONFIG,
+  disabled,
+  settings: { ...DEFAULT_CONFIG.settings, compliance: { ...DEFAULT_CONFIG.settings.compliance, platform: 'self-managed', ...compliance } },
+});
+/** The EKS benchmark: not applicable on the self-managed cluster the tests default to. */
+const eksBenchmark = (c: ControlAssessment): boolean => c.control.framework === 'CIS-EKS';
 const coverage = (cluster: string, byLevel: Coverage['byLevel'], objects = 10): Coverage => ({ cluster, objects, byLevel });
 const FULL = [coverage('prod', { Metadata: 9_000, Request: 800, RequestResponse: 200 })];
 const METADATA_ONLY = [coverage('prod', { Metadata: 9_000 })];
@@ -65,7 +72,7 @@ describe('control states', () => {
     const report = build({ coverage: FULL });
     const c = control(report, 'CIS-5.1.9');
     expect(c).toMatchObject({ state: 'held', findings: 0, rows: [], notAssessed: [] });
-    expect(report.controls.every((x) => x.state === 'held')).toBe(true);
+    expect(report.controls.every((x) => x.state === (eksBenchmark(x) ? 'not-applicable' : 'held'))).toBe(true);
   });
 
   it('not assessed for want of the Request level: only Metadata events and every rule reads bodies', () => {
@@ -107,7 +114,7 @@ describe('control states', () => {
 
   it('not assessed when no audit event was read in the period', () => {
     const report = build({ coverage: [coverage('prod', {}, 0), coverage('staging', { None: 3 }, 1)] });
-    expect(report.controls.every((c) => c.state === 'not-assessed')).toBe(true);
+    expect(report.controls.every((c) => c.state === (eksBenchmark(c) ? 'not-applicable' : 'not-assessed'))).toBe(true);
     expect(reasons(control(report, 'CIS-5.4.2'))).toEqual([NOT_ASSESSED.noEvents]);
     expect(report.notes).toContain('No audit events were read in the period, so no control is shown as held: a control without findings is not assessed.');
     expect(report.notes).toContain('Cluster prod: 0 objects read, no audit events in the period.');
@@ -158,7 +165,10 @@ describe('control states', () => {
     const base = RULES.find((r) => r.id === 'storage.volume-deleted') as Detection;
     const undeclared: Detection = { ...base, id: 'custom.undeclared', evidenceLevel: undefined, controls: ['CIS-5.1.4'], attack: [] };
     const report = build({ rules: [undeclared], coverage: METADATA_ONLY });
-    expect(report.controls.map((c) => [c.control.id, c.state, reasons(c)])).toEqual([['CIS-5.1.4', 'not-assessed', [NOT_ASSESSED.needsRequest]]]);
+    expect(report.controls.map((c) => [c.control.id, c.state, reasons(c)])).toEqual([
+      ['CIS-5.1.4', 'not-assessed', [NOT_ASSESSED.needsRequest]],
+      ['CIS-EKS-4.1.4', 'not-applicable', []],
+    ]);
   });
 });
 
@@ -172,7 +182,8 @@ describe('the controls table', () => {
     expect(ids.indexOf('CIS-5.1.9')).toBe(ids.indexOf('CIS-5.1.10') - 1);
     expect(ids.indexOf('CIS-5.2.9')).toBeLessThan(ids.indexOf('CIS-5.2.11'));
     const frameworks = build().controls.map((c) => c.control.framework);
-    expect(frameworks).toEqual([...frameworks].sort((a, b) => ['CIS', 'NSA-CISA', 'MITRE-ATTACK'].indexOf(a) - ['CIS', 'NSA-CISA', 'MITRE-ATTACK'].indexOf(b)));
+    const order = ['CIS', 'CIS-EKS', 'NSA-CISA', 'MITRE-ATTACK'];
+    expect(frameworks).toEqual([...frameworks].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
     const attack = ids.filter((id) => id.startsWith('T'));
     expect(attack.indexOf('T1036')).toBe(attack.indexOf('T1036.005') - 1);
     expect(ids.filter((id) => id.startsWith('NSA-CISA:'))).toEqual([
@@ -188,7 +199,7 @@ describe('the controls table', () => {
     const many = Array.from({ length: 12 }, (_, i) =>
       finding('secret.read', { severity: i === 7 ? 'medium' : 'low', target: { resource: 'secrets', namespace: 'app', name: `s${i}` } }),
     );
-    const c = control(build({ coverage: FULL, current: many }), 'CIS-5.1.2');
+    const c = control(build({ coverage: FULL, current: many, config: config([], { violationSeverity: 'low' }) }), 'CIS-5.1.2');
     expect(c.findings).toBe(12);
     expect(c.rows).toHaveLength(10);
     expect(c.rows[0].target.name).toBe('s7');
@@ -325,11 +336,13 @@ describe('summary, trend and top actors', () => {
 
 describe('notes', () => {
   it('count the states and describe what each cluster logged', () => {
-    const report = build({ coverage: [coverage('prod', { Metadata: 12_345, Request: 5 }, 3)], current: [finding('secret.read')] });
+    const report = build({ coverage: [coverage('prod', { Metadata: 12_345, Request: 5 }, 3)], current: [finding('secret.read', { severity: 'medium' })] });
     const total = report.controls.length;
+    const count = (state: ControlAssessment['state']): number => report.controls.filter((c) => c.state === state).length;
     expect(report.notes[0]).toBe(
-      `Of ${total} controls the rules map to, ${report.controls.filter((c) => c.state === 'violated').length} violated, ${total - report.controls.filter((c) => c.state === 'violated').length} held and 0 not assessed.`,
+      `Of ${total} controls the rules map to, ${count('violated')} violated, ${count('held')} held, 0 not assessed and ${count('not-applicable')} not applicable.`,
     );
+    expect(count('violated') + count('held') + count('not-applicable')).toBe(total);
     expect(report.notes).toContain('Cluster prod: 3 objects read, 12,350 audit events of interest (Metadata 12,345, Request 5).');
   });
 
