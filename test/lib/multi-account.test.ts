@@ -7,6 +7,7 @@ import { clusterFromKey } from '../../lambdas/core/read/object-key';
 import { AccessLogsBucket } from '../../lib/access-logs-bucket';
 import { AuditLogBucket } from '../../lib/audit-log-bucket';
 import { EksAuditLogForwarder } from '../../lib/audit-log-forwarder';
+import { parseDeployContext } from '../../lib/deploy-settings';
 import { parseForwarderAccounts } from '../../lib/forwarder-contract';
 import { KubernetesAuditAnalyzer } from '../../lib/kubernetes-audit-analyzer';
 
@@ -258,6 +259,20 @@ describe('refusals', () => {
     expect(
       () => new AuditLogBucket(envless, 'B', { accessLogsBucket: new AccessLogsBucket(envless, 'L').bucket, forwarders: [{ account: '222222222222' }] }),
     ).toThrow(/env \(account and region\)/);
+  });
+
+  it('the context key names a bad entry, and refuses an existing bucket with forwarders', () => {
+    const base = { alertEmails: 'secops@example.com' };
+    expect(parseDeployContext({ ...base, forwarderAccounts: '222222222222, 333333333333:us-east-1' }).forwarderAccounts).toEqual([
+      '222222222222',
+      '333333333333:us-east-1',
+    ]);
+    expect(() => parseDeployContext({ ...base, forwarderAccounts: '2222,333333333333:Mars' })).toThrow(
+      /-c forwarderAccounts\.0: an account id, or <account>:<region>\n\s+-c forwarderAccounts\.1: an account id/,
+    );
+    expect(() =>
+      parseDeployContext({ ...base, forwarderAccounts: '222222222222', existingLogBucketName: 'corp', acceptResponsibilityForImportedBucket: 'true' }),
+    ).toThrow(/forwarderAccounts: forwarders write to the bucket this stack creates/);
   });
 
   it('forwarderAccounts entries are accounts or account:region, merged per account', () => {
