@@ -28,7 +28,7 @@ export const deploySettingsSchema = z
     logPrefixes: list
       .default([])
       .describe(
-        'key prefixes to analyze, e.g. `clusters/prod-eu/,clusters/prod-us/`: one notification and one read grant per prefix. Empty: the whole bucket (only `clusters/` with `eksClusters`)',
+        'key prefixes to analyze, e.g. `clusters/prod-eu/,clusters/prod-us/`: one notification and one read grant per prefix. Empty: the whole bucket (only `clusters/` with `eksClusters` or `forwarderAccounts`)',
       ),
     alertEmails: list.pipe(z.array(email)).default([]).describe('addresses subscribed to the alerts topic'),
     opsEmails: list.pipe(z.array(email)).optional().describe('addresses for the operations alarms; `alertEmails` when unset'),
@@ -117,6 +117,12 @@ export const deploySettingsSchema = z
       .describe('EKS clusters whose audit log the stack ships to the bucket (CloudWatch Logs → Firehose); they are watched for silence too'),
     eksIngestionMode: z.enum(['extract', 'raw']).default('extract').describe('`extract` (JSON lines) or `raw` (CloudWatch records as they come)'),
     eksBufferSeconds: integer(0, 900).default(60).describe('Firehose buffering interval, 0–900 s: latency against objects (and cost) per hour'),
+    forwarderAccounts: list
+      .pipe(z.array(z.string().regex(/^\d{12}(:[a-z]{2}(-[a-z]+)+-\d{1,2})?$/, 'an account id, or <account>:<region>')))
+      .default([])
+      .describe(
+        'accounts whose `EksAuditLogForwarder`s write to the created bucket, e.g. `111111111111,222222222222:us-east-1` (an account alone: every region). Each may write only `clusters/<account>/` (and `errors/<account>/`), from roles under `/k8s-audit-forwarder/`; the bucket is then named `k8s-audit-logs-<account>-<region>` and encrypted with its own key (docs/multi-account.md)',
+      ),
   })
   .superRefine((s, ctx) => {
     if ((s.chatbotSlackWorkspaceId === undefined) !== (s.chatbotSlackChannelId === undefined)) {
@@ -131,6 +137,13 @@ export const deploySettingsSchema = z
     }
     if (s.eventBus && s.eventBusName !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'eventBus creates a bus, eventBusName uses an existing one: set one of them', path: ['eventBusName'] });
+    }
+    if (s.existingLogBucketName !== undefined && s.forwarderAccounts.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'forwarders write to the bucket this stack creates; not with existingLogBucketName',
+        path: ['forwarderAccounts'],
+      });
     }
     if (s.existingLogBucketName === undefined && s.acceptResponsibilityForImportedBucket) {
       ctx.addIssue({ code: 'custom', message: 'set only together with existingLogBucketName', path: ['acceptResponsibilityForImportedBucket'] });

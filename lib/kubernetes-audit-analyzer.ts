@@ -15,6 +15,7 @@ import type { DeploySettings, DeploySeverity } from './deploy-settings';
 import { parseDeploySettings, reportScheduleOf } from './deploy-settings';
 import { EksAuditIngestion } from './eks-audit-ingestion';
 import { FindingsTable } from './findings-table';
+import { parseForwarderAccounts } from './forwarder-contract';
 import { assertMayUseBucket } from './imported-bucket';
 import { OperationsAlarms } from './operations-alarms';
 import { PipelineKey } from './pipeline-key';
@@ -47,7 +48,7 @@ export interface KubernetesAuditAnalyzerProps {
   readonly acceptResponsibilityForImportedBucket?: boolean;
   /**
    * Key prefixes of `logBucket` to analyze: one notification and one read grant per prefix.
-   * @default - the whole bucket; only `clusters/` when `eksClusters` is set
+   * @default - the whole bucket; only `clusters/` when `eksClusters` or `forwarderAccounts` is set
    */
   readonly logPrefixes?: readonly string[];
   /** Addresses subscribed to the alerts topic. @default - none */
@@ -104,6 +105,13 @@ export interface KubernetesAuditAnalyzerProps {
   readonly eksIngestionMode?: 'extract' | 'raw';
   /** Firehose buffering interval, 0–900 s. @default 60 */
   readonly eksBufferSeconds?: number;
+  /**
+   * Accounts (`111111111111`) or account regions (`111111111111:eu-west-1`) whose
+   * `EksAuditLogForwarder`s write to the created bucket, each under its own `clusters/<account>/`
+   * only (docs/multi-account.md). Needs the created bucket (no `logBucket`) and an explicit env.
+   * @default - none
+   */
+  readonly forwarderAccounts?: readonly string[];
 }
 
 // Every prop but the bucket is a context key of the same meaning: a prop the context lacks fails to compile here.
@@ -176,7 +184,13 @@ export class KubernetesAuditAnalyzer extends Construct {
       throw new Error('KubernetesAuditAnalyzer: acceptResponsibilityForImportedBucket is set but no logBucket was given.');
 
     this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogs').bucket;
-    this.createdLogBucket = logBucket === undefined ? new AuditLogBucket(this, 'AuditLogs', { accessLogsBucket: this.accessLogsBucket }) : undefined;
+    if (logBucket !== undefined && settings.forwarderAccounts.length > 0) {
+      throw new Error('KubernetesAuditAnalyzer: forwarderAccounts grant writes on the bucket this construct creates; leave logBucket unset.');
+    }
+    this.createdLogBucket =
+      logBucket === undefined
+        ? new AuditLogBucket(this, 'AuditLogs', { accessLogsBucket: this.accessLogsBucket, forwarders: parseForwarderAccounts(settings.forwarderAccounts) })
+        : undefined;
     this.logBucket = logBucket ?? this.createdLogBucket!.bucket;
     this.artifactsBucket = new ArtifactsBucket(this, 'Artifacts', {
       accessLogsBucket: this.accessLogsBucket,
@@ -250,8 +264,11 @@ export class KubernetesAuditAnalyzer extends Construct {
       logRetentionDays: settings.logRetentionDays,
     });
     // With EKS ingestion, Firehose also writes `errors/`: only the clusters' objects are audit logs.
-    const logPrefixes = settings.logPrefixes.length > 0 ? settings.logPrefixes : settings.eksClusters.length > 0 ? ['clusters/'] : [];
+    const firehoseWrites = settings.eksClusters.length > 0 || settings.forwarderAccounts.length > 0;
+    const logPrefixes = settings.logPrefixes.length > 0 ? settings.logPrefixes : firehoseWrites ? ['clusters/'] : [];
     this.connect(this.logBucket, logPrefixes);
+    // Forwarded objects are encrypted with the bucket's own key.
+    this.createdLogBucket?.key?.grantDecrypt(this.analyzer.function.fn);
 
     const schedule = reportScheduleOf(settings);
     this.reporter = new Reporter(this, 'Reports', {

@@ -16,6 +16,7 @@ describe('deploy settings from CDK context', () => {
       analyzerTimeoutSeconds: 180,
       analyzerMaxConcurrency: 10,
       findingsRetentionDays: 400,
+      forwarderAccounts: [],
       logRetentionDays: 365,
       reportSchedule: 'weekly',
       reportLinkTtlHours: 12,

@@ -2,7 +2,7 @@ import type { DetectionEngine } from '../detect/engine';
 import type { Finding } from '../finding';
 import type { ReadOptions, ReadStats } from '../read';
 import { readAuditLog } from '../read';
-import { clusterFromKey } from '../read/object-key';
+import { clusterFromKey, isForwardedCluster } from '../read/object-key';
 import type { SourceObject } from '../ports';
 import { CoverageCounter } from './coverage';
 
@@ -33,10 +33,15 @@ export interface ObjectReading {
  */
 export async function readObject(object: SourceObject, options: ReadObjectOptions): Promise<ObjectReading> {
   const cluster = clusterFromKey(object.key ?? object.name);
+  // A forwarded object's key is the writer's identity (the bucket policy lets each account write
+  // only under its own `clusters/<account>/`); a log group or resource id inside it is whatever the
+  // writer put there, so it may not rename the cluster (nor claim another account's).
+  const keyDecides = cluster !== undefined && isForwardedCluster(cluster);
   const reading = readAuditLog(await object.open(), { ...options.readOptions, interest: options.engine.interest, ...(cluster ? { cluster } : {}) });
   const findings: Finding[] = [];
   const coverage = new CoverageCounter();
-  for await (const read of reading.events) {
+  for await (const event of reading.events) {
+    const read = keyDecides ? { ...event, cluster } : event;
     const e = read.event;
     const time = options.analyzes || options.counts ? Date.parse(e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp ?? '') : NaN;
     if (options.analyzes && !options.analyzes(time)) continue;
