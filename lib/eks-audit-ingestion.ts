@@ -19,6 +19,7 @@ import { FirehoseDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag';
+import { acknowledgeGuard } from './policy-validation';
 import { retentionDaysAtLeast } from './node-function';
 import { bucketObjectsResource } from './resource-names';
 
@@ -165,6 +166,7 @@ export class EksAuditIngestion extends Construct {
     const sourceLogGroup = LogGroup.fromLogGroupName(scope, 'ControlPlaneLogs', `/aws/eks/${cluster}/cluster`);
 
     const errorLogGroup = new LogGroup(scope, 'DeliveryErrors', { retention: opts.retention, removalPolicy: RemovalPolicy.RETAIN });
+    acknowledgeGuard(errorLogGroup, ['cloudwatch_log_group_encrypted_check']);
 
     // Firehose's role carries exactly these statements. The L2 destination would also call
     // `bucket.grantReadWrite` (read, list and delete on the whole bucket) and `grantWrite` on the
