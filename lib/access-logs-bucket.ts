@@ -1,7 +1,9 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, FeatureFlags, RemovalPolicy } from 'aws-cdk-lib';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeGuard } from './policy-validation';
 import { secureBucket } from './secure-bucket';
 
 export interface AccessLogsBucketProps {
@@ -17,10 +19,15 @@ export class AccessLogsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
+    // With this flag (the app's cdk.json) CDK grants log delivery in the bucket policy and ACLs can
+    // be off; an app without it gets the LogDeliveryWrite ACL, which needs them on.
+    const deliveryByPolicy = FeatureFlags.of(this).isEnabled(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY) === true;
     this.bucket = secureBucket(this, 'Bucket', {
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: deliveryByPolicy ? ObjectOwnership.BUCKET_OWNER_ENFORCED : ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(props.expireAfterDays ?? 365), noncurrentVersionExpiration: Duration.days(30) }],
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    acknowledgeGuard(this.bucket, ['s3_bucket_logging_enabled_check']);
+    if (!deliveryByPolicy) acknowledgeGuard(this.bucket, ['s3_bucket_acl_prohibited_check']);
   }
 }

@@ -19,6 +19,7 @@ import { FirehoseDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag';
+import { acknowledgeGuard } from './policy-validation';
 import { bucketObjectsResource } from './resource-names';
 
 /**
@@ -122,6 +123,7 @@ export class ClusterAuditDelivery extends Construct {
     this.prefix = target.prefix;
     this.sourceLogGroup = LogGroup.fromLogGroupName(this, 'ControlPlaneLogs', `/aws/eks/${cluster}/cluster`);
     this.errorLogGroup = new LogGroup(this, 'DeliveryErrors', { retention: props.errorLogRetention, removalPolicy: RemovalPolicy.RETAIN });
+    acknowledgeGuard(this.errorLogGroup, ['cloudwatch_log_group_encrypted_check']);
 
     // Firehose's role carries exactly these statements. The L2 destination would also call
     // `bucket.grantReadWrite` (read, list and delete on the whole bucket) and `grantWrite` on the

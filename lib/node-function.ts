@@ -11,6 +11,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvContract } from '../lambdas/commons/env';
 import { POWERTOOLS_ENV, requiredNames } from '../lambdas/commons/env';
+import { acknowledgeGuard } from './policy-validation';
 
 const PROJECT_ROOT = join(__dirname, '..');
 
@@ -86,6 +87,8 @@ export class NodeFunction<C extends EnvContract = EnvContract> extends Construct
     });
     // The role's log permissions are granted to the log group, not to `*`; the group must exist first.
     this.fn.node.addDependency(this.logGroup);
+    // Here, so every function of the project (and its log group) carries the same justification.
+    acknowledgeGuard(this, ['lambda_inside_vpc_check', 'cloudwatch_log_group_encrypted_check']);
     for (const [name, value] of Object.entries(props.environment ?? {})) if (value !== undefined) this.setVariable(name, value);
     const required = requiredNames(props.contract);
     this.node.addValidation({

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import type { BucketProps } from 'aws-cdk-lib/aws-s3';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { acknowledgeGuard } from './policy-validation';
 
 /** What a bucket of this project may choose; the rest is the secure floor below. */
 export type SecureBucketProps = Omit<
@@ -18,12 +19,16 @@ export type SecureBucketProps = Omit<
  * settings cannot be switched off through the props.
  */
 export function secureBucket(scope: Construct, id: string, props: SecureBucketProps = {}): Bucket {
-  return new Bucket(scope, id, {
+  const encryption = props.encryption ?? (props.encryptionKey ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED);
+  const bucket = new Bucket(scope, id, {
     ...props,
-    encryption: props.encryption ?? (props.encryptionKey ? BucketEncryption.KMS : BucketEncryption.S3_MANAGED),
+    encryption,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
     versioned: true,
   });
+  acknowledgeGuard(bucket, ['s3_bucket_object_lock_enabled_check', 's3_event_notifications_enabled_check']);
+  if (encryption === BucketEncryption.S3_MANAGED) acknowledgeGuard(bucket, ['s3_bucket_default_encryption_kms_check']);
+  return bucket;
 }

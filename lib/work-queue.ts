@@ -6,6 +6,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './nag';
+import { acknowledgeGuard } from './policy-validation';
 
 export interface WorkQueueProps {
   readonly encryptionKey: IKey;
@@ -28,6 +29,7 @@ export class WorkQueue extends Construct {
     super(scope, id);
     const encryption = { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey, dataKeyReuse: Duration.hours(1), enforceSSL: true };
     this.deadLetterQueue = new Queue(this, 'DeadLetters', { ...encryption, retentionPeriod: Duration.days(14) });
+    acknowledgeGuard(this.deadLetterQueue, ['sqs_dlq_check']);
     this.queue = new Queue(this, 'Queue', {
       ...encryption,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
@@ -57,6 +59,7 @@ export class WorkQueue extends Construct {
             "CDK's own bucket-notification helper (aws-cdk-lib BucketNotificationsHandler) runs only during deployment; its role and policy are not configurable.",
         },
       ]);
+      acknowledgeGuard(helper, ['lambda_inside_vpc_check']);
     }
   }
 }
