@@ -114,7 +114,7 @@ describeInBrowser('the alert screenshots in chromium', () => {
   }
 
   it('draws every text of the Slack message, nothing off the side, and takes the picture', async () => {
-    const body = JSON.parse(samples.slack) as unknown;
+    const body = JSON.parse(samples['slack.json']) as unknown;
     const { page, requests, errors } = await open('slack.html', slackScreenHtml(body, SLACK_FRAME), { width: SLACK_WIDTH, height: 900, scale: 1.2 });
     const shown = folded(await page.locator('body').innerText());
 
@@ -174,13 +174,13 @@ describeInBrowser('the alert screenshots in chromium', () => {
   });
 
   it('shows every line of the email on a phone, 72 columns across without overflow, and takes the picture', async () => {
-    const { page, requests, errors } = await open('email.html', emailScreenHtml(samples.email, EMAIL_FRAME), {
+    const { page, requests, errors } = await open('email.html', emailScreenHtml(samples['email.txt'], EMAIL_FRAME), {
       width: PHONE_WIDTH,
       height: PHONE_HEIGHT,
       scale: 1.75,
     });
     const shown = await page.locator('body').innerText();
-    const [subjectLine, ...lines] = samples.email.split('\n');
+    const [subjectLine, ...lines] = samples['email.txt'].split('\n');
     expect(subjectLine).toMatch(/^Subject: /);
     await expect(page.locator('.subject').innerText()).resolves.toBe(subjectLine.slice('Subject: '.length));
     // The body keeps its lines as sent: each one is a whole line of the page.

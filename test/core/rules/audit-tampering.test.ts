@@ -484,7 +484,7 @@ describe('the detections outside the audit log', () => {
       target: { resource: 's3-objects', namespace: 'audit-logs', name: removal.key },
       verb: 'delete',
       attack: ['T1070'],
-      controls: ['NSA-CISA-k8s: Audit logging and threat detection'],
+      controls: ['NSA-CISA-k8s: Audit logging and threat detection', 'CIS-EKS-2.1.2'],
       evidence: {
         bucket: 'audit-logs',
         key: removal.key,
