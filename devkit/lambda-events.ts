@@ -1,4 +1,4 @@
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { Context, SNSEventRecord, SQSRecord } from 'aws-lambda';
 
 /** What the Lambda runtime passes the analyzer: a context and SQS records carrying S3 notifications. */
 export const lambdaContext = {
@@ -43,5 +43,31 @@ export function sqsRecord(messageId: string, body: string): SQSRecord {
     eventSource: 'aws:sqs',
     eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:analyzer-work',
     awsRegion: 'eu-west-1',
+  };
+}
+
+/** What an SNS subscription hands a Lambda for one message of the alerts topic (its `lambda` body, for a JSON message). */
+export function snsRecord(
+  message: string,
+  options: { subject?: string; messageId?: string; timestamp?: string; attributes?: Record<string, string> } = {},
+): SNSEventRecord {
+  const topic = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
+  return {
+    EventVersion: '1.0',
+    EventSubscriptionArn: `${topic}:sub`,
+    EventSource: 'aws:sns',
+    Sns: {
+      SignatureVersion: '1',
+      Timestamp: options.timestamp ?? '2026-11-20T10:06:00.000Z',
+      Signature: 'sig',
+      SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
+      MessageId: options.messageId ?? 'msg-1',
+      Message: message,
+      MessageAttributes: Object.fromEntries(Object.entries(options.attributes ?? {}).map(([name, value]) => [name, { Type: 'String', Value: value }])),
+      Type: 'Notification',
+      UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsubscribe',
+      TopicArn: topic,
+      Subject: options.subject ?? 'subject',
+    },
   };
 }

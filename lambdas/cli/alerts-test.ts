@@ -1,4 +1,4 @@
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient, Output } from '@aws-sdk/client-cloudformation';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { DEFAULT_RULES_DOC_URL } from '../commons/env';
 import { buildIncidentAlert } from '../core/alert/incident-message';
@@ -72,27 +72,33 @@ export interface TestAlertTarget {
   messageId: string;
 }
 
+/** The stack's outputs, read once; SDK errors become a `TestAlertError` naming the fix. */
+export async function readStackOutputs(options: { stack: string; region: string; profile?: string }, cloudFormation: CloudFormationClient): Promise<Output[]> {
+  // Loaded here, not at the top: a local scan never needs CloudFormation.
+  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  try {
+    const described = await cloudFormation.send(new DescribeStacksCommand({ StackName: options.stack }));
+    return described.Stacks?.[0]?.Outputs ?? [];
+  } catch (error) {
+    throw new TestAlertError(explain(error, `stack ${options.stack} in ${options.region}`, 'cloudformation:DescribeStacks on the stack', options));
+  }
+}
+
 /**
- * Finds the stack's alerts topic from its outputs and publishes `message` to it: the deployed
- * path, so every subscription (email, the Slack notifier, Amazon Q) gets it as it would a real
- * alert. SDK errors become a `TestAlertError` naming the fix.
+ * Finds the stack's alerts topic from its outputs (read here unless given) and publishes `message`
+ * to it: the deployed path, so every subscription (email, the Slack notifier, Amazon Q) gets it as
+ * it would a real alert. SDK errors become a `TestAlertError` naming the fix.
  */
 export async function sendTestAlert(
   options: { stack: string; region: string; profile?: string },
   clients: { cloudFormation: CloudFormationClient; sns: (region: string) => SNSClient },
   message: AlertMessage,
+  known?: Output[],
 ): Promise<TestAlertTarget> {
-  // Loaded here, not at the top: a local scan never needs CloudFormation or SNS.
-  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  // Loaded here, not at the top: a local scan never needs SNS.
   const { PublishCommand } = await import('@aws-sdk/client-sns');
   const where = `stack ${options.stack} in ${options.region}`;
-  let outputs;
-  try {
-    const described = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: options.stack }));
-    outputs = described.Stacks?.[0]?.Outputs ?? [];
-  } catch (error) {
-    throw new TestAlertError(explain(error, where, 'cloudformation:DescribeStacks on the stack', options));
-  }
+  const outputs = known ?? (await readStackOutputs(options, clients.cloudFormation));
   const topicArn = outputs.find((o) => o.OutputKey === ALERTS_TOPIC_OUTPUT)?.OutputValue;
   if (!topicArn) {
     throw new TestAlertError(

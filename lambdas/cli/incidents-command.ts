@@ -7,7 +7,7 @@ import { buildIncidentAlert } from '../core/alert/incident-message';
 import { StateIncidentStore } from '../core/incident/incident-store';
 import type { Incident } from '../core/incident/types';
 import { displayText, jsonText } from '../core/report/display-text';
-import { ALERTS_TOPIC_OUTPUT, cliAlertLinks, explain, sendTestAlert, TestAlertError } from './alerts-test';
+import { ALERTS_TOPIC_OUTPUT, cliAlertLinks, explain, readStackOutputs, sendTestAlert, TestAlertError } from './alerts-test';
 import type { Io } from './io';
 import { EXIT, usageError } from './io';
 
@@ -91,7 +91,7 @@ export async function incidentsCommand(argv: string[], io: Io, given: IncidentsC
     return fail(`incidents ${command} needs --stack NAME, the deployed stack (K8sAuditAnalyzer by default)`);
   const stack = values.stack;
 
-  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
   const config = (r: string | undefined) => ({ ...(r ? { region: r } : {}), ...(values.profile ? { profile: values.profile } : {}) });
   const cloudFormation = given.cloudFormation ?? new CloudFormationClient(config(values.region));
   try {
@@ -103,11 +103,12 @@ export async function incidentsCommand(argv: string[], io: Io, given: IncidentsC
       return EXIT.usage;
     }
     const options = { stack, region, profile: values.profile };
+    // Read once: the table now, the alerts topic if a 'closed' alert goes out.
     let outputs;
     try {
-      outputs = (await cloudFormation.send(new DescribeStacksCommand({ StackName: stack }))).Stacks?.[0]?.Outputs ?? [];
+      outputs = await readStackOutputs(options, cloudFormation);
     } catch (error) {
-      throw new IncidentsError(explain(error, `stack ${stack} in ${region}`, 'cloudformation:DescribeStacks on the stack', options));
+      throw error instanceof TestAlertError ? new IncidentsError(error.message) : error;
     }
     const table = outputs.find((o) => o.OutputKey === FINDINGS_TABLE_OUTPUT)?.OutputValue;
     if (!table)
@@ -163,7 +164,7 @@ export async function incidentsCommand(argv: string[], io: Io, given: IncidentsC
     let sent;
     try {
       // The test alert's path: the topic from the stack's outputs, published in the topic's region.
-      sent = await sendTestAlert(options, { cloudFormation, sns }, message);
+      sent = await sendTestAlert(options, { cloudFormation, sns }, message, outputs);
     } catch (error) {
       // Closed stays closed: the person asked for it. Only the telling failed, and they are told so.
       if (error instanceof TestAlertError) throw new IncidentsError(`closed, but the 'closed' alert was not sent: ${error.message}`);

@@ -10,20 +10,10 @@ import { lambdaContext, s3Record } from '../../devkit/lambda-events';
 import type { LocalAws } from '../../devkit/local-aws';
 import { startLocalAws } from '../../devkit/local-aws';
 import type { ReceivedPublish } from '../../devkit/local-sns';
+import { DEPLOYED_SAMPLES as OBJECTS, SAMPLES_DIR, deployedKeyOf as keyOf } from '../helpers/deployed-samples';
 
 const BUCKET = 'audit-logs';
 const TABLE = 'findings';
-const SAMPLES = join(__dirname, '..', '..', 'samples');
-
-/** The samples' five objects, in the order a shipper writes them (by hour), under the stories' cluster. */
-const OBJECTS = [
-  'eks/prod-eu/2026/11/20/09/audit-firehose-1-2026-11-20-09-00-00.gz',
-  'self-managed/kube-apiserver-audit-2026-11-20T10.log.gz',
-  'self-managed/kube-apiserver-audit.log',
-  'fluent-bit/audit-2026-11-20T12.jsonl.gz',
-  'webhook/eventlist-2026-11-20T13.json',
-];
-const keyOf = (sample: string): string => `clusters/prod-eu/${sample.replace(/^eks\/prod-eu\//, 'eks/')}`;
 
 jest.setTimeout(60_000); // a shared two-core machine: the five objects take seconds under load
 
@@ -51,7 +41,7 @@ async function deliver(id: string, key: string): Promise<void> {
 beforeAll(async () => {
   local = await startLocalAws({ buckets: [BUCKET], table: TABLE });
   for (const sample of OBJECTS)
-    await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(sample), Body: readFileSync(join(SAMPLES, sample)) }));
+    await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(sample), Body: readFileSync(join(SAMPLES_DIR, sample)) }));
   handler = makeHandler({
     s3: local.s3.client,
     dynamodb: local.ddb.client,
@@ -108,7 +98,7 @@ describe('incidents, deployed: the samples through the analyzer against s3rver, 
     const before = local.sns.published.length;
     const other = (sample: string): string => keyOf(sample).replace('clusters/prod-eu/', 'clusters/prod-us/');
     for (const sample of OBJECTS)
-      await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: other(sample), Body: readFileSync(join(SAMPLES, sample)) }));
+      await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: other(sample), Body: readFileSync(join(SAMPLES_DIR, sample)) }));
     await Promise.all(OBJECTS.map((sample, i) => deliver(`us-${i}`, other(sample))));
     const alerts = local.sns.published.slice(before).map(bodyOf);
     const openings = alerts.filter((a) => a.machine.alert === 'opened').map((a) => a.machine.incident.id);

@@ -22,24 +22,16 @@ import { StateIncidentStore } from '../../lambdas/core/incident/incident-store';
 import { sweepQuietIncidents } from '../../lambdas/core/incident/quiet-sweep';
 import { makeHandler as makeEventForwarder } from '../../lambdas/eventbridge-forwarder/handler';
 import { makeHandler as makeHubForwarder } from '../../lambdas/securityhub-forwarder/handler';
-import { lambdaContext, s3Record } from '../../devkit/lambda-events';
+import { lambdaContext, s3Record, snsRecord } from '../../devkit/lambda-events';
 import type { LocalAws } from '../../devkit/local-aws';
 import { startLocalAws } from '../../devkit/local-aws';
 import { startLocalSecurityHub } from '../../devkit/local-securityhub';
 import type { ReceivedPublish } from '../../devkit/local-sns';
+import { DEPLOYED_SAMPLES as OBJECTS, SAMPLES_DIR, deployedKeyOf as keyOf } from '../helpers/deployed-samples';
 
 const BUCKET = 'audit-logs';
 const TABLE = 'findings';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts';
-const SAMPLES = join(__dirname, '..', '..', 'samples');
-const OBJECTS = [
-  'eks/prod-eu/2026/11/20/09/audit-firehose-1-2026-11-20-09-00-00.gz',
-  'self-managed/kube-apiserver-audit-2026-11-20T10.log.gz',
-  'self-managed/kube-apiserver-audit.log',
-  'fluent-bit/audit-2026-11-20T12.jsonl.gz',
-  'webhook/eventlist-2026-11-20T13.json',
-];
-const keyOf = (sample: string): string => `clusters/prod-eu/${sample.replace(/^eks\/prod-eu\//, 'eks/')}`;
 const TARGET = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
 const PRODUCT_ARN = 'arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default';
 const silent = (): Logger => new Logger({ serviceName: 'integrations-test', logLevel: 'SILENT' });
@@ -51,7 +43,7 @@ beforeAll(async () => {
   local = await startLocalAws({ buckets: [BUCKET], table: TABLE });
   hub = await startLocalSecurityHub(TARGET.accountId, PRODUCT_ARN);
   for (const sample of OBJECTS)
-    await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(sample), Body: readFileSync(join(SAMPLES, sample)) }));
+    await local.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: keyOf(sample), Body: readFileSync(join(SAMPLES_DIR, sample)) }));
 });
 afterAll(async () => {
   await hub?.stop();
@@ -59,28 +51,15 @@ afterAll(async () => {
 });
 
 /** What an SNS Lambda subscription receives for a published message: the `lambda` key of its JSON. */
-function asDelivered(published: readonly ReceivedPublish[]): SNSEvent {
-  return {
-    Records: published.map((p, i) => ({
-      EventVersion: '1.0',
-      EventSubscriptionArn: `${TOPIC}:sub`,
-      EventSource: 'aws:sns',
-      Sns: {
-        SignatureVersion: '1',
-        Timestamp: new Date(Date.UTC(2026, 10, 20, 14, 0, i)).toISOString(),
-        Signature: 'sig',
-        SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
-        MessageId: p.messageId,
-        Message: (JSON.parse(p.message!) as { lambda: string }).lambda,
-        MessageAttributes: {},
-        Type: 'Notification',
-        UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsubscribe',
-        TopicArn: TOPIC,
-        Subject: p.subject ?? '',
-      },
-    })),
-  };
-}
+const asDelivered = (published: readonly ReceivedPublish[]): SNSEvent => ({
+  Records: published.map((p, i) =>
+    snsRecord((JSON.parse(p.message!) as { lambda: string }).lambda, {
+      subject: p.subject ?? '',
+      messageId: p.messageId,
+      timestamp: new Date(Date.UTC(2026, 10, 20, 14, 0, i)).toISOString(),
+    }),
+  ),
+});
 
 describe('incidents to Security Hub and EventBridge, deployed', () => {
   it('creates a Security Hub finding per told group, updates the same findings when the incident goes quiet, and sends one schema-valid event per change', async () => {

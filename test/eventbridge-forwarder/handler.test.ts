@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { snsRecord } from '../../devkit/lambda-events';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import { STORY_LINKS, storyAlert } from '../../devkit/incident-story';
 import { EventBridgePublisher } from '../../lambdas/adapters/eventbridge-publisher';
@@ -47,26 +48,7 @@ async function localEventBridge(failWith?: string): Promise<{ server: Server; en
   return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }
 
-function record(message: string, messageId: string): SNSEventRecord {
-  return {
-    EventVersion: '1.0',
-    EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts:sub',
-    EventSource: 'aws:sns',
-    Sns: {
-      SignatureVersion: '1',
-      Timestamp: '2026-11-20T10:06:00.000Z',
-      Signature: 'sig',
-      SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
-      MessageId: messageId,
-      Message: message,
-      MessageAttributes: {},
-      Type: 'Notification',
-      UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsubscribe',
-      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts',
-      Subject: 'subject',
-    },
-  };
-}
+const record = (message: string, messageId: string): SNSEventRecord => snsRecord(message, { messageId });
 
 /** The `lambda` body of the analyzer's SNS message, as Lambda receives it. */
 const incidentRecord = (alert: IncidentAlert, id: string): SNSEventRecord =>

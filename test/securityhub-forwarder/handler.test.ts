@@ -6,7 +6,7 @@ import { buildIncidentAlert } from '../../lambdas/core/alert/incident-message';
 import type { IncidentAlert } from '../../lambdas/core/incident/types';
 import type { SecurityHubForwarderHandler } from '../../lambdas/securityhub-forwarder/handler';
 import { makeHandler, UnreadableIncidentError } from '../../lambdas/securityhub-forwarder/handler';
-import { lambdaContext } from '../../devkit/lambda-events';
+import { lambdaContext, snsRecord } from '../../devkit/lambda-events';
 import { startLocalSecurityHub } from '../../devkit/local-securityhub';
 import { STORY_GROUPS, STORY_LINKS, storyAlert } from '../../devkit/incident-story';
 
@@ -16,29 +16,11 @@ const PRODUCT_ARN = 'arn:aws:securityhub:eu-west-1:123456789012:product/12345678
 /** The `lambda` body of the analyzer's SNS message for an alert, as the subscription delivers it. */
 function alertRecord(alert: IncidentAlert, messageId: string): SNSEventRecord {
   const built = buildIncidentAlert(alert, STORY_LINKS);
-  return snsRecord((JSON.parse(built.Message) as { lambda: string }).lambda, built.Subject, messageId);
+  return hubRecord((JSON.parse(built.Message) as { lambda: string }).lambda, built.Subject, messageId);
 }
 
-function snsRecord(message: string, subject: string, messageId: string): SNSEventRecord {
-  return {
-    EventVersion: '1.0',
-    EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts:sub',
-    EventSource: 'aws:sns',
-    Sns: {
-      SignatureVersion: '1',
-      Timestamp: '2026-11-20T09:01:00.000Z',
-      Signature: 'sig',
-      SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
-      MessageId: messageId,
-      Message: message,
-      MessageAttributes: {},
-      Type: 'Notification',
-      UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsubscribe',
-      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts',
-      Subject: subject,
-    },
-  };
-}
+const hubRecord = (message: string, subject: string, messageId: string): SNSEventRecord =>
+  snsRecord(message, { subject, messageId, timestamp: '2026-11-20T09:01:00.000Z' });
 
 const event = (...records: SNSEventRecord[]): SNSEvent => ({ Records: records });
 
@@ -98,8 +80,8 @@ describe('Security Hub forwarder against a local Security Hub', () => {
     await handler(
       event(
         alertRecord(storyAlert('test'), 'm-4'),
-        snsRecord('Weekly compliance report: 3 controls violated', 'report', 'm-5'),
-        snsRecord('{"kind":"watchdog"}', 'silence', 'm-6'),
+        hubRecord('Weekly compliance report: 3 controls violated', 'report', 'm-5'),
+        hubRecord('{"kind":"watchdog"}', 'silence', 'm-6'),
       ),
       lambdaContext,
     );
@@ -112,7 +94,7 @@ describe('Security Hub forwarder against a local Security Hub', () => {
   });
 
   it('fails the invocation (retry, then DLQ) for an incident body that breaks the contract', async () => {
-    await expect(handler(event(snsRecord('{"kind":"incident","version":1}', 's', 'm-7')), lambdaContext)).rejects.toBeInstanceOf(UnreadableIncidentError);
+    await expect(handler(event(hubRecord('{"kind":"incident","version":1}', 's', 'm-7')), lambdaContext)).rejects.toBeInstanceOf(UnreadableIncidentError);
     expect(hub.calls).toEqual([]);
   });
 

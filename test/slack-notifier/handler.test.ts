@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { snsRecord } from '../../devkit/lambda-events';
 import type { Context, SNSEvent, SNSEventRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SlackPostError, WebhookSecretError } from '../../lambdas/adapters/slack-webhook';
@@ -52,29 +53,12 @@ function alertRecord(rows: AggregatedRow[], messageId = 'msg-1'): SNSEventRecord
     cluster: 'prod-eu',
   });
   const message = (JSON.parse(alert.Message) as { lambda: string }).lambda;
-  return snsRecord(message, alert.Subject, messageId, alert.MessageAttributes.severity.StringValue);
+  return topicRecord(message, alert.Subject, messageId, alert.MessageAttributes.severity.StringValue);
 }
 
-function snsRecord(message: string, subject: string, messageId = 'msg-1', severity = 'critical'): SNSEventRecord {
-  return {
-    EventVersion: '1.0',
-    EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts:sub',
-    EventSource: 'aws:sns',
-    Sns: {
-      SignatureVersion: '1',
-      Timestamp: '2026-11-20T10:06:00.000Z',
-      Signature: 'sig',
-      SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
-      MessageId: messageId,
-      Message: message,
-      MessageAttributes: { severity: { Type: 'String', Value: severity }, cluster: { Type: 'String', Value: 'prod-eu' } },
-      Type: 'Notification',
-      UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/unsubscribe',
-      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:k8s-audit-alerts',
-      Subject: subject,
-    },
-  };
-}
+/** The alerts topic's message with the attributes the notifier's subscription filters on. */
+const topicRecord = (message: string, subject: string, messageId = 'msg-1', severity = 'critical'): SNSEventRecord =>
+  snsRecord(message, { subject, messageId, attributes: { severity, cluster: 'prod-eu' } });
 
 const event = (...records: SNSEventRecord[]): SNSEvent => ({ Records: records });
 
@@ -177,7 +161,7 @@ describe('the Slack notifier', () => {
 
   it('posts an incident alert as top-level text and Block Kit blocks', async () => {
     const alert = buildIncidentAlert(storyAlert(), STORY_LINKS);
-    const record = snsRecord((JSON.parse(alert.Message) as { lambda: string }).lambda, alert.Subject);
+    const record = topicRecord((JSON.parse(alert.Message) as { lambda: string }).lambda, alert.Subject);
     await notifier()(event(record), context);
 
     expect(webhook.received).toHaveLength(1);
@@ -206,7 +190,7 @@ describe('the Slack notifier', () => {
 
   it('posts a plain notice from the subject for a message kind it does not render', async () => {
     const digest = JSON.stringify({ kind: 'digest', period: '2026-11', link: 'https://reports.example.com/r.html' });
-    await notifier({ minSeverity: 'critical' })(event(snsRecord(digest, 'k8s-audit-analyzer monthly report <!channel>', 'msg-r', 'info')), context);
+    await notifier({ minSeverity: 'critical' })(event(topicRecord(digest, 'k8s-audit-analyzer monthly report <!channel>', 'msg-r', 'info')), context);
     expect(webhook.received).toHaveLength(1);
     expect(JSON.parse(webhook.received[0].body)).toEqual({
       text: 'k8s-audit-analyzer monthly report &lt;!channel&gt;',

@@ -1,7 +1,7 @@
 import type { AlertLinks, IncidentAlert, IncidentGroup } from '../incident/types';
+import { mostSevereFirst } from '../incident/alert-decision';
 import { displayText, jsonText } from '../report/display-text';
 import { RULES } from '../rules';
-import { severityRank } from '../finding';
 import type { GroupRecap, IncidentBody } from './incident-body';
 import { incidentChatbotNotification } from './incident-chatbot';
 import { incidentEmail } from './incident-email';
@@ -68,7 +68,7 @@ export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep?
   const recap = ending ? recapOf(groups).slice(0, keep ?? groups.length) : undefined;
   // A summary's machine body still carries every group whole (the people's renderers recap them):
   // Security Hub and EventBridge replace or resolve each group's record by it.
-  const whole = ending ? inRecapOrder(groups) : alert.told;
+  const whole = ending ? mostSevereFirst(groups) : alert.told;
   const told = whole.slice(0, keep ?? whole.length).map((group: IncidentGroup) => {
     const { fingerprints: _fingerprints, ...rest } = group;
     return { ...rest, guide: groupGuide(group, alert.incident.cluster, links, (id) => REMEDIATION.get(id)) };
@@ -92,7 +92,7 @@ export function buildIncidentBody(alert: IncidentAlert, links: AlertLinks, keep?
 
 /** Every group in a line, most severe first, then the first seen first: the order the incident happened in. */
 function recapOf(groups: readonly IncidentGroup[]): GroupRecap[] {
-  return inRecapOrder(groups).map((g) => ({
+  return mostSevereFirst(groups).map((g) => ({
     ruleId: g.ruleId,
     title: g.title,
     category: g.category,
@@ -104,12 +104,6 @@ function recapOf(groups: readonly IncidentGroup[]): GroupRecap[] {
     lastSeen: g.lastSeen,
     ...(g.alertedAt ? { alertedAt: g.alertedAt } : {}),
   }));
-}
-
-function inRecapOrder(groups: readonly IncidentGroup[]): IncidentGroup[] {
-  return [...groups].sort(
-    (a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0),
-  );
 }
 
 /** The subject: the title sentence in fewer than 100 printable ASCII characters, who and the cluster kept. */

@@ -57,6 +57,9 @@ export function markTold(incident: Incident, alert: IncidentAlert): Incident {
   return { ...incident, groups, alertedSeverity, ...(alertedChain !== undefined ? { alertedChain } : {}) };
 }
 
-function mostSevereFirst(groups: readonly IncidentGroup[]): IncidentGroup[] {
-  return [...groups].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstSeen.localeCompare(b.firstSeen));
+/** Most severe first, then the first seen first (code-point order: the same on every machine). */
+export function mostSevereFirst<G extends Pick<IncidentGroup, 'severity' | 'firstSeen'>>(groups: readonly G[]): G[] {
+  return [...groups].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0),
+  );
 }
