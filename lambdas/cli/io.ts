@@ -25,6 +25,14 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/**
+ * A usage or configuration error found by a command's action: the CLI prints `error: message`,
+ * the pointer to that command's help, and exits 2.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 /** Prints a usage error with the pointer to the right help, and returns its exit code. */
 export function usageError(io: Io, message: string, command?: string): number {
   io.err(`${message}\n\nRun 'k8s-audit-analyzer ${command ? `${command} ` : ''}--help' for usage.`);
