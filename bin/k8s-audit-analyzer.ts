@@ -2,8 +2,24 @@
 import { EXIT } from '../lambdas/cli/io';
 import { main } from '../lambdas/cli/main';
 
+/**
+ * A reader that went away (`scan --format json | head`) is not an error: output stops, the
+ * command finishes, and the exit code is the one the results deserve. Writes after that are
+ * dropped instead of failing again.
+ */
+let stdoutClosed = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  stdoutClosed = true;
+});
+process.stderr.on('error', () => {
+  // stderr closed too: there is nowhere left to say anything.
+});
+
 main(process.argv.slice(2), {
-  out: (s) => process.stdout.write(s + '\n'),
+  out: (s) => {
+    if (!stdoutClosed) process.stdout.write(s + '\n');
+  },
   err: (s) => process.stderr.write(s + '\n'),
   errStream: process.stderr,
   stdoutIsTty: process.stdout.isTTY,

@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { findingsTableAdapters } from '../adapters/findings-table';
-import { s3Object } from '../adapters/object-source';
+import { s3Object } from '../adapters/s3-object-source';
 import { S3FindingsArchive } from '../adapters/s3-findings-archive';
 import { SnsPublisher } from '../adapters/sns-publisher';
 import { logSafe } from '../commons/log-safe';

@@ -1,3 +1,6 @@
+import type { AlertsCommandDeps } from './alerts-command';
+import type { BackfillCommandDeps } from './backfill-command';
+import type { IncidentsCommandDeps } from './incidents-command';
 import type { Io } from './io';
 
 /**
@@ -12,4 +15,12 @@ export interface CliContext {
   now: () => Date;
   /** The action's exit code (see EXIT); the last call wins, 0 when none is set. */
   setExit(code: number): void;
+  /** Clients the AWS commands use instead of making their own (tests). */
+  deps: CommandDeps;
+}
+
+export interface CommandDeps {
+  alerts?: AlertsCommandDeps;
+  backfill?: BackfillCommandDeps;
+  incidents?: IncidentsCommandDeps;
 }

@@ -1,29 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { SourceObject } from '../adapters/object-source';
-import { isS3Uri, listFiles, listS3 } from '../adapters/object-source';
+import { isS3Uri, listFiles } from '../adapters/object-source';
 import { parseConfig } from '../core/config/schema';
 import { clusterFromKey } from '../core/read/object-key';
 import type { Config } from '../core/config/types';
-import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
 import { knownRuleIds } from '../core/rules';
+import type { AwsOptions } from './aws';
+import { awsClientConfig, prepareAwsSdk } from './aws';
+import type { Io } from './io';
 
-/** `--concurrency N`: objects read at once, 1 to 64 (default 4). */
-export function concurrencyOption(value: string | undefined): number {
-  if (value === undefined) return 4;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--concurrency must be a whole number from 1 to 64');
-  return n;
-}
-
-/** `--incident-window M`: whole minutes, 1 to a week (default the analyzer's). */
-export function incidentWindowOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_INCIDENT_WINDOW_MINUTES;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1 || n > 10_080)
-    throw new Error(`--incident-window must be whole minutes from 1 to 10080 (got "${value}")`);
-  return n;
-}
+export { clusterOption, concurrencyOption, incidentWindowOption } from './option-values';
 
 /** A text file named by an option, with an error that names the option. */
 export function readOptionFile(path: string, option: string): string {
@@ -39,21 +25,46 @@ export function configOption(path: string): Config {
   return parseConfig(readOptionFile(path, '--config'), path, knownRuleIds());
 }
 
-/** Files, directories (recursively) and `s3://bucket/prefix` locations, as objects to read. */
-export async function listInputs(locations: readonly string[]): Promise<SourceObject[]> {
-  const s3 = locations.some(isS3Uri) ? new S3Client({}) : undefined;
-  const objects: SourceObject[] = [];
-  for (const location of locations) objects.push(...(s3 && isS3Uri(location) ? await listS3(s3, location) : await listFiles([location])));
-  return objects;
+/** The location that means standard input. */
+export const STDIN = '-';
+
+/**
+ * Standard input as one object (any compression, detected like a file's). Its size is unknown
+ * until it is read, so progress counts it as zero bytes.
+ */
+export function stdinObject(stream: NodeJS.ReadableStream = process.stdin): SourceObject {
+  return { name: '(stdin)', size: 0, open: () => Promise.resolve(stream as NodeJS.ReadableStream & AsyncIterable<Uint8Array>) };
 }
 
-const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export interface ListOptions {
+  aws?: AwsOptions;
+  /** Where the AWS SDK note goes; quiet: said nowhere. */
+  io?: Io;
+  quiet?: boolean;
+  stdin?: NodeJS.ReadableStream;
+}
 
-/** `--cluster NAME`: the cluster of objects whose path names none. */
-export function clusterOption(value: string | undefined): string | undefined {
-  if (value !== undefined && !CLUSTER_NAME.test(value))
-    throw new Error(`--cluster must be a cluster name: letters, digits, '.', '_' and '-', at most 100 (got "${value}")`);
-  return value;
+/**
+ * Files, directories (recursively), `s3://bucket/prefix` locations and `-` (standard input, at
+ * most once), as objects to read. The AWS SDK is loaded only when a location is in S3.
+ */
+export async function listInputs(locations: readonly string[], options: ListOptions = {}): Promise<SourceObject[]> {
+  if (locations.filter((l) => l === STDIN).length > 1) throw new Error("standard input ('-') can be read only once");
+  let s3: ((uri: string) => Promise<SourceObject[]>) | undefined;
+  if (locations.some(isS3Uri)) {
+    if (options.io) prepareAwsSdk(options.io, options.quiet);
+    const [{ S3Client }, { listS3 }] = await Promise.all([import('@aws-sdk/client-s3'), import('../adapters/s3-object-source')]);
+    // followRegionRedirects: a bucket in another region than the profile's is still read.
+    const client = new S3Client({ ...awsClientConfig(options.aws ?? {}), followRegionRedirects: true });
+    s3 = (uri) => listS3(client, uri);
+  }
+  const objects: SourceObject[] = [];
+  for (const location of locations) {
+    if (location === STDIN) objects.push(stdinObject(options.stdin));
+    else if (s3 && isS3Uri(location)) objects.push(...(await s3(location)));
+    else objects.push(...(await listFiles([location])));
+  }
+  return objects;
 }
 
 /** The object read as the analyzer reads one under `clusters/<cluster>/`, unless its own key names a cluster. */

@@ -8,6 +8,8 @@ export interface Io {
   errStream?: NodeJS.WriteStream;
   stdoutIsTty?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** What '-' reads (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** The exit codes of every command; each command's help lists those it can return. */
@@ -31,6 +33,25 @@ export const EXIT = {
  */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** The exit codes as every command's help ends with them. */
+export const EXIT_CODES_HELP = `Exit codes:
+  0  done
+  1  scan: a finding at or above --fail-on
+  2  usage or configuration error (a bad option, an unreadable --config, AWS credentials or region)
+  3  input incomplete: some object could not be read whole, or no audit event was read at all
+     (an empty directory, a wrong prefix); stderr says which. What could be read is still reported.`;
+
+/**
+ * Whether stdout gets colours: NO_COLOR (any value) turns them off, FORCE_COLOR (but 0/false)
+ * turns them on, otherwise a terminal has them.
+ */
+export function wantsColour(io: Io): boolean {
+  const env = io.env ?? process.env;
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined) return !['0', 'false'].includes(env.FORCE_COLOR);
+  return io.stdoutIsTty === true;
 }
 
 /** Prints a usage error with the pointer to the right help, and returns its exit code. */

@@ -3,7 +3,11 @@ import { displayText } from '../core/report/display-text';
 import { interestOf } from '../core/rules';
 import type { ReadStats } from '../core/read';
 import { emptyStats, mergeStats, readAuditLog } from '../core/read';
-import { listFiles } from '../adapters/object-source';
+import type { SourceObject } from '../adapters/object-source';
+import type { CliContext } from './cli-context';
+import { listInputs } from './inputs';
+import { EXIT, UsageError } from './io';
+import { nothingReadMessage } from './read-nothing';
 
 const RULES_INTEREST = interestOf();
 
@@ -19,10 +23,14 @@ export interface ObjectStats {
 }
 
 /** Reads every object and returns the reader's statistics for each, plus the total. */
-export async function readStats(paths: readonly string[], options: Pick<StatsOptions, 'all'>): Promise<{ objects: ObjectStats[]; total: ReadStats }> {
+export async function readStats(
+  paths: readonly string[],
+  options: Pick<StatsOptions, 'all'> & { stdin?: NodeJS.ReadableStream },
+): Promise<{ objects: ObjectStats[]; total: ReadStats }> {
   const objects: ObjectStats[] = [];
   const total = emptyStats();
-  for (const object of await listFiles(paths)) {
+  const sources: SourceObject[] = await listInputs(paths, options.stdin ? { stdin: options.stdin } : {});
+  for (const object of sources) {
     const reading = readAuditLog(await object.open(), { interest: options.all ? undefined : RULES_INTEREST });
     for await (const _event of reading.events) {
       // Only the statistics are wanted here; the rules consume the events in `scan`.
@@ -31,6 +39,21 @@ export async function readStats(paths: readonly string[], options: Pick<StatsOpt
     mergeStats(total, reading.stats);
   }
   return { objects, total };
+}
+
+/** `stats`: prints the statistics; exit 3 when an object was not read whole or no event was read at all. */
+export async function runStats(paths: readonly string[], options: StatsOptions, ctx: CliContext): Promise<number> {
+  if (paths.some((p) => p.startsWith('s3://'))) throw new UsageError("stats reads files, directories and '-'; for S3 use 'scan'");
+  let result;
+  try {
+    result = await readStats(paths, { all: options.all, ...(ctx.io.stdin ? { stdin: ctx.io.stdin } : {}) });
+  } catch (error) {
+    throw new UsageError(`cannot read input: ${(error as Error).message}`);
+  }
+  ctx.io.out(options.json ? JSON.stringify(result, null, 2) : renderStatsTable(result));
+  const nothing = nothingReadMessage(result.objects.length, result.total, paths);
+  if (nothing) ctx.io.err(`error: ${nothing}`);
+  return nothing || !result.total.complete ? EXIT.incomplete : EXIT.ok;
 }
 
 const PROBLEM_LABELS: Array<[keyof ReadStats['problems'], string]> = [

@@ -2,7 +2,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { listS3, parseS3Uri } from '../../lambdas/adapters/object-source';
+import { parseS3Uri } from '../../lambdas/adapters/object-source';
+import { listS3 } from '../../lambdas/adapters/s3-object-source';
 import { scanObjects } from '../../lambdas/cli/scan';
 import { clusterAdminBinding } from '../helpers/events';
 import { jsonLines } from '../helpers/shipping';
