@@ -5,7 +5,6 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { SEVERITIES } from '../core/finding';
-import type { Severity } from '../core/finding';
 import { clusterOption, concurrencyOption, incidentWindowOption } from './option-values';
 import { parseTimeArgument } from './time-range';
 
