@@ -146,7 +146,7 @@ async function previewCommand(
     if (!SEVERITIES.includes(minSeverity)) throw new Error(`--min-severity must be one of ${SEVERITIES.join(', ')} (got "${minSeverity}")`);
     windowMinutes = incidentWindowOption(values['incident-window']);
     clusterOption(values.cluster);
-    if (values.config !== undefined) config = configOption(values.config);
+    if (values.config !== undefined) config = await configOption(values.config);
   } catch (error) {
     return fail(error instanceof ConfigError ? error.message : (error as Error).message);
   }

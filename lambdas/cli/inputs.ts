@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { SourceObject } from '../adapters/object-source';
 import { isS3Uri, listFiles } from '../adapters/object-source';
-import { parseConfig } from '../core/config/schema';
 import { clusterFromKey } from '../core/read/object-key';
 import type { Config } from '../core/config/types';
 import { knownRuleIds } from '../core/rules';
 import type { AwsOptions } from './aws';
 import { awsClientConfig, prepareAwsSdk } from './aws';
 import type { Io } from './io';
+import { UsageError } from './io';
 
 export { clusterOption, concurrencyOption, incidentWindowOption } from './option-values';
 
@@ -16,13 +16,22 @@ export function readOptionFile(path: string, option: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot read ${option} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
 }
 
-/** `--config FILE`, validated (a ConfigError names the field). */
-export function configOption(path: string): Config {
-  return parseConfig(readOptionFile(path, '--config'), path, knownRuleIds());
+/**
+ * `--config FILE`, validated: a usage error that names the file and the field otherwise. The
+ * schema (zod, yaml) is loaded only when a file is given: it is a third of a scan's start-up.
+ */
+export async function configOption(path: string): Promise<Config> {
+  const text = readOptionFile(path, '--config');
+  const { parseConfig } = await import('../core/config/schema');
+  try {
+    return parseConfig(text, path, knownRuleIds());
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
 }
 
 /** The location that means standard input. */

@@ -105,7 +105,7 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
       period = periodOf(parseTimeArgument(values.from, now()), parseTimeArgument(values.to, now()));
     }
     concurrency = concurrencyOption(values.concurrency);
-    if (values.config !== undefined) config = configOption(values.config);
+    if (values.config !== undefined) config = await configOption(values.config);
   } catch (error) {
     return fail(error instanceof ConfigError ? error.message : (error as Error).message);
   }

@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import type { SourceObject } from '../adapters/object-source';
 import { DetectorStateFile } from '../adapters/detector-state-file';
 import { renderFindingsCsv } from '../core/compliance/csv';
-import { ConfigError } from '../core/config/schema';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import { redactProblemDetail } from '../core/detect/redact';
@@ -21,10 +20,10 @@ import { renderMarkdown } from '../core/report/markdown';
 import { renderSarif } from '../core/report/sarif';
 import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
 import { RULES } from '../core/rules';
+import { awsErrorLine } from './aws';
 import type { CliContext } from './cli-context';
 import { configOption, inCluster, listInputs } from './inputs';
 import { EXIT, UsageError, wantsColour } from './io';
-import { ocsfOptions } from './ocsf-options';
 import type { ScanCommandOptions } from './program';
 import { commandProgress } from './progress';
 import { nothingReadMessage } from './read-nothing';
@@ -58,14 +57,7 @@ export async function runScan(locations: readonly string[], options: ScanCommand
   const quiet = options.quiet === true;
   if (options.since && options.until && options.since >= options.until) throw new UsageError('--since must be before --until');
   if (options.report !== undefined && !options.report.endsWith('.html')) throw new UsageError('--report must name an .html file');
-  let config: Config = DEFAULT_CONFIG;
-  if (options.config !== undefined) {
-    try {
-      config = configOption(options.config);
-    } catch (error) {
-      throw new UsageError(error instanceof ConfigError ? error.message : (error as Error).message);
-    }
-  }
+  const config: Config = options.config !== undefined ? await configOption(options.config) : DEFAULT_CONFIG;
   let state: DetectorStateFile | undefined;
   if (options.state !== undefined) {
     try {
@@ -86,7 +78,7 @@ export async function runScan(locations: readonly string[], options: ScanCommand
       })
     ).map((object) => inCluster(object, options.cluster));
   } catch (error) {
-    if ((error as { $metadata?: unknown }).$metadata !== undefined) throw error; // AWS: said in one line by main
+    if (awsErrorLine(error) !== undefined) throw error; // said in one line, with what to do, by main
     throw new UsageError(`cannot list input: ${(error as Error).message}`);
   }
 
@@ -127,9 +119,11 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     case 'sarif':
       io.out(renderSarif(table, RULES, { toolVersion: packageVersion() }));
       break;
-    case 'ocsf':
+    case 'ocsf': {
+      const { ocsfOptions } = await import('./ocsf-options'); // its links load the deploy settings' schema
       if (findings.length > 0) io.out(renderOcsf(findings, ocsfOptions(packageVersion())).trimEnd());
       break;
+    }
     case 'csv':
       io.out(renderFindingsCsv(findings, RULES).trimEnd());
       break;

@@ -62,11 +62,12 @@ describe('k8s-audit-analyzer stats', () => {
   });
 
   it.each([
-    [[], /Usage:/],
-    [['scna', 'x'], /unknown command: scna/],
-    [['stats'], /needs at least one file or directory/],
+    [[], /Usage: k8s-audit-analyzer \[options\] \[command\]/],
+    [['scna', 'x'], /unknown command 'scna'\n\(Did you mean scan\?\)/],
+    [['stats'], /missing required argument 'locations'/],
     [['stats', '/nonexistent/audit.log'], /cannot read input: .*nonexistent/],
-    [['stats', '--bogus', 'x'], /Unknown option '--bogus'/],
+    [['stats', '--bogus', 'x'], /unknown option '--bogus'/],
+    [['stats', 's3://bucket/logs/'], /stats reads files, directories and '-'; for S3 use 'scan'/],
   ])('usage errors exit 2 with a reason: %j', async (argv, message) => {
     const { code, err } = await run(...argv);
     expect(code).toBe(2);
@@ -76,6 +77,7 @@ describe('k8s-audit-analyzer stats', () => {
   it('--help prints the help on stdout and exits 0', async () => {
     const { code, out } = await run('--help');
     expect(code).toBe(0);
-    expect(out).toMatch(/Examples:/);
+    expect(out).toMatch(/^Usage: k8s-audit-analyzer/);
+    expect(out).toMatch(/Exit codes:/);
   });
 });

@@ -168,9 +168,14 @@ describe('k8s-audit-analyzer scan', () => {
   });
 
   it.each([
-    [['scan'], /needs at least one file/],
-    [['scan', logFile, '--format', 'xml'], /--format must be one of table, json, ndjson, markdown, sarif/],
-    [['scan', logFile, '--fail-on', 'severe'], /--fail-on must be one of/],
+    [['scan'], /error: missing required argument 'locations'/],
+    [
+      ['scan', logFile, '--format', 'xml'],
+      /'--format <format>' argument 'xml' is invalid\. Allowed choices are table, json, ndjson, markdown, sarif, ocsf, csv/,
+    ],
+    [['scan', logFile, '--fail-on', 'severe'], /'--fail-on <level>' argument 'severe' is invalid/],
+    [['scan', logFile, '--fomat', 'json'], /unknown option '--fomat'\n\(Did you mean --format\?\)/],
+    [['scan', logFile, '-', '-'], /standard input \('-'\) can be read only once/],
     [['scan', logFile, '--since', 'yesterday'], /"yesterday" is not a time/],
     [['scan', logFile, '--report', 'out.txt'], /--report must name an \.html file/],
     [['scan', logFile, '--incident-window', '0'], /--incident-window must be whole minutes from 1 to 10080/],
@@ -181,6 +186,7 @@ describe('k8s-audit-analyzer scan', () => {
     const { code, err } = await run(...argv);
     expect(code).toBe(2);
     expect(err).toMatch(message);
+    expect(err).toMatch(/Run 'k8s-audit-analyzer scan --help' for usage\./);
   });
 });
 

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lazy-yaml';
 import type { JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 

@@ -1,5 +1,5 @@
+import { parseYaml } from '../k8s/lazy-yaml';
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import type { EventView, JsonObject } from '../detect/event-view';
 import { asArray, asObject, asString } from '../detect/event-view';
 import { isPlatform } from '../detect/identity';
