@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -9,6 +6,8 @@ import { MissingObjectError, ObjectReadError } from '../core/ports';
 
 // Declared by the core (its pipeline reads them); the CLI names it from here too.
 export type { SourceObject } from '../core/ports';
+// Local files live apart (no AWS SDK there); the CLI still finds them here.
+export { fileObject, listFiles } from './file-objects';
 
 export function isS3Uri(location: string): boolean {
   return location.startsWith('s3://');
@@ -19,33 +18,6 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
   if (!match) throw new Error(`not an S3 location: ${uri} (expected s3://bucket/prefix)`);
   return { bucket: match[1], prefix: match[2] ?? '' };
-}
-
-/** Every file under the given paths (directories recursively; hidden entries and Markdown skipped), sorted. */
-export async function listFiles(paths: readonly string[]): Promise<SourceObject[]> {
-  const objects: SourceObject[] = [];
-  for (const path of paths) {
-    const info = await stat(path);
-    if (info.isDirectory()) objects.push(...(await walk(path)));
-    else objects.push(fileObject(path, info.size));
-  }
-  return objects;
-}
-
-function fileObject(path: string, size: number): SourceObject {
-  return { name: path, size, open: () => Promise.resolve(createReadStream(path, { highWaterMark: 256 * 1024 })) };
-}
-
-async function walk(dir: string): Promise<SourceObject[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const objects: SourceObject[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.') || entry.name.endsWith('.md')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) objects.push(...(await walk(path)));
-    else if (entry.isFile()) objects.push(fileObject(path, (await stat(path)).size));
-  }
-  return objects;
 }
 
 /** An S3 object as a listing names it (folder markers are left out). */
