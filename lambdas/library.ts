@@ -7,7 +7,7 @@
 
 // Reading: bytes of any shipping format and compression → audit events and reader statistics.
 export { readAuditLog } from './core/read';
-export type { AuditLogReading, ReadOptions, ReadEvent, ReadStats, ProblemKind, ProblemSample, Compression } from './core/read';
+export type { AuditLogReading, Compression, EventInterest, ProblemKind, ProblemSample, ReadEvent, ReadOptions, ReadStats } from './core/read';
 export type { AuditEvent } from './core/audit-event';
 
 // Detection: the engine, its configuration and the rules registry.

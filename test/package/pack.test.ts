@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -148,8 +148,15 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(JSON.parse(result.stdout)).toEqual({ library: true, sdk: [] });
   });
 
-  it('type-checks and runs examples/library-scan.ts (the example docs/library.md shows) against the installed types', () => {
+  it('type-checks examples/library-scan.ts and every example of README.md and docs/library.md against the installed types, and runs the first', () => {
     copyFileSync(join(REPO, 'examples/library-scan.ts'), join(app, 'library-scan.ts'));
+    const snippets = ['README.md', 'docs/library.md'].flatMap((page) => libraryExamples(readFileSync(join(REPO, page), 'utf8')));
+    expect(snippets.length).toBeGreaterThanOrEqual(6);
+    // As ES modules (.mts): the snippets use top-level await, as a user's script would.
+    const files = snippets.map((code, i) => {
+      writeFileSync(join(app, `snippet-${i}.mts`), code);
+      return `snippet-${i}.mts`;
+    });
     // Strict, NodeNext resolution (what reads `exports` and its `types`), and no skipLibCheck: the shipped declarations must hold too.
     const typecheck = run(process.execPath, [
       join(REPO, 'node_modules/typescript/bin/tsc'),
@@ -166,6 +173,7 @@ describe('the packed tarball, installed into an empty folder', () => {
       '--types',
       'node',
       'library-scan.ts',
+      ...files,
     ]);
     expect(typecheck.stdout + typecheck.stderr).toBe('');
     expect(typecheck.status).toBe(0);
@@ -184,3 +192,8 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(example.stderr).toMatch(/^1 objects, \d+ events, \d+ findings$/m);
   });
 });
+
+/** The TypeScript blocks of a Markdown page that import the package (the library's examples). */
+function libraryExamples(markdown: string): string[] {
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]).filter((code) => code.includes(`from '${NAME}'`));
+}
