@@ -16,6 +16,8 @@ const SAMPLES = join(REPO, 'samples');
 const EKS_SAMPLE = join(SAMPLES, 'eks/prod-eu/2026/11/20/09/audit-firehose-1-2026-11-20-09-00-00.gz');
 const NAME = '@k8s-audit/analyzer';
 const MINUTES = 60_000;
+// A hang guard for the child processes (tsc over the installed declarations is the slowest), not a speed test.
+jest.setTimeout(5 * MINUTES);
 
 /**
  * The environment for child npm and node runs: without what `npm test` sets for its own script
