@@ -1,4 +1,19 @@
 import { createHash } from 'node:crypto';
+import type {
+  ArtifactLocation,
+  Location,
+  LogicalLocation,
+  Log,
+  Message,
+  PhysicalLocation,
+  PropertyBag,
+  ReportingConfiguration,
+  ReportingDescriptor,
+  Result,
+  Run,
+  Tool,
+  ToolComponent,
+} from 'sarif';
 import type { Rule } from '../detect/rule';
 import type { Category, Severity } from '../finding';
 import type { AggregatedRow } from './aggregate';
@@ -30,7 +45,7 @@ export const TOOL_NAME = 'k8s-audit-analyzer';
 /** The key of each result's fingerprint; the version changes if what is hashed ever does. */
 export const FINGERPRINT_KEY = 'ruleActorTarget/v1';
 
-type Level = 'error' | 'warning' | 'note';
+type Level = Extract<Result.level, 'error' | 'warning' | 'note'>;
 
 const LEVEL: Record<Severity, Level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 
@@ -40,51 +55,55 @@ const LEVEL: Record<Severity, Level> = { critical: 'error', high: 'error', mediu
  */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
 
-interface Message {
-  text: string;
-  markdown?: string;
-}
+/**
+ * SARIF's type `T` with the members in `F` as this renderer always writes them (required, narrowed).
+ * The constraint keeps `F` honest: each member must exist in `T` and fit its type there.
+ */
+type Written<T, F extends { [K in keyof F]: K extends keyof T ? T[K] : never }> = Omit<T, keyof F> & F;
 
-interface ReportingDescriptor {
-  id: string;
-  name: string;
-  shortDescription: Message;
-  fullDescription?: Message;
-  help?: Message;
-  defaultConfiguration: { level: Level };
-  properties: { category: Category; tags: string[]; 'security-severity': string; controls?: string[] };
-}
+type Text = Written<Message, { text: string }>;
 
-interface SarifResult {
-  ruleId: string;
-  ruleIndex: number;
-  level: Level;
-  message: Message;
-  locations: Array<{
-    physicalLocation?: { artifactLocation: { uri: string } };
-    logicalLocations: Array<{ name: string; fullyQualifiedName: string; kind: 'resource' }>;
-  }>;
-  partialFingerprints: Record<string, string>;
-  properties: {
-    severity: Severity;
-    count: number;
-    firstSeen: string;
-    lastSeen: string;
-    actor: string;
-    exampleAuditID: string;
-    clusters: string[];
-    sources: string[];
-  };
-}
+type Descriptor = Written<
+  ReportingDescriptor,
+  {
+    name: string;
+    shortDescription: Text;
+    defaultConfiguration: Written<ReportingConfiguration, { level: Level }>;
+    properties: PropertyBag & { category: Category; tags: string[]; 'security-severity': string; controls?: string[] };
+  }
+>;
 
-export interface SarifLog {
-  $schema: string;
-  version: '2.1.0';
-  runs: Array<{
-    tool: { driver: { name: string; semanticVersion: string; version: string; informationUri?: string; rules: ReportingDescriptor[] } };
-    results: SarifResult[];
-  }>;
-}
+type ResultLocation = Written<
+  Location,
+  { physicalLocation?: Written<PhysicalLocation, { artifactLocation: Written<ArtifactLocation, { uri: string }> }>; logicalLocations: LogicalLocation[] }
+>;
+
+type SarifResult = Written<
+  Result,
+  {
+    ruleId: string;
+    ruleIndex: number;
+    level: Level;
+    message: Text;
+    locations: ResultLocation[];
+    partialFingerprints: Record<string, string>;
+    properties: PropertyBag & {
+      severity: Severity;
+      count: number;
+      firstSeen: string;
+      lastSeen: string;
+      actor: string;
+      exampleAuditID: string;
+      clusters: string[];
+      sources: string[];
+    };
+  }
+>;
+
+type Driver = Written<ToolComponent, { semanticVersion: string; version: string; rules: Descriptor[] }>;
+
+/** The log `buildSarif` returns: one run, which always lists its rules and its results. */
+export type SarifLog = Written<Log, { $schema: string; runs: Array<Written<Run, { tool: Written<Tool, { driver: Driver }>; results: SarifResult[] }>> }>;
 
 export function renderSarif(rows: readonly AggregatedRow[], rules: readonly RuleMetadata[], options: SarifOptions): string {
   return jsonText(buildSarif(rows, rules, options), 2);
@@ -94,7 +113,7 @@ export function renderSarif(rows: readonly AggregatedRow[], rules: readonly Rule
 export function buildSarif(rows: readonly AggregatedRow[], rules: readonly RuleMetadata[], options: SarifOptions): SarifLog {
   // Every registry rule is listed, not only those that fired: code-scanning UIs show the rule set,
   // and a rule with no results is how they close an alert that no longer occurs.
-  const descriptors: ReportingDescriptor[] = [];
+  const descriptors: Descriptor[] = [];
   const index = new Map<string, number>();
   for (const rule of rules) {
     if (index.has(rule.id)) continue;
@@ -135,7 +154,7 @@ export function buildSarif(rows: readonly AggregatedRow[], rules: readonly RuleM
   };
 }
 
-function descriptorOf(rule: RuleMetadata): ReportingDescriptor {
+function descriptorOf(rule: RuleMetadata): Descriptor {
   return {
     id: rule.id,
     name: ruleName(rule.id),
