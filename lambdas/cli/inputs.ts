@@ -69,6 +69,8 @@ export async function listInputs(locations: readonly string[], options: ListOpti
   }
   const objects: SourceObject[] = [];
   for (const location of locations) {
+    if (location === STDIN && ((options.stdin ?? process.stdin) as { isTTY?: boolean }).isTTY === true)
+      throw new UsageError("'-' reads standard input, but nothing is piped into it (it is the terminal): pipe a log in, or name a file");
     if (location === STDIN) objects.push(stdinObject(options.stdin));
     else if (s3 && isS3Uri(location)) objects.push(...(await s3(location)));
     else objects.push(...(await listFiles([location])));

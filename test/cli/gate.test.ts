@@ -183,6 +183,13 @@ describe('standard input', () => {
     const empty = await run(['scan', '-', '-q'], { stdin: Readable.from([]) });
     expect(empty.code).toBe(3);
   });
+
+  it("'-' on a terminal is a usage error, not a wait for input that never comes", async () => {
+    const terminal = Object.assign(Readable.from([]), { isTTY: true });
+    const { code, err } = await run(['scan', '-'], { stdin: terminal });
+    expect(code).toBe(2);
+    expect(err).toMatch(/nothing is piped into it \(it is the terminal\)/);
+  });
 });
 
 describe('version and help', () => {
