@@ -33,7 +33,7 @@ const TARGETS: ReadonlyArray<Finding['target']> = [
 /** A token request by a person for a service account of the pool: what makes later findings of that account the person's. */
 const mint = fc.record({
   username: fc.constantFrom(USERNAMES[0], USERNAMES[1]),
-  account: fc.constantFrom(['kube-system', 'node-health-agent'], ['default', 'builder']),
+  account: fc.constantFrom<[string, string]>(['kube-system', 'node-health-agent'], ['default', 'builder']),
 });
 
 /** A finding time: minutes after the start, so gaps both under and over an hour's window occur (and ties). */
