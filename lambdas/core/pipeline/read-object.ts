@@ -16,6 +16,8 @@ export interface ReadObjectOptions {
   counts?: (time: number) => boolean;
   /** Called after each event with the object's stats so far (progress). */
   onEvent?: (stats: ReadStats) => void;
+  /** Called with each finding as it is raised; when given, `findings` stays empty (a scan that streams them holds none). */
+  onFinding?: (finding: Finding) => void;
 }
 
 export interface ObjectReading {
@@ -46,7 +48,9 @@ export async function readObject(object: SourceObject, options: ReadObjectOption
     const time = options.analyzes || options.counts ? Date.parse(e.stageTimestamp ?? e.requestReceivedTimestamp ?? e.timestamp ?? '') : NaN;
     if (options.analyzes && !options.analyzes(time)) continue;
     if (!options.counts || options.counts(time)) coverage.count(read.cluster ?? cluster, e);
-    findings.push(...(await options.engine.analyze(read, reading.stats)));
+    const raised = await options.engine.analyze(read, reading.stats);
+    if (options.onFinding) for (const finding of raised) options.onFinding(finding);
+    else findings.push(...raised);
     options.onEvent?.(reading.stats);
   }
   return { ...(cluster ? { cluster } : {}), findings, stats: reading.stats, coverage };

@@ -4,18 +4,21 @@ import type { Detection } from '../detect/engine';
 import { DEFAULT_CONFIG, DetectionEngine } from '../detect/engine';
 import { redactProblemDetail } from '../detect/redact';
 import type { Finding, Severity } from '../finding';
-import { severityRank } from '../finding';
+import { SEVERITIES, severityRank } from '../finding';
+import type { Incident } from '../incident/types';
 import type { SourceObject, StateStore } from '../ports';
 import type { ReadOptions, ReadStats } from '../read';
 import { emptyStats, mergeStats } from '../read';
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
-import { aggregate, countBySeverity } from '../report/aggregate';
 import { EVENT_RULES } from '../rules';
 import type { CoverageCounter } from './coverage';
 import { coverageOfObjects } from './coverage';
 import { malformedCount, readObject, skippedCount } from './read-object';
+import type { Dropped, FindingOptions } from './finding-sink';
+import { findingSink } from './finding-sink';
 
-export interface ScanOptions {
+/** What a scan reads and how; what it does with its findings is `FindingOptions`. */
+export interface ScanOptions extends FindingOptions {
   rules?: readonly Detection[];
   config?: Config;
   /** What detectors and baselines remember (default: memory, forgotten after the scan). */
@@ -36,9 +39,17 @@ export interface ScanOptions {
 }
 
 export interface ScanResult {
+  /** The shown findings in time order; empty with `keepFindings: false`. */
   findings: LocatedFinding[];
   table: AggregatedRow[];
+  /** With the `incidents` option: most severe first, then the earliest; otherwise empty. */
+  incidents: Incident[];
+  /** The run's numbers; the findings counted are the shown ones. */
   summary: ScanSummary;
+  /** Every finding raised by severity, shown or not (for --fail-on). */
+  raised: Record<Severity, number>;
+  /** What the bounds of a streamed scan left out (all zero when findings are kept). */
+  dropped: Dropped;
   stats: { objects: Array<{ source: string; stats: ReadStats }>; total: ReadStats };
   /** Configured exceptions past their expiry: not applied. */
   expiredExceptions: Exception[];
@@ -61,7 +72,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
   const coverageSince = options.coverageRange?.since.getTime() ?? since;
   const coverageUntil = options.coverageRange?.until.getTime() ?? until;
   const totalBytes = objects.reduce((n, o) => n + o.size, 0);
-  const findings: LocatedFinding[] = [];
+  const shown = findingSink(options);
   const perObject = new Array<{ source: string; stats: ReadStats }>(objects.length);
   const counters: CoverageCounter[] = [];
   let bytesDone = 0;
@@ -75,6 +86,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
     try {
       const reading = await readObject(object, {
         engine,
+        onFinding: (finding) => shown.add({ finding, source: object.name }),
         ...(options.readOptions ? { readOptions: options.readOptions } : {}),
         // An event with no readable time is analyzed and counted: it cannot be placed outside the range.
         analyzes: (t) => Number.isNaN(t) || (t >= since && t < until),
@@ -87,7 +99,6 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
         },
       });
       stats = reading.stats;
-      for (const finding of reading.findings) findings.push({ finding, source: object.name });
       counters.push(reading.coverage);
     } catch (error) {
       // Opening failed (missing object, access denied): an unreadable object, not a crash.
@@ -113,18 +124,21 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
 
   const total = emptyStats();
   for (const o of perObject) mergeStats(total, o.stats);
-  findings.sort((a, b) => a.finding.time.localeCompare(b.finding.time));
+  const { findings, table, incidents, dropped } = shown.finish();
   return {
     findings,
-    table: aggregate(findings),
-    summary: summarize(perObject, total, findings),
+    table,
+    incidents,
+    summary: summarize(perObject, total, shown.counted),
+    raised: shown.raised,
+    dropped,
     stats: { objects: perObject, total },
     expiredExceptions: engine.expiredExceptions,
     coverage: coverageOfObjects(counters),
   };
 }
 
-function summarize(objects: ReadonlyArray<{ stats: ReadStats }>, total: ReadStats, findings: LocatedFinding[]): ScanSummary {
+function summarize(objects: ReadonlyArray<{ stats: ReadStats }>, total: ReadStats, counted: Record<Severity, number>): ScanSummary {
   return {
     objects: objects.length,
     bytes: total.bytesIn,
@@ -132,9 +146,14 @@ function summarize(objects: ReadonlyArray<{ stats: ReadStats }>, total: ReadStat
     skipped: skippedCount(total),
     malformed: malformedCount(total),
     incomplete: objects.filter((o) => !o.stats.complete).length,
-    findings: findings.length,
-    bySeverity: countBySeverity(findings),
+    findings: Object.values(counted).reduce((a, b) => a + b, 0),
+    bySeverity: { ...counted },
   };
+}
+
+/** Whether any of these counts is of a finding at or above the level (for --fail-on over `raised`). */
+export function anyCountAtOrAbove(counts: Record<Severity, number>, level: Severity): boolean {
+  return SEVERITIES.some((s) => counts[s] > 0 && severityRank(s) >= severityRank(level));
 }
 
 /** Whether any finding is at or above the level (for --fail-on). */

@@ -3,6 +3,7 @@ import type { Finding, Severity } from '../finding';
 import type { Incident } from '../incident/types';
 import type { AggregatedRow, ScanSummary } from './aggregate';
 import { displayText, jsonText } from './display-text';
+import { ndjsonLine } from './json-stream';
 import { clipVisible, formatTime, tableLines, wrapText } from './plain-text';
 import { summaryLine } from './summary-line';
 
@@ -120,5 +121,5 @@ export function renderJson(result: { findings: readonly Finding[]; incidents?: r
 
 /** `--format ndjson`: one finding per line, each line ended by a newline (none at all when empty); escaped as `renderJson`. */
 export function renderNdjson(findings: readonly Finding[]): string {
-  return findings.map((f) => `${jsonText(f)}\n`).join('');
+  return findings.map(ndjsonLine).join('');
 }
