@@ -20,6 +20,9 @@ main(process.argv.slice(2), {
   out: (s) => {
     if (!stdoutClosed) process.stdout.write(s + '\n');
   },
+  write: (chunk) => {
+    if (!stdoutClosed) process.stdout.write(chunk);
+  },
   err: (s) => process.stderr.write(s + '\n'),
   errStream: process.stderr,
   stdoutIsTty: process.stdout.isTTY,

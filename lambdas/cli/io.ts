@@ -4,6 +4,8 @@
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** stdout as it is, no newline added (formats written finding by finding); without it they go through `out` at the end. */
+  write?: (chunk: string) => void;
   /** stderr, for the progress bar; only used when it is a terminal. */
   errStream?: NodeJS.WriteStream;
   stdoutIsTty?: boolean;

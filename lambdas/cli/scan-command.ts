@@ -3,31 +3,31 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SourceObject } from '../adapters/object-source';
 import { DetectorStateFile } from '../adapters/detector-state-file';
-import { renderFindingsCsv } from '../core/compliance/csv';
+import { findingsCsvHeader, findingsCsvLine } from '../core/compliance/csv';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import { redactProblemDetail } from '../core/detect/redact';
-import { renderOcsf } from '../core/export/ocsf';
-import type { Severity } from '../core/finding';
-import { severityRank } from '../core/finding';
-import { groupIntoIncidents } from '../core/incident/incidents';
+import { toOcsfDetectionFinding } from '../core/export/ocsf';
+import type { Finding, Severity } from '../core/finding';
 import type { Incident } from '../core/incident/types';
-import type { LocatedFinding } from '../core/report/aggregate';
-import { aggregate, countBySeverity } from '../core/report/aggregate';
-import { displayText } from '../core/report/display-text';
+import type { AggregatedRow } from '../core/report/aggregate';
+import { displayText, jsonText } from '../core/report/display-text';
 import { renderHtmlReport } from '../core/report/html';
+import { JsonScanWriter, ndjsonLine } from '../core/report/json-stream';
 import { renderMarkdown } from '../core/report/markdown';
 import { renderSarif } from '../core/report/sarif';
-import { renderJson, renderNdjson, renderTerminal } from '../core/report/terminal';
+import { renderTerminal } from '../core/report/terminal';
 import { RULES } from '../core/rules';
 import { awsErrorLine } from './aws';
 import type { CliContext } from './cli-context';
 import { configOption, inCluster, listInputs } from './inputs';
+import type { Io } from './io';
 import { EXIT, UsageError, wantsColour } from './io';
-import type { ScanCommandOptions } from './program';
+import type { ScanCommandOptions, ScanFormat } from './program';
 import { commandProgress } from './progress';
 import { nothingReadMessage } from './read-nothing';
-import { anyAtOrAbove, scanObjects } from './scan';
+import { anyCountAtOrAbove, scanObjects } from './scan';
+import { count } from './units';
 import { packageVersion } from './version';
 
 /** A reader problem's detail as a terminal may show it: it can quote the object's bytes. */
@@ -35,19 +35,11 @@ export function shownDetail(detail: string): string {
   return displayText(redactProblemDetail(detail));
 }
 
-/** Findings below this join no incident (see `incidentsOf`). */
-const INCIDENT_MINIMUM: Severity = 'low';
-
 /**
- * The incidents of the shown findings. Info findings join none: they are context (a read, a
- * listing) that would open an incident for every busy identity and page nobody.
+ * Findings below this join no incident: info findings are context (a read, a listing) that would
+ * open an incident for every busy identity and page nobody. They stay in the table.
  */
-export function incidentsOf(shown: readonly LocatedFinding[], windowMinutes: number): Incident[] {
-  return groupIntoIncidents(
-    shown.filter(({ finding }) => severityRank(finding.severity) >= severityRank(INCIDENT_MINIMUM)),
-    windowMinutes,
-  );
-}
+const INCIDENT_MINIMUM: Severity = 'low';
 
 const UNREAD_KINDS = new Set(['truncated-input', 'corrupt-input', 'unsupported-compression', 'source-error']);
 
@@ -82,6 +74,9 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     throw new UsageError(`cannot list input: ${(error as Error).message}`);
   }
 
+  // Findings are written as they are raised and let go, so memory stays bounded whatever their
+  // number; only the HTML report needs them all (its timeline and charts).
+  const output = await streamedOutput(options.format, io);
   const progress = commandProgress(io, quiet);
   const result = await scanObjects(objects, {
     config,
@@ -90,46 +85,42 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     until: options.until,
     concurrency: options.concurrency,
     onProgress: (p) => progress.update(p),
+    keepFindings: options.report !== undefined,
+    ...(options.minSeverity ? { minSeverity: options.minSeverity } : {}),
+    incidents: { windowMinutes: options.incidentWindow, minimum: INCIDENT_MINIMUM },
+    ...(output ? { onFinding: ({ finding }) => output.finding(finding) } : {}),
   });
   progress.done();
   if (state) {
     try {
-      await state.save(); // before any output: what was learnt is kept even if writing the output fails
+      await state.save();
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   }
 
-  const minSeverity = options.minSeverity;
-  const shown = minSeverity ? result.findings.filter(({ finding }) => severityRank(finding.severity) >= severityRank(minSeverity)) : result.findings;
-  const table = minSeverity ? aggregate(shown) : result.table;
-  const summary = { ...result.summary, findings: shown.length, bySeverity: countBySeverity(shown) };
-  const findings = shown.map((f) => f.finding);
-  const incidents = incidentsOf(shown, options.incidentWindow);
-  switch (options.format) {
-    case 'json':
-      io.out(renderJson({ findings, incidents, table, stats: { ...summary, perObject: result.stats.objects } }));
-      break;
-    case 'ndjson':
-      if (findings.length > 0) io.out(renderNdjson(findings).trimEnd());
-      break;
-    case 'markdown':
-      io.out(renderMarkdown(table, summary));
-      break;
-    case 'sarif':
-      io.out(renderSarif(table, RULES, { toolVersion: packageVersion() }));
-      break;
-    case 'ocsf': {
-      const { ocsfOptions } = await import('./ocsf-options'); // its links load the deploy settings' schema
-      if (findings.length > 0) io.out(renderOcsf(findings, ocsfOptions(packageVersion())).trimEnd());
-      break;
-    }
-    case 'csv':
-      io.out(renderFindingsCsv(findings, RULES).trimEnd());
-      break;
-    default:
-      io.out(renderTerminal(table, summary, { colour: wantsColour(io), width: process.stdout.columns || 160, incidents }));
-  }
+  const { table, incidents, summary } = result;
+  const stats = { ...summary, perObject: result.stats.objects };
+  if (output) output.end({ incidents, table, stats });
+  else if (options.format === 'markdown') io.out(renderMarkdown(table, summary));
+  else if (options.format === 'sarif') io.out(renderSarif(table, RULES, { toolVersion: packageVersion() }));
+  else io.out(renderTerminal(table, summary, { colour: wantsColour(io), width: process.stdout.columns || 160, incidents }));
+
+  const { dropped } = result;
+  if (!quiet && dropped.rows.rows + dropped.incidents.incidents + dropped.lateFindings > 0)
+    io.err(
+      `note: to keep memory bounded, ${[
+        dropped.rows.rows > 0
+          ? `${count(dropped.rows.rows)} table rows (${count(dropped.rows.findings)} findings, the least severe and rarest) were left out of the table`
+          : '',
+        dropped.incidents.incidents > 0
+          ? `${count(dropped.incidents.incidents)} incidents (${count(dropped.incidents.findings)} findings, the least severe) were left out`
+          : '',
+        dropped.lateFindings > 0 ? `${count(dropped.lateFindings)} findings came too late to be placed in time and joined their principal's open incident` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')}; every finding is in --format ndjson, json, ocsf and csv`,
+    );
 
   if (!quiet) {
     for (const e of result.expiredExceptions)
@@ -149,6 +140,7 @@ export async function runScan(locations: readonly string[], options: ScanCommand
   if (options.report !== undefined) {
     try {
       await mkdir(dirname(options.report), { recursive: true });
+      const findings = result.findings.map((f) => f.finding);
       await writeFile(options.report, renderHtmlReport({ rows: table, findings, incidents, summary, rules: RULES, generatedAt: new Date().toISOString() }));
       if (!quiet) io.err(`report written to ${options.report}`);
     } catch (error) {
@@ -165,5 +157,48 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     if (quiet) io.err(`error: ${result.summary.incomplete} of ${result.summary.objects} objects could not be read completely`);
     return EXIT.incomplete;
   }
-  return options.failOn && anyAtOrAbove(result.findings, options.failOn) ? EXIT.findings : EXIT.ok;
+  return options.failOn && anyCountAtOrAbove(result.raised, options.failOn) ? EXIT.findings : EXIT.ok;
+}
+
+/** What a streamed format does with each finding and at the end. */
+interface StreamedOutput {
+  finding(finding: Finding): void;
+  end(rest: { incidents: readonly Incident[]; table: readonly AggregatedRow[]; stats: unknown }): void;
+}
+
+/** The formats written finding by finding (json, ndjson, ocsf, csv); undefined for those made from the table. */
+async function streamedOutput(format: ScanFormat, io: Io): Promise<StreamedOutput | undefined> {
+  const write = rawWriter(io);
+  switch (format) {
+    case 'json': {
+      const json = new JsonScanWriter(write.chunk);
+      return { finding: (f) => json.finding(f), end: (rest) => (json.end(rest), write.chunk('\n'), write.flush()) };
+    }
+    case 'ndjson':
+      return { finding: (f) => write.chunk(ndjsonLine(f)), end: () => write.flush() };
+    case 'ocsf': {
+      const { ocsfOptions } = await import('./ocsf-options'); // its links load the deploy settings' schema
+      const ocsf = ocsfOptions(packageVersion());
+      return { finding: (f) => write.chunk(`${jsonText(toOcsfDetectionFinding(f, ocsf))}\n`), end: () => write.flush() };
+    }
+    case 'csv': {
+      const line = findingsCsvLine(RULES);
+      write.chunk(findingsCsvHeader());
+      return { finding: (f) => write.chunk(line(f)), end: () => write.flush() };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** stdout without a newline added: the terminal's own, or (tests) collected and said with `out` at the end. */
+function rawWriter(io: Io): { chunk: (s: string) => void; flush: () => void } {
+  if (io.write) return { chunk: io.write, flush: () => undefined };
+  let text = '';
+  return {
+    chunk: (s) => (text += s),
+    flush: () => {
+      if (text !== '') io.out(text.replace(/\r?\n$/, ''));
+    },
+  };
 }

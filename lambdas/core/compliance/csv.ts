@@ -43,9 +43,19 @@ export type FindingsCsvColumn = (typeof FINDINGS_CSV_COLUMNS)[number];
  * with `'` so it shows as text.
  */
 export function renderFindingsCsv(findings: readonly Finding[], rules: readonly DetectionMetadata[]): string {
+  const line = findingsCsvLine(rules);
+  return findingsCsvHeader() + findings.map(line).join('');
+}
+
+/** The header row, CRLF included. */
+export function findingsCsvHeader(): string {
+  return `${FINDINGS_CSV_COLUMNS.map(csvCell).join(',')}\r\n`;
+}
+
+/** One finding's row, CRLF included: what `renderFindingsCsv` writes for it, so a scan can stream the rows. */
+export function findingsCsvLine(rules: readonly DetectionMetadata[]): (finding: Finding) => string {
   const byId = new Map(rules.map((r) => [r.id, r]));
-  const lines = [FINDINGS_CSV_COLUMNS.map(csvCell).join(',')];
-  for (const f of findings) {
+  return (f) => {
     const rule = byId.get(f.ruleId);
     const row: Record<FindingsCsvColumn, string> = {
       time: f.time,
@@ -70,9 +80,8 @@ export function renderFindingsCsv(findings: readonly Finding[], rules: readonly 
       attack: list(rule?.attack ?? f.attack),
       controls: list(controlIds(rule?.controls ?? f.controls ?? [])),
     };
-    lines.push(FINDINGS_CSV_COLUMNS.map((column) => csvCell(row[column])).join(','));
-  }
-  return lines.join('\r\n') + '\r\n';
+    return `${FINDINGS_CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\r\n`;
+  };
 }
 
 /** One field: unsafe characters shown, guarded against formula injection, then quoted when RFC 4180 requires it. */

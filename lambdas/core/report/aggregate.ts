@@ -20,12 +20,13 @@ export interface AggregatedRow {
   count: number;
   firstSeen: string;
   lastSeen: string;
-  /** The auditID of the most severe, then latest, finding of the group. */
+  /** The auditID of the most severe, then latest, finding of the group (of equals, the least auditID). */
   exampleAuditID: string;
   /** That finding's summary. */
   summary: string;
-  /** Objects the findings came from, in the order first seen. */
+  /** Objects the findings came from, sorted by name. */
   sources: string[];
+  /** Clusters the findings came from, sorted by name. */
   clusters: string[];
 }
 

@@ -10,7 +10,7 @@ import type { AggregatedRow, LocatedFinding } from './aggregate';
 export const ROW_LIMITS = {
   /** Rows kept; past twice this, the least severe, then rarest, then oldest are dropped down to it. */
   rows: 10_000,
-  /** Source objects and clusters listed per row (the first seen). */
+  /** Source objects and clusters listed per row (the first by name). */
   sources: 20,
   clusters: 20,
 } as const;
@@ -27,7 +27,10 @@ interface Row extends AggregatedRow {
 
 /**
  * The aggregated table built finding by finding, so a scan need not keep its findings: the same
- * rows, order and example as `aggregate`, with what was dropped past the bounds counted.
+ * rows, order and example as `aggregate`, with what was dropped past the bounds counted. Under the
+ * bounds the rows do not depend on the order findings come in (objects read at once interleave
+ * differently from run to run): the example, the lists and the ties of the order are chosen by
+ * value, never by arrival.
  */
 export class RowAggregator {
   private readonly byKey = new Map<string, Row>();
@@ -57,8 +60,8 @@ export class RowAggregator {
         lastSeen: f.time,
         exampleAuditID: f.auditID,
         summary: f.summary,
-        sources: [source],
-        clusters: f.cluster ? [f.cluster] : [],
+        sources: this.limits.sources > 0 ? [source] : [],
+        clusters: f.cluster && this.limits.clusters > 0 ? [f.cluster] : [],
         exampleTime: f.time,
       });
       if (this.byKey.size > this.limits.rows * 2) this.dropRarest();
@@ -68,14 +71,14 @@ export class RowAggregator {
     if (f.time < row.firstSeen) row.firstSeen = f.time;
     if (f.time > row.lastSeen) row.lastSeen = f.time;
     const rank = severityRank(f.severity) - severityRank(row.severity);
-    if (rank > 0 || (rank === 0 && f.time > row.exampleTime)) {
+    if (rank > 0 || (rank === 0 && (f.time > row.exampleTime || (f.time === row.exampleTime && f.auditID < row.exampleAuditID)))) {
       row.exampleAuditID = f.auditID;
       row.summary = f.summary;
       row.exampleTime = f.time;
     }
     row.severity = maxSeverity(row.severity, f.severity);
-    if (row.sources.length < this.limits.sources && !row.sources.includes(source)) row.sources.push(source);
-    if (f.cluster && row.clusters.length < this.limits.clusters && !row.clusters.includes(f.cluster)) row.clusters.push(f.cluster);
+    addSorted(row.sources, source, this.limits.sources);
+    if (f.cluster) addSorted(row.clusters, f.cluster, this.limits.clusters);
   }
 
   /** Findings added, dropped rows' included. */
@@ -106,7 +109,31 @@ export class RowAggregator {
   }
 }
 
-/** The table's order: severity, then count, then rule, then last seen (ties keep the order first seen). */
+/** The table's order: severity, then count, then rule, then last seen, then who and what (so no tie is left to arrival). */
 export function byTableOrder(a: AggregatedRow, b: AggregatedRow): number {
-  return severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId) || a.lastSeen.localeCompare(b.lastSeen);
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    b.count - a.count ||
+    compare(a.ruleId, b.ruleId) ||
+    compare(a.lastSeen, b.lastSeen) ||
+    compare(a.actor, b.actor) ||
+    compare(a.target.resource, b.target.resource) ||
+    compare(a.target.namespace ?? '', b.target.namespace ?? '') ||
+    compare(a.target.name ?? '', b.target.name ?? '')
+  );
+}
+
+/** Code-unit order: the same on every machine and locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Adds a name to a sorted list that keeps at most `limit` names, the first by name. */
+function addSorted(list: string[], name: string, limit: number): void {
+  if (list.includes(name)) return;
+  let at = list.length;
+  while (at > 0 && list[at - 1] > name) at--;
+  if (at >= limit) return;
+  list.splice(at, 0, name);
+  if (list.length > limit) list.pop();
 }

@@ -8,7 +8,8 @@ import { locatedFinding } from '../../helpers/finding-arbitrary';
 /**
  * The table as its documentation describes it, written from the grouped lists rather than
  * finding by finding: one row per (rule, actor, target resource, namespace, name) in the order
- * first seen; the example is the most severe, then latest, finding (the first of equals).
+ * of severity, count, rule, last seen, then who and what; the example is the most severe, then
+ * latest, finding (of equals, the least auditID); sources and clusters sorted by name.
  */
 function tableOf(findings: readonly LocatedFinding[]): AggregatedRow[] {
   const groups = new Map<string, LocatedFinding[]>();
@@ -23,7 +24,7 @@ function tableOf(findings: readonly LocatedFinding[]): AggregatedRow[] {
     const top = Math.max(...group.map((l) => severityRank(l.finding.severity)));
     const mostSevere = group.filter((l) => severityRank(l.finding.severity) === top).map((l) => l.finding);
     const latest = mostSevere.map((f) => f.time).sort()[mostSevere.length - 1];
-    const example = mostSevere.find((f) => f.time === latest) ?? first;
+    const example = mostSevere.filter((f) => f.time === latest).sort((a, b) => (a.auditID < b.auditID ? -1 : a.auditID > b.auditID ? 1 : 0))[0] ?? first;
     return {
       ruleId: first.ruleId,
       title: first.title,
@@ -36,18 +37,29 @@ function tableOf(findings: readonly LocatedFinding[]): AggregatedRow[] {
       lastSeen: times[times.length - 1],
       exampleAuditID: example.auditID,
       summary: example.summary,
-      sources: [...new Set(group.map((l) => l.source))],
-      clusters: [...new Set(group.flatMap((l) => (l.finding.cluster ? [l.finding.cluster] : [])))],
+      sources: [...new Set(group.map((l) => l.source))].sort(byCodeUnit),
+      clusters: [...new Set(group.flatMap((l) => (l.finding.cluster ? [l.finding.cluster] : [])))].sort(byCodeUnit),
     };
   });
-  const order = (r: AggregatedRow): Array<number | string> => [-severityRank(r.severity), -r.count, r.ruleId, r.lastSeen];
+  const order = (r: AggregatedRow): Array<number | string> => [
+    -severityRank(r.severity),
+    -r.count,
+    r.ruleId,
+    r.lastSeen,
+    r.actor,
+    r.target.resource,
+    r.target.namespace ?? '',
+    r.target.name ?? '',
+  ];
   return rows.sort((a, b) => {
     const [x, y] = [order(a), order(b)];
     const i = x.findIndex((v, n) => v !== y[n]);
     if (i < 0) return 0;
-    return typeof x[i] === 'number' ? x[i] - (y[i] as number) : x[i].localeCompare(y[i] as string);
+    return typeof x[i] === 'number' ? x[i] - (y[i] as number) : byCodeUnit(x[i], y[i] as string);
   });
 }
+
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function streamed(findings: readonly LocatedFinding[], aggregator = new RowAggregator()): RowAggregator {
   for (const located of findings) aggregator.add(located);
@@ -62,6 +74,18 @@ describe('RowAggregator', () => {
         expect(JSON.stringify(streamed(findings).rows())).toBe(JSON.stringify(expected));
         expect(JSON.stringify(aggregate(findings))).toBe(JSON.stringify(expected));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('makes the same rows whatever order the findings come in (objects read at once interleave differently each run)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(locatedFinding, { maxLength: 80 }).chain((findings) => fc.tuple(fc.constant(findings), fc.shuffledSubarray(findings, { minLength: findings.length }))),
+        ([findings, shuffled]) => {
+          expect(JSON.stringify(streamed(shuffled).rows())).toBe(JSON.stringify(streamed(findings).rows()));
+        },
+      ),
       { numRuns: 300 },
     );
   });

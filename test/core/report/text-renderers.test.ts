@@ -334,11 +334,12 @@ describe('renderPlainText', () => {
     expect(lines[2]).toMatch(/^SEVERITY {2}COUNT {2}RULE +ACTOR +TARGET +FIRST SEEN \(UTC\) {2}LAST SEEN \(UTC\)$/);
     expect(lines[3]).toMatch(/^-{8} {2}-{5} {2}-+/);
     expect(lines.slice(4)).toEqual([
-      'medium        1  secret.read  alice@example.com  secrets prod/db-0  2026-11-20 10:00  2026-11-20 10:00',
+      // Ties in the order are broken by name, not arrival: db-10 sorts before db-2.
+      'medium        1  secret.read  alice@example.com  secrets prod/db-0   2026-11-20 10:00  2026-11-20 10:00',
       `    ${rows[0].summary.replace('alice@example.com ', '')}`,
-      'medium        1  secret.read  alice@example.com  secrets prod/db-1  2026-11-20 10:00  2026-11-20 10:00',
+      'medium        1  secret.read  alice@example.com  secrets prod/db-1   2026-11-20 10:00  2026-11-20 10:00',
       `    ${rows[1].summary.replace('alice@example.com ', '')}`,
-      'medium        1  secret.read  alice@example.com  secrets prod/db-2  2026-11-20 10:00  2026-11-20 10:00',
+      'medium        1  secret.read  alice@example.com  secrets prod/db-10  2026-11-20 10:00  2026-11-20 10:00',
       `    ${rows[2].summary.replace('alice@example.com ', '')}`,
     ]);
   });
@@ -392,7 +393,7 @@ describe('renderPlainText', () => {
       located(finding('secret.write', { actor: { username: 'bob@example.com' }, target: { resource: 'secrets', namespace: 'prod', name: 'b' } })),
     ]);
     const lines = linesOf(renderPlainText(names, summaryOf([]), { width: 200 })).slice(2);
-    const [header, , jurgen, , bob] = lines;
+    const [header, , bob, , jurgen] = lines; // ties sort by actor
     expect(jurgen).toContain('jürgen.müller@example.com');
     const codePointIndex = (line: string) => [...line.slice(0, line.indexOf('secrets prod/'))].length;
     expect(codePointIndex(jurgen)).toBe(codePointIndex(bob));
