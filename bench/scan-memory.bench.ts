@@ -2,7 +2,8 @@
  * Memory of a scan: peak RSS of `scan` of one large gzip object with tens of thousands of
  * findings, keeping every finding (as `scan` did) against streaming them (`keepFindings: false`,
  * the JSON writer, one NDJSON line a finding), for the table, json and ndjson outputs written to
- * /dev/null. Each case runs in a child process of its own (`node --expose-gc`, the compiled dist).
+ * /dev/null. Each case runs in a child process of its own (`node --expose-gc`, the compiled dist);
+ * the `cli-*` cases run the CLI itself (`scan FILE --format …`, stdout read and counted here).
  * Prints figures only.
  *
  *   npm run bench:memory                                       # 400k events (the issue's mix)
@@ -12,7 +13,7 @@
  * The log (devkit/generate.ts's traffic with a low finding every 14 events) is generated into
  * bench/out/ (git-ignored) and reused.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, createWriteStream, existsSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
@@ -29,7 +30,7 @@ import { scanObjects } from '../lambdas/core/pipeline/scan-objects';
 import { JsonScanWriter, ndjsonLine } from '../lambdas/core/report/json-stream';
 import { renderJson, renderNdjson, renderTerminal } from '../lambdas/core/report/terminal';
 
-const MODES = ['keep-table', 'keep-json', 'keep-ndjson', 'stream-table', 'stream-json', 'stream-ndjson'] as const;
+const MODES = ['keep-table', 'keep-json', 'keep-ndjson', 'stream-table', 'stream-json', 'stream-ndjson', 'cli-table', 'cli-json', 'cli-ndjson'] as const;
 type Mode = (typeof MODES)[number];
 
 /** What the CLI groups into incidents (info findings join none). */
@@ -169,6 +170,10 @@ async function main(): Promise<void> {
   const path = await ensureLog(Number(values.events), Number(values.seed));
   const rows: Measured[] = [];
   for (const mode of modes) {
+    if (mode.startsWith('cli-')) {
+      rows.push(await cliScan(path, mode));
+      continue;
+    }
     const run = spawnSync(process.execPath, ['--expose-gc', __filename, '--child', `${mode}:${path}`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -179,9 +184,9 @@ async function main(): Promise<void> {
   const header = ['mode', 'findings', 'rows', 'incidents', 'output MB', 'output sha256', 'seconds', 'peak RSS MiB'];
   const cells = rows.map((r) => [
     r.mode,
-    String(r.findings),
-    String(r.rows),
-    String(r.incidents),
+    Number.isNaN(r.findings) ? '-' : String(r.findings),
+    Number.isNaN(r.rows) ? '-' : String(r.rows),
+    Number.isNaN(r.incidents) ? '-' : String(r.incidents),
     (r.outputBytes / 1e6).toFixed(1),
     r.outputSha,
     r.seconds.toFixed(1),
@@ -189,6 +194,43 @@ async function main(): Promise<void> {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   for (const line of [header, ...cells]) process.stdout.write(`${line.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
+}
+
+/** The CLI's own scan of the log, its stdout hashed and counted here, its peak RSS reported by the preload. */
+async function cliScan(path: string, mode: Mode): Promise<Measured> {
+  const format = mode.slice('cli-'.length);
+  const started = process.hrtime.bigint();
+  const child = spawn(
+    process.execPath,
+    ['--require', join(__dirname, 'report-rss.js'), join(__dirname, '..', 'bin', 'k8s-audit-analyzer.js'), 'scan', path, '--format', format, '-q'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const digest = createHash('sha256');
+  let outputBytes = 0;
+  let stderr = '';
+  let tail = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    outputBytes += chunk.length;
+    digest.update(chunk);
+    if (format === 'json') tail = (tail + chunk.toString('latin1')).slice(-4096);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0 && code !== 1) throw new Error(`${mode}: the CLI exited with ${code}: ${stderr}`);
+  const { peakRssMiB } = JSON.parse(stderr.trim().split('\n').pop() ?? '{}') as { peakRssMiB: number };
+  const findings = format === 'json' ? Number(/"findings": (\d+)/.exec(tail)?.[1] ?? NaN) : NaN;
+  return {
+    mode,
+    findings,
+    rows: NaN,
+    incidents: NaN,
+    outputBytes,
+    outputSha: digest.digest('hex').slice(0, 12),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    peakRssMiB,
+  };
 }
 
 main().catch((error: unknown) => {
