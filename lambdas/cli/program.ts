@@ -6,10 +6,12 @@
 import { Command, Option } from 'commander';
 import type { Severity } from '../core/finding';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
+import { backfillCommandDefinition } from './backfill-definition';
 import type { CliContext } from './cli-context';
 import { completionCommandDefinition } from './completion';
 import { EXIT_CODES_HELP } from './io';
 import * as opt from './options';
+import { reportCommandDefinition } from './report-definition';
 import { packageVersion } from './version';
 
 export const CLI_NAME = 'k8s-audit-analyzer';
@@ -144,18 +146,10 @@ export function buildProgram(ctx: CliContext): Command {
     .description('Find persistence in Kubernetes API-server audit logs: the same reader and rules as the deployed analyzer.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .addCommand(scanCommandDefinition(ctx))
-    .addCommand(
-      delegated(ctx, 'report', 'the compliance report (HTML, CSV, JSON) for a period', async (argv) =>
-        (await import('./report-command')).reportCommand(argv, ctx.io, ctx.now),
-      ),
-    )
+    .addCommand(reportCommandDefinition(ctx))
     .addCommand(rulesCommandDefinition(ctx))
     .addCommand(statsCommandDefinition(ctx))
-    .addCommand(
-      delegated(ctx, 'backfill', "send existing S3 objects to the deployed analyzer's work queue, resumably", async (argv) =>
-        (await import('./backfill-command')).backfillCommand(argv, ctx.io, ctx.deps.backfill),
-      ),
-    )
+    .addCommand(backfillCommandDefinition(ctx))
     .addCommand(
       delegated(ctx, 'alerts', 'test the deployed alerts, or preview the alerts some logs would raise', async (argv) =>
         (await import('./alerts-command')).alertsCommand(argv, ctx.io, ctx.deps.alerts),

@@ -5,6 +5,7 @@ import { main } from '../../lambdas/cli/main';
 import { FINDINGS_CSV_COLUMNS } from '../../lambdas/core/compliance/csv';
 import type { ComplianceReport } from '../../lambdas/core/compliance/types';
 import type { Finding } from '../../lambdas/core/finding';
+import { expectCommandHelp } from '../helpers/cli-help';
 import { parseCsv } from '../helpers/csv';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -98,7 +99,11 @@ describe('k8s-audit-analyzer report', () => {
     for (const [args, message] of [
       [['report', ...FRIDAY], /needs audit logs/],
       [['report', samples], /give the period/],
-      [['report', samples, '--period', 'monthly'], /--period must be weekly or daily/],
+      [['report', samples, '--period', 'monthly'], /error: option '--period <cadence>' argument 'monthly' is invalid\. Allowed choices are weekly, daily\./],
+      [['report', samples, '--period', 'daily', '--at', 'tomorrow'], /option '--at <time>' argument 'tomorrow' is invalid\. "tomorrow" is not a time/],
+      [['report', samples, '--at', '2026-11-21', ...FRIDAY], /--at goes with --period/],
+      [['report', samples, ...FRIDAY, '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
+      [['report', samples, ...FRIDAY, '--titel', 'x'], /error: unknown option '--titel'\n\(Did you mean --title\?\)/],
       [['report', samples, '--period', 'weekly', '--from', '2026-11-01'], /not both/],
       [['report', samples, '--from', '2026-11-21', '--to', '2026-11-20'], /before|after|empty|--from/],
       [['report', samples, '--findings', 'x.json', ...FRIDAY], /not both/],
@@ -108,13 +113,34 @@ describe('k8s-audit-analyzer report', () => {
       const { code, err } = await run(...args);
       expect(code).toBe(2);
       expect(err).toMatch(message);
+      expect(err).toMatch(/Run 'k8s-audit-analyzer report --help' for usage\./);
     }
   });
 
-  it('prints its own help', async () => {
-    const { code, out } = await run('report', '--help');
-    expect(code).toBe(0);
-    expect(out).toMatch(/--period weekly\|daily/);
-    expect((await run('--help')).out).toMatch(/report\s+The compliance report/);
+  it('exits 3 when the logs held no audit event at all, says why even with --quiet, and still writes the report', async () => {
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    writeFileSync(join(empty, 'README.md'), '# not a log\n');
+    const out = join(dir, 'nothing');
+    const { code, err } = await run('report', empty, ...FRIDAY, '--out', out, '-q');
+    expect(code).toBe(3);
+    expect(err).toBe(`error: no audit event read: no object found under ${empty} (check the path or the S3 prefix)\n`);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+
+    writeFileSync(join(empty, 'notes.txt'), 'nothing here\n');
+    const held = await run('report', empty, ...FRIDAY, '--out', out);
+    expect(held.code).toBe(3);
+    expect(held.err).toMatch(/^error: no audit event read: the object \(\d+ B\) under .* held none/m);
+  });
+
+  it('prints its own help on stdout: every option, examples and its exit codes', async () => {
+    const help = await run('report', '--help');
+    expectCommandHelp(
+      help,
+      ['report'],
+      ['--from', '--to', '--period', '--at', '--findings', '--config', '--out', '--title', '--concurrency', '--region', '--profile', '--quiet', '--help'],
+      [0, 2, 3], // no 1: report has no --fail-on
+    );
+    expect(help.out).toMatch(/\(choices: "weekly", "daily"\)/);
+    expect((await run('--help')).out).toMatch(/^ {2}report \[options\] \[locations\.\.\.\] +the compliance report/m);
   });
 });
