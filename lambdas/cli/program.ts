@@ -6,9 +6,11 @@
 import { Command, Option } from 'commander';
 import type { Severity } from '../core/finding';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
+import { alertsCommandDefinition } from './alerts-definition';
 import { backfillCommandDefinition } from './backfill-definition';
 import type { CliContext } from './cli-context';
 import { completionCommandDefinition } from './completion';
+import { incidentsCommandDefinition } from './incidents-definition';
 import { EXIT_CODES_HELP } from './io';
 import * as opt from './options';
 import { reportCommandDefinition } from './report-definition';
@@ -122,24 +124,6 @@ function statsCommandDefinition(ctx: CliContext): Command {
     });
 }
 
-/**
- * Commands whose options are still parsed by their own module: commander routes to them and
- * lists them; they print their own help.
- */
-const DELEGATED = new WeakSet<Command>();
-
-function delegated(ctx: CliContext, name: string, summary: string, run: (argv: string[]) => Promise<number>): Command {
-  const command = new Command(name)
-    .summary(summary)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[arguments...]')
-    .action(async (argv: string[]) => ctx.setExit(await run(argv)));
-  DELEGATED.add(command);
-  return command;
-}
-
 /** The whole tree, ready to parse. */
 export function buildProgram(ctx: CliContext): Command {
   const program: Command = new Command(CLI_NAME)
@@ -150,16 +134,8 @@ export function buildProgram(ctx: CliContext): Command {
     .addCommand(rulesCommandDefinition(ctx))
     .addCommand(statsCommandDefinition(ctx))
     .addCommand(backfillCommandDefinition(ctx))
-    .addCommand(
-      delegated(ctx, 'alerts', 'test the deployed alerts, or preview the alerts some logs would raise', async (argv) =>
-        (await import('./alerts-command')).alertsCommand(argv, ctx.io, ctx.deps.alerts),
-      ),
-    )
-    .addCommand(
-      delegated(ctx, 'incidents', "list the deployed stack's open incidents, or close one", async (argv) =>
-        (await import('./incidents-command')).incidentsCommand(argv, ctx.io, ctx.deps.incidents),
-      ),
-    )
+    .addCommand(alertsCommandDefinition(ctx))
+    .addCommand(incidentsCommandDefinition(ctx))
     .addCommand(completionCommandDefinition(ctx, (): Command => program))
     .addHelpText('after', `\n'${CLI_NAME} <command> --help' prints a command's options and examples.\n\n${EXIT_CODES_HELP}`);
   for (const command of allCommands(program)) {
@@ -172,7 +148,7 @@ export function buildProgram(ctx: CliContext): Command {
         writeErr: (s) => ctx.io.err(s.replace(/\n$/, '')),
       })
       .configureHelp({ helpWidth: 100, showGlobalOptions: false });
-    if (!DELEGATED.has(command)) command.helpOption('-h, --help', 'print this help');
+    command.helpOption('-h, --help', 'print this help');
   }
   return program;
 }
