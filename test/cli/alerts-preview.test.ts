@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PreviewedAlert } from '../../lambdas/cli/alerts-preview';
@@ -133,6 +133,24 @@ describe('k8s-audit-analyzer alerts preview', () => {
     expect(notLogs.code).toBe(3);
     expect(notLogs.err).toMatch(/^error: no audit event read: the object \(\d+ B\) under .* held none/);
   });
+});
+
+it("reads standard input as '-', compressed or not, as it reads a file", async () => {
+  const file = join(SAMPLES, 'eks', 'prod-eu', '2026', '11', '20', '09', 'audit-firehose-1-2026-11-20-09-00-00.gz');
+  const fromFile = await run('alerts', 'preview', file, '--cluster', 'prod-eu', '--format', 'json');
+  let out = '';
+  const code = await main(['alerts', 'preview', '-', '--cluster', 'prod-eu', '--format', 'json'], {
+    out: (s) => (out += s + '\n'),
+    err: () => undefined,
+    env: {},
+    stdin: createReadStream(file),
+  });
+  expect(code).toBe(0);
+  // The same alerts; only where they were read from (the object's name) differs.
+  const told = (text: string) => (JSON.parse(text) as PreviewedAlert[]).map((a) => [a.subject, a.attributes]);
+  expect(told(out).length).toBeGreaterThan(0);
+  expect(told(out)).toEqual(told(fromFile.out));
+  expect(out).toContain('Read from: (stdin)');
 });
 
 it('without --cluster, objects whose path names no cluster are read as the scan reads them: their incidents have no cluster', async () => {
