@@ -1,6 +1,7 @@
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { PreviewedAlert } from '../../lambdas/cli/alerts-preview';
 import { MemoryFindingsStore } from '../../lambdas/cli/alerts-preview';
 import { main } from '../../lambdas/cli/main';
@@ -151,6 +152,15 @@ it("reads standard input as '-', compressed or not, as it reads a file", async (
   expect(told(out).length).toBeGreaterThan(0);
   expect(told(out)).toEqual(told(fromFile.out));
   expect(out).toContain('Read from: (stdin)');
+});
+
+it("refuses '-' when standard input is the terminal, as a usage error that says so", async () => {
+  let err = '';
+  const terminal = Object.assign(Readable.from([]), { isTTY: true });
+  const code = await main(['alerts', 'preview', '-'], { out: () => undefined, err: (s) => (err += s + '\n'), env: {}, stdin: terminal });
+  expect(code).toBe(2);
+  expect(err).toMatch(/^error: '-' reads standard input, but nothing is piped into it \(it is the terminal\)/);
+  expect(err).toContain("Run 'k8s-audit-analyzer alerts preview --help' for usage.");
 });
 
 it('without --cluster, objects whose path names no cluster are read as the scan reads them: their incidents have no cluster', async () => {
