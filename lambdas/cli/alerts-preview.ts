@@ -42,6 +42,8 @@ export interface PreviewResult {
   /** Findings the objects produced, and objects that could not be read to their end (what was read is used). */
   findings: number;
   incomplete: string[];
+  /** What the reader read over all objects: no event at all means the locations held no audit log. */
+  read: { events: number; bytesIn: number };
 }
 
 /**
@@ -65,14 +67,17 @@ export async function previewAlerts(objects: readonly SourceObject[], options: P
   const incidents = { store: new StateIncidentStore(state), windowMinutes: options.windowMinutes, links };
   let findings = 0;
   const incomplete: string[] = [];
+  const read = { events: 0, bytesIn: 0 };
   for (const named of [...objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const object = inCluster(named, options.cluster);
     const engine = new DetectionEngine(EVENT_RULES, options.config, state);
     const result = await analyzeObject(object, { engine, policy, store, publisher, minAlertSeverity: options.minAlertSeverity, incidents });
     findings += result.findings;
+    read.events += result.stats.events;
+    read.bytesIn += result.stats.bytesIn;
     if (!result.complete) incomplete.push(object.name);
   }
-  return { alerts: published.map((m) => previewOf(m, options.minAlertSeverity)), findings, incomplete };
+  return { alerts: published.map((m) => previewOf(m, options.minAlertSeverity)), findings, incomplete, read };
 }
 
 /** An SNS message split into what each subscription gets (SNS delivers one key of the JSON per protocol). */

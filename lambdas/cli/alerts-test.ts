@@ -7,9 +7,8 @@ import type { Finding } from '../core/finding';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES, recordFindings } from '../core/incident/record';
 import type { AlertLinks, Incident, Principal } from '../core/incident/types';
 import { RULES } from '../core/rules';
-
-/** The stack output the CLI finds the alerts topic by (lib/analyzer-stack.ts). */
-export const ALERTS_TOPIC_OUTPUT = 'AlertsTopicArn';
+import { awsErrorLine } from './aws';
+import { ALERTS_TOPIC_OUTPUT } from './deployed-stack';
 
 /**
  * The sample alert `alerts test` publishes: an incident message (`kind: 'test'`, so its subject
@@ -143,7 +142,7 @@ export function explain(error: unknown, what: string, permission: string, option
   if (/AccessDenied|Authorization|Unauthorized|Forbidden/.test(name)) {
     return `no permission for ${what} (${name}): the caller needs ${permission}`;
   }
-  return `could not reach ${what}: ${name ? `${name}: ` : ''}${message}`;
+  return `could not reach ${what}: ${awsErrorLine(error) ?? `${name ? `${name}: ` : ''}${message}`}`;
 }
 
 function oneLine(text: string): string {

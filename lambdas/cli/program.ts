@@ -6,10 +6,14 @@
 import { Command, Option } from 'commander';
 import type { Severity } from '../core/finding';
 import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../core/incident/record';
+import { alertsCommandDefinition } from './alerts-definition';
+import { backfillCommandDefinition } from './backfill-definition';
 import type { CliContext } from './cli-context';
 import { completionCommandDefinition } from './completion';
+import { incidentsCommandDefinition } from './incidents-definition';
 import { EXIT_CODES_HELP } from './io';
 import * as opt from './options';
+import { reportCommandDefinition } from './report-definition';
 import { packageVersion } from './version';
 
 export const CLI_NAME = 'k8s-audit-analyzer';
@@ -120,52 +124,18 @@ function statsCommandDefinition(ctx: CliContext): Command {
     });
 }
 
-/**
- * Commands whose options are still parsed by their own module: commander routes to them and
- * lists them; they print their own help.
- */
-const DELEGATED = new WeakSet<Command>();
-
-function delegated(ctx: CliContext, name: string, summary: string, run: (argv: string[]) => Promise<number>): Command {
-  const command = new Command(name)
-    .summary(summary)
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[arguments...]')
-    .action(async (argv: string[]) => ctx.setExit(await run(argv)));
-  DELEGATED.add(command);
-  return command;
-}
-
 /** The whole tree, ready to parse. */
 export function buildProgram(ctx: CliContext): Command {
   const program: Command = new Command(CLI_NAME)
     .description('Find persistence in Kubernetes API-server audit logs: the same reader and rules as the deployed analyzer.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .addCommand(scanCommandDefinition(ctx))
-    .addCommand(
-      delegated(ctx, 'report', 'the compliance report (HTML, CSV, JSON) for a period', async (argv) =>
-        (await import('./report-command')).reportCommand(argv, ctx.io, ctx.now),
-      ),
-    )
+    .addCommand(reportCommandDefinition(ctx))
     .addCommand(rulesCommandDefinition(ctx))
     .addCommand(statsCommandDefinition(ctx))
-    .addCommand(
-      delegated(ctx, 'backfill', "send existing S3 objects to the deployed analyzer's work queue, resumably", async (argv) =>
-        (await import('./backfill-command')).backfillCommand(argv, ctx.io, ctx.deps.backfill),
-      ),
-    )
-    .addCommand(
-      delegated(ctx, 'alerts', 'test the deployed alerts, or preview the alerts some logs would raise', async (argv) =>
-        (await import('./alerts-command')).alertsCommand(argv, ctx.io, ctx.deps.alerts),
-      ),
-    )
-    .addCommand(
-      delegated(ctx, 'incidents', "list the deployed stack's open incidents, or close one", async (argv) =>
-        (await import('./incidents-command')).incidentsCommand(argv, ctx.io, ctx.deps.incidents),
-      ),
-    )
+    .addCommand(backfillCommandDefinition(ctx))
+    .addCommand(alertsCommandDefinition(ctx))
+    .addCommand(incidentsCommandDefinition(ctx))
     .addCommand(completionCommandDefinition(ctx, (): Command => program))
     .addHelpText('after', `\n'${CLI_NAME} <command> --help' prints a command's options and examples.\n\n${EXIT_CODES_HELP}`);
   for (const command of allCommands(program)) {
@@ -178,7 +148,7 @@ export function buildProgram(ctx: CliContext): Command {
         writeErr: (s) => ctx.io.err(s.replace(/\n$/, '')),
       })
       .configureHelp({ helpWidth: 100, showGlobalOptions: false });
-    if (!DELEGATED.has(command)) command.helpOption('-h, --help', 'print this help');
+    command.helpOption('-h, --help', 'print this help');
   }
   return program;
 }

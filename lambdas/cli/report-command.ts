@@ -1,6 +1,6 @@
+/** `report`: loaded when the command runs (report-definition.ts defines its options). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { SourceObject } from '../adapters/object-source';
 import { renderFindingsCsv } from '../core/compliance/csv';
 import { periodOf, previousPeriod, reportPeriod } from '../core/compliance/period';
@@ -8,161 +8,111 @@ import { renderComplianceHtml } from '../core/compliance/report-html';
 import { renderReportJson } from '../core/compliance/report-json';
 import { buildComplianceReport } from '../core/compliance/report-model';
 import type { ComplianceReport, Coverage, Period, ReportCadence } from '../core/compliance/types';
-import { ConfigError } from '../core/config/schema';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import type { Finding } from '../core/finding';
 import { SEVERITIES_DESC } from '../core/finding';
+import { displayText } from '../core/report/display-text';
 import { RULES } from '../core/rules';
-import type { Io } from './io';
-import { EXIT, usageError } from './io';
-import { concurrencyOption, configOption, listInputs, readOptionFile } from './inputs';
+import { awsClientConfig, awsErrorLine } from './aws';
+import type { CliContext } from './cli-context';
+import { configOption, listInputs, readOptionFile } from './inputs';
+import { EXIT, UsageError } from './io';
 import { commandProgress } from './progress';
+import { nothingReadMessage } from './read-nothing';
+import type { ReportCommandOptions } from './report-definition';
 import { scanObjects } from './scan';
-import { parseTimeArgument } from './time-range';
 
-export const REPORT_HELP = `k8s-audit-analyzer report: the compliance report (HTML, CSV, JSON) for a period
-
-Usage:
-  k8s-audit-analyzer report <file|dir|s3://bucket/prefix>... (--from T --to T | --period weekly|daily [--at T]) [options]
-  k8s-audit-analyzer report --findings FILE.json (--from T --to T | --period weekly|daily [--at T]) [options]
-
-The report covers [--from, --to) and compares it with the period of the same length just before.
-Audit logs are scanned (the same reader and rules as 'scan') over both periods; a findings file
-('scan --format json' or '--format ndjson' output, or a report.json) is read instead of logs, and
-then no control can be shown as held: without the logs there is no evidence the rules could see.
-
-Options:
-  --from T, --to T      the period: ISO date/time (2026-11-23, 2026-11-23T00:00:00Z; UTC when no
-                        zone is given) or a duration back from now (7d)
-  --period weekly|daily the last complete ISO week (Monday 00:00 UTC) or UTC day before --at
-  --at T                with --period: the reference time (default: now)
-  --findings FILE       read findings from FILE instead of scanning logs
-  --config FILE         YAML or JSON configuration (switched-off rules show as not assessed)
-  --out DIR             where to write report.html, findings.csv and report.json
-                        (default: reports/compliance-<from>_<to>)
-  --title TEXT          the report's title
-  --concurrency N       objects read at once (default 4)
-  -q, --quiet           no progress bar, no notes on stderr
-  -h, --help
-
-Examples:
-  k8s-audit-analyzer report samples/ --from 2026-11-20 --to 2026-11-21
-  k8s-audit-analyzer report s3://my-audit-logs/clusters/prod-eu/ --period weekly --out reports/week
-  k8s-audit-analyzer scan logs/ --format json > findings.json && k8s-audit-analyzer report --findings findings.json --period weekly
-
-Exit codes: 0 written, 2 usage or configuration error, 3 some input could not be read completely
-(the report is still written from what could be read).`;
-
-/** `k8s-audit-analyzer report …`: returns the exit code. */
-export async function reportCommand(argv: string[], io: Io, now: () => Date = () => new Date()): Promise<number> {
-  const fail = (message: string): number => usageError(io, message, 'report');
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        period: { type: 'string' },
-        at: { type: 'string' },
-        findings: { type: 'string' },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        title: { type: 'string' },
-        concurrency: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    return fail((error as Error).message);
+/** The period the options name, checked; usage errors throw UsageError. */
+function periodOfOptions(locations: readonly string[], options: ReportCommandOptions, now: Date): { period: Period; cadence?: ReportCadence } {
+  if (options.findings !== undefined && locations.length > 0) throw new UsageError('give audit logs to scan or --findings FILE, not both');
+  if (options.findings === undefined && locations.length === 0)
+    throw new UsageError('report needs audit logs (files, directories, s3://bucket/prefix) or --findings FILE');
+  if (options.period !== undefined) {
+    if (options.from !== undefined || options.to !== undefined) throw new UsageError('give --period or --from/--to, not both');
+    return { period: reportPeriod(options.period, options.at ?? now), cadence: options.period };
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(REPORT_HELP);
-    return EXIT.ok;
-  }
-
-  let period: Period;
-  let cadence: ReportCadence | undefined;
-  let config: Config = DEFAULT_CONFIG;
-  let concurrency: number;
+  if (options.at !== undefined) throw new UsageError('--at goes with --period');
+  if (options.from === undefined || options.to === undefined) throw new UsageError('give the period: --from and --to, or --period weekly|daily');
   try {
-    if (values.findings !== undefined && positionals.length > 0) throw new Error('give audit logs to scan or --findings FILE, not both');
-    if (values.findings === undefined && positionals.length === 0)
-      throw new Error('report needs audit logs (files, directories, s3://bucket/prefix) or --findings FILE');
-    const at = values.at !== undefined ? parseTimeArgument(values.at, now()) : now();
-    if (values.period !== undefined) {
-      if (values.from !== undefined || values.to !== undefined) throw new Error('give --period or --from/--to, not both');
-      if (values.period !== 'weekly' && values.period !== 'daily') throw new Error(`--period must be weekly or daily (got "${values.period}")`);
-      cadence = values.period;
-      period = reportPeriod(cadence, at);
-    } else {
-      if (values.at !== undefined) throw new Error('--at goes with --period');
-      if (values.from === undefined || values.to === undefined) throw new Error('give the period: --from and --to, or --period weekly|daily');
-      period = periodOf(parseTimeArgument(values.from, now()), parseTimeArgument(values.to, now()));
-    }
-    concurrency = concurrencyOption(values.concurrency);
-    if (values.config !== undefined) config = await configOption(values.config);
+    return { period: periodOf(options.from, options.to) };
   } catch (error) {
-    return fail(error instanceof ConfigError ? error.message : (error as Error).message);
+    throw new UsageError((error as Error).message);
+  }
+}
+
+interface ReportInput {
+  findings: Finding[];
+  coverage?: Coverage[];
+  /** Exit 3: an object was not read whole, or no audit event at all. */
+  incomplete: boolean;
+}
+
+/** Scans the logs over the period and the one before; exit 3 (and a line on stderr) when no audit event was read at all. */
+async function scanLogs(locations: readonly string[], options: ReportCommandOptions, config: Config, period: Period, ctx: CliContext): Promise<ReportInput> {
+  const { io } = ctx;
+  const quiet = options.quiet === true;
+  let objects: SourceObject[];
+  try {
+    objects = await listInputs(locations, { aws: awsClientConfig(options), io, quiet, ...(io.stdin ? { stdin: io.stdin } : {}) });
+  } catch (error) {
+    // Said as they are: a usage error already names the fix, main says an AWS error in one line.
+    if (error instanceof UsageError || awsErrorLine(error) !== undefined) throw error;
+    throw new UsageError(`cannot list input: ${(error as Error).message}`);
   }
   const previous = previousPeriod(period);
+  const progress = commandProgress(io, quiet);
+  const result = await scanObjects(objects, {
+    config,
+    concurrency: options.concurrency,
+    since: new Date(previous.from),
+    until: new Date(period.to),
+    coverageRange: { since: new Date(period.from), until: new Date(period.to) },
+    onProgress: (p) => progress.update(p),
+  });
+  progress.done();
+  if (!quiet)
+    for (const o of result.stats.objects)
+      if (!o.stats.complete) io.err(`warning: ${displayText(o.source)} could not be read completely; what was read is in the report`);
+  // Said even with --quiet: a gate must see why it did not pass.
+  const nothing = nothingReadMessage(objects.length, result.stats.total, locations);
+  if (nothing) io.err(`error: ${nothing}`);
+  return { findings: result.findings.map((f) => f.finding), coverage: result.coverage, incomplete: nothing !== undefined || result.summary.incomplete > 0 };
+}
 
-  let findings: Finding[];
-  let coverage: Coverage[] | undefined;
-  let incomplete = 0;
-  if (values.findings !== undefined) {
+/** Writes the report of the period; returns the exit code. Usage errors throw UsageError (exit 2). */
+export async function runReport(locations: readonly string[], options: ReportCommandOptions, ctx: CliContext): Promise<number> {
+  const { period, cadence } = periodOfOptions(locations, options, ctx.now());
+  const config = options.config !== undefined ? await configOption(options.config) : DEFAULT_CONFIG;
+  const previous = previousPeriod(period);
+
+  let input: ReportInput;
+  if (options.findings !== undefined) {
     try {
-      findings = parseFindingsFile(readOptionFile(values.findings, '--findings'), values.findings);
+      input = { findings: parseFindingsFile(readOptionFile(options.findings, '--findings'), options.findings), incomplete: false };
     } catch (error) {
-      return fail((error as Error).message);
+      throw new UsageError((error as Error).message);
     }
-  } else {
-    let objects: SourceObject[];
-    try {
-      objects = await listInputs(positionals);
-    } catch (error) {
-      return fail(`cannot list input: ${(error as Error).message}`);
-    }
-    if (objects.length === 0 && !values.quiet) io.err('note: no objects found under the given locations');
-    const progress = commandProgress(io, values.quiet);
-    const result = await scanObjects(objects, {
-      config,
-      concurrency,
-      since: new Date(previous.from),
-      until: new Date(period.to),
-      coverageRange: { since: new Date(period.from), until: new Date(period.to) },
-      onProgress: (p) => progress.update(p),
-    });
-    progress.done();
-    findings = result.findings.map((f) => f.finding);
-    coverage = result.coverage;
-    incomplete = result.summary.incomplete;
-    if (!values.quiet)
-      for (const o of result.stats.objects) if (!o.stats.complete) io.err(`warning: ${o.source} could not be read completely; what was read is in the report`);
-  }
+  } else input = await scanLogs(locations, options, config, period, ctx);
 
   const within =
     (p: Period) =>
     (f: Finding): boolean =>
       f.time >= p.from && f.time < p.to;
+  const current = input.findings.filter(within(period));
   const report = buildComplianceReport({
     period,
     previousPeriod: previous,
-    current: findings.filter(within(period)),
-    previous: findings.filter(within(previous)),
-    ...(coverage ? { coverage } : {}),
+    current,
+    previous: input.findings.filter(within(previous)),
+    ...(input.coverage ? { coverage: input.coverage } : {}),
     rules: RULES,
     config,
-    generatedAt: now().toISOString(),
+    generatedAt: ctx.now().toISOString(),
     ...(cadence ? { cadence } : {}),
-    ...(values.title ? { title: values.title } : {}),
+    ...(options.title ? { title: options.title } : {}),
   });
-  const current = findings.filter(within(period));
-  const out = values.out ?? join('reports', `compliance-${period.from.slice(0, 10)}_${period.to.slice(0, 10)}`);
+  const out = options.out ?? join('reports', `compliance-${period.from.slice(0, 10)}_${period.to.slice(0, 10)}`);
   const files = { html: join(out, 'report.html'), csv: join(out, 'findings.csv'), json: join(out, 'report.json') };
   try {
     await mkdir(out, { recursive: true });
@@ -170,10 +120,10 @@ export async function reportCommand(argv: string[], io: Io, now: () => Date = ()
     await writeFile(files.csv, renderFindingsCsv(current, RULES));
     await writeFile(files.json, renderReportJson(report, current));
   } catch (error) {
-    return fail(`cannot write the report to ${out}: ${(error as Error).message}`);
+    throw new UsageError(`cannot write the report to ${out}: ${(error as Error).message}`);
   }
-  io.out(summaryLine(report, files));
-  return incomplete > 0 ? EXIT.incomplete : EXIT.ok;
+  ctx.io.out(summaryLine(report, files));
+  return input.incomplete ? EXIT.incomplete : EXIT.ok;
 }
 
 function summaryLine(report: ComplianceReport, files: { html: string; csv: string; json: string }): string {

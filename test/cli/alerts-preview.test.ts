@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { PreviewedAlert } from '../../lambdas/cli/alerts-preview';
 import { MemoryFindingsStore } from '../../lambdas/cli/alerts-preview';
 import { main } from '../../lambdas/cli/main';
@@ -101,17 +102,65 @@ describe('k8s-audit-analyzer alerts preview', () => {
   });
 
   it.each([
-    [['alerts', 'preview'], /needs at least one file/],
-    [['alerts', 'preview', SAMPLES, '--format', 'yaml'], /--format must be text or json/],
-    [['alerts', 'preview', SAMPLES, '--min-severity', 'severe'], /--min-severity must be one of/],
+    [['alerts', 'preview'], /^error: missing required argument 'locations'$/m],
+    [['alerts', 'preview', SAMPLES, '--format', 'yaml'], /^error: option '--format <format>' argument 'yaml' is invalid\. Allowed choices are text, json\.$/m],
+    [
+      ['alerts', 'preview', SAMPLES, '--min-severity', 'severe'],
+      /'--min-severity <level>' argument 'severe' is invalid\. Allowed choices are info, low, medium, high, critical\./,
+    ],
+    [['alerts', 'preview', SAMPLES, '--clsuter', 'prod'], /^error: unknown option '--clsuter'\n\(Did you mean --cluster\?\)$/m],
+    [['alerts', 'preview', SAMPLES, '-', '-'], /standard input \('-'\) can be read only once/],
     [['alerts', 'preview', SAMPLES, '--incident-window', '0'], /--incident-window must be whole minutes/],
     [['alerts', 'preview', SAMPLES, '--cluster', 'a/b'], /--cluster must be a cluster name/],
     [['alerts', 'preview', SAMPLES, '--config', '/nonexistent.yaml'], /cannot read --config/],
   ])('usage errors exit 2: %j', async (argv, message) => {
-    const { code, err } = await run(...argv);
+    const { code, out, err } = await run(...argv);
     expect(code).toBe(2);
+    expect(out).toBe('');
     expect(err).toMatch(message);
+    expect(err).toContain("Run 'k8s-audit-analyzer alerts preview --help' for usage.");
   });
+
+  it('exits 3 when the locations held no audit event at all: a wrong path is not a quiet cluster', async () => {
+    const empty = join(dir, 'empty');
+    rmSync(empty, { recursive: true, force: true });
+    mkdirSync(empty);
+    const none = await run('alerts', 'preview', empty);
+    expect(none.code).toBe(3);
+    expect(none.out).toBe('nothing would be sent: 0 findings in 0 objects, no incident at or above medium to tell\n');
+    expect(none.err).toBe(`error: no audit event read: no object found under ${empty} (check the path or the S3 prefix)\n`);
+    writeFileSync(join(empty, 'notes.txt'), 'not an audit log\n');
+    const notLogs = await run('alerts', 'preview', empty, '--format', 'json');
+    expect(notLogs.code).toBe(3);
+    expect(notLogs.err).toMatch(/^error: no audit event read: the object \(\d+ B\) under .* held none/);
+  });
+});
+
+it("reads standard input as '-', compressed or not, as it reads a file", async () => {
+  const file = join(SAMPLES, 'eks', 'prod-eu', '2026', '11', '20', '09', 'audit-firehose-1-2026-11-20-09-00-00.gz');
+  const fromFile = await run('alerts', 'preview', file, '--cluster', 'prod-eu', '--format', 'json');
+  let out = '';
+  const code = await main(['alerts', 'preview', '-', '--cluster', 'prod-eu', '--format', 'json'], {
+    out: (s) => (out += s + '\n'),
+    err: () => undefined,
+    env: {},
+    stdin: createReadStream(file),
+  });
+  expect(code).toBe(0);
+  // The same alerts; only where they were read from (the object's name) differs.
+  const told = (text: string) => (JSON.parse(text) as PreviewedAlert[]).map((a) => [a.subject, a.attributes]);
+  expect(told(out).length).toBeGreaterThan(0);
+  expect(told(out)).toEqual(told(fromFile.out));
+  expect(out).toContain('Read from: (stdin)');
+});
+
+it("refuses '-' when standard input is the terminal, as a usage error that says so", async () => {
+  let err = '';
+  const terminal = Object.assign(Readable.from([]), { isTTY: true });
+  const code = await main(['alerts', 'preview', '-'], { out: () => undefined, err: (s) => (err += s + '\n'), env: {}, stdin: terminal });
+  expect(code).toBe(2);
+  expect(err).toMatch(/^error: '-' reads standard input, but nothing is piped into it \(it is the terminal\)/);
+  expect(err).toContain("Run 'k8s-audit-analyzer alerts preview --help' for usage.");
 });
 
 it('without --cluster, objects whose path names no cluster are read as the scan reads them: their incidents have no cluster', async () => {

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { alertsCommand } from '../../lambdas/cli/alerts-command';
+import type { CommandDeps } from '../../lambdas/cli/cli-context';
 import { testAlertMessage } from '../../lambdas/cli/alerts-test';
 import { main } from '../../lambdas/cli/main';
+import { expectCommandHelp, expectUsageError } from '../helpers/cli-help';
 import { slackMessageFor } from '../../lambdas/core/alert/slack-message';
 import { severitiesFrom } from '../../lib/severity-filter';
 
@@ -24,12 +25,17 @@ function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $metadata: {} });
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+// The one-line Node.js note is said once a process; these tests are not about it.
+const env = { K8S_AUDIT_ANALYZER_NO_NODE_NOTE: '1' };
+
+async function runWith(deps: CommandDeps, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
+  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), env }, { deps });
   return { code, out, err };
 }
+const run = (...argv: string[]) => runWith({}, ...argv);
+const help = (...path: string[]) => run(...path, '--help');
 
 beforeEach(() => {
   cfn.reset();
@@ -103,16 +109,17 @@ describe('k8s-audit-analyzer alerts test', () => {
   it('publishes in the topic ARN\u2019s region', async () => {
     cfn.on(DescribeStacksCommand).resolves(stackWith([{ OutputKey: 'AlertsTopicArn', OutputValue: TOPIC.replace('eu-west-1', 'us-east-2') }]));
     const regions: string[] = [];
-    const code = await alertsCommand(
-      ['test', '--stack', 'S'],
-      { out: () => undefined, err: () => undefined },
+    const { code } = await runWith(
       {
-        cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
-        sns: (region) => {
-          regions.push(region);
-          return new SNSClient({ region });
+        alerts: {
+          cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+          sns: (region) => {
+            regions.push(region);
+            return new SNSClient({ region });
+          },
         },
       },
+      ...['alerts', 'test', '--stack', 'S'],
     );
     expect(code).toBe(0);
     expect(regions).toEqual(['us-east-2']);
@@ -154,6 +161,11 @@ describe('k8s-audit-analyzer alerts test', () => {
       () => sns.on(PublishCommand).rejects(awsError('NotFoundException', 'Topic does not exist')),
       /^error: the topic arn:aws:sns:\S+ not found: .*deploy the stack again$/,
     ],
+    [
+      'AWS says something the CLI has no advice for',
+      () => cfn.on(DescribeStacksCommand).rejects(awsError('Throttling', 'Rate exceeded\nplease slow down')),
+      /^error: could not reach stack K8sAuditAnalyzer in eu-west-1: AWS said Throttling: Rate exceeded$/,
+    ],
   ];
 
   it.each(failures)('says what to do, in one line, when %s', async (_case, arrange, expected) => {
@@ -166,30 +178,98 @@ describe('k8s-audit-analyzer alerts test', () => {
   });
 
   it('says how to name a region when none is known', async () => {
-    let err = '';
     const noRegion = new CloudFormationClient({
       region: () => Promise.reject<string>(new Error('Region is missing')),
     });
-    const code = await alertsCommand(['test', '--stack', 'S'], { out: () => undefined, err: (s) => (err += s) }, { cloudFormation: noRegion });
+    const { code, err } = await runWith({ alerts: { cloudFormation: noRegion } }, ...['alerts', 'test', '--stack', 'S']);
     expect(code).toBe(2);
-    expect(err).toBe("error: no AWS region: pass --region (the stack's), set AWS_REGION, or give the profile a region");
+    expect(err).toBe('error: no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION\n');
     expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
-  it('refuses a missing --stack or an unknown subcommand before calling AWS', async () => {
-    expect((await run('alerts', 'test', '--region', 'eu-west-1')).err).toMatch(/alerts test needs --stack NAME/);
-    expect((await run('alerts', 'send', '--stack', 'S')).err).toMatch(/unknown alerts command: send/);
-    expect((await run('alerts', '--help')).out).toMatch(/alerts test --stack NAME \[--region R\] \[--profile P\]/);
+  it.each([
+    [['alerts', 'test', '--region', 'eu-west-1'], /^error: required option '--stack <name>' not specified$/m, 'alerts test'],
+    [['alerts', 'test', '--stack', ' '], /^error: option '--stack <name>' argument ' ' is invalid\. --stack needs the deployed stack's name/m, 'alerts test'],
+    [['alerts', 'test', '--stack', 'S', '--regoin', 'eu-west-1'], /^error: unknown option '--regoin'\n\(Did you mean --region\?\)$/m, 'alerts test'],
+    [['alerts', 'test', 'S', '--stack', 'S'], /^error: too many arguments for 'test'\. Expected 0 arguments but got 1\.$/m, 'alerts test'],
+    [['alerts', 'send', '--stack', 'S'], /^error: unknown command 'send'$/m, 'alerts'],
+    [['alerts', 'tets'], /^error: unknown command 'tets'\n\(Did you mean test\?\)$/m, 'alerts'],
+  ])('refuses %j before calling AWS: exit 2, the reason, the pointer to the help', async (argv, message, path) => {
+    expectUsageError(await run(...argv), message, path);
     expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(0);
   });
 
+  it('without a subcommand, prints the alerts help on stderr and exits 2', async () => {
+    const { code, out, err } = await run('alerts');
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/^Usage: k8s-audit-analyzer alerts \[options\] \[command\]/);
+  });
+
+  it.each([
+    [['alerts'], ['test', 'preview'], [0, 2, 3]],
+    [
+      ['alerts', 'test'],
+      ['--stack', '--region', '--profile', '--help'],
+      [0, 2],
+    ],
+    [
+      ['alerts', 'preview'],
+      ['--config', '--min-severity', '--incident-window', '--cluster', '--format', '--region', '--profile', '--help'],
+      [0, 2, 3],
+    ],
+  ])('%j --help: on stdout, exit 0, every option or subcommand, examples and its exit codes', async (path, names, codes) => {
+    expectCommandHelp(await help(...path), path, names, codes);
+  });
+
   it('is listed in the CLI help', async () => {
-    expect((await run('--help')).out).toMatch(/k8s-audit-analyzer alerts test --stack NAME/);
+    expect((await run('--help')).out).toMatch(/^ {2}alerts +test the deployed alerts, or preview the alerts some logs/m);
   });
 });
 
 describe('loading', () => {
+  /** Runs the CLI in a fresh process: its exit code, and the @aws-sdk modules it loaded. */
+  function awsModulesAfter(argv: string[], env: NodeJS.ProcessEnv = process.env): { code: number; aws: string[] } {
+    const out = execFileSync(
+      process.execPath,
+      [
+        // Not tsx/cjs alone: an action's `await import(…)` goes through Node's ESM loader, which tsx's hooks teach TypeScript.
+        '--import',
+        'tsx',
+        '-e',
+        [
+          "const { main } = require('./lambdas/cli/main');",
+          'main(JSON.parse(process.argv[1]), { out: () => undefined, err: () => undefined })',
+          ".then((code) => process.stdout.write(JSON.stringify({ code, aws: Object.keys(require.cache).filter((k) => k.includes('/@aws-sdk/')) })));",
+        ].join(' '),
+        JSON.stringify(argv),
+      ],
+      { cwd: ROOT, encoding: 'utf8', env },
+    );
+    return JSON.parse(out) as { code: number; aws: string[] };
+  }
+
+  it.each([[['--help']], [['report', '--help']], [['backfill', '--help']], [['alerts', '--help']], [['alerts', 'test', '--help']], [['incidents', '--help']]])(
+    '%j loads no AWS SDK module',
+    (argv) => {
+      expect(awsModulesAfter(argv)).toEqual({ code: 0, aws: [] });
+    },
+  );
+
+  it('the control: a command that makes a client loads the SDK, and the check sees it', () => {
+    // No region anywhere (no AWS_REGION, no config file): the client is made, and fails on its region before any call.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+    };
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete env[name];
+    const run = awsModulesAfter(['alerts', 'test', '--stack', 'S'], env);
+    expect(run.code).toBe(2);
+    expect(run.aws.some((k) => k.includes('/@aws-sdk/client-cloudformation/'))).toBe(true);
+  });
+
   it('a local scan does not load the CloudFormation client', () => {
     const loaded = execFileSync(
       process.execPath,

@@ -6,9 +6,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { objectsInMessage } from '../../lambdas/analyzer/s3-event';
 import type { BackfillState } from '../../lambdas/adapters/backfill-state-file';
-import { backfillCommand, defaultStatePath } from '../../lambdas/cli/backfill-command';
+import { defaultStatePath } from '../../lambdas/cli/backfill-command';
+import { BATCH_LIMIT } from '../../lambdas/cli/backfill-definition';
 import { decimalBytes as bytes } from '../../lambdas/cli/units';
 import { main } from '../../lambdas/cli/main';
+import { expectCommandHelp } from '../helpers/cli-help';
+import { MAX_BATCH } from '../../lambdas/adapters/sqs-work-sender';
 import { localS3Client } from '../../devkit/local-s3';
 import type { LocalSqs } from '../../devkit/local-sqs';
 import { accessDenied, startLocalSqs } from '../../devkit/local-sqs';
@@ -88,20 +91,24 @@ describe('k8s-audit-analyzer backfill', () => {
         return undefined;
       };
     }
-    const code = await backfillCommand(
-      argv,
+    const code = await main(
+      ['backfill', ...argv],
       { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), env: options.errStream ? {} : { CI: 'true' }, errStream: options.errStream },
       {
-        s3,
-        sqs: sqs.client,
         now: () => NOW,
-        cwd: options.cwd ?? dir,
-        retryDelayMs: 0,
-        flushIntervalMs: 0,
-        onInterrupt: (s) => {
-          stop = s;
-          if (options.interruptAtOnce) s();
-          return () => (stop = undefined);
+        deps: {
+          backfill: {
+            s3,
+            sqs: sqs.client,
+            cwd: options.cwd ?? dir,
+            retryDelayMs: 0,
+            flushIntervalMs: 0,
+            onInterrupt: (s) => {
+              stop = s;
+              if (options.interruptAtOnce) s();
+              return () => (stop = undefined);
+            },
+          },
         },
       },
     );
@@ -246,7 +253,10 @@ describe('k8s-audit-analyzer backfill', () => {
     expect(failed.out).toBe(
       `sent 20 objects (${bytes(received().reduce((n, u) => n + Buffer.byteLength(bodyOf(EXPECTED.find((p) => uri(p) === u) as Put)), 0))}) to ${queueUrl}; ${EXPECTED.length - 20} not sent\n`,
     );
-    expect(failed.err).toMatch(/^error: SQS did not take the messages: AccessDenied: User: .* is not authorized to perform: sqs:sendmessage/m);
+    // In one line that says what to do, as every AWS error the CLI prints.
+    expect(failed.err).toMatch(
+      /^error: SQS did not take the messages: access denied \(User: .* is not authorized to perform: sqs:sendmessage.*\): the credentials in use lack the permission; check the identity/m,
+    );
     expect(failed.err).toMatch(/state is kept in .*denied\.json: run the same command again to resume/);
     const first = received();
     expect(Object.keys(state('denied.json').sent).sort()).toEqual([...first].sort());
@@ -354,14 +364,14 @@ describe('k8s-audit-analyzer backfill', () => {
   it('names a bucket it cannot list (exit 2) and a queue that does not exist (exit 3)', async () => {
     const listing = await run(['s3://no-such-bucket/x/', '--queue-url', queueUrl, '--state', 'nolist.json']);
     expect(listing.code).toBe(2);
-    expect(listing.err).toMatch(/cannot list s3:\/\/no-such-bucket\/x\/: NoSuchBucket: /);
+    expect(listing.err).toMatch(/^error: cannot list s3:\/\/no-such-bucket\/x\/: no such bucket \(.*\): check the s3:\/\/ location and the account$/m);
     const missing = await run(['s3://audit-logs/clusters/prod-us/', '--queue-url', `${sqs.endpoint}/000000000000/missing`, '--state', 'missing.json']);
     expect(missing.code).toBe(3);
     expect(missing.err).toMatch(/QueueDoesNotExist: The specified queue does not exist/);
   });
 
   it.each([
-    [['backfill'], /needs at least one s3:\/\/bucket\/prefix/],
+    [['backfill'], /error: missing required argument 'locations'/],
     [['backfill', './logs'], /backfill reads S3 only: \.\/logs is not an s3:\/\/bucket\/prefix location/],
     [['backfill', 's3://audit-logs/x'], /needs --queue-url URL/],
     [['backfill', 's3://audit-logs/x', '--queue-url', 'arn:aws:sqs:eu-west-1:123456789012:work'], /not its ARN \(aws sqs get-queue-url --queue-name work\)/],
@@ -370,24 +380,34 @@ describe('k8s-audit-analyzer backfill', () => {
     [['backfill', 's3://audit-logs/x', '--dry-run', '--since', 'last week'], /"last week" is not a time/],
     [['backfill', 's3://audit-logs/x', '--dry-run', '--since', '2026-10-01', '--until', '2026-09-01'], /--since must be before --until/],
     [['backfill', 's3://audit-logs/x', '--dry-run', '--batch', '11'], /--batch must be a whole number from 1 to 10/],
-    [['backfill', 's3://audit-logs/x', '--dry-run', '--bogus'], /Unknown option '--bogus'/],
+    [['backfill', 's3://audit-logs/x', '--dry-run', '--bogus'], /error: unknown option '--bogus'/],
+    [['backfill', 's3://audit-logs/x', '--dryrun'], /error: unknown option '--dryrun'\n\(Did you mean --dry-run\?\)/],
   ])('usage errors exit 2 with a reason: %j', async (argv, message) => {
     let err = '';
-    const code = await main(argv, { out: () => undefined, err: (s) => (err += s), env: { CI: 'true' } });
+    const code = await main(argv, { out: () => undefined, err: (s) => (err += s + '\n'), env: { CI: 'true' } });
     expect(code).toBe(2);
     expect(err).toMatch(message);
-    expect(err).toMatch(/backfill --help/);
+    expect(err).toMatch(/Run 'k8s-audit-analyzer backfill --help' for usage\./);
   });
 
-  it('prints its own help, and the main help names it', async () => {
+  it('prints its own help on stdout: every option, examples and its exit codes, 130 included', async () => {
     let out = '';
-    expect(await main(['backfill', '--help'], { out: (s) => (out += s), err: () => undefined })).toBe(0);
-    expect(out).toMatch(/--queue-url URL/);
-    expect(out).toMatch(/Keys are not parsed for dates/);
-    expect(out).toMatch(/Examples:/);
+    let err = '';
+    const code = await main(['backfill', '--help'], { out: (s) => (out += s + '\n'), err: (s) => (err += s) });
+    expectCommandHelp(
+      { code, out, err },
+      ['backfill'],
+      ['--queue-url', '--since', '--until', '--dry-run', '--state', '--restart', '--batch', '--region', '--profile', '--quiet', '--help'],
+      [0, 2, 3, 130],
+    );
+    expect(out).toMatch(/keys are\s+not parsed for dates/);
+    expect(out).toMatch(/--batch <n> +messages per SendMessageBatch call, 1 to 10 \(default: 10\)/);
     let mainHelp = '';
     await main(['--help'], { out: (s) => (mainHelp += s), err: () => undefined });
-    expect(mainHelp).toMatch(/^ {2}k8s-audit-analyzer backfill <s3:\/\/bucket\/prefix>\.\.\. --queue-url URL/m);
-    expect(mainHelp).toMatch(/^ {2}backfill Send existing S3 objects/m);
+    expect(mainHelp).toMatch(/^ {2}backfill \[options\] <locations\.\.\.> +send existing S3 objects/m);
+  });
+
+  it("batches at most SendMessageBatch's limit, as the sender knows it", () => {
+    expect(BATCH_LIMIT).toBe(MAX_BATCH);
   });
 });

@@ -3,8 +3,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-store';
 import type { IncidentsCommandDeps } from '../../lambdas/cli/incidents-command';
-import { incidentsCommand } from '../../lambdas/cli/incidents-command';
 import { main } from '../../lambdas/cli/main';
+import { expectCommandHelp, expectUsageError } from '../helpers/cli-help';
 import type { Finding } from '../../lambdas/core/finding';
 import { StateIncidentStore } from '../../lambdas/core/incident/incident-store';
 import { principalOf } from '../../lambdas/core/incident/principal';
@@ -69,10 +69,16 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
     cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
     dynamodb: () => db.client,
     sns: () => new SNSClient({ region: 'eu-west-1' }),
-    now: () => NOW,
   };
   const io = { out: (s: string) => void (out += s + '\n'), err: (s: string) => void (err += s + '\n'), env: { USER: 'carla' } };
-  const code = await incidentsCommand(argv, io, deps);
+  const code = await main(['incidents', ...argv], io, { deps: { incidents: deps }, now: () => new Date(NOW) });
+  return { code, out, err };
+}
+
+async function help(...path: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main([...path, '--help'], { out: (s) => void (out += s + '\n'), err: (s) => void (err += s + '\n') });
   return { code, out, err };
 }
 
@@ -144,20 +150,50 @@ describe('k8s-audit-analyzer incidents', () => {
     expect((await run('list', '--stack', 'K8sAuditAnalyzer')).out).toBe('no open incidents\n');
   });
 
-  it('names what is wrong: no stack, no such stack, an unknown command', async () => {
-    expect(await run('list')).toMatchObject({ code: 2, err: expect.stringContaining('needs --stack NAME') as string });
-    expect(await run('close', '--stack', 'S')).toMatchObject({ code: 2, err: expect.stringContaining('needs one incident ID') as string });
-    expect(await run('reopen', 'x', '--stack', 'S')).toMatchObject({ code: 2, err: expect.stringContaining('unknown incidents command') as string });
+  it('names a stack that does not exist', async () => {
     cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError', $metadata: {} }));
-    expect(await run('list', '--stack', 'Nope')).toMatchObject({ code: 2, err: expect.stringContaining('stack Nope in eu-west-1 not found') as string });
+    expect(await run('list', '--stack', 'Nope')).toMatchObject({
+      code: 2,
+      err: 'error: stack Nope in eu-west-1 not found: check --stack (the stackName given to cdk deploy, K8sAuditAnalyzer by default) and --region\n',
+    });
+  });
+
+  it.each([
+    [['list'], /^error: required option '--stack <name>' not specified$/m, 'incidents list'],
+    [['close', '--stack', 'S'], /^error: missing required argument 'id'$/m, 'incidents close'],
+    [['close', 'a', 'b', '--stack', 'S'], /^error: too many arguments for 'close'\. Expected 1 argument but got 2\.$/m, 'incidents close'],
+    [
+      ['list', '--stack', 'S', '--format', 'yaml'],
+      /^error: option '--format <format>' argument 'yaml' is invalid\. Allowed choices are text, json\.$/m,
+      'incidents list',
+    ],
+    [['list', '--stack', 'S', '--fromat', 'json'], /^error: unknown option '--fromat'\n\(Did you mean --format\?\)$/m, 'incidents list'],
+    [['reopen', 'x', '--stack', 'S'], /^error: unknown command 'reopen'$/m, 'incidents'],
+    [['lsit'], /^error: unknown command 'lsit'\n\(Did you mean list\?\)$/m, 'incidents'],
+  ])('refuses %j before calling AWS: exit 2, the reason, the pointer to the help', async (argv, message, path) => {
+    expectUsageError(await run(...argv), message, path);
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [['incidents'], ['list', 'close'], [0, 2]],
+    [
+      ['incidents', 'list'],
+      ['--stack', '--region', '--profile', '--format', '--help'],
+      [0, 2],
+    ],
+    [
+      ['incidents', 'close'],
+      ['--stack', '--region', '--profile', '--reason', '--by', '--help'],
+      [0, 2],
+    ],
+  ])('%j --help: on stdout, exit 0, every option or subcommand, examples and its exit codes', async (path, names, codes) => {
+    expectCommandHelp(await help(...path), path, names, codes);
   });
 
   it('is a command of the CLI, in its help', async () => {
     let out = '';
     expect(await main(['--help'], { out: (s) => void (out += s), err: () => undefined })).toBe(0);
-    expect(out).toContain('k8s-audit-analyzer incidents list|close ID --stack NAME');
-    let help = '';
-    expect(await main(['incidents', '--help'], { out: (s) => void (help += s), err: () => undefined })).toBe(0);
-    expect(help).toContain('incidents close ID --stack NAME');
+    expect(out).toMatch(/^ {2}incidents +list the deployed stack's open incidents, or close one$/m);
   });
 });

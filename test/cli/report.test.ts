@@ -1,10 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { LocalS3 } from '../../devkit/local-s3';
+import { startLocalS3 } from '../../devkit/local-s3';
 import { main } from '../../lambdas/cli/main';
 import { FINDINGS_CSV_COLUMNS } from '../../lambdas/core/compliance/csv';
 import type { ComplianceReport } from '../../lambdas/core/compliance/types';
 import type { Finding } from '../../lambdas/core/finding';
+import { expectCommandHelp } from '../helpers/cli-help';
 import { parseCsv } from '../helpers/csv';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -98,7 +102,11 @@ describe('k8s-audit-analyzer report', () => {
     for (const [args, message] of [
       [['report', ...FRIDAY], /needs audit logs/],
       [['report', samples], /give the period/],
-      [['report', samples, '--period', 'monthly'], /--period must be weekly or daily/],
+      [['report', samples, '--period', 'monthly'], /error: option '--period <cadence>' argument 'monthly' is invalid\. Allowed choices are weekly, daily\./],
+      [['report', samples, '--period', 'daily', '--at', 'tomorrow'], /option '--at <time>' argument 'tomorrow' is invalid\. "tomorrow" is not a time/],
+      [['report', samples, '--at', '2026-11-21', ...FRIDAY], /--at goes with --period/],
+      [['report', samples, ...FRIDAY, '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
+      [['report', samples, ...FRIDAY, '--titel', 'x'], /error: unknown option '--titel'\n\(Did you mean --title\?\)/],
       [['report', samples, '--period', 'weekly', '--from', '2026-11-01'], /not both/],
       [['report', samples, '--from', '2026-11-21', '--to', '2026-11-20'], /before|after|empty|--from/],
       [['report', samples, '--findings', 'x.json', ...FRIDAY], /not both/],
@@ -108,13 +116,80 @@ describe('k8s-audit-analyzer report', () => {
       const { code, err } = await run(...args);
       expect(code).toBe(2);
       expect(err).toMatch(message);
+      expect(err).toMatch(/Run 'k8s-audit-analyzer report --help' for usage\./);
     }
   });
 
-  it('prints its own help', async () => {
-    const { code, out } = await run('report', '--help');
+  it('exits 3 when the logs held no audit event at all, says why even with --quiet, and still writes the report', async () => {
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    writeFileSync(join(empty, 'README.md'), '# not a log\n');
+    const out = join(dir, 'nothing');
+    const { code, err } = await run('report', empty, ...FRIDAY, '--out', out, '-q');
+    expect(code).toBe(3);
+    expect(err).toBe(`error: no audit event read: no object found under ${empty} (check the path or the S3 prefix)\n`);
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+
+    writeFileSync(join(empty, 'notes.txt'), 'nothing here\n');
+    const held = await run('report', empty, ...FRIDAY, '--out', out);
+    expect(held.code).toBe(3);
+    expect(held.err).toMatch(/^error: no audit event read: the object \(\d+ B\) under .* held none/m);
+  });
+
+  it('prints its own help on stdout: every option, examples and its exit codes', async () => {
+    const help = await run('report', '--help');
+    expectCommandHelp(
+      help,
+      ['report'],
+      ['--from', '--to', '--period', '--at', '--findings', '--config', '--out', '--title', '--concurrency', '--region', '--profile', '--quiet', '--help'],
+      [0, 2, 3], // no 1: report has no --fail-on
+    );
+    expect(help.out).toMatch(/\(choices: "weekly", "daily"\)/);
+    expect((await run('--help')).out).toMatch(/^ {2}report \[options\] \[locations\.\.\.\] +the compliance report/m);
+  });
+});
+
+describe('k8s-audit-analyzer report of S3 logs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'report-s3-'));
+  let s3: LocalS3;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    await s3.createBucket('audit-logs');
+    const files = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? files(join(d, f)) : [join(d, f)]));
+    for (const file of files(samples).filter((f) => !f.endsWith('.md')))
+      await s3.client.send(new PutObjectCommand({ Bucket: 'audit-logs', Key: `logs/${relative(samples, file)}`, Body: readFileSync(file) }));
+    // The CLI makes its own client: what it knows of this S3 comes from the environment, as a user's would.
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_CONFIG_FILE: join(dir, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+    });
+  });
+  afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    await s3.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads s3:// locations in the --region given; without one, says how to give it in one line (exit 2)', async () => {
+    const none = await run('report', 's3://audit-logs/logs/', ...FRIDAY, '--out', join(dir, 'none'), '-q');
+    expect(none).toEqual({ code: 2, out: '', err: 'error: no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION\n' });
+
+    const out = join(dir, 'friday');
+    const { code, out: stdout, err } = await run('report', 's3://audit-logs/logs/', ...FRIDAY, '--out', out, '--region', 'eu-west-1', '-q');
+    expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toMatch(/--period weekly\|daily/);
-    expect((await run('--help')).out).toMatch(/report\s+The compliance report/);
+    expect(stdout).toMatch(/^2026-11-20 \(UTC\): 38 findings/m);
+    expect((JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { findings: Finding[] }).findings).toHaveLength(38);
+  });
+
+  it('exits 3 for a prefix that holds nothing', async () => {
+    const { code, err } = await run('report', 's3://audit-logs/typo/', ...FRIDAY, '--out', join(dir, 'typo'), '--region', 'eu-west-1', '-q');
+    expect(code).toBe(3);
+    expect(err).toBe('error: no audit event read: no object found under s3://audit-logs/typo/ (check the path or the S3 prefix)\n');
   });
 });
