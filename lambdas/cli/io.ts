@@ -56,12 +56,6 @@ export function wantsColour(io: Io): boolean {
   return io.stdoutIsTty === true;
 }
 
-/** Prints a usage error with the pointer to the right help, and returns its exit code. */
-export function usageError(io: Io, message: string, command?: string): number {
-  io.err(`${message}\n\nRun 'k8s-audit-analyzer ${command ? `${command} ` : ''}--help' for usage.`);
-  return EXIT.usage;
-}
-
 /** Progress is drawn on a terminal only: not in CI logs, not into a pipe, not with --quiet. */
 export function drawsProgress(io: Io, quiet: boolean): boolean {
   const env = io.env ?? process.env;

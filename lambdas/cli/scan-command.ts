@@ -70,7 +70,7 @@ export async function runScan(locations: readonly string[], options: ScanCommand
       })
     ).map((object) => inCluster(object, options.cluster));
   } catch (error) {
-    if (awsErrorLine(error) !== undefined) throw error; // said in one line, with what to do, by main
+    if (error instanceof UsageError || awsErrorLine(error) !== undefined) throw error; // said as it is by main
     throw new UsageError(`cannot list input: ${(error as Error).message}`);
   }
 
