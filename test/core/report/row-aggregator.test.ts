@@ -81,7 +81,9 @@ describe('RowAggregator', () => {
   it('makes the same rows whatever order the findings come in (objects read at once interleave differently each run)', () => {
     fc.assert(
       fc.property(
-        fc.array(locatedFinding, { maxLength: 80 }).chain((findings) => fc.tuple(fc.constant(findings), fc.shuffledSubarray(findings, { minLength: findings.length }))),
+        fc
+          .array(locatedFinding, { maxLength: 80 })
+          .chain((findings) => fc.tuple(fc.constant(findings), fc.shuffledSubarray(findings, { minLength: findings.length }))),
         ([findings, shuffled]) => {
           expect(JSON.stringify(streamed(shuffled).rows())).toBe(JSON.stringify(streamed(findings).rows()));
         },
