@@ -10,7 +10,7 @@ import { CompiledInterest } from './interest';
 import { findValueEnd, ValueEndScanner } from './json-scan';
 import { FILTER, PARSE, PreCheck } from './precheck';
 import { RecentKeys } from './recent-keys';
-import type { ReadStats } from './stats';
+import type { ProblemKind, ReadStats } from './stats';
 import { emptyStats, recordProblem } from './stats';
 import { CLOSE_BRACE, NEWLINE, OPEN_BRACE } from './bytes';
 
@@ -52,12 +52,16 @@ export interface ReadEvent {
 }
 
 /** The head of an oversize document that is an audit event, and where the document starts. */
-interface SkippedHead {
+export interface SkippedHead {
   head: Record<string, unknown>;
   offset: number;
   line: number;
   raw: Buffer;
 }
+
+/** How a document reached `acceptFramed`. */
+export const FramedKind = { Document: 0, Guessed: 1, Oversize: 2 } as const;
+export type FramedKind = (typeof FramedKind)[keyof typeof FramedKind];
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 const CONCAT_BOUNDARY = Buffer.from('}{');
@@ -149,6 +153,17 @@ export class AuditLogParser {
   /** The line the next unread byte is on, for locating stream-level errors. */
   get currentLine(): number {
     return this.line;
+  }
+
+  /** The stream offset of `buf[at]` in the buffer being drained. */
+  protected streamOffset(at: number): number {
+    return this.base + at;
+  }
+
+  /** Records a problem at the current place; `incomplete`: the object was not read to its end. */
+  reportProblem(kind: ProblemKind, offset: number, line: number, detail: string, incomplete = false): void {
+    if (incomplete) this.stats.complete = false;
+    recordProblem(this.stats, kind, offset, line, detail);
   }
 
   /** Ends the stream: the last document needs no newline. */
@@ -341,7 +356,7 @@ export class AuditLogParser {
    */
   private oversize(buf: Buffer, doc: number, end: number | undefined, out: ReadEvent[]): void {
     const offset = this.base + doc;
-    recordProblem(this.stats, 'oversize', offset, this.line, `document longer than ${this.maxDocumentBytes} bytes: judged from the fields before the limit`);
+    this.reportProblem('oversize', offset, this.line, `document longer than ${this.maxDocumentBytes} bytes: judged from the fields before the limit`);
     this.newDocument();
     const headEnd = doc + this.maxDocumentBytes;
     const head = readObjectHead(buf, doc, headEnd);
@@ -361,7 +376,7 @@ export class AuditLogParser {
   }
 
   /** The event of an oversize document's head, located where the document starts, with the document's size. */
-  private emitOversize(skipped: SkippedHead, end: number, out: ReadEvent[]): void {
+  protected emitOversize(skipped: SkippedHead, end: number, out: ReadEvent[]): void {
     const line = this.line;
     this.line = skipped.line;
     this.acceptEvent(skipped.head, this.defaultCluster, skipped.offset, out, skipped.raw, end - skipped.offset);
@@ -376,8 +391,13 @@ export class AuditLogParser {
     } catch {
       return false;
     }
-    this.acceptDocument(value, buf, start, end, out);
+    this.acceptGuessed(value, buf, start, end, out);
     return true;
+  }
+
+  /** A document found by a `}{` guess that parsed (`value`). */
+  protected acceptGuessed(value: unknown, buf: Buffer, start: number, end: number, out: ReadEvent[]): void {
+    this.acceptDocument(value, buf, start, end, out);
   }
 
   /** A document whose end is certain: pre-checked, parsed, or counted as malformed. */
@@ -393,6 +413,11 @@ export class AuditLogParser {
         return;
       }
     }
+    this.parseDocument(buf, start, end, out);
+  }
+
+  /** A whole document, trimmed, that the pre-check could not skip: parsed, or counted as malformed. */
+  protected parseDocument(buf: Buffer, start: number, end: number, out: ReadEvent[]): void {
     let value: unknown;
     try {
       value = JSON.parse(buf.toString('utf8', start, end));
@@ -529,6 +554,29 @@ export class AuditLogParser {
     const read: ReadEvent = { event, cluster, offset, line: this.line, truncated };
     if (oversize !== undefined) read.oversize = oversize;
     out.push(read);
+  }
+
+  /**
+   * Stage two of a split reader (see `framing.ts`): a document another parser framed and
+   * pre-checked, found at stream offset `offset` on `line`, goes through the same acceptance as
+   * here. `kind` says which path framed it: a trimmed whole document, a `}{` guess that parsed,
+   * or the head of an oversize document (`size`: the document's size).
+   */
+  acceptFramed(kind: FramedKind, buf: Buffer, start: number, end: number, offset: number, line: number, size: number, out: ReadEvent[]): void {
+    this.base = offset - start;
+    this.line = line;
+    if (kind === FramedKind.Document) return this.parseDocument(buf, start, end, out);
+    if (kind === FramedKind.Oversize) {
+      const raw = buf.subarray(start, end);
+      const head = readObjectHead(raw, 0, raw.length);
+      if (head?.kind === 'Event') this.acceptEvent(head, this.defaultCluster, offset, out, raw, size);
+      return;
+    }
+    if (!this.tryDocument(buf, start, end, out)) {
+      // Cannot happen (the same bytes parsed on the other side); counted rather than lost.
+      this.stats.documents++;
+      recordProblem(this.stats, 'malformed-json', offset, line, 'framed document no longer parses');
+    }
   }
 
   private countUnparsed(verdict: number): void {

@@ -3,7 +3,6 @@ import { decodeLayers, TooManyLayersError, UnsupportedCompressionError } from '.
 import type { ParserOptions, ReadEvent } from './parser';
 import { AuditLogParser } from './parser';
 import type { ProblemKind, ReadStats } from './stats';
-import { recordProblem } from './stats';
 import { asUtf8, UnsupportedEncodingError } from './text-encoding';
 
 /** About the most decoded text parsed between two looks at the deadline. */
@@ -32,6 +31,29 @@ export interface AuditLogReading {
  */
 export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>, options: ReadOptions = {}): AuditLogReading {
   const parser = new AuditLogParser(options);
+
+  async function* events(): AsyncGenerator<ReadEvent, void, undefined> {
+    const out: ReadEvent[] = [];
+    for await (const _ of feedParser(source, parser, out, options.shouldStop)) {
+      yield* out;
+      out.length = 0;
+    }
+  }
+
+  return { events: events(), stats: parser.stats };
+}
+
+/**
+ * Feeds one object's decoded text to `parser` a slice at a time, yielding after each slice with
+ * what it emitted in `out` (the caller empties it), and last after `parser.finish`. Never throws:
+ * every failure is reported to the parser as a problem.
+ */
+export async function* feedParser(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  parser: AuditLogParser,
+  out: ReadEvent[],
+  shouldStop?: () => boolean,
+): AsyncGenerator<void, void, undefined> {
   const stats = parser.stats;
 
   async function* counted(): AsyncGenerator<Buffer> {
@@ -43,51 +65,39 @@ export function readAuditLog(source: AsyncIterable<Buffer | Uint8Array | string>
     }
   }
 
-  async function* events(): AsyncGenerator<ReadEvent, void, undefined> {
-    const out: ReadEvent[] = [];
-    try {
-      const hooks: DecodeHooks = {
-        onLayer: (layer) => stats.compression.push(layer),
-        onProblem: ({ kind, detail, nothingLost }) => {
-          if (!nothingLost) stats.complete = false;
-          recordProblem(stats, kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`);
-        },
-      };
-      const layers = decodeLayers(counted(), hooks);
-      reading: for await (const chunk of asUtf8(layers, (encoding) => stats.compression.push(encoding))) {
-        // The deadline is asked between slices of a chunk, not only between chunks: a decompression
-        // bomb of tiny junk lines takes about 250 ms per MiB to parse here, seconds on a busy host.
-        for (let at = 0; at < chunk.length;) {
-          if (options.shouldStop?.()) {
-            stats.complete = false;
-            recordProblem(
-              stats,
-              'deadline',
-              stats.bytesDecoded,
-              parser.currentLine,
-              `stopped before the end of the object: the deadline came (after ${stats.bytesIn} stored bytes)`,
-            );
-            break reading;
-          }
-          const end = sliceEnd(chunk, at);
-          parser.push(end - at === chunk.length ? chunk : chunk.subarray(at, end), out);
-          at = end;
-          if (out.length > 0) {
-            yield* out;
-            out.length = 0;
-          }
+  try {
+    const hooks: DecodeHooks = {
+      onLayer: (layer) => stats.compression.push(layer),
+      onProblem: ({ kind, detail, nothingLost }) =>
+        parser.reportProblem(kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`, !nothingLost),
+    };
+    const layers = decodeLayers(counted(), hooks);
+    reading: for await (const chunk of asUtf8(layers, (encoding) => stats.compression.push(encoding))) {
+      // The deadline is asked between slices of a chunk, not only between chunks: a decompression
+      // bomb of tiny junk lines takes about 250 ms per MiB to parse here, seconds on a busy host.
+      for (let at = 0; at < chunk.length;) {
+        if (shouldStop?.()) {
+          parser.reportProblem(
+            'deadline',
+            stats.bytesDecoded,
+            parser.currentLine,
+            `stopped before the end of the object: the deadline came (after ${stats.bytesIn} stored bytes)`,
+            true,
+          );
+          break reading;
         }
+        const end = sliceEnd(chunk, at);
+        parser.push(end - at === chunk.length ? chunk : chunk.subarray(at, end), out);
+        at = end;
+        yield;
       }
-    } catch (error) {
-      stats.complete = false;
-      const [kind, detail] = classifyStreamError(error);
-      recordProblem(stats, kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`);
     }
-    parser.finish(out);
-    yield* out;
+  } catch (error) {
+    const [kind, detail] = classifyStreamError(error);
+    parser.reportProblem(kind, stats.bytesDecoded, parser.currentLine, `${detail} (after ${stats.bytesIn} stored bytes)`, true);
   }
-
-  return { events: events(), stats };
+  parser.finish(out);
+  yield;
 }
 
 function classifyStreamError(error: unknown): [ProblemKind, string] {
