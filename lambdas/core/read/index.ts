@@ -1,5 +1,5 @@
 export { readAuditLog } from './reader';
-export type { AuditLogReading, ReadOptions } from './reader';
+export type { AuditLogReading, ReadAuditLog, ReadOptions } from './reader';
 export { AuditLogParser, DEFAULT_MAX_DOCUMENT_BYTES } from './parser';
 export type { ParserOptions, ReadEvent } from './parser';
 export type { EventInterest, EventSelector } from './interest';

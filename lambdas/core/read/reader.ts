@@ -112,3 +112,6 @@ function classifyStreamError(error: unknown): [ProblemKind, string] {
   if (typeof e.code === 'number') return ['corrupt-input', `corrupt zstd data: ${message}`];
   return ['source-error', `reading the source failed: ${message}`];
 }
+
+/** A way to read an object: `readAuditLog` on this thread, or a reader pool's worker-thread reading; same events, same stats. */
+export type ReadAuditLog = (source: AsyncIterable<Buffer | Uint8Array | string>, options?: ReadOptions) => AuditLogReading;
