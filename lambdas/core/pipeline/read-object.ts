@@ -1,6 +1,6 @@
 import type { DetectionEngine } from '../detect/engine';
 import type { Finding } from '../finding';
-import type { ReadOptions, ReadStats } from '../read';
+import type { ReadAuditLog, ReadOptions, ReadStats } from '../read';
 import { readAuditLog } from '../read';
 import { clusterFromKey, isForwardedCluster } from '../read/object-key';
 import type { SourceObject } from '../ports';
@@ -18,6 +18,8 @@ export interface ReadObjectOptions {
   onEvent?: (stats: ReadStats) => void;
   /** Called with each finding as it is raised; when given, `findings` stays empty (a scan that streams them holds none). */
   onFinding?: (finding: Finding) => void;
+  /** How the object is read: `readAuditLog` (default, this thread) or a reader pool's worker threads; same events and stats. */
+  reader?: ReadAuditLog;
 }
 
 export interface ObjectReading {
@@ -39,7 +41,11 @@ export async function readObject(object: SourceObject, options: ReadObjectOption
   // only under its own `clusters/<account>/`); a log group or resource id inside it is whatever the
   // writer put there, so it may not rename the cluster (nor claim another account's).
   const keyDecides = cluster !== undefined && isForwardedCluster(cluster);
-  const reading = readAuditLog(await object.open(), { ...options.readOptions, interest: options.engine.interest, ...(cluster ? { cluster } : {}) });
+  const reading = (options.reader ?? readAuditLog)(await object.open(), {
+    ...options.readOptions,
+    interest: options.engine.interest,
+    ...(cluster ? { cluster } : {}),
+  });
   const findings: Finding[] = [];
   const coverage = new CoverageCounter();
   for await (const event of reading.events) {
