@@ -7,7 +7,7 @@ import type { Finding, Severity } from '../finding';
 import { SEVERITIES, severityRank } from '../finding';
 import type { Incident } from '../incident/types';
 import type { SourceObject, StateStore } from '../ports';
-import type { ReadOptions, ReadStats } from '../read';
+import type { ReadAuditLog, ReadOptions, ReadStats } from '../read';
 import { emptyStats, mergeStats } from '../read';
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
 import { EVENT_RULES } from '../rules';
@@ -36,6 +36,8 @@ export interface ScanOptions extends FindingOptions {
   coverageRange?: { since: Date; until: Date };
   /** Reader limits (document size, nesting); the interest is the engine's. */
   readOptions?: Omit<ReadOptions, 'interest' | 'cluster'>;
+  /** How objects are read (default `readAuditLog` on this thread; a reader pool's `read` inflates and pre-checks on worker threads). */
+  reader?: ReadAuditLog;
 }
 
 export interface ScanResult {
@@ -88,6 +90,7 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
         engine,
         onFinding: (finding) => shown.add({ finding, source: object.name }),
         ...(options.readOptions ? { readOptions: options.readOptions } : {}),
+        ...(options.reader ? { reader: options.reader } : {}),
         // An event with no readable time is analyzed and counted: it cannot be placed outside the range.
         analyzes: (t) => Number.isNaN(t) || (t >= since && t < until),
         counts: (t) => Number.isNaN(t) || (t >= coverageSince && t < coverageUntil),
