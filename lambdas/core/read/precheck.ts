@@ -59,7 +59,7 @@ interface Variant {
 }
 
 /**
- * Decides from the raw bytes (or, for events embedded as strings, the raw string) whether an
+ * Decides from the raw bytes (for events embedded as strings, their UTF-8 bytes) whether an
  * event can be skipped without JSON.parse. It must never hide an event a rule needs: it answers
  * FILTER (or SKIP_STAGE) only when it has proved that whatever JSON.parse reads from the
  * document, no selector or marker matches it. The proof:
@@ -113,8 +113,7 @@ export class PreCheck {
   /** `escaped[c] === epoch`: the event being decided holds a `\uXXXX` escape of character `c`. */
   private readonly escaped = new Uint32Array(128);
   private epoch = 0;
-  private buf: Buffer | null = null;
-  private str = '';
+  private buf: Buffer = Buffer.alloc(0);
   private readonly verbs: string[] = [];
   private readonly resources: string[] = [];
   private readonly subresources: string[] = [];
@@ -159,12 +158,14 @@ export class PreCheck {
     return this.decide(start, end);
   }
 
-  /** Decides for an event held as a whole string (CloudWatch `message`, shipper `log`). */
+  /**
+   * Decides for an event held as a whole string (CloudWatch `message`, shipper `log`): on its UTF-8
+   * bytes, which are its JSON text as a line's bytes are, so the same proof holds; the byte scan is
+   * the fast one (native searches, no slice per needle).
+   */
   decideText(text: string): Verdict {
-    this.buf = null;
-    this.str = text;
-    this.resetCache();
-    return this.decide(0, text.length);
+    const bytes = Buffer.from(text, 'utf8');
+    return this.decideBytes(bytes, 0, bytes.length);
   }
 
   private decide(start: number, end: number): Verdict {
@@ -273,9 +274,7 @@ export class PreCheck {
   private spelledOtherwise(variant: Variant): boolean {
     for (const code of variant.codes) if (this.escaped[code] === this.epoch) return true;
     if (variant.slash && this.within(ESCAPED_SLASH, this.rangeStart, this.rangeEnd)) return true;
-    const folded = (this.folded ??= (
-      this.buf ? this.buf.toString('latin1', this.rangeStart, this.rangeEnd) : this.str.slice(this.rangeStart, this.rangeEnd)
-    ).toLowerCase());
+    const folded = (this.folded ??= this.buf.toString('latin1', this.rangeStart, this.rangeEnd).toLowerCase());
     for (const piece of variant.pieces) if (!folded.includes(piece)) return false;
     return variant.spaced === undefined || variant.spaced.test(folded);
   }
@@ -293,7 +292,7 @@ export class PreCheck {
       if (at >= end) return true;
       if (this.resources.length === MAX_VALUES) return false;
       const after = at + FIXED_NEEDLES[KEY_OBJECT_REF].length;
-      from = this.buf ? this.readObjectRefBytes(this.buf, after, end) : this.readObjectRefText(after, end);
+      from = this.readObjectRefBytes(this.buf, after, end);
       if (from < 0) return false;
     }
   }
@@ -331,67 +330,31 @@ export class PreCheck {
     return i;
   }
 
-  /** readObjectRefBytes for an event held as a string. */
-  private readObjectRefText(i: number, end: number): number {
-    const str = this.str;
-    if (i + 2 >= end || str.charCodeAt(i) !== COLON || str.charCodeAt(i + 1) !== OPEN_BRACE) return -1;
-    i += 2;
-    let resource = NO_RESOURCE;
-    let subresource = '';
-    if (str.charCodeAt(i) === CLOSE_BRACE) i++;
-    else {
-      for (;;) {
-        if (str.charCodeAt(i) !== QUOTE) return -1;
-        const keyEnd = this.stringEnd(i + 1, end);
-        if (keyEnd < 0 || str.charCodeAt(keyEnd + 1) !== COLON || str.charCodeAt(keyEnd + 2) !== QUOTE) return -1;
-        const valueStart = keyEnd + 3;
-        const valueEnd = this.stringEnd(valueStart, end);
-        if (valueEnd < 0) return -1;
-        const key = str.slice(i + 1, keyEnd);
-        if (key === 'resource') resource = str.slice(valueStart, valueEnd);
-        else if (key === 'subresource') subresource = str.slice(valueStart, valueEnd);
-        i = valueEnd + 1;
-        const c = str.charCodeAt(i++);
-        if (c === CLOSE_BRACE) break;
-        if (c !== COMMA) return -1;
-      }
-    }
-    this.resources.push(resource);
-    this.subresources.push(subresource);
-    return i;
-  }
-
   /** Index of the quote closing a string whose content starts at `from`; -1 if it has an escape or does not close before `end`. */
   private stringEnd(from: number, end: number): number {
-    if (this.buf) {
-      // One pass in JS: these strings are short, so a native call per string costs more than the loop.
-      const buf = this.buf;
-      for (let i = from; i < end; i++) {
-        const c = buf[i];
-        if (c === QUOTE) return i;
-        if (c === BACKSLASH) return -1;
-      }
-      return -1;
+    // One pass in JS: these strings are short, so a native call per string costs more than the loop.
+    const buf = this.buf;
+    for (let i = from; i < end; i++) {
+      const c = buf[i];
+      if (c === QUOTE) return i;
+      if (c === BACKSLASH) return -1;
     }
-    const q = this.str.indexOf('"', from);
-    if (q < 0 || q >= end) return -1;
-    const b = this.str.indexOf('\\', from);
-    return b >= 0 && b < q ? -1 : q;
+    return -1;
   }
 
   private slice(from: number, to: number): string {
-    return this.buf ? this.interned.get(this.buf, from, to) : this.str.slice(from, to);
+    return this.interned.get(this.buf, from, to);
   }
 
   private codeAt(i: number): number {
-    return this.buf ? this.buf[i] : this.str.charCodeAt(i);
+    return this.buf[i];
   }
 
   /** Position of the next occurrence of needle `id` at or after `from`; Infinity when none. */
   private next(id: number, from: number): number {
     const cached = this.cachePos[id];
     if (from >= this.cacheFrom[id] && from <= cached) return cached;
-    const at = this.buf ? this.findBytes(this.buf, id, from) : this.str.indexOf(this.needleText[id], from);
+    const at = this.findBytes(this.buf, id, from);
     this.cacheFrom[id] = from;
     this.cachePos[id] = at < 0 ? Infinity : at;
     return this.cachePos[id];
@@ -400,7 +363,6 @@ export class PreCheck {
   /** Whether needle `id` occurs in [start, end): the cached next occurrence when it is known, else a search bounded by `end`. */
   private within(id: number, start: number, end: number): boolean {
     if (start >= this.cacheFrom[id] && start <= this.cachePos[id]) return this.cachePos[id] < end;
-    if (!this.buf) return this.str.slice(start, end).includes(this.needleText[id]);
     const at = this.findBytes(this.buf.subarray(0, end), id, start);
     if (at >= 0) {
       this.cacheFrom[id] = start;
