@@ -25,7 +25,8 @@ import { readObject } from '../lambdas/core/pipeline/read-object';
 import { scanObjects } from '../lambdas/core/pipeline/scan-objects';
 import type { ReadAuditLog } from '../lambdas/core/read';
 import { readAuditLog } from '../lambdas/core/read';
-import { renderJson } from '../lambdas/core/report/terminal';
+import { JsonScanWriter } from '../lambdas/core/report/json-stream';
+import { DEFAULT_INCIDENT_WINDOW_MINUTES } from '../lambdas/core/incident/record';
 import { EVENT_RULES, interestOf } from '../lambdas/core/rules';
 import type { Mix, WrittenLog } from '../devkit/generate';
 import { auditLines, GENERATOR_VERSION, writeAuditLog } from '../devkit/generate';
@@ -174,20 +175,28 @@ function fileObjects(path: string, copies: number): SourceObject[] {
   }));
 }
 
-/** `scan --format json` without the CLI: scanObjects, then the JSON renderer, written to /dev/null. */
+/** `scan --format json` as the CLI writes it, without the CLI: findings streamed to the JSON writer as they are raised (none kept), incidents and table at the end, to /dev/null. */
 async function scanRow(objects: SourceObject[], read: ReadAuditLog | undefined, concurrency: number): Promise<{ bytes: number; events: number; note: string }> {
-  const result = await scanObjects(objects, { concurrency, ...(read ? { reader: read } : {}) });
-  const output = renderJson({
-    findings: result.findings.map((f) => f.finding),
-    table: result.table,
-    stats: { ...result.summary, perObject: result.stats.objects },
-  });
   const fd = openSync('/dev/null', 'w');
-  writeSync(fd, output);
+  let outputBytes = 0;
+  const write = (chunk: string): void => {
+    outputBytes += chunk.length;
+    writeSync(fd, chunk);
+  };
+  const json = new JsonScanWriter(write);
+  const result = await scanObjects(objects, {
+    concurrency,
+    incidents: { windowMinutes: DEFAULT_INCIDENT_WINDOW_MINUTES, minimum: 'low' },
+    keepFindings: false,
+    onFinding: (located) => json.finding(located.finding),
+    ...(read ? { reader: read } : {}),
+  });
+  json.end({ incidents: result.incidents, table: result.table, stats: { ...result.summary, perObject: result.stats.objects } });
+  write('\n');
   closeSync(fd);
   const s = result.stats.total;
   if (!s.complete) throw new Error(`scan incomplete: ${JSON.stringify(s.problems)}`);
-  return { bytes: s.bytesDecoded, events: s.events, note: `${result.findings.length} findings, ${fmt(output.length / MB, 1)} MB of JSON output` };
+  return { bytes: s.bytesDecoded, events: s.events, note: `${result.summary.findings} findings, ${fmt(outputBytes / MB, 1)} MB of JSON output` };
 }
 
 /** The analyzer's read path (an engine per object, as the handler makes one), objects one after the other; storing is the analyzer benchmark's. */
