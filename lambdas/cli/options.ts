@@ -42,3 +42,21 @@ export const region = (): Option => new Option('--region <region>', "AWS region 
 export const profile = (): Option => new Option('--profile <profile>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE, the standard chain)');
 
 export const quiet = (): Option => new Option('-q, --quiet', 'no progress bar, no notes on stderr');
+
+/** `--workers`: reader threads, or `auto` (threads only where they pay for their start). */
+export type ReaderThreads = number | 'auto';
+
+export const workers = (): Option =>
+  new Option(
+    '--workers <n|auto>',
+    'reader threads (inflate and pre-check off the main thread): 0 reads on the main thread; auto uses one a core when the input is 64 MiB or more',
+  )
+    .default('auto')
+    .argParser(
+      parsedBy((v): ReaderThreads => {
+        if (v === 'auto') return v;
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 64) throw new Error(`--workers must be auto or a whole number from 0 to 64 (got "${v}")`);
+        return n;
+      }),
+    );

@@ -13,6 +13,7 @@ import { completionCommandDefinition } from './completion';
 import { incidentsCommandDefinition } from './incidents-definition';
 import { EXIT_CODES_HELP } from './io';
 import * as opt from './options';
+import type { ReaderThreads } from './options';
 import { reportCommandDefinition } from './report-definition';
 import { packageVersion } from './version';
 
@@ -35,6 +36,7 @@ export interface ScanCommandOptions {
   concurrency: number;
   cluster?: string;
   state?: string;
+  workers: ReaderThreads;
   region?: string;
   profile?: string;
   quiet?: boolean;
@@ -65,6 +67,7 @@ function scanCommandDefinition(ctx: CliContext): Command {
     )
     .addOption(opt.time('--until <time>', 'leave out events from this time on (same forms as --since)', ctx.now))
     .addOption(opt.concurrency())
+    .addOption(opt.workers())
     .addOption(opt.cluster())
     .option('--state <file>', 'keep what the detectors learn (first-seen baselines, restart counts) in FILE between runs')
     .addOption(opt.region())

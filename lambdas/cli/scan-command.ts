@@ -1,5 +1,6 @@
 /** `scan`: loaded when the command runs (program.ts defines its options). */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { SourceObject } from '../adapters/object-source';
 import { DetectorStateFile } from '../adapters/detector-state-file';
@@ -23,6 +24,7 @@ import type { CliContext } from './cli-context';
 import { configOption, inCluster, listInputs } from './inputs';
 import type { Io } from './io';
 import { EXIT, UsageError, wantsColour } from './io';
+import type { ReaderThreads } from './options';
 import type { ScanCommandOptions, ScanFormat } from './program';
 import { commandProgress } from './progress';
 import { nothingReadMessage } from './read-nothing';
@@ -77,8 +79,11 @@ export async function runScan(locations: readonly string[], options: ScanCommand
   // Findings are written as they are raised and let go, so memory stays bounded whatever their
   // number; only the HTML report needs them all (its timeline and charts).
   const output = await streamedOutput(options.format, io);
+  const threads = readerThreads(options.workers, objects);
+  const pool = threads > 0 ? new (await import('../adapters/reader-pool')).ReaderPool({ size: threads }) : undefined;
   const progress = commandProgress(io, quiet);
-  const result = await scanObjects(objects, {
+  const scanning = scanObjects(objects, {
+    ...(pool ? { reader: pool.read } : {}),
     config,
     ...(state ? { state } : {}),
     since: options.since,
@@ -90,6 +95,7 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     incidents: { windowMinutes: options.incidentWindow, minimum: INCIDENT_MINIMUM },
     ...(output ? { onFinding: ({ finding }) => output.finding(finding) } : {}),
   });
+  const result = await scanning.finally(() => pool?.close());
   progress.done();
   if (state) {
     try {
@@ -158,6 +164,16 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     return EXIT.incomplete;
   }
   return options.failOn && anyCountAtOrAbove(result.raised, options.failOn) ? EXIT.findings : EXIT.ok;
+}
+
+/** Below this much input a thread's start (loading the reader anew) costs more than it saves. */
+const THREADS_FROM_BYTES = 64 * 1024 * 1024;
+
+/** Reader threads for `--workers`: `auto` is one a core (at most one an object) for 64 MiB or more. */
+export function readerThreads(workers: ReaderThreads, objects: readonly SourceObject[]): number {
+  if (workers !== 'auto') return workers;
+  const bytes = objects.reduce((n, o) => n + o.size, 0);
+  return bytes >= THREADS_FROM_BYTES ? Math.min(availableParallelism(), objects.length) : 0;
 }
 
 /** What a streamed format does with each finding and at the end. */

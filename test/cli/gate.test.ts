@@ -269,6 +269,24 @@ describe('output', () => {
   });
 });
 
+describe('reader threads', () => {
+  it('--workers 2 gives what the main thread gives: the same table, incidents and findings', async () => {
+    const scan = async (workers: string) => {
+      const { code, out } = await run(['scan', join(ROOT, 'samples'), '--cluster', 'prod-eu', '--format', 'json', '--workers', workers, '-q']);
+      expect(code).toBe(0);
+      const doc = JSON.parse(out) as { findings: Array<{ auditID: string; ruleId: string }>; incidents: unknown; table: unknown; stats: { events: number } };
+      return { ...doc, findings: doc.findings.map((f) => JSON.stringify(f)).sort() }; // streamed findings come as read
+    };
+    const [inline, threads] = [await scan('0'), await scan('2')];
+    expect(inline.findings.length).toBeGreaterThan(30);
+    expect(threads).toEqual(inline);
+  });
+
+  it('--workers takes auto or 0 to 64', async () => {
+    expect((await run(['scan', criticalLog, '--workers', 'many'])).err).toMatch(/--workers must be auto or a whole number from 0 to 64/);
+  });
+});
+
 describe('a broken pipe', () => {
   // `| head -c 100` reads a few bytes and exits; the scan's 140 KB of JSON cannot all fit in the pipe.
   const scanIntoHead = (failOn: string): { code: number; stderr: string } => {
