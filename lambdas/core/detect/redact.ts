@@ -67,10 +67,14 @@ const AWS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
 const FORTY = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 /** `"password": "…"` in JSON text (a body excerpt in a message). */
 const JSON_FIELD = /("([\w.-]{1,80})"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
-/** `NAME=value`: environment assignments, `--flag=value`, query and config pairs. The name is judged by SECRET_NAME. */
-const ASSIGNMENT = /(?<![\w.-])((?:--?)?[A-Za-z_][\w.-]{0,80}?)=("[^"]*"|'[^']*'|[^\s"'`&;|]+)/g;
-/** `--flag value`: a flag named like a credential followed by a value that is not another flag. */
-const FLAG_VALUE = /(?<![\w-])(--?[A-Za-z][\w.-]{0,80}?)(\s+)("[^"]*"|'[^']*'|[^\s"'`&;|-][^\s"'`&;|]*)/g;
+/**
+ * `NAME=value`: environment assignments, `--flag=value`, query and config pairs. The name is judged
+ * by SECRET_NAME. A quoted value takes what sticks to it (`""(`), so that redacting twice changes
+ * nothing: `[redacted](` would otherwise be read as a value the second time.
+ */
+const ASSIGNMENT = /(?<![\w.-])((?:--?)?[A-Za-z_][\w.-]{0,80}?)=("[^"]*"[^\s"'`&;|]*|'[^']*'[^\s"'`&;|]*|[^\s"'`&;|]+)/g;
+/** `--flag value`: a flag named like a credential followed by a value that is not another flag (quoted values as in ASSIGNMENT). */
+const FLAG_VALUE = /(?<![\w-])(--?[A-Za-z][\w.-]{0,80}?)(\s+)("[^"]*"[^\s"'`&;|]*|'[^']*'[^\s"'`&;|]*|[^\s"'`&;|-][^\s"'`&;|]*)/g;
 /** `-u user:password`, `--user=user:password`, `-uuser:password`. */
 const USER_PASSWORD = /(?<![\w-])(-u|-U|--user|--proxy-user|--http-user)(=|\s+)?(["']?)([^\s:"'@/]{1,200}):([^\s"'`]+)/g;
 /** `mysql … -pSECRET` within one command (up to a separator). */
