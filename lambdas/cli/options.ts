@@ -49,7 +49,7 @@ export type ReaderThreads = number | 'auto';
 export const workers = (): Option =>
   new Option(
     '--workers <n|auto>',
-    'reader threads (inflate and pre-check off the main thread): 0 reads on the main thread; auto uses one a core when the input is 64 MiB or more',
+    'reader threads (inflate and pre-check off the main thread): 0 reads on the main thread; auto: a thread a core but one, for 64 MiB or more of input',
   )
     .default('auto')
     .argParser(
