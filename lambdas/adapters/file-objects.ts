@@ -6,7 +6,11 @@ import type { SourceObject } from '../core/ports';
 // Local files only, apart from S3 (object-source.ts), so that reading them loads no AWS SDK:
 // the library entry and a local scan import this module alone.
 
-/** Every file under the given paths (directories recursively; hidden entries and Markdown skipped), sorted. */
+/**
+ * Every file under the given paths (directories recursively; hidden entries and Markdown skipped),
+ * sorted. A symbolic link to a file is read (kubelet's /var/log/containers is made of them); one
+ * to a directory is not followed, so a link loop cannot make the walk endless.
+ */
 export async function listFiles(paths: readonly string[]): Promise<SourceObject[]> {
   const objects: SourceObject[] = [];
   for (const path of paths) {
@@ -29,7 +33,10 @@ async function walk(dir: string): Promise<SourceObject[]> {
     if (entry.name.startsWith('.') || entry.name.endsWith('.md')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) objects.push(...(await walk(path)));
-    else if (entry.isFile()) objects.push(fileObject(path, (await stat(path)).size));
+    else if (entry.isFile() || entry.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined); // a dangling link is no file
+      if (target?.isFile()) objects.push(fileObject(path, target.size));
+    }
   }
   return objects;
 }
