@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,11 +69,20 @@ describe('k8s-audit-analyzer backfill', () => {
   let sqs: LocalSqs;
   let queueUrl: string;
 
-  /** Puts an object with the real client, then sets its LastModified (s3rver reads it from the file's mtime). */
+  /**
+   * Puts an object with the real client, then sets its LastModified (s3rver reads it from the
+   * file's mtime). s3rver answers before its write stream has even opened the file, so the file
+   * is awaited whole first: setting the time earlier fails (ENOENT) or is undone by the write.
+   */
   const put = async (p: Put): Promise<void> => {
     await s3.send(new PutObjectCommand({ Bucket: p.bucket, Key: p.key, Body: bodyOf(p) }));
     const parts = p.key.split('/');
     const file = join(s3dir, p.bucket, ...parts.slice(0, -1), `${parts[parts.length - 1]}._S3rver_object`);
+    const size = Buffer.byteLength(bodyOf(p));
+    for (let waited = 0; statSync(file, { throwIfNoEntry: false })?.size !== size; waited += 10) {
+      if (waited > 5_000) throw new Error(`s3rver did not write ${file}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     utimesSync(file, new Date(p.at), new Date(p.at));
   };
 
