@@ -33,6 +33,7 @@ import { auditLines, GENERATOR_VERSION, writeAuditLog } from '../devkit/generate
 import { repoRoot } from '../devkit/paths';
 import type { Ev } from '../devkit/shipping';
 import { firehoseGzip } from '../devkit/shipping';
+import { median } from './median';
 
 const RULES_INTEREST = interestOf();
 
@@ -277,12 +278,6 @@ function onPath(command: string): boolean {
 }
 
 // --- formatting ----------------------------------------------------------------------------------
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function pct(part: number, whole: number): string {
   return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;

@@ -16,6 +16,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from './median';
 
 const CLI = join(__dirname, '..', 'bin', 'k8s-audit-analyzer.js');
 const LINE =
@@ -46,12 +47,6 @@ async function timeBareNode(): Promise<number> {
   await new Promise<void>((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).on('exit', () => resolve()));
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function benchmark(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, compare: { type: 'string' } } });

@@ -37,14 +37,6 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** The exit codes as every command's help ends with them. */
-export const EXIT_CODES_HELP = `Exit codes:
-  0  done
-  1  scan: a finding at or above --fail-on
-  2  usage or configuration error (a bad option, an unreadable --config, AWS credentials or region)
-  3  input incomplete: some object could not be read whole, or no audit event was read at all
-     (an empty directory, a wrong prefix); stderr says which. What could be read is still reported.`;
-
 /**
  * Whether stdout gets colours: NO_COLOR (any value) turns them off, FORCE_COLOR (but 0/false)
  * turns them on, otherwise a terminal has them.

@@ -11,7 +11,7 @@ import { backfillCommandDefinition } from './backfill-definition';
 import type { CliContext } from './cli-context';
 import { completionCommandDefinition } from './completion';
 import { incidentsCommandDefinition } from './incidents-definition';
-import { EXIT_CODES_HELP } from './io';
+import { EXIT_DONE, EXIT_FINDINGS, EXIT_USAGE, exitCodesText, exitNothingRead, helpEnd, PROGRAM_EXIT_CODES } from './command-help';
 import * as opt from './options';
 import type { ReaderThreads } from './options';
 import { reportCommandDefinition } from './report-definition';
@@ -76,15 +76,16 @@ function scanCommandDefinition(ctx: CliContext): Command {
     .option('-v, --verbose', 'also list every problem the reader met, per object')
     .addHelpText(
       'after',
-      `
-Examples:
-  ${CLI_NAME} scan samples/ --cluster prod-eu
-  ${CLI_NAME} scan ./audit.log.gz --since 24h --min-severity medium
-  ${CLI_NAME} scan s3://my-audit-logs/clusters/prod/2026/11/ --fail-on high --report report.html
-  zcat audit.log.gz | ${CLI_NAME} scan - --format ndjson
-  ${CLI_NAME} scan logs/ --format sarif > findings.sarif
-
-${EXIT_CODES_HELP}`,
+      helpEnd(
+        [
+          `${CLI_NAME} scan samples/ --cluster prod-eu`,
+          `${CLI_NAME} scan ./audit.log.gz --since 24h --min-severity medium`,
+          `${CLI_NAME} scan s3://my-audit-logs/clusters/prod/2026/11/ --fail-on high --report report.html`,
+          `zcat audit.log.gz | ${CLI_NAME} scan - --format ndjson`,
+          `${CLI_NAME} scan logs/ --format sarif > findings.sarif`,
+        ],
+        [EXIT_DONE, EXIT_FINDINGS, EXIT_USAGE, exitNothingRead('What could be read is still reported.')],
+      ),
     )
     .action(async (locations: string[], options: ScanCommandOptions) => {
       const { runScan } = await import('./scan-command');
@@ -120,7 +121,13 @@ function statsCommandDefinition(ctx: CliContext): Command {
     .argument('<locations...>', "files or directories, or '-' for standard input")
     .option('--json', 'the statistics as JSON')
     .option('--all', 'parse every event (no pre-check skipping)')
-    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .addHelpText(
+      'after',
+      helpEnd(
+        [`${CLI_NAME} stats samples/`, `${CLI_NAME} stats audit.log.gz --json --all`],
+        [EXIT_DONE, EXIT_USAGE, exitNothingRead('The statistics of what could be read are still printed.')],
+      ),
+    )
     .action(async (locations: string[], options: { json?: boolean; all?: boolean }) => {
       const { runStats } = await import('./stats-command');
       ctx.setExit(await runStats(locations, { json: options.json === true, all: options.all === true }, ctx));
@@ -140,7 +147,7 @@ export function buildProgram(ctx: CliContext): Command {
     .addCommand(alertsCommandDefinition(ctx))
     .addCommand(incidentsCommandDefinition(ctx))
     .addCommand(completionCommandDefinition(ctx, (): Command => program))
-    .addHelpText('after', `\n'${CLI_NAME} <command> --help' prints a command's options and examples.\n\n${EXIT_CODES_HELP}`);
+    .addHelpText('after', `\n'${CLI_NAME} <command> --help' prints a command's options and examples.\n\n${exitCodesText(PROGRAM_EXIT_CODES)}`);
   for (const command of allCommands(program)) {
     command
       .exitOverride()

@@ -8,18 +8,18 @@ import { findingsCsvHeader, findingsCsvLine } from '../core/compliance/csv';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
 import { redactProblemDetail } from '../core/detect/redact';
-import { toOcsfDetectionFinding } from '../core/export/ocsf';
+import { ocsfLine } from '../core/export/ocsf';
 import type { Finding, Severity } from '../core/finding';
 import type { Incident } from '../core/incident/types';
 import type { AggregatedRow } from '../core/report/aggregate';
-import { displayText, jsonText } from '../core/report/display-text';
+import { displayText } from '../core/report/display-text';
 import { renderHtmlReport } from '../core/report/html';
 import { JsonScanWriter, ndjsonLine } from '../core/report/json-stream';
 import { renderMarkdown } from '../core/report/markdown';
 import { renderSarif } from '../core/report/sarif';
 import { renderTerminal } from '../core/report/terminal';
 import { RULES } from '../core/rules';
-import { awsErrorLine } from './aws';
+import { awsClientConfig, awsErrorLine } from './aws';
 import type { CliContext } from './cli-context';
 import { configOption, inCluster, listInputs } from './inputs';
 import type { Io } from './io';
@@ -65,7 +65,7 @@ export async function runScan(locations: readonly string[], options: ScanCommand
   try {
     objects = (
       await listInputs(locations, {
-        aws: { ...(options.region ? { region: options.region } : {}), ...(options.profile ? { profile: options.profile } : {}) },
+        aws: awsClientConfig(options),
         io,
         quiet,
         ...(io.stdin ? { stdin: io.stdin } : {}),
@@ -199,7 +199,7 @@ async function streamedOutput(format: ScanFormat, io: Io): Promise<StreamedOutpu
     case 'ocsf': {
       const { ocsfOptions } = await import('./ocsf-options'); // its links load the deploy settings' schema
       const ocsf = ocsfOptions(packageVersion());
-      return { finding: (f) => write.chunk(`${jsonText(toOcsfDetectionFinding(f, ocsf))}\n`), end: () => write.flush() };
+      return { finding: (f) => write.chunk(ocsfLine(f, ocsf)), end: () => write.flush() };
     }
     case 'csv': {
       const line = findingsCsvLine(RULES);

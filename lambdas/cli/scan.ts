@@ -3,4 +3,4 @@
  * coverage counter and summary as the analyzer. The commands import it from here.
  */
 export type { ScanOptions, ScanResult } from '../core/pipeline/scan-objects';
-export { anyAtOrAbove, anyCountAtOrAbove, scanObjects } from '../core/pipeline/scan-objects';
+export { anyCountAtOrAbove, scanObjects } from '../core/pipeline/scan-objects';

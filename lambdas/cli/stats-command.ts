@@ -4,6 +4,7 @@ import { interestOf } from '../core/rules';
 import type { ReadStats } from '../core/read';
 import { emptyStats, mergeStats, readAuditLog } from '../core/read';
 import type { SourceObject } from '../adapters/object-source';
+import { isS3Uri } from '../adapters/object-source';
 import type { CliContext } from './cli-context';
 import { listInputs } from './inputs';
 import { EXIT, UsageError } from './io';
@@ -43,7 +44,7 @@ export async function readStats(
 
 /** `stats`: prints the statistics; exit 3 when an object was not read whole or no event was read at all. */
 export async function runStats(paths: readonly string[], options: StatsOptions, ctx: CliContext): Promise<number> {
-  if (paths.some((p) => p.startsWith('s3://'))) throw new UsageError("stats reads files, directories and '-'; for S3 use 'scan'");
+  if (paths.some(isS3Uri)) throw new UsageError("stats reads files, directories and '-'; for S3 use 'scan'");
   let result;
   try {
     result = await readStats(paths, { all: options.all, ...(ctx.io.stdin ? { stdin: ctx.io.stdin } : {}) });

@@ -229,47 +229,6 @@ describe('k8s-audit-analyzer alerts test', () => {
 });
 
 describe('loading', () => {
-  /** Runs the CLI in a fresh process: its exit code, and the @aws-sdk modules it loaded. */
-  function awsModulesAfter(argv: string[], env: NodeJS.ProcessEnv = process.env): { code: number; aws: string[] } {
-    const out = execFileSync(
-      process.execPath,
-      [
-        // Not tsx/cjs alone: an action's `await import(…)` goes through Node's ESM loader, which tsx's hooks teach TypeScript.
-        '--import',
-        'tsx',
-        '-e',
-        [
-          "const { main } = require('./lambdas/cli/main');",
-          'main(JSON.parse(process.argv[1]), { out: () => undefined, err: () => undefined })',
-          ".then((code) => process.stdout.write(JSON.stringify({ code, aws: Object.keys(require.cache).filter((k) => k.includes('/@aws-sdk/')) })));",
-        ].join(' '),
-        JSON.stringify(argv),
-      ],
-      { cwd: ROOT, encoding: 'utf8', env },
-    );
-    return JSON.parse(out) as { code: number; aws: string[] };
-  }
-
-  it.each([[['--help']], [['report', '--help']], [['backfill', '--help']], [['alerts', '--help']], [['alerts', 'test', '--help']], [['incidents', '--help']]])(
-    '%j loads no AWS SDK module',
-    (argv) => {
-      expect(awsModulesAfter(argv)).toEqual({ code: 0, aws: [] });
-    },
-  );
-
-  it('the control: a command that makes a client loads the SDK, and the check sees it', () => {
-    // No region anywhere (no AWS_REGION, no config file): the client is made, and fails on its region before any call.
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
-    };
-    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete env[name];
-    const run = awsModulesAfter(['alerts', 'test', '--stack', 'S'], env);
-    expect(run.code).toBe(2);
-    expect(run.aws.some((k) => k.includes('/@aws-sdk/client-cloudformation/'))).toBe(true);
-  });
-
   it('a local scan does not load the CloudFormation client', () => {
     const loaded = execFileSync(
       process.execPath,

@@ -14,6 +14,7 @@ import { prepareAwsSdk } from '../../lambdas/cli/aws';
 import { main } from '../../lambdas/cli/main';
 import { readerThreads } from '../../lambdas/cli/scan-command';
 import { allCommands, buildProgram, commandPath } from '../../lambdas/cli/program';
+import { exitCodesIn, expectCommandHelp } from '../helpers/cli-help';
 import { auditEvent, clusterAdminBinding, leaseUpdate } from '../helpers/events';
 import { jsonLines } from '../helpers/shipping';
 
@@ -217,6 +218,17 @@ describe('version and help', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toMatch(new RegExp(`k8s-audit-analyzer ${path.join(' ')}`));
+  });
+
+  it.each([
+    [['scan'], ['--format', '--fail-on', '--workers', '--region', '--profile'], [0, 1, 2, 3]],
+    [['stats'], ['--json', '--all'], [0, 2, 3]],
+  ])('%j --help lists its options and only the exit codes it returns', async (path, names, codes) => {
+    expectCommandHelp(await run([...path, '--help']), path, names, codes);
+  });
+
+  it("the program's help lists every exit code", async () => {
+    expect(exitCodesIn((await run(['--help'])).out)).toEqual([0, 1, 2, 3, 70, 130]);
   });
 
   it('no command: the help on stderr, exit 2', async () => {

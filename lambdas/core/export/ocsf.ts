@@ -180,5 +180,10 @@ function findingUid(finding: Finding): string {
  * can be streamed and concatenated (one JSON array would have to be read whole).
  */
 export function renderOcsf(findings: readonly Finding[], options: OcsfOptions): string {
-  return findings.map((f) => `${jsonText(toOcsfDetectionFinding(f, options))}\n`).join('');
+  return findings.map((f) => ocsfLine(f, options)).join('');
+}
+
+/** One finding's record, newline included: what `renderOcsf` writes for it, so a scan can stream them. */
+export function ocsfLine(finding: Finding, options: OcsfOptions): string {
+  return `${jsonText(toOcsfDetectionFinding(finding, options))}\n`;
 }
