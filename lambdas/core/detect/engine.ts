@@ -72,13 +72,30 @@ const ANY_SUBSTRING = (): boolean => true;
  * the rule reads the object itself.
  */
 export function ruleApplies(rule: Detection, view: EventView): boolean {
-  if (!isFinalStage(view) || !(view.succeeded || rule.includeFailures === true)) return false;
-  if (rule.oversizeEvents === true && view.oversize !== undefined) return true;
+  return stageApplies(rule, view) && (interestMet(rule, view) || otherwiseApplies(rule, view));
+}
+
+/** The stage and outcome half of `ruleApplies`. */
+function stageApplies(rule: Detection, view: EventView): boolean {
+  return isFinalStage(view) && (view.succeeded || rule.includeFailures === true);
+}
+
+/** The verb and resource half of `ruleApplies`: the same for every event of a kind. */
+function interestMet(rule: Detection, view: EventView): boolean {
   let interest = compiledInterests.get(rule);
   if (!interest) compiledInterests.set(rule, (interest = new CompiledInterest({ selectors: rule.interest })));
-  if (interest.matches(view.verb, view.resource, view.subresource, ANY_SUBSTRING)) return true;
-  return (rule.markers ?? []).some((m) => view.actor.username.includes(m) || view.actor.groups.some((g) => g.includes(m)));
+  return interest.matches(view.verb, view.resource, view.subresource, ANY_SUBSTRING);
 }
+
+/** What else makes a rule look: an oversize event it judges from its head, or a marker in the actor's names. */
+function otherwiseApplies(rule: Detection, view: EventView): boolean {
+  if (rule.oversizeEvents === true && view.oversize !== undefined) return true;
+  if (rule.markers === undefined) return false; // most rules: asked for every event they have no interest in
+  return rule.markers.some((m) => view.actor.username.includes(m) || view.actor.groups.some((g) => g.includes(m)));
+}
+
+/** Event kinds (verb, resource, subresource) whose rules are remembered: the client names them, so there may be any number. */
+const MAX_KINDS = 4096;
 
 /** The time an event carries, when it can be read as one. */
 function eventTime(read: ReadEvent): string | undefined {
@@ -106,6 +123,8 @@ export class DetectionEngine {
   /** Exceptions past their expiry: not applied, reported so someone renews or removes them. */
   readonly expiredExceptions: Exception[];
   private readonly seen = new Set<string>();
+  /** By event kind, which rules' interest it meets (1 at the rule's index): a log has a few hundred kinds, each asked about per event. */
+  private readonly interestByKind = new Map<string, Uint8Array>();
   /** The latest readable event time of each object (by its stats), for events that carry none. */
   private readonly lastTimes = new WeakMap<ReadStats, string>();
   /** Rules that threw, over every event so far (also counted in the stats given to `analyze`). */
@@ -143,8 +162,11 @@ export class DetectionEngine {
     const own = eventTime(read);
     if (own !== undefined && stats) this.lastTimes.set(stats, own);
     let view: EventView;
+    let interested: Uint8Array;
     try {
       view = viewOf(read.event, read.cluster, read.oversize);
+      if (!isFinalStage(view)) return [];
+      interested = this.interestedRules(view);
     } catch (error) {
       this.problem(stats, read, '(event view)', error);
       return [];
@@ -152,9 +174,11 @@ export class DetectionEngine {
     const time = own !== undefined ? { time: own } : this.fallbackTime(read, stats);
     let request: string | undefined;
     const findings: Finding[] = [];
-    for (const rule of this.rules) {
+    for (let r = 0; r < this.rules.length; r++) {
+      const rule = this.rules[r];
       try {
-        if (!ruleApplies(rule, view)) continue;
+        if (!(view.succeeded || rule.includeFailures === true)) continue;
+        if (interested[r] !== 1 && !otherwiseApplies(rule, view)) continue;
         const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
         if (result === undefined) continue;
         const hits = Array.isArray(result) ? result : [result];
@@ -183,6 +207,18 @@ export class DetectionEngine {
       }
     }
     return findings;
+  }
+
+  /** `ruleApplies`' verb and resource half for every rule, remembered by event kind. */
+  private interestedRules(view: EventView): Uint8Array {
+    const kind = `${view.verb}\0${view.resource}\0${view.subresource}`;
+    let interested = this.interestByKind.get(kind);
+    if (!interested) {
+      if (this.interestByKind.size >= MAX_KINDS) this.interestByKind.clear();
+      interested = Uint8Array.from(this.rules, (rule) => (interestMet(rule, view) ? 1 : 0));
+      this.interestByKind.set(kind, interested);
+    }
+    return interested;
   }
 
   private problem(stats: ReadStats | undefined, read: ReadEvent, ruleId: string, error: unknown): void {

@@ -95,9 +95,26 @@ function awsSecretLike(run: string): boolean {
   return !run.startsWith('/') && /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9/+]/.test(run);
 }
 
+/** Strings up to this length are remembered once redacted: keys, names, users and agents recur on every finding. */
+const MEMO_MAX_LENGTH = 256;
+/** Remembered strings at most (about 2 MB at worst); the memo starts over when full. */
+const MEMO_MAX_ENTRIES = 4096;
+const memo = new Map<string, string>();
+
 /** Redacts credentials in free text: tokens, headers, URL credentials, command-line and env secrets. */
 export function redactText(text: string): string {
   if (text.length === 0) return text;
+  if (text.length > MEMO_MAX_LENGTH) return redactUncached(text);
+  let redacted = memo.get(text);
+  if (redacted === undefined) {
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+    redacted = redactUncached(text);
+    memo.set(text, redacted);
+  }
+  return redacted;
+}
+
+function redactUncached(text: string): string {
   return text
     .replace(JWT, REDACTED)
     .replace(AWS_KEY_ID, REDACTED)

@@ -1,5 +1,5 @@
 import type { ParserOptions, ReadEvent, SkippedHead } from './parser';
-import { AuditLogParser, FramedKind } from './parser';
+import { AuditLogParser, documentDigest, FramedKind } from './parser';
 import type { AuditLogReading, ReadOptions } from './reader';
 import { feedParser } from './reader';
 import type { ProblemKind, ReadStats } from './stats';
@@ -41,9 +41,15 @@ const PROBLEM = -1;
 export interface FramedBatch {
   /** The framed documents' bytes back to back, in a buffer of their own (transferable). */
   bytes: Uint8Array;
-  /** Records in stream order, FIELDS numbers each: kind (a `FramedKind`, or PROBLEM), start, end (in `bytes`), stream offset, line, size. */
+  /**
+   * Records in stream order, FIELDS numbers each: kind (a `FramedKind`, or PROBLEM), start, end
+   * (in `bytes`), stream offset, line, and for an oversize head the document's size, for a
+   * document the index of its digest in `digests`.
+   */
   records: Float64Array;
   problems: FramedProblem[];
+  /** Each document's digest (`documentDigest`), taken here so that the thread parsing does not hash what it parses. */
+  digests: string[];
   counters: FramingCounters;
   /** The last batch of the object. */
   done: boolean;
@@ -60,6 +66,7 @@ class FramingParser extends AuditLogParser {
   private used = 0;
   private records: number[] = [];
   private problems: FramedProblem[] = [];
+  private digests: string[] = [];
 
   override reportProblem(kind: ProblemKind, offset: number, line: number, detail: string, incomplete = false): void {
     this.records.push(PROBLEM, this.problems.length, 0, 0, 0, 0);
@@ -67,7 +74,8 @@ class FramingParser extends AuditLogParser {
   }
 
   protected override parseDocument(buf: Buffer, start: number, end: number): void {
-    this.add(FramedKind.Document, buf, start, end, this.streamOffset(start), this.currentLine, 0);
+    this.digests.push(documentDigest(buf.subarray(start, end)));
+    this.add(FramedKind.Document, buf, start, end, this.streamOffset(start), this.currentLine, this.digests.length - 1);
   }
 
   protected override acceptGuessed(_value: unknown, buf: Buffer, start: number, end: number): void {
@@ -88,6 +96,7 @@ class FramingParser extends AuditLogParser {
       bytes: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.used),
       records: Float64Array.from(this.records),
       problems: this.problems,
+      digests: this.digests,
       counters: {
         bytesIn: s.bytesIn,
         bytesDecoded: s.bytesDecoded,
@@ -104,6 +113,7 @@ class FramingParser extends AuditLogParser {
     this.used = 0;
     this.records = [];
     this.problems = [];
+    this.digests = [];
     return batch;
   }
 
@@ -161,6 +171,8 @@ export class FramedAcceptor {
       if (kind === PROBLEM) {
         const p = batch.problems[r[i + 1]];
         this.parser.reportProblem(p.kind, p.offset, p.line, p.detail, p.incomplete);
+      } else if (kind === FramedKind.Document) {
+        this.parser.acceptFramed(FramedKind.Document, bytes, r[i + 1], r[i + 2], r[i + 3], r[i + 4], 0, out, batch.digests[r[i + 5]]);
       } else {
         this.parser.acceptFramed(kind as FramedKind, bytes, r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], out);
       }

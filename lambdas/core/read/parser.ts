@@ -114,6 +114,10 @@ export class AuditLogParser {
   private concatenated: boolean | undefined = undefined;
   /** Extent (from the document start) the exact scanner already found no end in; -1 for none. */
   private scannedUpTo = -1;
+  /** The digest of a framed document's bytes, computed by the stage that framed it (`acceptFramed`), for the range it covers. */
+  private framedDigest: { start: number; end: number; digest: string } | undefined = undefined;
+  /** That digest, once the document's bytes are the event's own text (`raw` in `acceptEvent`). */
+  private rawDigest: { raw: Buffer; digest: string } | undefined = undefined;
 
   constructor(options: ParserOptions = {}) {
     if (options.interest) this.precheck = new PreCheck(new CompiledInterest(options.interest));
@@ -462,7 +466,12 @@ export class AuditLogParser {
       for (const item of value) this.acceptEnvelope(item, this.defaultCluster, false, offset, out);
       return;
     }
-    this.acceptEnvelope(value, this.defaultCluster, true, offset, out, buf.subarray(start, end));
+    const raw = buf.subarray(start, end);
+    const framed = this.framedDigest;
+    // A line split into several documents (`recoverDocuments`) is not the range the digest is of.
+    if (framed !== undefined && framed.start === start && framed.end === end) this.rawDigest = { raw, digest: framed.digest };
+    this.acceptEnvelope(value, this.defaultCluster, true, offset, out, raw);
+    this.rawDigest = undefined;
   }
 
   /** `raw`: the text `value` was parsed from, when it is exactly that (it names the event for duplicate detection). */
@@ -541,7 +550,9 @@ export class AuditLogParser {
       this.countSkippedStage(stage);
       return;
     }
-    if (this.recent.seen(contentDigest(raw ?? value, oversize))) {
+    const known = this.rawDigest;
+    const digest = known !== undefined && raw === known.raw ? known.digest : contentDigest(raw ?? value, oversize);
+    if (this.recent.seen(digest)) {
       this.stats.duplicates++;
       return;
     }
@@ -560,12 +571,18 @@ export class AuditLogParser {
    * Stage two of a split reader (see `framing.ts`): a document another parser framed and
    * pre-checked, found at stream offset `offset` on `line`, goes through the same acceptance as
    * here. `kind` says which path framed it: a trimmed whole document, a `}{` guess that parsed,
-   * or the head of an oversize document (`size`: the document's size).
+   * or the head of an oversize document (`size`: the document's size). `digest`: a document's
+   * `documentDigest`, when the framing stage took it.
    */
-  acceptFramed(kind: FramedKind, buf: Buffer, start: number, end: number, offset: number, line: number, size: number, out: ReadEvent[]): void {
+  acceptFramed(kind: FramedKind, buf: Buffer, start: number, end: number, offset: number, line: number, size: number, out: ReadEvent[], digest?: string): void {
     this.base = offset - start;
     this.line = line;
-    if (kind === FramedKind.Document) return this.parseDocument(buf, start, end, out);
+    if (kind === FramedKind.Document) {
+      this.framedDigest = digest === undefined ? undefined : { start, end, digest };
+      this.parseDocument(buf, start, end, out);
+      this.framedDigest = undefined;
+      return;
+    }
     if (kind === FramedKind.Oversize) {
       const raw = buf.subarray(start, end);
       const head = readObjectHead(raw, 0, raw.length);
@@ -603,8 +620,13 @@ export class AuditLogParser {
  */
 function contentDigest(content: Buffer | string | Record<string, unknown>, oversize: number | undefined): string {
   const text = Buffer.isBuffer(content) || typeof content === 'string' ? content : JSON.stringify(content);
-  const digest = hash('sha256', text, 'base64');
+  const digest = documentDigest(text);
   return oversize === undefined ? digest : `${oversize}:${digest}`;
+}
+
+/** The digest duplicates are found by, of a document's bytes: the framing stage computes it on its thread (`framing.ts`). */
+export function documentDigest(bytes: Buffer | string): string {
+  return hash('sha256', bytes, 'base64');
 }
 
 /**

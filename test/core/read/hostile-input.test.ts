@@ -32,6 +32,14 @@ describe('a reused Audit-ID does not hide the real event', () => {
     expect(events).toHaveLength(1);
     expect(stats.duplicates).toBe(3);
   });
+
+  it('in JSON lines, a line of two documents is two events named by their own texts', async () => {
+    const text = JSON.stringify(real);
+    const first = JSON.stringify({ ...real, auditID: 'another-request' });
+    const { events, stats } = await readAll(Buffer.from(`${first}\n${text}${text}\n${text}\n`));
+    expect(events.map((e) => e.event.auditID)).toEqual(['another-request', real.auditID]);
+    expect(stats.duplicates).toBe(2);
+  });
 });
 
 describe('an oversize event is judged from its head', () => {
