@@ -318,7 +318,7 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
     { name: 'reader only (stats), worker thread', row: 'reader-worker', path: log.path, copies: 1 },
     { name: 'scan + JSON output, inline', row: 'scan-inline', path: log.path, copies: 1 },
     { name: 'scan + JSON output, worker thread', row: 'scan-worker', path: log.path, copies: 1 },
-    { name: `scan ${copies} objects, inline (${copies} at once)`, row: 'scan-n-inline', path: log.path, copies },
+    { name: `scan ${copies} objects, inline (concurrency ${copies}: large ones 2 at a time)`, row: 'scan-n-inline', path: log.path, copies },
     { name: `scan ${copies} objects, 1 reader worker`, row: 'scan-n-worker1', path: log.path, copies },
     { name: `scan ${copies} objects, 2 reader workers`, row: 'scan-n-worker2', path: log.path, copies },
     { name: `analyzer read path, extract objects (${fmt(analyzerEvents)} events)`, row: 'analyzer', path: analyzer.extract, copies: 1 },

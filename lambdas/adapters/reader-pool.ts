@@ -18,6 +18,12 @@ import { FramedAcceptor } from '../core/read/framing';
 import type { ReadRequest, ToReader, ToWorker } from './reader-protocol';
 import { STORED_BYTES_AHEAD } from './reader-protocol';
 
+/**
+ * A reader thread's young generation, in MiB (V8's default is 16–48): stage one allocates few
+ * JS objects, and each thread's heap counts against the scan's RSS once per thread.
+ */
+const THREAD_YOUNG_GENERATION_MB = 4;
+
 export interface ReaderPoolOptions {
   /** Worker threads at most (objects read at once beyond this wait for a thread). Default: the cores. */
   size?: number;
@@ -124,7 +130,7 @@ export class ReaderPool {
     this.threads++;
     // Tests and `tsx` run the TypeScript source: the thread needs the same loader.
     const execArgv = this.script.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
-    const slot: Slot = { worker: new Worker(this.script, { execArgv }) };
+    const slot: Slot = { worker: new Worker(this.script, { execArgv, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } }) };
     let gone = false;
     const lost = (error: Error): void => {
       if (gone) return;

@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { listFiles } from '../../lambdas/adapters/object-source';
 import { ReaderPool } from '../../lambdas/adapters/reader-pool';
+import { COLLECT_EVERY_DECODED_BYTES } from '../../lambdas/adapters/reader-protocol';
 import type { ReadAuditLog, ReadEvent, ReadStats } from '../../lambdas/core/read';
 import { readAuditLog } from '../../lambdas/core/read';
 import type { ScanResult } from '../../lambdas/core/pipeline/scan-objects';
@@ -12,6 +14,7 @@ import { scanObjects } from '../../lambdas/core/pipeline/scan-objects';
 import { interestOf } from '../../lambdas/core/rules';
 import { CORPUS_DIR } from '../../devkit/corpus';
 import { repoRoot } from '../../devkit/paths';
+import { auditEvent } from '../helpers/events';
 
 /** JSON with keys sorted at every level: equal values, equal text. */
 function canonical(value: unknown): string {
@@ -64,6 +67,22 @@ describe('reading on worker threads', () => {
     const inline = await scanObjects(objects, { concurrency: 1 });
     const threaded = await scanObjects(objects, { concurrency: 4, reader: pool.read });
     expect(threaded.stats.objects).toEqual(inline.stats.objects);
+  });
+
+  it('reads an object past the interval of its collections as the inline reader does, and leaves `gc` unexposed', async () => {
+    // Unique events with a 2 KiB body: about 40 MiB of text, more than one collection interval.
+    const pad = 'x'.repeat(2048);
+    const lines = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ ...auditEvent({ requestURI: `/api/v1/namespaces/big/pods/p-${i}` }), requestObject: { pad } }),
+    );
+    const bytes = gzipSync(lines.join('\n') + '\n', { level: 1 });
+    expect(lines.join('\n').length).toBeGreaterThan(COLLECT_EVERY_DECODED_BYTES);
+    const inline = await readAll(readAuditLog, Readable.from([bytes]));
+    const threaded = await readAll(pool.read, Readable.from([bytes]));
+    expect(threaded.events.map((e) => e.event.auditID)).toEqual(inline.events.map((e) => e.event.auditID));
+    expect(threaded.stats).toEqual(inline.stats);
+    // The thread took `gc` for itself: contexts made afterwards (vm, other libraries) do not get it.
+    if (typeof (globalThis as { gc?: unknown }).gc !== 'function') expect(runInNewContext('typeof gc')).toBe('undefined');
   });
 
   describe('failures', () => {

@@ -8,7 +8,7 @@ import { SEVERITIES, severityRank } from '../finding';
 import type { Incident } from '../incident/types';
 import type { SourceObject, StateStore } from '../ports';
 import type { ReadAuditLog, ReadOptions, ReadStats } from '../read';
-import { emptyStats, mergeStats } from '../read';
+import { emptyStats, mergeStats, readAuditLog } from '../read';
 import type { AggregatedRow, LocatedFinding, ScanSummary } from '../report/aggregate';
 import { EVENT_RULES } from '../rules';
 import type { CoverageCounter } from './coverage';
@@ -16,6 +16,7 @@ import { coverageOfObjects } from './coverage';
 import { malformedCount, readObject, skippedCount } from './read-object';
 import type { Dropped, FindingOptions } from './finding-sink';
 import { findingSink } from './finding-sink';
+import { Slots } from './slots';
 
 /** What a scan reads and how; what it does with its findings is `FindingOptions`. */
 export interface ScanOptions extends FindingOptions {
@@ -60,6 +61,20 @@ export interface ScanResult {
 }
 
 const PROGRESS_STEP_BYTES = 1024 * 1024;
+
+/**
+ * From this stored size on, a reading on this thread holds its full buffers (inflate read-ahead
+ * and recovery record, the parser's chunks: 20–30 MiB, and as much again as garbage between
+ * collections), so four at once took a scan past 300 MiB.
+ */
+export const LARGE_OBJECT_BYTES = 8 * 1024 * 1024;
+/**
+ * Large objects read at once on this thread, whatever the concurrency. Parsing on one thread is
+ * the bound, so more at once are not faster (4 large local objects: the same seconds at 1 and at
+ * 4); small objects, whose reading is mostly waiting for S3, keep the full concurrency. A reader
+ * pool bounds its readings by its threads instead.
+ */
+export const LARGE_OBJECTS_AT_ONCE_INLINE = 2;
 
 /**
  * Reads every object, runs the rules over its events and aggregates the findings: the same
@@ -119,9 +134,15 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
     progress();
   }
 
+  const inline = options.reader === undefined || options.reader === readAuditLog;
+  const large = new Slots(LARGE_OBJECTS_AT_ONCE_INLINE);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, objects.length)) }, async () => {
-    while (next < objects.length) await scanOne(next++);
+    while (next < objects.length) {
+      const index = next++;
+      if (inline && objects[index].size >= LARGE_OBJECT_BYTES) await large.run(() => scanOne(index));
+      else await scanOne(index);
+    }
   });
   await Promise.all(workers);
 

@@ -2,7 +2,7 @@ import type { Transform } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { DecodeProblem } from './decode-problem';
-import { CHUNK, POOL_OPTIONS, gunzipMembers } from './gunzip';
+import { CHUNK, decoderOptions, gunzipMembers } from './gunzip';
 import { unzstdChecked } from './zstd-frames';
 
 export type { DecodeProblem } from './decode-problem';
@@ -129,7 +129,7 @@ type ZstdFactory = (options: zlib.ZlibOptions) => Transform;
  */
 function unzstd(input: AsyncIterable<Buffer>, onProblem: (problem: DecodeProblem) => void): AsyncIterable<Buffer> {
   const native = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
-  return native ? onThreadPool(native(POOL_OPTIONS), input) : unzstdChecked(input, onProblem);
+  return native ? onThreadPool(native(decoderOptions()), input) : unzstdChecked(input, onProblem);
 }
 
 function onThreadPool(decoder: Transform, input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
