@@ -16,6 +16,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSy
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
 import { ReaderPool } from '../lambdas/adapters/reader-pool';
@@ -66,6 +67,10 @@ interface RowResult {
   bytes: number;
   events: number;
   maxRssKiB: number;
+  /** The main thread's busy time (its event loop's active time, garbage collection included). */
+  mainBusySeconds: number;
+  /** The reader threads' busy time, summed (0 without a pool). */
+  readerBusySeconds: number;
   note?: string;
 }
 
@@ -222,6 +227,7 @@ async function analyzerRow(dir: string): Promise<{ bytes: number; events: number
 async function runRow(row: string, path: string, copies: number): Promise<RowResult> {
   const pool = row.includes('worker') ? new ReaderPool({ size: row.endsWith('2') ? 2 : 1 }) : undefined;
   global.gc?.();
+  const loop = performance.eventLoopUtilization();
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   let result: { bytes: number; events: number; note?: string };
@@ -238,8 +244,10 @@ async function runRow(row: string, path: string, copies: number): Promise<RowRes
   else throw new Error(`unknown row ${row}`);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
+  const mainBusySeconds = performance.eventLoopUtilization(loop).active / 1e3;
+  const readerBusySeconds = (pool?.busyMilliseconds() ?? 0) / 1e3;
   await pool?.close();
-  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, maxRssKiB: process.resourceUsage().maxRSS, ...result };
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, maxRssKiB: process.resourceUsage().maxRSS, mainBusySeconds, readerBusySeconds, ...result };
 }
 
 function spawnRow(row: string, path: string, copies: number): Promise<RowResult> {
@@ -270,7 +278,7 @@ function jqRow(path: string, log: LogFile): RowResult | undefined {
   }
   const rss = time.length > 0 ? Number(run.stderr.trim().split('\n').pop()) : NaN;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, cpuSeconds: NaN, bytes: log.bytes, events: log.events, maxRssKiB: rss };
+  return { seconds, cpuSeconds: NaN, bytes: log.bytes, events: log.events, maxRssKiB: rss, mainBusySeconds: NaN, readerBusySeconds: NaN };
 }
 
 function onPath(command: string): boolean {
@@ -281,6 +289,11 @@ function onPath(command: string): boolean {
 
 function pct(part: number, whole: number): string {
   return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+/** A share of wall time as a percentage; `-` when not measured, and for a thread that did not run. */
+function busyShare(share: number): string {
+  return Number.isFinite(share) && share > 0 ? `${Math.round(100 * share)}%` : '-';
 }
 
 function fmt(n: number, digits = 0): string {
@@ -358,6 +371,8 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
         medianOf(name, (r) => r.cpuSeconds / r.seconds),
         2,
       ),
+      busyShare(medianOf(name, (r) => r.mainBusySeconds / r.seconds)),
+      busyShare(medianOf(name, (r) => r.readerBusySeconds / r.seconds)),
       fmt(Math.max(...(results.get(name) ?? []).map((r) => r.maxRssKiB)) / 1024, 0),
     ];
   };
@@ -367,7 +382,27 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
     `medians of ${runs} runs, each row in a fresh child process (MB = 10^6 bytes uncompressed; × baseline: MB/s over the baseline's, for the analyzer rows events/s over the baseline's events/s of this input):`,
   );
   console.log('');
-  console.log(table(['row', 'median s', 'MB/s', '× baseline', 'k events/s', 'k events per CPU-s (per vCPU)', 'CPU/wall', 'peak RSS MiB (max)'], out));
+  console.log(
+    table(
+      [
+        'row',
+        'median s',
+        'MB/s',
+        '× baseline',
+        'k events/s',
+        'k events per CPU-s (per vCPU)',
+        'CPU/wall',
+        'main thread busy',
+        'reader threads busy',
+        'peak RSS MiB (max)',
+      ],
+      out,
+    ),
+  );
+  console.log('');
+  console.log(
+    "busy: the share of the row's wall time a thread's event loop was active (JS and its garbage collection; inflate runs on libuv's pool, counted in neither); a thread near 100% is the one the row waits on.",
+  );
   console.log('');
   if (!jq) console.log(`zcat | jq: skipped (jq${onPath('zcat') ? '' : ' or zcat'} is not on PATH)`);
   for (const row of rows) {

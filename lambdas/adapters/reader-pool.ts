@@ -44,7 +44,8 @@ export class ReaderPool {
   private readonly script: string;
   private readonly idle: Slot[] = [];
   private readonly waiting: Array<(slot: Slot) => void> = [];
-  private threads = 0;
+  /** Every live thread, idle or reading. */
+  private readonly live = new Set<Slot>();
   private closed = false;
 
   constructor(options: ReaderPoolOptions = {}) {
@@ -53,6 +54,16 @@ export class ReaderPool {
   }
 
   /** Ends every thread; readings still running end with a problem. */
+  /**
+   * Milliseconds the live threads' event loops have been busy since they started: with the
+   * caller's own (`performance.eventLoopUtilization`), which thread a reading waits on.
+   */
+  busyMilliseconds(): number {
+    let busy = 0;
+    for (const slot of this.live) busy += slot.worker.performance.eventLoopUtilization().active;
+    return busy;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.idle.splice(0);
@@ -111,7 +122,7 @@ export class ReaderPool {
       slot.worker.ref();
       return Promise.resolve(slot);
     }
-    if (this.threads < this.size) return Promise.resolve(this.spawn());
+    if (this.live.size < this.size) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -127,15 +138,15 @@ export class ReaderPool {
   }
 
   private spawn(): Slot {
-    this.threads++;
     // Tests and `tsx` run the TypeScript source: the thread needs the same loader.
     const execArgv = this.script.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
     const slot: Slot = { worker: new Worker(this.script, { execArgv, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } }) };
+    this.live.add(slot);
     let gone = false;
     const lost = (error: Error): void => {
       if (gone) return;
       gone = true;
-      this.threads--;
+      this.live.delete(slot);
       const index = this.idle.indexOf(slot);
       if (index >= 0) this.idle.splice(index, 1);
       slot.fail?.(error);

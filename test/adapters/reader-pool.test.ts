@@ -69,6 +69,15 @@ describe('reading on worker threads', () => {
     expect(threaded.stats.objects).toEqual(inline.stats.objects);
   });
 
+  it('says how long its threads have been busy: more after a reading than before, nothing for a pool that never read', async () => {
+    const unused = new ReaderPool({ size: 1 });
+    expect(unused.busyMilliseconds()).toBe(0);
+    await unused.close();
+    const before = pool.busyMilliseconds();
+    await scanObjects(await listFiles([SAMPLES]), { concurrency: 1, reader: pool.read });
+    expect(pool.busyMilliseconds()).toBeGreaterThan(before);
+  });
+
   it('reads an object past the interval of its collections as the inline reader does, and leaves `gc` unexposed', async () => {
     // Unique events with a 2 KiB body: about 40 MiB of text, more than one collection interval.
     const pad = 'x'.repeat(2048);
