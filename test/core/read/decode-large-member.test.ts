@@ -60,9 +60,12 @@ describe('after a gzip member larger than the recovery record', () => {
     const wanted = new Set(good);
     expect(uris(events.map((e) => e.event)).filter((u) => wanted.has(u))).toEqual(good);
     expect(stats.problems['corrupt-input']).toBe(1);
-    // Not `duplicates`: decoding m2 again sometimes repeats a few dozen of its events, which the
-    // reader drops as duplicates (seen with and without the large member's trimming; timing-dependent).
-    expect(stats.problems['malformed-json']).toBe(0);
+    // Whatever else came out is the corrupt member's own: deflate data with a flipped byte decodes
+    // to garbage until zlib notices, broken lines (counted as malformed) and copies of its own
+    // earlier lines (its window holds nothing else; dropped as duplicates), as many as the
+    // member's random content makes, so neither count is asserted.
+    const others = uris(events.map((e) => e.event)).filter((u) => !wanted.has(u));
+    expect(others.filter((u) => !String(u).startsWith('/api/v1/namespaces/bad/'))).toEqual([]);
     expect(stats.complete).toBe(false);
   });
 
