@@ -123,8 +123,13 @@ export class DetectionEngine {
   /** Exceptions past their expiry: not applied, reported so someone renews or removes them. */
   readonly expiredExceptions: Exception[];
   private readonly seen = new Set<string>();
-  /** By event kind, which rules' interest it meets (1 at the rule's index): a log has a few hundred kinds, each asked about per event. */
-  private readonly interestByKind = new Map<string, Uint8Array>();
+  /**
+   * By event kind (verb, then resource, then subresource: nested, so that no choice of names can
+   * make two kinds one), which rules' interest it meets (1 at the rule's index): a log has a few
+   * hundred kinds, each asked about per event.
+   */
+  private readonly interestByKind = new Map<string, Map<string, Map<string, Uint8Array>>>();
+  private kindsRemembered = 0;
   /** The latest readable event time of each object (by its stats), for events that carry none. */
   private readonly lastTimes = new WeakMap<ReadStats, string>();
   /** Rules that threw, over every event so far (also counted in the stats given to `analyze`). */
@@ -211,13 +216,19 @@ export class DetectionEngine {
 
   /** `ruleApplies`' verb and resource half for every rule, remembered by event kind. */
   private interestedRules(view: EventView): Uint8Array {
-    const kind = `${view.verb}\0${view.resource}\0${view.subresource}`;
-    let interested = this.interestByKind.get(kind);
-    if (!interested) {
-      if (this.interestByKind.size >= MAX_KINDS) this.interestByKind.clear();
-      interested = Uint8Array.from(this.rules, (rule) => (interestMet(rule, view) ? 1 : 0));
-      this.interestByKind.set(kind, interested);
+    let interested = this.interestByKind.get(view.verb)?.get(view.resource)?.get(view.subresource);
+    if (interested) return interested;
+    if (this.kindsRemembered >= MAX_KINDS) {
+      this.interestByKind.clear();
+      this.kindsRemembered = 0;
     }
+    interested = Uint8Array.from(this.rules, (rule) => (interestMet(rule, view) ? 1 : 0));
+    let byResource = this.interestByKind.get(view.verb);
+    if (!byResource) this.interestByKind.set(view.verb, (byResource = new Map<string, Map<string, Uint8Array>>()));
+    let bySubresource = byResource.get(view.resource);
+    if (!bySubresource) byResource.set(view.resource, (bySubresource = new Map<string, Uint8Array>()));
+    bySubresource.set(view.subresource, interested);
+    this.kindsRemembered++;
     return interested;
   }
 

@@ -152,4 +152,17 @@ describe('the detection engine', () => {
     expect(engine.interest.selectors).toEqual(everything.interest);
     expect(new DetectionEngine([everything], { ...DEFAULT_CONFIG, disabled: ['test.everything'] }).interest.selectors).toEqual([]);
   });
+
+  it('remembers which rules an event kind concerns without letting names that hold separators stand for another kind', async () => {
+    const anySubresource: Rule = { ...everything, id: 'test.pod-subresources', interest: [{ verbs: ['create'], resources: ['pods/*'] }] };
+    const engine = new DetectionEngine([anySubresource]);
+    const create = (resource: string, subresource: string): Ev =>
+      auditEvent({ verb: 'create', objectRef: { resource, subresource, namespace: 'prod', name: 'web', apiVersion: 'v1' } });
+    const analyze = (e: Ev) => engine.analyze({ event: e as unknown as AuditEvent, cluster: 'prod', offset: 0, line: 1, truncated: false });
+    // Joined with a NUL, `pods\0x` + `y` and `pods` + `x\0y` would be one kind: the first is not a pod subresource, the second is.
+    expect(await analyze(create('pods\u0000x', 'y'))).toEqual([]);
+    expect(await analyze(create('pods', 'x\u0000y'))).toHaveLength(1);
+    expect(await analyze(create('pods', 'exec'))).toHaveLength(1);
+    expect(await analyze(create('pods\u0000x', 'y'))).toEqual([]);
+  });
 });
