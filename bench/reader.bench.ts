@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
+import { fileObject } from '../lambdas/adapters/file-objects';
 import { ReaderPool } from '../lambdas/adapters/reader-pool';
 import { DetectionEngine } from '../lambdas/core/detect/engine';
 import type { SourceObject } from '../lambdas/core/ports';
@@ -174,11 +175,7 @@ async function readerRow(path: string, read: ReadAuditLog): Promise<{ bytes: num
 
 function fileObjects(path: string, copies: number): SourceObject[] {
   const size = statSync(path).size;
-  return Array.from({ length: copies }, (_, i) => ({
-    name: copies === 1 ? path : `${path}#${i}`,
-    size,
-    open: () => Promise.resolve(createReadStream(path, { highWaterMark: 256 * 1024 })),
-  }));
+  return Array.from({ length: copies }, (_, i) => ({ ...fileObject(path, size), name: copies === 1 ? path : `${path}#${i}` }));
 }
 
 /** `scan --format json` as the CLI writes it, without the CLI: findings streamed to the JSON writer as they are raised (none kept), incidents and table at the end, to /dev/null. */

@@ -22,7 +22,7 @@ export { EVENT_RULES, EXTERNAL_DETECTIONS, RULES, interestOf, knownRuleIds } fro
 export type { RegisteredDetection } from './core/rules';
 
 // The pipeline: objects in, findings, the aggregated table and statistics out.
-export { anyAtOrAbove, scanObjects } from './core/pipeline/scan-objects';
+export { anyAtOrAbove, anyCountAtOrAbove, scanObjects } from './core/pipeline/scan-objects';
 export type { ScanOptions, ScanResult } from './core/pipeline/scan-objects';
 export { MissingObjectError, ObjectReadError } from './core/ports';
 export type { SourceObject, StateStore } from './core/ports';

@@ -72,12 +72,12 @@ const ANY_SUBSTRING = (): boolean => true;
  * the rule reads the object itself.
  */
 export function ruleApplies(rule: Detection, view: EventView): boolean {
-  return stageApplies(rule, view) && (interestMet(rule, view) || otherwiseApplies(rule, view));
+  return isFinalStage(view) && outcomeApplies(rule, view) && (interestMet(rule, view) || otherwiseApplies(rule, view));
 }
 
-/** The stage and outcome half of `ruleApplies`. */
-function stageApplies(rule: Detection, view: EventView): boolean {
-  return isFinalStage(view) && (view.succeeded || rule.includeFailures === true);
+/** Whether the rule looks at the event's outcome: what took effect, or failures too when it asks for them. */
+function outcomeApplies(rule: Detection, view: EventView): boolean {
+  return view.succeeded || rule.includeFailures === true;
 }
 
 /** The verb and resource half of `ruleApplies`: the same for every event of a kind. */
@@ -182,7 +182,7 @@ export class DetectionEngine {
     for (let r = 0; r < this.rules.length; r++) {
       const rule = this.rules[r];
       try {
-        if (!(view.succeeded || rule.includeFailures === true)) continue;
+        if (!outcomeApplies(rule, view)) continue;
         if (interested[r] !== 1 && !otherwiseApplies(rule, view)) continue;
         const result = isStateful(rule) ? await rule.observe(view, this.context.settings, this.state) : rule.evaluate(view, this.context);
         if (result === undefined) continue;

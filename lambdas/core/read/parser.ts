@@ -114,10 +114,6 @@ export class AuditLogParser {
   private concatenated: boolean | undefined = undefined;
   /** Extent (from the document start) the exact scanner already found no end in; -1 for none. */
   private scannedUpTo = -1;
-  /** The digest of a framed document's bytes, computed by the stage that framed it (`acceptFramed`), for the range it covers. */
-  private framedDigest: { start: number; end: number; digest: string } | undefined = undefined;
-  /** That digest, once the document's bytes are the event's own text (`raw` in `acceptEvent`). */
-  private rawDigest: { raw: Buffer; digest: string } | undefined = undefined;
 
   constructor(options: ParserOptions = {}) {
     if (options.interest) this.precheck = new PreCheck(new CompiledInterest(options.interest));
@@ -420,8 +416,12 @@ export class AuditLogParser {
     this.parseDocument(buf, start, end, out);
   }
 
-  /** A whole document, trimmed, that the pre-check could not skip: parsed, or counted as malformed. */
-  protected parseDocument(buf: Buffer, start: number, end: number, out: ReadEvent[]): void {
+  /**
+   * A whole document, trimmed, that the pre-check could not skip: parsed, or counted as malformed.
+   * `digest`: its bytes' `documentDigest`, when the framing stage took it (a line recovered as
+   * several documents does not pass it on: each is named by its own text).
+   */
+  protected parseDocument(buf: Buffer, start: number, end: number, out: ReadEvent[], digest?: string): void {
     let value: unknown;
     try {
       value = JSON.parse(buf.toString('utf8', start, end));
@@ -431,7 +431,7 @@ export class AuditLogParser {
       recordProblem(this.stats, 'malformed-json', this.base + start, this.line, parseErrorDetail(error));
       return;
     }
-    this.acceptDocument(value, buf, start, end, out);
+    this.acceptDocument(value, buf, start, end, out, digest);
   }
 
   /**
@@ -455,7 +455,7 @@ export class AuditLogParser {
     return true;
   }
 
-  private acceptDocument(value: unknown, buf: Buffer, start: number, end: number, out: ReadEvent[]): void {
+  private acceptDocument(value: unknown, buf: Buffer, start: number, end: number, out: ReadEvent[], digest?: string): void {
     this.stats.documents++;
     const offset = this.base + start;
     if (!isUtf8(buf.subarray(start, end))) {
@@ -466,22 +466,28 @@ export class AuditLogParser {
       for (const item of value) this.acceptEnvelope(item, this.defaultCluster, false, offset, out);
       return;
     }
-    const raw = buf.subarray(start, end);
-    const framed = this.framedDigest;
-    // A line split into several documents (`recoverDocuments`) is not the range the digest is of.
-    if (framed !== undefined && framed.start === start && framed.end === end) this.rawDigest = { raw, digest: framed.digest };
-    this.acceptEnvelope(value, this.defaultCluster, true, offset, out, raw);
-    this.rawDigest = undefined;
+    this.acceptEnvelope(value, this.defaultCluster, true, offset, out, buf.subarray(start, end), digest);
   }
 
-  /** `raw`: the text `value` was parsed from, when it is exactly that (it names the event for duplicate detection). */
-  private acceptEnvelope(value: unknown, cluster: string | undefined, unwrap: boolean, offset: number, out: ReadEvent[], raw?: Buffer | string): void {
+  /**
+   * `raw`: the text `value` was parsed from, when it is exactly that (it names the event for
+   * duplicate detection); `rawDigest`: its digest, when already taken.
+   */
+  private acceptEnvelope(
+    value: unknown,
+    cluster: string | undefined,
+    unwrap: boolean,
+    offset: number,
+    out: ReadEvent[],
+    raw?: Buffer | string,
+    rawDigest?: string,
+  ): void {
     if (!isRecord(value)) {
       recordProblem(this.stats, 'unknown-envelope', offset, this.line, `a JSON ${Array.isArray(value) ? 'array' : typeof value} is not an audit event`);
       return;
     }
     if (value.kind === 'Event') {
-      this.acceptEvent(value, cluster, offset, out, raw);
+      this.acceptEvent(value, cluster, offset, out, raw, undefined, rawDigest);
     } else if (value.kind === 'EventList') {
       const items = Array.isArray(value.items) ? (value.items as unknown[]) : [];
       for (const item of items) {
@@ -527,7 +533,8 @@ export class AuditLogParser {
 
   /**
    * `raw`: the event's own text, when it was read as such; `oversize`: set for an event judged
-   * from the head of a document over the limit (the document's size as far as it was seen).
+   * from the head of a document over the limit (the document's size as far as it was seen);
+   * `rawDigest`: `raw`'s digest, when the framing stage took it.
    */
   private acceptEvent(
     value: Record<string, unknown>,
@@ -536,6 +543,7 @@ export class AuditLogParser {
     out: ReadEvent[],
     raw?: Buffer | string,
     oversize?: number,
+    rawDigest?: string,
   ): void {
     const reason = invalidEventReason(value);
     if (reason) {
@@ -550,9 +558,7 @@ export class AuditLogParser {
       this.countSkippedStage(stage);
       return;
     }
-    const known = this.rawDigest;
-    const digest = known !== undefined && raw === known.raw ? known.digest : contentDigest(raw ?? value, oversize);
-    if (this.recent.seen(digest)) {
+    if (this.recent.seen(rawDigest ?? contentDigest(raw ?? value, oversize))) {
       this.stats.duplicates++;
       return;
     }
@@ -577,12 +583,7 @@ export class AuditLogParser {
   acceptFramed(kind: FramedKind, buf: Buffer, start: number, end: number, offset: number, line: number, size: number, out: ReadEvent[], digest?: string): void {
     this.base = offset - start;
     this.line = line;
-    if (kind === FramedKind.Document) {
-      this.framedDigest = digest === undefined ? undefined : { start, end, digest };
-      this.parseDocument(buf, start, end, out);
-      this.framedDigest = undefined;
-      return;
-    }
+    if (kind === FramedKind.Document) return this.parseDocument(buf, start, end, out, digest);
     if (kind === FramedKind.Oversize) {
       const raw = buf.subarray(start, end);
       const head = readObjectHead(raw, 0, raw.length);
