@@ -1,4 +1,5 @@
 import type { Finding } from '../finding';
+import { setOwn } from '../own-property';
 
 /**
  * Secrets never leave: every string of a finding passes through here before it is stored or sent.
@@ -193,11 +194,6 @@ export function redactProblemDetail(detail: string): string {
   return redactText(cut);
 }
 
-/** Defines `key` on `out` as an own property, whatever it is called (`__proto__` included). */
-function put(out: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 function redact(value: unknown, depth: number, inSecret: boolean): unknown {
   if (typeof value === 'string') return redactText(value);
   if (typeof value !== 'object' || value === null) return value;
@@ -212,19 +208,19 @@ function redact(value: unknown, depth: number, inSecret: boolean): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(record)) {
     if (isSecret && SECRET_DATA_KEYS.has(key) && typeof v === 'object' && v !== null) {
-      put(out, key, Object.fromEntries(Object.keys(v).map((k) => [redactText(k), REDACTED])));
+      setOwn(out, key, Object.fromEntries(Object.keys(v).map((k) => [redactText(k), REDACTED])));
     } else if (isSecret && key === LAST_APPLIED) {
-      put(out, key, REDACTED); // kubectl apply keeps the whole Secret, data included, in this annotation
+      setOwn(out, key, REDACTED); // kubectl apply keeps the whole Secret, data included, in this annotation
     } else if (isSecret && key === 'value' && typeof record.path === 'string' && /^\/(data|stringData|binaryData)\b/.test(record.path)) {
-      put(out, key, REDACTED); // a JSON patch operation on a Secret's data
+      setOwn(out, key, REDACTED); // a JSON patch operation on a Secret's data
     } else if (SECRET_KEYS.has(key.toLowerCase()) && v !== null && v !== undefined && v !== '') {
-      put(out, key, REDACTED);
+      setOwn(out, key, REDACTED);
     } else if (typeof v === 'string' && v !== '' && key.length <= 100 && SECRET_KEY_SUFFIX.test(key)) {
-      put(out, redactText(key), REDACTED);
+      setOwn(out, redactText(key), REDACTED);
     } else if (key === 'value' && typeof v === 'string' && typeof record.name === 'string' && SECRET_ENV_NAME.test(record.name)) {
-      put(out, key, REDACTED); // a container env entry such as {name: DB_PASSWORD, value: …}
+      setOwn(out, key, REDACTED); // a container env entry such as {name: DB_PASSWORD, value: …}
     } else {
-      put(out, redactText(key), redact(v, depth + 1, isSecret));
+      setOwn(out, redactText(key), redact(v, depth + 1, isSecret));
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../detect/event-view';
+import { setOwn } from '../own-property';
 
 /**
  * What a patch sets, as a partial object the rules can read like the object itself:
@@ -41,7 +42,7 @@ function fromJsonPatch(ops: unknown[]): JsonObject {
       .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (segments.length === 0) {
       if (typeof op.value === 'object' && op.value !== null && !Array.isArray(op.value)) {
-        for (const [key, v] of Object.entries(op.value)) put(root, key, v);
+        for (const [key, v] of Object.entries(op.value)) setOwn(root, key, v);
       }
       continue;
     }
@@ -56,14 +57,14 @@ function fromJsonPatch(ops: unknown[]): JsonObject {
         if (last) node[index] = op.value;
         else node = (node[index] ??= nextIsIndex ? [] : {}) as Record<string, unknown> | unknown[];
       } else {
-        if (last) put(node, key, op.value);
+        if (last) setOwn(node, key, op.value);
         else {
           // Own properties only: `__proto__` in a path must name a key, never reach Object.prototype.
           const existing = Object.hasOwn(node, key) ? node[key] : undefined;
           if (typeof existing === 'object' && existing !== null) node = existing as Record<string, unknown> | unknown[];
           else {
             const created: Record<string, unknown> | unknown[] = nextIsIndex ? [] : {};
-            put(node, key, created);
+            setOwn(node, key, created);
             node = created;
           }
         }
@@ -77,7 +78,7 @@ function withoutDirectives(value: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
     if (key.startsWith('$')) continue;
-    put(
+    setOwn(
       out,
       key,
       Array.isArray(v)
@@ -90,12 +91,4 @@ function withoutDirectives(value: JsonObject): JsonObject {
     );
   }
   return out;
-}
-
-/**
- * Sets `key` as an own property whatever it is called: assignment to `__proto__` would replace
- * the object's prototype, and a patch body is written by whoever sent the request.
- */
-function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -117,15 +117,20 @@ export function pruneDeepBodies(event: AuditEvent, maxDepth: number): boolean {
 
 function pruneDeep(value: unknown, depthLeft: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const node = value as Record<string, unknown>; // arrays too: their indexes are keys
   let pruned = false;
-  for (const key in node) {
-    const item = node[key];
-    if (typeof item !== 'object' || item === null) continue;
-    if (depthLeft <= 1) {
-      node[key] = PRUNED;
-      pruned = true;
-    } else if (pruneDeep(item, depthLeft - 1)) pruned = true;
-  }
+  // Arrays by index: `for…in` would make a string of every index (a pod is mostly arrays).
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) pruned = pruneMember(value as unknown[], i, depthLeft) || pruned;
+  else for (const key in value) pruned = pruneMember(value as Record<string, unknown>, key, depthLeft) || pruned;
   return pruned;
+}
+
+/** Prunes below `node[key]`, or replaces it with the marker when it is a container at the last level allowed. */
+function pruneMember(node: Record<string, unknown> | unknown[], key: string | number, depthLeft: number): boolean {
+  // (an index into an array, a key into an object: the caller pairs them)
+  const members = node as Record<string | number, unknown>;
+  const item = members[key];
+  if (typeof item !== 'object' || item === null) return false;
+  if (depthLeft > 1) return pruneDeep(item, depthLeft - 1);
+  members[key] = PRUNED;
+  return true;
 }

@@ -1,5 +1,6 @@
 import { CLOSE_BRACE, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './bytes';
 import { findValueEnd, stringEndAt } from './json-scan';
+import { setOwn } from '../own-property';
 
 /**
  * The members of the JSON object starting at `buf[start]` whose values end before `end`, in
@@ -30,7 +31,7 @@ export function readObjectHead(buf: Buffer, start: number, end: number): Record<
     if (valueEnd < 0) return members;
     const value = parse(buf, valueStart, valueEnd);
     if (value === NOT_JSON) return members;
-    Object.defineProperty(members, key, { value, enumerable: true, writable: true, configurable: true });
+    setOwn(members, key, value);
     i = skip(buf, valueEnd, end);
     if (byteAt(buf, i, end) !== COMMA) return members;
     i++;

@@ -72,6 +72,25 @@ describe('bad input is counted, located and survived', () => {
     expect(depth).toBe(50);
   });
 
+  it('prunes arrays nested deeper than the limit, in either body, at the same depth as objects', async () => {
+    const e = auditEvent({ verb: 'create', level: 'RequestResponse', requestObject: 'DEEP', responseObject: 'SHALLOW' });
+    // Arrays inside objects inside arrays: both kinds of node count one level each.
+    const deep = '{"items":['.repeat(30) + '[true]' + ']}'.repeat(30);
+    const shallow = '{"items":['.repeat(10) + '[true]' + ']}'.repeat(10);
+    const bytes = Buffer.from(JSON.stringify(e).replace('"DEEP"', deep).replace('"SHALLOW"', shallow) + '\n');
+    const { events, stats } = await readAll(bytes, { maxDepth: 50 });
+    expect(stats.problems['deep-nesting']).toBe(1);
+    let depth = 0;
+    let node: unknown = events[0].event.requestObject;
+    while (typeof node === 'object' && node !== null) {
+      depth++;
+      node = Array.isArray(node) ? node[0] : (node as { items: unknown }).items;
+    }
+    expect(depth).toBe(50);
+    expect(node).toBe(PRUNED);
+    expect(events[0].event.responseObject).toEqual(JSON.parse(shallow));
+  });
+
   it('keeps the events before a gzip stream breaks off and reports the truncation', async () => {
     const many = Array.from({ length: 3000 }, (_, i) => auditEvent({ verb: i % 2 ? 'get' : 'create' }));
     const gz = gzipSync(jsonLines(many));
