@@ -8,6 +8,7 @@ import { readObjectHead } from './event-head';
 import type { EventInterest } from './interest';
 import { CompiledInterest } from './interest';
 import { findValueEnd, ValueEndScanner } from './json-scan';
+import type { Verdict } from './precheck';
 import { FILTER, PARSE, PreCheck } from './precheck';
 import { RecentKeys } from './recent-keys';
 import type { ProblemKind, ReadStats } from './stats';
@@ -498,9 +499,12 @@ export class AuditLogParser {
     } else if (value.messageType === 'DATA_MESSAGE') {
       const named = this.noteCluster(clusterFromLogGroup(value.logGroup)) ?? cluster;
       const logEvents = Array.isArray(value.logEvents) ? (value.logEvents as unknown[]) : [];
-      for (const logEvent of logEvents) {
-        const message = isRecord(logEvent) ? logEvent.message : undefined;
-        if (typeof message === 'string') this.acceptEmbedded(message, named, offset, out);
+      const messages = logEvents.map((logEvent) => (isRecord(logEvent) && typeof logEvent.message === 'string' ? logEvent.message : undefined));
+      // The record's messages pre-checked together: one buffer, one search per needle for all of them.
+      const verdicts = this.precheck?.decideTexts(messages.filter((m) => m !== undefined));
+      let next = 0;
+      for (const message of messages) {
+        if (message !== undefined) this.acceptEmbedded(message, named, offset, out, verdicts?.[next++]);
         else recordProblem(this.stats, 'unknown-envelope', offset, this.line, 'CloudWatch log event without a message string');
       }
     } else if (value.messageType === 'CONTROL_MESSAGE') {
@@ -515,11 +519,11 @@ export class AuditLogParser {
     }
   }
 
-  /** An event (or EventList) carried as a JSON string inside another document. */
-  private acceptEmbedded(text: string, cluster: string | undefined, offset: number, out: ReadEvent[]): void {
+  /** An event (or EventList) carried as a JSON string inside another document; `verdict`: the pre-check's, when already taken. */
+  private acceptEmbedded(text: string, cluster: string | undefined, offset: number, out: ReadEvent[], verdict?: Verdict): void {
     if (this.precheck) {
-      const verdict = this.precheck.decideText(text);
-      if (verdict !== PARSE) return this.countUnparsed(verdict);
+      const decided = verdict ?? this.precheck.decideText(text);
+      if (decided !== PARSE) return this.countUnparsed(decided);
     }
     let inner: unknown;
     try {

@@ -389,3 +389,42 @@ describe('soundness in general (property)', () => {
     expect(seen.filtered).toBeGreaterThan(20);
   });
 });
+
+describe("a CloudWatch record's messages decided together", () => {
+  // decideTexts puts the messages in one buffer: a needle's search may run from one message into the
+  // next, and a read at a message's end may meet the next one's first byte. Each verdict must still be
+  // the one the message gets alone, which the properties above prove sound.
+  const fragments = ['', '"ver', 'b":"create"', '\\u00', '\\', '"objectRef":{"resource":"pods"', 'é€😀', '"auditID":"x","stage":"RequestReceived"', '}'];
+  const arbitraryEvent = fc.tuple(fc.nat({ max: SEEDS.length - 1 }), arbitraryRewrite).map(([which, r]) => serialise(SEEDS[which], r, random(r.seed)));
+  // Fragments before and after: what a message starts or ends with meets its neighbour's other end.
+  const arbitraryMessage = fc
+    .tuple(fc.constantFrom(...fragments), fc.oneof(arbitraryEvent, fc.constant('')), fc.constantFrom(...fragments))
+    .map((parts) => parts.join(''));
+
+  it('gives each message the verdict it gets alone (property)', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryMessage, { maxLength: 12 }), (messages) => {
+        const together = new PreCheck(interest).decideTexts(messages);
+        const alone = messages.map((m) => new PreCheck(interest).decideText(m));
+        expect(together).toEqual(alone);
+      }),
+      { seed: 17, numRuns: 400 },
+    );
+  });
+
+  it('skips the chatter of a record and parses the event a rule wants, read through the reader', async () => {
+    const wanted = clusterAdminBinding();
+    const record = {
+      messageType: 'DATA_MESSAGE',
+      owner: '111122223333',
+      logGroup: '/aws/eks/prod/cluster',
+      logStream: 'kube-apiserver-audit-0',
+      subscriptionFilters: ['audit'],
+      logEvents: [leaseUpdate(), wanted, { id: 'x' }, leaseUpdate()].map((e, i) => (i === 2 ? e : { id: String(i), timestamp: 0, message: JSON.stringify(e) })),
+    };
+    const { events, stats } = await readAll(Buffer.from(JSON.stringify(record) + '\n'), { interest: interestOf(EVENT_RULES) });
+    expect(events.map((e) => e.event.auditID)).toEqual([wanted.auditID]);
+    expect(stats.problems['unknown-envelope']).toBe(1);
+    expect(stats.filtered).toBe(2);
+  });
+});
