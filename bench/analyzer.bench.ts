@@ -7,25 +7,8 @@
  * audit events next to GuardDuty's price; then, optionally, the findings and cost with and without
  * a rules configuration side by side; the end-to-end lag from S3 put to SNS publish; and a cost
  * model per cluster and month at a quiet and a busy traffic profile (devkit/cost-model.ts), with
- * the log delivery costs apart. Asserts nothing.
+ * the log delivery costs apart. Asserts nothing. Usage and flags: USAGE below (`--help`).
  *
- *   npm run bench:analyzer                         # 200 objects × 4,000 events (a few minutes)
- *   npx tsx bench/analyzer.bench.ts --quick        # 20 objects, a check in seconds
- *   npm run bench:analyzer -- --config examples/config.yaml --compare-config examples/config.yaml
- *   npm run bench:analyzer -- --profile-only      # the cost model again, from the last run's figures
- *
- * Flags: --objects N (default 200; --quick: 20), --events-per-object N (default 4000),
- *        --events-per-record N (CloudWatch log events per Firehose record, default 40, as in samples/),
- *        --batch-size N (SQS records per invocation, default 10), --seed N (default 1), --quick,
- *        --in-process-servers (s3rver and dynalite in this process too; see below),
- *        --config FILE (the rules' configuration, read as the deployed analyzer reads ANALYZER_CONFIG;
- *          every phase uses it), --compare-config FILE (the handler also runs over the same objects,
- *          each run on a fresh table, without a configuration and with FILE, and both are printed
- *          side by side; a run whose configuration matches --config's is the main run, not repeated),
- *        --latency-objects N (put → publish phase, default 30; --quick: 10; 0 skips it; the
- *          tiny-object phase, which the cost model needs, always runs), --profile-only (print the
- *          cost model from the figures the last run saved in bench/out/analyzer-cost-figures.json;
- *          nothing is run). BENCH_LOG_LEVEL=ERROR (or WARN, INFO) shows the handler's logs, silent by default.
  * s3rver and dynalite run in a child process by default, so that this process's CPU time and RSS
  * are the handler's alone (in this process, dynalite's own work would be billed as the Lambda's);
  * the SNS endpoint (a few requests) runs in this process. Objects are generated in a child process
@@ -38,6 +21,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchOptions, wholeNumber } from './args';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -1238,46 +1222,68 @@ interface Options {
   serve: boolean;
 }
 
+const USAGE = `
+Usage: npm run bench:analyzer [-- flags]         200 objects x 4,000 events (a few minutes)
+       npx tsx bench/analyzer.bench.ts --quick   20 objects, a check in seconds
+
+  --objects N             objects (default 200; --quick: 20)
+  --events-per-object N   default 4000
+  --events-per-record N   CloudWatch log events per Firehose record (default 40, as in samples/)
+  --batch-size N          SQS records per invocation (default 10)
+  --seed N                generator seed (default 1)
+  --quick                 a check in seconds
+  --in-process-servers    s3rver and dynalite in this process too (by default a child process, so
+                          this process's CPU time and RSS are the handler's alone)
+  --config FILE           the rules' configuration, read as the deployed analyzer reads
+                          ANALYZER_CONFIG; every phase uses it
+  --compare-config FILE   also run without a configuration and with FILE, each on a fresh table,
+                          side by side (a run whose configuration matches --config's is not repeated)
+  --latency-objects N     objects in the put -> publish phase (default 30; --quick: 10; 0 skips it;
+                          the tiny-object phase, which the cost model needs, always runs)
+  --profile-only          print the cost model from the last run's figures
+                          (bench/out/analyzer-cost-figures.json); nothing is run
+  -h, --help              this text
+
+BENCH_LOG_LEVEL=ERROR (or WARN, INFO) shows the handler's logs, silent by default.
+`;
+
 function parseOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      objects: { type: 'string' },
-      'events-per-object': { type: 'string', default: '4000' },
-      'events-per-record': { type: 'string', default: '40' },
-      'batch-size': { type: 'string', default: '10' },
-      seed: { type: 'string', default: '1' },
-      quick: { type: 'boolean', default: false },
-      'in-process-servers': { type: 'boolean', default: false },
-      config: { type: 'string' },
-      'compare-config': { type: 'string' },
-      'latency-objects': { type: 'string' },
-      'profile-only': { type: 'boolean', default: false },
-      generate: { type: 'string' }, // internal: the child that writes the input
-      serve: { type: 'boolean', default: false }, // internal: the child that runs s3rver and dynalite
-    },
+  return benchOptions(USAGE, () => {
+    const { values } = parseArgs({
+      options: {
+        objects: { type: 'string' },
+        'events-per-object': { type: 'string', default: '4000' },
+        'events-per-record': { type: 'string', default: '40' },
+        'batch-size': { type: 'string', default: '10' },
+        seed: { type: 'string', default: '1' },
+        quick: { type: 'boolean', default: false },
+        'in-process-servers': { type: 'boolean', default: false },
+        config: { type: 'string' },
+        'compare-config': { type: 'string' },
+        'latency-objects': { type: 'string' },
+        'profile-only': { type: 'boolean', default: false },
+        generate: { type: 'string' }, // internal: the child that writes the input
+        serve: { type: 'boolean', default: false }, // internal: the child that runs s3rver and dynalite
+      },
+    });
+    const positive = (name: string, value: string): number => wholeNumber(name, value, 1);
+    return {
+      params: {
+        objects: positive('objects', values.objects ?? (values.quick ? '20' : '200')),
+        eventsPerObject: positive('events-per-object', values['events-per-object']),
+        eventsPerRecord: positive('events-per-record', values['events-per-record']),
+        seed: positive('seed', values.seed),
+      },
+      batchSize: positive('batch-size', values['batch-size']),
+      inProcessServers: values['in-process-servers'],
+      config: values.config,
+      compareConfig: values['compare-config'],
+      latencyObjects: wholeNumber('latency-objects', values['latency-objects'] ?? (values.quick ? '10' : '30'), 0),
+      profileOnly: values['profile-only'],
+      generate: values.generate,
+      serve: values.serve,
+    };
   });
-  const whole = (name: string, value: string, min: number): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}, not ${value}`);
-    return n;
-  };
-  const positive = (name: string, value: string): number => whole(name, value, 1);
-  return {
-    params: {
-      objects: positive('objects', values.objects ?? (values.quick ? '20' : '200')),
-      eventsPerObject: positive('events-per-object', values['events-per-object']),
-      eventsPerRecord: positive('events-per-record', values['events-per-record']),
-      seed: positive('seed', values.seed),
-    },
-    batchSize: positive('batch-size', values['batch-size']),
-    inProcessServers: values['in-process-servers'],
-    config: values.config,
-    compareConfig: values['compare-config'],
-    latencyObjects: whole('latency-objects', values['latency-objects'] ?? (values.quick ? '10' : '30'), 0),
-    profileOnly: values['profile-only'],
-    generate: values.generate,
-    serve: values.serve,
-  };
 }
 
 async function main(): Promise<void> {

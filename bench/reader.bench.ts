@@ -1,15 +1,9 @@
 /**
  * Reader benchmark: every row against the decompression limit, Node's gunzip of the same bytes
  * with 1 MiB output chunks, measured in the same run. Each row runs in a fresh child process, so
- * its peak RSS is its own. Prints figures only (no assertions on timings).
- *
- *   npm run bench                                   # full run (400k events of two mixes, then 1 GiB in a child)
- *   node --expose-gc dist/bench/reader.bench.js --events 50000 --skip-big   # quick run
- *
- * Flags: --events N (default 400000), --runs N (default 3), --seed N (default 1),
- *        --mix default|eks-busy|both (default both), --objects N (the several-objects rows, default 4),
- *        --big-mb N (uncompressed MiB of the memory test, default 1024), --skip-big.
- * Generated logs are kept in bench/out/ (git-ignored) and reused when their parameters match.
+ * its peak RSS is its own. Prints figures only (no assertions on timings). Usage and flags: USAGE
+ * below (`--help`). Generated logs are kept in bench/out/ (git-ignored) and reused when their
+ * parameters match.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -35,6 +29,7 @@ import { auditLines, GENERATOR_VERSION, writeAuditLog } from '../devkit/generate
 import { repoRoot } from '../devkit/paths';
 import type { Ev } from '../devkit/shipping';
 import { firehoseGzip } from '../devkit/shipping';
+import { benchOptions, wholeNumber } from './args';
 import { median } from './median';
 
 const RULES_INTEREST = interestOf();
@@ -457,22 +452,44 @@ function runBigChild(path: string, mode: string): Promise<BigResult> {
 
 // --- main --------------------------------------------------------------------------------------
 
+const USAGE = `
+Usage: npm run bench [-- flags]      400k events of two mixes, then 1 GiB in a child
+       npm run build && node --expose-gc dist/bench/reader.bench.js --events 50000 --runs 1 --skip-big
+
+  --events N            events of each generated log (default 400000)
+  --runs N              runs of every row, interleaved; medians are printed (default 3)
+  --seed N              generator seed (default 1)
+  --mix MIX             default, eks-busy or both (default both)
+  --objects N           objects read at once in the several-objects rows (default 4)
+  --analyzer-events N   events of the analyzer read-path rows (default 80000)
+  --big-mb N            uncompressed MiB of the peak-memory test (default 1024)
+  --skip-big            skip the peak-memory test
+  --row ROW --file F    one row alone on file F, its figures as JSON (what each child runs)
+  -h, --help            this text
+`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      events: { type: 'string', default: '400000' },
-      runs: { type: 'string', default: '3' },
-      seed: { type: 'string', default: '1' },
-      mix: { type: 'string', default: 'both' },
-      objects: { type: 'string', default: '4' },
-      'analyzer-events': { type: 'string', default: '80000' },
-      'big-mb': { type: 'string', default: '1024' },
-      'skip-big': { type: 'boolean', default: false },
-      row: { type: 'string' },
-      file: { type: 'string' },
-      'big-child': { type: 'string' },
-      mode: { type: 'string', default: 'interest' },
-    },
+  const { values } = benchOptions(USAGE, () => {
+    const parsed = parseArgs({
+      options: {
+        events: { type: 'string', default: '400000' },
+        runs: { type: 'string', default: '3' },
+        seed: { type: 'string', default: '1' },
+        mix: { type: 'string', default: 'both' },
+        objects: { type: 'string', default: '4' },
+        'analyzer-events': { type: 'string', default: '80000' },
+        'big-mb': { type: 'string', default: '1024' },
+        'skip-big': { type: 'boolean', default: false },
+        row: { type: 'string' },
+        file: { type: 'string' },
+        'big-child': { type: 'string' },
+        mode: { type: 'string', default: 'interest' },
+      },
+    });
+    for (const name of ['events', 'runs', 'objects', 'analyzer-events', 'big-mb'] as const) wholeNumber(name, parsed.values[name], 1);
+    wholeNumber('seed', parsed.values.seed, 0);
+    if (!['default', 'eks-busy', 'both'].includes(parsed.values.mix)) throw new Error(`--mix must be default, eks-busy or both, not ${parsed.values.mix}`);
+    return parsed;
   });
   if (values['big-child']) return bigChild(values['big-child'], values.mode);
   if (values.row) {

@@ -4,12 +4,7 @@
  * the JSON writer, one NDJSON line a finding), for the table, json and ndjson outputs written to
  * /dev/null. Each case runs in a child process of its own (`node --expose-gc`, the compiled dist);
  * the `cli-*` cases run the CLI itself (`scan FILE --format …`, stdout read and counted here).
- * Prints figures only.
- *
- *   npm run bench:memory                                       # 400k events (the issue's mix)
- *   node --expose-gc dist/bench/scan-memory.bench.js --events 100000 --modes stream-json
- *
- * Flags: --events N (default 400000), --seed N (default 1), --modes a,b (default: every mode).
+ * Prints figures only. Usage and flags: USAGE below (`--help`).
  * The log (devkit/generate.ts's traffic with a low finding every 14 events) is generated into
  * bench/out/ (git-ignored) and reused.
  */
@@ -21,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
+import { benchOptions, wholeNumber } from './args';
 import { parseArgs } from 'node:util';
 import { listFiles } from '../lambdas/adapters/object-source';
 import { auditLines, GENERATOR_VERSION } from '../devkit/generate';
@@ -157,9 +153,26 @@ async function ensureLog(events: number, seed: number): Promise<string> {
   return path;
 }
 
+const USAGE = `
+Usage: npm run bench:memory [-- flags]     400k events (the issue's mix)
+       node --expose-gc dist/bench/scan-memory.bench.js --events 100000 --modes stream-json
+
+  --events N     events of the generated log (default 400000)
+  --seed N       generator seed (default 1)
+  --modes A,B    the cases to run (default: every one): ${MODES.join(', ')}
+  -h, --help     this text
+`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { events: { type: 'string', default: '400000' }, seed: { type: 'string', default: '1' }, modes: { type: 'string' }, child: { type: 'string' } },
+  const { values } = benchOptions(USAGE, () => {
+    const parsed = parseArgs({
+      options: { events: { type: 'string', default: '400000' }, seed: { type: 'string', default: '1' }, modes: { type: 'string' }, child: { type: 'string' } },
+    });
+    wholeNumber('events', parsed.values.events, 1);
+    wholeNumber('seed', parsed.values.seed, 0);
+    const unknown = parsed.values.modes?.split(',').filter((m) => !(MODES as readonly string[]).includes(m)) ?? [];
+    if (unknown.length > 0) throw new Error(`--modes: unknown ${unknown.join(', ')}; the modes are ${MODES.join(', ')}`);
+    return parsed;
   });
   if (values.child !== undefined) {
     const [mode, path] = values.child.split(':') as [Mode, string];

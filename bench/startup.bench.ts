@@ -1,10 +1,7 @@
 /**
  * Start-up benchmark: how long `k8s-audit-analyzer scan` takes from the process start to opening
  * its input, against bare Node.js start-up measured in the same run. Prints figures only.
- *
- *   npm run bench:startup                       # 15 runs of each
- *   node dist/bench/startup.bench.js --runs 30
- *   node dist/bench/startup.bench.js --compare /path/to/other/dist/bin/k8s-audit-analyzer.js   # another build too
+ * Usage and flags: USAGE below (`--help`).
  *
  * The input is a named pipe: opening it for writing returns when the CLI opens it for reading,
  * which is the moment the first byte can be read, whatever happens in between (module loading,
@@ -15,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchOptions, wholeNumber } from './args';
 import { parseArgs } from 'node:util';
 import { median } from './median';
 
@@ -48,8 +46,20 @@ async function timeBareNode(): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+const USAGE = `
+Usage: npm run bench:startup [-- flags]    15 runs of each
+
+  --runs N           runs of each case (default 15)
+  --compare FILE     another build's bin/k8s-audit-analyzer.js, timed too
+  -h, --help         this text
+`;
+
 async function benchmark(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, compare: { type: 'string' } } });
+  const { values } = benchOptions(USAGE, () => {
+    const parsed = parseArgs({ options: { runs: { type: 'string', default: '15' }, compare: { type: 'string' } } });
+    wholeNumber('runs', parsed.values.runs, 1);
+    return parsed;
+  });
   const runs = Number(values.runs);
   const dir = mkdtempSync(join(tmpdir(), 'startup-bench-'));
   const fifo = join(dir, 'audit.log');

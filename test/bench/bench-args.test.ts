@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * The benchmarks are run by people: `--help` must say what each takes, and a wrong flag must be
+ * one line and exit 2 before anything is generated or timed (not a stack trace after minutes).
+ */
+const BENCHES = ['reader', 'analyzer', 'scan-memory', 'startup'];
+const run = (bench: string, args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../bench', `${bench}.bench.ts`), ...args], { encoding: 'utf8', timeout: 60_000 });
+
+describe.each(BENCHES)('bench/%s.bench.ts', (bench) => {
+  it('prints its usage with --help and exits 0', () => {
+    const { status, stdout, stderr } = run(bench, ['--help']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^Usage: npm run bench/);
+    expect(stdout).toContain('--help');
+  });
+
+  it('refuses an unknown flag in one line, exit 2', () => {
+    const { status, stdout, stderr } = run(bench, ['--no-such-flag']);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^Unknown option '--no-such-flag'.*\(--help lists the flags\)\n$/);
+  });
+});
+
+it.each([
+  ['reader', ['--runs', 'x'], '--runs must be a whole number of at least 1, not x'],
+  ['reader', ['--mix', 'busy'], '--mix must be default, eks-busy or both, not busy'],
+  ['analyzer', ['--objects', '0'], '--objects must be a whole number of at least 1, not 0'],
+  ['scan-memory', ['--modes', 'keep-json,fast'], '--modes: unknown fast'],
+  ['startup', ['--runs=-1'], '--runs must be a whole number of at least 1, not -1'],
+  ['startup', ['--runs', '-1'], "Option '--runs' argument is ambiguous."],
+])('bench/%s.bench.ts %j: says which value is wrong, exit 2', (bench, args, message) => {
+  const { status, stderr } = run(bench, args);
+  expect(status).toBe(2);
+  expect(stderr).toContain(message);
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+});
