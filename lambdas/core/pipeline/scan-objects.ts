@@ -62,6 +62,9 @@ export interface ScanResult {
 
 const PROGRESS_STEP_BYTES = 1024 * 1024;
 
+/** Whether [from, to) leaves anything out. */
+const bounded = (from: number, to: number): boolean => from > -Infinity || to < Infinity;
+
 /**
  * From this stored size on, a reading on this thread holds its full buffers (inflate read-ahead
  * and recovery record, the parser's chunks: 20–30 MiB, and as much again as garbage between
@@ -107,8 +110,9 @@ export async function scanObjects(objects: readonly SourceObject[], options: Sca
         ...(options.readOptions ? { readOptions: options.readOptions } : {}),
         ...(options.reader ? { reader: options.reader } : {}),
         // An event with no readable time is analyzed and counted: it cannot be placed outside the range.
-        analyzes: (t) => Number.isNaN(t) || (t >= since && t < until),
-        counts: (t) => Number.isNaN(t) || (t >= coverageSince && t < coverageUntil),
+        // Without a bound, no event's time is read (a Date.parse per event).
+        ...(bounded(since, until) ? { analyzes: (t: number) => Number.isNaN(t) || (t >= since && t < until) } : {}),
+        ...(bounded(coverageSince, coverageUntil) ? { counts: (t: number) => Number.isNaN(t) || (t >= coverageSince && t < coverageUntil) } : {}),
         onEvent: (read) => {
           if (read.bytesIn - reported <= PROGRESS_STEP_BYTES) return;
           bytesDone += read.bytesIn - reported;

@@ -69,3 +69,36 @@ describe('scanObjects streaming its findings', () => {
     for (const level of ['info', 'low', 'medium', 'high', 'critical'] as const) expect(anyCountAtOrAbove(result.raised, level)).toBe(anyAtOrAbove(all, level));
   });
 });
+
+describe('scanObjects time ranges', () => {
+  const parsed = (coverage: ReadonlyArray<{ byLevel: Partial<Record<string, number>> }>): number =>
+    coverage.reduce((n, c) => n + Object.values(c.byLevel).reduce((a: number, b) => a + (b ?? 0), 0), 0);
+  let whole: Awaited<ReturnType<typeof scan>>['result'];
+  let times: number[];
+  beforeAll(async () => {
+    whole = (await scan({})).result;
+    times = whole.findings.map((l) => Date.parse(l.finding.time)).sort((a, b) => a - b);
+  });
+
+  it('analyzes and counts every event when neither range is bounded', () => {
+    expect(parsed(whole.coverage)).toBeGreaterThan(0);
+    expect(times.length).toBeGreaterThan(20);
+  });
+
+  it('counts coverage in its own range only, and still analyzes every event, when only the coverage range is given', async () => {
+    const middle = times[Math.floor(times.length / 2)];
+    const { result } = await scan({ coverageRange: { since: new Date(middle), until: new Date(8.64e15) } });
+    expect(result.findings.map((l) => l.finding.fingerprint).sort()).toEqual(whole.findings.map((l) => l.finding.fingerprint).sort());
+    expect(parsed(result.coverage)).toBeGreaterThan(0);
+    expect(parsed(result.coverage)).toBeLessThan(parsed(whole.coverage));
+  });
+
+  it('analyzes and counts only the events in --since/--until when no coverage range is given', async () => {
+    const middle = times[Math.floor(times.length / 2)];
+    const { result } = await scan({ since: new Date(middle) });
+    expect(result.findings.length).toBeGreaterThan(0);
+    expect(result.findings.length).toBeLessThan(whole.findings.length);
+    expect(result.findings.every((l) => Date.parse(l.finding.time) >= middle)).toBe(true);
+    expect(parsed(result.coverage)).toBeLessThan(parsed(whole.coverage));
+  });
+});
