@@ -170,10 +170,11 @@ export class PreCheck {
 
   /**
    * Decides for several events held as strings (a CloudWatch record's messages), in order, each
-   * as `decideText` would alone. Their UTF-8 bytes go into one buffer, a newline after each (no
-   * needle holds one, and every read is bounded by the event's end), so a needle absent from
-   * the whole record costs one search for all its messages instead of one per message, and the
-   * record costs one allocation instead of one per message.
+   * as `decideText` would alone. Their UTF-8 bytes go into one buffer, a newline after each: no
+   * needle holds one, so no match runs from one message into the next, and the few reads one
+   * byte past a message's end (is a `,` or `}` next?) meet the newline where alone they would
+   * meet nothing, which no proof accepts either. A needle absent from the whole record then costs
+   * one search for all its messages instead of one per message, and the record one allocation.
    */
   decideTexts(texts: readonly string[]): Verdict[] {
     let size = 0;
