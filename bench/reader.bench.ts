@@ -18,7 +18,7 @@ import { ReaderPool } from '../lambdas/adapters/reader-pool';
 import { DetectionEngine } from '../lambdas/core/detect/engine';
 import type { SourceObject } from '../lambdas/core/ports';
 import { readObject } from '../lambdas/core/pipeline/read-object';
-import { scanObjects } from '../lambdas/core/pipeline/scan-objects';
+import { LARGE_OBJECTS_AT_ONCE_INLINE, scanObjects } from '../lambdas/core/pipeline/scan-objects';
 import type { ReadAuditLog } from '../lambdas/core/read';
 import { readAuditLog } from '../lambdas/core/read';
 import { JsonScanWriter } from '../lambdas/core/report/json-stream';
@@ -323,7 +323,12 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
     { name: 'reader only (stats), worker thread', row: 'reader-worker', path: log.path, copies: 1 },
     { name: 'scan + JSON output, inline', row: 'scan-inline', path: log.path, copies: 1 },
     { name: 'scan + JSON output, worker thread', row: 'scan-worker', path: log.path, copies: 1 },
-    { name: `scan ${copies} objects, inline (concurrency ${copies}: large ones 2 at a time)`, row: 'scan-n-inline', path: log.path, copies },
+    {
+      name: `scan ${copies} objects, inline (concurrency ${copies}: large ones ${LARGE_OBJECTS_AT_ONCE_INLINE} at a time)`,
+      row: 'scan-n-inline',
+      path: log.path,
+      copies,
+    },
     { name: `scan ${copies} objects, 1 reader worker`, row: 'scan-n-worker1', path: log.path, copies },
     { name: `scan ${copies} objects, 2 reader workers`, row: 'scan-n-worker2', path: log.path, copies },
     { name: `analyzer read path, extract objects (${fmt(analyzerEvents)} events)`, row: 'analyzer', path: analyzer.extract, copies: 1 },

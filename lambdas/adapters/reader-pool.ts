@@ -53,7 +53,6 @@ export class ReaderPool {
     this.script = options.script ?? join(__dirname, `reader-worker${extname(__filename)}`);
   }
 
-  /** Ends every thread; readings still running end with a problem. */
   /**
    * Milliseconds the live threads' event loops have been busy since they started: with the
    * caller's own (`performance.eventLoopUtilization`), which thread a reading waits on.
@@ -64,6 +63,7 @@ export class ReaderPool {
     return busy;
   }
 
+  /** Ends every thread; readings still running end with a problem. */
   async close(): Promise<void> {
     this.closed = true;
     const slots = this.idle.splice(0);
