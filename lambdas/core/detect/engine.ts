@@ -1,5 +1,6 @@
 import type { Config, Exception } from '../config/types';
 import { DEFAULT_SETTINGS } from '../config/settings';
+import type { Settings } from '../config/settings';
 import type { Finding } from '../finding';
 import { severityRank } from '../finding';
 import type { ReadEvent } from '../read/parser';
@@ -94,6 +95,19 @@ function otherwiseApplies(rule: Detection, view: EventView): boolean {
   return rule.markers.some((m) => view.actor.username.includes(m) || view.actor.groups.some((g) => g.includes(m)));
 }
 
+/**
+ * What the given detections can care about, as the reader's pre-check takes it: the union of
+ * their interests, with the node agents the settings trust (see `TrustBoundary.readerNodeAgents`).
+ */
+export function interestOfDetections(rules: readonly Detection[], settings: Settings): EventInterest {
+  const nodeAgents = TrustBoundary.of(settings).readerNodeAgents();
+  return {
+    selectors: rules.flatMap((r) => r.interest),
+    markers: [...new Set(rules.flatMap((r) => r.markers ?? []))],
+    ...(nodeAgents ? { nodeAgents } : {}),
+  };
+}
+
 /** Event kinds (verb, resource, subresource) whose rules are remembered: the client names them, so there may be any number. */
 const MAX_KINDS = 4096;
 
@@ -147,10 +161,7 @@ export class DetectionEngine {
   ) {
     this.policy = new FindingPolicy(config, () => now.getTime());
     this.rules = rules.filter((r) => this.policy.enabled(r));
-    this.interest = {
-      selectors: this.rules.flatMap((r) => r.interest),
-      markers: [...new Set(this.rules.flatMap((r) => r.markers ?? []))],
-    }; // (the same union as rules/interestOf, over the enabled rules only)
+    this.interest = interestOfDetections(this.rules, config.settings);
     this.context = { settings: config.settings };
     this.expiredExceptions = this.policy.expiredExceptions();
     this.baseline = new Baseline(state, config.settings.baseline);

@@ -7,6 +7,7 @@
  * an agent that looks right proves nothing and one that looks wrong is evidence.
  */
 import type { Settings } from '../config/settings';
+import type { NodeAgents } from '../read/interest';
 import type { Severity } from '../finding';
 import { severityRank, stepSeverity } from '../finding';
 import { NetworkSet, PRIVATE_RANGES } from './networks';
@@ -72,6 +73,14 @@ export class TrustBoundary {
   /** Whether the user agent starts with one of the node agents' prefixes (case-sensitive). */
   isNodeAgent(userAgent: string | undefined): boolean {
     return startsWithAny(userAgent, this.nodeAgents);
+  }
+
+  /**
+   * The agents by which the reader may skip a node's own requests unparsed (`exceptNodeAgents`):
+   * none while nodes are judged by address too, which needs every request of theirs read.
+   */
+  readerNodeAgents(): NodeAgents | undefined {
+    return this.nodeNetworkCheck ? undefined : { userAgents: this.nodeAgents, interactive: this.interactiveAgents };
   }
 
   /**

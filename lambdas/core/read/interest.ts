@@ -22,6 +22,15 @@ export interface EventSelector {
    * declare it as a marker (else every event is folded to lower case to look for it).
    */
   contains?: readonly string[];
+  /**
+   * The rules this selector serves raise nothing on a request a node made with its own agent: a
+   * user `system:node:*` in the group `system:nodes` (and not `system:unauthenticated`), whose user
+   * agent, if it sent one, starts with one of `EventInterest.nodeAgents.userAgents` and with none
+   * of its `interactive` prefixes. Kubelets request a token for every pod and watch every Secret
+   * their pods mount: on a busy cluster that is most of what the other selectors would parse.
+   * Applied only when the interest names `nodeAgents`.
+   */
+  exceptNodeAgents?: boolean;
 }
 
 export interface EventInterest {
@@ -34,12 +43,31 @@ export interface EventInterest {
    * ASCII without backslashes or quotes.
    */
   markers?: readonly string[];
+  /**
+   * What a node's own agent sends as its user agent, and the interactive clients' prefixes that
+   * disqualify one (`settings.trust.userAgents`), for `EventSelector.exceptNodeAgents`. Set only
+   * while nodes are not judged by their address (no node-network check): the rules then judge a
+   * node's request by its user agent alone.
+   */
+  nodeAgents?: NodeAgents;
+}
+
+/** User-agent prefixes, compared case-sensitively from the start, as the rules compare them. */
+export interface NodeAgents {
+  userAgents: readonly string[];
+  interactive: readonly string[];
 }
 
 /** The resource of a request with no objectRef (non-resource URLs such as /healthz). */
 export const NO_RESOURCE = '';
 
-/** Indexes into `CompiledInterest.substrings` that an event must all contain; empty is always met. */
+/** The term of a condition met unless the event is proved to be a node's request by its own agent (`exceptNodeAgents`). */
+export const NOT_BY_NODE_AGENT = -1;
+
+/**
+ * Terms an event must all meet; empty is always met. A term is an index into
+ * `CompiledInterest.substrings` (the event contains it) or NOT_BY_NODE_AGENT.
+ */
 type Condition = readonly number[];
 
 /** Conditions by resource pattern, for one verb. */
@@ -61,15 +89,22 @@ export class CompiledInterest {
   readonly markers: readonly string[];
   /** Every distinct `contains` substring; conditions refer to them by index. */
   readonly substrings: readonly string[];
+  /** Set when some selector's `exceptNodeAgents` applies: the pre-check then proves who made a request. */
+  readonly nodeAgents?: NodeAgents;
 
   constructor(interest: EventInterest) {
     this.markers = interest.markers ?? [];
     const substrings: string[] = [];
+    const nodeAgents = interest.nodeAgents;
     for (const s of interest.selectors) {
       const condition = (s.contains ?? []).map((text) => {
         const at = substrings.indexOf(text);
         return at >= 0 ? at : substrings.push(text) - 1;
       });
+      if (s.exceptNodeAgents === true && nodeAgents !== undefined) {
+        condition.push(NOT_BY_NODE_AGENT);
+        this.nodeAgents = nodeAgents;
+      }
       for (const verb of s.verbs ?? ['*']) {
         let table = verb === '*' ? this.anyVerb : this.byVerb.get(verb);
         if (!table) {
@@ -85,10 +120,11 @@ export class CompiledInterest {
 
   /**
    * Whether an event with this verb, resource and subresource (NO_RESOURCE / '' when absent)
-   * may matter. `has(i)` tells whether the event contains `substrings[i]`; it is asked only for
-   * selectors with `contains`.
+   * may matter. `has(i)` tells whether the event meets term `i`: contains `substrings[i]`, or for
+   * NOT_BY_NODE_AGENT, is not proved a node agent's request; it is asked only for selectors with
+   * such terms.
    */
-  matches(verb: string, resource: string, subresource: string, has: (substring: number) => boolean): boolean {
+  matches(verb: string, resource: string, subresource: string, has: (term: number) => boolean): boolean {
     const table = this.byVerb.get(verb);
     return (
       (table !== undefined && matchTable(table, resource, subresource, has)) ||
@@ -117,14 +153,14 @@ function addPattern(table: ResourceTable, pattern: string, condition: Condition)
   push(subs, subresource);
 }
 
-function matchTable(table: ResourceTable, resource: string, subresource: string, has: (substring: number) => boolean): boolean {
+function matchTable(table: ResourceTable, resource: string, subresource: string, has: (term: number) => boolean): boolean {
   if (met(table.any, has)) return true;
   if (resource === NO_RESOURCE) return false;
   if (subresource === '') return met(table.main.get(resource), has);
   return met(table.sub.get(resource)?.get(subresource), has) || met(table.anySub.get(resource), has);
 }
 
-function met(conditions: Condition[] | undefined, has: (substring: number) => boolean): boolean {
+function met(conditions: Condition[] | undefined, has: (term: number) => boolean): boolean {
   if (conditions === undefined) return false;
   for (const condition of conditions) {
     let all = true;

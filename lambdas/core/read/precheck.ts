@@ -1,6 +1,6 @@
-import type { CompiledInterest } from './interest';
-import { NO_RESOURCE } from './interest';
-import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, NEWLINE, OPEN_BRACE, QUOTE } from './bytes';
+import type { CompiledInterest, NodeAgents } from './interest';
+import { NO_RESOURCE, NOT_BY_NODE_AGENT } from './interest';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './bytes';
 
 /** What the pre-check decided about one raw event. */
 export const PARSE = 0;
@@ -17,8 +17,10 @@ const ESCAPE_U = 4;
 const ESCAPED_SLASH = 5;
 const EMBEDDED_KIND = 6;
 const EMBEDDED_MESSAGE_TYPE = 7;
-const FIRST_MARKER = 8;
-const FIXED_NEEDLES = ['"verb"', '"objectRef"', '"stage"', '"auditID"', '\\u', '\\/', '\\"kind\\"', '\\"messageType\\"'];
+const KEY_USER = 8;
+const KEY_USER_AGENT = 9;
+const FIRST_MARKER = 10;
+const FIXED_NEEDLES = ['"verb"', '"objectRef"', '"stage"', '"auditID"', '\\u', '\\/', '\\"kind\\"', '\\"messageType\\"', '"user"', '"userAgent"'];
 /** More occurrences of one key than this in a single event: give up and parse. */
 const MAX_VALUES = 4;
 const STAGE_REQUEST_RECEIVED = 'RequestReceived';
@@ -30,7 +32,7 @@ const UPPER_E = 0x45;
  * the proof reads (and the keys an event embedded as a string is recognised by), the quote and
  * backslash an embedded event would be written with; markers are added per interest.
  */
-const PROOF_SPELLING = 'verb objectRef resource subresource stage auditID kind messageType "\\';
+const PROOF_SPELLING = 'verb objectRef resource subresource stage auditID kind messageType user userAgent "\\';
 /** JSON's whitespace, which may stand between tokens wherever a structural needle allows it. */
 const JSON_SPACE = '[ \\t\\n\\r]*';
 
@@ -90,6 +92,14 @@ interface Variant {
  *   FILTER or SKIP_STAGE, a `\"kind\":\"E…` (Event, EventList) or `\"messageType\"` escaped inside
  *   the document (or anything like `\"kind\"` followed by other than `:\"` and a plain letter)
  *   means PARSE; the reader then pre-checks the inner string on its own.
+ * - Node agents. A selector's `exceptNodeAgents` term is met unless the event is proved a node's
+ *   request by its own agent (see EventSelector.exceptNodeAgents): it holds one `"verb"`, the one
+ *   `"user"` key of the event follows that verb's value in the same object (`"verb":"get","user":{`,
+ *   as the API server writes it: so it is the event's own user, not a body's or a wrapper's), that
+ *   user is read exactly (strings, arrays of strings, one level of objects of them; the last of
+ *   duplicate keys, as JSON.parse keeps) and is a node, and every `"userAgent"` anywhere is a
+ *   plain ASCII string starting with a node agent's prefix and with no interactive one. Escapes
+ *   spelling a letter of `user` or `userAgent` were ruled out above.
  * - Stage. An event that would be parsed is skipped after all when the document holds exactly one
  *   event (one `"auditID"`, which every event needs) whose one and only `"stage"` is
  *   RequestReceived and follows its auditID (`"auditID":"…","stage":`, as the API server writes
@@ -117,6 +127,14 @@ export class PreCheck {
   private readonly verbs: string[] = [];
   private readonly resources: string[] = [];
   private readonly subresources: string[] = [];
+  /** Where the one `"verb"`'s value ends (its closing quote), when the event has exactly one. */
+  private verbEnd = -1;
+  /** Whether the event being decided is proved a node agent's request: unknown until asked. */
+  private byNodeAgent: boolean | undefined;
+  /** What `readGroups` found in the array it read last. */
+  private groupNodes = false;
+  private groupUnauthenticated = false;
+  private readonly nodeAgents?: NodeAgents;
   private rangeStart = 0;
   private rangeEnd = 0;
   /** The event being decided in lower case, made when a substring's literal spelling is missing. */
@@ -128,6 +146,7 @@ export class PreCheck {
    * looking for its next occurrence past the event would scan the rest of the chunk every time.
    */
   private readonly has = (i: number): boolean => {
+    if (i === NOT_BY_NODE_AGENT) return !(this.byNodeAgent ??= this.provedByNodeAgent(this.rangeStart, this.rangeEnd));
     const variant = this.variants[i];
     if (variant.marker) return false; // looked for as a marker already, and absent
     if (this.folded === null && this.within(this.firstSubstring + i, this.rangeStart, this.rangeEnd)) return true;
@@ -147,6 +166,7 @@ export class PreCheck {
     this.cachePos = new Float64Array(this.needleText.length);
     for (const code of caseCodes(PROOF_SPELLING + interest.markers.join(''))) this.forbidden[code] = 1;
     this.variants = interest.substrings.map((s) => variantOf(s, interest.markers.includes(s)));
+    this.nodeAgents = interest.nodeAgents;
   }
 
   /** Decides for the event in `buf[start, end)`. Calls for one buffer should go in increasing `start`. */
@@ -199,6 +219,7 @@ export class PreCheck {
     this.rangeStart = start;
     this.rangeEnd = end;
     this.folded = null;
+    this.byNodeAgent = undefined;
     if (this.collectVerbs(start, end) <= 0 || !this.readEscapes(start, end)) return PARSE;
     for (let m = FIRST_MARKER; m < this.firstSubstring; m++) {
       if (this.next(m, start) < end) return this.stageVerdict(start, end);
@@ -249,6 +270,7 @@ export class PreCheck {
       const valueEnd = this.stringEnd(colon + 2, end);
       if (valueEnd < 0 || out.length === MAX_VALUES) return -1;
       out.push(this.slice(colon + 2, valueEnd));
+      this.verbEnd = valueEnd;
       from = valueEnd + 1;
     }
   }
@@ -304,6 +326,82 @@ export class PreCheck {
     const folded = (this.folded ??= this.buf.toString('latin1', this.rangeStart, this.rangeEnd).toLowerCase());
     for (const piece of variant.pieces) if (!folded.includes(piece)) return false;
     return variant.spaced === undefined || variant.spaced.test(folded);
+  }
+
+  /** The node-agent proof of the class comment, for the event in [start, end) whose verbs were collected. */
+  private provedByNodeAgent(start: number, end: number): boolean {
+    const agents = this.nodeAgents;
+    if (agents === undefined || this.verbs.length !== 1) return false;
+    const member = this.verbEnd + 1;
+    if (member + USER_MEMBER.length >= end || !bytesAt(this.buf, member, USER_MEMBER)) return false;
+    const key = member + 1;
+    if (this.next(KEY_USER, start) !== key || this.next(KEY_USER, key + 1) < end) return false;
+    if (!this.readNodeUser(member + USER_MEMBER.length, end)) return false;
+    for (let at = this.next(KEY_USER_AGENT, start); at < end; at = this.next(KEY_USER_AGENT, at + 1)) {
+      const valueStart = at + FIXED_NEEDLES[KEY_USER_AGENT].length + 2;
+      if (this.codeAt(valueStart - 2) !== COLON || this.codeAt(valueStart - 1) !== QUOTE) return false;
+      const valueEnd = this.stringEnd(valueStart, end);
+      if (valueEnd < 0 || !isAscii(this.buf, valueStart, valueEnd)) return false;
+      const agent = this.buf.toString('latin1', valueStart, valueEnd);
+      if (!agents.userAgents.some((p) => agent.startsWith(p)) || agents.interactive.some((p) => agent.startsWith(p))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the user object at `i` (`{…}`, up to `end`) is one `classifyActor` calls a node: its
+   * username starts with `system:node:`, its groups hold `system:nodes` and not
+   * `system:unauthenticated`. Read exactly, without whitespace or escapes; anything else is no proof.
+   */
+  private readNodeUser(i: number, end: number): boolean {
+    const buf = this.buf;
+    let node = false;
+    let nodes = false;
+    let unauthenticated = false;
+    if (buf[i] !== OPEN_BRACE) return false;
+    i++;
+    for (;;) {
+      const keyEnd = skipString(buf, i, end);
+      if (keyEnd < 0 || keyEnd + 1 >= end || buf[keyEnd] !== COLON) return false;
+      const keyStart = i + 1;
+      const keyLength = keyEnd - 1 - keyStart;
+      const valueStart = keyEnd + 1;
+      if (keyLength === USERNAME.length && bytesAt(buf, keyStart, USERNAME)) {
+        i = skipString(buf, valueStart, end);
+        node = i - valueStart - 2 >= NODE_PREFIX.length && bytesAt(buf, valueStart + 1, NODE_PREFIX);
+      } else if (keyLength === GROUPS.length && bytesAt(buf, keyStart, GROUPS)) {
+        i = this.readGroups(valueStart, end);
+        nodes = this.groupNodes;
+        unauthenticated = this.groupUnauthenticated;
+      } else {
+        i = skipPlainValue(buf, valueStart, end);
+      }
+      if (i < 0 || i >= end) return false;
+      const c = buf[i++];
+      if (c === CLOSE_BRACE) return node && nodes && !unauthenticated;
+      if (c !== COMMA) return false;
+    }
+  }
+
+  /** Reads a user's `groups` array at `i` (strings only) into groupNodes and groupUnauthenticated; the index after it, or -1. */
+  private readGroups(i: number, end: number): number {
+    const buf = this.buf;
+    this.groupNodes = false;
+    this.groupUnauthenticated = false;
+    if (buf[i] !== OPEN_BRACKET) return -1;
+    i++;
+    if (buf[i] === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      const after = skipString(buf, i, end);
+      if (after < 0 || after >= end) return -1;
+      const length = after - i - 2;
+      if (length === NODES_GROUP.length && bytesAt(buf, i + 1, NODES_GROUP)) this.groupNodes = true;
+      else if (length === UNAUTHENTICATED_GROUP.length && bytesAt(buf, i + 1, UNAUTHENTICATED_GROUP)) this.groupUnauthenticated = true;
+      const c = buf[after];
+      i = after + 1;
+      if (c === CLOSE_BRACKET) return i;
+      if (c !== COMMA) return -1;
+    }
   }
 
   /**
@@ -502,6 +600,64 @@ class InternedStrings {
     if (length <= 64) this.slots[slot] = text;
     return text;
   }
+}
+
+const USER_MEMBER = Buffer.from(',"user":');
+const USERNAME = Buffer.from('username');
+const GROUPS = Buffer.from('groups');
+const NODE_PREFIX = Buffer.from('system:node:');
+const NODES_GROUP = Buffer.from('system:nodes');
+const UNAUTHENTICATED_GROUP = Buffer.from('system:unauthenticated');
+
+/** The index after the string at `i` (its opening quote), or -1: not a string, an escape in it, or not closed before `end`. */
+function skipString(buf: Buffer, i: number, end: number): number {
+  if (i >= end || buf[i] !== QUOTE) return -1;
+  for (let k = i + 1; k < end; k++) {
+    if (buf[k] === QUOTE) return k + 1;
+    if (buf[k] === BACKSLASH) return -1;
+  }
+  return -1;
+}
+
+/** The index after the array of strings at `i`, or -1. */
+function skipStrings(buf: Buffer, i: number, end: number): number {
+  if (i >= end || buf[i] !== OPEN_BRACKET) return -1;
+  i++;
+  if (buf[i] === CLOSE_BRACKET) return i + 1;
+  for (;;) {
+    i = skipString(buf, i, end);
+    if (i < 0 || i >= end) return -1;
+    const c = buf[i++];
+    if (c === CLOSE_BRACKET) return i;
+    if (c !== COMMA) return -1;
+  }
+}
+
+/**
+ * The index after a user's other member's value at `i`: a string, an array of strings, or an
+ * object of arrays of strings (`extra`: `{"arn":["…"]}`); -1 for anything else.
+ */
+function skipPlainValue(buf: Buffer, i: number, end: number): number {
+  if (buf[i] === QUOTE) return skipString(buf, i, end);
+  if (buf[i] === OPEN_BRACKET) return skipStrings(buf, i, end);
+  if (i >= end || buf[i] !== OPEN_BRACE) return -1;
+  i++;
+  if (buf[i] === CLOSE_BRACE) return i + 1;
+  for (;;) {
+    i = skipString(buf, i, end);
+    if (i < 0 || i + 1 >= end || buf[i] !== COLON) return -1;
+    i = skipStrings(buf, i + 1, end);
+    if (i < 0 || i >= end) return -1;
+    const c = buf[i++];
+    if (c === CLOSE_BRACE) return i;
+    if (c !== COMMA) return -1;
+  }
+}
+
+/** Whether buf[from, to) is ASCII only: then its latin1 string is the string JSON.parse reads. */
+function isAscii(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] >= 0x80) return false;
+  return true;
 }
 
 /** Whether `needle` sits in `buf` at `at`. A JS loop: needles are short, Buffer#compare's checks cost more. */

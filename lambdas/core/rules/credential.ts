@@ -280,7 +280,8 @@ const SENSITIVE_REQUESTS: readonly EventSelector[] = [
   },
   { verbs: ['update', 'patch'], resources: ['certificatesigningrequests/approval'] },
   { verbs: WRITE_VERBS, resources: ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] },
-];
+  // Both rules let a node's request by its own agent pass unless nodes are judged by address, and the reader applies exceptNodeAgents only then.
+].map((selector) => ({ ...selector, exceptNodeAgents: true }));
 
 /** Longest user agent kept: the client writes it, as long as it likes. */
 const MAX_USER_AGENT = 200;

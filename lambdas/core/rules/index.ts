@@ -1,4 +1,7 @@
+import type { Settings } from '../config/settings';
+import { DEFAULT_SETTINGS } from '../config/settings';
 import type { Detection } from '../detect/engine';
+import { interestOfDetections } from '../detect/engine';
 import type { ExternalDetection } from '../detect/rule';
 import { isExternal } from '../detect/rule';
 import type { Category } from '../finding';
@@ -65,7 +68,7 @@ export function knownRuleIds(rules: readonly RegisteredDetection[] = RULES): Set
   return new Set([...rules.map((r) => r.id), ...rules.map((r) => r.category)]);
 }
 
-/** What the given rules can care about, as the reader's pre-check takes it: the union of their interests. */
-export function interestOf(rules: readonly Detection[] = EVENT_RULES): EventInterest {
-  return { selectors: rules.flatMap((r) => r.interest), markers: [...new Set(rules.flatMap((r) => r.markers ?? []))] };
+/** What the given rules can care about under these settings, as the reader's pre-check takes it (see `interestOfDetections`). */
+export function interestOf(rules: readonly Detection[] = EVENT_RULES, settings: Settings = DEFAULT_SETTINGS): EventInterest {
+  return interestOfDetections(rules, settings);
 }

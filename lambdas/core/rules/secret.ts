@@ -35,7 +35,7 @@ export const secretWriteRule: Rule = {
     'Deployments by people (Helm stores releases in Secrets, `kubectl apply` of app config), certificate and external-secret operators. Add exceptions for the deploying identities and their namespaces.',
   remediation:
     'Check who wrote the Secret and why. In kube-system, delete unexpected bootstrap tokens (`kubeadm token list`) and token Secrets, and rotate any credential the Secret held. Keep secrets in an external store where possible (CIS 5.4.2).',
-  interest: [{ verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'], resources: ['secrets'] }],
+  interest: [{ verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'], resources: ['secrets'], exceptNodeAgents: true }], // nodes are baseline
   evaluate(view): RuleHit | undefined {
     if (!isSecret(view) || !isWrite(view.verb) || isBaseline(view)) return undefined;
     const deletion = view.verb === 'delete' || view.verb === 'deletecollection';
@@ -89,7 +89,7 @@ export const secretReadRule: Rule = {
   evidenceLevel: 'Metadata',
   falsePositives: 'Operators debugging applications; operators reading TLS secrets across namespaces. Add exceptions by identity and namespace.',
   remediation: 'Limit `get` on Secrets to the workloads that need them (CIS 5.1.2) and rotate the Secret if the reader had no reason to see it.',
-  interest: [{ verbs: ['get'], resources: ['secrets'] }],
+  interest: [{ verbs: ['get'], resources: ['secrets'], exceptNodeAgents: true }], // nodes are baseline
   evaluate(view): RuleHit | undefined {
     if (!isSecret(view) || view.verb !== 'get' || isBaseline(view) || actsInOwnNamespace(view)) return undefined;
     const system = inSystemNamespace(view.namespace);
@@ -127,7 +127,7 @@ export const secretBulkReadRule: Rule = {
     'Cluster operators and add-ons that watch all Secrets (cert-manager, external-secrets, backup tools, kube-state-metrics). Add exceptions for their service accounts.',
   remediation:
     'Find why the identity can list Secrets cluster-wide (`kubectl auth can-i list secrets -A --as …`), remove that grant, and rotate the Secrets it could read if the read was not expected.',
-  interest: [{ verbs: ['list', 'watch'], resources: ['secrets'] }],
+  interest: [{ verbs: ['list', 'watch'], resources: ['secrets'], exceptNodeAgents: true }], // nodes are baseline
   evaluate(view, { settings }): RuleHit | undefined {
     if (!isSecret(view) || (view.verb !== 'list' && view.verb !== 'watch') || isBaseline(view) || actsInOwnNamespace(view)) return undefined;
     const who = actorText(view);

@@ -39,7 +39,7 @@ export const tokenRequestRule: Rule = {
     "Operators creating short-lived tokens for debugging, CI systems that mint deploy tokens. Add exceptions by identity and by the target service account's namespace.",
   remediation:
     'Tokens cannot be revoked one by one: delete and recreate the service account (which invalidates its tokens) if the request was not expected, and remove `create` on `serviceaccounts/token` from roles that do not need it (CIS 5.1.13).',
-  interest: [{ verbs: ['create'], resources: ['serviceaccounts/token'] }],
+  interest: [{ verbs: ['create'], resources: ['serviceaccounts/token'], exceptNodeAgents: true }], // nodes are not judged here
   evaluate(view, context): RuleHit | undefined {
     if (view.resource !== 'serviceaccounts' || view.subresource !== 'token' || view.verb !== 'create' || view.actor.class === 'node') return undefined;
     const target = view.namespace || view.name ? `ServiceAccount ${view.namespace}/${view.name}` : 'a ServiceAccount (not logged)';
@@ -111,7 +111,7 @@ export const tokenSecretRule: Rule = {
     'Legacy integrations that still need a non-expiring token (older CI systems, some dashboards). Prefer TokenRequest; add an exception per service account.',
   remediation:
     'Delete the Secret (which invalidates the token) unless it is a known integration, and check what the token was used for: requests by the service account from unusual source IPs.',
-  interest: [{ verbs: ['create'], resources: ['secrets'], contains: [SERVICE_ACCOUNT_TOKEN_TYPE] }],
+  interest: [{ verbs: ['create'], resources: ['secrets'], contains: [SERVICE_ACCOUNT_TOKEN_TYPE], exceptNodeAgents: true }], // nodes are baseline
   evaluate(view): RuleHit | undefined {
     if (view.resource !== 'secrets' || view.subresource !== '' || view.verb !== 'create' || isBaseline(view)) return undefined;
     if (asString(view.object?.type) !== SERVICE_ACCOUNT_TOKEN_TYPE) return undefined;

@@ -1,5 +1,9 @@
 import fc from 'fast-check';
+import { DEFAULT_SETTINGS } from '../../../lambdas/core/config/settings';
+import type { Settings } from '../../../lambdas/core/config/settings';
 import { DetectionEngine } from '../../../lambdas/core/detect/engine';
+import { classifyActor } from '../../../lambdas/core/detect/identity';
+import { TrustBoundary } from '../../../lambdas/core/detect/trust-boundary';
 import type { Finding } from '../../../lambdas/core/finding';
 import { CompiledInterest } from '../../../lambdas/core/read';
 import { FILTER, PARSE, PreCheck } from '../../../lambdas/core/read/precheck';
@@ -199,6 +203,157 @@ describe("verbs and objectRefs: what JSON.parse reads as the event's own must be
   });
 });
 
+/** A kubelet asking for a pod's service account token, as EKS logs it: the chatter `exceptNodeAgents` lets the pre-check skip. */
+const kubeletToken = (overrides: Ev = {}): Ev =>
+  auditEvent({
+    level: 'Request',
+    verb: 'create',
+    requestURI: '/api/v1/namespaces/web/serviceaccounts/web/token',
+    user: {
+      username: 'system:node:ip-10-0-1-23.ec2.internal',
+      uid: 'aws-iam-authenticator:111122223333:AROAEXAMPLE',
+      groups: ['system:bootstrappers', 'system:nodes', 'system:authenticated'],
+      extra: { arn: ['arn:aws:sts::111122223333:assumed-role/node/i-0abc'], sessionName: ['i-0abc'] },
+    },
+    sourceIPs: ['10.0.1.23'],
+    userAgent: 'kubelet/v1.31.0 (linux/amd64) kubernetes/abcdef',
+    objectRef: { resource: 'serviceaccounts', namespace: 'web', name: 'web', apiVersion: 'v1', subresource: 'token' },
+    responseStatus: { metadata: {}, code: 201 },
+    requestObject: {
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      spec: { audiences: ['https://kubernetes.default.svc'], expirationSeconds: 3607 },
+    },
+    ...overrides,
+  });
+
+/** A kubelet watching one Secret a pod mounts. */
+const kubeletSecretWatch = (overrides: Ev = {}): Ev =>
+  kubeletToken({
+    level: 'Metadata',
+    verb: 'watch',
+    requestURI: '/api/v1/namespaces/web/secrets?fieldSelector=metadata.name%3Dregcred&watch=true',
+    objectRef: { resource: 'secrets', namespace: 'web', apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: 200 },
+    requestObject: undefined,
+    ...overrides,
+  });
+
+const withInterest = (settings: Partial<Settings['trust']>): CompiledInterest =>
+  new CompiledInterest(interestOf(EVENT_RULES, { ...DEFAULT_SETTINGS, trust: { ...DEFAULT_SETTINGS.trust, ...settings } }));
+
+describe("node agents: a node's own request is skipped only when the event's own user is the node and every user agent its agent", () => {
+  it('skips a kubelet asking for a token or watching a Secret, on which no rule raises anything', async () => {
+    for (const event of [kubeletToken(), kubeletSecretWatch()]) {
+      const raw = JSON.stringify(event);
+      expect(await findingsOf(raw)).toEqual([]);
+      expect(parsed(raw, interest)).toEqual({ bytes: false, text: false });
+    }
+  });
+
+  it('parses them while nodes are judged by address too (nodeNetworks named, or private ranges trusted)', () => {
+    const raw = JSON.stringify(kubeletToken());
+    expect(parsed(raw, withInterest({ nodeNetworks: ['10.0.0.0/16'] }))).toEqual({ bytes: true, text: true });
+    expect(parsed(raw, withInterest({ privateRangesTrusted: true }))).toEqual({ bytes: true, text: true });
+    expect(interestOf(EVENT_RULES, { ...DEFAULT_SETTINGS, trust: { ...DEFAULT_SETTINGS.trust, nodeNetworks: ['10.0.0.0/16'] } }).nodeAgents).toBeUndefined();
+  });
+
+  it("follows the settings' agents: a kubelet under another agent's name is no node agent", async () => {
+    const raw = JSON.stringify(kubeletToken({ userAgent: 'k3s/v1.31.0' }));
+    await expectKept(raw, 'credential.node-credential-misuse');
+    expect(parsed(raw, withInterest({ userAgents: { node: ['k3s/'], interactive: DEFAULT_SETTINGS.trust.userAgents.interactive } }))).toEqual({
+      bytes: false,
+      text: false,
+    });
+    // An agent that is both a node's and an interactive one (by these settings) is judged interactive.
+    const overlapping = withInterest({ userAgents: { node: ['kube'], interactive: ['kubectl'] } });
+    expect(parsed(JSON.stringify(kubeletToken({ userAgent: 'kubectl/v1.31.0' })), overlapping)).toEqual({ bytes: true, text: true });
+    expect(parsed(JSON.stringify(kubeletToken({ userAgent: 'kubelet/v1.31.0' })), overlapping)).toEqual({ bytes: false, text: false });
+  });
+
+  it.each([
+    ['an interactive client', { userAgent: 'kubectl/v1.31.0 (linux/amd64)' }],
+    ['a client that is not a node agent', { userAgent: 'python-requests/2.31' }],
+  ])('keeps a node token request by %s', async (_what, overrides) => {
+    await expectKept(JSON.stringify(kubeletToken(overrides)), 'credential.node-credential-misuse');
+  });
+
+  it('keeps a request whose user agent the node sent twice, the second an interactive one (JSON.parse keeps the last)', async () => {
+    const raw = JSON.stringify(kubeletSecretWatch()).replace('"userAgent":"kubelet/', '"userAgent":"kubelet/x","userAgent":"curl/8.4.0 kubelet/');
+    await expectKept(raw, 'credential.node-credential-misuse');
+  });
+
+  it('keeps a user agent that is not plain ASCII or holds an escape (the bytes are then not what JSON.parse reads)', () => {
+    for (const agent of ['kubelet/v1.31 (\\u00e9)', 'kubelet\\/v1.31', 'kubelet/v1.31 é']) {
+      const raw = JSON.stringify(kubeletToken()).replace('kubelet/v1.31.0 (linux/amd64) kubernetes/abcdef', agent);
+      expect(parsed(raw, interest).bytes).toBe(true);
+    }
+  });
+
+  it("keeps a request by a person whose body holds a node's user object (the event's own user is the person's)", async () => {
+    const nested = kubeletToken({ user: alice, requestObject: { user: kubeletToken().user } });
+    await expectKept(JSON.stringify(nested), 'service-account.token-request');
+    const { user: _user, ...noUser } = kubeletToken();
+    await expectKept(JSON.stringify({ ...noUser, requestObject: { user: kubeletToken().user } }), 'service-account.token-request');
+  });
+
+  it('parses a node request whose user is not where the API server writes it (right after the verb): no proof, though no rule fires', async () => {
+    const { user, ...rest } = kubeletToken();
+    const raw = JSON.stringify({ ...rest, user });
+    expect(await findingsOf(raw)).toEqual([]);
+    expect(parsed(raw, interest)).toEqual({ bytes: true, text: true });
+  });
+
+  it('keeps a request whose node user is a decoy before the real user (JSON.parse keeps the last), escaped or not', async () => {
+    const node = JSON.stringify(kubeletToken().user);
+    const raw = JSON.stringify(kubeletToken({ user: alice }));
+    await expectKept(raw.replace('"user":{"username":"alice', `"user":${node},"user":{"username":"alice`), 'service-account.token-request');
+    await expectKept(raw.replace('"user":{"username":"alice', `"user":${node},"us\\u0065r":{"username":"alice`), 'service-account.token-request');
+    await expectKept(
+      raw.replace('"verb":"create",', `"verb":"create","user":${node},`).replace(',"user":{"username":"alice', ',"user" :{"username":"alice'),
+      'service-account.token-request',
+    );
+  });
+
+  it('keeps a node name whose groups are replaced by a later duplicate without system:nodes', async () => {
+    const raw = JSON.stringify(kubeletToken()).replace('"system:authenticated"]', '"system:authenticated"],"groups":["system:authenticated"]');
+    await expectKept(raw, 'service-account.token-request');
+  });
+
+  it('keeps a node name outside the system:nodes group, and a node that is also unauthenticated', async () => {
+    const outside = kubeletToken({ user: { username: 'system:node:ip-10-0-1-23.ec2.internal', groups: ['system:authenticated'] } });
+    await expectKept(JSON.stringify(outside), 'service-account.token-request');
+    const unauthenticated = kubeletToken({ user: { username: 'system:node:x', groups: ['system:nodes', 'system:unauthenticated'] } });
+    await expectKept(JSON.stringify(unauthenticated), 'anonymous.allowed-request');
+  });
+
+  it('agrees with classifyActor and the trust boundary on every user and agent (property)', () => {
+    const names = ['system:node:ip-10-0-1-23', 'system:node:', 'system:node', 'system:nodes', 'System:node:a', 'alice', 'system:serviceaccount:web:web'];
+    const groups = ['system:nodes', 'system:unauthenticated', 'system:authenticated', 'system:nodes ', 'system:node', 'x'];
+    const agents = ['kubelet/v1.31.0', 'kubelet.exe/v1.31.0', 'kubectl/v1.31.0', 'kubelet', 'curl/8 kubelet/', '', undefined];
+    const boundary = TrustBoundary.of(DEFAULT_SETTINGS);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...names),
+        fc.subarray(groups),
+        fc.constantFrom(...agents),
+        fc.boolean(),
+        fc.boolean(),
+        (username, userGroups, agent, extra, groupsFirst) => {
+          const user: Ev = groupsFirst ? { groups: userGroups, username } : { username, groups: userGroups };
+          if (extra) user.extra = { arn: ['arn:aws:sts::1:assumed-role/x'], empty: [] };
+          const event = kubeletToken({ user, userAgent: agent });
+          const raw = JSON.stringify(event);
+          const byNodeAgent =
+            classifyActor(username, userGroups).class === 'node' && (agent === undefined || (boundary.isNodeAgent(agent) && !boundary.isInteractive(agent)));
+          expect(parsed(raw, interest)).toEqual({ bytes: !byNodeAgent, text: !byNodeAgent });
+        },
+      ),
+      { seed: 7, numRuns: 400 },
+    );
+  });
+});
+
 describe('ConfigMap names the audit-policy rule reads as `audit` words', () => {
   it.each(['apiserver.audit', 'audit.conf'])('keeps kube-system/%s', async (name) => {
     await expectKept(JSON.stringify(configMapUpdate('kube-system', name)), 'audit-tampering.policy-changed');
@@ -348,6 +503,10 @@ const SEEDS: Ev[] = [
   apiServerPod,
   leaseUpdate(),
   configMapUpdate('kube-system', 'coredns'),
+  kubeletToken(),
+  kubeletSecretWatch(),
+  kubeletToken({ userAgent: 'kubectl/v1.31.0' }),
+  kubeletSecretWatch({ userAgent: 'Go-http-client/2.0' }),
   auditEvent({
     verb: 'patch',
     user: node,
