@@ -45,6 +45,12 @@ const JSON_SPACE = '[ \\t\\n\\r]*';
 const BY_FREQUENCY = '"esat:niorc-,ud0pml21.b48{}k5/93f6v7gyRhTwI[]VA\\P EOSZNCxjDqzMUFGLHYBXJW=K_Q@()&?*$%;\'+!#<>^`|~';
 /** Bytes searched for natively; the rest of the needle is compared at each hit. */
 const WINDOW = 5;
+/**
+ * A window may start this close to the needle's end (and be that much shorter): `User` of
+ * `impersonatedUser` starts at a rare byte, where each of its 5-byte windows starts at a common
+ * lower-case letter (measured on the eks-busy mix: 5.1 against 13.6 ms per 64 MiB).
+ */
+const MIN_WINDOW = 4;
 
 /** How a `contains` substring is looked for once its literal spelling is missing from an event. */
 interface Variant {
@@ -700,12 +706,13 @@ const EVERYWHERE = [
 
 /**
  * Where the window to search for starts: at the rarest first byte among windows that do not
- * occur in EVERYWHERE; on a tie the later one (a needle's distinctive part tends to be its end).
+ * occur in EVERYWHERE (the last ones cut short by the needle's end); on a tie the later one (a
+ * needle's distinctive part tends to be its end).
  */
 function rarestOffset(needle: Buffer): number {
   let best = 0;
   let bestRank = -1;
-  for (let i = 0; i <= Math.max(0, needle.length - WINDOW); i++) {
+  for (let i = 0; i <= Math.max(0, needle.length - MIN_WINDOW); i++) {
     if (needle.length > WINDOW && EVERYWHERE.includes(needle.subarray(i, i + WINDOW).toString('latin1'))) continue;
     const rank = BY_FREQUENCY.indexOf(String.fromCharCode(needle[i]));
     const r = rank < 0 ? BY_FREQUENCY.length : rank; // non-ASCII and control bytes are rare
