@@ -60,10 +60,8 @@ interface Variant {
   codes: readonly number[];
   /** It holds a slash, which `\/` spells too. */
   slash: boolean;
-  /** Lower-case pieces between the places JSON whitespace may stand: each must be in the folded event. */
-  pieces: readonly string[];
-  /** The whole substring, lower-case, with JSON whitespace allowed between tokens; absent when it has one piece only. */
-  spaced?: RegExp;
+  /** The whole substring, ASCII letters in either case, with JSON whitespace allowed between its tokens. */
+  pattern: RegExp;
 }
 
 /**
@@ -90,9 +88,11 @@ interface Variant {
  * - `contains` substrings, asked only for a selector whose verb and resource matched: the literal
  *   spelling found, the selector matches. Missing, the substring may still be there in another
  *   spelling: an escape remembered above that spells one of its characters (or `\/` for its
- *   slash) counts as found; else the event is folded to lower case once and the substring looked
- *   for there, its tokens allowed JSON whitespace between them. A miss there proves the event's
- *   text, as JSON.parse reads it, does not hold the substring in any case.
+ *   slash) counts as found; else the substring is looked for in the event's bytes (as a latin1
+ *   string, made once) without case, its tokens allowed JSON whitespace between them. A miss there
+ *   proves the event's text, as JSON.parse reads it, does not hold the substring in any case (no
+ *   byte of a multi-byte character is an ASCII letter, and a case-insensitive regular expression
+ *   without the `u` flag matches an ASCII letter only with an ASCII letter).
  * - Embedded events. A log shipper's `log`/`message` string or a CloudWatch record's `message`
  *   holds an event the reader parses from the string, whose keys the scan cannot see. Before any
  *   FILTER or SKIP_STAGE, a `\"kind\":\"E…` (Event, EventList) or `\"messageType\"` escaped inside
@@ -143,8 +143,8 @@ export class PreCheck {
   private readonly nodeAgents?: NodeAgents;
   private rangeStart = 0;
   private rangeEnd = 0;
-  /** The event being decided in lower case, made when a substring's literal spelling is missing. */
-  private folded: string | null = null;
+  /** The event being decided as a latin1 string, made when a substring's literal spelling is missing. */
+  private text: string | null = null;
   private readonly interned = new InternedStrings();
   /**
    * Whether the event being decided contains `interest.substrings[i]`. Searched within the event
@@ -155,7 +155,7 @@ export class PreCheck {
     if (i === NOT_BY_NODE_AGENT) return !(this.byNodeAgent ??= this.provedByNodeAgent(this.rangeStart, this.rangeEnd));
     const variant = this.variants[i];
     if (variant.marker) return false; // looked for as a marker already, and absent
-    if (this.folded === null && this.within(this.firstSubstring + i, this.rangeStart, this.rangeEnd)) return true;
+    if (this.text === null && this.within(this.firstSubstring + i, this.rangeStart, this.rangeEnd)) return true;
     return this.spelledOtherwise(variant);
   };
 
@@ -224,7 +224,7 @@ export class PreCheck {
   private decide(start: number, end: number): Verdict {
     this.rangeStart = start;
     this.rangeEnd = end;
-    this.folded = null;
+    this.text = null;
     this.byNodeAgent = undefined;
     if (this.collectVerbs(start, end) <= 0 || !this.readEscapes(start, end)) return PARSE;
     for (let m = FIRST_MARKER; m < this.firstSubstring; m++) {
@@ -329,9 +329,8 @@ export class PreCheck {
   private spelledOtherwise(variant: Variant): boolean {
     for (const code of variant.codes) if (this.escaped[code] === this.epoch) return true;
     if (variant.slash && this.within(ESCAPED_SLASH, this.rangeStart, this.rangeEnd)) return true;
-    const folded = (this.folded ??= this.buf.toString('latin1', this.rangeStart, this.rangeEnd).toLowerCase());
-    for (const piece of variant.pieces) if (!folded.includes(piece)) return false;
-    return variant.spaced === undefined || variant.spaced.test(folded);
+    // One regular expression without case over the bytes: a third of the time of folding the event to lower case and searching the pieces there.
+    return variant.pattern.test((this.text ??= this.buf.toString('latin1', this.rangeStart, this.rangeEnd)));
   }
 
   /** The node-agent proof of the class comment, for the event in [start, end) whose verbs were collected. */
@@ -546,32 +545,15 @@ function caseCodes(text: string): number[] {
  * quote, or past a closing one) JSON allows whitespace after each token; inside, none.
  */
 function variantOf(s: string, marker: boolean): Variant {
-  const lower = s.toLowerCase();
-  const pieces: string[] = [];
   let pattern = '';
-  let piece = '';
-  let inString = !lower.startsWith('"');
-  for (let k = 0; k < lower.length; k++) {
-    const c = lower[k];
-    piece += c;
+  let inString = !s.startsWith('"');
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k];
     pattern += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     if (c === '"') inString = !inString;
-    if (!inString && k < lower.length - 1) {
-      pieces.push(piece);
-      piece = '';
-      pattern += JSON_SPACE;
-    }
+    if (!inString && k < s.length - 1) pattern += JSON_SPACE;
   }
-  pieces.push(piece);
-  // Punctuation alone (`:`, `{`) is in every event: only the pieces that carry letters narrow the search.
-  const telling = pieces.filter((p) => /[a-z0-9]/.test(p));
-  return {
-    marker,
-    codes: caseCodes(s.replace(/"/g, '')),
-    slash: s.includes('/'),
-    pieces: telling,
-    ...(pieces.length > 1 ? { spaced: new RegExp(pattern) } : {}),
-  };
+  return { marker, codes: caseCodes(s.replace(/"/g, '')), slash: s.includes('/'), pattern: new RegExp(pattern, 'i') };
 }
 
 function hexDigit(c: number): number {
