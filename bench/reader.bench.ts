@@ -216,6 +216,21 @@ async function analyzerRow(dir: string): Promise<{ bytes: number; events: number
   return { bytes, events, note: `${objects.length} objects, ${findings} findings` };
 }
 
+/** What `--row` runs, one at a time in a child process. */
+const ROWS = [
+  'gunzip-1m',
+  'gunzip-16k',
+  'naive',
+  'reader-inline',
+  'reader-worker',
+  'scan-inline',
+  'scan-worker',
+  'scan-n-inline',
+  'scan-n-worker1',
+  'scan-n-worker2',
+  'analyzer',
+] as const;
+
 async function runRow(row: string, path: string, copies: number): Promise<RowResult> {
   const pool = row.includes('worker') ? new ReaderPool({ size: row.endsWith('2') ? 2 : 1 }) : undefined;
   global.gc?.();
@@ -469,7 +484,8 @@ Usage: npm run bench [-- flags]      400k events of two mixes, then 1 GiB in a c
   --analyzer-events N   events of the analyzer read-path rows (default 80000)
   --big-mb N            uncompressed MiB of the peak-memory test (default 1024)
   --skip-big            skip the peak-memory test
-  --row ROW --file F    one row alone on file F, its figures as JSON (what each child runs)
+  --row ROW --file F    one row alone on file F, its figures as JSON (what each child runs);
+                        ROW: ${ROWS.join(', ')}
   -h, --help            this text
 `;
 
@@ -494,6 +510,11 @@ async function main(): Promise<void> {
     for (const name of ['events', 'runs', 'objects', 'analyzer-events', 'big-mb'] as const) wholeNumber(name, parsed.values[name], 1);
     wholeNumber('seed', parsed.values.seed, 0);
     if (!['default', 'eks-busy', 'both'].includes(parsed.values.mix)) throw new Error(`--mix must be default, eks-busy or both, not ${parsed.values.mix}`);
+    const { row, file } = parsed.values;
+    if (row !== undefined) {
+      if (!(ROWS as readonly string[]).includes(row)) throw new Error(`--row must be one of ${ROWS.join(', ')}, not ${row}`);
+      if (file === undefined || !existsSync(file)) throw new Error(`--row needs --file naming an existing file${file === undefined ? '' : `, not ${file}`}`);
+    }
     return parsed;
   });
   if (values['big-child']) return bigChild(values['big-child'], values.mode);

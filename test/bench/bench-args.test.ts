@@ -29,6 +29,9 @@ describe.each(BENCHES)('bench/%s.bench.ts', (bench) => {
 it.each([
   ['reader', ['--runs', 'x'], '--runs must be a whole number of at least 1, not x'],
   ['reader', ['--mix', 'busy'], '--mix must be default, eks-busy or both, not busy'],
+  ['reader', ['--row', 'gunzip', '--file', __filename], '--row must be one of gunzip-1m, gunzip-16k, naive,'],
+  ['reader', ['--row', 'scan-worker'], '--row needs --file naming an existing file'],
+  ['reader', ['--row', 'scan-worker', '--file', '/no/such/file.gz'], '--row needs --file naming an existing file, not /no/such/file.gz'],
   ['analyzer', ['--objects', '0'], '--objects must be a whole number of at least 1, not 0'],
   ['scan-memory', ['--modes', 'keep-json,fast'], '--modes: unknown fast'],
   ['startup', ['--runs=-1'], '--runs must be a whole number of at least 1, not -1'],
