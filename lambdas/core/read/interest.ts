@@ -19,7 +19,7 @@ export interface EventSelector {
    * delimiter (`"audit"` is a whole string, `"lastState":{"terminated"` a key and the object it
    * opens), never a quote inside a string. Printable ASCII without backslashes. A substring that
    * is also a marker is matched as markers are; on a selector with no verbs and no resources,
-   * declare it as a marker (else every event is folded to lower case to look for it).
+   * declare it as a marker (else every event is searched for it without case).
    */
   contains?: readonly string[];
   /**

@@ -141,6 +141,8 @@ export class PreCheck {
   private groupNodes = false;
   private groupUnauthenticated = false;
   private readonly nodeAgents?: NodeAgents;
+  /** The longest node-agent or interactive prefix: how much of a user agent the proof reads. */
+  private readonly longestAgentPrefix: number = 0;
   private rangeStart = 0;
   private rangeEnd = 0;
   /** The event being decided as a latin1 string, made when a substring's literal spelling is missing. */
@@ -173,6 +175,7 @@ export class PreCheck {
     for (const code of caseCodes(PROOF_SPELLING + interest.markers.join(''))) this.forbidden[code] = 1;
     this.variants = interest.substrings.map((s) => variantOf(s, interest.markers.includes(s)));
     this.nodeAgents = interest.nodeAgents;
+    if (this.nodeAgents) this.longestAgentPrefix = Math.max(0, ...[...this.nodeAgents.userAgents, ...this.nodeAgents.interactive].map((p) => p.length));
   }
 
   /** Decides for the event in `buf[start, end)`. Calls for one buffer should go in increasing `start`. */
@@ -249,15 +252,15 @@ export class PreCheck {
   private stageVerdict(start: number, end: number): Verdict {
     const at = this.next(KEY_STAGE, start);
     if (at >= end) return PARSE;
-    const valueStart = at + FIXED_NEEDLES[KEY_STAGE].length + 2;
-    if (this.codeAt(valueStart - 2) !== COLON || this.codeAt(valueStart - 1) !== QUOTE) return PARSE;
+    const valueStart = this.stringValueStart(KEY_STAGE, at, end);
+    if (valueStart < 0) return PARSE;
     const valueEnd = this.stringEnd(valueStart, end);
     if (valueEnd - valueStart !== STAGE_REQUEST_RECEIVED.length || this.slice(valueStart, valueEnd) !== STAGE_REQUEST_RECEIVED) return PARSE;
     if (this.next(KEY_STAGE, valueEnd) < end) return PARSE;
     const id = this.next(KEY_AUDIT_ID, start);
     if (id >= end || this.next(KEY_AUDIT_ID, id + 1) < end) return PARSE;
-    const idStart = id + FIXED_NEEDLES[KEY_AUDIT_ID].length + 2;
-    if (this.codeAt(idStart - 2) !== COLON || this.codeAt(idStart - 1) !== QUOTE) return PARSE;
+    const idStart = this.stringValueStart(KEY_AUDIT_ID, id, end);
+    if (idStart < 0) return PARSE;
     const idEnd = this.stringEnd(idStart, end);
     if (idEnd < 0 || this.codeAt(idEnd + 1) !== COMMA || idEnd + 2 !== at) return PARSE;
     return this.embedsEvent(start, end) ? PARSE : SKIP_STAGE;
@@ -271,11 +274,11 @@ export class PreCheck {
     for (;;) {
       const at = this.next(KEY_VERB, from);
       if (at >= end) return out.length;
-      const colon = at + FIXED_NEEDLES[KEY_VERB].length;
-      if (colon + 1 >= end || this.codeAt(colon) !== COLON || this.codeAt(colon + 1) !== QUOTE) return -1;
-      const valueEnd = this.stringEnd(colon + 2, end);
+      const valueStart = this.stringValueStart(KEY_VERB, at, end);
+      if (valueStart < 0) return -1;
+      const valueEnd = this.stringEnd(valueStart, end);
       if (valueEnd < 0 || out.length === MAX_VALUES) return -1;
-      out.push(this.slice(colon + 2, valueEnd));
+      out.push(this.slice(valueStart, valueEnd));
       this.verbEnd = valueEnd;
       from = valueEnd + 1;
     }
@@ -343,11 +346,13 @@ export class PreCheck {
     if (this.next(KEY_USER, start) !== key || this.next(KEY_USER, key + 1) < end) return false;
     if (!this.readNodeUser(member + USER_MEMBER.length, end)) return false;
     for (let at = this.next(KEY_USER_AGENT, start); at < end; at = this.next(KEY_USER_AGENT, at + 1)) {
-      const valueStart = at + FIXED_NEEDLES[KEY_USER_AGENT].length + 2;
-      if (this.codeAt(valueStart - 2) !== COLON || this.codeAt(valueStart - 1) !== QUOTE) return false;
+      const valueStart = this.stringValueStart(KEY_USER_AGENT, at, end);
+      if (valueStart < 0) return false;
       const valueEnd = this.stringEnd(valueStart, end);
-      if (valueEnd < 0 || !isAscii(this.buf, valueStart, valueEnd)) return false;
-      const agent = this.buf.toString('latin1', valueStart, valueEnd);
+      if (valueEnd < 0) return false;
+      if (!isAscii(this.buf, valueStart, valueEnd)) return false;
+      // Only the head the prefixes can reach becomes a string: the client makes its agent as long as it likes.
+      const agent = this.buf.toString('latin1', valueStart, Math.min(valueEnd, valueStart + this.longestAgentPrefix));
       if (!agents.userAgents.some((p) => agent.startsWith(p)) || agents.interactive.some((p) => agent.startsWith(p))) return false;
     }
     return true;
@@ -460,16 +465,15 @@ export class PreCheck {
     return i;
   }
 
+  /** Where the string value of the key needle `id` found at `at` starts (`"key":"`, as the API server writes it), or -1. */
+  private stringValueStart(id: number, at: number, end: number): number {
+    const valueStart = at + FIXED_NEEDLES[id].length + 2;
+    return valueStart < end && this.codeAt(valueStart - 2) === COLON && this.codeAt(valueStart - 1) === QUOTE ? valueStart : -1;
+  }
+
   /** Index of the quote closing a string whose content starts at `from`; -1 if it has an escape or does not close before `end`. */
   private stringEnd(from: number, end: number): number {
-    // One pass in JS: these strings are short, so a native call per string costs more than the loop.
-    const buf = this.buf;
-    for (let i = from; i < end; i++) {
-      const c = buf[i];
-      if (c === QUOTE) return i;
-      if (c === BACKSLASH) return -1;
-    }
-    return -1;
+    return closingQuote(this.buf, from, end);
   }
 
   private slice(from: number, to: number): string {
@@ -600,9 +604,17 @@ const UNAUTHENTICATED_GROUP = Buffer.from('system:unauthenticated');
 /** The index after the string at `i` (its opening quote), or -1: not a string, an escape in it, or not closed before `end`. */
 function skipString(buf: Buffer, i: number, end: number): number {
   if (i >= end || buf[i] !== QUOTE) return -1;
-  for (let k = i + 1; k < end; k++) {
-    if (buf[k] === QUOTE) return k + 1;
-    if (buf[k] === BACKSLASH) return -1;
+  const close = closingQuote(buf, i + 1, end);
+  return close < 0 ? -1 : close + 1;
+}
+
+/** Index of the quote closing a string whose content starts at `from`; -1 if it has an escape or does not close before `end`. */
+function closingQuote(buf: Buffer, from: number, end: number): number {
+  // One pass in JS: these strings are short, so a native call per string costs more than the loop.
+  for (let i = from; i < end; i++) {
+    const c = buf[i];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) return -1;
   }
   return -1;
 }

@@ -269,7 +269,9 @@ export const privilegedImpersonationRule: Rule = {
  * the first thing done with one (`kubectl auth can-i --list`, `kubectl auth whoami`). Plain reads of
  * pods and namespaces are left out: every informer and kubelet makes them all day, and judging them
  * would parse most of a log for what the reviews and the secret reads already show. Every rule's
- * interest feeds the reader's pre-check, so this list is kept to what is worth parsing.
+ * interest feeds the reader's pre-check, so this list is kept to what is worth parsing. Both rules
+ * let a node's request by its own agent pass unless nodes are judged by address, and the reader
+ * applies `exceptNodeAgents` only then.
  */
 const SENSITIVE_REQUESTS: readonly EventSelector[] = [
   { resources: ['secrets', 'nodes/proxy'] },
@@ -280,7 +282,6 @@ const SENSITIVE_REQUESTS: readonly EventSelector[] = [
   },
   { verbs: ['update', 'patch'], resources: ['certificatesigningrequests/approval'] },
   { verbs: WRITE_VERBS, resources: ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] },
-  // Both rules let a node's request by its own agent pass unless nodes are judged by address, and the reader applies exceptNodeAgents only then.
 ].map((selector) => ({ ...selector, exceptNodeAgents: true }));
 
 /** Longest user agent kept: the client writes it, as long as it likes. */
