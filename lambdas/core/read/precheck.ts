@@ -1,5 +1,6 @@
 import type { CompiledInterest, NodeAgents } from './interest';
 import { NO_RESOURCE, NOT_BY_NODE_AGENT } from './interest';
+import { PairScanner, MAX_SCANNED_NEEDLES } from './pair-scan';
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './bytes';
 
 /** What the pre-check decided about one raw event. */
@@ -21,6 +22,11 @@ const KEY_USER = 8;
 const KEY_USER_AGENT = 9;
 const FIRST_MARKER = 10;
 const FIXED_NEEDLES = ['"verb"', '"objectRef"', '"stage"', '"auditID"', '\\u', '\\/', '\\"kind\\"', '\\"messageType\\"', '"user"', '"userAgent"'];
+/**
+ * The needles every event is searched for (the markers join them): found for a whole buffer in
+ * one pass (pair-scan.ts). The others are searched on demand, for the few events that need them.
+ */
+const SCANNED_NEEDLES = [KEY_VERB, KEY_OBJECT_REF, ESCAPE_U, EMBEDDED_KIND, EMBEDDED_MESSAGE_TYPE];
 /** More occurrences of one key than this in a single event: give up and parse. */
 const MAX_VALUES = 4;
 const STAGE_REQUEST_RECEIVED = 'RequestReceived';
@@ -111,8 +117,14 @@ interface Variant {
  *   RequestReceived and follows its auditID (`"auditID":"…","stage":`, as the API server writes
  *   them): then the stage is that event's own, not a wrapper's or a body's.
  *
- * Searches are native. For a Buffer holding many lines, the next occurrence of each needle is
- * remembered, so a needle absent from a line costs one scan of the buffer in all, not one per line.
+ * Searches. The needles every event is searched for (verb, objectRef, the escapes, the embedded
+ * event's keys, the markers) are found for a whole buffer in one pass by a SIMD scan
+ * (pair-scan.ts), which lists every occurrence in order; the proof reads those lists exactly as it
+ * would read the results of searching each needle, so it stands whichever way they were found.
+ * The other needles, and all of them where the scan cannot run (no WebAssembly SIMD, a buffer too
+ * large or dense for it), are searched natively, and for a Buffer holding many lines the next
+ * occurrence of each is remembered, so a needle absent from a line costs one search of the buffer
+ * in all, not one per line.
  */
 export class PreCheck {
   private readonly needleText: string[];
@@ -123,6 +135,12 @@ export class PreCheck {
   private readonly firstSubstring: number;
   private readonly cacheFrom: Float64Array;
   private readonly cachePos: Float64Array;
+  /** Finds the needles every event is searched for, a buffer at a time; undefined without WebAssembly SIMD. */
+  private readonly scanner?: PairScanner;
+  /** Per needle, its index in the scanner's needles, or -1. */
+  private readonly scannedAs: Int8Array;
+  /** Whether the scanner found every scanned needle in the current buffer (else they are searched as the others). */
+  private scanned = false;
   /** Character codes a `\uXXXX` escape may not spell: PROOF_SPELLING and the markers, in both cases. */
   private readonly forbidden = new Uint8Array(128);
   private readonly variants: Variant[];
@@ -161,7 +179,11 @@ export class PreCheck {
     return this.spelledOtherwise(variant);
   };
 
-  constructor(private readonly interest: CompiledInterest) {
+  /** `pairScan: false` searches every needle on its own, as where WebAssembly SIMD is unavailable (for tests). */
+  constructor(
+    private readonly interest: CompiledInterest,
+    { pairScan = true }: { pairScan?: boolean } = {},
+  ) {
     for (const marker of interest.markers) checkNeedle(marker, true);
     for (const substring of interest.substrings) checkNeedle(substring, false);
     this.needleText = [...FIXED_NEEDLES, ...interest.markers];
@@ -172,6 +194,15 @@ export class PreCheck {
     this.windowBytes = this.needleBytes.map((n, i) => n.subarray(this.windowOffset[i], this.windowOffset[i] + WINDOW));
     this.cacheFrom = new Float64Array(this.needleText.length);
     this.cachePos = new Float64Array(this.needleText.length);
+    const scannedIds = [...SCANNED_NEEDLES, ...interest.markers.map((_, m) => FIRST_MARKER + m)].slice(0, MAX_SCANNED_NEEDLES);
+    this.scannedAs = new Int8Array(this.needleText.length).fill(-1);
+    scannedIds.forEach((id, k) => (this.scannedAs[id] = k));
+    this.scanner = !pairScan
+      ? undefined
+      : PairScanner.create(
+          scannedIds.map((id) => this.needleBytes[id]),
+          scannedIds.map((id) => this.windowOffset[id]),
+        );
     for (const code of caseCodes(PROOF_SPELLING + interest.markers.join(''))) this.forbidden[code] = 1;
     this.variants = interest.substrings.map((s) => variantOf(s, interest.markers.includes(s)));
     this.nodeAgents = interest.nodeAgents;
@@ -183,6 +214,7 @@ export class PreCheck {
     if (buf !== this.buf) {
       this.buf = buf;
       this.resetCache();
+      this.scanned = this.scanner?.scan(buf) ?? false;
     }
     return this.decide(start, end);
   }
@@ -486,6 +518,7 @@ export class PreCheck {
 
   /** Position of the next occurrence of needle `id` at or after `from`; Infinity when none. */
   private next(id: number, from: number): number {
+    if (this.scanned && this.scannedAs[id] >= 0) return this.scanner!.next(this.scannedAs[id], from); // `scanned` only with a scanner
     const cached = this.cachePos[id];
     if (from >= this.cacheFrom[id] && from <= cached) return cached;
     const at = this.findBytes(this.buf, id, from);
@@ -496,6 +529,7 @@ export class PreCheck {
 
   /** Whether needle `id` occurs in [start, end): the cached next occurrence when it is known, else a search bounded by `end`. */
   private within(id: number, start: number, end: number): boolean {
+    if (this.scanned && this.scannedAs[id] >= 0) return this.scanner!.next(this.scannedAs[id], start) + this.needleBytes[id].length <= end;
     if (start >= this.cacheFrom[id] && start <= this.cachePos[id]) return this.cachePos[id] < end;
     const at = this.findBytes(this.buf.subarray(0, end), id, start);
     if (at >= 0) {
