@@ -148,9 +148,16 @@ export class PreCheck {
   private readonly escaped = new Uint32Array(128);
   private epoch = 0;
   private buf: Buffer = Buffer.alloc(0);
-  private readonly verbs: string[] = [];
-  private readonly resources: string[] = [];
-  private readonly subresources: string[] = [];
+  /**
+   * The candidate verbs, resources and subresources of the event being decided, in arrays of a
+   * fixed size with a count: emptying an array (`length = 0`) lets V8 drop its storage, and
+   * refilling it allocated three new ones per event (180 MB per 400,000 events).
+   */
+  private readonly verbs: string[] = new Array<string>(MAX_VALUES).fill('');
+  private verbCount = 0;
+  private readonly resources: string[] = new Array<string>(MAX_VALUES + 1).fill('');
+  private readonly subresources: string[] = new Array<string>(MAX_VALUES + 1).fill('');
+  private refCount = 0;
   /** Where the one `"verb"`'s value ends (its closing quote), when the event has exactly one. */
   private verbEnd = -1;
   /** Whether the event being decided is proved a node agent's request: unknown until asked. */
@@ -266,11 +273,10 @@ export class PreCheck {
       if (this.next(m, start) < end) return this.stageVerdict(start, end);
     }
     if (!this.collectObjectRefs(start, end)) return PARSE;
-    this.resources.push(NO_RESOURCE);
-    this.subresources.push('');
-    for (const verb of this.verbs) {
-      for (let i = 0; i < this.resources.length; i++) {
-        if (this.interest.matches(verb, this.resources[i], this.subresources[i], this.has)) return this.stageVerdict(start, end);
+    this.addObjectRef(NO_RESOURCE, '');
+    for (let v = 0; v < this.verbCount; v++) {
+      for (let i = 0; i < this.refCount; i++) {
+        if (this.interest.matches(this.verbs[v], this.resources[i], this.subresources[i], this.has)) return this.stageVerdict(start, end);
       }
     }
     return this.embedsEvent(start, end) ? PARSE : FILTER;
@@ -300,17 +306,16 @@ export class PreCheck {
 
   /** Collects every `"verb":"value"` in [start, end); -1 when any occurrence has another form. */
   private collectVerbs(start: number, end: number): number {
-    const out = this.verbs;
-    out.length = 0;
+    this.verbCount = 0;
     let from = start;
     for (;;) {
       const at = this.next(KEY_VERB, from);
-      if (at >= end) return out.length;
+      if (at >= end) return this.verbCount;
       const valueStart = this.stringValueStart(KEY_VERB, at, end);
       if (valueStart < 0) return -1;
       const valueEnd = this.stringEnd(valueStart, end);
-      if (valueEnd < 0 || out.length === MAX_VALUES) return -1;
-      out.push(this.slice(valueStart, valueEnd));
+      if (valueEnd < 0 || this.verbCount === MAX_VALUES) return -1;
+      this.verbs[this.verbCount++] = this.slice(valueStart, valueEnd);
       this.verbEnd = valueEnd;
       from = valueEnd + 1;
     }
@@ -371,7 +376,7 @@ export class PreCheck {
   /** The node-agent proof of the class comment, for the event in [start, end) whose verbs were collected. */
   private provedByNodeAgent(start: number, end: number): boolean {
     const agents = this.nodeAgents;
-    if (agents === undefined || this.verbs.length !== 1) return false;
+    if (agents === undefined || this.verbCount !== 1) return false;
     const member = this.verbEnd + 1;
     if (member + USER_MEMBER.length >= end || !bytesAt(this.buf, member, USER_MEMBER)) return false;
     const key = member + 1;
@@ -451,13 +456,12 @@ export class PreCheck {
    * `subresources`. False when one is in a form this reader does not follow exactly.
    */
   private collectObjectRefs(start: number, end: number): boolean {
-    this.resources.length = 0;
-    this.subresources.length = 0;
+    this.refCount = 0;
     let from = start;
     for (;;) {
       const at = this.next(KEY_OBJECT_REF, from);
       if (at >= end) return true;
-      if (this.resources.length === MAX_VALUES) return false;
+      if (this.refCount === MAX_VALUES) return false;
       const after = at + FIXED_NEEDLES[KEY_OBJECT_REF].length;
       from = this.readObjectRefBytes(this.buf, after, end);
       if (from < 0) return false;
@@ -492,9 +496,14 @@ export class PreCheck {
         if (c !== COMMA) return -1;
       }
     }
-    this.resources.push(resource);
-    this.subresources.push(subresource);
+    this.addObjectRef(resource, subresource);
     return i;
+  }
+
+  private addObjectRef(resource: string, subresource: string): void {
+    this.resources[this.refCount] = resource;
+    this.subresources[this.refCount] = subresource;
+    this.refCount++;
   }
 
   /** Where the string value of the key needle `id` found at `at` starts (`"key":"`, as the API server writes it), or -1. */
