@@ -5,9 +5,9 @@ export const MAX_SCANNED_NEEDLES = 8;
 /** Larger buffers are left to the caller's own search: the reader hands the pre-check slices of 256 KiB. */
 const MAX_SCAN_BYTES = 2 * 1024 * 1024;
 /**
- * Matched lanes allowed per input byte. Audit logs have about one per 400 bytes; input far denser
- * than this (a line of `rbrbrb…`) is left to the caller's native search, whose cost per match is
- * lower than the verification here.
+ * Matched lanes allowed per input byte. Audit logs have about one per 700 bytes (the generated
+ * EKS mix); input far denser than this (a line of `"verb"` repeated) is left to the caller's
+ * native search, whose cost per match is lower than the verification here.
  */
 const MAX_LANES_PER_BYTE = 1 / 64;
 /** Bytes sampled to choose each needle's pair (see `choosePairs`). */
