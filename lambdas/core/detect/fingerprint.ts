@@ -46,44 +46,70 @@ export function hitFingerprint(ruleId: string, request: string, hit: Pick<RuleHi
  * a shipper that re-serialises the event with its keys in another order changes nothing.
  */
 export function digest(value: unknown): string {
-  const hash = createHash('sha256');
-  const parts: string[] = [];
-  const flush = (): void => {
-    hash.update(parts.join(''));
-    parts.length = 0;
-  };
-  canonical(value, parts, 0, flush);
-  flush();
-  return hash.digest().subarray(0, 16).toString('base64url');
+  const out = new CanonicalText();
+  out.write(value, 0);
+  return out.finish();
 }
 
-/** Canonical JSON, in pieces handed to the hash a few thousand at a time: no whole copy of a large body is built. */
-function canonical(value: unknown, out: string[], depth: number, flush: () => void): void {
-  if (out.length > 4096) flush();
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-    out.push('null');
-  } else if (typeof value !== 'object' || value === null) {
-    out.push(JSON.stringify(value) ?? 'null');
-  } else if (depth > 200) {
-    out.push('"…"'); // the reader prunes bodies far above this depth
-  } else if (Array.isArray(value)) {
-    out.push('[');
-    value.forEach((v, i) => {
-      if (i > 0) out.push(',');
-      canonical(v, out, depth + 1, flush);
-    });
-    out.push(']');
-  } else {
-    out.push('{');
-    let first = true;
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v === undefined) continue; // as in JSON.stringify: an undefined key is an absent one
-      if (!first) out.push(',');
-      first = false;
-      out.push(JSON.stringify(key), ':');
-      canonical(v, out, depth + 1, flush);
+/** Handed to the hash whenever this much canonical text has gathered: no whole copy of a large body is built. */
+const FLUSH_LENGTH = 64 * 1024;
+/** What JSON.stringify escapes in a string: quotes, backslashes, control characters and (lone) surrogates, for which it is called. */
+// eslint-disable-next-line no-control-regex -- control characters are among what JSON.stringify escapes
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/**
+ * Canonical JSON (object keys sorted) streamed into SHA-256. Each value is written as
+ * JSON.stringify writes it, without calling it for the plain strings, finite numbers and booleans
+ * that make up most of an event: a fingerprint is taken for every hit, over whole request bodies.
+ */
+class CanonicalText {
+  private readonly hash = createHash('sha256');
+  private text = '';
+
+  write(value: unknown, depth: number): void {
+    if (this.text.length > FLUSH_LENGTH) this.flush();
+    if (typeof value === 'string') {
+      this.text += NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+    } else if (typeof value === 'number') {
+      this.text += Number.isFinite(value) ? String(value) : 'null';
+    } else if (typeof value === 'boolean') {
+      this.text += value ? 'true' : 'false';
+    } else if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+      this.text += 'null';
+    } else if (typeof value !== 'object' || value === null) {
+      this.text += JSON.stringify(value) ?? 'null';
+    } else if (depth > 200) {
+      this.text += '"…"'; // the reader prunes bodies far above this depth
+    } else if (Array.isArray(value)) {
+      this.text += '[';
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.text += ',';
+        this.write(value[i], depth + 1);
+      }
+      this.text += ']';
+    } else {
+      this.text += '{';
+      let first = true;
+      for (const key of Object.keys(value).sort()) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue; // as in JSON.stringify: an undefined key is an absent one
+        if (!first) this.text += ',';
+        first = false;
+        this.write(key, depth + 1);
+        this.text += ':';
+        this.write(v, depth + 1);
+      }
+      this.text += '}';
     }
-    out.push('}');
+  }
+
+  finish(): string {
+    this.flush();
+    return this.hash.digest().subarray(0, 16).toString('base64url');
+  }
+
+  private flush(): void {
+    this.hash.update(this.text);
+    this.text = '';
   }
 }
