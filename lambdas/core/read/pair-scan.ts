@@ -82,25 +82,35 @@ export class PairScanner {
 
   /**
    * A scanner for `needles` (at most MAX_SCANNED_NEEDLES, each of two bytes or more, none holding
-   * a zero byte), or undefined where WebAssembly SIMD is unavailable. `suggested`: per needle,
-   * where its searched pair starts until a sample says otherwise.
+   * a zero byte), or undefined where WebAssembly SIMD is unavailable or no instance can be made.
+   * `suggested`: per needle, where its searched pair starts until a sample says otherwise.
    */
   static create(needles: readonly Buffer[], suggested: readonly number[]): PairScanner | undefined {
     if (needles.length > MAX_SCANNED_NEEDLES || needles.some((n) => n.length < 2 || n.includes(0))) {
       throw new Error('pair scanner: at most 8 needles of two or more non-zero bytes');
     }
     const module = pairScanModule();
-    return module ? new PairScanner(new WebAssembly.Instance(module, {}), needles, suggested) : undefined;
+    if (!module) return undefined;
+    let instance: { readonly exports: unknown };
+    try {
+      instance = new WebAssembly.Instance(module, {});
+    } catch {
+      return undefined; // no memory for it (each instance reserves address space): the native searches do the same work
+    }
+    return new PairScanner(instance, needles, suggested);
   }
 
-  /** Finds every needle in `buf`; false (nothing found is valid) when `buf` is too large or too dense for this scan. */
+  /**
+   * Finds every needle in `buf`; false (nothing found is valid) when `buf` is too large or too
+   * dense for this scan, or its memory cannot grow.
+   */
   scan(buf: Buffer): boolean {
     const n = buf.length;
     if (n > MAX_SCAN_BYTES) return false;
     if (!this.sampled && n >= SAMPLE_BYTES) this.choosePairs(buf);
     const maxLanes = Math.floor(n * MAX_LANES_PER_BYTE) + 16;
     const out = (INPUT + n + PAD + 15) & ~15;
-    this.reserve(out + RECORD * (maxLanes + 1));
+    if (!this.reserve(out + RECORD * (maxLanes + 1))) return false;
     const bytes = this.bytes;
     bytes.set(buf, INPUT);
     bytes.fill(0, INPUT + n, INPUT + n + PAD);
@@ -192,13 +202,18 @@ export class PairScanner {
     });
   }
 
-  /** Grows the memory to `size` bytes at least. */
-  private reserve(size: number): void {
+  /** Grows the memory to `size` bytes at least; false when it cannot grow (the caller then searches natively). */
+  private reserve(size: number): boolean {
     const memory = this.exports.memory;
-    if (memory.buffer.byteLength >= size) return;
-    memory.grow(Math.ceil((size - memory.buffer.byteLength) / PAGE));
+    if (memory.buffer.byteLength >= size) return true;
+    try {
+      memory.grow(Math.ceil((size - memory.buffer.byteLength) / PAGE));
+    } catch {
+      return false;
+    }
     this.bytes = new Uint8Array(memory.buffer);
     this.words = new Int32Array(memory.buffer);
+    return true;
   }
 }
 

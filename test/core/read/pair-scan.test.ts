@@ -96,6 +96,39 @@ describe('the pair scanner', () => {
     expect(listed(s, 0)).toEqual([1]);
   });
 
+  it('leaves the search to the caller when WebAssembly cannot give it memory', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { Instance: unknown; Memory: { prototype: { grow: unknown } } } }).WebAssembly;
+    const { Instance } = wasm;
+    const { grow } = wasm.Memory.prototype;
+    try {
+      const made = scanner([Buffer.from('"verb"')]);
+      wasm.Memory.prototype.grow = () => {
+        throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+      };
+      expect(made.scan(Buffer.alloc(1024 * 1024, 0x61))).toBe(false);
+      wasm.Instance = function failing(): never {
+        throw new RangeError('WebAssembly.Instance(): Out of memory: Cannot allocate Wasm memory for new instance');
+      };
+      expect(PairScanner.create([Buffer.from('"verb"')], [0])).toBeUndefined();
+      // The pre-check then searches natively, and decides as it does with the scan.
+      const log = Buffer.from([...auditLines({ events: 300, seed: 4, mix: 'eks-busy' })].join('\n'));
+      const interest = new CompiledInterest(interestOf());
+      const without = new PreCheck(interest);
+      wasm.Instance = Instance;
+      wasm.Memory.prototype.grow = grow;
+      const withScan = new PreCheck(interest);
+      for (let start = 0; start < log.length;) {
+        const newline = log.indexOf(0x0a, start);
+        const end = newline < 0 ? log.length : newline;
+        expect(without.decideBytes(log, start, end)).toBe(withScan.decideBytes(log, start, end));
+        start = end + 1;
+      }
+    } finally {
+      wasm.Instance = Instance;
+      wasm.Memory.prototype.grow = grow;
+    }
+  });
+
   it('takes at most eight needles of two or more non-zero bytes', () => {
     expect(() =>
       PairScanner.create(
