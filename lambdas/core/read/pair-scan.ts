@@ -1,3 +1,4 @@
+import { bytesAt } from './bytes';
 import { PAIR_SCAN_WASM } from './pair-scan-module';
 
 /** Needles one scanner looks for at most: a bucket (a bit of the tables) each. */
@@ -160,8 +161,7 @@ export class PairScanner {
   /** Records needle k at `at` if it is there whole. */
   private verify(buf: Buffer, k: number, at: number): void {
     const needle = this.needles[k];
-    if (at < 0 || at + needle.length > buf.length) return;
-    for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return;
+    if (at < 0 || at + needle.length > buf.length || !bytesAt(buf, at, needle)) return;
     let list = this.found[k];
     const c = this.count[k];
     if (c === list.length) {

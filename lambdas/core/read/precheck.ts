@@ -1,7 +1,7 @@
 import type { CompiledInterest, NodeAgents } from './interest';
 import { NO_RESOURCE, NOT_BY_NODE_AGENT } from './interest';
 import { PairScanner, MAX_SCANNED_NEEDLES } from './pair-scan';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './bytes';
+import { BACKSLASH, bytesAt, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './bytes';
 
 /** What the pre-check decided about one raw event. */
 export const PARSE = 0;
@@ -536,9 +536,11 @@ export class PreCheck {
     return this.cachePos[id];
   }
 
-  /** Whether needle `id` occurs in [start, end): the cached next occurrence when it is known, else a search bounded by `end`. */
+  /**
+   * Whether needle `id` occurs in [start, end): the cached next occurrence when it is known, else a
+   * search bounded by `end`. Asked only for needles the pair scanner does not look for.
+   */
   private within(id: number, start: number, end: number): boolean {
-    if (this.scanned && this.scannedAs[id] >= 0) return this.scanner!.next(this.scannedAs[id], start) + this.needleBytes[id].length <= end;
     if (start >= this.cacheFrom[id] && start <= this.cachePos[id]) return this.cachePos[id] < end;
     const at = this.findBytes(this.buf.subarray(0, end), id, start);
     if (at >= 0) {
@@ -700,12 +702,6 @@ function skipPlainValue(buf: Buffer, i: number, end: number): number {
 /** Whether buf[from, to) is ASCII only: then its latin1 string is the string JSON.parse reads. */
 function isAscii(buf: Buffer, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (buf[i] >= 0x80) return false;
-  return true;
-}
-
-/** Whether `needle` sits in `buf` at `at`. A JS loop: needles are short, Buffer#compare's checks cost more. */
-function bytesAt(buf: Buffer, at: number, needle: Buffer): boolean {
-  for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
   return true;
 }
 

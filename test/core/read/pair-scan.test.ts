@@ -181,6 +181,8 @@ describe('the pre-check with and without the pair scanner', () => {
   it('decides alike when a line is dense with decoys, so the scan declines the buffer', () => {
     const dense = `{"verb":"get",${'"verb":"get",'.repeat(10_000)}"objectRef":{"resource":"leases"}}`;
     const buf = Buffer.from([...auditLines({ events: 50, seed: 7 }), dense, ...auditLines({ events: 50, seed: 8 })].join('\n'));
+    // Declined by a scanner for `"verb"` alone: the pre-check's, which looks for more needles, matches at least as often.
+    expect(scanner([Buffer.from('"verb"')]).scan(buf)).toBe(false);
     expect(verdicts(buf, true)).toEqual(verdicts(buf, false));
   });
 });
