@@ -1,6 +1,6 @@
 /**
  * Reader benchmark: every row against the decompression limit, Node's gunzip of the same bytes
- * with 1 MiB output chunks, measured in the same run. Each row runs in a fresh child process, so
+ * with 1 MiB output chunks, timed right before each row in the same run. Each row runs in a fresh child process, so
  * its peak RSS is its own. Prints figures only (no assertions on timings). Usage and flags: USAGE
  * below (`--help`). Generated logs are kept in bench/out/ (git-ignored) and reused when their
  * parameters match.
@@ -30,7 +30,7 @@ import { repoRoot } from '../devkit/paths';
 import type { Ev } from '../devkit/shipping';
 import { firehoseGzip } from '../devkit/shipping';
 import { benchOptions, wholeNumber } from './args';
-import { median } from './median';
+import { median, pairedRatio } from '../devkit/median';
 
 const RULES_INTEREST = interestOf();
 
@@ -350,25 +350,45 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
     { name: `analyzer read path, raw CloudWatch objects (${fmt(analyzerEvents)} events)`, row: 'analyzer', path: analyzer.raw, copies: 1 },
   ];
   const jq = onPath('jq') && onPath('zcat');
+  /** Each row's results, and for each the baseline timed just before it. */
   const results = new Map<string, RowResult[]>();
+  const baselines = new Map<string, RowResult[]>();
+  const record = (name: string, result: RowResult, baseline: RowResult): void => {
+    results.set(name, [...(results.get(name) ?? []), result]);
+    baselines.set(name, [...(baselines.get(name) ?? []), baseline]);
+  };
+  const [baselineRow, ...otherRows] = rows;
+  const timeBaseline = async (): Promise<RowResult> => {
+    const result = await spawnRow(baselineRow.row, baselineRow.path, baselineRow.copies);
+    results.set(baselineRow.name, [...(results.get(baselineRow.name) ?? []), result]);
+    return result;
+  };
   process.stdout.write('runs:');
   for (let r = 0; r < runs; r++) {
     process.stdout.write(` ${r + 1}/${runs}`);
-    for (const row of rows) results.set(row.name, [...(results.get(row.name) ?? []), await spawnRow(row.row, row.path, row.copies)]);
+    for (const row of otherRows) {
+      const baseline = await timeBaseline();
+      record(row.name, await spawnRow(row.row, row.path, row.copies), baseline);
+    }
     if (jq) {
+      const baseline = await timeBaseline();
       const m = jqRow(log.path, log);
-      if (m) results.set('jq', [...(results.get('jq') ?? []), m]);
+      if (m) record('jq', m, baseline);
     }
   }
   process.stdout.write('\n\n');
 
   const medianOf = (name: string, pick: (r: RowResult) => number): number => median((results.get(name) ?? []).map(pick));
-  const baselineMBps = medianOf(rows[0].name, (r) => r.bytes / MB / r.seconds);
-  const baselineEventsPerS = log.events / medianOf(rows[0].name, (r) => r.seconds);
   const line = (name: string, label: string, byEvents: boolean): string[] => {
     const mbps = medianOf(name, (r) => r.bytes / MB / r.seconds);
     const eventsPerS = medianOf(name, (r) => r.events / r.seconds);
-    const ratio = byEvents ? eventsPerS / baselineEventsPerS : mbps / baselineMBps;
+    // By events for the analyzer rows: their input is other objects holding the same kind of events.
+    const speed = (r: RowResult, events: number): number => (byEvents ? events : r.bytes) / r.seconds;
+    const base = baselines.get(name) ?? [];
+    const ratio =
+      name === baselineRow.name
+        ? 1
+        : pairedRatio((results.get(name) ?? []).map((r, i) => ({ speed: speed(r, r.events), baseline: speed(base[i], log.events) })));
     return [
       label,
       fmt(
@@ -391,7 +411,7 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
   const out = rows.map((row) => line(row.name, row.name, row.row === 'analyzer'));
   if (jq) out.splice(3, 0, line('jq', `zcat | jq -c 'select(.verb=="create")'`, false));
   console.log(
-    `medians of ${runs} runs, each row in a fresh child process (MB = 10^6 bytes uncompressed; × baseline: MB/s over the baseline's, for the analyzer rows events/s over the baseline's events/s of this input):`,
+    `medians of ${runs} runs, each row in a fresh child process (MB = 10^6 bytes uncompressed; × baseline: the median over the runs of the row's MB/s over the baseline's timed just before it, for the analyzer rows events/s over the baseline's events/s of this input; the baseline's own row: all its timings):`,
   );
   console.log('');
   console.log(

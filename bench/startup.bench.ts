@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchOptions, wholeNumber } from './args';
 import { parseArgs } from 'node:util';
-import { median } from './median';
+import { median } from '../devkit/median';
 
 const CLI = join(__dirname, '..', 'bin', 'k8s-audit-analyzer.js');
 const LINE =
