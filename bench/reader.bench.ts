@@ -497,7 +497,8 @@ Usage: npm run bench [-- flags]      400k events of two mixes, then 1 GiB in a c
        npm run build && node --expose-gc dist/bench/reader.bench.js --events 50000 --runs 1 --skip-big
 
   --events N            events of each generated log (default 400000)
-  --runs N              runs of every row, interleaved; medians are printed (default 3)
+  --runs N              runs of every row, interleaved, each after a baseline run of its
+                        own; medians and paired ratios are printed (default 3)
   --seed N              generator seed (default 1)
   --mix MIX             default, eks-busy or both (default both)
   --objects N           objects read at once in the several-objects rows (default 4)
