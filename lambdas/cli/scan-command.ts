@@ -171,8 +171,9 @@ const THREADS_FROM_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reader threads for `--workers`: `auto` leaves one core to the main thread, which parses and runs
- * the rules (on 2 cores, 2 threads for 4 objects read 0.32x of gunzip's speed against 1 thread's
- * 0.39x: bench/reader.bench.ts), at most one an object, and none below 64 MiB of input.
+ * the rules (on 2 cores, 4 objects on 2 threads read no faster than on 1, paired with the
+ * baseline, and hold about 60 MiB more: the `scan 4 objects` rows of bench/reader.bench.ts,
+ * docs/performance.md), at most one an object, and none below 64 MiB of input.
  */
 export function readerThreads(workers: ReaderThreads, objects: readonly SourceObject[], cores = availableParallelism()): number {
   if (workers !== 'auto') return workers;
