@@ -1,9 +1,9 @@
 /**
  * Reader benchmark: every row against the decompression limit, Node's gunzip of the same bytes
- * with 1 MiB output chunks, timed right before each row in the same run. Each row runs in a fresh child process, so
- * its peak RSS is its own. Prints figures only (no assertions on timings). Usage and flags: USAGE
- * below (`--help`). Generated logs are kept in bench/out/ (git-ignored) and reused when their
- * parameters match.
+ * with 1 MiB output chunks, timed right before each row in the same run. Each row runs in a fresh
+ * child process, so its peak RSS is its own. Prints figures only (no assertions on timings).
+ * Usage and flags: USAGE below (`--help`). Generated logs are kept in bench/out/ (git-ignored) and
+ * reused when their parameters match.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
