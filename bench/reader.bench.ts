@@ -350,17 +350,22 @@ async function benchInput(log: LogFile, mix: Mix, seed: number, runs: number, co
     { name: `analyzer read path, raw CloudWatch objects (${fmt(analyzerEvents)} events)`, row: 'analyzer', path: analyzer.raw, copies: 1 },
   ];
   const jq = onPath('jq') && onPath('zcat');
-  /** Each row's results, and for each the baseline timed just before it. */
+  /** Each row's results, and for each the baseline timed just before it (same index). */
   const results = new Map<string, RowResult[]>();
   const baselines = new Map<string, RowResult[]>();
+  const append = (map: Map<string, RowResult[]>, name: string, result: RowResult): void => {
+    const list = map.get(name);
+    if (list) list.push(result);
+    else map.set(name, [result]);
+  };
   const record = (name: string, result: RowResult, baseline: RowResult): void => {
-    results.set(name, [...(results.get(name) ?? []), result]);
-    baselines.set(name, [...(baselines.get(name) ?? []), baseline]);
+    append(results, name, result);
+    append(baselines, name, baseline);
   };
   const [baselineRow, ...otherRows] = rows;
   const timeBaseline = async (): Promise<RowResult> => {
     const result = await spawnRow(baselineRow.row, baselineRow.path, baselineRow.copies);
-    results.set(baselineRow.name, [...(results.get(baselineRow.name) ?? []), result]);
+    append(results, baselineRow.name, result);
     return result;
   };
   process.stdout.write('runs:');
