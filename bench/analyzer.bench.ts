@@ -34,6 +34,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import type { AnalyzerHandler } from '../lambdas/analyzer/handler';
 import { makeHandler } from '../lambdas/analyzer/handler';
 import { configFromEnvironment } from '../lambdas/commons/analyzer-config';
+import { SEMI_SPACE_FLAG } from '../lambdas/commons/young-generation';
 import type { Config } from '../lambdas/core/config/types';
 import { SEVERITIES } from '../lambdas/core/finding';
 import { s3Record } from '../devkit/lambda-events';
@@ -1299,6 +1300,12 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}, ${os.cpus().length} × ${cpuModel()}, ${os.platform()}/${os.arch()}, ${new Date().toISOString().slice(0, 10)}; load average ${load()}`,
   );
+  const flags = [...process.execArgv.filter((a) => a.startsWith('--max-')), ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+  console.log(`node flags: ${flags.length > 0 ? flags.join(' ') : "none (V8's defaults)"}`);
+  if (!flags.includes(SEMI_SPACE_FLAG))
+    console.log(
+      `note: the deployed analyzer runs with NODE_OPTIONS=${SEMI_SPACE_FLAG} (lib/analyzer-function.ts), which npm run bench:analyzer sets; this run does not`,
+    );
   const { dir, meta } = await ensureInput(params);
   console.log(
     `input: ${dir.slice(repoRoot().length + 1)}: ${fmt(meta.objects)} EKS Firehose objects (gzip around gzip members of CloudWatch DATA_MESSAGE records, ` +

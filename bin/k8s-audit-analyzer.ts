@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { EXIT } from '../lambdas/cli/io';
-import { relaunch, relaunchFlags, SemiSpaceSettingError } from '../lambdas/cli/relaunch';
+import { totalmem } from 'node:os';
+import { heapSizingMemory, relaunch, relaunchFlags, SemiSpaceSettingError } from '../lambdas/cli/relaunch';
 
 /** Runs the command in this process. */
 function runHere(): void {
@@ -48,7 +49,13 @@ function runHere(): void {
 function start(): void {
   let flags: string[] | undefined;
   try {
-    flags = relaunchFlags({ nodeVersion: process.versions.node, argv: process.argv.slice(2), execArgv: process.execArgv, env: process.env });
+    flags = relaunchFlags({
+      nodeVersion: process.versions.node,
+      argv: process.argv.slice(2),
+      execArgv: process.execArgv,
+      env: process.env,
+      memoryBytes: heapSizingMemory(totalmem(), process.constrainedMemory?.()),
+    });
   } catch (error) {
     if (!(error instanceof SemiSpaceSettingError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);

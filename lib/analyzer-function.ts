@@ -8,6 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ANALYZER_ENV } from '../lambdas/commons/env';
+import { SEMI_SPACE_FLAG } from '../lambdas/commons/young-generation';
 import { ArtifactsBucket } from './artifacts-bucket';
 import type { DeploySeverity } from './deploy-settings';
 import type { NagAcknowledgement } from './nag';
@@ -71,6 +72,8 @@ export class AnalyzerFunction extends Construct {
       logRetentionDays: props.logRetentionDays,
       reservedConcurrentExecutions: props.reservedConcurrency,
       contract: ANALYZER_ENV,
+      // A bounded young generation: 18% less CPU per event under a 1024 MB limit (docs/performance.md, "Analyzer Lambda").
+      nodeOptions: [SEMI_SPACE_FLAG],
       environment: {
         MIN_ALERT_SEVERITY: props.minAlertSeverity,
         ALERT_COOLDOWN_MINUTES: String(props.alertCooldownMinutes),

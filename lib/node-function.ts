@@ -41,6 +41,8 @@ export interface NodeFunctionProps<C extends EnvContract> {
   readonly reservedConcurrentExecutions?: number;
   /** For asynchronously invoked functions: where an event goes after Lambda's two retries. */
   readonly deadLetterQueue?: IQueue;
+  /** Node flags for the runtime (`NODE_OPTIONS`), e.g. the young generation's size. */
+  readonly nodeOptions?: readonly string[];
 }
 
 /**
@@ -90,6 +92,7 @@ export class NodeFunction<C extends EnvContract = EnvContract> extends Construct
     // Here, so every function of the project (and its log group) carries the same justification.
     acknowledgeGuard(this, ['lambda_inside_vpc_check', 'cloudwatch_log_group_encrypted_check']);
     for (const [name, value] of Object.entries(props.environment ?? {})) if (value !== undefined) this.setVariable(name, value);
+    if (props.nodeOptions?.length) this.fn.addEnvironment('NODE_OPTIONS', props.nodeOptions.join(' '));
     const required = requiredNames(props.contract);
     this.node.addValidation({
       validate: () => required.filter((name) => !this.set.has(name)).map((name) => `${this.node.path}: the handler requires ${name}, which is not set`),

@@ -1,21 +1,25 @@
 /**
- * The commands that read audit logs start the CLI again with a bounded young generation on
- * Node 24 and later. V8 13 lets the young generation grow to 128 MiB (Node 20 and 22: 32 MiB),
- * and a scan's parsing fills it: one busy 930 MB object peaked at 236–250 MiB under Node 24,
- * over the 256 MB a scan is meant to fit in. With `--max-semi-space-size=8` the scanning process
- * peaked at 191–199 MiB, no slower through the noise; smaller sizes promote more to the old
- * generation and hold as much there (docs/performance.md, "Memory of a scan"). A heap's sizes are
- * fixed when the process starts (`v8.setFlagsFromString` then changes nothing), so the flag can
- * only be given to a new process.
+ * The commands that read audit logs start the CLI again with a young generation of a measured
+ * size where V8's own choice is far from it (docs/performance.md, "Memory of a scan"):
  *
- * The parent only relays: the child inherits standard input, output and error (a terminal stays
- * a terminal, a closed pipe reaches the child), signals sent to the parent are passed on, and the
- * parent ends as the child did, with its exit code or by its signal. It costs a second start of
- * Node (about 40 ms) and the parent's own memory (48 MiB of RSS, of which 39 are the Node binary's
- * pages, shared with the child).
+ * - Node 24 and later: V8 13 lets the young generation grow to 128 MiB on a machine with memory
+ *   to spare (Node 20 and 22: 32 MiB). One busy 930 MB object peaked at 236–250 MiB, over the
+ *   256 MB a scan is meant to fit in; at `--max-semi-space-size=8`, 191–199 MiB, no slower.
+ * - Any Node where it sizes its heap from 512 MiB or less (a container's memory limit): V8 then
+ *   keeps a 2 MiB young generation, and the same scan in a 512 or 256 MB container took 25–41%
+ *   longer than at 8 MiB, which stays well within the limit.
+ *
+ * A heap's sizes are fixed when the process starts (`v8.setFlagsFromString` then changes
+ * nothing), so the flag can only be given to a new process. The parent only relays: the child
+ * inherits standard input, output and error (a terminal stays a terminal, a closed pipe reaches
+ * the child), signals sent to the parent are passed on, and the parent ends as the child did,
+ * with its exit code or by its signal. It costs a second start of Node (about 40 ms) and the
+ * parent's own memory (48 MiB of RSS, of which 39 are the Node binary's pages, shared with the
+ * child).
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { SEMI_SPACE_MB } from '../commons/young-generation';
 import { EXIT } from './io';
 
 /** Semi-space size in MiB for the relaunched CLI; `0` (or `off`) runs the command in this process. */
@@ -27,7 +31,8 @@ const FLAG = '--max-semi-space-size';
 const READING_COMMANDS = new Set(['scan', 'stats', 'report']);
 /** The first Node major whose V8 grows the young generation past 32 MiB (measured on 20, 22 and 24). */
 const FROM_NODE_MAJOR = 24;
-const DEFAULT_SEMI_SPACE_MB = 8;
+/** At or below this much memory V8 sizes the heap as a low-memory device's (a 2 MiB young generation). */
+const LOW_MEMORY_BYTES = 512 * 1024 * 1024;
 
 export interface LaunchContext {
   /** `process.versions.node`. */
@@ -37,6 +42,13 @@ export interface LaunchContext {
   /** `process.execArgv`: a flag given to Node already is the user's choice. */
   execArgv: readonly string[];
   env: NodeJS.ProcessEnv;
+  /** The memory Node sizes its heap from: the machine's, or a container's limit when lower (`heapSizingMemory`). */
+  memoryBytes: number;
+}
+
+/** What Node gives V8 to size its heap from: the total memory, or the cgroup's limit when it is lower. */
+export function heapSizingMemory(total: number, constrained: number | undefined): number {
+  return constrained !== undefined && constrained > 0 && constrained < total ? constrained : total;
 }
 
 /** An unusable `K8S_AUDIT_ANALYZER_SEMI_SPACE_MB`: said as a usage error before anything runs. */
@@ -54,7 +66,7 @@ export function relaunchFlags(context: LaunchContext): string[] | undefined {
   const given = [...context.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === FLAG || a.startsWith(`${FLAG}=`));
   if (given) return undefined;
   const major = Number(context.nodeVersion.split('.')[0]);
-  const size = setting ?? (major >= FROM_NODE_MAJOR ? DEFAULT_SEMI_SPACE_MB : undefined);
+  const size = setting ?? (major >= FROM_NODE_MAJOR || context.memoryBytes <= LOW_MEMORY_BYTES ? SEMI_SPACE_MB : undefined);
   return size === undefined ? undefined : [`${FLAG}=${size}`];
 }
 

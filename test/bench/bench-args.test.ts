@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SEMI_SPACE_FLAG } from '../../lambdas/commons/young-generation';
 
 /**
  * The benchmarks are run by people: `--help` must say what each takes, and a wrong flag must be
@@ -41,4 +43,9 @@ it.each([
   expect(status).toBe(2);
   expect(stderr).toContain(message);
   expect(stderr.trim().split('\n')).toHaveLength(1);
+});
+
+it('npm run bench:analyzer runs the handler with the Node flags the deployed analyzer has', () => {
+  const scripts = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  expect(scripts['bench:analyzer']).toBe(`NODE_OPTIONS=${SEMI_SPACE_FLAG} tsx bench/analyzer.bench.ts`);
 });

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LaunchContext } from '../../lambdas/cli/relaunch';
-import { relaunch, relaunchFlags, SEMI_SPACE_ENV } from '../../lambdas/cli/relaunch';
+import { heapSizingMemory, relaunch, relaunchFlags, SEMI_SPACE_ENV } from '../../lambdas/cli/relaunch';
 import { clusterAdminBinding, leaseUpdate } from '../helpers/events';
 import { jsonLines } from '../helpers/shipping';
 
@@ -21,7 +21,15 @@ const DEFAULT_FLAG = '--max-semi-space-size=8';
 const FLAG = '--max-semi-space-size=4';
 
 describe('relaunchFlags', () => {
-  const context = (over: Partial<LaunchContext> = {}): LaunchContext => ({ nodeVersion: '24.1.0', argv: ['scan', 'logs/'], execArgv: [], env: {}, ...over });
+  const GIB = 1024 ** 3;
+  const context = (over: Partial<LaunchContext> = {}): LaunchContext => ({
+    nodeVersion: '24.1.0',
+    argv: ['scan', 'logs/'],
+    execArgv: [],
+    env: {},
+    memoryBytes: 16 * GIB,
+    ...over,
+  });
 
   it('bounds the reading commands from Node 24 on, not before', () => {
     expect(relaunchFlags(context())).toEqual([DEFAULT_FLAG]);
@@ -29,6 +37,20 @@ describe('relaunchFlags', () => {
     expect(relaunchFlags(context({ argv: ['report', '--from', '7d', 'x'] }))).toEqual([DEFAULT_FLAG]);
     expect(relaunchFlags(context({ nodeVersion: '22.23.5' }))).toBeUndefined();
     expect(relaunchFlags(context({ nodeVersion: '20.19.0' }))).toBeUndefined();
+  });
+
+  it('bounds it on any Node that sizes its heap from 512 MiB or less (a container), where V8 keeps a 2 MiB young generation', () => {
+    expect(relaunchFlags(context({ nodeVersion: '20.19.0', memoryBytes: 512 * 1024 ** 2 }))).toEqual([DEFAULT_FLAG]);
+    expect(relaunchFlags(context({ nodeVersion: '22.23.5', memoryBytes: 256 * 1024 ** 2 }))).toEqual([DEFAULT_FLAG]);
+    expect(relaunchFlags(context({ nodeVersion: '20.19.0', memoryBytes: GIB }))).toBeUndefined();
+    expect(relaunchFlags(context({ nodeVersion: '20.19.0', memoryBytes: 256 * 1024 ** 2, argv: ['rules'] }))).toBeUndefined();
+  });
+
+  it('takes the memory V8 sizes from as Node does: a cgroup limit when it is below the total', () => {
+    expect(heapSizingMemory(16 * GIB, 512 * 1024 ** 2)).toBe(512 * 1024 ** 2);
+    expect(heapSizingMemory(16 * GIB, 2 ** 64)).toBe(16 * GIB); // no limit: Node reports the largest value
+    expect(heapSizingMemory(16 * GIB, undefined)).toBe(16 * GIB);
+    expect(heapSizingMemory(16 * GIB, 0)).toBe(16 * GIB);
   });
 
   it('leaves the other commands, help, a flag the user gave and the relaunched process alone', () => {

@@ -211,6 +211,17 @@ describe('the analyzer function', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
+  it('runs Node with the bounded young generation the benchmark measured, and only the analyzer', () => {
+    // CDK's own functions (custom resources) may have no environment at all.
+    const variables = (id: string): Record<string, unknown> =>
+      (template.findResources('AWS::Lambda::Function')[id].Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ??
+      {};
+    expect(variables(fnId).NODE_OPTIONS).toBe('--max-semi-space-size=8');
+    const others = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id !== fnId);
+    expect(others.length).toBeGreaterThan(2);
+    for (const id of others) expect(variables(id)).not.toHaveProperty('NODE_OPTIONS');
+  });
+
   it('takes SQS batches of ten with partial batch failures and bounded concurrency', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fnId },
