@@ -41,7 +41,7 @@ export interface NodeFunctionProps<C extends EnvContract> {
   readonly reservedConcurrentExecutions?: number;
   /** For asynchronously invoked functions: where an event goes after Lambda's two retries. */
   readonly deadLetterQueue?: IQueue;
-  /** Node flags for the runtime (`NODE_OPTIONS`), e.g. the young generation's size. */
+  /** Node flags for the runtime (`NODE_OPTIONS`) besides `--enable-source-maps`, e.g. the young generation's size. */
   readonly nodeOptions?: readonly string[];
 }
 
@@ -82,7 +82,7 @@ export class NodeFunction<C extends EnvContract = EnvContract> extends Construct
       bundling: {
         format: OutputFormat.CJS,
         minify: true,
-        sourceMap: true, // stack traces in the logs point at the TypeScript source
+        sourceMap: true, // with --enable-source-maps below, stack traces in the logs point at the TypeScript source
         // Bundle the pinned AWS SDK rather than the runtime's copy: the tested version is the deployed one.
         externalModules: [],
       },
@@ -92,7 +92,10 @@ export class NodeFunction<C extends EnvContract = EnvContract> extends Construct
     // Here, so every function of the project (and its log group) carries the same justification.
     acknowledgeGuard(this, ['lambda_inside_vpc_check', 'cloudwatch_log_group_encrypted_check']);
     for (const [name, value] of Object.entries(props.environment ?? {})) if (value !== undefined) this.setVariable(name, value);
-    if (props.nodeOptions?.length) this.fn.addEnvironment('NODE_OPTIONS', props.nodeOptions.join(' '));
+    // Node applies the bundled source map only with this flag. It costs nothing until a stack is
+    // read: loading the analyzer's bundle took as long with it, and the first stack read (the
+    // 6.3 MB map parsed) 178 ms instead of 1.4, once per execution environment.
+    this.fn.addEnvironment('NODE_OPTIONS', ['--enable-source-maps', ...(props.nodeOptions ?? [])].join(' '));
     const required = requiredNames(props.contract);
     this.node.addValidation({
       validate: () => required.filter((name) => !this.set.has(name)).map((name) => `${this.node.path}: the handler requires ${name}, which is not set`),
