@@ -19,14 +19,13 @@
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { SEMI_SPACE_MB } from '../commons/young-generation';
+import { SEMI_SPACE_MB, SEMI_SPACE_OPTION } from '../commons/young-generation';
 import { EXIT } from './io';
 
 /** Semi-space size in MiB for the relaunched CLI; `0` (or `off`) runs the command in this process. */
 export const SEMI_SPACE_ENV = 'K8S_AUDIT_ANALYZER_SEMI_SPACE_MB';
 /** Set in the relaunched process: it does not start itself again. */
 const RELAUNCHED_ENV = 'K8S_AUDIT_ANALYZER_RELAUNCHED';
-const FLAG = '--max-semi-space-size';
 /** The commands that read audit logs (the others hold little and gain nothing from a second start). */
 const READING_COMMANDS = new Set(['scan', 'stats', 'report']);
 /** The first Node major whose V8 grows the young generation past 32 MiB (measured on 20, 22 and 24). */
@@ -63,11 +62,11 @@ export function relaunchFlags(context: LaunchContext): string[] | undefined {
   const setting = semiSpaceSetting(env[SEMI_SPACE_ENV]);
   if (setting === 0) return undefined;
   if (!READING_COMMANDS.has(argv[0] ?? '') || argv.includes('--help') || argv.includes('-h')) return undefined;
-  const given = [...context.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === FLAG || a.startsWith(`${FLAG}=`));
+  const given = [...context.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a === SEMI_SPACE_OPTION || a.startsWith(`${SEMI_SPACE_OPTION}=`));
   if (given) return undefined;
   const major = Number(context.nodeVersion.split('.')[0]);
   const size = setting ?? (major >= FROM_NODE_MAJOR || context.memoryBytes <= LOW_MEMORY_BYTES ? SEMI_SPACE_MB : undefined);
-  return size === undefined ? undefined : [`${FLAG}=${size}`];
+  return size === undefined ? undefined : [`${SEMI_SPACE_OPTION}=${size}`];
 }
 
 /** The environment variable's value: undefined when unset, 0 for off, else MiB (1–1024). */
@@ -99,6 +98,7 @@ export interface RelaunchDeps {
 export function relaunch(flags: readonly string[], deps: RelaunchDeps): void {
   const start = deps.spawn ?? spawn;
   const [script, ...args] = process.argv.slice(1);
+  let child: ChildProcess | undefined;
   let started = false;
   let ranHere = false;
   const relay = (signal: NodeJS.Signals): void => {
@@ -114,7 +114,6 @@ export function relaunch(flags: readonly string[], deps: RelaunchDeps): void {
     deps.warn(`note: could not start the CLI with ${flags.join(' ')} (${error.code ?? error.message}); running in this process, without the memory bound`);
     deps.runHere();
   };
-  let child: ChildProcess | undefined;
   try {
     child = start(process.execPath, [...process.execArgv, ...flags, script ?? '', ...args], {
       stdio: 'inherit',

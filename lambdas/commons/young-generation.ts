@@ -8,5 +8,8 @@
  */
 export const SEMI_SPACE_MB = 8;
 
-/** Node's flag for it (allowed in NODE_OPTIONS). */
-export const SEMI_SPACE_FLAG = `--max-semi-space-size=${SEMI_SPACE_MB}`;
+/** Node's option that sets it (allowed in NODE_OPTIONS). */
+export const SEMI_SPACE_OPTION = '--max-semi-space-size';
+
+/** The option with the size above. */
+export const SEMI_SPACE_FLAG = `${SEMI_SPACE_OPTION}=${SEMI_SPACE_MB}`;
