@@ -26,5 +26,7 @@ export type ToReader = { type: 'batch'; batch: FramedBatch } | { type: 'ack'; by
 export const BATCHES_AHEAD = 4;
 /** Stored (compressed) bytes main posts ahead of the worker's consumption. */
 export const STORED_BYTES_AHEAD = 4 * 1024 * 1024;
-/** Decoded bytes a worker reads between two collections of its heap (see `reader-worker.ts`). */
-export const COLLECT_EVERY_DECODED_BYTES = 32 * 1024 * 1024;
+/** Decoded bytes a worker reads between two minor collections of its heap (see `reader-worker.ts`). */
+export const MINOR_COLLECTION_EVERY_DECODED_BYTES = 4 * 1024 * 1024;
+/** Decoded bytes between two full collections, which take the buffers that outlived a minor one. */
+export const FULL_COLLECTION_EVERY_DECODED_BYTES = 64 * 1024 * 1024;

@@ -10,31 +10,37 @@ import { parentPort } from 'node:worker_threads';
 import type { FramingOptions } from '../core/read/framing';
 import { frameAuditLog } from '../core/read/framing';
 import { setReadAheadChunks } from '../core/read/gunzip';
+import { CollectionSchedule } from './collection-schedule';
 import type { ReadRequest, ToReader, ToWorker } from './reader-protocol';
-import { BATCHES_AHEAD, COLLECT_EVERY_DECODED_BYTES } from './reader-protocol';
+import { BATCHES_AHEAD, FULL_COLLECTION_EVERY_DECODED_BYTES, MINOR_COLLECTION_EVERY_DECODED_BYTES } from './reader-protocol';
 
 /**
- * A full garbage collection of this thread's heap. This thread allocates few JS objects but
- * hundreds of MiB of buffers (zlib's output, the batches), and V8 frees a buffer only when a
- * collection finds it dead: with so little allocation its own trigger (about 64 MiB of external
- * memory, then marking paced by allocation) lets each thread hold 60–80 MiB of dead buffers. The
- * heap here is a few MiB, so a collection costs milliseconds. `gc` is exposed only long enough to
- * take it (`--expose-gc` is not allowed in a worker's execArgv); without it the thread reads the
- * same, only fatter.
+ * A collection of this thread's heap, minor (the young generation only) or full. This thread
+ * allocates few JS objects but hundreds of MiB of buffers (zlib's output, the batches), and V8
+ * frees a buffer only when a collection finds it dead: with so little allocation its own trigger
+ * (about 64 MiB of external memory, then marking paced by allocation) lets each thread hold
+ * 60–80 MiB of dead buffers. Most of them die young, so a minor collection every few MiB takes
+ * them for about a millisecond; the few that outlive one (a chunk in use at the time) are promoted
+ * and wait for the next full collection, a few milliseconds on a heap of a few MiB. `gc` is
+ * exposed only long enough to take it (`--expose-gc` is not allowed in a worker's execArgv);
+ * without it the thread reads the same, only fatter.
  */
-function takeCollector(): (() => void) | undefined {
+function takeCollector(): Collector | undefined {
   const exposed = (globalThis as { gc?: unknown }).gc;
-  if (typeof exposed === 'function') return exposed as () => void;
+  if (typeof exposed === 'function') return exposed as Collector;
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
+    return typeof gc === 'function' ? (gc as Collector) : undefined;
   } catch {
     return undefined;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
 }
+
+/** V8's `gc` extension: a full collection unless asked for a minor one. */
+type Collector = (options?: { type: 'minor' }) => void;
 
 const collect = takeCollector();
 // Framing keeps up with zlib here: a deeper read-ahead only holds more per thread.
@@ -105,16 +111,15 @@ async function read(port: MessagePort, options: FramingOptions): Promise<void> {
     creditWaiter = undefined;
     waiter?.();
   });
-  let collectedAt = 0;
+  const schedule = new CollectionSchedule(MINOR_COLLECTION_EVERY_DECODED_BYTES, FULL_COLLECTION_EVERY_DECODED_BYTES);
   for await (const batch of frameAuditLog(source, options)) {
     while (credits === 0 && !cancelled) await new Promise<void>((resolve) => (creditWaiter = resolve));
     if (cancelled) break;
     credits--;
     port.postMessage({ type: 'batch', batch } satisfies ToReader, [batch.bytes.buffer as ArrayBuffer, batch.records.buffer as ArrayBuffer]);
-    if (collect && batch.counters.bytesDecoded - collectedAt >= COLLECT_EVERY_DECODED_BYTES) {
-      collectedAt = batch.counters.bytesDecoded;
-      collect();
-    }
+    const due = collect ? schedule.after(batch.counters.bytesDecoded) : undefined;
+    if (due === 'full') collect?.();
+    else if (due === 'minor') collect?.({ type: 'minor' });
   }
   port.close();
 }

@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { listFiles } from '../../lambdas/adapters/object-source';
 import { ReaderPool } from '../../lambdas/adapters/reader-pool';
-import { COLLECT_EVERY_DECODED_BYTES } from '../../lambdas/adapters/reader-protocol';
+import { FULL_COLLECTION_EVERY_DECODED_BYTES } from '../../lambdas/adapters/reader-protocol';
 import type { ReadAuditLog, ReadEvent, ReadStats } from '../../lambdas/core/read';
 import { readAuditLog } from '../../lambdas/core/read';
 import type { ScanResult } from '../../lambdas/core/pipeline/scan-objects';
@@ -79,13 +79,13 @@ describe('reading on worker threads', () => {
   });
 
   it('reads an object past the interval of its collections as the inline reader does, and leaves `gc` unexposed', async () => {
-    // Unique events with a 2 KiB body: about 40 MiB of text, more than one collection interval.
+    // Unique events with a 2 KiB body: about 80 MiB of text, past the first full collection.
     const pad = 'x'.repeat(2048);
-    const lines = Array.from({ length: 20_000 }, (_, i) =>
+    const lines = Array.from({ length: 32_000 }, (_, i) =>
       JSON.stringify({ ...auditEvent({ requestURI: `/api/v1/namespaces/big/pods/p-${i}` }), requestObject: { pad } }),
     );
     const bytes = gzipSync(lines.join('\n') + '\n', { level: 1 });
-    expect(lines.join('\n').length).toBeGreaterThan(COLLECT_EVERY_DECODED_BYTES);
+    expect(lines.join('\n').length).toBeGreaterThan(FULL_COLLECTION_EVERY_DECODED_BYTES);
     const inline = await readAll(readAuditLog, Readable.from([bytes]));
     const threaded = await readAll(pool.read, Readable.from([bytes]));
     expect(threaded.events.map((e) => e.event.auditID)).toEqual(inline.events.map((e) => e.event.auditID));
