@@ -102,6 +102,16 @@ describe('the packed tarball, installed into an empty folder', () => {
     expect(ruleIds(scan.stdout)).toEqual(expect.arrayContaining(['rbac.privileged-role-bound', 'exec.pod-exec', 'admission.webhook-configuration-changed']));
 
     expect(cli('scan', SAMPLES, '--format', 'json', '--quiet', '--fail-on', 'high').status).toBe(1);
+
+    // A reader thread loads its own modules (the samples are too small for `auto` to start one).
+    const threaded = cli('scan', SAMPLES, '--format', 'json', '--quiet', '--workers', '1');
+    expect(threaded.stderr).toBe('');
+    expect(threaded.status).toBe(0);
+    const fingerprints = (json: string): string[] =>
+      (JSON.parse(json) as { findings: Array<{ fingerprint: string }> }).findings.map((f) => f.fingerprint).sort();
+    // Read by a thread, objects may finish in another order: the same findings, not the same sequence.
+    expect(fingerprints(threaded.stdout)).toEqual(fingerprints(scan.stdout));
+    expect((JSON.parse(threaded.stdout) as typeof output).stats.events).toBe(output.stats.events);
   });
 
   it('answers --help with the commands', () => {
