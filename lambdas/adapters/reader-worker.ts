@@ -117,9 +117,10 @@ async function read(port: MessagePort, options: FramingOptions): Promise<void> {
     if (cancelled) break;
     credits--;
     port.postMessage({ type: 'batch', batch } satisfies ToReader, [batch.bytes.buffer as ArrayBuffer, batch.records.buffer as ArrayBuffer]);
-    const due = collect ? schedule.after(batch.counters.bytesDecoded) : undefined;
-    if (due === 'full') collect?.();
-    else if (due === 'minor') collect?.({ type: 'minor' });
+    if (collect) {
+      const due = schedule.after(batch.counters.bytesDecoded);
+      if (due) collect(due === 'minor' ? { type: 'minor' } : undefined);
+    }
   }
   port.close();
 }

@@ -1,6 +1,5 @@
-import { redactProblemDetail } from '../core/detect/redact';
 import type { ReadStats } from '../core/read';
-import { displayText } from '../core/report/display-text';
+import { shownDetail } from './problem-detail';
 import { binaryBytes } from './units';
 
 /**
@@ -19,7 +18,7 @@ export function nothingReadMessage(
   if (objects === 0) return `no audit event read: no object found under ${where} (check the path or the S3 prefix)`;
   if ((total.problems?.['source-error'] ?? 0) > 0) {
     const cause = total.samples?.find((s) => s.kind === 'source-error')?.detail;
-    return `no audit event read under ${where}, and reading failed${cause === undefined ? '' : ` (first: ${displayText(redactProblemDetail(cause))})`}`;
+    return `no audit event read under ${where}, and reading failed${cause === undefined ? '' : ` (first: ${shownDetail(cause)})`}`;
   }
   return `no audit event read: ${objects === 1 ? 'the object' : `all ${objects} objects`} (${binaryBytes(total.bytesIn)}) under ${where} held none (not audit logs, or empty)`;
 }

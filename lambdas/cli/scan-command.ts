@@ -7,7 +7,6 @@ import { DetectorStateFile } from '../adapters/detector-state-file';
 import { findingsCsvHeader, findingsCsvLine } from '../core/compliance/csv';
 import type { Config } from '../core/config/types';
 import { DEFAULT_CONFIG } from '../core/detect/engine';
-import { redactProblemDetail } from '../core/detect/redact';
 import { ocsfLine } from '../core/export/ocsf';
 import type { Finding, Severity } from '../core/finding';
 import type { Incident } from '../core/incident/types';
@@ -27,15 +26,11 @@ import { EXIT, UsageError, wantsColour } from './io';
 import type { ReaderThreads } from './options';
 import type { ScanCommandOptions, ScanFormat } from './program';
 import { commandProgress } from './progress';
+import { shownDetail } from './problem-detail';
 import { nothingReadMessage } from './read-nothing';
 import { anyCountAtOrAbove, scanObjects } from './scan';
 import { count } from './units';
 import { packageVersion } from './version';
-
-/** A reader problem's detail as a terminal may show it: it can quote the object's bytes. */
-export function shownDetail(detail: string): string {
-  return displayText(redactProblemDetail(detail));
-}
 
 /**
  * Findings below this join no incident: info findings are context (a read, a listing) that would

@@ -1,4 +1,3 @@
-import { redactProblemDetail } from '../core/detect/redact';
 import { displayText } from '../core/report/display-text';
 import { interestOf } from '../core/rules';
 import type { ReadStats } from '../core/read';
@@ -8,6 +7,7 @@ import { isS3Uri } from '../adapters/object-source';
 import type { CliContext } from './cli-context';
 import { listInputs } from './inputs';
 import { EXIT, UsageError } from './io';
+import { shownDetail } from './problem-detail';
 import { nothingReadMessage } from './read-nothing';
 
 const RULES_INTEREST = interestOf();
@@ -90,7 +90,7 @@ export function renderStatsTable({ objects, total }: { objects: ObjectStats[]; t
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const notes = objects.flatMap((o) =>
-    o.stats.samples.map((s) => `  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${displayText(redactProblemDetail(s.detail))}`),
+    o.stats.samples.map((s) => `  ${displayText(o.source)}: ${s.kind} at line ${s.line}, byte ${s.offset}: ${shownDetail(s.detail)}`),
   );
   if (notes.length > 0) lines.push('', 'problems (first of each kind per object):', ...notes);
   if (total.clusters.length > 0) lines.push('', `clusters: ${total.clusters.join(', ')}`);
