@@ -49,7 +49,7 @@ export type ReaderThreads = number | 'auto';
 export const workers = (): Option =>
   new Option(
     '--workers <n|auto>',
-    'reader threads (inflate and pre-check off the main thread): 0 reads on the main thread; auto: a thread a core but one, for 64 MiB or more of input',
+    "reader threads (inflate and pre-check off the main thread): 0 reads on the main thread; auto: a thread a core but one, for 64 MiB or more of input, after the first only as many as fit in half the memory (a container's limit, else the machine's)",
   )
     .default('auto')
     .argParser(

@@ -1,6 +1,5 @@
 /** `scan`: loaded when the command runs (program.ts defines its options). */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { SourceObject } from '../adapters/object-source';
 import { DetectorStateFile } from '../adapters/detector-state-file';
@@ -23,11 +22,11 @@ import type { CliContext } from './cli-context';
 import { configOption, inCluster, listInputs } from './inputs';
 import type { Io } from './io';
 import { EXIT, UsageError, wantsColour } from './io';
-import type { ReaderThreads } from './options';
 import type { ScanCommandOptions, ScanFormat } from './program';
 import { commandProgress } from './progress';
 import { shownDetail } from './problem-detail';
 import { nothingReadMessage } from './read-nothing';
+import { readerThreads } from './reader-threads';
 import { anyCountAtOrAbove, scanObjects } from './scan';
 import { count } from './units';
 import { packageVersion } from './version';
@@ -159,21 +158,6 @@ export async function runScan(locations: readonly string[], options: ScanCommand
     return EXIT.incomplete;
   }
   return options.failOn && anyCountAtOrAbove(result.raised, options.failOn) ? EXIT.findings : EXIT.ok;
-}
-
-/** Below this much input a thread's start (loading the reader anew) costs more than it saves. */
-const THREADS_FROM_BYTES = 64 * 1024 * 1024;
-
-/**
- * Reader threads for `--workers`: `auto` leaves one core to the main thread, which parses and runs
- * the rules (on 2 cores, 4 objects on 2 threads read no faster than on 1, paired with the
- * baseline, and hold about 60 MiB more: the `scan 4 objects` rows of bench/reader.bench.ts,
- * docs/performance.md), at most one an object, and none below 64 MiB of input.
- */
-export function readerThreads(workers: ReaderThreads, objects: readonly SourceObject[], cores = availableParallelism()): number {
-  if (workers !== 'auto') return workers;
-  const bytes = objects.reduce((n, o) => n + o.size, 0);
-  return bytes >= THREADS_FROM_BYTES ? Math.max(0, Math.min(cores - 1, objects.length)) : 0;
 }
 
 /** What a streamed format does with each finding and at the end. */

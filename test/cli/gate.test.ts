@@ -12,7 +12,6 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { prepareAwsSdk } from '../../lambdas/cli/aws';
 import { main } from '../../lambdas/cli/main';
-import { readerThreads } from '../../lambdas/cli/scan-command';
 import { allCommands, buildProgram, commandPath } from '../../lambdas/cli/program';
 import { exitCodesIn, expectCommandHelp } from '../helpers/cli-help';
 import { auditEvent, clusterAdminBinding, leaseUpdate } from '../helpers/events';
@@ -293,17 +292,6 @@ describe('reader threads', () => {
     const [inline, threads] = [await scan('0'), await scan('2')];
     expect(inline.findings.length).toBeGreaterThan(30);
     expect(threads).toEqual(inline);
-  });
-
-  it('--workers auto: a thread a core but one (the main thread parses), one an object at most, none for small input', () => {
-    const big = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ name: `o${i}`, size: 64 * 1024 * 1024, open: () => Promise.reject(new Error('not read')) }));
-    expect(readerThreads('auto', big(4), 2)).toBe(1);
-    expect(readerThreads('auto', big(4), 8)).toBe(4);
-    expect(readerThreads('auto', big(1), 8)).toBe(1);
-    expect(readerThreads('auto', big(4), 1)).toBe(0);
-    expect(readerThreads('auto', [{ ...big(1)[0], size: 1024 }], 8)).toBe(0);
-    expect(readerThreads(3, [], 2)).toBe(3);
   });
 
   it('--workers takes auto or 0 to 64', async () => {
