@@ -30,6 +30,7 @@ import { repoRoot } from '../devkit/paths';
 import type { Ev } from '../devkit/shipping';
 import { firehoseGzip } from '../devkit/shipping';
 import { benchOptions, wholeNumber } from './args';
+import { rowNodeFlags } from '../devkit/row-node-flags';
 import { median, pairedRatio } from '../devkit/median';
 
 const RULES_INTEREST = interestOf();
@@ -259,7 +260,7 @@ async function runRow(row: string, path: string, copies: number): Promise<RowRes
 
 function spawnRow(row: string, path: string, copies: number): Promise<RowResult> {
   return new Promise((resolvePromise, reject) => {
-    const args = ['--expose-gc', __filename, '--row', row, '--file', path, '--objects', String(copies)];
+    const args = [...rowNodeFlags(), __filename, '--row', row, '--file', path, '--objects', String(copies)];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.setEncoding('utf8');
@@ -484,7 +485,7 @@ interface BigResult {
 
 function runBigChild(path: string, mode: string): Promise<BigResult> {
   return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, [__filename, '--big-child', path, '--mode', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...rowNodeFlags(), __filename, '--big-child', path, '--mode', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (d: string) => (out += d));
@@ -560,6 +561,7 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}, ${os.cpus().length} × ${cpu.trim()}, ${os.platform()}/${os.arch()}, load average ${os.loadavg()[0].toFixed(2)}, ${new Date().toISOString().slice(0, 10)}`,
   );
+  console.log(`each row in a process of its own: node ${rowNodeFlags().join(' ')}`);
   console.log('');
   for (const mix of mixes) {
     const log = await ensureLog(`audit-${mix === 'default' ? '' : `${mix}-`}${events}-s${seed}.jsonl.gz`, seed, mix, { events });

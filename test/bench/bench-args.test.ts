@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEMI_SPACE_FLAG } from '../../lambdas/commons/young-generation';
+import { rowNodeFlags } from '../../devkit/row-node-flags';
 
 /**
  * The benchmarks are run by people: `--help` must say what each takes, and a wrong flag must be
@@ -48,4 +49,25 @@ it.each([
 it('npm run bench:analyzer runs the handler with the Node flags the deployed analyzer has', () => {
   const scripts = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   expect(scripts['bench:analyzer']).toBe(`NODE_OPTIONS=${SEMI_SPACE_FLAG} tsx bench/analyzer.bench.ts`);
+});
+
+describe("a row's Node flags", () => {
+  const GIB = 1024 ** 3;
+  const context = (nodeVersion: string, execArgv: string[] = ['--expose-gc'], env: NodeJS.ProcessEnv = {}) => ({
+    nodeVersion,
+    execArgv,
+    env,
+    memoryBytes: 16 * GIB,
+  });
+
+  it("are the CLI's: under Node 24 its young generation, under Node 20 on a large machine none", () => {
+    expect(rowNodeFlags(context('24.22.3'))).toEqual(['--expose-gc', SEMI_SPACE_FLAG]);
+    expect(rowNodeFlags(context('20.20.2'))).toEqual(['--expose-gc']);
+  });
+
+  it("keep the benchmark's own flags, and a young generation given to it wins", () => {
+    expect(rowNodeFlags(context('20.20.2', ['--expose-gc', '--no-maglev']))).toEqual(['--expose-gc', '--no-maglev']);
+    expect(rowNodeFlags(context('24.22.3', ['--max-semi-space-size=16']))).toEqual(['--expose-gc', '--max-semi-space-size=16']);
+    expect(rowNodeFlags(context('24.22.3', [], { K8S_AUDIT_ANALYZER_SEMI_SPACE_MB: 'off' }))).toEqual(['--expose-gc']);
+  });
 });
