@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { EXIT } from '../lambdas/cli/io';
-import { totalmem } from 'node:os';
-import { heapSizingMemory, relaunch, relaunchFlags, SemiSpaceSettingError } from '../lambdas/cli/relaunch';
+import { processMemory, relaunch, relaunchFlags, SemiSpaceSettingError } from '../lambdas/cli/relaunch';
 
 /** Runs the command in this process. */
 function runHere(): void {
@@ -54,7 +53,7 @@ function start(): void {
       argv: process.argv.slice(2),
       execArgv: process.execArgv,
       env: process.env,
-      memoryBytes: heapSizingMemory(totalmem(), process.constrainedMemory?.()),
+      memoryBytes: processMemory(),
     });
   } catch (error) {
     if (!(error instanceof SemiSpaceSettingError)) throw error;

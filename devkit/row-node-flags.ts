@@ -1,6 +1,5 @@
-import { totalmem } from 'node:os';
 import type { LaunchContext } from '../lambdas/cli/relaunch';
-import { heapSizingMemory, relaunchFlags } from '../lambdas/cli/relaunch';
+import { processMemory, relaunchFlags } from '../lambdas/cli/relaunch';
 
 /**
  * The Node flags a benchmark's row process runs with: the benchmark's own (`--expose-gc`, and
@@ -13,7 +12,7 @@ export function rowNodeFlags(
     nodeVersion: process.versions.node,
     execArgv: process.execArgv,
     env: process.env,
-    memoryBytes: heapSizingMemory(totalmem(), process.constrainedMemory?.()),
+    memoryBytes: processMemory(),
   },
 ): string[] {
   return [...new Set(['--expose-gc', ...context.execArgv, ...(relaunchFlags({ ...context, argv: ['scan'] }) ?? [])])];

@@ -1,12 +1,16 @@
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { SourceObject } from '../core/ports';
 import type { ReaderThreads } from './options';
+import { processMemory } from './relaunch';
 
 /** Below this much input a thread's start (loading the reader anew) costs more than it saves. */
 const THREADS_FROM_BYTES = 64 * 1024 * 1024;
-/** What a scan with one reader thread stays within, however many objects and findings (docs/performance.md, "Reader threads and memory"). */
+/**
+ * What a scan with one reader thread is counted at: four busy 930 MB objects peaked at 201–216 MiB
+ * under Node 20 and 230–261 under Node 24 (docs/performance.md, "Reader threads and memory").
+ */
 export const ONE_THREAD_SCAN_BYTES = 256 * 1024 * 1024;
-/** What each reader thread after the first adds at most to a scan's peak (the same measurements, rounded up). */
+/** What each reader thread after the first is counted at: it added 55–130 MiB in the same measurements. */
 export const FURTHER_THREAD_BYTES = 160 * 1024 * 1024;
 
 /**
@@ -17,19 +21,10 @@ export const FURTHER_THREAD_BYTES = 160 * 1024 * 1024;
  * of `memory` (a container's limit, else the machine's): each holds a reading of its own, and a
  * 512 MiB pod on a 32-core node must not start 31 of them.
  */
-export function readerThreads(workers: ReaderThreads, objects: readonly SourceObject[], cores = availableParallelism(), memory = memoryForScan()): number {
+export function readerThreads(workers: ReaderThreads, objects: readonly SourceObject[], cores = availableParallelism(), memory = processMemory()): number {
   if (workers !== 'auto') return workers;
   const bytes = objects.reduce((n, o) => n + o.size, 0);
   if (bytes < THREADS_FROM_BYTES) return 0;
   const further = Math.max(0, Math.floor((memory / 2 - ONE_THREAD_SCAN_BYTES) / FURTHER_THREAD_BYTES));
   return Math.max(0, Math.min(cores - 1, objects.length, 1 + further));
-}
-
-/**
- * The memory this process may use: its cgroup's limit (a container's, read by Node from cgroup v1
- * or v2) when there is one below the machine's memory, else the machine's. Node without a limit
- * answers 0 or 2^64.
- */
-export function memoryForScan(constrained = process.constrainedMemory?.() ?? 0, total = totalmem()): number {
-  return constrained > 0 && constrained < total ? constrained : total;
 }

@@ -19,6 +19,7 @@
  */
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { totalmem } from 'node:os';
 import { SEMI_SPACE_MB, SEMI_SPACE_OPTION } from '../commons/young-generation';
 import { EXIT } from './io';
 
@@ -48,6 +49,11 @@ export interface LaunchContext {
 /** What Node gives V8 to size its heap from: the total memory, or the cgroup's limit when it is lower. */
 export function heapSizingMemory(total: number, constrained: number | undefined): number {
   return constrained !== undefined && constrained > 0 && constrained < total ? constrained : total;
+}
+
+/** `heapSizingMemory` of this process: also what `scan --workers auto` sizes its reader threads by. */
+export function processMemory(): number {
+  return heapSizingMemory(totalmem(), process.constrainedMemory?.());
 }
 
 /** An unusable `K8S_AUDIT_ANALYZER_SEMI_SPACE_MB`: said as a usage error before anything runs. */

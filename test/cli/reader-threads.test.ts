@@ -1,4 +1,4 @@
-import { FURTHER_THREAD_BYTES, ONE_THREAD_SCAN_BYTES, memoryForScan, readerThreads } from '../../lambdas/cli/reader-threads';
+import { FURTHER_THREAD_BYTES, ONE_THREAD_SCAN_BYTES, readerThreads } from '../../lambdas/cli/reader-threads';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -29,20 +29,5 @@ describe('--workers auto', () => {
   it('takes a number as given, whatever the memory', () => {
     expect(readerThreads(3, [], 2, 256 * MIB)).toBe(3);
     expect(readerThreads(0, big(4), 8, 16 * GIB)).toBe(0);
-  });
-});
-
-describe('the memory a scan may use', () => {
-  it("is the container's limit when there is one below the machine's memory", () => {
-    expect(memoryForScan(512 * MIB, 16 * GIB)).toBe(512 * MIB);
-  });
-
-  it("is the machine's memory when Node reports no limit (0, or 2^64 from cgroup v1's unlimited)", () => {
-    expect(memoryForScan(0, 16 * GIB)).toBe(16 * GIB);
-    expect(memoryForScan(2 ** 64, 16 * GIB)).toBe(16 * GIB);
-  });
-
-  it('defaults to what this process reports', () => {
-    expect(memoryForScan()).toBeGreaterThan(0);
   });
 });
